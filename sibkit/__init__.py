@@ -1,0 +1,24 @@
+"""sibkit: structure, compute and check outcome-based contracts (Social Impact Bonds).
+
+The public surface is small and re-exported here; everything else is an
+implementation detail that may change.
+"""
+
+from sibkit.errors import ContractFileError, EngineError, ModelError, SibkitError
+from sibkit.load import dumps, load_contract, loads, save_contract
+from sibkit.model import Contract
+from sibkit.model.maximum import MaximumPayment, maximum_payment
+
+__all__ = [
+    "Contract",
+    "ContractFileError",
+    "EngineError",
+    "MaximumPayment",
+    "ModelError",
+    "SibkitError",
+    "dumps",
+    "load_contract",
+    "loads",
+    "maximum_payment",
+    "save_contract",
+]

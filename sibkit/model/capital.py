@@ -1,0 +1,226 @@
+"""The capital structure: tranches, guarantees and fees.
+
+A tranche is money put in up front and repaid (or not) from outcome payments
+through the priority of payments. In a file each tranche is a table with
+``type`` naming its kind: ``loan``, ``equity``, ``recoverable_grant``,
+``grant`` or ``deferred_fee``. ``seniority`` orders them: 1 is paid first;
+equal seniority is paid pro rata.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+import attrs
+
+from sibkit.errors import FieldProblem
+from sibkit.model.common import (
+    Provenance,
+    fraction_in_unit,
+    non_negative_decimal,
+    non_negative_int,
+    optional,
+    positive_int,
+    provenance_field,
+    valid_id,
+)
+from sibkit.money import Cents
+
+__all__ = [
+    "TRANCHE_TYPES",
+    "DeferredFee",
+    "Drawdown",
+    "Equity",
+    "Fee",
+    "Grant",
+    "Guarantee",
+    "Loan",
+    "RecoverableGrant",
+    "ReturnCap",
+    "Tranche",
+]
+
+
+@attrs.frozen(kw_only=True)
+class ReturnCap:
+    """The most a tranche can earn: an annual IRR, a money multiple, or both (the lower binds)."""
+
+    irr: Decimal | None = attrs.field(default=None, validator=optional(non_negative_decimal))
+    """Annual IRR (0.13 is 13% a year), enforced as a hurdle balance accruing at this rate."""
+    multiple: Decimal | None = attrs.field(default=None, validator=optional(non_negative_decimal))
+    """Total cash back over cash in (1.5 is 150% of the money drawn)."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.irr is None and self.multiple is None:
+            raise FieldProblem("irr", "a return cap needs 'irr', 'multiple' or both")
+        if self.multiple is not None and self.multiple < 1:
+            raise FieldProblem("multiple", f"a multiple cap below 1 would cap the principal, got {self.multiple}")
+
+
+@attrs.frozen(kw_only=True)
+class Drawdown:
+    """When committed capital is drawn.
+
+    * ``upfront``: all of it in ``start_month``;
+    * ``as_needed``: each month, what the providers' costs and the fees paid from
+      capital need, until the commitment is used up;
+    * ``schedule``: the amounts in ``amounts`` (EUR cents), one per month from ``start_month``.
+    """
+
+    kind: Literal["upfront", "as_needed", "schedule"] = "as_needed"
+    start_month: int = attrs.field(default=0, validator=non_negative_int)
+    amounts: tuple[Cents, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        if (self.kind == "schedule") != bool(self.amounts):
+            raise FieldProblem("amounts", "'amounts' is given exactly when kind = \"schedule\"")
+        if any(not isinstance(a, int) or a < 0 for a in self.amounts):
+            raise FieldProblem("amounts", "expected amounts of at least 0")
+
+
+@attrs.frozen(kw_only=True)
+class Loan:
+    """A loan with a coupon: senior (seniority 1) or subordinated (higher numbers)."""
+
+    id: str = attrs.field(validator=valid_id)
+    investor: str
+    commitment: Cents = attrs.field(validator=non_negative_int)
+    """EUR cents committed; at most this much is drawn."""
+    seniority: int = attrs.field(default=1, validator=positive_int)
+    coupon: Decimal = attrs.field(default=Decimal(0), validator=non_negative_decimal)
+    """Annual interest rate, accrued monthly as simple interest on the outstanding
+    principal (coupon / 12 per month), unpaid interest carried forward without compounding."""
+    drawdown: Drawdown = attrs.field(factory=Drawdown)
+    return_cap: ReturnCap | None = None
+    metrics: tuple[str, ...] = ()
+    """If set, the tranche is repaid only from payments for these metrics (Denver's investor groups)."""
+    provenance: dict[str, Provenance] = provenance_field()
+
+
+@attrs.frozen(kw_only=True)
+class Equity:
+    """Equity or quasi-equity: no coupon, paid from the residual up to its return cap."""
+
+    id: str = attrs.field(validator=valid_id)
+    investor: str
+    commitment: Cents = attrs.field(validator=non_negative_int)
+    seniority: int = attrs.field(default=3, validator=positive_int)
+    drawdown: Drawdown = attrs.field(factory=Drawdown)
+    return_cap: ReturnCap | None = None
+    metrics: tuple[str, ...] = ()
+    provenance: dict[str, Provenance] = provenance_field()
+
+
+@attrs.frozen(kw_only=True)
+class RecoverableGrant:
+    """A grant repaid only from upside, after the loans, without interest."""
+
+    id: str = attrs.field(validator=valid_id)
+    investor: str
+    commitment: Cents = attrs.field(validator=non_negative_int)
+    seniority: int = attrs.field(default=4, validator=positive_int)
+    drawdown: Drawdown = attrs.field(factory=Drawdown)
+    return_cap: ReturnCap | None = None
+    metrics: tuple[str, ...] = ()
+    provenance: dict[str, Provenance] = provenance_field()
+
+
+@attrs.frozen(kw_only=True)
+class Grant:
+    """A plain grant: funds costs, is never repaid."""
+
+    id: str = attrs.field(validator=valid_id)
+    investor: str
+    commitment: Cents = attrs.field(validator=non_negative_int)
+    seniority: int = attrs.field(default=9, validator=positive_int)
+    drawdown: Drawdown = attrs.field(factory=Drawdown)
+    return_cap: ReturnCap | None = None
+    metrics: tuple[str, ...] = ()
+    provenance: dict[str, Provenance] = provenance_field()
+
+
+@attrs.frozen(kw_only=True)
+class DeferredFee:
+    """Fees a provider or intermediary leaves at risk: earned while delivering,
+    paid only from outcome payments at its seniority (Roca)."""
+
+    id: str = attrs.field(validator=valid_id)
+    investor: str
+    """The provider or intermediary deferring its fee."""
+    commitment: Cents = attrs.field(validator=non_negative_int)
+    seniority: int = attrs.field(default=3, validator=positive_int)
+    drawdown: Drawdown = attrs.field(factory=Drawdown)
+    return_cap: ReturnCap | None = None
+    metrics: tuple[str, ...] = ()
+    provenance: dict[str, Provenance] = provenance_field()
+
+
+Tranche = Loan | Equity | RecoverableGrant | Grant | DeferredFee
+"""Any tranche of capital."""
+
+TRANCHE_TYPES: dict[str, type[Tranche]] = {
+    "loan": Loan,
+    "equity": Equity,
+    "recoverable_grant": RecoverableGrant,
+    "grant": Grant,
+    "deferred_fee": DeferredFee,
+}
+"""The ``type`` tag of each tranche in a contract file."""
+
+
+@attrs.frozen(kw_only=True)
+class Guarantee:
+    """A guarantee or first-loss piece: pays a covered tranche's loss, up to ``amount``.
+
+    At the end of the term, ``coverage`` × the covered tranches' shortfall of
+    principal (drawn less repaid) is paid to them, at most ``amount`` in all,
+    most senior covered tranche first.
+    """
+
+    id: str = attrs.field(validator=valid_id)
+    guarantor: str
+    """Id of the investor (or other party) giving the guarantee."""
+    covers: tuple[str, ...] = attrs.field(validator=attrs.validators.min_len(1))
+    """Ids of the tranches whose losses it pays."""
+    amount: Cents = attrs.field(validator=non_negative_int)
+    """EUR cents at most."""
+    coverage: Decimal = attrs.field(default=Decimal(1), validator=fraction_in_unit)
+    """Share of the loss covered (1 = all of it, up to ``amount``)."""
+    kind: Literal["guarantee", "first_loss"] = "guarantee"
+    provenance: dict[str, Provenance] = provenance_field()
+
+
+@attrs.frozen(kw_only=True)
+class Fee:
+    """A fee to an intermediary, evaluator or other party.
+
+    ``basis`` says how it is computed:
+
+    * ``fixed``: ``amount`` once, in ``month``;
+    * ``monthly``: ``amount`` every month of the service term;
+    * ``percent_of_capital``: ``rate`` × capital drawn, in the month drawn;
+    * ``percent_of_outcome_payments``: ``rate`` × outcome payments, as they arrive.
+
+    ``paid_from`` says whose money: investors' ``capital``, the ``outcome_payments``
+    through the priority of payments, or a ``payer`` directly (``payer`` then names it).
+    """
+
+    id: str = attrs.field(validator=valid_id)
+    payee: str
+    basis: Literal["fixed", "monthly", "percent_of_capital", "percent_of_outcome_payments"]
+    amount: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
+    rate: Decimal = attrs.field(default=Decimal(0), validator=fraction_in_unit)
+    month: int = attrs.field(default=0, validator=non_negative_int)
+    paid_from: Literal["capital", "outcome_payments", "payer"] = "capital"
+    payer: str | None = None
+    description: str = ""
+    provenance: dict[str, Provenance] = provenance_field()
+
+    def __attrs_post_init__(self) -> None:
+        if self.basis in ("fixed", "monthly") and self.rate != 0:
+            raise FieldProblem("rate", f"a {self.basis} fee takes 'amount', not 'rate'")
+        if self.basis.startswith("percent") and self.amount != 0:
+            raise FieldProblem("amount", f"a {self.basis} fee takes 'rate', not 'amount'")
+        if (self.paid_from == "payer") != (self.payer is not None):
+            raise FieldProblem("payer", "'payer' is given exactly when paid_from = \"payer\"")

@@ -1,0 +1,147 @@
+"""Building blocks shared by every contract object: identifiers, units, provenance.
+
+Units, everywhere in the model:
+
+* money: ``Cents`` (int, cents of the contract currency); written in files in
+  currency units (``3500`` or ``"3500.00"``);
+* shares, weights and rates: ``Decimal`` fractions (``0.7`` is 70%); files may
+  also write ``"70%"``; annual rates are fractions per year (``0.05`` is 5% a year);
+* time: whole months counted from the contract start (month 0 is the start month).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any, NewType
+
+import attrs
+
+from sibkit.errors import FieldProblem
+
+__all__ = [
+    "Fraction01",
+    "Id",
+    "Months",
+    "Provenance",
+    "Rate",
+    "Source",
+    "check_provenance",
+    "fraction_in_unit",
+    "non_negative_int",
+    "positive_int",
+    "valid_id",
+]
+
+Id = NewType("Id", str)
+"""A short identifier of a party, metric, rule or tranche: lower case letters, digits, ``-`` and ``_``."""
+
+Months = NewType("Months", int)
+"""A whole number of months (non-negative)."""
+
+Fraction01 = NewType("Fraction01", Decimal)
+"""A share between 0 and 1 inclusive (``0.7`` or ``"70%"`` in a file)."""
+
+Rate = NewType("Rate", Decimal)
+"""A non-negative annual rate or a non-negative ratio (``0.05`` is 5% a year)."""
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def valid_id(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    """attrs validator: an identifier as ``Id`` describes."""
+    if not isinstance(value, str) or not _ID.match(value):
+        raise FieldProblem(
+            attribute.name,
+            f"expected an identifier of lower-case letters, digits, '-' or '_', got {value!r}",
+        )
+
+
+def non_negative_int(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    """attrs validator: an ``int`` (not ``bool``) of at least 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise FieldProblem(attribute.name, f"expected a whole number of at least 0, got {value!r}")
+
+
+def positive_int(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    """attrs validator: an ``int`` (not ``bool``) of at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise FieldProblem(attribute.name, f"expected a whole number of at least 1, got {value!r}")
+
+
+def fraction_in_unit(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
+    """attrs validator: a ``Decimal`` between 0 and 1 inclusive."""
+    if not isinstance(value, Decimal) or not (0 <= value <= 1):
+        raise FieldProblem(attribute.name, f"expected a share between 0 and 1 (0% and 100%), got {value!r}")
+
+
+def non_negative_decimal(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
+    """attrs validator: a ``Decimal`` of at least 0."""
+    if not isinstance(value, Decimal) or value < 0:
+        raise FieldProblem(attribute.name, f"expected a number of at least 0, got {value!r}")
+
+
+def optional(
+    validator: Callable[[Any, attrs.Attribute[Any], Any], None],
+) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    """Apply ``validator`` unless the value is ``None``."""
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None:
+            validator(instance, attribute, value)
+
+    return check
+
+
+@attrs.frozen(kw_only=True)
+class Source:
+    """A document a contract's numbers come from (an article, a council decision, a fact sheet)."""
+
+    id: str = attrs.field(validator=valid_id)
+    """How provenance entries refer to this source."""
+    title: str
+    """The document's title."""
+    author: str = ""
+    """Author or publisher."""
+    date: str = ""
+    """Publication date as written in the source (free text, e.g. ``2024-02-14``)."""
+    url: str = ""
+    """Where to find it, if public."""
+
+
+@attrs.frozen(kw_only=True)
+class Provenance:
+    """Where one number came from: a source (with a locator) or a stated assumption.
+
+    Exactly one of ``source`` and ``assumption`` is given.
+    """
+
+    source: str | None = None
+    """Id of an entry in the contract's ``sources``."""
+    locator: str = ""
+    """Where in the source: page, line, table (``S000:L39``)."""
+    assumption: str | None = None
+    """The reasoning behind a number the sources do not give."""
+
+    def __attrs_post_init__(self) -> None:
+        if (self.source is None) == (self.assumption is None):
+            raise FieldProblem("source", "give exactly one of 'source' or 'assumption'")
+        if self.assumption is not None and not self.assumption.strip():
+            raise FieldProblem("assumption", "an assumption must say what was assumed and why")
+
+
+def check_provenance(instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, Provenance]) -> None:
+    """attrs validator: provenance keys name fields of the same object."""
+    names = {a.name for a in attrs.fields(type(instance))} - {"provenance"}  # type: ignore[arg-type]
+    for key in value:
+        if key not in names:
+            raise FieldProblem(
+                attribute.name,
+                f"provenance given for unknown field {key!r}; expected one of: {', '.join(sorted(names))}",
+            )
+
+
+def provenance_field() -> Any:
+    """The ``provenance`` field every object carrying numbers has (field name → Provenance)."""
+    return attrs.field(factory=dict, validator=check_provenance)

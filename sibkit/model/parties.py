@@ -1,0 +1,194 @@
+"""The parties of an outcome contract: outcome payers, providers, investors, intermediaries, evaluators."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+import attrs
+
+from sibkit.errors import FieldProblem
+from sibkit.model.common import (
+    Provenance,
+    fraction_in_unit,
+    non_negative_decimal,
+    non_negative_int,
+    optional,
+    positive_int,
+    provenance_field,
+    valid_id,
+)
+from sibkit.money import Cents
+
+__all__ = [
+    "Contributor",
+    "EnrolmentPlan",
+    "Evaluator",
+    "Intermediary",
+    "Investor",
+    "OutcomePayer",
+    "PayerKind",
+    "Provider",
+    "SegmentShare",
+]
+
+PayerKind = Literal[
+    "municipality", "national_government", "health_insurer", "philanthropy", "outcomes_fund", "company", "other"
+]
+"""What kind of organisation pays for outcomes (or contributes to an outcomes fund)."""
+
+
+@attrs.frozen(kw_only=True)
+class Contributor:
+    """An organisation that puts money into a pooled outcomes fund."""
+
+    id: str = attrs.field(validator=valid_id)
+    name: str
+    kind: PayerKind = "other"
+    commitment: Cents = attrs.field(validator=non_negative_int)
+    """EUR cents the contributor commits to the fund; outcome payments are charged to
+    contributors in proportion to their commitments (largest remainder)."""
+    provenance: dict[str, Provenance] = provenance_field()
+
+
+@attrs.frozen(kw_only=True)
+class OutcomePayer:
+    """A party that pays for measured outcomes: a municipality, a ministry, a fund.
+
+    A pooled outcomes fund (*resultatenfonds*) is a payer with ``contributors``:
+    the fund pays, the contributors fund it.
+    """
+
+    id: str = attrs.field(validator=valid_id)
+    name: str
+    kind: PayerKind = "other"
+    share: Decimal | None = attrs.field(default=None, validator=optional(fraction_in_unit))
+    """Fixed share (0–1) of every outcome payment whose rule does not name its payers.
+    Either every payer has a share (summing to 100%) or none has."""
+    budget: Cents | None = attrs.field(default=None, validator=optional(non_negative_int))
+    """EUR cents the payer has committed at most over the contract (a payer-level cap
+    is written in ``caps``; this is the budget the payer reserved, used to warn on overrun)."""
+    borrowing_rate: Decimal | None = attrs.field(default=None, validator=optional(non_negative_decimal))
+    """The payer's own annual cost of borrowing (e.g. 0.03 for 3% a year), to compare
+    investor returns against."""
+    contributors: tuple[Contributor, ...] = ()
+    """For a pooled outcomes fund: who puts money in."""
+    provenance: dict[str, Provenance] = provenance_field()
+
+
+@attrs.frozen(kw_only=True)
+class SegmentShare:
+    """The share of a provider's participants in one difficulty segment."""
+
+    segment: str
+    share: Decimal = attrs.field(validator=fraction_in_unit)
+
+
+@attrs.frozen(kw_only=True)
+class EnrolmentPlan:
+    """When a provider's participants start.
+
+    Either ``monthly`` lists the starts per month from ``start_month``, or
+    ``total`` participants are spread evenly over ``months`` months from
+    ``start_month`` (largest remainder, earlier months first).
+    """
+
+    start_month: int = attrs.field(default=0, validator=non_negative_int)
+    """Month (from the contract start, 0-based) of the first enrolment."""
+    total: int | None = attrs.field(default=None, validator=optional(non_negative_int))
+    """Participants in all, spread evenly over ``months``."""
+    months: int | None = attrs.field(default=None, validator=optional(positive_int))
+    """Length of the even spread, in months."""
+    monthly: tuple[int, ...] | None = None
+    """Explicit starts per month, from ``start_month``."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.monthly is not None:
+            if self.total is not None or self.months is not None:
+                raise FieldProblem("monthly", "give either 'monthly' or 'total' with 'months', not both")
+            if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in self.monthly):
+                raise FieldProblem("monthly", "expected whole numbers of participants of at least 0")
+        elif self.total is None or self.months is None:
+            raise FieldProblem("total", "give either 'monthly' or both 'total' and 'months'")
+
+    def per_month(self) -> tuple[int, ...]:
+        """Starts per month from month 0 (leading zeros before ``start_month``)."""
+        if self.monthly is not None:
+            counts = self.monthly
+        else:
+            assert self.total is not None and self.months is not None
+            base, extra = divmod(self.total, self.months)
+            counts = tuple(base + (1 if i < extra else 0) for i in range(self.months))
+        return (0,) * self.start_month + tuple(counts)
+
+    @property
+    def participants(self) -> int:
+        """Participants enrolled over the whole plan."""
+        return sum(self.per_month())
+
+
+@attrs.frozen(kw_only=True)
+class Provider:
+    """An organisation that delivers the service to participants.
+
+    Its cost is ``cost_per_participant`` spread over the trajectory by
+    ``cost_profile`` (shares per month from the month of enrolment) plus
+    ``fixed_cost_monthly`` over the service term.
+    """
+
+    id: str = attrs.field(validator=valid_id)
+    name: str
+    description: str = ""
+    capacity: int = attrs.field(validator=positive_int)
+    """Most participants the provider can take on over the contract."""
+    enrolment: EnrolmentPlan
+    cost_per_participant: Cents = attrs.field(validator=non_negative_int)
+    """EUR cents the provider spends per participant over the whole trajectory."""
+    cost_profile: tuple[Decimal, ...] = (Decimal(1),)
+    """Share of ``cost_per_participant`` spent in each month from enrolment (sums to 100%)."""
+    fixed_cost_monthly: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
+    """EUR cents of overhead per month of the service term, whatever the enrolment."""
+    other_income_monthly: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
+    """EUR cents a month from other sources (subsidies, volunteers valued in cash)."""
+    buffer: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
+    """EUR cents of cash reserves at the start: the financial buffer that absorbs
+    payment in arrears."""
+    minimum_cash: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
+    """EUR cents the provider must keep to operate safely; months below it count as stress."""
+    prefinances_own_costs: bool = True
+    """True: the provider pays its own costs and waits for outcome payments.
+    False: investors' capital pays the provider's costs as they fall due."""
+    segment_mix: tuple[SegmentShare, ...] = ()
+    """Share of this provider's participants per difficulty segment (sums to 100%)."""
+    provenance: dict[str, Provenance] = provenance_field()
+
+
+@attrs.frozen(kw_only=True)
+class Investor:
+    """A party that provides capital (a bank, a foundation, crowd investors, a provider itself)."""
+
+    id: str = attrs.field(validator=valid_id)
+    name: str
+    kind: Literal["bank", "foundation", "impact_fund", "crowd", "provider", "intermediary", "government", "other"] = (
+        "other"
+    )
+
+
+@attrs.frozen(kw_only=True)
+class Intermediary:
+    """The party that structures and manages the deal (often through an SPV); fees are in ``fees``."""
+
+    id: str = attrs.field(validator=valid_id)
+    name: str
+    role: str = "structuring and performance management"
+
+
+@attrs.frozen(kw_only=True)
+class Evaluator:
+    """An evaluator (measures the effect) or validator (verifies claimed outcomes)."""
+
+    id: str = attrs.field(validator=valid_id)
+    name: str
+    role: Literal["evaluator", "validator", "evaluator_and_validator"] = "evaluator"
+    independent: bool = True
+    """Whether the evaluator is independent of every party whose money depends on the result."""

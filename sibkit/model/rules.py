@@ -1,0 +1,263 @@
+"""Payment rules: a small closed family of typed rules, and caps.
+
+Every rule says which metric(s) it pays for, at what price, for which
+providers and paid by which payers. New kinds of rule are new classes here,
+never strings of code. In a file a rule is a table with ``type`` naming its
+kind (``tariff``, ``rate_card``, ``cohort_threshold``, ``per_time``,
+``share_of_savings``).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+import attrs
+
+from sibkit.errors import FieldProblem
+from sibkit.model.common import (
+    Provenance,
+    fraction_in_unit,
+    non_negative_decimal,
+    non_negative_int,
+    optional,
+    positive_int,
+    provenance_field,
+    valid_id,
+)
+from sibkit.money import Cents
+
+__all__ = [
+    "RULE_TYPES",
+    "Cap",
+    "CapLevel",
+    "CohortThreshold",
+    "Component",
+    "PayerShare",
+    "PaymentRule",
+    "PerTime",
+    "RateCard",
+    "RateCardEntry",
+    "ShareOfSavings",
+    "Tariff",
+    "Tier",
+]
+
+
+@attrs.frozen(kw_only=True)
+class PayerShare:
+    """Which payer pays what share of a rule's payments."""
+
+    payer: str
+    share: Decimal = attrs.field(validator=fraction_in_unit)
+
+
+def _shares_sum_to_one(
+    instance: object, attribute: attrs.Attribute[tuple[PayerShare, ...]], value: tuple[PayerShare, ...]
+) -> None:
+    if value and sum((s.share for s in value), Decimal(0)) != 1:
+        total = sum((s.share for s in value), Decimal(0))
+        raise FieldProblem(attribute.name, f"payer shares sum to {total * 100:g}%, expected 100%")
+
+
+@attrs.frozen(kw_only=True)
+class Component:
+    """One part of a weighted tariff: a metric and the share of the tariff it carries."""
+
+    metric: str
+    weight: Decimal = attrs.field(validator=fraction_in_unit)
+
+
+@attrs.frozen(kw_only=True)
+class Tariff:
+    """A price per participant at full result, split into weighted components.
+
+    Leeuwarden: €3,500 = 70% individual + 20% societal + 10% process. Each
+    component is paid once per participant who achieves its metric, independently
+    of the others: ``round_half_up(price × weight)`` per achiever.
+    """
+
+    id: str = attrs.field(validator=valid_id)
+    price_per_participant: Cents = attrs.field(validator=non_negative_int)
+    """EUR cents per participant who achieves every component."""
+    components: tuple[Component, ...] = attrs.field(validator=attrs.validators.min_len(1))
+    segment_prices: dict[str, Cents] = attrs.field(factory=dict)
+    """Price per participant by difficulty segment id, replacing ``price_per_participant``
+    for participants in that segment."""
+    providers: tuple[str, ...] = ()
+    """Providers the rule applies to; empty means all."""
+    paid_by: tuple[PayerShare, ...] = attrs.field(default=(), validator=_shares_sum_to_one)
+    """Payers of this rule; empty means the payers' fixed shares (or the only payer)."""
+    provenance: dict[str, Provenance] = provenance_field()
+
+    @components.validator
+    def _weights(self, attribute: attrs.Attribute[tuple[Component, ...]], value: tuple[Component, ...]) -> None:
+        total = sum((c.weight for c in value), Decimal(0))
+        if total != 1:
+            raise FieldProblem("components", f"weights of tariff {self.id!r} sum to {total * 100:g}%, expected 100%")
+
+    def metrics(self) -> tuple[str, ...]:
+        """The metrics this rule pays for."""
+        return tuple(c.metric for c in self.components)
+
+
+@attrs.frozen(kw_only=True)
+class RateCardEntry:
+    """One line of a rate card: a price per unit of one metric."""
+
+    metric: str
+    price: Cents = attrs.field(validator=non_negative_int)
+    """EUR cents per unit achieved."""
+    repeatable: bool = False
+    """False: paid at most once per participant. True: paid per unit, up to ``max_per_participant``."""
+    max_per_participant: int | None = attrs.field(default=None, validator=optional(positive_int))
+    """For repeatable outcomes: most units paid per participant."""
+    segment_prices: dict[str, Cents] = attrs.field(factory=dict)
+    """Price by difficulty segment id, replacing ``price`` in that segment."""
+    provenance: dict[str, Provenance] = provenance_field()
+
+
+@attrs.frozen(kw_only=True)
+class RateCard:
+    """A list of priced outcomes (UK rate-card SIBs, job-guarantee milestones)."""
+
+    id: str = attrs.field(validator=valid_id)
+    entries: tuple[RateCardEntry, ...] = attrs.field(validator=attrs.validators.min_len(1))
+    providers: tuple[str, ...] = ()
+    paid_by: tuple[PayerShare, ...] = attrs.field(default=(), validator=_shares_sum_to_one)
+
+    def metrics(self) -> tuple[str, ...]:
+        """The metrics this rule pays for."""
+        return tuple(e.metric for e in self.entries)
+
+
+@attrs.frozen(kw_only=True)
+class Tier:
+    """A band of a cohort-threshold rule, reached when the improvement is at least ``from_improvement``."""
+
+    from_improvement: Decimal = attrs.field(validator=non_negative_decimal)
+    """Improvement against the counterfactual (0.10 is 10% fewer events) at which the tier starts."""
+    amount: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
+    """EUR cents paid once per cohort on reaching this tier."""
+    price_per_unit: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
+    """EUR cents per unit of improvement (per event avoided) within this tier."""
+    provenance: dict[str, Provenance] = provenance_field()
+
+
+@attrs.frozen(kw_only=True)
+class CohortThreshold:
+    """Pay for a cohort's improvement against a counterfactual, only above a threshold.
+
+    Units of improvement = baseline × participants × improvement. Below the
+    lowest tier nothing is paid; the highest tier reached applies. With
+    ``pooled_threshold``, a cohort that misses its own tiers is paid at the end
+    of the contract if all cohorts together improve by at least that much
+    (Peterborough's second trigger).
+    """
+
+    id: str = attrs.field(validator=valid_id)
+    metric: str
+    tiers: tuple[Tier, ...] = attrs.field(validator=attrs.validators.min_len(1))
+    cohort_months: int = attrs.field(default=12, validator=positive_int)
+    """Participants who enrol in the same block of this many months form a cohort."""
+    pooled_threshold: Decimal | None = attrs.field(default=None, validator=optional(non_negative_decimal))
+    pooled_price_per_unit: Cents | None = attrs.field(default=None, validator=optional(non_negative_int))
+    max_payment: Cents | None = attrs.field(default=None, validator=optional(non_negative_int))
+    """EUR cents at most for this rule over the contract."""
+    providers: tuple[str, ...] = ()
+    paid_by: tuple[PayerShare, ...] = attrs.field(default=(), validator=_shares_sum_to_one)
+    provenance: dict[str, Provenance] = provenance_field()
+
+    @tiers.validator
+    def _ascending(self, attribute: attrs.Attribute[tuple[Tier, ...]], value: tuple[Tier, ...]) -> None:
+        starts = [t.from_improvement for t in value]
+        if starts != sorted(starts) or len(set(starts)) != len(starts):
+            raise FieldProblem("tiers", "tiers must be in strictly increasing order of 'from_improvement'")
+
+    def metrics(self) -> tuple[str, ...]:
+        """The metrics this rule pays for."""
+        return (self.metric,)
+
+
+@attrs.frozen(kw_only=True)
+class PerTime:
+    """A price per unit of time in a state (per day housed, per month off benefits)."""
+
+    id: str = attrs.field(validator=valid_id)
+    metric: str
+    price_per_unit: Cents = attrs.field(validator=non_negative_int)
+    """EUR cents per unit of time (the metric's unit: day, week, month)."""
+    max_units_per_participant: int | None = attrs.field(default=None, validator=optional(positive_int))
+    providers: tuple[str, ...] = ()
+    paid_by: tuple[PayerShare, ...] = attrs.field(default=(), validator=_shares_sum_to_one)
+    provenance: dict[str, Provenance] = provenance_field()
+
+    def metrics(self) -> tuple[str, ...]:
+        """The metrics this rule pays for."""
+        return (self.metric,)
+
+
+@attrs.frozen(kw_only=True)
+class ShareOfSavings:
+    """Pay a share of the savings an outcome produces (Utah: 95% of avoided special-education cost).
+
+    ``share`` applies until every investor is repaid with its return (or, with no
+    investors, for the whole term); ``share_after`` applies afterwards.
+    """
+
+    id: str = attrs.field(validator=valid_id)
+    metric: str
+    """The metric whose ``savings`` entry defines the amount saved per unit."""
+    share: Decimal = attrs.field(validator=fraction_in_unit)
+    share_after: Decimal = attrs.field(default=Decimal(0), validator=fraction_in_unit)
+    providers: tuple[str, ...] = ()
+    paid_by: tuple[PayerShare, ...] = attrs.field(default=(), validator=_shares_sum_to_one)
+    provenance: dict[str, Provenance] = provenance_field()
+
+    def metrics(self) -> tuple[str, ...]:
+        """The metrics this rule pays for."""
+        return (self.metric,)
+
+
+PaymentRule = Tariff | RateCard | CohortThreshold | PerTime | ShareOfSavings
+"""Any payment rule."""
+
+RULE_TYPES: dict[str, type[PaymentRule]] = {
+    "tariff": Tariff,
+    "rate_card": RateCard,
+    "cohort_threshold": CohortThreshold,
+    "per_time": PerTime,
+    "share_of_savings": ShareOfSavings,
+}
+"""The ``type`` tag of each rule in a contract file."""
+
+CapLevel = Literal["participant", "metric", "provider", "payer", "contract"]
+
+
+@attrs.frozen(kw_only=True)
+class Cap:
+    """A maximum on outcome payments.
+
+    * ``participant``: per participant, over all metrics (UK: £15,000 a person);
+    * ``metric``: over all participants, for the metric ``target``;
+    * ``provider``: paid to (or on behalf of) the provider ``target``;
+    * ``payer``: paid by the payer ``target``;
+    * ``contract``: all outcome payments together (the maximum potential outcome payment).
+
+    Payments are applied in time order; once a cap is reached later payments it
+    covers are cut to what remains (cut amounts are reported, not paid later).
+    """
+
+    level: CapLevel
+    amount: Cents = attrs.field(validator=non_negative_int)
+    """EUR cents at most."""
+    target: str | None = None
+    """The metric, provider or payer id, for those levels."""
+    provenance: dict[str, Provenance] = provenance_field()
+
+    def __attrs_post_init__(self) -> None:
+        needs_target = self.level in ("metric", "provider", "payer")
+        if needs_target and self.target is None:
+            raise FieldProblem("target", f"a {self.level} cap needs 'target': the {self.level} id it limits")
+        if not needs_target and self.target is not None:
+            raise FieldProblem("target", f"a {self.level} cap takes no 'target'")

@@ -1,0 +1,193 @@
+"""Money and rates: integer cents, exact parsing, stated rounding, exact splits.
+
+Every amount of money in sibkit is an ``int`` number of cents of the
+contract's currency (EUR unless the contract says otherwise). Amounts are never
+held in binary floating point: ``0.1 + 0.2`` euros must be 30 cents.
+
+Rounding rules (the only two used anywhere):
+
+* **Half up, to the cent** (``round_half_up``): used once per payment line
+  where a price is multiplied by a fraction (a weight, a share of savings, an
+  interest rate). Half a cent goes up, as in Dutch and UK commercial practice
+  ("rekenkundig afronden"). Amounts are never negative where this is applied.
+* **Largest remainder** (``allocate``): used whenever one amount is split into
+  parts (pro-rata between tranches, payers, contributors, months). Every part
+  is first rounded down; the cents left over go one each to the parts with the
+  largest remainders, ties to the earlier part. The parts always add up to the
+  whole, to the cent.
+
+Shares, weights and rates in a contract are ``Decimal`` so that ``0.7`` is
+exactly seven tenths; the engine turns them into exact integer ratios.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import NewType
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "Cents",
+    "allocate",
+    "allocate_array",
+    "cents_to_decimal",
+    "format_eur",
+    "parse_amount",
+    "parse_fraction",
+    "round_half_up",
+]
+
+Cents = NewType("Cents", int)
+"""An amount of money in cents of the contract currency (``350000`` is €3,500.00)."""
+
+_HUNDRED = Decimal(100)
+
+
+def parse_amount(value: object) -> Cents:
+    """Read an amount written in euros (``3500``, ``3500.10`` or ``"3500.10"``) as cents.
+
+    Accepts ``int``, ``Decimal`` and decimal strings; refuses floats (binary
+    floats cannot hold most cent amounts exactly), booleans, negative amounts
+    and fractions of a cent. Raises ``ValueError`` with a message for a user.
+    """
+    if isinstance(value, (bool, float)):
+        raise ValueError(
+            f'expected an amount such as 3500 or "3500.00", got {value!r}'
+            + (" (a binary float; write it as a decimal)" if isinstance(value, float) else "")
+        )
+    if isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f'expected an amount such as 3500 or "3500.00", got {value!r}') from None
+    else:
+        raise ValueError(f'expected an amount such as 3500 or "3500.00", got {value!r}')
+    if not amount.is_finite():
+        raise ValueError(f"expected a finite amount, got {value!r}")
+    if amount < 0:
+        raise ValueError(f"expected an amount of at least 0, got {value!r}")
+    cents = amount * _HUNDRED
+    if cents != cents.to_integral_value():
+        raise ValueError(f"expected whole cents, got {value!r} (an amount has at most 2 decimals)")
+    return Cents(int(cents))
+
+
+def cents_to_decimal(cents: int) -> Decimal:
+    """The amount in currency units with two decimals (``350000`` → ``Decimal('3500.00')``)."""
+    return (Decimal(cents) / _HUNDRED).quantize(Decimal("0.01"))
+
+
+def format_eur(cents: int) -> str:
+    """Plain, locale-free rendering for logs and errors: ``€3,500.00``; negative as ``-€12.50``."""
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), 100)
+    return f"{sign}€{whole:,}.{frac:02d}"
+
+
+def parse_fraction(value: object, *, what: str = "a share") -> Decimal:
+    """Read a fraction written as ``0.7``, ``"0.7"`` or ``"70%"`` exactly, as a ``Decimal``.
+
+    No range is checked here; callers say what range applies.
+    """
+    if isinstance(value, (bool, float)):
+        raise ValueError(f'expected {what} such as 0.25 or "25%", got {value!r}')
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"expected a finite number, got {value!r}")
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        percent = text.endswith("%")
+        if percent:
+            text = text[:-1].strip()
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f'expected {what} such as 0.25 or "25%", got {value!r}') from None
+        if not number.is_finite():
+            raise ValueError(f"expected a finite number, got {value!r}")
+        return number / _HUNDRED if percent else number
+    raise ValueError(f'expected {what} such as 0.25 or "25%", got {value!r}')
+
+
+def round_half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded to the nearest integer, halves away from zero."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    if numerator >= 0:
+        return (2 * numerator + denominator) // (2 * denominator)
+    return -((-2 * numerator + denominator) // (2 * denominator))
+
+
+def ratio(value: Decimal) -> tuple[int, int]:
+    """An exact ``(numerator, denominator)`` pair for a decimal fraction."""
+    f = Fraction(value)
+    return f.numerator, f.denominator
+
+
+def allocate(total: int, weights: Sequence[int | Decimal]) -> list[int]:
+    """Split ``total`` cents in proportion to ``weights`` by the largest-remainder method.
+
+    The parts add up to ``total`` exactly. Weights must be non-negative with a
+    positive sum. Ties between equal remainders go to the earlier part.
+    """
+    fractions = [Fraction(w) for w in weights]
+    if any(f < 0 for f in fractions):
+        raise ValueError("weights must be non-negative")
+    denom = 1
+    for f in fractions:
+        denom = denom * f.denominator // _gcd(denom, f.denominator)
+    ints = [int(f * denom) for f in fractions]
+    return [int(x) for x in allocate_array(np.asarray([total], dtype=np.int64), np.asarray(ints, dtype=np.int64))[0]]
+
+
+def _gcd(a: int, b: int) -> int:
+    while b:
+        a, b = b, a % b
+    return a
+
+
+def allocate_array(total: npt.NDArray[np.int64], weights: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Vectorised largest-remainder split.
+
+    ``total`` has any shape ``S``; ``weights`` has shape ``(K,)`` or
+    ``S + (K,)``. Returns shape ``S + (K,)`` whose last axis sums to
+    ``total``. Where all weights are zero the parts are zero and the whole
+    total goes to the first part, so nothing is lost (callers avoid this case).
+    Negative totals are split as their absolute value, sign restored.
+    """
+    total = np.asarray(total, dtype=np.int64)
+    w = np.broadcast_to(np.asarray(weights, dtype=np.int64), (*total.shape, np.shape(weights)[-1]))
+    if np.any(w < 0):
+        raise ValueError("weights must be non-negative")
+    wsum = w.sum(axis=-1)
+    safe = np.where(wsum == 0, 1, wsum)
+    sign = np.where(total < 0, -1, 1)
+    mag = np.abs(total)
+    quota = mag[..., None] * w
+    floor = quota // safe[..., None]
+    rem = quota % safe[..., None]
+    left = mag - floor.sum(axis=-1)
+    # rank remainders: largest first, earlier index first among equals
+    k = w.shape[-1]
+    order = np.argsort(-rem * k + np.arange(k), axis=-1, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(k), order.shape).copy(), axis=-1)
+    parts = floor + (ranks < left[..., None]).astype(np.int64)
+    zero = wsum == 0
+    if np.any(zero):
+        parts[zero] = 0
+        parts[zero, 0] = mag[zero]
+    out: npt.NDArray[np.int64] = parts * sign[..., None]
+    return out
