@@ -7,19 +7,35 @@ never prints a traceback.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import math
 import sys
 from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from sibkit.engine import (
+    Batch,
+    Results,
+    break_even_success,
+    default_scenario,
+    deterministic_batch,
+    run_scenarios,
+    stack,
+)
+from sibkit.engine.irr import IRR_REASONS
 from sibkit.errors import ContractFileError
 from sibkit.load import load_contract
-from sibkit.model import Contract, Grant, Loan
+from sibkit.model import Contract, Grant, Loan, Scenario
 from sibkit.model.maximum import maximum_payment
 from sibkit.model.rules import CohortThreshold, PerTime, RateCard, ShareOfSavings, Tariff
-from sibkit.money import format_eur
+from sibkit.money import cents_to_decimal, format_eur
+from sibkit.report import summary
 
 __all__ = ["main"]
 
@@ -189,6 +205,185 @@ def _prices(rule: object) -> list[tuple[str, str]]:
     if isinstance(rule, ShareOfSavings):
         return [(rule.metric, f"{_pct(rule.share)} of savings")]
     return []
+
+
+def _scenarios(c: Contract, name: str | None) -> list[Scenario]:
+    if name is None:
+        return list(c.scenarios) or [default_scenario(c)]
+    try:
+        return [c.scenario(name)]
+    except KeyError:
+        known = ", ".join(s.name for s in c.scenarios) or "none"
+        raise click.BadParameter(
+            f"no scenario {name!r} in this contract; it has: {known}", param_hint="--scenario"
+        ) from None
+
+
+def _run_all(c: Contract, scenarios: list[Scenario], success: Decimal) -> Results:
+    batches = [deterministic_batch(c, s, success) for s in scenarios]
+    try:
+        batch = stack(batches)
+    except ValueError:  # scenarios with different outcome timing: run them one by one, same engine
+        parts = [run_scenarios(c, b) for b in batches]
+        return parts[0] if len(parts) == 1 else _concat(c, parts, batches)
+    return run_scenarios(c, batch)
+
+
+def _concat(c: Contract, parts: list[Results], batches: list[Batch]) -> Results:
+    raise click.ClickException("scenarios with different outcome timing must be run one at a time (--scenario)")
+
+
+def _eur(cents: float | int | None) -> str:
+    if cents is None or (isinstance(cents, float) and math.isnan(cents)):
+        return "–"
+    return format_eur(math.floor(cents + 0.5))
+
+
+def _rate_text(x: float) -> str:
+    return "–" if math.isnan(x) else f"{x * 100:.2f}%"
+
+
+@main.command(name="run")
+@click.argument("file", type=click.Path(path_type=str))
+@click.option("--scenario", "scenario_name", help="Run only this named scenario (default: every named scenario).")
+@click.option(
+    "--success",
+    type=str,
+    default="1",
+    show_default=True,
+    help="Scale every success rate by this factor (1.2 = 20% more results; shares capped at 100%).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (keys in docs/results.md).")
+def run_command(file: str, scenario_name: str | None, success: str, as_json: bool) -> None:
+    """Compute who pays whom for the contract in FILE: payers, providers, tranches."""
+    c = _load_or_exit(file)
+    try:
+        factor = Decimal(success)
+        if not factor.is_finite() or factor < 0:
+            raise InvalidOperation
+    except InvalidOperation:
+        raise click.BadParameter(f"expected a number of at least 0, got {success!r}", param_hint="--success") from None
+    scenarios = _scenarios(c, scenario_name)
+    res = _run_all(c, scenarios, factor)
+    if as_json:
+        data = [summary(c, res, s.name, float(factor), i) for i, s in enumerate(scenarios)]
+        click.echo(json.dumps(data if scenario_name is None else data[0], indent=2, ensure_ascii=False))
+        return
+    out = _console()
+    out.print(f"[bold]{c.name}[/bold] — success factor {factor}")
+    names = [s.name for s in scenarios]
+
+    def table(title: str) -> Table:
+        t = Table(title=title, title_justify="left")
+        t.add_column("")
+        for name in names:
+            t.add_column(name, justify="right")
+        return t
+
+    overview = table("Outcomes")
+    overview.add_row("participants", *(str(int(x)) for x in res.participants))
+    for j, m in enumerate(c.metrics):
+        overview.add_row(f"{m.name}", *(str(int(x)) for x in res.outcome_units[:, j]))
+    overview.add_row("outcome payments", *(_eur(x) for x in res.outcome_payments))
+    overview.add_row("maximum potential payment", *(_eur(res.maximum_payment) for _ in names))
+    if res.cap_cut.any():
+        overview.add_row("cut by caps", *(_eur(x) for x in res.cap_cut))
+    overview.add_row("savings (all)", *(_eur(x) for x in res.savings))
+    overview.add_row("cashable savings", *(_eur(x) for x in res.cashable_savings))
+    out.print(overview)
+    for p in res.payers:
+        t = table(f"Payer: {p.id}")
+        t.add_row("paid for outcomes", *(_eur(x) for x in p.paid))
+        if p.vat.any():
+            t.add_row("VAT", *(_eur(x) for x in p.vat))
+        if p.fees.any():
+            t.add_row("fees", *(_eur(x) for x in p.fees))
+        t.add_row("cost per participant", *(_eur(x) for x in p.cost_per_participant))
+        t.add_row("cost per outcome paid for", *(_eur(x) for x in p.cost_per_outcome))
+        t.add_row("share of maximum payment", *(_rate_text(x) for x in p.share_of_maximum))
+        t.add_row("net of cashable savings", *(_eur(x) for x in p.net_of_savings))
+        t.add_row("savings / cost", *("–" if math.isnan(x) else f"{x:.2f}" for x in p.benefit_cost_ratio))
+        out.print(t)
+    for pr in res.providers:
+        t = table(f"Provider: {pr.id}")
+        t.add_row("revenue", *(_eur(x) for x in pr.revenue))
+        if pr.other_income.any():
+            t.add_row("other income", *(_eur(x) for x in pr.other_income))
+        t.add_row("cost", *(_eur(x) for x in pr.cost))
+        t.add_row("margin", *(_eur(x) for x in pr.margin))
+        t.add_row(
+            "lowest cash (month)",
+            *(f"{_eur(x)} ({m})" for x, m in zip(pr.lowest_cash, pr.lowest_cash_month, strict=True)),
+        )
+        t.add_row("months below zero", *(str(int(x)) for x in pr.months_below_zero))
+        t.add_row("months below minimum cash", *(str(int(x)) for x in pr.months_below_minimum))
+        out.print(t)
+    for tr in res.tranches:
+        t = table(f"Tranche: {tr.id} ({tr.investor})")
+        t.add_row("drawn", *(_eur(x) for x in tr.drawn))
+        t.add_row("returned", *(_eur(x) for x in tr.returned))
+        if tr.guaranteed.any():
+            t.add_row("of which guarantee", *(_eur(x) for x in tr.guaranteed))
+        t.add_row(
+            "IRR (annual)",
+            *(
+                _rate_text(x) if r == 0 else f"undefined: {IRR_REASONS[int(r)]}"
+                for x, r in zip(tr.irr, tr.irr_reason, strict=True)
+            ),
+        )
+        t.add_row("multiple", *("–" if math.isnan(x) else f"{x:.3f}×" for x in tr.multiple))
+        t.add_row("loss", *(_eur(x) for x in tr.loss))
+        t.add_row("payback month", *("never" if x < 0 else str(int(x)) for x in tr.payback_month))
+        out.print(t)
+    if c.tranches:
+        level = break_even_success(c, scenarios[0])
+        text = (
+            "never (even 3× the scenario's success)"
+            if level is None
+            else f"{level:.3f}× the '{scenarios[0].name}' success rates"
+        )
+        out.print(f"Senior investors get their principal back from a success factor of {text}.")
+    else:
+        out.print("No investors: providers carry the working capital until outcome payments arrive.")
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=str))
+@click.option("--scenario", "scenario_name", help="The named scenario (default: base, or the first).")
+@click.option("--success", type=str, default="1", show_default=True, help="Scale every success rate by this factor.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print comma-separated values instead of a table.")
+def ledger(file: str, scenario_name: str | None, success: str, as_csv: bool) -> None:
+    """Every movement of money for one scenario: month, from, to, amount, reason."""
+    c = _load_or_exit(file)
+    try:
+        factor = Decimal(success)
+    except InvalidOperation:
+        raise click.BadParameter(f"expected a number, got {success!r}", param_hint="--success") from None
+    sc = _scenarios(c, scenario_name)[0] if scenario_name else default_scenario(c)
+    res = run_scenarios(c, deterministic_batch(c, sc, factor))
+    entries = list(res.flows.ledger.entries(0))
+    if as_csv:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["month", "date", "from", "to", "amount", "reason"])
+        for e in entries:
+            writer.writerow(
+                [e.month, _month_date(c, e.month), e.source, e.target, str(cents_to_decimal(e.amount)), e.reason]
+            )
+        click.echo(buf.getvalue(), nl=False)
+        return
+    t = Table(title=f"Ledger — {c.name}, scenario '{sc.name}'", title_justify="left")
+    for col, just in (("month", "right"), ("from", "left"), ("to", "left"), ("amount", "right"), ("reason", "left")):
+        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    for e in entries:
+        t.add_row(f"{e.month} ({_month_date(c, e.month)})", e.source, e.target, format_eur(e.amount), e.reason)
+    _console().print(t)
+
+
+def _month_date(c: Contract, month: int) -> str:
+    start = c.timeline.start
+    m = start.month - 1 + month
+    return f"{start.year + m // 12}-{m % 12 + 1:02d}"
 
 
 def run() -> None:

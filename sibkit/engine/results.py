@@ -1,0 +1,242 @@
+"""Results per party, computed from the engine's flows (one scenario or many).
+
+Units: money in EUR cents (``int``); rates as fractions per year (``0.05`` is 5%
+a year); months counted from the contract start (0-based). Every array has a
+leading scenarios axis ``N``.
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from sibkit.engine.irr import annualise, irr
+from sibkit.engine.waterfall import Flows
+from sibkit.model import Contract
+from sibkit.model.maximum import maximum_payment
+
+__all__ = ["PayerResults", "ProviderResults", "Results", "TrancheResults", "results"]
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class TrancheResults:
+    """One tranche, per scenario."""
+
+    id: str
+    investor: str
+    drawn: I64
+    """Capital drawn, EUR cents."""
+    returned: I64
+    """Everything paid to the tranche (interest, principal, return, residual, guarantee), EUR cents."""
+    guaranteed: I64
+    """Of ``returned``, what guarantees paid, EUR cents."""
+    irr: F64
+    """Annual IRR (NaN where undefined; see ``irr_reason``)."""
+    irr_reason: npt.NDArray[np.int64]
+    """0 when the IRR is defined, else a key of ``sibkit.engine.irr.IRR_REASONS``."""
+    multiple: F64
+    """Returned over drawn (NaN when nothing was drawn)."""
+    loss: I64
+    """Drawn less returned, when positive; EUR cents."""
+    payback_month: I64
+    """First month when cumulative cash turns non-negative (-1: never)."""
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class PayerResults:
+    """One outcome payer, per scenario."""
+
+    id: str
+    paid: I64
+    """Outcome payments, VAT excluded, less refunds; EUR cents."""
+    vat: I64
+    fees: I64
+    """Fees the payer paid directly."""
+    cost_per_participant: F64
+    """EUR cents per enrolled participant."""
+    cost_per_outcome: F64
+    """EUR cents per unit of outcome paid for (NaN when none)."""
+    share_of_maximum: F64
+    """``paid`` over the maximum potential outcome payment of this payer (NaN when unbounded)."""
+    cashable_savings: I64
+    """Cashable savings landing in this payer's budget, EUR cents."""
+    net_of_savings: I64
+    """``paid + vat + fees - cashable_savings``, EUR cents."""
+    benefit_cost_ratio: F64
+    """Cashable savings over what the payer paid (NaN when it paid nothing)."""
+    budget_exceeded: npt.NDArray[np.bool_]
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class ProviderResults:
+    """One provider, per scenario."""
+
+    id: str
+    revenue: I64
+    """Outcome payments, cost funding and residual shares received, EUR cents."""
+    other_income: I64
+    cost: I64
+    margin: I64
+    """``revenue + other_income - cost``, EUR cents."""
+    lowest_cash: I64
+    lowest_cash_month: I64
+    months_below_zero: I64
+    months_below_minimum: I64
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Results:
+    """Everything ``sibkit run`` reports, per scenario (leading axis N)."""
+
+    tranches: tuple[TrancheResults, ...]
+    payers: tuple[PayerResults, ...]
+    providers: tuple[ProviderResults, ...]
+    participants: I64
+    """Enrolled participants."""
+    outcome_units: I64
+    """(N, M) units of each metric paid for."""
+    outcome_payments: I64
+    """All outcome payments, VAT excluded, net of refunds, EUR cents."""
+    maximum_payment: int | None
+    """Maximum potential outcome payment, EUR cents (None: unbounded)."""
+    savings: I64
+    """All savings, cashable or not, EUR cents."""
+    cashable_savings: I64
+    cap_cut: I64
+    """Outcome payments not made because a cap was reached, EUR cents."""
+    unpaid_after_term: I64
+    """Outcome payments for results verified after the term, EUR cents (not paid)."""
+    flows: Flows
+
+
+def _payback(cash: I64) -> I64:
+    cum = np.cumsum(cash, axis=1)
+    drew = (cash < 0).any(axis=1)
+    # first month after the last negative cumulative position
+    neg = cum < 0
+    last_neg = np.where(neg.any(axis=1), cash.shape[1] - 1 - np.argmax(neg[:, ::-1], axis=1), -1)
+    out = np.where(drew & (last_neg < cash.shape[1] - 1), last_neg + 1, -1)
+    out = np.where(drew & ~neg.any(axis=1), np.argmax(cash < 0, axis=1), out)
+    return out.astype(np.int64)
+
+
+def results(contract: Contract, flows: Flows) -> Results:
+    """Per-party results of a run."""
+    n = flows.provider_cash.shape[0]
+    sched = flows.schedule
+    tranches = []
+    for j, t in enumerate(contract.tranches):
+        cash = flows.tranche_cash[:, :, j]
+        rate, why = irr(cash)
+        drawn = flows.tranche_drawn[:, j]
+        returned = cash.sum(axis=1) + drawn  # draws are the negative part of the cash flow
+        guaranteed = np.zeros(n, dtype=np.int64)
+        for g in contract.guarantees:
+            if t.id in g.covers:
+                guaranteed += _guarantee_total(flows, g.id, t.id)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            multiple = np.where(drawn > 0, returned / np.maximum(drawn, 1), np.nan)
+        tranches.append(
+            TrancheResults(
+                id=t.id,
+                investor=t.investor,
+                drawn=drawn,
+                returned=returned,
+                guaranteed=guaranteed,
+                irr=annualise(rate),
+                irr_reason=why,
+                multiple=multiple,
+                loss=np.maximum(drawn - returned, 0),
+                payback_month=_payback(cash),
+            )
+        )
+    participants = flows.participants
+    mx = maximum_payment(contract)
+    savings_total = np.zeros(n, dtype=np.int64)
+    cashable_total = np.zeros(n, dtype=np.int64)
+    cashable_by_budget: dict[str, I64] = {}
+    metric_index = {m.id: i for i, m in enumerate(contract.metrics)}
+    for s in contract.savings:
+        value = sched.units_paid_for[:, metric_index[s.metric]] * s.amount_per_unit
+        savings_total += value
+        if s.cashable:
+            cashable_total += value
+            cashable_by_budget[s.budget] = cashable_by_budget.get(s.budget, np.zeros(n, dtype=np.int64)) + value
+    units_all = sched.units_paid_for.sum(axis=1)
+    payers = []
+    for k, payer in enumerate(contract.payers):
+        paid = flows.payer_paid[:, :, k].sum(axis=1) - flows.payer_refund[:, k]
+        vat, fees = flows.payer_vat[:, k], flows.payer_fees[:, k]
+        saved = cashable_by_budget.get(payer.id, np.zeros(n, dtype=np.int64)).copy()
+        for c in payer.contributors:
+            saved += cashable_by_budget.get(c.id, np.zeros(n, dtype=np.int64))
+        if len(contract.payers) == 1:
+            saved = cashable_total.copy()
+        outlay = paid + vat + fees
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_participant = np.where(participants > 0, outlay / np.maximum(participants, 1), np.nan)
+            per_outcome = np.where(units_all > 0, outlay / np.maximum(units_all, 1), np.nan)
+            mx_k = mx.by_payer.get(payer.id)
+            share_max = paid / mx_k if mx_k else np.full(n, np.nan)
+            bcr = np.where(outlay > 0, saved / np.maximum(outlay, 1), np.nan)
+        payers.append(
+            PayerResults(
+                id=payer.id,
+                paid=paid,
+                vat=vat,
+                fees=fees,
+                cost_per_participant=per_participant,
+                cost_per_outcome=per_outcome,
+                share_of_maximum=np.asarray(share_max, dtype=np.float64),
+                cashable_savings=saved,
+                net_of_savings=outlay - saved,
+                benefit_cost_ratio=bcr,
+                budget_exceeded=(outlay > payer.budget) if payer.budget is not None else np.zeros(n, dtype=bool),
+            )
+        )
+    providers = []
+    for p, prov in enumerate(contract.providers):
+        cash = flows.provider_cash[:, :, p]
+        revenue = flows.provider_revenue[:, p]
+        other = flows.provider_other_income[:, p]
+        cost = flows.provider_cost[:, p]
+        providers.append(
+            ProviderResults(
+                id=prov.id,
+                revenue=revenue,
+                other_income=other,
+                cost=cost,
+                margin=revenue + other - cost,
+                lowest_cash=cash.min(axis=1),
+                lowest_cash_month=cash.argmin(axis=1).astype(np.int64),
+                months_below_zero=(cash < 0).sum(axis=1).astype(np.int64),
+                months_below_minimum=(cash < prov.minimum_cash).sum(axis=1).astype(np.int64),
+            )
+        )
+    paid_all = flows.payer_paid.sum(axis=(1, 2)) - flows.payer_refund.sum(axis=1)
+    return Results(
+        tranches=tuple(tranches),
+        payers=tuple(payers),
+        providers=tuple(providers),
+        participants=participants,
+        outcome_units=sched.units_paid_for,
+        outcome_payments=paid_all,
+        maximum_payment=mx.total,
+        savings=savings_total,
+        cashable_savings=cashable_total,
+        cap_cut=flows.cap_cut + sched.participant_cap_cut,
+        unpaid_after_term=sched.unpaid_after_term,
+        flows=flows,
+    )
+
+
+def _guarantee_total(flows: Flows, guarantee: str, tranche: str) -> I64:
+    out = np.zeros(flows.provider_cash.shape[0], dtype=np.int64)
+    for (_, _, reason), arr in flows.ledger.flows.items():
+        if reason == f"guarantee draw: {guarantee} for {tranche}":
+            out += arr.sum(axis=1)
+    return out

@@ -1,0 +1,85 @@
+"""Running a contract: one named scenario, a success level, or a batch.
+
+The deterministic run is the batch engine with N = 1; there is no second
+implementation.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import numpy.typing as npt
+
+from sibkit.engine.batch import Batch, deterministic_batch, stack
+from sibkit.engine.results import Results, results
+from sibkit.engine.waterfall import run_batch
+from sibkit.model import Contract, Scenario
+
+__all__ = ["break_even_success", "default_scenario", "run", "run_scenarios"]
+
+
+def default_scenario(contract: Contract) -> Scenario:
+    """The contract's ``base`` scenario, else its first, else one where every outcome is achieved."""
+    for s in contract.scenarios:
+        if s.name == "base":
+            return s
+    if contract.scenarios:
+        return contract.scenarios[0]
+    from sibkit.model import ScenarioOutcome
+
+    return Scenario(
+        name="all-outcomes",
+        description="every participant achieves every outcome",
+        outcomes=tuple(ScenarioOutcome(metric=m.id, rate=Decimal(1)) for m in contract.metrics),
+    )
+
+
+def run(contract: Contract, scenario: str | Scenario | None = None, success: Decimal = Decimal(1)) -> Results:
+    """Run one scenario (by name, or the default) at a success factor (1 = as written)."""
+    if scenario is None:
+        sc = default_scenario(contract)
+    elif isinstance(scenario, str):
+        sc = contract.scenario(scenario)
+    else:
+        sc = scenario
+    return results(contract, run_batch(contract, deterministic_batch(contract, sc, success)))
+
+
+def run_scenarios(contract: Contract, batch: Batch) -> Results:
+    """Run every scenario of ``batch`` at once."""
+    return results(contract, run_batch(contract, batch))
+
+
+def break_even_success(
+    contract: Contract, scenario: Scenario | None = None, *, high: Decimal = Decimal(3), tol: float = 1e-4
+) -> float | None:
+    """The lowest success factor at which the most senior tranches get their principal back.
+
+    Solved by bisection on batches of success factors (each batch is one
+    vectorised engine run). ``None`` when the contract has no repayable tranche or
+    even ``high`` times the scenario's success does not repay the principal.
+    """
+    sc = scenario or default_scenario(contract)
+    seniors = [t for t in contract.tranches if t.seniority == min((x.seniority for x in contract.tranches), default=0)]
+    if not seniors:
+        return None
+    ids = [i for i, t in enumerate(contract.tranches) if t in seniors]
+
+    def repaid(factors: list[Decimal]) -> npt.NDArray[np.bool_]:
+        batch = stack([deterministic_batch(contract, sc, f) for f in factors])
+        flows = run_batch(contract, batch)
+        ok: npt.NDArray[np.bool_] = np.all(flows.tranche_repaid[:, ids] >= flows.tranche_drawn[:, ids], axis=1)
+        return ok
+
+    lo, hi = Decimal(0), high
+    if not repaid([hi])[0]:
+        return None
+    if repaid([lo])[0]:
+        return 0.0
+    while float(hi - lo) > tol:
+        grid = [lo + (hi - lo) * Decimal(i) / 16 for i in range(17)]
+        ok = repaid(grid)
+        first = int(np.argmax(ok))
+        lo, hi = grid[max(first - 1, 0)], grid[first]
+    return float(hi)

@@ -1,0 +1,524 @@
+"""The monthly loop: capital drawdowns, provider funding, capped outcome payments,
+the priority of payments, guarantees and the end-of-term settlement.
+
+Everything is vectorised over scenarios; the loop runs over months only,
+because each month's waterfall depends on the balances left by the one before.
+
+Order within a month:
+
+1. loans accrue interest on outstanding principal: ``coupon / 12`` of it, rounded
+   half up to the cent (simple interest; unpaid interest is carried, not compounded);
+   return-capped tranches accrue their hurdle at the capped IRR;
+2. capital is drawn (up front, on schedule, or as needed) into the contract account;
+3. the contract account pays providers that do not pre-finance their costs, then
+   fees paid from capital (unpaid fees carry over);
+4. outcome payments fall due, are cut by metric, rule, provider, payer and contract
+   caps in that order (cumulative over the term), VAT is added, and payers pay —
+   providers directly when the contract has no tranches, else the contract account;
+5. the contract account runs the priority of payments over what it has received;
+6. providers' cash moves: other income in, costs out, receipts in;
+7. in the last month: guarantees pay covered tranches' unrepaid principal, then
+   anything left in the contract account goes back to the payers in proportion to
+   what they paid (or, if they paid nothing, to the tranches in proportion to what
+   they drew).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from sibkit.engine.batch import Batch, axes
+from sibkit.engine.ledger import CONTRACT_ACCOUNT, COSTS, OTHER_INCOME, REVOLVING_FUND, TAX, Ledger
+from sibkit.engine.schedule import Schedule, schedule
+from sibkit.errors import EngineError
+from sibkit.model import Contract, Fee, Grant, Loan
+from sibkit.model.rules import CohortThreshold
+from sibkit.model.waterfall import FeesStep, InterestStep, PrincipalStep, ResidualStep, ReturnStep
+from sibkit.money import allocate_array
+
+__all__ = ["Flows", "run_batch"]
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+UNLIMITED = np.int64(2**62)
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Flows:
+    """The engine's raw output for a batch: the ledger plus arrays the results are built from."""
+
+    ledger: Ledger
+    schedule: Schedule
+    tranche_cash: I64
+    """(N, T, J) each tranche's cash flow seen by its investor: draws negative, receipts positive."""
+    tranche_drawn: I64
+    """(N, J) capital drawn."""
+    tranche_repaid: I64
+    """(N, J) principal repaid."""
+    guarantee_paid: I64
+    """(N, G) paid by each guarantee."""
+    payer_paid: I64
+    """(N, T, K) outcome payments by each payer, VAT excluded."""
+    payer_vat: I64
+    """(N, K) VAT paid on top."""
+    payer_fees: I64
+    """(N, K) fees the payer pays directly."""
+    payer_refund: I64
+    """(N, K) money returned to each payer at settlement or from the residual."""
+    provider_cash: I64
+    """(N, T, P) each provider's cash at the end of each month."""
+    provider_revenue: I64
+    """(N, P) outcome payments, cost funding and residual received."""
+    provider_cost: I64
+    """(N, P) provider spending."""
+    provider_other_income: I64
+    """(N, P) other income."""
+    cap_cut: I64
+    """(N,) outcome payments removed by in-loop caps."""
+    line_paid: I64
+    """(N, L) paid per line after caps, VAT excluded."""
+    participants: I64
+    """(N,) participants enrolled."""
+
+
+def _fee_accrual(fee: Fee, month: int, service_months: int, total_commitment: int) -> int:
+    """What a fee adds to its amount due this month (percentages of outcome payments accrue with the payments)."""
+    if fee.basis == "fixed":
+        return fee.amount if fee.month == month else 0
+    if fee.basis == "monthly":
+        return fee.amount if month < service_months else 0
+    if fee.basis == "percent_of_capital" and fee.month == month:
+        num, den = fee.rate.as_integer_ratio()
+        return (2 * total_commitment * num + den) // (2 * den)
+    return 0
+
+
+def _pay(avail: I64, due: I64, mode: str) -> I64:
+    """Pay ``due`` (N, K) from ``avail`` (N,): in order, or pro rata (largest remainder)."""
+    if due.shape[1] == 0:
+        return due
+    if mode == "sequential":
+        cum = np.cumsum(due, axis=1)
+        paid_cum = np.minimum(cum, avail[:, None])
+        return np.diff(paid_cum, axis=1, prepend=0)
+    total = np.minimum(due.sum(axis=1), avail)
+    return allocate_array(total, due)
+
+
+def _half_up(amount: I64, num: int, den: int) -> I64:
+    out: I64 = (2 * amount * num + den) // (2 * den)
+    return out
+
+
+def run_batch(contract: Contract, batch: Batch) -> Flows:
+    """Run the whole contract for every scenario of ``batch``; checks that money reconciles."""
+    ax = axes(contract)
+    n, t_len = batch.n, ax.months
+    tl = contract.timeline
+    sched = schedule(contract, batch)
+    ledger = Ledger(n, t_len)
+    payers = contract.payers
+    providers = contract.providers
+    tranches = contract.tranches
+    k_len, p_len, j_len = len(payers), len(providers), len(tranches)
+    has_account = bool(tranches)
+    lines = sched.lines
+    l_len = len(lines)
+    line_provider = np.asarray([ln.provider_index for ln in lines], dtype=np.int64)
+    metric_names = {m.id: m.name for m in contract.metrics}
+
+    # caps applied month by month over (line, payer) cells
+    cap_masks: list[tuple[npt.NDArray[np.bool_], int]] = []
+    for cap in contract.caps:
+        mask = np.zeros((l_len, k_len), dtype=bool)
+        if cap.level == "metric":
+            mask[[ln.index for ln in lines if ln.metric == cap.target], :] = True
+        elif cap.level == "provider":
+            mask[[ln.index for ln in lines if ln.provider == cap.target], :] = True
+        elif cap.level == "payer":
+            mask[:, [k for k, p in enumerate(payers) if p.id == cap.target]] = True
+        elif cap.level == "contract":
+            mask[:, :] = True
+        else:
+            continue
+        cap_masks.append((mask, cap.amount))
+    for rule in contract.rules:
+        if isinstance(rule, CohortThreshold) and rule.max_payment is not None:
+            mask = np.zeros((l_len, k_len), dtype=bool)
+            mask[[ln.index for ln in lines if ln.rule == rule.id], :] = True
+            cap_masks.append((mask, rule.max_payment))
+    cap_room = [np.full(n, amount, dtype=np.int64) for _, amount in cap_masks]
+
+    vat_num, vat_den = contract.vat_rate.as_integer_ratio()
+
+    # tranche state
+    drawn = np.zeros((n, j_len), dtype=np.int64)
+    left = np.asarray([t.commitment for t in tranches], dtype=np.int64)[None, :].repeat(n, axis=0)
+    principal = np.zeros((n, j_len), dtype=np.int64)
+    repaid = np.zeros((n, j_len), dtype=np.int64)
+    interest_due = np.zeros((n, j_len), dtype=np.int64)
+    received = np.zeros((n, j_len), dtype=np.int64)
+    hurdle = np.full((n, j_len), UNLIMITED, dtype=np.int64)
+    hurdle_growth = np.ones(j_len)
+    multiple: list[Decimal | None] = [None] * j_len
+    for j, t in enumerate(tranches):
+        if t.return_cap is not None and t.return_cap.irr is not None:
+            hurdle[:, j] = 0
+            hurdle_growth[j] = (1.0 + float(t.return_cap.irr)) ** (1.0 / 12.0)
+        if t.return_cap is not None and t.return_cap.multiple is not None:
+            multiple[j] = t.return_cap.multiple
+    tranche_cash = np.zeros((n, t_len, j_len), dtype=np.int64)
+    coupon = [(t.coupon.as_integer_ratio() if isinstance(t, Loan) else (0, 1)) for t in tranches]
+    tranche_index = {t.id: j for j, t in enumerate(tranches)}
+    as_needed = np.asarray([t.drawdown.kind == "as_needed" for t in tranches], dtype=bool)
+
+    # fees
+    fees = contract.fees
+    fee_due = np.zeros((n, len(fees)), dtype=np.int64)
+    fee_index = {f.id: i for i, f in enumerate(fees)}
+    total_commitment = sum(t.commitment for t in tranches)
+
+    cap_cash = np.zeros(n, dtype=np.int64)
+    account = np.zeros(n, dtype=np.int64)
+    cash = np.asarray([p.buffer for p in providers], dtype=np.int64)[None, :].repeat(n, axis=0)
+    provider_cash = np.zeros((n, t_len, p_len), dtype=np.int64)
+    revenue = np.zeros((n, p_len), dtype=np.int64)
+    spent = np.zeros((n, p_len), dtype=np.int64)
+    other = np.zeros((n, p_len), dtype=np.int64)
+    payer_paid = np.zeros((n, t_len, k_len), dtype=np.int64)
+    payer_vat = np.zeros((n, k_len), dtype=np.int64)
+    payer_fees = np.zeros((n, k_len), dtype=np.int64)
+    payer_refund = np.zeros((n, k_len), dtype=np.int64)
+    cap_cut = np.zeros(n, dtype=np.int64)
+    line_paid = np.zeros((n, l_len), dtype=np.int64)
+    repaid_all = np.zeros(n, dtype=bool)
+    funded_by_capital = np.asarray([not p.prefinances_own_costs for p in providers], dtype=bool)
+
+    def draw(j: int, amount: I64, month: int) -> None:
+        nonlocal cap_cash
+        t = tranches[j]
+        drawn[:, j] += amount
+        left[:, j] -= amount
+        principal[:, j] += amount
+        hurdle[:, j] = np.where(hurdle[:, j] >= UNLIMITED, UNLIMITED, hurdle[:, j] + amount)
+        cap_cash = cap_cash + amount
+        tranche_cash[:, month, j] -= amount
+        ledger.add(t.investor, CONTRACT_ACCOUNT, f"capital drawn: {t.id}", month, amount)
+
+    def room(j: int) -> I64:
+        r = hurdle[:, j]
+        m = multiple[j]
+        if m is not None:
+            num, den = Decimal(m).as_integer_ratio()
+            r = np.minimum(r, (drawn[:, j] * num) // den - received[:, j])
+        out: I64 = np.maximum(r, 0)
+        return out
+
+    def pay_tranche(j: int, amount: I64, month: int, reason: str) -> None:
+        t = tranches[j]
+        received[:, j] += amount
+        hurdle[:, j] = np.where(hurdle[:, j] >= UNLIMITED, UNLIMITED, hurdle[:, j] - amount)
+        tranche_cash[:, month, j] += amount
+        ledger.add(CONTRACT_ACCOUNT, t.investor, f"{reason}: {t.id}", month, amount)
+
+    def refund_payer(k: int, amount: I64, month: int, reason: str) -> None:
+        payer = payers[k]
+        payer_refund[:, k] += amount
+        ledger.add(CONTRACT_ACCOUNT, payer.id, reason, month, amount)
+        _pass_to_contributors(ledger, payer, amount, month, reason, inbound=False)
+
+    for month in range(t_len):
+        # 1. accruals
+        for j in range(j_len):
+            num, den = coupon[j]
+            if num:
+                interest_due[:, j] += _half_up(principal[:, j], num, 12 * den)
+            if hurdle_growth[j] != 1.0:
+                grown = np.floor(hurdle[:, j] * hurdle_growth[j] + 0.5).astype(np.int64)
+                hurdle[:, j] = np.where(hurdle[:, j] > 0, grown, hurdle[:, j])
+        # fees accruing this month (percent of outcome payments accrue in step 4)
+        for i, fee in enumerate(fees):
+            fee_due[:, i] += _fee_accrual(fee, month, tl.service_months, total_commitment)
+
+        # 2. drawdowns
+        for j, t in enumerate(tranches):
+            dd = t.drawdown
+            if dd.kind == "upfront" and month == dd.start_month:
+                draw(j, left[:, j].copy(), month)
+            elif dd.kind == "schedule" and 0 <= month - dd.start_month < len(dd.amounts):
+                draw(j, np.minimum(left[:, j], dd.amounts[month - dd.start_month]), month)
+        costs = sched.costs[:, month, :]
+        capital_fees = [i for i, f in enumerate(fees) if f.paid_from == "capital"]
+        need = (costs * funded_by_capital).sum(axis=1) + fee_due[:, capital_fees].sum(axis=1)
+        if as_needed.any() and month < tl.service_months:
+            eligible = as_needed & np.asarray([t.drawdown.start_month <= month for t in tranches])
+            avail_commit = np.where(eligible[None, :], left, 0)
+            want = np.minimum(np.maximum(need - cap_cash, 0), avail_commit.sum(axis=1))
+            split = allocate_array(want, avail_commit)
+            for j in range(j_len):
+                if eligible[j]:
+                    draw(j, split[:, j], month)
+
+        # 3. the contract account funds providers' costs, then capital fees
+        if has_account:
+            funded = _pay(cap_cash, costs * funded_by_capital, "pro_rata")
+            cap_cash = cap_cash - funded.sum(axis=1)
+            for p, prov in enumerate(providers):
+                if funded_by_capital[p]:
+                    ledger.add(CONTRACT_ACCOUNT, prov.id, "service fee from capital", month, funded[:, p])
+                    revenue[:, p] += funded[:, p]
+                    cash[:, p] += funded[:, p]
+            if capital_fees:
+                paid = _pay(cap_cash, fee_due[:, capital_fees], "sequential")
+                cap_cash = cap_cash - paid.sum(axis=1)
+                for col, i in enumerate(capital_fees):
+                    fee_due[:, i] -= paid[:, col]
+                    ledger.add(CONTRACT_ACCOUNT, fees[i].payee, f"fee: {fees[i].id}", month, paid[:, col])
+
+        # 4. outcome payments, capped month by month
+        due = np.where(repaid_all[:, None, None], sched.due_after[:, month], sched.due[:, month])
+        before = due.sum(axis=(1, 2))
+        for c, (mask, _) in enumerate(cap_masks):
+            members = due[:, mask]
+            total = members.sum(axis=1)
+            allowed = np.minimum(total, cap_room[c])
+            due[:, mask] = allocate_array(allowed, members)
+            cap_room[c] = cap_room[c] - allowed
+        cap_cut += before - due.sum(axis=(1, 2))
+        line_paid += due.sum(axis=2)
+        receipts = np.zeros(n, dtype=np.int64)
+        for k, payer in enumerate(payers):
+            total_k = due[:, :, k].sum(axis=1)
+            if not np.any(total_k):
+                continue
+            vat = _half_up(total_k, vat_num, vat_den) if vat_num else np.zeros(n, dtype=np.int64)
+            _pass_to_contributors(ledger, payer, total_k + vat, month, "contribution to outcome payments", inbound=True)
+            payer_paid[:, month, k] += total_k
+            payer_vat[:, k] += vat
+            ledger.add(payer.id, TAX, "VAT on outcome payments", month, vat)
+            for line in lines:
+                line_amount = due[:, line.index, k]
+                reason = f"outcome payment: {metric_names[line.metric]}, {providers[line.provider_index].name}"
+                target = CONTRACT_ACCOUNT if has_account else line.provider
+                ledger.add(payer.id, target, reason, month, line_amount)
+            receipts += total_k
+            for i, fee in enumerate(fees):
+                if fee.paid_from == "payer" and fee.payer == payer.id and fee.basis == "percent_of_outcome_payments":
+                    num, den = fee.rate.as_integer_ratio()
+                    fee_due[:, i] += _half_up(total_k, num, den)
+        if not has_account:
+            by_provider = np.zeros((n, p_len), dtype=np.int64)
+            np.add.at(by_provider, (slice(None), line_provider), due.sum(axis=2))  # type: ignore[arg-type]
+            revenue += by_provider
+            cash += by_provider
+        else:
+            account = account + receipts
+        for i, fee in enumerate(fees):
+            if fee.paid_from == "outcome_payments" and fee.basis == "percent_of_outcome_payments":
+                num, den = fee.rate.as_integer_ratio()
+                fee_due[:, i] += _half_up(receipts, num, den)
+        # fees paid by a payer directly, in full
+        for i, fee in enumerate(fees):
+            if fee.paid_from == "payer" and np.any(fee_due[:, i]):
+                k = next(k for k, p in enumerate(payers) if p.id == fee.payer)
+                fee_amount = fee_due[:, i].copy()
+                _pass_to_contributors(
+                    ledger, payers[k], fee_amount, month, f"contribution to fee: {fee.id}", inbound=True
+                )
+                ledger.add(payers[k].id, fee.payee, f"fee: {fee.id}", month, fee_amount)
+                payer_fees[:, k] += fee_amount
+                fee_due[:, i] = 0
+
+        # unused capital joins the waterfall when the service ends
+        if has_account and month == tl.service_months - 1:
+            account = account + cap_cash
+            cap_cash = np.zeros(n, dtype=np.int64)
+
+        # 5. priority of payments
+        if has_account:
+            for step in contract.waterfall:
+                if isinstance(step, FeesStep):
+                    idx = [fee_index[f] for f in step.fees]
+                    paid = _pay(account, fee_due[:, idx], step.mode)
+                    for col, i in enumerate(idx):
+                        fee_due[:, i] -= paid[:, col]
+                        ledger.add(CONTRACT_ACCOUNT, fees[i].payee, f"fee: {fees[i].id}", month, paid[:, col])
+                    account = account - paid.sum(axis=1)
+                elif isinstance(step, (InterestStep, PrincipalStep, ReturnStep)):
+                    idx = [tranche_index[t] for t in step.tranches]
+                    rooms = np.stack([room(j) for j in idx], axis=1)
+                    if isinstance(step, InterestStep):
+                        want = np.minimum(interest_due[:, idx], rooms)
+                        reason = "interest"
+                    elif isinstance(step, PrincipalStep):
+                        want = np.minimum(principal[:, idx], rooms)
+                        reason = "principal"
+                    else:
+                        capped = np.asarray([tranches[j].return_cap is not None for j in idx])
+                        want = np.where(capped[None, :], np.minimum(rooms, UNLIMITED // 4), 0)
+                        reason = "return"
+                    paid = _pay(account, want, step.mode)
+                    account = account - paid.sum(axis=1)
+                    for col, j in enumerate(idx):
+                        if isinstance(step, InterestStep):
+                            interest_due[:, j] -= paid[:, col]
+                        elif isinstance(step, PrincipalStep):
+                            principal[:, j] -= paid[:, col]
+                            repaid[:, j] += paid[:, col]
+                        pay_tranche(j, paid[:, col], month, reason)
+                elif isinstance(step, ResidualStep):
+                    weights = np.asarray([int(s.share * 10**9) for s in step.shares], dtype=np.int64)
+                    split = allocate_array(account.copy(), weights)
+                    for col, share in enumerate(step.shares):
+                        amount: I64 = split[:, col]
+                        if share.party in tranche_index:
+                            j = tranche_index[share.party]
+                            amount = np.minimum(amount, room(j))
+                            pay_tranche(j, amount, month, "residual")
+                        elif share.party == "revolving_fund":
+                            ledger.add(
+                                CONTRACT_ACCOUNT, REVOLVING_FUND, "residual to the revolving fund", month, amount
+                            )
+                        elif any(p.id == share.party for p in providers):
+                            p = next(i for i, pr in enumerate(providers) if pr.id == share.party)
+                            ledger.add(CONTRACT_ACCOUNT, share.party, "residual: provider incentive", month, amount)
+                            revenue[:, p] += amount
+                            cash[:, p] += amount
+                        else:
+                            k = next(i for i, pa in enumerate(payers) if pa.id == share.party)
+                            refund_payer(k, amount, month, "residual returned to payer")
+                        account = account - amount
+            done = np.ones(n, dtype=bool)
+            for j, t in enumerate(tranches):
+                if not isinstance(t, Grant):
+                    done &= (principal[:, j] == 0) & (interest_due[:, j] == 0) & (left[:, j] == 0)
+            repaid_all = done
+
+        # 6. providers' own cash
+        for p, prov in enumerate(providers):
+            if prov.other_income_monthly and month < tl.service_months:
+                income = np.full(n, prov.other_income_monthly, dtype=np.int64)
+                ledger.add(OTHER_INCOME, prov.id, "other income", month, income)
+                other[:, p] += income
+                cash[:, p] += income
+            ledger.add(prov.id, COSTS, "delivery costs", month, costs[:, p])
+            spent[:, p] += costs[:, p]
+            cash[:, p] -= costs[:, p]
+        provider_cash[:, month, :] = cash
+
+    # 7. settlement
+    last = t_len - 1
+    guarantee_paid = np.zeros((n, len(contract.guarantees)), dtype=np.int64)
+    for g_i, g in enumerate(contract.guarantees):
+        left_g = np.full(n, g.amount, dtype=np.int64)
+        for t_id in sorted(g.covers, key=lambda x: tranches[tranche_index[x]].seniority):
+            j = tranche_index[t_id]
+            num, den = g.coverage.as_integer_ratio()
+            shortfall = _half_up(drawn[:, j] - repaid[:, j], num, den)
+            draw_g = np.minimum(shortfall, left_g)
+            left_g -= draw_g
+            guarantee_paid[:, g_i] += draw_g
+            received[:, j] += draw_g
+            tranche_cash[:, last, j] += draw_g
+            ledger.add(g.guarantor, tranches[j].investor, f"guarantee draw: {g.id} for {t_id}", last, draw_g)
+    if has_account:
+        account = account + cap_cash
+        cap_cash = np.zeros(n, dtype=np.int64)
+        paid_total = payer_paid.sum(axis=1)
+        to_payers = np.where(paid_total.sum(axis=1) > 0, account, 0)
+        split = allocate_array(to_payers, paid_total)
+        for k in range(k_len):
+            refund_payer(k, split[:, k], last, "unused money returned at settlement")
+        rest = account - to_payers
+        if np.any(rest):
+            split = allocate_array(rest, drawn)
+            for j in range(j_len):
+                pay_tranche(j, split[:, j], last, "unused capital returned")
+        account = np.zeros(n, dtype=np.int64)
+
+    flows = Flows(
+        ledger=ledger,
+        schedule=sched,
+        tranche_cash=tranche_cash,
+        tranche_drawn=drawn,
+        tranche_repaid=repaid,
+        guarantee_paid=guarantee_paid,
+        payer_paid=payer_paid,
+        payer_vat=payer_vat,
+        payer_fees=payer_fees,
+        payer_refund=payer_refund,
+        provider_cash=provider_cash,
+        provider_revenue=revenue,
+        provider_cost=spent,
+        provider_other_income=other,
+        cap_cut=cap_cut,
+        line_paid=line_paid,
+        participants=batch.enrolled.sum(axis=(1, 2, 3)),
+    )
+    reconcile(contract, flows, closing_account=account + cap_cash, closing_cash=cash)
+    return flows
+
+
+def _pass_to_contributors(
+    ledger: Ledger, payer: object, amount: I64, month: int, reason: str, *, inbound: bool
+) -> None:
+    """A pooled fund's money comes from (or goes back to) its contributors in proportion to their commitments."""
+    contributors = getattr(payer, "contributors", ())
+    if not contributors or not np.any(amount):
+        return
+    weights = np.asarray([c.commitment for c in contributors], dtype=np.int64)
+    if weights.sum() == 0:
+        weights = np.ones(len(contributors), dtype=np.int64)
+    split = allocate_array(amount, weights)
+    for i, c in enumerate(contributors):
+        if inbound:
+            ledger.add(c.id, payer.id, reason, month, split[:, i])  # type: ignore[attr-defined]
+        else:
+            ledger.add(payer.id, c.id, reason, month, split[:, i])  # type: ignore[attr-defined]
+
+
+def reconcile(contract: Contract, flows: Flows, *, closing_account: I64, closing_cash: I64) -> None:
+    """Check, for every scenario, that money reconciles to the cent; raise ``EngineError`` if not.
+
+    * the contract account ends empty and its movements net to zero;
+    * each provider's closing cash equals its buffer plus what it received less what it paid;
+    * each pooled fund passes on exactly what it receives;
+    * across all accounts, money in equals money out plus closing balances.
+    """
+    led = flows.ledger
+    problems: list[str] = []
+    net_account = (led.inflow(CONTRACT_ACCOUNT) - led.outflow(CONTRACT_ACCOUNT)).sum(axis=1)
+    if np.any(closing_account != 0) or np.any(net_account != closing_account):
+        bad = int(np.nonzero((closing_account != 0) | (net_account != closing_account))[0][0])
+        problems.append(
+            f"contract account does not close at zero in scenario {bad}: "
+            f"state {int(closing_account[bad])}, ledger {int(net_account[bad])} cents"
+        )
+    for p, prov in enumerate(contract.providers):
+        net = (led.inflow(prov.id) - led.outflow(prov.id)).sum(axis=1) + prov.buffer
+        if np.any(net != closing_cash[:, p]):
+            bad = int(np.nonzero(net != closing_cash[:, p])[0][0])
+            problems.append(
+                f"provider {prov.id} cash does not reconcile in scenario {bad}: "
+                f"state {int(closing_cash[bad, p])}, ledger {int(net[bad])} cents"
+            )
+    for payer in contract.payers:
+        if payer.contributors:
+            net = (led.inflow(payer.id) - led.outflow(payer.id)).sum(axis=1)
+            if np.any(net != 0):
+                problems.append(f"outcomes fund {payer.id} keeps {int(net[np.nonzero(net)[0][0]])} cents")
+    total = np.zeros(led.n, dtype=np.int64)
+    for arr in led.flows.values():
+        if np.any(arr < 0):
+            problems.append("a movement of money is negative")
+            break
+    for account in led.accounts():
+        total += (led.inflow(account) - led.outflow(account)).sum(axis=1)
+    if np.any(total != 0):
+        problems.append("money was created or lost between accounts")
+    if problems:
+        raise EngineError("money does not reconcile: " + "; ".join(problems))
