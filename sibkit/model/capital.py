@@ -3,8 +3,15 @@
 A tranche is money put in up front and repaid (or not) from outcome payments
 through the priority of payments. In a file each tranche is a table with
 ``type`` naming its kind: ``loan``, ``equity``, ``recoverable_grant``,
-``grant`` or ``deferred_fee``. ``seniority`` orders them: 1 is paid first;
-equal seniority is paid pro rata.
+``grant`` or ``deferred_fee``. The order of payment is set by the ``waterfall``
+steps; ``seniority`` (1 = most senior) states the rank for readers, orders the
+tranches a guarantee covers, and defines the "senior investors" of the
+break-even success level.
+
+A deferred fee is work a provider or intermediary does without being paid at the
+time: "drawing" it means the fee it earns that month is converted into a claim
+repaid through the waterfall (in the ledger it moves from the deferring party to
+the contract account and on to pay the costs it funds).
 """
 
 from __future__ import annotations
@@ -65,7 +72,7 @@ class Drawdown:
     * ``upfront``: all of it in ``start_month``;
     * ``as_needed``: each month, what the providers' costs and the fees paid from
       capital need, until the commitment is used up;
-    * ``schedule``: the amounts in ``amounts`` (EUR cents), one per month from ``start_month``.
+    * ``schedule``: the amounts in ``amounts`` (cents), one per month from ``start_month``.
     """
 
     kind: Literal["upfront", "as_needed", "schedule"] = "as_needed"
@@ -86,7 +93,7 @@ class Loan:
     id: str = attrs.field(validator=valid_id)
     investor: str
     commitment: Cents = attrs.field(validator=non_negative_int)
-    """EUR cents committed; at most this much is drawn."""
+    """Cents (contract currency) committed; at most this much is drawn."""
     seniority: int = attrs.field(default=1, validator=positive_int)
     coupon: Decimal = attrs.field(default=Decimal(0), validator=non_negative_decimal)
     """Annual interest rate, accrued monthly as simple interest on the outstanding
@@ -184,10 +191,11 @@ class Guarantee:
     covers: tuple[str, ...] = attrs.field(validator=attrs.validators.min_len(1))
     """Ids of the tranches whose losses it pays."""
     amount: Cents = attrs.field(validator=non_negative_int)
-    """EUR cents at most."""
+    """Cents (contract currency) at most."""
     coverage: Decimal = attrs.field(default=Decimal(1), validator=fraction_in_unit)
     """Share of the loss covered (1 = all of it, up to ``amount``)."""
     kind: Literal["guarantee", "first_loss"] = "guarantee"
+    """How the deal calls it; both pay the covered tranches' shortfall the same way."""
     provenance: dict[str, Provenance] = provenance_field()
 
 
@@ -210,10 +218,14 @@ class Fee:
     payee: str
     basis: Literal["fixed", "monthly", "percent_of_capital", "percent_of_outcome_payments"]
     amount: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
+    """Cents (contract currency): once for ``fixed``, per month for ``monthly``."""
     rate: Decimal = attrs.field(default=Decimal(0), validator=fraction_in_unit)
+    """Fraction (0.02 is 2%, not an annual rate) of committed capital or of outcome payments."""
     month: int = attrs.field(default=0, validator=non_negative_int)
+    """Month a ``fixed`` or ``percent_of_capital`` fee falls due."""
     paid_from: Literal["capital", "outcome_payments", "payer"] = "capital"
     payer: str | None = None
+    """The payer that pays the fee directly, when ``paid_from = "payer"``."""
     description: str = ""
     provenance: dict[str, Provenance] = provenance_field()
 

@@ -30,6 +30,7 @@ __all__ = [
     "check_provenance",
     "fraction_in_unit",
     "non_negative_int",
+    "percent",
     "positive_int",
     "valid_id",
 ]
@@ -47,6 +48,11 @@ Rate = NewType("Rate", Decimal)
 """A non-negative annual rate or a non-negative ratio (``0.05`` is 5% a year)."""
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def percent(x: Decimal) -> str:
+    """A fraction as a percentage for messages: ``Decimal('0.95')`` → ``95%``, ``0.125`` → ``12.5%``."""
+    return f"{(x * 100).normalize():f}%"
 
 
 def valid_id(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:

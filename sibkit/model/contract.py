@@ -17,13 +17,14 @@ from typing import Any, Literal
 import attrs
 
 from sibkit.errors import FieldProblem, ModelError, Problem
-from sibkit.model.capital import Fee, Grant, Guarantee, Tranche
+from sibkit.model.capital import Fee, Grant, Guarantee, Loan, Tranche
 from sibkit.model.common import (
     Provenance,
     Source,
     fraction_in_unit,
     non_negative_int,
     optional,
+    percent,
     positive_int,
     provenance_field,
 )
@@ -32,6 +33,7 @@ from sibkit.model.parties import Evaluator, Intermediary, Investor, OutcomePayer
 from sibkit.model.rules import Cap, CohortThreshold, PaymentRule, PerTime, RateCard, ShareOfSavings, Tariff
 from sibkit.model.scenario import Scenario
 from sibkit.model.waterfall import FeesStep, InterestStep, PrincipalStep, ResidualStep, ReturnStep, WaterfallStep
+from sibkit.money import format_eur
 
 __all__ = ["Contract", "Population", "Timeline", "contract_problems"]
 
@@ -90,18 +92,28 @@ class Population:
     referred_by: str = ""
     """Who refers participants (a payer's team, the providers themselves, a court)."""
     minimum_participants: int | None = attrs.field(default=None, validator=optional(non_negative_int))
+    """Fewest referrals the payer commits to (a GO Lab hurdle for providers); informs the term sheet."""
     maximum_participants: int | None = attrs.field(default=None, validator=optional(non_negative_int))
+    """Most participants the contract will pay for; informs the term sheet and the volume check."""
     provenance: dict[str, Provenance] = provenance_field()
+
+    def __attrs_post_init__(self) -> None:
+        low, high = self.minimum_participants, self.maximum_participants
+        if low is not None and high is not None and low > high:
+            raise FieldProblem("minimum_participants", f"the minimum ({low}) is above the maximum ({high})")
 
 
 @attrs.frozen(kw_only=True)
 class Contract:
     """An outcome-based contract: a SIB, a pay-for-success contract or an outcomes-fund agreement."""
 
-    format: int = FORMAT_VERSION
+    format: int = attrs.field(default=FORMAT_VERSION)
     """File format version; this sibkit reads version 1."""
     name: str
     status: Literal["draft", "indicative", "agreed", "signed", "historical"] = "draft"
+    """Where the contract stands: ``draft`` (being designed), ``indicative`` (non-binding terms),
+    ``agreed`` (terms agreed, not yet signed), ``signed``, or ``historical`` (a past deal
+    reconstructed for learning)."""
     version: str = "1"
     description: str = ""
     purpose: str = ""
@@ -131,6 +143,11 @@ class Contract:
     savings: tuple[Saving, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
     provenance: dict[str, Provenance] = provenance_field()
+
+    @format.validator
+    def _known_format(self, attribute: attrs.Attribute[int], value: int) -> None:
+        if value != FORMAT_VERSION:
+            raise FieldProblem("format", f"this sibkit reads contract format {FORMAT_VERSION}, the file says {value!r}")
 
     def __attrs_post_init__(self) -> None:
         problems = contract_problems(self)
@@ -195,7 +212,7 @@ def _walk_provenance(obj: Any, path: str) -> Iterator[tuple[str, Provenance]]:
 
 
 def _pct(x: Decimal) -> str:
-    return f"{x * 100:g}%"
+    return percent(x)
 
 
 def contract_problems(c: Contract) -> list[Problem]:
@@ -246,6 +263,16 @@ def contract_problems(c: Contract) -> list[Problem]:
             if total != 1:
                 p.append(Problem("payers", f"payer shares sum to {_pct(total)}, expected 100%"))
     payers_have_shares = len(c.payers) == 1 or all(s is not None for s in shares)
+    for i, payer in enumerate(c.payers):
+        committed = sum(k.commitment for k in payer.contributors)
+        if payer.contributors and payer.budget is not None and payer.budget > committed:
+            p.append(
+                Problem(
+                    f"payers[{i}].budget",
+                    f"the fund's budget ({format_eur(payer.budget)}) is more than its contributors commit "
+                    f"({format_eur(committed)})",
+                )
+            )
 
     # timeline-dependent provider checks
     tl = c.timeline
@@ -293,8 +320,6 @@ def contract_problems(c: Contract) -> list[Problem]:
             ref("party", m.measured_by, party_ids | {"providers"}, f"{path}.measured_by")
         for j, r in enumerate(m.requires):
             ref("metric", r, metric_ids, f"{path}.requires[{j}]")
-            if r == m.id:
-                p.append(Problem(f"{path}.requires[{j}]", f"metric {m.id!r} cannot require itself"))
         if m.kind == "cohort_change" and m.baseline is None:
             p.append(Problem(f"{path}.baseline", "a cohort_change metric needs 'baseline': the counterfactual level"))
 
@@ -357,6 +382,23 @@ def contract_problems(c: Contract) -> list[Problem]:
                     Problem(f"{path}.metric", f"share_of_savings needs a 'savings' entry for metric {metric_id!r}")
                 )
 
+    # milestone chains must not loop
+    graph = {m.id: set(m.requires) for m in c.metrics}
+    for i, m in enumerate(c.metrics):
+        seen: set[str] = set()
+        stack = list(graph[m.id])
+        while stack:
+            nxt = stack.pop()
+            if nxt == m.id:
+                p.append(
+                    Problem(f"metrics[{i}].requires", f"metric {m.id!r} requires itself through a chain of metrics")
+                )
+                break
+            if nxt in seen or nxt not in graph:
+                continue
+            seen.add(nxt)
+            stack.extend(graph[nxt])
+
     required = {r for m in c.metrics for r in m.requires}
     for i, m in enumerate(c.metrics):
         if m.id not in paid_metrics and m.id not in required:
@@ -375,6 +417,8 @@ def contract_problems(c: Contract) -> list[Problem]:
     for i, t in enumerate(c.tranches):
         path = f"tranches[{i}]"
         ref("investor", t.investor, party_ids, f"{path}.investor")
+        if isinstance(t, Grant) and t.return_cap is not None:
+            p.append(Problem(f"{path}.return_cap", "a plain grant is never repaid, so it takes no return cap"))
         for j, metric_id in enumerate(t.metrics):
             ref("metric", metric_id, metric_ids, f"{path}.metrics[{j}]")
         if t.drawdown.start_month >= tl.service_months:
@@ -403,6 +447,18 @@ def contract_problems(c: Contract) -> list[Problem]:
         elif isinstance(step, (InterestStep, PrincipalStep, ReturnStep)):
             for j, t_id in enumerate(step.tranches):
                 ref("tranche", t_id, tranche_ids, f"{path}.tranches[{j}]")
+                tranche = next((t for t in c.tranches if t.id == t_id), None)
+                if isinstance(step, InterestStep) and tranche is not None and not isinstance(tranche, Loan):
+                    p.append(Problem(f"{path}.tranches[{j}]", f"only loans carry interest; {t_id!r} is not a loan"))
+                if isinstance(step, ReturnStep) and tranche is not None and tranche.return_cap is None:
+                    p.append(
+                        Problem(
+                            f"{path}.tranches[{j}]",
+                            f"a 'return' step pays up to a return cap; tranche {t_id!r} has no return_cap",
+                        )
+                    )
+                if isinstance(tranche, Grant):
+                    p.append(Problem(f"{path}.tranches[{j}]", f"{t_id!r} is a plain grant: it is never repaid"))
             if isinstance(step, PrincipalStep):
                 in_steps["principal"].update(step.tranches)
         elif isinstance(step, ResidualStep):

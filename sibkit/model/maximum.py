@@ -22,7 +22,7 @@ __all__ = ["MaximumPayment", "maximum_payment"]
 
 @attrs.frozen(kw_only=True)
 class MaximumPayment:
-    """Maximum potential outcome payments in EUR cents (``None``: no limit)."""
+    """Maximum potential outcome payments in cents (``None``: no limit)."""
 
     by_rule: dict[str, int | None]
     """Per rule, before the payer, provider and contract caps."""

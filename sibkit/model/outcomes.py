@@ -84,7 +84,7 @@ class Saving:
     metric: str
     """The metric whose units produce the saving."""
     amount_per_unit: Cents = attrs.field(validator=non_negative_int)
-    """EUR cents saved or gained per unit of the metric."""
+    """Cents (contract currency) saved or gained per unit of the metric."""
     cashable: bool = False
     """True when the money actually leaves a budget (fewer benefit payments); False for
     value that is real but not cash (wellbeing, broad prosperity)."""

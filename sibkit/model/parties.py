@@ -46,7 +46,7 @@ class Contributor:
     name: str
     kind: PayerKind = "other"
     commitment: Cents = attrs.field(validator=non_negative_int)
-    """EUR cents the contributor commits to the fund; outcome payments are charged to
+    """Cents (contract currency) the contributor commits to the fund; outcome payments are charged to
     contributors in proportion to their commitments (largest remainder)."""
     provenance: dict[str, Provenance] = provenance_field()
 
@@ -66,7 +66,7 @@ class OutcomePayer:
     """Fixed share (0–1) of every outcome payment whose rule does not name its payers.
     Either every payer has a share (summing to 100%) or none has."""
     budget: Cents | None = attrs.field(default=None, validator=optional(non_negative_int))
-    """EUR cents the payer has committed at most over the contract (a payer-level cap
+    """Cents (contract currency) the payer has committed at most over the contract (a payer-level cap
     is written in ``caps``; this is the budget the payer reserved, used to warn on overrun)."""
     borrowing_rate: Decimal | None = attrs.field(default=None, validator=optional(non_negative_decimal))
     """The payer's own annual cost of borrowing (e.g. 0.03 for 3% a year), to compare
@@ -143,18 +143,18 @@ class Provider:
     """Most participants the provider can take on over the contract."""
     enrolment: EnrolmentPlan
     cost_per_participant: Cents = attrs.field(validator=non_negative_int)
-    """EUR cents the provider spends per participant over the whole trajectory."""
+    """Cents (contract currency) the provider spends per participant over the whole trajectory."""
     cost_profile: tuple[Decimal, ...] = (Decimal(1),)
     """Share of ``cost_per_participant`` spent in each month from enrolment (sums to 100%)."""
     fixed_cost_monthly: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
-    """EUR cents of overhead per month of the service term, whatever the enrolment."""
+    """Cents (contract currency) of overhead per month of the service term, whatever the enrolment."""
     other_income_monthly: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
-    """EUR cents a month from other sources (subsidies, volunteers valued in cash)."""
+    """Cents (contract currency) a month from other sources (subsidies, volunteers valued in cash)."""
     buffer: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
-    """EUR cents of cash reserves at the start: the financial buffer that absorbs
+    """Cents (contract currency) of cash reserves at the start: the financial buffer that absorbs
     payment in arrears."""
     minimum_cash: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
-    """EUR cents the provider must keep to operate safely; months below it count as stress."""
+    """Cents (contract currency) the provider must keep to operate safely; months below it count as stress."""
     prefinances_own_costs: bool = True
     """True: the provider pays its own costs and waits for outcome payments.
     False: investors' capital pays the provider's costs as they fall due."""

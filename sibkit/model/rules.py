@@ -18,9 +18,9 @@ from sibkit.errors import FieldProblem
 from sibkit.model.common import (
     Provenance,
     fraction_in_unit,
-    non_negative_decimal,
     non_negative_int,
     optional,
+    percent,
     positive_int,
     provenance_field,
     valid_id,
@@ -57,7 +57,7 @@ def _shares_sum_to_one(
 ) -> None:
     if value and sum((s.share for s in value), Decimal(0)) != 1:
         total = sum((s.share for s in value), Decimal(0))
-        raise FieldProblem(attribute.name, f"payer shares sum to {total * 100:g}%, expected 100%")
+        raise FieldProblem(attribute.name, f"payer shares sum to {percent(total)}, expected 100%")
 
 
 @attrs.frozen(kw_only=True)
@@ -79,7 +79,7 @@ class Tariff:
 
     id: str = attrs.field(validator=valid_id)
     price_per_participant: Cents = attrs.field(validator=non_negative_int)
-    """EUR cents per participant who achieves every component."""
+    """Cents (contract currency) per participant who achieves every component."""
     components: tuple[Component, ...] = attrs.field(validator=attrs.validators.min_len(1))
     segment_prices: dict[str, Cents] = attrs.field(factory=dict)
     """Price per participant by difficulty segment id, replacing ``price_per_participant``
@@ -94,7 +94,7 @@ class Tariff:
     def _weights(self, attribute: attrs.Attribute[tuple[Component, ...]], value: tuple[Component, ...]) -> None:
         total = sum((c.weight for c in value), Decimal(0))
         if total != 1:
-            raise FieldProblem("components", f"weights of tariff {self.id!r} sum to {total * 100:g}%, expected 100%")
+            raise FieldProblem("components", f"weights of tariff {self.id!r} sum to {percent(total)}, expected 100%")
 
     def metrics(self) -> tuple[str, ...]:
         """The metrics this rule pays for."""
@@ -107,7 +107,7 @@ class RateCardEntry:
 
     metric: str
     price: Cents = attrs.field(validator=non_negative_int)
-    """EUR cents per unit achieved."""
+    """Cents (contract currency) per unit achieved."""
     repeatable: bool = False
     """False: paid at most once per participant. True: paid per unit, up to ``max_per_participant``."""
     max_per_participant: int | None = attrs.field(default=None, validator=optional(positive_int))
@@ -124,7 +124,10 @@ class RateCard:
     id: str = attrs.field(validator=valid_id)
     entries: tuple[RateCardEntry, ...] = attrs.field(validator=attrs.validators.min_len(1))
     providers: tuple[str, ...] = ()
+    """Providers the rule applies to; empty means all."""
     paid_by: tuple[PayerShare, ...] = attrs.field(default=(), validator=_shares_sum_to_one)
+    """Payers of this rule; empty means the payers' fixed shares (or the only payer)."""
+    provenance: dict[str, Provenance] = provenance_field()
 
     def metrics(self) -> tuple[str, ...]:
         """The metrics this rule pays for."""
@@ -133,14 +136,19 @@ class RateCard:
 
 @attrs.frozen(kw_only=True)
 class Tier:
-    """A band of a cohort-threshold rule, reached when the improvement is at least ``from_improvement``."""
+    """A band of a cohort-threshold rule, reached when the improvement is at least ``from_improvement``.
 
-    from_improvement: Decimal = attrs.field(validator=non_negative_decimal)
+    Only the highest tier reached applies, to the whole cohort: it pays ``amount`` plus
+    ``price_per_unit`` for every unit of improvement (not only the units above the tier's start).
+    """
+
+    from_improvement: Decimal = attrs.field(validator=fraction_in_unit)
     """Improvement against the counterfactual (0.10 is 10% fewer events) at which the tier starts."""
     amount: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
-    """EUR cents paid once per cohort on reaching this tier."""
+    """Cents (contract currency) paid once per cohort when this is the highest tier reached."""
     price_per_unit: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
-    """EUR cents per unit of improvement (per event avoided) within this tier."""
+    """Cents per unit of improvement (per event avoided), for all the cohort's units, when this
+    is the highest tier reached."""
     provenance: dict[str, Provenance] = provenance_field()
 
 
@@ -160,13 +168,20 @@ class CohortThreshold:
     tiers: tuple[Tier, ...] = attrs.field(validator=attrs.validators.min_len(1))
     cohort_months: int = attrs.field(default=12, validator=positive_int)
     """Participants who enrol in the same block of this many months form a cohort."""
-    pooled_threshold: Decimal | None = attrs.field(default=None, validator=optional(non_negative_decimal))
+    pooled_threshold: Decimal | None = attrs.field(default=None, validator=optional(fraction_in_unit))
+    """Improvement of all cohorts together that pays, at the end of the term, the cohorts that
+    missed their own tiers (Peterborough's 7.5%)."""
     pooled_price_per_unit: Cents | None = attrs.field(default=None, validator=optional(non_negative_int))
+    """Cents per unit of improvement paid under ``pooled_threshold``; given exactly when it is."""
     max_payment: Cents | None = attrs.field(default=None, validator=optional(non_negative_int))
-    """EUR cents at most for this rule over the contract."""
+    """Cents (contract currency) at most for this rule over the contract."""
     providers: tuple[str, ...] = ()
     paid_by: tuple[PayerShare, ...] = attrs.field(default=(), validator=_shares_sum_to_one)
     provenance: dict[str, Provenance] = provenance_field()
+
+    def __attrs_post_init__(self) -> None:
+        if (self.pooled_threshold is None) != (self.pooled_price_per_unit is None):
+            raise FieldProblem("pooled_price_per_unit", "give 'pooled_threshold' and 'pooled_price_per_unit' together")
 
     @tiers.validator
     def _ascending(self, attribute: attrs.Attribute[tuple[Tier, ...]], value: tuple[Tier, ...]) -> None:
@@ -186,8 +201,9 @@ class PerTime:
     id: str = attrs.field(validator=valid_id)
     metric: str
     price_per_unit: Cents = attrs.field(validator=non_negative_int)
-    """EUR cents per unit of time (the metric's unit: day, week, month)."""
+    """Cents (contract currency) per unit of time (the metric's unit: day, week, month)."""
     max_units_per_participant: int | None = attrs.field(default=None, validator=optional(positive_int))
+    """Most units paid per participant who achieves the state (e.g. 365 days); none means no limit."""
     providers: tuple[str, ...] = ()
     paid_by: tuple[PayerShare, ...] = attrs.field(default=(), validator=_shares_sum_to_one)
     provenance: dict[str, Provenance] = provenance_field()
@@ -210,6 +226,7 @@ class ShareOfSavings:
     """The metric whose ``savings`` entry defines the amount saved per unit."""
     share: Decimal = attrs.field(validator=fraction_in_unit)
     share_after: Decimal = attrs.field(default=Decimal(0), validator=fraction_in_unit)
+    """Share of the savings paid once every investor is repaid (0 = payments stop)."""
     providers: tuple[str, ...] = ()
     paid_by: tuple[PayerShare, ...] = attrs.field(default=(), validator=_shares_sum_to_one)
     provenance: dict[str, Provenance] = provenance_field()
@@ -250,7 +267,7 @@ class Cap:
 
     level: CapLevel
     amount: Cents = attrs.field(validator=non_negative_int)
-    """EUR cents at most."""
+    """Cents (contract currency) at most."""
     target: str | None = None
     """The metric, provider or payer id, for those levels."""
     provenance: dict[str, Provenance] = provenance_field()

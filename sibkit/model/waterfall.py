@@ -16,7 +16,7 @@ from typing import Literal
 import attrs
 
 from sibkit.errors import FieldProblem
-from sibkit.model.common import fraction_in_unit
+from sibkit.model.common import fraction_in_unit, percent
 
 __all__ = [
     "STEP_TYPES",
@@ -85,7 +85,7 @@ class ResidualStep:
     def _sum(self, attribute: attrs.Attribute[tuple[ResidualShare, ...]], value: tuple[ResidualShare, ...]) -> None:
         total = sum((s.share for s in value), Decimal(0))
         if total != 1:
-            raise FieldProblem("shares", f"residual shares sum to {total * 100:g}%, expected 100%")
+            raise FieldProblem("shares", f"residual shares sum to {percent(total)}, expected 100%")
 
 
 WaterfallStep = FeesStep | InterestStep | PrincipalStep | ReturnStep | ResidualStep

@@ -1,0 +1,186 @@
+"""The test contracts of the engine, with results worked out by hand.
+
+Each expected number is derived in the docstring or comment beside it from the
+contract's own terms, not copied from the engine's output.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import numpy_financial as npf
+import pytest
+
+from conftest import ROOT
+from sibkit.engine import run
+from sibkit.engine.ledger import COSTS, OTHER_INCOME
+from sibkit.load import load_contract
+
+CONTRACTS = ROOT / "tests" / "engine_contracts"
+
+
+def contract(name: str):  # type: ignore[no-untyped-def]
+    return load_contract(CONTRACTS / f"{name}.toml")
+
+
+class TestSeniorSubordinatedGuarantee:
+    """sib-guarantee.toml: senior €60,000 at 12% a year, subordinated €40,000 at 0%, both drawn in month 0
+    to pay the provider's €100,000 cost; 100 participants, baseline 2.0 events each; €5,000 per event
+    avoided from a 10% reduction; everything is paid at the end of month 23."""
+
+    def test_base_pays_interest_principal_then_residual(self) -> None:
+        """20% reduction → 2.0 × 100 × 0.2 = 40 events × €5,000 = €200,000. Senior interest: 1% a month on
+        €60,000 for months 1–23 = 23 × €600 = €13,800; then principal €60,000 and €40,000; the residual
+        €86,200 splits 50/50: €43,100 to the subordinated lender and €43,100 to the revolving fund."""
+        res = run(contract("sib-guarantee"), "base")
+        senior, sub = res.tranches
+        assert int(res.outcome_payments[0]) == 200_000_00
+        assert int(senior.returned[0]) == 60_000_00 + 13_800_00
+        assert int(sub.returned[0]) == 40_000_00 + 43_100_00
+        assert int(res.flows.ledger.total(target="revolving-fund")[0]) == 43_100_00
+        assert int(senior.loss[0]) == 0 and int(sub.loss[0]) == 0
+
+    def test_senior_irr_matches_numpy_financial(self) -> None:
+        """The senior flows are -60,000 in month 0 and +73,800 in month 23: IRR from numpy-financial, annualised."""
+        res = run(contract("sib-guarantee"), "base")
+        flows = [-60_000.0] + [0.0] * 22 + [73_800.0]
+        expected = (1 + npf.irr(flows)) ** 12 - 1
+        assert res.tranches[0].irr[0] == pytest.approx(expected, abs=1e-9)
+        assert res.tranches[0].multiple[0] == pytest.approx(73_800 / 60_000)
+
+    def test_mid_repays_senior_and_part_of_subordinated(self) -> None:
+        """10% reduction → 20 events × €5,000 = €100,000: €13,800 interest, €60,000 senior principal,
+        €26,200 of the subordinated principal; the subordinated lender loses €13,800 and no guarantee is drawn."""
+        res = run(contract("sib-guarantee"), "mid")
+        senior, sub = res.tranches
+        assert int(senior.returned[0]) == 73_800_00
+        assert int(sub.returned[0]) == 26_200_00
+        assert int(sub.loss[0]) == 13_800_00
+        assert int(senior.guaranteed[0]) == 0
+
+    def test_low_misses_the_threshold_and_draws_the_guarantee(self) -> None:
+        """5% reduction is below the 10% tier: nothing is paid; the guarantee pays the senior lender
+        min(€60,000 shortfall, €30,000) = €30,000; the subordinated lender loses all €40,000."""
+        res = run(contract("sib-guarantee"), "low")
+        senior, sub = res.tranches
+        assert int(res.outcome_payments[0]) == 0
+        assert int(senior.guaranteed[0]) == 30_000_00
+        assert int(senior.loss[0]) == 30_000_00
+        assert int(sub.loss[0]) == 40_000_00
+        assert np.isnan(sub.irr[0]) and int(sub.irr_reason[0]) == 1
+        entries = [e for e in res.flows.ledger.entries(0) if e.reason.startswith("guarantee draw")]
+        assert [(e.month, e.source, e.target, e.amount) for e in entries] == [(23, "foundation", "bank", 30_000_00)]
+
+    def test_provider_costs_are_funded_by_capital(self) -> None:
+        """The provider does not pre-finance: its €100,000 cost in month 0 is paid from the drawn capital."""
+        res = run(contract("sib-guarantee"), "base")
+        prov = res.providers[0]
+        assert int(prov.cost[0]) == 100_000_00
+        assert int(prov.revenue[0]) == 100_000_00
+        assert int(prov.lowest_cash[0]) == 0
+
+
+class TestRateCardCaps:
+    """rate-card-caps.toml: 10 participants; entry £1,000 (all 10), sustained £3,000 (6), qualification
+    £500 repeatable up to 3 (5 achievers × 4 units, paid for 3 each); participant cap £4,000;
+    contract cap £25,000; paid monthly."""
+
+    def test_participant_cap_under_nested_outcomes(self) -> None:
+        """Uncapped: £10,000 + £18,000 + £7,500 = £35,500. Nested: 4 people earn £1,000, 1 earns £4,000,
+        5 would earn £5,500 but are capped at £4,000: allowed £28,000, a cut of £7,500. Split pro rata
+        (largest remainder): entry 788,732.39 → 788,733 cents, sustained 1,419,718, qualification 591,549."""
+        res = run(contract("rate-card-caps"), "base")
+        assert int(res.flows.schedule.participant_cap_cut[0]) == 7_500_00
+        lines = {ln.metric: ln.index for ln in res.flows.schedule.lines}
+        due = res.flows.schedule.due[0].sum(axis=(0, 2))
+        assert int(due[lines["entry"]]) == 788_733
+        assert int(due[lines["sustained"]]) == 1_419_718
+        assert int(due[lines["qualification"]]) == 591_549
+
+    def test_contract_cap_cuts_the_latest_payments(self) -> None:
+        """Paid in time order: entry in month 1 (788,733), qualification in month 3 (591,549), sustained in
+        month 6: only £25,000 − £13,802.82 = 1,119,718 cents of it fit under the contract cap."""
+        res = run(contract("rate-card-caps"), "base")
+        paid = res.flows.payer_paid[0, :, 0]
+        assert [int(x) for x in paid[[1, 3, 6]]] == [788_733, 591_549, 1_119_718]
+        assert int(paid.sum()) == 25_000_00
+        assert int(res.cap_cut[0]) == 7_500_00 + 3_000_00
+
+    def test_repeatable_units_are_limited_per_participant(self) -> None:
+        """5 achievers × 4 qualifications, at most 3 each: 15 units are paid for."""
+        res = run(contract("rate-card-caps"), "base")
+        assert int(res.outcome_units[0, 2]) == 15
+
+
+class TestPerDayAndSavings:
+    """per-day-savings.toml: 20 participants; 10 housed for 200 days each, paid £10 a day up to 180 days;
+    5 leave benefits, each saving €1,200, of which 50% is paid; quarterly payments."""
+
+    def test_amounts_and_timing(self) -> None:
+        """Days: 10 × 180 × €10 = €18,000, observed in month 6, paid at the quarter end in month 8.
+        Savings: 5 × €1,200 × 50% = €3,000, observed in month 3, paid in month 5."""
+        res = run(contract("per-day-savings"), "base")
+        paid = res.flows.payer_paid[0, :, 0]
+        assert int(paid[8]) == 18_000_00
+        assert int(paid[5]) == 3_000_00
+        assert int(paid.sum()) == 21_000_00
+
+    def test_savings_and_benefit_cost(self) -> None:
+        """Cashable savings €6,000 against €21,000 paid: ratio 6/21."""
+        res = run(contract("per-day-savings"), "base")
+        assert int(res.cashable_savings[0]) == 6_000_00
+        assert res.payers[0].benefit_cost_ratio[0] == pytest.approx(6 / 21)
+
+    def test_provider_costs_follow_the_profile(self) -> None:
+        """20 × €500 spent half in month 0 and half in month 1."""
+        res = run(contract("per-day-savings"), "base")
+        costs = res.flows.ledger.flows[("housing", COSTS, "delivery costs")][0]
+        assert [int(x) for x in costs[:3]] == [5_000_00, 5_000_00, 0]
+        assert ("housing", OTHER_INCOME, "other income") not in res.flows.ledger.flows
+
+
+class TestPayersByOutcome:
+    """payers-by-outcome.toml: readiness $2,900 paid by the city; reading $750 paid 60/40 by schools and city."""
+
+    def test_each_payer_pays_its_outcomes(self) -> None:
+        """8 ready children × $2,900 = $23,200 (city); 5 readers × $750 = $3,750, split $2,250 / $1,500."""
+        res = run(contract("payers-by-outcome"), "base")
+        schools, city = res.payers
+        assert int(schools.paid[0]) == 2_250_00
+        assert int(city.paid[0]) == 23_200_00 + 1_500_00
+
+    def test_success_factor_scales_rates(self) -> None:
+        """At success 0.5: 4 ready (0.4 × 10) and 3 readers (0.25 × 10 = 2.5, rounded half up)."""
+        res = run(contract("payers-by-outcome"), "base", success=Decimal("0.5"))
+        assert [int(x) for x in res.outcome_units[0]] == [4, 3]
+
+
+class TestLeeuwarden:
+    """The running example: no investors, providers paid directly from the outcomes fund."""
+
+    def test_base_tariff_arithmetic(self) -> None:
+        """180 participants; 85% process (153 × €350), 55% individual (99 × €2,450), 30% societal (54 × €700)."""
+        c = load_contract(ROOT / "contracts" / "leeuwarden-oost-pilot.toml")
+        res = run(c, "base")
+        assert int(res.participants[0]) == 180
+        assert int(res.outcome_payments[0]) == (153 * 350 + 99 * 2450 + 54 * 700) * 100
+
+    def test_fund_is_charged_to_contributors_half_each(self) -> None:
+        """FNO and the municipality commit equally, so each funds half of every payment."""
+        c = load_contract(ROOT / "contracts" / "leeuwarden-oost-pilot.toml")
+        res = run(c, "base")
+        led = res.flows.ledger
+        fno = int(led.total(source="fno", target="resultatenfonds")[0])
+        city = int(led.total(source="gemeente-leeuwarden", target="resultatenfonds")[0])
+        assert fno + city == int(res.outcome_payments[0])
+        assert abs(fno - city) <= 100  # at most one cent per payment date apart
+
+    def test_providers_cash_dips_in_arrears(self) -> None:
+        """Dreamfabryk pays its coaches for 9 months before the first result is verified: its cash falls
+        below zero; the Wijkbedrijf's larger buffer and other income keep it above zero."""
+        c = load_contract(ROOT / "contracts" / "leeuwarden-oost-pilot.toml")
+        res = run(c, "base")
+        wijk, dream = res.providers
+        assert int(dream.lowest_cash[0]) < 0
+        assert int(wijk.lowest_cash[0]) > 0
