@@ -38,7 +38,7 @@ EXTERNAL = frozenset({COSTS, OTHER_INCOME, TAX})
 
 @attrs.frozen(kw_only=True)
 class Entry:
-    """One movement: ``amount`` EUR cents from ``source`` to ``target`` in ``month`` (0-based), and why."""
+    """One movement: ``amount`` cents from ``source`` to ``target`` in ``month`` (0-based), and why."""
 
     month: int
     source: str

@@ -1,6 +1,6 @@
 """Results per party, computed from the engine's flows (one scenario or many).
 
-Units: money in EUR cents (``int``); rates as fractions per year (``0.05`` is 5%
+Units: money in cents (``int``); rates as fractions per year (``0.05`` is 5%
 a year); months counted from the contract start (0-based). Every array has a
 leading scenarios axis ``N``.
 """
@@ -29,11 +29,11 @@ class TrancheResults:
     id: str
     investor: str
     drawn: I64
-    """Capital drawn, EUR cents."""
+    """Capital drawn, cents."""
     returned: I64
-    """Everything paid to the tranche (interest, principal, return, residual, guarantee), EUR cents."""
+    """Everything paid to the tranche (interest, principal, return, residual, guarantee), cents."""
     guaranteed: I64
-    """Of ``returned``, what guarantees paid, EUR cents."""
+    """Of ``returned``, what guarantees paid, cents."""
     irr: F64
     """Annual IRR (NaN where undefined; see ``irr_reason``)."""
     irr_reason: npt.NDArray[np.int64]
@@ -41,7 +41,7 @@ class TrancheResults:
     multiple: F64
     """Returned over drawn (NaN when nothing was drawn)."""
     loss: I64
-    """Drawn less returned, when positive; EUR cents."""
+    """Drawn less returned, when positive; cents."""
     payback_month: I64
     """First month when cumulative cash turns non-negative (-1: never)."""
 
@@ -52,20 +52,20 @@ class PayerResults:
 
     id: str
     paid: I64
-    """Outcome payments, VAT excluded, less refunds; EUR cents."""
+    """Outcome payments, VAT excluded, less refunds; cents."""
     vat: I64
     fees: I64
     """Fees the payer paid directly."""
     cost_per_participant: F64
-    """EUR cents per enrolled participant."""
+    """cents per enrolled participant."""
     cost_per_outcome: F64
-    """EUR cents per unit of outcome paid for (NaN when none)."""
+    """cents per unit of outcome paid for (NaN when none)."""
     share_of_maximum: F64
     """``paid`` over the maximum potential outcome payment of this payer (NaN when unbounded)."""
     cashable_savings: I64
-    """Cashable savings landing in this payer's budget, EUR cents."""
+    """Cashable savings landing in this payer's budget, cents."""
     net_of_savings: I64
-    """``paid + vat + fees - cashable_savings``, EUR cents."""
+    """``paid + vat + fees - cashable_savings``, cents."""
     benefit_cost_ratio: F64
     """Cashable savings over what the payer paid (NaN when it paid nothing)."""
     budget_exceeded: npt.NDArray[np.bool_]
@@ -77,11 +77,13 @@ class ProviderResults:
 
     id: str
     revenue: I64
-    """Outcome payments, cost funding and residual shares received, EUR cents."""
+    """Outcome payments, cost funding and residual shares received, cents."""
     other_income: I64
     cost: I64
+    invested: I64
+    """Capital the provider put into the deal itself (deferred fees, quasi-equity), cents."""
     margin: I64
-    """``revenue + other_income - cost``, EUR cents."""
+    """``revenue + other_income - cost - invested``: the change in the provider's cash over the term, cents."""
     lowest_cash: I64
     lowest_cash_month: I64
     months_below_zero: I64
@@ -100,16 +102,16 @@ class Results:
     outcome_units: I64
     """(N, M) units of each metric paid for."""
     outcome_payments: I64
-    """All outcome payments, VAT excluded, net of refunds, EUR cents."""
+    """All outcome payments, VAT excluded, net of refunds, cents."""
     maximum_payment: int | None
-    """Maximum potential outcome payment, EUR cents (None: unbounded)."""
+    """Maximum potential outcome payment, cents (None: unbounded)."""
     savings: I64
-    """All savings, cashable or not, EUR cents."""
+    """All savings, cashable or not, cents."""
     cashable_savings: I64
     cap_cut: I64
-    """Outcome payments not made because a cap was reached, EUR cents."""
+    """Outcome payments not made because a cap was reached, cents."""
     unpaid_after_term: I64
-    """Outcome payments for results verified after the term, EUR cents (not paid)."""
+    """Outcome payments for results verified after the term, cents (not paid)."""
     flows: Flows
 
 
@@ -210,7 +212,8 @@ def results(contract: Contract, flows: Flows) -> Results:
                 revenue=revenue,
                 other_income=other,
                 cost=cost,
-                margin=revenue + other - cost,
+                invested=flows.provider_invested[:, p],
+                margin=revenue + other - cost - flows.provider_invested[:, p],
                 lowest_cash=cash.min(axis=1),
                 lowest_cash_month=cash.argmin(axis=1).astype(np.int64),
                 months_below_zero=(cash < 0).sum(axis=1).astype(np.int64),

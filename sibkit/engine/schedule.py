@@ -53,7 +53,7 @@ class Schedule:
 
     lines: tuple[Line, ...]
     costs: I64
-    """(N, T, P) provider spending per month, EUR cents."""
+    """(N, T, P) provider spending per month, cents."""
     due: I64
     """(N, T, L, K) outcome payments falling due per payment month, line and payer, before in-loop caps."""
     due_after: I64
@@ -61,9 +61,9 @@ class Schedule:
     units_paid_for: I64
     """(N, M) units of each metric for which a payment falls due."""
     unpaid_after_term: I64
-    """(N,) EUR cents of outcome payments verified after the term ends (not paid)."""
+    """(N,) cents of outcome payments verified after the term ends (not paid)."""
     participant_cap_cut: I64
-    """(N,) EUR cents removed by the participant cap."""
+    """(N,) cents removed by the participant cap."""
 
 
 def payment_months(contract: Contract) -> I64:

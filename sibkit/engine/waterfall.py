@@ -77,6 +77,8 @@ class Flows:
     """(N, P) provider spending."""
     provider_other_income: I64
     """(N, P) other income."""
+    provider_invested: I64
+    """(N, P) capital the provider put in itself (deferred fees, quasi-equity) or paid as guarantor."""
     cap_cut: I64
     """(N,) outcome payments removed by in-loop caps."""
     line_paid: I64
@@ -189,6 +191,7 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
     revenue = np.zeros((n, p_len), dtype=np.int64)
     spent = np.zeros((n, p_len), dtype=np.int64)
     other = np.zeros((n, p_len), dtype=np.int64)
+    invested = np.zeros((n, p_len), dtype=np.int64)
     payer_paid = np.zeros((n, t_len, k_len), dtype=np.int64)
     payer_vat = np.zeros((n, k_len), dtype=np.int64)
     payer_fees = np.zeros((n, k_len), dtype=np.int64)
@@ -198,9 +201,23 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
     repaid_all = np.zeros(n, dtype=bool)
     funded_by_capital = np.asarray([not p.prefinances_own_costs for p in providers], dtype=bool)
 
+    provider_at = {prov.id: p for p, prov in enumerate(providers)}
+
+    def provider_receives(party: str, amount: I64) -> None:
+        """Providers can also be investors, fee payees or guarantors: keep their cash in step."""
+        if party in provider_at:
+            revenue[:, provider_at[party]] += amount
+            cash[:, provider_at[party]] += amount
+
+    def provider_pays(party: str, amount: I64) -> None:
+        if party in provider_at:
+            invested[:, provider_at[party]] += amount
+            cash[:, provider_at[party]] -= amount
+
     def draw(j: int, amount: I64, month: int) -> None:
         nonlocal cap_cash
         t = tranches[j]
+        provider_pays(t.investor, amount)
         drawn[:, j] += amount
         left[:, j] -= amount
         principal[:, j] += amount
@@ -224,6 +241,7 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
         hurdle[:, j] = np.where(hurdle[:, j] >= UNLIMITED, UNLIMITED, hurdle[:, j] - amount)
         tranche_cash[:, month, j] += amount
         ledger.add(CONTRACT_ACCOUNT, t.investor, f"{reason}: {t.id}", month, amount)
+        provider_receives(t.investor, amount)
 
     def refund_payer(k: int, amount: I64, month: int, reason: str) -> None:
         payer = payers[k]
@@ -278,6 +296,7 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
                 for col, i in enumerate(capital_fees):
                     fee_due[:, i] -= paid[:, col]
                     ledger.add(CONTRACT_ACCOUNT, fees[i].payee, f"fee: {fees[i].id}", month, paid[:, col])
+                    provider_receives(fees[i].payee, paid[:, col])
 
         # 4. outcome payments, capped month by month
         due = np.where(repaid_all[:, None, None], sched.due_after[:, month], sched.due[:, month])
@@ -330,6 +349,7 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
                     ledger, payers[k], fee_amount, month, f"contribution to fee: {fee.id}", inbound=True
                 )
                 ledger.add(payers[k].id, fee.payee, f"fee: {fee.id}", month, fee_amount)
+                provider_receives(fee.payee, fee_amount)
                 payer_fees[:, k] += fee_amount
                 fee_due[:, i] = 0
 
@@ -347,6 +367,7 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
                     for col, i in enumerate(idx):
                         fee_due[:, i] -= paid[:, col]
                         ledger.add(CONTRACT_ACCOUNT, fees[i].payee, f"fee: {fees[i].id}", month, paid[:, col])
+                    provider_receives(fees[i].payee, paid[:, col])
                     account = account - paid.sum(axis=1)
                 elif isinstance(step, (InterestStep, PrincipalStep, ReturnStep)):
                     idx = [tranche_index[t] for t in step.tranches]
@@ -425,9 +446,12 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
             received[:, j] += draw_g
             tranche_cash[:, last, j] += draw_g
             ledger.add(g.guarantor, tranches[j].investor, f"guarantee draw: {g.id} for {t_id}", last, draw_g)
+            provider_pays(g.guarantor, draw_g)
+            provider_receives(tranches[j].investor, draw_g)
     if has_account:
         account = account + cap_cash
         cap_cash = np.zeros(n, dtype=np.int64)
+        # (settlement payments to providers are reflected in the last month's cash below)
         paid_total = payer_paid.sum(axis=1)
         to_payers = np.where(paid_total.sum(axis=1) > 0, account, 0)
         split = allocate_array(to_payers, paid_total)
@@ -440,6 +464,7 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
                 pay_tranche(j, split[:, j], last, "unused capital returned")
         account = np.zeros(n, dtype=np.int64)
 
+    provider_cash[:, last, :] = cash
     flows = Flows(
         ledger=ledger,
         schedule=sched,
@@ -455,6 +480,7 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
         provider_revenue=revenue,
         provider_cost=spent,
         provider_other_income=other,
+        provider_invested=invested,
         cap_cut=cap_cut,
         line_paid=line_paid,
         participants=batch.enrolled.sum(axis=(1, 2, 3)),
