@@ -4,14 +4,19 @@ TOML is the primary format, JSON the second. Numbers are read as ``Decimal``
 (never binary floats), so ``3500.10`` is exactly 350,010 cents. Nothing is
 coerced silently: ``"false"`` is not a boolean, ``1.9`` is not a whole number,
 ``12`` is not a text. Every problem in a file is reported at once, one line
-each, as ``message @ path`` (``$`` is the top of the file).
+each, as ``message @ path`` (``$`` is the top of the file), with values written
+the way a contract file writes them (``3500.001``, ``true``, ``'3.500,00'``).
+The references between parts (ids that must exist, totals across the contract)
+are checked only once every part could be built; until then a last line says so.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 import re
+import stat
 import tomllib
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -28,7 +33,7 @@ from cattrs.errors import (
     IterableValidationNote,
 )
 
-from sibkit.errors import ContractFileError, FieldProblem, ModelError
+from sibkit.errors import ContractFileError, FieldProblem, ModelError, describe, did_you_mean, show
 from sibkit.model import RULE_TYPES, STEP_TYPES, TRANCHE_TYPES, Contract
 from sibkit.model.capital import Tranche
 from sibkit.model.rules import PaymentRule
@@ -59,51 +64,22 @@ TAGGED: dict[Any, dict[str, type]] = {
 """Unions written in files as tables with a ``type`` key."""
 
 
-def show(value: object) -> str:
-    """A value as a user wrote it: ``1.9``, ``'abc'``, ``true``."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    return repr(value)
-
-
-def _kind(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, Decimal)):
-        return f"the number {show(value)}"
-    if isinstance(value, str):
-        return f"the text {value!r}"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if isinstance(value, dt.date):
-        return f"the date {value}"
-    return f"{type(value).__name__} {value!r}"
-
-
 # -- strict structure hooks for primitives ------------------------------------------------------
 def _str(value: Any, _: type) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"expected a text, got {_kind(value)}")
+        raise ValueError(f"expected a text, got {describe(value)}")
     return value
 
 
 def _int(value: Any, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"expected a whole number, got {_kind(value)}")
+        raise ValueError(f"expected a whole number, got {describe(value)}")
     return value
 
 
 def _bool(value: Any, _: type) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {_kind(value)}")
+        raise ValueError(f"expected true or false, got {describe(value)}")
     return value
 
 
@@ -115,17 +91,59 @@ def _cents(value: Any, _: type) -> Cents:
     return parse_amount(value)
 
 
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_DATE_SHAPE = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})")
+_DATETIME_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:\d{2})?)?")
+
+
+def _not_a_date(written: str) -> str | None:
+    """Why ``written`` (starting ``YYYY-MM-DD``) is not a calendar date, or ``None`` if it is one.
+
+    ``"2023-02-30"`` → ``"February 2023 has 28 days"``.
+    """
+    m = _DATE_SHAPE.match(written)
+    if m is None:
+        return None
+    year, month, day = int(m["year"]), int(m["month"]), int(m["day"])
+    if year < 1:
+        return "a year is 0001 or later"
+    if not 1 <= month <= 12:
+        return "a month is 01 to 12"
+    days = calendar.monthrange(year, month)[1]
+    if day < 1:
+        return "a day is 01 or later"
+    if day > days:
+        return f"{_MONTHS[month - 1]} {year} has {days} days"
+    return None
+
+
 def _date(value: Any, _: type) -> dt.date:
     if isinstance(value, dt.datetime):
-        raise ValueError(f"expected a date such as 2023-01-01 without a time, got {value}")
+        raise ValueError(f"expected a date without a time of day, got {show(value)}; write {value.date().isoformat()}")
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ValueError(f"expected a date such as 2023-01-01, got {_kind(value)}")
+        text = value.strip()
+        if _DATE_SHAPE.fullmatch(text):
+            if why := _not_a_date(text):
+                raise ValueError(f"{show(value)} is not a calendar date ({why})")
+            return dt.date.fromisoformat(text)
+        if _DATETIME_SHAPE.fullmatch(text) and not _not_a_date(text):
+            raise ValueError(f"expected a date without a time of day, got {show(value)}; write {text[:10]}")
+    raise ValueError(f"expected a date such as 2023-01-01, got {describe(value)}")
 
 
 def _literal_hook(tp: Any) -> Callable[[Any, Any], Any]:
@@ -134,7 +152,8 @@ def _literal_hook(tp: Any) -> Callable[[Any, Any], Any]:
     def structure(value: Any, _: Any) -> Any:
         if isinstance(value, bool) or value not in allowed:
             options = ", ".join(repr(a) for a in allowed)
-            raise ValueError(f"expected one of {options}, got {_kind(value)}")
+            hint = did_you_mean(value, [a for a in allowed if isinstance(a, str)])
+            raise ValueError(f"expected one of {options}, got {describe(value)}{hint}")
         return value
 
     return structure
@@ -172,7 +191,7 @@ def make_converter() -> cattrs.Converter:
 
     def structure_tuple(value: Any, tp: Any) -> tuple[Any, ...]:
         if not isinstance(value, (list, tuple)):
-            raise ValueError(f"expected a list, got {_kind(value)}")
+            raise ValueError(f"expected a list, got {describe(value)}")
         (inner,) = [a for a in get_args(tp) if a is not Ellipsis][:1] or [Any]
         hook = c.get_structure_hook(inner)
         out, errors = [], []
@@ -188,7 +207,7 @@ def make_converter() -> cattrs.Converter:
 
     def structure_dict(value: Any, tp: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise ValueError(f"expected a table, got {_kind(value)}")
+            raise ValueError(f"expected a table, got {describe(value)}")
         _, vt = get_args(tp)
         hook = c.get_structure_hook(vt)
         out, errors = {}, []
@@ -210,7 +229,7 @@ def make_converter() -> cattrs.Converter:
 
         def structure(value: Any, _: Any) -> Any:
             if not isinstance(value, dict):
-                raise ValueError(f"expected a table, got {_kind(value)}")
+                raise ValueError(f"expected a table, got {describe(value)}")
             return inner(value, cl)
 
         return structure
@@ -221,12 +240,13 @@ def make_converter() -> cattrs.Converter:
         kinds = TAGGED[tp]
         options = ", ".join(repr(k) for k in kinds)
         if not isinstance(value, dict):
-            raise ValueError(f"expected a table, got {_kind(value)}")
+            raise ValueError(f"expected a table, got {describe(value)}")
         if "type" not in value:
             raise ValueError(f"missing key 'type'; expected one of {options}")
         tag = value["type"]
         if not isinstance(tag, str) or tag not in kinds:
-            raise FieldProblem("type", f"unknown type {show(tag)}; expected one of {options}")
+            hint = did_you_mean(tag, kinds)
+            raise FieldProblem("type", f"unknown type {show(tag)}{hint or ';'} expected one of {options}")
         body = {k: v for k, v in value.items() if k != "type"}
         return c.structure(body, kinds[tag])
 
@@ -293,30 +313,73 @@ def error_lines(exc: BaseException, path: str = "$") -> list[str]:
     if isinstance(exc, ModelError):
         return [p.render(path) for p in exc.problems]
     if isinstance(exc, ForbiddenExtraKeysError):
-        known = sorted(a.name for a in attrs.fields(exc.cl))
+        known = sorted({a.name for a in attrs.fields(exc.cl)} | ({"type"} if _is_tagged_kind(exc.cl) else set()))
         return [
-            f"unknown key {k!r}; expected one of: {', '.join(known)} @ {_join(path, k)}"
+            f"unknown key {k!r}{did_you_mean(k, known) or ';'} expected one of: {', '.join(known)} @ {_join(path, k)}"
             for k in sorted(exc.extra_fields)
         ]
     if isinstance(exc, FieldProblem):
         return [f"{exc} @ {_join(path, exc.field)}"]
     if isinstance(exc, KeyError):
-        return [f"missing required key @ {path}"]
+        key = exc.args[0] if exc.args and isinstance(exc.args[0], str) else path.rsplit(".", 1)[-1]
+        return [f"missing required key {key!r} @ {path}"]
     return [f"{exc} @ {path}"]
 
 
+def _is_tagged_kind(cl: type) -> bool:
+    """Whether ``cl`` is one kind of a tagged union, so its tables also carry a ``type`` key."""
+    return any(cl in kinds.values() for kinds in TAGGED.values())
+
+
 # -- public functions ----------------------------------------------------------------------------
-def structure_contract(data: Mapping[str, Any], *, file: str = "<contract>") -> Contract:
+_EMPTY_FILE = (
+    "the file is empty; a contract needs at least 'name', 'timeline', 'payers', 'providers', 'metrics' and 'rules'"
+)
+"""The problem reported for a file with no contract in it (nothing, only whitespace or only comments)."""
+
+
+_TOP = {"toml": "a table", "json": "an object"}
+"""What the top of a contract file is, in the words of its format."""
+
+
+def _references_note(count: int) -> str:
+    """The last line of a refusal whose problems stopped the contract from being built.
+
+    The checks between parts (ids that must exist, shares and totals across the
+    contract) run only on a contract whose every part could be built, so they
+    have not run yet.
+    """
+    fixed = "this problem is fixed" if count == 1 else "these problems are fixed"
+    return f"(references between parts and totals are checked once {fixed})"
+
+
+def structure_contract(
+    data: Mapping[str, Any], *, file: str = "<contract>", fmt: Literal["toml", "json"] = "toml"
+) -> Contract:
     """Build a ``Contract`` from plain data (as read from TOML or JSON with Decimal numbers).
 
-    Raises ``ContractFileError`` listing every problem.
+    Raises ``ContractFileError`` listing every problem. When parts of the
+    contract could not be built, the error's last line (its ``note``) says that
+    the checks between parts have not run yet. ``fmt`` only chooses the words of
+    the messages (a JSON "object" is a TOML "table").
     """
     if not isinstance(data, Mapping):
-        raise ContractFileError(file, [f"expected a table at the top of the file, got {_kind(data)} @ $"])
+        raise ContractFileError(file, [f"expected {_TOP[fmt]} at the top of the file, got {describe(data)} @ $"])
+    if not data:
+        raise ContractFileError(file, [_EMPTY_FILE])
     try:
         return converter.structure(dict(data), Contract)
     except (ClassValidationError, IterableValidationError, ValueError, TypeError, KeyError) as exc:
-        raise ContractFileError(file, error_lines(exc)) from None
+        lines = error_lines(exc)
+        built = all(isinstance(e, ModelError) for e in _leaves(exc))
+        raise ContractFileError(file, lines, note=None if built else _references_note(len(lines))) from None
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    """The errors inside a (nested) cattrs error group, or the error itself."""
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for sub in exc.exceptions for leaf in _leaves(sub)]
+    return [exc]
 
 
 def unstructure_contract(contract: Contract) -> dict[str, Any]:
@@ -328,32 +391,73 @@ def unstructure_contract(contract: Contract) -> dict[str, Any]:
 
 _TOML_POS = re.compile(r"^(?P<msg>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)$")
 _TOML_END = re.compile(r"^(?P<msg>.*) \(at end of document\)$")
+_TOML_KEY_LINE = re.compile(r"^(?P<indent>\s*)(?P<key>[A-Za-z0-9_-]+(?:\s*\.\s*[A-Za-z0-9_-]+)*)\s*=")
+_TOML_HEADER_LINE = re.compile(r"^(?P<indent>\s*)\[\[?\s*(?P<key>[A-Za-z0-9_-]+(?:\s*\.\s*[A-Za-z0-9_-]+)*)\s*\]")
+_TOML_TWICE = re.compile(r"^Cannot declare \((?P<key>.*?),?\) twice$")
+_TOML_INLINE_TWICE = re.compile(r"^Duplicate inline table key (?P<key>.+)$")
+
+
+def _toml_problem(text: str, msg: str, line: int, column: int | None) -> tuple[str, int | None] | None:
+    """A plain wording of one of tomllib's messages (and a better column), or ``None`` to keep tomllib's."""
+    lines = text.split("\n")
+    source = lines[line - 1].rstrip("\r") if 1 <= line <= len(lines) else ""
+    if msg == "Invalid date or datetime" or msg.startswith("Expected newline or end of document"):
+        # a date that is not in the calendar (tomllib either refuses it or stops reading before it)
+        for m in _DATETIME_SHAPE.finditer(source):
+            if column is None or m.start() < column <= m.end() + 1:
+                if why := _not_a_date(m[0]):
+                    return f"{m[0][:10]} is not a calendar date ({why})", m.start() + 1
+                if m.end() > m.start() + 10:
+                    return f"{m[0]} is not a valid date and time of day", m.start() + 1
+        if msg == "Invalid date or datetime":
+            return "invalid date or time", column
+        return None
+    if msg == "Cannot overwrite a value":
+        if pair := _TOML_KEY_LINE.match(source):
+            key = re.sub(r"\s+", "", pair["key"])
+            return f"the key {key!r} is given twice in the same table", len(pair["indent"]) + 1
+        if header := _TOML_HEADER_LINE.match(source):
+            key = re.sub(r"\s+", "", header["key"])
+            return f"the key {key!r} already has a value, so it cannot also start a table", len(header["indent"]) + 1
+        return "a key is given twice in the same table", column
+    if twice := _TOML_TWICE.match(msg):
+        name = ".".join(k.strip().strip("'\"") for k in twice["key"].split(","))
+        header = _TOML_HEADER_LINE.match(source)
+        return f"the table [{name}] is given twice", len(header["indent"]) + 1 if header else column
+    if inline := _TOML_INLINE_TWICE.match(msg):
+        return f"the key {inline['key']} is given twice in the same inline table", column
+    return None
+
+
+def _toml_error(file: str, text: str, exc: tomllib.TOMLDecodeError) -> ContractFileError:
+    """tomllib's error as a ``ContractFileError`` at its line and column, in plain words where we have them."""
+    msg = str(exc)
+    if m := _TOML_POS.match(msg):
+        line, column = int(m["line"]), int(m["col"])
+        plain = _toml_problem(text, m["msg"], line, column)
+        if plain is None:
+            return ContractFileError(file, [f"not valid TOML: {m['msg']}"], line=line, column=column)
+        return ContractFileError(file, [f"not valid TOML: {plain[0]}"], line=line, column=plain[1])
+    if m := _TOML_END.match(msg):
+        # the problem was found at the very end: on the last line with something written on it, if we know
+        # what it is (a key given twice on the last line), else the file stops in the middle of something
+        last = max((i + 1 for i, x in enumerate(text.split("\n")) if x.strip()), default=1)
+        if plain := _toml_problem(text, m["msg"], last, None):
+            return ContractFileError(file, [f"not valid TOML: {plain[0]}"], line=last, column=plain[1])
+        line = text.count("\n") + 1
+        return ContractFileError(file, [f"not valid TOML: {m['msg']} (the file ends too early)"], line=line)
+    return ContractFileError(file, [f"not valid TOML: {msg}"])
 
 
 def loads(text: str, *, fmt: Literal["toml", "json"] = "toml", file: str = "<contract>") -> Contract:
     """Parse contract text in TOML or JSON; raises ``ContractFileError``."""
     if not text.strip():
-        raise ContractFileError(
-            file,
-            [
-                "the file is empty; a contract needs at least 'name', 'timeline', 'payers', "
-                "'providers', 'metrics' and 'rules'"
-            ],
-        )
+        raise ContractFileError(file, [_EMPTY_FILE])
     if fmt == "toml":
         try:
             data = tomllib.loads(text, parse_float=Decimal)
         except tomllib.TOMLDecodeError as exc:
-            msg = str(exc)
-            if m := _TOML_POS.match(msg):
-                raise ContractFileError(
-                    file, [f"not valid TOML: {m['msg']}"], line=int(m["line"]), column=int(m["col"])
-                ) from None
-            if m := _TOML_END.match(msg):
-                raise ContractFileError(
-                    file, [f"not valid TOML: {m['msg']} (the file ends too early)"], line=text.count("\n") + 1
-                ) from None
-            raise ContractFileError(file, [f"not valid TOML: {msg}"]) from None
+            raise _toml_error(file, text, exc) from None
     else:
         try:
             data = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
@@ -361,7 +465,7 @@ def loads(text: str, *, fmt: Literal["toml", "json"] = "toml", file: str = "<con
             raise ContractFileError(file, [f"not valid JSON: {exc.msg}"], line=exc.lineno, column=exc.colno) from None
         except ValueError as exc:
             raise ContractFileError(file, [f"not valid JSON: {exc}"]) from None
-    return structure_contract(data, file=file)
+    return structure_contract(data, file=file, fmt=fmt)
 
 
 def _no_constant(name: str) -> Any:
@@ -372,14 +476,28 @@ def load_contract(path: str | Path) -> Contract:
     """Read a contract file (``.toml`` or ``.json``); raises ``ContractFileError`` naming the file."""
     p = Path(path)
     file = str(path)
-    if p.suffix.lower() not in (".toml", ".json"):
-        raise ContractFileError(file, [f"unknown file type {p.suffix or '(none)'!r}; expected a .toml or .json file"])
     try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ContractFileError(
-                file, [f"the file is {size:,} bytes; a contract file is at most {MAX_FILE_BYTES:,} bytes"]
-            )
+        info = p.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise ContractFileError(file, ["no such file"]) from None
+    except PermissionError:
+        raise ContractFileError(file, ["permission denied: the file cannot be read"]) from None
+    except OSError as exc:
+        raise ContractFileError(file, [f"the file cannot be read: {exc.strerror or exc}"]) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ContractFileError(file, ["this is a directory, not a contract file"])
+    suffix = p.suffix.lower()
+    if not suffix:
+        raise ContractFileError(file, ["the file name has no .toml or .json ending"])
+    if suffix not in (".toml", ".json"):
+        raise ContractFileError(file, [f"unknown file type {p.suffix!r}; expected a .toml or .json file"])
+    if not stat.S_ISREG(info.st_mode):
+        raise ContractFileError(file, ["this is a special file (such as a pipe or a device), not a contract file"])
+    if info.st_size > MAX_FILE_BYTES:
+        raise ContractFileError(
+            file, [f"the file is {info.st_size:,} bytes; a contract file is at most {MAX_FILE_BYTES:,} bytes"]
+        )
+    try:
         raw = p.read_bytes()
     except FileNotFoundError:
         raise ContractFileError(file, ["no such file"]) from None
@@ -387,6 +505,8 @@ def load_contract(path: str | Path) -> Contract:
         raise ContractFileError(file, ["this is a directory, not a contract file"]) from None
     except PermissionError:
         raise ContractFileError(file, ["permission denied: the file cannot be read"]) from None
+    except OSError as exc:
+        raise ContractFileError(file, [f"the file cannot be read: {exc.strerror or exc}"]) from None
     if b"\x00" in raw:
         raise ContractFileError(file, ["this is a binary file, not a text contract (TOML or JSON)"])
     try:
@@ -394,7 +514,7 @@ def load_contract(path: str | Path) -> Contract:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ContractFileError(file, ["not UTF-8 text: save the file as UTF-8"], line=line) from None
-    return loads(text, fmt="json" if p.suffix.lower() == ".json" else "toml", file=file)
+    return loads(text, fmt="json" if suffix == ".json" else "toml", file=file)
 
 
 def _json_default(value: object) -> Any:

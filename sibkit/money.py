@@ -22,6 +22,7 @@ exactly seven tenths; the engine turns them into exact integer ratios.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -29,6 +30,8 @@ from typing import NewType
 
 import numpy as np
 import numpy.typing as npt
+
+from sibkit.errors import show
 
 __all__ = [
     "Cents",
@@ -47,38 +50,76 @@ Cents = NewType("Cents", int)
 _HUNDRED = Decimal(100)
 
 
+_AMOUNT = 'expected an amount such as 3500 or "3500.00"'
+
+
 def parse_amount(value: object) -> Cents:
     """Read an amount written in euros (``3500``, ``3500.10`` or ``"3500.10"``) as cents.
 
     Accepts ``int``, ``Decimal`` and decimal strings; refuses floats (binary
     floats cannot hold most cent amounts exactly), booleans, negative amounts
-    and fractions of a cent. Raises ``ValueError`` with a message for a user.
+    and fractions of a cent. Raises ``ValueError`` with a message for a user,
+    naming the value as it was written (``3500.001``, ``'3.500,00'``, ``true``)
+    and, for a localised amount such as ``"3.500,00"``, how to write it.
     """
-    if isinstance(value, (bool, float)):
-        raise ValueError(
-            f'expected an amount such as 3500 or "3500.00", got {value!r}'
-            + (" (a binary float; write it as a decimal)" if isinstance(value, float) else "")
-        )
-    if isinstance(value, int):
-        amount = Decimal(value)
-    elif isinstance(value, Decimal):
-        amount = value
-    elif isinstance(value, str):
-        text = value.strip()
+    if isinstance(value, float):
+        raise ValueError(f"{_AMOUNT}, got {show(value)} (a binary float; write it as a decimal)")
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+        raise ValueError(f"{_AMOUNT}, got {show(value)}")
+    if isinstance(value, str):
         try:
-            amount = Decimal(text)
+            amount = Decimal(value.strip())
         except InvalidOperation:
-            raise ValueError(f'expected an amount such as 3500 or "3500.00", got {value!r}') from None
+            raise ValueError(f"{_AMOUNT}, got {show(value)}{_amount_hint(value)}") from None
     else:
-        raise ValueError(f'expected an amount such as 3500 or "3500.00", got {value!r}')
+        amount = Decimal(value)
     if not amount.is_finite():
-        raise ValueError(f"expected a finite amount, got {value!r}")
+        raise ValueError(f"expected a finite amount, got {show(value)}")
     if amount < 0:
-        raise ValueError(f"expected an amount of at least 0, got {value!r}")
+        raise ValueError(f"expected an amount of at least 0, got {show(value)}")
     cents = amount * _HUNDRED
     if cents != cents.to_integral_value():
-        raise ValueError(f"expected whole cents, got {value!r} (an amount has at most 2 decimals)")
+        raise ValueError(f"expected whole cents, got {show(value)} (an amount has at most 2 decimals)")
     return Cents(int(cents))
+
+
+_CURRENCY = re.compile(r"^(?:€|eur(?:o|os)?\b)\s*|\s*(?:€|\beur(?:o|os)?)$", re.IGNORECASE)
+_GROUPED = re.compile(r"\d{1,3}(?:(?P<sep>[.,' ])\d{3})(?:(?P=sep)\d{3})*")
+_DECIMAL_COMMA = re.compile(r"(?P<whole>\d{1,3}(?:(?P<sep>[.' ])\d{3})(?:(?P=sep)\d{3})*|\d+),(?P<frac>\d{1,2})")
+_DECIMAL_DOT = re.compile(r"(?P<whole>\d{1,3}(?:(?P<sep>[,' ])\d{3})(?:(?P=sep)\d{3})*|\d+)\.(?P<frac>\d{1,2})")
+
+
+def _amount_readings(text: str) -> list[str]:
+    """The plain amounts (``3500.00``) a localised text such as ``3.500,00`` can mean; empty if none."""
+    if re.fullmatch(r"\d+(?:\.\d{1,2})?", text):
+        return [f"{Decimal(text):.2f}"]
+    for pattern in (_DECIMAL_COMMA, _DECIMAL_DOT):
+        if m := pattern.fullmatch(text):
+            whole = re.sub(r"\D", "", m["whole"])
+            return [f"{int(whole)}.{m['frac']:0<2}"]
+    if m := _GROUPED.fullmatch(text):
+        readings = [f"{int(re.sub(r'[^0-9]', '', text))}.00"]
+        groups = re.split(r"[.,' ]", text)
+        if len(groups) == 2 and m["sep"] in ".," and groups[1].endswith("0"):
+            # "3,500" is 3.50 where a comma is the decimal mark (3.501 would not be whole cents)
+            readings.append(f"{groups[0]}.{groups[1][:2]}")
+        return readings
+    return []
+
+
+def _amount_hint(text: str) -> str:
+    """How to write a localised amount (``"€ 3.500,00"``) plainly, as ``"; write 3500.00: …"``; else ``""``."""
+    spaced = text.replace("\u00a0", " ").replace("\u202f", " ").strip()
+    bare = _CURRENCY.sub("", spaced).strip()
+    readings = _amount_readings(bare)
+    if not readings:
+        return ""
+    how = []
+    if bare != spaced:
+        how.append("no currency sign")
+    if not re.fullmatch(r"\d+(?:\.\d{1,2})?", bare):
+        how.append("a dot for decimals, no thousands separator")
+    return f"; write {' or '.join(readings)}: {', '.join(how)}"
 
 
 def cents_to_decimal(cents: int) -> Decimal:
@@ -98,27 +139,29 @@ def parse_fraction(value: object, *, what: str = "a share") -> Decimal:
 
     No range is checked here; callers say what range applies.
     """
-    if isinstance(value, (bool, float)):
-        raise ValueError(f'expected {what} such as 0.25 or "25%", got {value!r}')
+    expected = f'expected {what} such as 0.25 or "25%"'
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+        raise ValueError(f"{expected}, got {show(value)}")
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise ValueError(f"expected a finite number, got {value!r}")
+            raise ValueError(f"expected a finite number, got {show(value)}")
         return value
-    if isinstance(value, str):
-        text = value.strip()
-        percent = text.endswith("%")
-        if percent:
-            text = text[:-1].strip()
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f'expected {what} such as 0.25 or "25%", got {value!r}') from None
-        if not number.is_finite():
-            raise ValueError(f"expected a finite number, got {value!r}")
-        return number / _HUNDRED if percent else number
-    raise ValueError(f'expected {what} such as 0.25 or "25%", got {value!r}')
+    text = value.strip()
+    percent = text.endswith("%")
+    if percent:
+        text = text[:-1].strip()
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        hint = ""
+        if re.fullmatch(r"\d+,\d+", text):
+            hint = f"; write {text.replace(',', '.')}{'%' if percent else ''}: a dot for decimals"
+        raise ValueError(f"{expected}, got {show(value)}{hint}") from None
+    if not number.is_finite():
+        raise ValueError(f"expected a finite number, got {show(value)}")
+    return number / _HUNDRED if percent else number
 
 
 def round_half_up(numerator: int, denominator: int) -> int:

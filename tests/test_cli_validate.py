@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import EXAMPLE
 from test_malformed import CASES, GENERATED, MALFORMED, MINIMAL
 
 from sibkit.cli import main
+
+from conftest import EXAMPLE
 
 EXAMPLE_NAME = "Leeuwarden Oost — pilot resultatenfonds"
 
@@ -69,7 +70,7 @@ class TestValidate:
         tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
-        """Huge, binary, non-UTF-8, missing and directory paths: exit 2 with the exact message, no traceback."""
+        """Huge, binary, non-UTF-8, missing, directory and suffix-less paths: exit 2 with the exact message, no traceback."""
         make(tmp_path / name)
         monkeypatch.chdir(tmp_path)
         _assert_refused(_validate(name), name, expected)

@@ -16,10 +16,11 @@ from decimal import Decimal
 
 import attrs
 import pytest
-from conftest import ROOT
 
 from sibkit.model import RULE_TYPES, STEP_TYPES, TRANCHE_TYPES, Contract
 from sibkit.money import Cents
+
+from conftest import ROOT
 
 DOC = ROOT / "docs" / "contract-format.md"
 

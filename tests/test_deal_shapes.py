@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
-from conftest import ROOT
 
 from sibkit.load import dumps, load_contract, loads
 from sibkit.model import (
@@ -32,6 +31,8 @@ from sibkit.model import (
     Tariff,
 )
 from sibkit.model.maximum import maximum_payment
+
+from conftest import ROOT
 
 DEAL_SHAPES = ROOT / "tests" / "deal_shapes"
 REFERENCE = Path("/work/shared/reference/deal-shapes.md")

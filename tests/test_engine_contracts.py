@@ -11,11 +11,12 @@ from decimal import Decimal
 import numpy as np
 import numpy_financial as npf
 import pytest
-from conftest import ROOT
 
 from sibkit.engine import run
 from sibkit.engine.ledger import COSTS, OTHER_INCOME
 from sibkit.load import load_contract
+
+from conftest import ROOT
 
 CONTRACTS = ROOT / "tests" / "engine_contracts"
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import CONTRACTS, ROOT
 from sibkit.engine import default_scenario, deterministic_batch, run_batch, stack
 from sibkit.load import load_contract
+
+from conftest import CONTRACTS, ROOT
 
 FILES = sorted((ROOT / "tests" / "deal_shapes").glob("*.toml")) + sorted(CONTRACTS.glob("*.toml"))
 

@@ -25,18 +25,53 @@ class TestParseAmount:
         ("written", "message"),
         [
             (-1, "expected an amount of at least 0, got -1"),
-            (Decimal("3500.001"), "expected whole cents, got Decimal('3500.001') (an amount has at most 2 decimals)"),
-            (3500.0, 'expected an amount such as 3500 or "3500.00", got 3500.0 (a binary float; write it as a decimal)'),
-            (True, 'expected an amount such as 3500 or "3500.00", got True'),
-            ("3.500,00", "expected an amount such as 3500 or \"3500.00\", got '3.500,00'"),
+            ("-5", "expected an amount of at least 0, got '-5'"),
+            (Decimal("3500.001"), "expected whole cents, got 3500.001 (an amount has at most 2 decimals)"),
+            (
+                3500.0,
+                'expected an amount such as 3500 or "3500.00", got 3500.0 (a binary float; write it as a decimal)',
+            ),
+            (True, 'expected an amount such as 3500 or "3500.00", got true'),
+            (None, 'expected an amount such as 3500 or "3500.00", got null'),
+            ({"eur": 1}, 'expected an amount such as 3500 or "3500.00", got a table'),
+            ("abc", "expected an amount such as 3500 or \"3500.00\", got 'abc'"),
             ("NaN", "expected a finite amount, got 'NaN'"),
+            (Decimal("NaN"), "expected a finite amount, got nan"),
         ],
     )
     def test_refuses_what_is_not_exact_money(self, written: object, message: str) -> None:
-        """Negative, sub-cent, float, boolean, localised and non-finite amounts are refused with a reason."""
+        """Negative, sub-cent, float, boolean, non-number and non-finite amounts are refused with a reason."""
         with pytest.raises(ValueError) as err:
             parse_amount(written)
         assert str(err.value) == message
+
+    @pytest.mark.parametrize(
+        ("written", "hint"),
+        [
+            ("3.500,00", "write 3500.00: a dot for decimals, no thousands separator"),
+            ("3500,00", "write 3500.00: a dot for decimals, no thousands separator"),
+            ("3 500,00", "write 3500.00: a dot for decimals, no thousands separator"),
+            ("3,5", "write 3.50: a dot for decimals, no thousands separator"),
+            ("1,234,567.5", "write 1234567.50: a dot for decimals, no thousands separator"),
+            ("1.234.567", "write 1234567.00: a dot for decimals, no thousands separator"),
+            ("3,500", "write 3500.00 or 3.50: a dot for decimals, no thousands separator"),
+            ("3,125", "write 3125.00: a dot for decimals, no thousands separator"),
+            ("€ 3.500,00", "write 3500.00: no currency sign, a dot for decimals, no thousands separator"),
+            ("€3500", "write 3500.00: no currency sign"),
+            ("3500 EUR", "write 3500.00: no currency sign"),
+        ],
+    )
+    def test_localised_amount_says_how_to_write_it(self, written: str, hint: str) -> None:
+        """An amount written with a decimal comma, thousands separators or a euro sign is refused with the plain form."""
+        with pytest.raises(ValueError) as err:
+            parse_amount(written)
+        assert str(err.value) == f'expected an amount such as 3500 or "3500.00", got {written!r}; {hint}'
+
+    def test_no_hint_when_the_meaning_is_unclear(self) -> None:
+        """'1.234.56' has no one plain reading, so no amount is suggested."""
+        with pytest.raises(ValueError) as err:
+            parse_amount("1.234.56")
+        assert str(err.value) == "expected an amount such as 3500 or \"3500.00\", got '1.234.56'"
 
 
 class TestParseFraction:
@@ -44,6 +79,23 @@ class TestParseFraction:
         """'70%' is exactly seven tenths."""
         assert parse_fraction("70%") == Decimal("0.7")
         assert parse_fraction("12.5%") == Decimal("0.125")
+
+    @pytest.mark.parametrize(
+        ("written", "message"),
+        [
+            (True, 'expected a share such as 0.25 or "25%", got true'),
+            ("x", "expected a share such as 0.25 or \"25%\", got 'x'"),
+            ("0,7", "expected a share such as 0.25 or \"25%\", got '0,7'; write 0.7: a dot for decimals"),
+            ("12,5%", "expected a share such as 0.25 or \"25%\", got '12,5%'; write 12.5%: a dot for decimals"),
+            (Decimal("Infinity"), "expected a finite number, got inf"),
+            ("nan%", "expected a finite number, got 'nan%'"),
+        ],
+    )
+    def test_refuses_what_is_not_a_fraction(self, written: object, message: str) -> None:
+        """Booleans, words, decimal commas and non-finite numbers are refused, written as the user wrote them."""
+        with pytest.raises(ValueError) as err:
+            parse_fraction(written)
+        assert str(err.value) == message
 
 
 class TestRoundHalfUp:

@@ -17,10 +17,11 @@ Order within a month:
    providers directly when the contract has no tranches, else the contract account;
 5. the contract account runs the priority of payments over what it has received;
 6. providers' cash moves: other income in, costs out, receipts in;
-7. in the last month: guarantees pay covered tranches' unrepaid principal, then
-   anything left in the contract account goes back to the payers in proportion to
-   what they paid (or, if they paid nothing, to the tranches in proportion to what
-   they drew).
+7. capital drawn but never spent goes back to the tranches that drew it, in
+   proportion to what each drew, when the service term ends (repaying principal);
+8. in the last month: guarantees pay covered tranches' unrepaid principal, then
+   anything left in the contract account (it came from outcome payments) goes
+   back to the payers in proportion to what they paid.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class Flows:
     """(N, J) capital drawn."""
     tranche_repaid: I64
     """(N, J) principal repaid."""
+    tranche_due_after: I64
+    """(N, T, J) principal plus unpaid interest still owed to each tranche after each month's waterfall."""
     guarantee_paid: I64
     """(N, G) paid by each guarantee."""
     payer_paid: I64
@@ -174,6 +177,7 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
         if t.return_cap is not None and t.return_cap.multiple is not None:
             multiple[j] = t.return_cap.multiple
     tranche_cash = np.zeros((n, t_len, j_len), dtype=np.int64)
+    tranche_due_after = np.zeros((n, t_len, j_len), dtype=np.int64)
     coupon = [(t.coupon.as_integer_ratio() if isinstance(t, Loan) else (0, 1)) for t in tranches]
     tranche_index = {t.id: j for j, t in enumerate(tranches)}
     as_needed = np.asarray([t.drawdown.kind == "as_needed" for t in tranches], dtype=bool)
@@ -243,6 +247,19 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
         ledger.add(CONTRACT_ACCOUNT, t.investor, f"{reason}: {t.id}", month, amount)
         provider_receives(t.investor, amount)
 
+    def return_unused(month: int) -> None:
+        """Unspent capital repays each tranche's principal (in proportion to what it drew); any part a
+        tranche no longer needs, because outcome payments already repaid it, joins the waterfall."""
+        nonlocal cap_cash, account
+        split = allocate_array(cap_cash, drawn)
+        for j in range(j_len):
+            back = np.minimum(split[:, j], principal[:, j])
+            principal[:, j] -= back
+            repaid[:, j] += back
+            pay_tranche(j, back, month, "unused capital returned")
+            account = account + split[:, j] - back
+        cap_cash = np.zeros(n, dtype=np.int64)
+
     def refund_payer(k: int, amount: I64, month: int, reason: str) -> None:
         payer = payers[k]
         payer_refund[:, k] += amount
@@ -256,7 +273,8 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
             if num:
                 interest_due[:, j] += _half_up(principal[:, j], num, 12 * den)
             if hurdle_growth[j] != 1.0:
-                grown = np.floor(hurdle[:, j] * hurdle_growth[j] + 0.5).astype(np.int64)
+                # rounded down, so the cap is never exceeded by rounding
+                grown = np.floor(hurdle[:, j] * hurdle_growth[j]).astype(np.int64)
                 hurdle[:, j] = np.where(hurdle[:, j] > 0, grown, hurdle[:, j])
         # fees accruing this month (percent of outcome payments accrue in step 4)
         for i, fee in enumerate(fees):
@@ -303,10 +321,11 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
         before = due.sum(axis=(1, 2))
         for c, (mask, _) in enumerate(cap_masks):
             members = due[:, mask]
-            total = members.sum(axis=1)
-            allowed = np.minimum(total, cap_room[c])
+            allowed = np.minimum(members.sum(axis=1), cap_room[c])
             due[:, mask] = allocate_array(allowed, members)
-            cap_room[c] = cap_room[c] - allowed
+        # a cap's room is used only by what is finally paid, not by amounts a later cap cut
+        for c, (mask, _) in enumerate(cap_masks):
+            cap_room[c] = cap_room[c] - due[:, mask].sum(axis=1)
         cap_cut += before - due.sum(axis=(1, 2))
         line_paid += due.sum(axis=2)
         receipts = np.zeros(n, dtype=np.int64)
@@ -353,10 +372,10 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
                 payer_fees[:, k] += fee_amount
                 fee_due[:, i] = 0
 
-        # unused capital joins the waterfall when the service ends
+        # capital drawn but not spent goes back to the tranches that provided it when the service ends,
+        # in proportion to what each drew, as repayment of principal (it never pays anyone else's claims)
         if has_account and month == tl.service_months - 1:
-            account = account + cap_cash
-            cap_cash = np.zeros(n, dtype=np.int64)
+            return_unused(month)
 
         # 5. priority of payments
         if has_account:
@@ -419,6 +438,8 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
                     done &= (principal[:, j] == 0) & (interest_due[:, j] == 0) & (left[:, j] == 0)
             repaid_all = done
 
+        tranche_due_after[:, month, :] = principal + interest_due
+
         # 6. providers' own cash
         for p, prov in enumerate(providers):
             if prov.other_income_monthly and month < tl.service_months:
@@ -433,6 +454,8 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
 
     # 7. settlement
     last = t_len - 1
+    if has_account:
+        return_unused(last)
     guarantee_paid = np.zeros((n, len(contract.guarantees)), dtype=np.int64)
     for g_i, g in enumerate(contract.guarantees):
         left_g = np.full(n, g.amount, dtype=np.int64)
@@ -449,20 +472,11 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
             provider_pays(g.guarantor, draw_g)
             provider_receives(tranches[j].investor, draw_g)
     if has_account:
-        account = account + cap_cash
-        cap_cash = np.zeros(n, dtype=np.int64)
-        # (settlement payments to providers are reflected in the last month's cash below)
-        paid_total = payer_paid.sum(axis=1)
-        to_payers = np.where(paid_total.sum(axis=1) > 0, account, 0)
-        split = allocate_array(to_payers, paid_total)
+        # what is left came from outcome payments: back to the payers in proportion to what they paid
+        split = allocate_array(account, payer_paid.sum(axis=1))
         for k in range(k_len):
             refund_payer(k, split[:, k], last, "unused money returned at settlement")
-        rest = account - to_payers
-        if np.any(rest):
-            split = allocate_array(rest, drawn)
-            for j in range(j_len):
-                pay_tranche(j, split[:, j], last, "unused capital returned")
-        account = np.zeros(n, dtype=np.int64)
+        account = account - split.sum(axis=1)
 
     provider_cash[:, last, :] = cash
     flows = Flows(
@@ -471,6 +485,7 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
         tranche_cash=tranche_cash,
         tranche_drawn=drawn,
         tranche_repaid=repaid,
+        tranche_due_after=tranche_due_after,
         guarantee_paid=guarantee_paid,
         payer_paid=payer_paid,
         payer_vat=payer_vat,

@@ -1,0 +1,230 @@
+"""Ready-made properties of payout rules and waterfalls, for use in Hypothesis tests.
+
+Each function runs the engine on a contract and a batch of scenarios and raises
+``AssertionError`` with a plain explanation when the property does not hold::
+
+    from hypothesis import given, strategies as st
+    from sibkit.testing import properties, strategies as sst
+
+    @given(st.data())
+    def test_more_results_never_cost_less(data):
+        contract = data.draw(sst.contracts())
+        batch = data.draw(sst.outcome_vectors(contract))
+        properties.monotone_payouts(contract, batch, data.draw(st.integers(0, 10**6)))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import numpy as np
+
+from sibkit.engine.batch import Batch, stack
+from sibkit.engine.ledger import CONTRACT_ACCOUNT
+from sibkit.engine.results import Results, results
+from sibkit.engine.waterfall import Flows, run_batch
+from sibkit.model import Contract, InterestStep, PrincipalStep
+from sibkit.money import Cents
+
+__all__ = [
+    "caps_respected",
+    "conservation",
+    "monotone_payouts",
+    "no_reward_for_failure",
+    "return_caps_respected",
+    "scale_money",
+    "seniority_respected",
+    "vectorised_equals_scalar",
+]
+
+
+def conservation(contract: Contract, batch: Batch) -> Flows:
+    """Money reconciles to the cent in every scenario: nothing created or lost, the contract
+    account closes at zero, each provider's last cash equals its buffer plus its net movements."""
+    flows = run_batch(contract, batch)  # the engine itself raises EngineError on any violation
+    led = flows.ledger
+    total = np.zeros(batch.n, dtype=np.int64)
+    for account in led.accounts():
+        total += (led.inflow(account) - led.outflow(account)).sum(axis=1)
+    assert np.all(total == 0), f"money created or lost: {total}"
+    net = (led.inflow(CONTRACT_ACCOUNT) - led.outflow(CONTRACT_ACCOUNT)).sum(axis=1)
+    assert np.all(net == 0), f"the contract account keeps {net} cents"
+    for p, prov in enumerate(contract.providers):
+        end = prov.buffer + (led.inflow(prov.id) - led.outflow(prov.id)).sum(axis=1)
+        assert np.array_equal(end, flows.provider_cash[:, -1, p]), f"{prov.id}: cash path does not end at its balance"
+    return flows
+
+
+def _received_from_waterfall(flows: Flows, contract: Contract, j: int) -> Any:
+    t = contract.tranches[j]
+    out = np.zeros(flows.tranche_cash.shape[:2], dtype=np.int64)
+    for (source, _, reason), arr in flows.ledger.flows.items():
+        if source == CONTRACT_ACCOUNT and reason in (
+            f"interest: {t.id}",
+            f"principal: {t.id}",
+            f"return: {t.id}",
+            f"residual: {t.id}",
+        ):
+            out += arr
+    return out
+
+
+def seniority_respected(contract: Contract, batch: Batch) -> None:
+    """A tranche named in a later interest or principal step receives nothing from the waterfall in a
+    month while a tranche of an earlier step still has principal or interest due (unless that senior
+    tranche's return cap stops further payment)."""
+    flows = run_batch(contract, batch)
+    rank: dict[str, int] = {}
+    for i, step in enumerate(contract.waterfall):
+        if isinstance(step, (InterestStep, PrincipalStep)):
+            for t in step.tranches:
+                rank.setdefault(t, i)
+    index = {t.id: j for j, t in enumerate(contract.tranches)}
+    for junior, r_j in rank.items():
+        got = _received_from_waterfall(flows, contract, index[junior])
+        for senior, r_s in rank.items():
+            if r_s >= r_j or contract.tranche(senior).return_cap is not None:
+                continue
+            owed = flows.tranche_due_after[:, :, index[senior]]
+            bad = (got > 0) & (owed > 0)
+            assert not bad.any(), (
+                f"{junior!r} was paid while {senior!r} was still owed money "
+                f"(scenario {np.argwhere(bad)[0][0]}, month {np.argwhere(bad)[0][1]})"
+            )
+
+
+def caps_respected(contract: Contract, batch: Batch) -> Results:
+    """No outcome payments above a metric, provider, payer or contract cap; no participant group paid
+    more than the participant cap times the participants who achieved anything."""
+    res = results(contract, run_batch(contract, batch))
+    flows = res.flows
+    lines = flows.schedule.lines
+    for cap in contract.caps:
+        if cap.level == "participant":
+            continue
+        if cap.level == "payer":
+            k = next(i for i, p in enumerate(contract.payers) if p.id == cap.target)
+            paid = flows.payer_paid[:, :, k].sum(axis=1)
+        else:
+            keep = [
+                ln.index
+                for ln in lines
+                if cap.level == "contract"
+                or (cap.level == "metric" and ln.metric == cap.target)
+                or (cap.level == "provider" and ln.provider == cap.target)
+            ]
+            paid = flows.line_paid[:, keep].sum(axis=1)
+        assert np.all(paid <= cap.amount), f"{cap.level} cap {cap.target or ''} of {cap.amount} exceeded: {paid.max()}"
+    for cap in contract.caps:
+        if cap.level == "participant":
+            achievers = batch.achieved.max(axis=-1).sum(axis=(1, 2, 3))
+            paid = flows.payer_paid.sum(axis=(1, 2))
+            assert np.all(paid <= cap.amount * achievers), "participant cap exceeded"
+    return res
+
+
+def return_caps_respected(contract: Contract, batch: Batch) -> None:
+    """No tranche receives more than its multiple cap allows, nor earns an IRR above its IRR cap."""
+    res = results(contract, run_batch(contract, batch))
+    for t, tr in zip(contract.tranches, res.tranches, strict=True):
+        if t.return_cap is None:
+            continue
+        if t.return_cap.multiple is not None:
+            num, den = t.return_cap.multiple.as_integer_ratio()
+            guarantee = tr.guaranteed
+            assert np.all((tr.returned - guarantee) * den <= tr.drawn * num), f"{t.id}: above its multiple cap"
+        if t.return_cap.irr is not None:
+            defined = tr.irr_reason == 0
+            # the hurdle balance is kept in whole cents: allow the rounding of one cent a month
+            assert np.all(tr.irr[defined] <= float(t.return_cap.irr) + 1e-4), f"{t.id}: IRR above its cap"
+
+
+def no_reward_for_failure(contract: Contract, batch: Batch) -> None:
+    """With no outcome achieved, nothing is paid for outcomes and no tranche gets back more than it put in."""
+    zero = attrs.evolve(
+        batch,
+        achieved=np.zeros_like(batch.achieved),
+        units=np.zeros_like(batch.units),
+        improvement=np.zeros_like(batch.improvement),
+    )
+    res = results(contract, run_batch(contract, zero))
+    assert np.all(res.flows.payer_paid == 0), "outcome payments were made for no outcome"
+    for tr in res.tranches:
+        assert np.all(tr.returned <= tr.drawn), f"{tr.id} earned a return although nothing was achieved"
+
+
+def monotone_payouts(contract: Contract, batch: Batch, pick: int) -> None:
+    """One more participant achieving one more outcome never lowers the total outcome payments,
+    nor (when no cap is shared between payers) any payer's total.
+
+    ``pick`` chooses which cell of the outcome vector gets the extra achiever.
+    """
+    cells = np.argwhere(batch.enrolled[..., None] > batch.achieved)
+    if len(cells) == 0:
+        return
+    cell = tuple(cells[pick % len(cells)])
+    more_achieved = batch.achieved.copy()
+    more_units = batch.units.copy()
+    more_achieved[cell] += 1
+    more_units[cell] += 1
+    more = attrs.evolve(batch, achieved=more_achieved, units=more_units)
+    both = run_batch(contract, stack([batch, more]))
+    paid = both.payer_paid.sum(axis=1)
+    assert paid[1].sum() >= paid[0].sum(), (
+        f"one more result lowered the outcome payments from {paid[0].sum()} to {paid[1].sum()} cents"
+    )
+    shared = any(c.level in ("contract", "metric", "provider") for c in contract.caps)
+    if not shared:
+        for k, payer in enumerate(contract.payers):
+            assert paid[1, k] >= paid[0, k], f"one more result lowered what {payer.id} pays"
+
+
+def vectorised_equals_scalar(contract: Contract, batch: Batch) -> None:
+    """Running N scenarios at once gives, row by row, what N single runs give."""
+    together = run_batch(contract, batch)
+    for i in range(batch.n):
+        row = Batch(
+            enrolled=batch.enrolled[i : i + 1],
+            achieved=batch.achieved[i : i + 1],
+            units=batch.units[i : i + 1],
+            offset=batch.offset,
+            improvement=batch.improvement[i : i + 1],
+        )
+        alone = run_batch(contract, row)
+        for name in ("payer_paid", "tranche_cash", "provider_cash", "guarantee_paid", "payer_refund"):
+            a, b = getattr(together, name)[i], getattr(alone, name)[0]
+            assert np.array_equal(a, b), f"{name} differs for scenario {i} when run alone"
+        keys = set(together.ledger.flows) | set(alone.ledger.flows)
+        for key in keys:
+            a = together.ledger.flows.get(key, np.zeros((batch.n, 1), dtype=np.int64))[i]
+            b = alone.ledger.flows.get(key, np.zeros((1, 1), dtype=np.int64))[0]
+            assert a.sum() == b.sum(), f"ledger line {key} differs for scenario {i}"
+
+
+def scale_money(obj: Any, factor: int) -> Any:
+    """A copy of a contract (or any model object) with every amount of money multiplied by ``factor``."""
+    if isinstance(obj, tuple):
+        return tuple(scale_money(x, factor) for x in obj)
+    if isinstance(obj, dict):
+        return {k: scale_money(v, factor) for k, v in obj.items()}
+    if not attrs.has(type(obj)):
+        return obj
+    cls = type(obj)
+    attrs.resolve_types(cls)
+    changes: dict[str, Any] = {}
+    for a in attrs.fields(cls):
+        value = getattr(obj, a.name)
+        if a.type in (Cents, Cents | None) and isinstance(value, int) and not isinstance(value, bool):
+            changes[a.name] = value * factor
+        elif a.name in ("amounts", "segment_prices"):
+            changes[a.name] = (
+                tuple(v * factor for v in value)
+                if isinstance(value, tuple)
+                else {k: v * factor for k, v in value.items()}
+            )
+        else:
+            scaled = scale_money(value, factor)
+            if scaled is not value:
+                changes[a.name] = scaled
+    return attrs.evolve(obj, **changes) if changes else obj
