@@ -18,7 +18,7 @@ from typing import Any, NewType
 
 import attrs
 
-from sibkit.errors import FieldProblem
+from sibkit.errors import FieldProblem, show
 
 __all__ = [
     "Fraction01",
@@ -60,32 +60,33 @@ def valid_id(instance: object, attribute: attrs.Attribute[Any], value: str) -> N
     if not isinstance(value, str) or not _ID.match(value):
         raise FieldProblem(
             attribute.name,
-            f"expected an identifier of lower-case letters, digits, '-' or '_', got {value!r}",
+            f"expected an identifier of lower-case letters, digits, '-' or '_', got {show(value)}",
         )
 
 
 def non_negative_int(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
     """attrs validator: an ``int`` (not ``bool``) of at least 0."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise FieldProblem(attribute.name, f"expected a whole number of at least 0, got {value!r}")
+        raise FieldProblem(attribute.name, f"expected a whole number of at least 0, got {show(value)}")
 
 
 def positive_int(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
     """attrs validator: an ``int`` (not ``bool``) of at least 1."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise FieldProblem(attribute.name, f"expected a whole number of at least 1, got {value!r}")
+        raise FieldProblem(attribute.name, f"expected a whole number of at least 1, got {show(value)}")
 
 
 def fraction_in_unit(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
     """attrs validator: a ``Decimal`` between 0 and 1 inclusive."""
     if not isinstance(value, Decimal) or not (0 <= value <= 1):
-        raise FieldProblem(attribute.name, f"expected a share between 0 and 1 (0% and 100%), got {value!r}")
+        hint = f'; write {value / 100} or "{value}%"' if isinstance(value, Decimal) and 1 < value <= 100 else ""
+        raise FieldProblem(attribute.name, f"expected a share between 0 and 1 (0% and 100%), got {show(value)}{hint}")
 
 
 def non_negative_decimal(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
     """attrs validator: a ``Decimal`` of at least 0."""
     if not isinstance(value, Decimal) or value < 0:
-        raise FieldProblem(attribute.name, f"expected a number of at least 0, got {value!r}")
+        raise FieldProblem(attribute.name, f"expected a number of at least 0, got {show(value)}")
 
 
 def optional(

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import attrs
 
-from sibkit.errors import FieldProblem, ModelError, Problem
+from sibkit.errors import FieldProblem, ModelError, Problem, did_you_mean, show
 from sibkit.model.capital import Fee, Grant, Guarantee, Loan, Tranche
 from sibkit.model.common import (
     Provenance,
@@ -147,7 +147,9 @@ class Contract:
     @format.validator
     def _known_format(self, attribute: attrs.Attribute[int], value: int) -> None:
         if value != FORMAT_VERSION:
-            raise FieldProblem("format", f"this sibkit reads contract format {FORMAT_VERSION}, the file says {value!r}")
+            raise FieldProblem(
+                "format", f"this sibkit reads contract format {FORMAT_VERSION}, the file says {show(value)}"
+            )
 
     def __attrs_post_init__(self) -> None:
         problems = contract_problems(self)
@@ -251,7 +253,9 @@ def contract_problems(c: Contract) -> list[Problem]:
     def ref(kind: str, value: str, known: set[str], path: str) -> None:
         if value not in known:
             expected = ", ".join(repr(k) for k in sorted(known)) or "none defined"
-            p.append(Problem(path, f"unknown {kind} {value!r}; expected one of: {expected}"))
+            hint = did_you_mean(value, known)
+            sep = f"{hint} " if hint else "; "
+            p.append(Problem(path, f"unknown {kind} {value!r}{sep}expected one of: {expected}"))
 
     # payers
     shares = [x.share for x in c.payers]
