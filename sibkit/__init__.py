@@ -4,10 +4,10 @@ The public surface is small and re-exported here; everything else is an
 implementation detail that may change.
 """
 
+from sibkit.engine.maximum import MaximumPayment, maximum_payment
 from sibkit.errors import ContractFileError, EngineError, ModelError, SibkitError
 from sibkit.load import dumps, load_contract, loads, save_contract
 from sibkit.model import Contract
-from sibkit.model.maximum import MaximumPayment, maximum_payment
 
 __all__ = [
     "Contract",

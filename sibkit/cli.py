@@ -13,6 +13,7 @@ import json
 import math
 import sys
 from collections.abc import Sequence
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 
 import click
@@ -29,17 +30,24 @@ from sibkit.engine import (
     stack,
 )
 from sibkit.engine.irr import IRR_REASONS
+from sibkit.engine.maximum import maximum_payment
 from sibkit.errors import ContractFileError
 from sibkit.load import load_contract
 from sibkit.model import Contract, Grant, Loan, Scenario
-from sibkit.model.maximum import maximum_payment
 from sibkit.model.rules import CohortThreshold, PerTime, RateCard, ShareOfSavings, Tariff
-from sibkit.money import cents_to_decimal, format_eur
+from sibkit.money import cents_to_decimal, format_money
 from sibkit.report import summary
 
 __all__ = ["main"]
 
 EXIT_USER_ERROR = 2
+
+_CURRENCY: ContextVar[str] = ContextVar("currency", default="EUR")
+"""The currency of the contract this command works on (one contract per command)."""
+
+
+def _fmt(cents: int) -> str:
+    return format_money(cents, _CURRENCY.get())
 
 
 def _console(err: bool = False) -> Console:
@@ -48,10 +56,12 @@ def _console(err: bool = False) -> Console:
 
 def _load_or_exit(file: str) -> Contract:
     try:
-        return load_contract(file)
+        contract = load_contract(file)
     except ContractFileError as exc:
         _console(err=True).print(str(exc), markup=False)
         sys.exit(EXIT_USER_ERROR)
+    _CURRENCY.set(contract.currency)
+    return contract
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,7 +89,7 @@ def validate(files: Sequence[str]) -> None:
 
 
 def _money(cents: int | None) -> str:
-    return "unbounded" if cents is None else format_eur(cents)
+    return "unbounded" if cents is None else _fmt(cents)
 
 
 def _pct(x: object) -> str:
@@ -111,14 +121,14 @@ def show(file: str) -> None:
             detail += f" share {_pct(payer.share)}"
         parties.add_row("outcome payer", payer.id, payer.name, detail.strip())
         for k in payer.contributors:
-            parties.add_row("  contributor", k.id, k.name, f"commits {format_eur(k.commitment)}")
+            parties.add_row("  contributor", k.id, k.name, f"commits {_fmt(k.commitment)}")
     for prov in c.providers:
         parties.add_row(
             "provider",
             prov.id,
             prov.name,
             f"{prov.enrolment.participants} participants (capacity {prov.capacity}), "
-            f"cost {format_eur(prov.cost_per_participant)} each, buffer {format_eur(prov.buffer)}, "
+            f"cost {_fmt(prov.cost_per_participant)} each, buffer {_fmt(prov.buffer)}, "
             + ("pre-finances its costs" if prov.prefinances_own_costs else "costs funded by investors"),
         )
     for inv in c.investors:
@@ -145,7 +155,7 @@ def show(file: str) -> None:
         for col in ("level", "target", "amount"):
             caps.add_column(col)
         for cap in c.caps:
-            caps.add_row(cap.level, cap.target or "", format_eur(cap.amount))
+            caps.add_row(cap.level, cap.target or "", _fmt(cap.amount))
         out.print(caps)
 
     if c.tranches:
@@ -163,9 +173,9 @@ def show(file: str) -> None:
                 cap_text = ", ".join(parts)
             coupon = _pct(t.coupon) if isinstance(t, Loan) else ""
             kind = "grant" if isinstance(t, Grant) else type(t).__name__
-            capital.add_row(str(t.seniority), t.id, kind, t.investor, format_eur(t.commitment), coupon, cap_text)
+            capital.add_row(str(t.seniority), t.id, kind, t.investor, _fmt(t.commitment), coupon, cap_text)
         for g in c.guarantees:
-            capital.add_row("", g.id, g.kind, g.guarantor, format_eur(g.amount), "", "covers " + ", ".join(g.covers))
+            capital.add_row("", g.id, g.kind, g.guarantor, _fmt(g.amount), "", "covers " + ", ".join(g.covers))
         out.print(capital)
     else:
         out.print("No investors: providers are paid directly from outcome payments.")
@@ -186,22 +196,21 @@ def show(file: str) -> None:
 def _prices(rule: object) -> list[tuple[str, str]]:
     if isinstance(rule, Tariff):
         return [
-            (comp.metric, f"{_pct(comp.weight)} of {format_eur(rule.price_per_participant)} per participant")
+            (comp.metric, f"{_pct(comp.weight)} of {_fmt(rule.price_per_participant)} per participant")
             for comp in rule.components
         ]
     if isinstance(rule, RateCard):
         return [
-            (e.metric, f"{format_eur(e.price)} {'per unit (repeatable)' if e.repeatable else 'once per participant'}")
+            (e.metric, f"{_fmt(e.price)} {'per unit (repeatable)' if e.repeatable else 'once per participant'}")
             for e in rule.entries
         ]
     if isinstance(rule, CohortThreshold):
         tiers = "; ".join(
-            f"from {_pct(t.from_improvement)}: {format_eur(t.amount)} + {format_eur(t.price_per_unit)}/unit"
-            for t in rule.tiers
+            f"from {_pct(t.from_improvement)}: {_fmt(t.amount)} + {_fmt(t.price_per_unit)}/unit" for t in rule.tiers
         )
         return [(rule.metric, tiers)]
     if isinstance(rule, PerTime):
-        return [(rule.metric, f"{format_eur(rule.price_per_unit)} per unit of time")]
+        return [(rule.metric, f"{_fmt(rule.price_per_unit)} per unit of time")]
     if isinstance(rule, ShareOfSavings):
         return [(rule.metric, f"{_pct(rule.share)} of savings")]
     return []
@@ -236,7 +245,7 @@ def _concat(c: Contract, parts: list[Results], batches: list[Batch]) -> Results:
 def _eur(cents: float | int | None) -> str:
     if cents is None or (isinstance(cents, float) and math.isnan(cents)):
         return "–"
-    return format_eur(math.floor(cents + 0.5))
+    return _fmt(math.floor(cents + 0.5))
 
 
 def _rate_text(x: float) -> str:
@@ -288,6 +297,8 @@ def run_command(file: str, scenario_name: str | None, success: str, as_json: boo
     overview.add_row("maximum potential payment", *(_eur(res.maximum_payment) for _ in names))
     if res.cap_cut.any():
         overview.add_row("cut by caps", *(_eur(x) for x in res.cap_cut))
+    if res.unpaid_after_term.any():
+        overview.add_row("verified after the term (not paid)", *(_eur(x) for x in res.unpaid_after_term))
     overview.add_row("savings (all)", *(_eur(x) for x in res.savings))
     overview.add_row("cashable savings", *(_eur(x) for x in res.cashable_savings))
     out.print(overview)
@@ -376,7 +387,7 @@ def ledger(file: str, scenario_name: str | None, success: str, as_csv: bool) -> 
     for col, just in (("month", "right"), ("from", "left"), ("to", "left"), ("amount", "right"), ("reason", "left")):
         t.add_column(col, justify=just)  # type: ignore[arg-type]
     for e in entries:
-        t.add_row(f"{e.month} ({_month_date(c, e.month)})", e.source, e.target, format_eur(e.amount), e.reason)
+        t.add_row(f"{e.month} ({_month_date(c, e.month)})", e.source, e.target, _fmt(e.amount), e.reason)
     _console().print(t)
 
 

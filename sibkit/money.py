@@ -127,11 +127,20 @@ def cents_to_decimal(cents: int) -> Decimal:
     return (Decimal(cents) / _HUNDRED).quantize(Decimal("0.01"))
 
 
-def format_eur(cents: int) -> str:
-    """Plain, locale-free rendering for logs and errors: ``€3,500.00``; negative as ``-€12.50``."""
+SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "INR": "₹"}
+"""Currency symbols for plain (locale-free) rendering; term sheets format money per locale with Babel."""
+
+
+def format_money(cents: int, currency: str = "EUR") -> str:
+    """Plain, locale-free rendering for tables and errors: ``€3,500.00``, ``£12.50``; negative as ``-€12.50``."""
     sign = "-" if cents < 0 else ""
     whole, frac = divmod(abs(cents), 100)
-    return f"{sign}€{whole:,}.{frac:02d}"
+    return f"{sign}{SYMBOLS.get(currency, currency + ' ')}{whole:,}.{frac:02d}"
+
+
+def format_eur(cents: int) -> str:
+    """``format_money`` in euros."""
+    return format_money(cents, "EUR")
 
 
 def parse_fraction(value: object, *, what: str = "a share") -> Decimal:

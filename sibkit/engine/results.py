@@ -12,9 +12,9 @@ import numpy as np
 import numpy.typing as npt
 
 from sibkit.engine.irr import annualise, irr
+from sibkit.engine.maximum import maximum_payment
 from sibkit.engine.waterfall import Flows
 from sibkit.model import Contract
-from sibkit.model.maximum import maximum_payment
 
 __all__ = ["PayerResults", "ProviderResults", "Results", "TrancheResults", "results"]
 

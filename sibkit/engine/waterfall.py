@@ -138,7 +138,8 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
 
     # caps applied month by month over (line, payer) cells
     cap_masks: list[tuple[npt.NDArray[np.bool_], int]] = []
-    for cap in contract.caps:
+    level_order = {"metric": 0, "provider": 2, "payer": 3, "contract": 4}
+    for cap in sorted(contract.caps, key=lambda c: level_order.get(c.level, -1)):
         mask = np.zeros((l_len, k_len), dtype=bool)
         if cap.level == "metric":
             mask[[ln.index for ln in lines if ln.metric == cap.target], :] = True
@@ -151,11 +152,12 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
         else:
             continue
         cap_masks.append((mask, cap.amount))
-    for rule in contract.rules:
+    for rule in contract.rules:  # a rule's own maximum sits between metric and provider caps
         if isinstance(rule, CohortThreshold) and rule.max_payment is not None:
             mask = np.zeros((l_len, k_len), dtype=bool)
             mask[[ln.index for ln in lines if ln.rule == rule.id], :] = True
-            cap_masks.append((mask, rule.max_payment))
+            position = sum(1 for c in contract.caps if c.level == "metric")
+            cap_masks.insert(position, (mask, rule.max_payment))
     cap_room = [np.full(n, amount, dtype=np.int64) for _, amount in cap_masks]
 
     vat_num, vat_den = contract.vat_rate.as_integer_ratio()
