@@ -1,0 +1,100 @@
+"""`sibkit run` and `sibkit ledger` from the command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+from click.testing import CliRunner
+
+from sibkit.cli import main
+from sibkit.engine import break_even_success
+from sibkit.load import load_contract
+
+from conftest import EXAMPLE, ROOT
+
+SIB = ROOT / "tests" / "engine_contracts" / "sib-guarantee.toml"
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), env={"COLUMNS": "200"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+class TestRun:
+    def test_example_shows_every_named_scenario(self) -> None:
+        """Without --scenario the low, base and high scenarios appear side by side, with payer and providers."""
+        code, out, _ = invoke("run", str(EXAMPLE))
+        assert code == 0
+        for word in ("low", "base", "high", "Payer: resultatenfonds", "Provider: dreamfabryk", "lowest cash"):
+            assert word in out
+
+    def test_json_is_exact_money(self) -> None:
+        """--json gives cents as integers and amounts as decimal strings; base pays €333,900.00."""
+        code, out, _ = invoke("run", str(EXAMPLE), "--scenario", "base", "--json")
+        assert code == 0
+        data = json.loads(out)
+        assert data["outcome_payments"] == {"cents": 33_390_000, "amount": "333900.00"}
+        assert data["scenario"] == "base"
+
+    def test_success_factor_scales_results(self) -> None:
+        """--success 0 pays nothing for outcomes."""
+        code, out, _ = invoke("run", str(EXAMPLE), "--scenario", "base", "--success", "0", "--json")
+        assert code == 0 and json.loads(out)["outcome_payments"]["cents"] == 0
+
+    def test_unknown_scenario_is_a_usage_error(self) -> None:
+        """An unknown scenario name exits 2 and lists the scenarios the contract has, without a traceback."""
+        code, out, err = invoke("run", str(EXAMPLE), "--scenario", "middle")
+        assert code == 2
+        assert "no scenario 'middle' in this contract; it has: low, base, high" in err
+        assert "Traceback" not in out + err
+
+    def test_bad_success_factor_is_a_usage_error(self) -> None:
+        """--success must be a number of at least 0."""
+        code, _, err = invoke("run", str(EXAMPLE), "--success", "lots")
+        assert code == 2 and "expected a number of at least 0, got 'lots'" in err
+
+    def test_bad_file_exits_2(self) -> None:
+        """A malformed contract gives its message and exit 2."""
+        code, _, err = invoke("run", str(ROOT / "tests" / "malformed" / "weights-95-percent.toml"))
+        assert code == 2 and "sum to 95%, expected 100%" in err
+
+    def test_investor_contract_reports_tranches_and_break_even(self) -> None:
+        """A contract with tranches shows each tranche's IRR and the break-even success level."""
+        code, out, _ = invoke("run", str(SIB), "--scenario", "base")
+        assert code == 0
+        assert "Tranche: senior (bank)" in out and "IRR (annual)" in out
+        assert "Senior investors get their principal back from a success factor of" in out
+
+
+class TestBreakEven:
+    def test_threshold_sets_the_break_even(self) -> None:
+        """sib-guarantee: payments start only at a 10% reduction, i.e. at half the base scenario's 20%;
+        there €100,000 is paid, more than the €73,800 the senior loan needs. Below it nothing is paid.
+        So the senior principal comes back from a success factor of 0.5."""
+        level = break_even_success(load_contract(SIB), load_contract(SIB).scenario("base"))
+        assert level is not None and abs(level - 0.5) < 1e-3
+
+    def test_no_tranches_means_no_break_even(self) -> None:
+        """Without investors there is no senior principal to repay."""
+        assert break_even_success(load_contract(EXAMPLE)) is None
+
+
+class TestLedger:
+    def test_csv_rows_reconcile_with_run(self) -> None:
+        """The ledger's outcome payments add up to the run's outcome payments, to the cent."""
+        code, out, _ = invoke("ledger", str(EXAMPLE), "--scenario", "base", "--csv")
+        assert code == 0
+        rows = list(csv.DictReader(io.StringIO(out)))
+        assert list(rows[0]) == ["month", "date", "from", "to", "amount", "reason"]
+        paid = sum(Decimal(r["amount"]) for r in rows if r["reason"].startswith("outcome payment"))
+        assert paid == Decimal("333900.00")
+
+    def test_table_lists_reasons(self) -> None:
+        """The table form names who paid whom and why."""
+        code, out, _ = invoke("ledger", str(SIB), "--scenario", "base")
+        assert code == 0
+        assert "guarantee" not in out  # base repays the senior loan: no guarantee draw
+        assert "interest: senior" in out and "principal: sub" in out
