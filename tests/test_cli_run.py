@@ -96,5 +96,5 @@ class TestLedger:
         """The table form names who paid whom and why."""
         code, out, _ = invoke("ledger", str(SIB), "--scenario", "base")
         assert code == 0
-        assert "guarantee" not in out  # base repays the senior loan: no guarantee draw
+        assert "guarantee draw" not in out  # base repays the senior loan: no guarantee draw
         assert "interest: senior" in out and "principal: sub" in out
