@@ -185,3 +185,17 @@ class TestLeeuwarden:
         wijk, dream = res.providers
         assert int(dream.lowest_cash[0]) < 0
         assert int(wijk.lowest_cash[0]) > 0
+
+
+class TestInvestorGroups:
+    """investor-groups.toml: two $30,000 loans, one repaid only from 'housed' payments, the other only
+    from 'jail' payments; 10 participants at $5,000 per outcome; only 'housed' is achieved."""
+
+    def test_each_group_is_repaid_only_from_its_outcome(self) -> None:
+        """$50,000 comes in for 'housed': loan-a gets its $30,000 back, loan-b nothing (without the link the
+        pro-rata step would have paid $25,000 each); the $20,000 left returns to the city at settlement."""
+        res = run(contract("investor-groups"), "housing-only")
+        loan_a, loan_b = res.tranches
+        assert int(loan_a.returned[0]) == 30_000_00
+        assert int(loan_b.returned[0]) == 0
+        assert int(res.payers[0].paid[0]) == 50_000_00 - 20_000_00

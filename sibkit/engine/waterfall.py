@@ -191,7 +191,42 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
     total_commitment = sum(t.commitment for t in tranches)
 
     cap_cash = np.zeros(n, dtype=np.int64)
-    account = np.zeros(n, dtype=np.int64)
+    # The contract account, kept in buckets by where the money came from: bucket 0 for money not tied
+    # to an outcome, bucket 1 + m for payments for metric m. Only contracts with tranches repaid from
+    # named outcomes (``Loan.metrics``, Denver's investor groups) need more than one bucket.
+    metric_pos = {m.id: i for i, m in enumerate(contract.metrics)}
+    ring_fenced = any(t.metrics for t in tranches)
+    buckets = np.zeros((n, 1 + len(metric_pos) if ring_fenced else 1), dtype=np.int64)
+    tranche_groups: list[list[int] | None] = [
+        [1 + metric_pos[m] for m in t.metrics] if (ring_fenced and t.metrics) else None for t in tranches
+    ]
+
+    def available(groups: list[int] | None) -> I64:
+        out: I64 = buckets.sum(axis=1) if groups is None else buckets[:, groups].sum(axis=1)
+        return out
+
+    def take(amount: I64, groups: list[int] | None) -> None:
+        """Take ``amount`` from the buckets in ``groups`` (all when None) in proportion to what each holds."""
+        nonlocal buckets
+        if buckets.shape[1] == 1:
+            buckets = buckets - amount[:, None]
+            return
+        cols = list(range(buckets.shape[1])) if groups is None else groups
+        buckets[:, cols] -= allocate_array(amount, buckets[:, cols])
+
+    def pay_items(due_items: I64, groups: list[list[int] | None], mode: str) -> I64:
+        """Pay items in a step from the account, each from the buckets it may use."""
+        if all(g is None for g in groups):
+            paid = _pay(available(None), due_items, mode)
+            take(paid.sum(axis=1), None)
+            return paid
+        # items tied to outcomes: one after another, each from its own buckets
+        paid = np.zeros_like(due_items)
+        for col, g in enumerate(groups):
+            paid[:, col] = np.minimum(due_items[:, col], available(g))
+            take(paid[:, col], g)
+        return paid
+
     cash = np.asarray([p.buffer for p in providers], dtype=np.int64)[None, :].repeat(n, axis=0)
     provider_cash = np.zeros((n, t_len, p_len), dtype=np.int64)
     revenue = np.zeros((n, p_len), dtype=np.int64)
@@ -252,14 +287,14 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
     def return_unused(month: int) -> None:
         """Unspent capital repays each tranche's principal (in proportion to what it drew); any part a
         tranche no longer needs, because outcome payments already repaid it, joins the waterfall."""
-        nonlocal cap_cash, account
+        nonlocal cap_cash
         split = allocate_array(cap_cash, drawn)
         for j in range(j_len):
             back = np.minimum(split[:, j], principal[:, j])
             principal[:, j] -= back
             repaid[:, j] += back
             pay_tranche(j, back, month, "unused capital returned")
-            account = account + split[:, j] - back
+            buckets[:, 0] += split[:, j] - back
         cap_cash = np.zeros(n, dtype=np.int64)
 
     def refund_payer(k: int, amount: I64, month: int, reason: str) -> None:
@@ -356,7 +391,12 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
             revenue += by_provider
             cash += by_provider
         else:
-            account = account + receipts
+            by_line = due.sum(axis=2)
+            if buckets.shape[1] == 1:
+                buckets[:, 0] += receipts
+            else:
+                for line in lines:
+                    buckets[:, 1 + line.metric_index] += by_line[:, line.index]
         for i, fee in enumerate(fees):
             if fee.paid_from == "outcome_payments" and fee.basis == "percent_of_outcome_payments":
                 num, den = fee.rate.as_integer_ratio()
@@ -384,12 +424,11 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
             for step in contract.waterfall:
                 if isinstance(step, FeesStep):
                     idx = [fee_index[f] for f in step.fees]
-                    paid = _pay(account, fee_due[:, idx], step.mode)
+                    paid = pay_items(fee_due[:, idx], [None] * len(idx), step.mode)
                     for col, i in enumerate(idx):
                         fee_due[:, i] -= paid[:, col]
                         ledger.add(CONTRACT_ACCOUNT, fees[i].payee, f"fee: {fees[i].id}", month, paid[:, col])
-                    provider_receives(fees[i].payee, paid[:, col])
-                    account = account - paid.sum(axis=1)
+                        provider_receives(fees[i].payee, paid[:, col])
                 elif isinstance(step, (InterestStep, PrincipalStep, ReturnStep)):
                     idx = [tranche_index[t] for t in step.tranches]
                     rooms = np.stack([room(j) for j in idx], axis=1)
@@ -403,8 +442,7 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
                         capped = np.asarray([tranches[j].return_cap is not None for j in idx])
                         want = np.where(capped[None, :], np.minimum(rooms, UNLIMITED // 4), 0)
                         reason = "return"
-                    paid = _pay(account, want, step.mode)
-                    account = account - paid.sum(axis=1)
+                    paid = pay_items(want, [tranche_groups[j] for j in idx], step.mode)
                     for col, j in enumerate(idx):
                         if isinstance(step, InterestStep):
                             interest_due[:, j] -= paid[:, col]
@@ -414,12 +452,14 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
                         pay_tranche(j, paid[:, col], month, reason)
                 elif isinstance(step, ResidualStep):
                     weights = np.asarray([int(s.share * 10**9) for s in step.shares], dtype=np.int64)
-                    split = allocate_array(account.copy(), weights)
+                    split = allocate_array(available(None), weights)
                     for col, share in enumerate(step.shares):
                         amount: I64 = split[:, col]
+                        groups: list[int] | None = None
                         if share.party in tranche_index:
                             j = tranche_index[share.party]
-                            amount = np.minimum(amount, room(j))
+                            groups = tranche_groups[j]
+                            amount = np.minimum(np.minimum(amount, room(j)), available(groups))
                             pay_tranche(j, amount, month, "residual")
                         elif share.party == "revolving_fund":
                             ledger.add(
@@ -433,7 +473,7 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
                         else:
                             k = next(i for i, pa in enumerate(payers) if pa.id == share.party)
                             refund_payer(k, amount, month, "residual returned to payer")
-                        account = account - amount
+                        take(amount, groups)
             done = np.ones(n, dtype=bool)
             for j, t in enumerate(tranches):
                 if not isinstance(t, Grant):
@@ -475,10 +515,10 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
             provider_receives(tranches[j].investor, draw_g)
     if has_account:
         # what is left came from outcome payments: back to the payers in proportion to what they paid
-        split = allocate_array(account, payer_paid.sum(axis=1))
+        split = allocate_array(available(None), payer_paid.sum(axis=1))
         for k in range(k_len):
             refund_payer(k, split[:, k], last, "unused money returned at settlement")
-        account = account - split.sum(axis=1)
+        take(split.sum(axis=1), None)
 
     provider_cash[:, last, :] = cash
     flows = Flows(
@@ -502,7 +542,7 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
         line_paid=line_paid,
         participants=batch.enrolled.sum(axis=(1, 2, 3)),
     )
-    reconcile(contract, flows, closing_account=account + cap_cash, closing_cash=cash)
+    reconcile(contract, flows, closing_account=available(None) + cap_cash, closing_cash=cash)
     return flows
 
 
