@@ -220,26 +220,38 @@ def allocate_array(total: npt.NDArray[np.int64], weights: npt.NDArray[np.int64])
     Negative totals are split as their absolute value, sign restored.
     """
     total = np.asarray(total, dtype=np.int64)
-    w = np.broadcast_to(np.asarray(weights, dtype=np.int64), (*total.shape, np.shape(weights)[-1]))
+    weights = np.asarray(weights, dtype=np.int64)
+    k = weights.shape[-1]
+    w = np.broadcast_to(weights, (*total.shape, k))
     if np.any(w < 0):
         raise ValueError("weights must be non-negative")
+    if k == 1:
+        return np.where(w[..., 0] > 0, total, total)[..., None].astype(np.int64)
     wsum = w.sum(axis=-1)
-    safe = np.where(wsum == 0, 1, wsum)
+    zero = wsum == 0
+    safe = np.where(zero, 1, wsum)
     sign = np.where(total < 0, -1, 1)
     mag = np.abs(total)
     quota = mag[..., None] * w
     floor = quota // safe[..., None]
-    rem = quota % safe[..., None]
     left = mag - floor.sum(axis=-1)
-    # rank remainders: largest first, earlier index first among equals
-    k = w.shape[-1]
-    order = np.argsort(-rem * k + np.arange(k), axis=-1, kind="stable")
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(k), order.shape).copy(), axis=-1)
-    parts = floor + (ranks < left[..., None]).astype(np.int64)
-    zero = wsum == 0
+    if np.any(left):
+        rem = quota - floor * safe[..., None]
+        # rank of each part among its row: larger remainder first, earlier part first among equals
+        if k <= 16:
+            ranks = np.zeros(rem.shape, dtype=np.int64)
+            idx = np.arange(k)
+            for j in range(k):
+                rj = rem[..., j : j + 1]
+                ranks += (rj > rem) | ((rj == rem) & (j < idx))
+        else:
+            order = np.argsort(-rem, axis=-1, kind="stable")
+            ranks = np.empty_like(order)
+            np.put_along_axis(ranks, order, np.broadcast_to(np.arange(k), order.shape).copy(), axis=-1)
+        floor = floor + (ranks < left[..., None])
     if np.any(zero):
-        parts[zero] = 0
-        parts[zero, 0] = mag[zero]
-    out: npt.NDArray[np.int64] = parts * sign[..., None]
+        floor = floor.copy()
+        floor[zero] = 0
+        floor[zero, 0] = mag[zero]
+    out: npt.NDArray[np.int64] = floor * sign[..., None]
     return out

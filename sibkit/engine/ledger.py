@@ -48,22 +48,38 @@ class Entry:
 
 
 class Ledger:
-    """Movements of money for ``n`` scenarios over ``months`` months."""
+    """Movements of money for ``n`` scenarios over ``months`` months.
 
-    def __init__(self, n: int, months: int) -> None:
+    With ``detail=False`` (Monte Carlo) only each movement's total over the term is kept,
+    shape ``(N, 1)``, so memory does not grow with the number of months; ``entries`` then
+    lists each total in month 0.
+    """
+
+    def __init__(self, n: int, months: int, *, detail: bool = True) -> None:
         self.n = n
-        self.months = months
+        self.months = months if detail else 1
+        self.detail = detail
         self.flows: dict[tuple[str, str, str], I64] = {}
 
     def add(self, source: str, target: str, reason: str, month: int, amount: I64) -> None:
         """Record ``amount`` (shape ``(N,)``, cents, non-negative) moving in ``month``."""
-        if not np.any(amount):
+        if not amount.any():
             return
         key = (source, target, reason)
         arr = self.flows.get(key)
         if arr is None:
             arr = self.flows[key] = np.zeros((self.n, self.months), dtype=np.int64)
-        arr[:, month] += amount
+        arr[:, month if self.detail else 0] += amount
+
+    def net(self, account: str) -> I64:
+        """Received less paid by ``account`` over the term, per scenario, shape ``(N,)``."""
+        out = np.zeros(self.n, dtype=np.int64)
+        for (source, target, _), arr in self.flows.items():
+            if target == account:
+                out += arr.sum(axis=1)
+            if source == account:
+                out -= arr.sum(axis=1)
+        return out
 
     def inflow(self, account: str) -> I64:
         """Total received by ``account`` per scenario and month, shape ``(N, T)``."""

@@ -202,7 +202,6 @@ def results(contract: Contract, flows: Flows) -> Results:
         )
     providers = []
     for p, prov in enumerate(contract.providers):
-        cash = flows.provider_cash[:, :, p]
         revenue = flows.provider_revenue[:, p]
         other = flows.provider_other_income[:, p]
         cost = flows.provider_cost[:, p]
@@ -214,10 +213,10 @@ def results(contract: Contract, flows: Flows) -> Results:
                 cost=cost,
                 invested=flows.provider_invested[:, p],
                 margin=revenue + other - cost - flows.provider_invested[:, p],
-                lowest_cash=cash.min(axis=1),
-                lowest_cash_month=cash.argmin(axis=1).astype(np.int64),
-                months_below_zero=(cash < 0).sum(axis=1).astype(np.int64),
-                months_below_minimum=(cash < prov.minimum_cash).sum(axis=1).astype(np.int64),
+                lowest_cash=flows.provider_lowest[:, p],
+                lowest_cash_month=flows.provider_lowest_month[:, p],
+                months_below_zero=flows.provider_months_below_zero[:, p],
+                months_below_minimum=flows.provider_months_below_minimum[:, p],
             )
         )
     paid_all = flows.payer_paid.sum(axis=(1, 2)) - flows.payer_refund.sum(axis=1)

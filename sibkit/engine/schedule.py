@@ -14,7 +14,6 @@ Outcomes verified after the end of the term are not paid; they are counted in
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 
 import attrs
@@ -55,7 +54,8 @@ class Schedule:
     costs: I64
     """(N, T, P) provider spending per month, cents."""
     due: I64
-    """(N, T, L, K) outcome payments falling due per payment month, line and payer, before in-loop caps."""
+    """(T, N, L, K) outcome payments falling due per payment month, scenario, line and payer, before the
+    caps applied month by month (month-major, so each month is one contiguous block)."""
     due_after: I64
     """Same as ``due`` with share-of-savings lines at their ``share_after``."""
     units_paid_for: I64
@@ -88,25 +88,26 @@ def payment_months(contract: Contract) -> I64:
 
 
 def _cost_matrix(contract: Contract, batch: Batch) -> I64:
+    """(N, T, P) provider spending: each participant's cost spread over the trajectory months by the
+    cost profile (largest remainder, once per participant), plus fixed monthly costs over the service term."""
     ax = axes(contract)
     n, t_len = batch.n, ax.months
     costs = np.zeros((n, t_len, len(ax.providers)), dtype=np.int64)
     for p, prov in enumerate(contract.providers):
         starts = batch.enrolled[:, :, p, :].sum(axis=2)  # (N, T)
-        total = starts * prov.cost_per_participant
-        # spread each month's cost over the trajectory months by the profile (largest remainder per cohort month)
-        weights = np.asarray([Fraction_int(s) for s in prov.cost_profile], dtype=np.int64)
-        parts = allocate_array(total, weights)  # (N, T, len(profile))
-        for k in range(parts.shape[-1]):
-            if k < t_len:
-                costs[:, k:, p] += parts[:, : t_len - k, k]
+        parts = _profile(prov.cost_per_participant, prov.cost_profile)
+        for k, part in enumerate(parts):
+            if part and k < t_len:
+                costs[:, k:, p] += starts[:, : t_len - k] * part
         costs[:, : contract.timeline.service_months, p] += prov.fixed_cost_monthly
     return costs
 
 
-def Fraction_int(share: Decimal) -> int:
-    """A share as an integer weight in millionths (cost profiles are given to at most 6 decimals)."""
-    return round_half_up(int(share * 10**9), 1000)
+def _profile(cost: int, profile: tuple[Decimal, ...]) -> list[int]:
+    """One participant's cost per trajectory month (largest remainder, so the parts add up to ``cost``)."""
+    from sibkit.money import allocate
+
+    return allocate(cost, list(profile))
 
 
 def _unit_price(rule: PaymentRule, metric: str, segment: str | None) -> tuple[int, bool, int | None]:
@@ -129,7 +130,6 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
     """Costs and outcome payment lines due for every scenario of ``batch``."""
     ax = axes(contract)
     n, t_len = batch.n, ax.months
-    tl = contract.timeline
     pay = payment_months(contract)
     payer_index = {p.id: k for k, p in enumerate(contract.payers)}
     metric_index = {m: i for i, m in enumerate(ax.metrics)}
@@ -138,26 +138,28 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
     savings = {s.metric: s for s in contract.savings}
 
     # milestone chains: nobody achieves a step without the steps it requires
-    achieved = batch.achieved.copy()
-    units = batch.units.copy()
-    for _ in range(len(ax.metrics)):
-        for m, metric in enumerate(contract.metrics):
-            for req in metric.requires:
-                limit = achieved[..., metric_index[req]]
-                over = achieved[..., m] > limit
-                if np.any(over):
-                    ratio_keep = np.where(achieved[..., m] > 0, limit / np.maximum(achieved[..., m], 1), 0)
-                    units[..., m] = np.where(over, np.floor(units[..., m] * ratio_keep).astype(np.int64), units[..., m])
-                    achieved[..., m] = np.minimum(achieved[..., m], limit)
+    achieved, units = batch.achieved, batch.units
+    if any(m.requires for m in contract.metrics):
+        achieved, units = achieved.copy(), units.copy()
+        for _ in range(len(ax.metrics)):
+            for m, metric in enumerate(contract.metrics):
+                for req in metric.requires:
+                    limit = achieved[..., metric_index[req]]
+                    over = achieved[..., m] > limit
+                    if np.any(over):
+                        keep = np.where(achieved[..., m] > 0, limit / np.maximum(achieved[..., m], 1), 0)
+                        units[..., m] = np.where(over, np.floor(units[..., m] * keep).astype(np.int64), units[..., m])
+                        achieved[..., m] = np.minimum(achieved[..., m], limit)
 
+    has_participant_cap = any(c.level == "participant" for c in contract.caps)
     lines: list[Line] = []
-    # per line, amounts by enrolment month (N, T) and by segment; then scattered to payment months
+    # per-participant lines: amounts by enrolment month (N, T, S), scattered to payment months below
     by_enrol: list[I64] = []
-    by_enrol_after: list[I64] = []
-    offsets: list[I64] = []  # (S,) offset incl. lag per line
-    per_participant: list[bool] = []
+    by_enrol_after: list[I64 | None] = []
+    offsets: list[I64] = []  # (S,) months from enrolment to payment, per line
     achievers: list[I64] = []  # (N, T, S) per line, for the participant cap
-    direct: list[tuple[int, I64, I64]] = []  # cohort lines: (line, due (N, T+1), due_after)
+    direct: dict[int, I64] = {}  # cohort lines: payments by payment month (N, T+1)
+    per_line: dict[int, int] = {}  # line index -> position in by_enrol
     units_paid = np.zeros((n, len(ax.metrics)), dtype=np.int64)
 
     for rule in contract.rules:
@@ -177,72 +179,72 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
                     payers=payers,
                     savings=isinstance(rule, ShareOfSavings),
                 )
+                lines.append(line)
                 if isinstance(rule, CohortThreshold):
-                    due = _cohort_due(contract, rule, batch, p, m, pay)
-                    lines.append(line)
-                    direct.append((line.index, due, due))
+                    direct[line.index] = _cohort_due(contract, rule, batch, p, m, pay)
                     continue
                 amounts = np.zeros((n, t_len, len(ax.segments)), dtype=np.int64)
-                amounts_after = np.zeros_like(amounts)
-                got = np.zeros_like(amounts)
+                amounts_after = np.zeros_like(amounts) if line.savings else None
+                got = np.zeros_like(amounts) if has_participant_cap else amounts
                 for s, seg in enumerate(ax.segments):
                     a = achieved[:, :, p, s, m]
                     u = units[:, :, p, s, m]
                     if isinstance(rule, ShareOfSavings):
+                        assert amounts_after is not None
                         saving = savings[metric_id].amount_per_unit
                         for share, target in ((rule.share, amounts), (rule.share_after, amounts_after)):
                             num, den = (Decimal(saving) * share).as_integer_ratio()
                             target[:, :, s] = (2 * u * num + den) // (2 * den)
-                        got[:, :, s] = a
                         units_paid[:, m] += u.sum(axis=1)
-                        continue
-                    price, repeatable, max_units = _unit_price(rule, metric_id, seg)
-                    paid_units = u if repeatable else a
-                    if max_units is not None:
-                        paid_units = np.minimum(paid_units, a * max_units)
-                    amounts[:, :, s] = paid_units * price
-                    amounts_after[:, :, s] = amounts[:, :, s]
-                    got[:, :, s] = a
-                    units_paid[:, m] += paid_units.sum(axis=1)
-                lines.append(line)
+                    else:
+                        price, repeatable, max_units = _unit_price(rule, metric_id, seg)
+                        paid_units = u if repeatable else a
+                        if repeatable and max_units is not None:
+                            paid_units = np.minimum(paid_units, a * max_units)
+                        np.multiply(paid_units, price, out=amounts[:, :, s])
+                        units_paid[:, m] += paid_units.sum(axis=1)
+                    if has_participant_cap:
+                        got[:, :, s] = a
+                per_line[line.index] = len(by_enrol)
                 by_enrol.append(amounts)
                 by_enrol_after.append(amounts_after)
                 offsets.append(batch.offset[p, :, m] + metric.lag_months)
-                per_participant.append(True)
                 achievers.append(got)
-                direct.append((line.index, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)))
 
     participant_cut = np.zeros(n, dtype=np.int64)
     caps = [c.amount for c in contract.caps if c.level == "participant"]
     if caps and by_enrol:
-        participant_cut = _participant_cap(min(caps), lines, by_enrol, achievers, by_enrol_after)
+        aligned = [lines[index] for index, _ in sorted(per_line.items(), key=lambda item: item[1])]
+        participant_cut = _participant_cap(min(caps), aligned, by_enrol, achievers, by_enrol_after)
 
     n_lines, k_len = len(lines), len(contract.payers)
-    due_lines = np.zeros((n, t_len + 1, n_lines), dtype=np.int64)
-    due_lines_after = np.zeros_like(due_lines)
-    j = 0
-    for index, cohort_due, cohort_after in direct:
-        if cohort_due.size:
-            due_lines[:, :, index] = cohort_due
-            due_lines_after[:, :, index] = cohort_after
+    any_savings = any(ln.savings for ln in lines)
+    # month-major: due_lines[payment month, line] is a contiguous row over scenarios
+    due_lines = np.zeros((t_len + 1, n_lines, n), dtype=np.int64)
+    due_lines_after = np.zeros_like(due_lines) if any_savings else due_lines
+    for line in lines:
+        index = line.index
+        if index in direct:
+            due_lines[:, index, :] = direct[index].T
+            if any_savings:
+                due_lines_after[:, index, :] = direct[index].T
             continue
-        amounts, amounts_after, off = by_enrol[j], by_enrol_after[j], offsets[j]
-        j += 1
+        pos = per_line[index]
+        amounts, amounts_after, off = by_enrol[pos], by_enrol_after[pos], offsets[pos]
         for s in range(amounts.shape[2]):
             months = np.arange(t_len) + int(off[s])
             target = pay[np.minimum(months, len(pay) - 1)]
-            for src, dst in ((amounts, due_lines), (amounts_after, due_lines_after)):
-                np.add.at(dst[:, :, index], (slice(None), target), src[:, :, s])  # type: ignore[arg-type]
-    unpaid = due_lines[:, t_len, :].sum(axis=1)
-    due = np.zeros((n, t_len, n_lines, k_len), dtype=np.int64)
-    due_after = np.zeros_like(due)
-    for line in lines:
-        weights = np.zeros(k_len, dtype=np.int64)
-        for k, share in line.payers:
-            weights[k] += round_half_up(int(share * 10**9), 1)
-        due[:, :, line.index, :] = allocate_array(due_lines[:, :t_len, line.index], weights)
-        due_after[:, :, line.index, :] = allocate_array(due_lines_after[:, :t_len, line.index], weights)
-    _ = tl
+            column = amounts[:, :, s]
+            for t in np.nonzero(column.any(axis=0))[0]:
+                due_lines[target[t], index, :] += column[:, t]
+            if any_savings:
+                after = amounts_after[:, :, s] if amounts_after is not None else column
+                for t in np.nonzero(after.any(axis=0))[0]:
+                    due_lines_after[target[t], index, :] += after[:, t]
+    unpaid = due_lines[t_len].sum(axis=0)
+    due = _split_payers(lines, due_lines[:t_len], k_len)
+    # share-of-savings lines may pay a different share once investors are repaid
+    due_after = _split_payers(lines, due_lines_after[:t_len], k_len) if any_savings else due
     return Schedule(
         lines=tuple(lines),
         costs=_cost_matrix(contract, batch),
@@ -252,6 +254,21 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
         unpaid_after_term=unpaid,
         participant_cap_cut=participant_cut,
     )
+
+
+def _split_payers(lines: tuple[Line, ...] | list[Line], due_lines: I64, k_len: int) -> I64:
+    """(T, L, N) line payments split over payers by their shares: (T, N, L, K), largest remainder."""
+    t_len, n_lines, n = due_lines.shape
+    due = np.zeros((t_len, n, n_lines, k_len), dtype=np.int64)
+    for line in lines:
+        weights = np.zeros(k_len, dtype=np.int64)
+        for k, share in line.payers:
+            weights[k] += round_half_up(int(share * 10**9), 1)
+        if np.count_nonzero(weights) == 1:  # one payer pays the whole line: nothing to split
+            due[:, :, line.index, int(np.argmax(weights))] = due_lines[:, line.index, :]
+        else:
+            due[:, :, line.index, :] = allocate_array(due_lines[:, line.index, :], weights)
+    return due
 
 
 def _cohort_due(contract: Contract, rule: CohortThreshold, batch: Batch, p: int, m: int, pay: I64) -> I64:
@@ -288,7 +305,7 @@ def _cohort_due(contract: Contract, rule: CohortThreshold, batch: Batch, p: int,
 
 
 def _participant_cap(
-    cap: int, lines: list[Line], by_enrol: list[I64], achievers: list[I64], by_enrol_after: list[I64]
+    cap: int, lines: list[Line], by_enrol: list[I64], achievers: list[I64], by_enrol_after: list[I64 | None]
 ) -> I64:
     """Apply a per-participant cap to each group of participants (same provider, month, segment).
 
@@ -297,12 +314,10 @@ def _participant_cap(
     the more common ones. The per-person totals of each band are capped, and
     the cut is shared over the group's lines by the largest-remainder method.
     """
-    per_line = [ln for ln in lines if True][: len(by_enrol)]
+    per_line = lines  # aligned with by_enrol: the per-participant lines only
     n = by_enrol[0].shape[0]
     cut_total = np.zeros(n, dtype=np.int64)
     providers = sorted({ln.provider_index for ln in per_line})
-    index_of = [i for i, ln in enumerate(lines) if True][: len(by_enrol)]
-    _ = index_of
     for prov in providers:
         members = [i for i, ln in enumerate(per_line) if ln.provider_index == prov]
         amt = np.stack([by_enrol[i] for i in members], axis=-1)  # (N, T, S, L)
@@ -320,10 +335,8 @@ def _participant_cap(
         new = allocate_array(allowed, amt)
         cut_total += (total - allowed).sum(axis=(1, 2))
         for j, i in enumerate(members):
-            ratio_new = new[..., j]
-            by_enrol_after[i][...] = np.minimum(by_enrol_after[i], ratio_new)
-            by_enrol[i][...] = ratio_new
+            after = by_enrol_after[i]
+            if after is not None:
+                after[...] = np.minimum(after, new[..., j])
+            by_enrol[i][...] = new[..., j]
     return cut_total
-
-
-_ = math

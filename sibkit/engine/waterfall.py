@@ -73,7 +73,17 @@ class Flows:
     payer_refund: I64
     """(N, K) money returned to each payer at settlement or from the residual."""
     provider_cash: I64
-    """(N, T, P) each provider's cash at the end of each month."""
+    """(N, T, P) each provider's cash at the end of each month (T = 0 when run without detail)."""
+    provider_lowest: I64
+    """(N, P) lowest month-end cash."""
+    provider_lowest_month: I64
+    """(N, P) first month with that lowest cash."""
+    provider_months_below_zero: I64
+    """(N, P) months ending with negative cash."""
+    provider_months_below_minimum: I64
+    """(N, P) months ending below the provider's ``minimum_cash``."""
+    provider_closing: I64
+    """(N, P) cash at the end of the term."""
     provider_revenue: I64
     """(N, P) outcome payments, cost funding and residual received."""
     provider_cost: I64
@@ -119,13 +129,17 @@ def _half_up(amount: I64, num: int, den: int) -> I64:
     return out
 
 
-def run_batch(contract: Contract, batch: Batch) -> Flows:
-    """Run the whole contract for every scenario of ``batch``; checks that money reconciles."""
+def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows:
+    """Run the whole contract for every scenario of ``batch``; checks that money reconciles.
+
+    ``detail=False`` (Monte Carlo) keeps each ledger movement only as a total over the term and
+    providers' cash only as its lowest point and month counts, so memory stays small.
+    """
     ax = axes(contract)
     n, t_len = batch.n, ax.months
     tl = contract.timeline
     sched = schedule(contract, batch)
-    ledger = Ledger(n, t_len)
+    ledger = Ledger(n, t_len, detail=detail)
     payers = contract.payers
     providers = contract.providers
     tranches = contract.tranches
@@ -133,7 +147,6 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
     has_account = bool(tranches)
     lines = sched.lines
     l_len = len(lines)
-    line_provider = np.asarray([ln.provider_index for ln in lines], dtype=np.int64)
     metric_names = {m.id: m.name for m in contract.metrics}
 
     # caps applied month by month over (line, payer) cells
@@ -189,6 +202,8 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
     fee_due = np.zeros((n, len(fees)), dtype=np.int64)
     fee_index = {f.id: i for i, f in enumerate(fees)}
     total_commitment = sum(t.commitment for t in tranches)
+    capital_fees = [i for i, f in enumerate(fees) if f.paid_from == "capital"]
+    lines_of_provider = [[ln.index for ln in lines if ln.provider_index == p] for p in range(p_len)]
 
     cap_cash = np.zeros(n, dtype=np.int64)
     # The contract account, kept in buckets by where the money came from: bucket 0 for money not tied
@@ -228,7 +243,12 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
         return paid
 
     cash = np.asarray([p.buffer for p in providers], dtype=np.int64)[None, :].repeat(n, axis=0)
-    provider_cash = np.zeros((n, t_len, p_len), dtype=np.int64)
+    provider_cash = np.zeros((n, t_len if detail else 0, p_len), dtype=np.int64)
+    minimum_cash = np.asarray([p.minimum_cash for p in providers], dtype=np.int64)
+    lowest = np.full((n, p_len), UNLIMITED, dtype=np.int64)
+    lowest_month = np.zeros((n, p_len), dtype=np.int64)
+    below_zero = np.zeros((n, p_len), dtype=np.int64)
+    below_minimum = np.zeros((n, p_len), dtype=np.int64)
     revenue = np.zeros((n, p_len), dtype=np.int64)
     spent = np.zeros((n, p_len), dtype=np.int64)
     other = np.zeros((n, p_len), dtype=np.int64)
@@ -325,9 +345,8 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
             elif dd.kind == "schedule" and 0 <= month - dd.start_month < len(dd.amounts):
                 draw(j, np.minimum(left[:, j], dd.amounts[month - dd.start_month]), month)
         costs = sched.costs[:, month, :]
-        capital_fees = [i for i, f in enumerate(fees) if f.paid_from == "capital"]
-        need = (costs * funded_by_capital).sum(axis=1) + fee_due[:, capital_fees].sum(axis=1)
         if as_needed.any() and month < tl.service_months:
+            need = (costs * funded_by_capital).sum(axis=1) + fee_due[:, capital_fees].sum(axis=1)
             eligible = as_needed & np.asarray([t.drawdown.start_month <= month for t in tranches])
             avail_commit = np.where(eligible[None, :], left, 0)
             want = np.minimum(np.maximum(need - cap_cash, 0), avail_commit.sum(axis=1))
@@ -354,17 +373,29 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
                     provider_receives(fees[i].payee, paid[:, col])
 
         # 4. outcome payments, capped month by month
-        due = np.where(repaid_all[:, None, None], sched.due_after[:, month], sched.due[:, month])
-        before = due.sum(axis=(1, 2))
-        for c, (mask, _) in enumerate(cap_masks):
-            members = due[:, mask]
-            allowed = np.minimum(members.sum(axis=1), cap_room[c])
-            due[:, mask] = allocate_array(allowed, members)
-        # a cap's room is used only by what is finally paid, not by amounts a later cap cut
-        for c, (mask, _) in enumerate(cap_masks):
-            cap_room[c] = cap_room[c] - due[:, mask].sum(axis=1)
-        cap_cut += before - due.sum(axis=(1, 2))
-        line_paid += due.sum(axis=2)
+        due = (
+            np.where(repaid_all[:, None, None], sched.due_after[month], sched.due[month])
+            if sched.due_after is not sched.due
+            else sched.due[month].copy()
+        )
+        if cap_masks:
+            before = due.sum(axis=(1, 2))
+            for c, (mask, _) in enumerate(cap_masks):
+                members = due[:, mask]
+                total = members.sum(axis=1)
+                binding = total > cap_room[c]
+                if binding.any():  # cut only the scenarios where the cap binds this month
+                    rows = np.nonzero(binding)[0]
+                    cut = members[rows]
+                    cut = allocate_array(cap_room[c][rows], cut)
+                    members[rows] = cut
+                    due[:, mask] = members
+            # a cap's room is used only by what is finally paid, not by amounts a later cap cut
+            for c, (mask, _) in enumerate(cap_masks):
+                cap_room[c] = cap_room[c] - due[:, mask].sum(axis=1)
+            cap_cut += before - due.sum(axis=(1, 2))
+        by_line = due.sum(axis=2)
+        line_paid += by_line
         receipts = np.zeros(n, dtype=np.int64)
         for k, payer in enumerate(payers):
             total_k = due[:, :, k].sum(axis=1)
@@ -386,12 +417,11 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
                     num, den = fee.rate.as_integer_ratio()
                     fee_due[:, i] += _half_up(total_k, num, den)
         if not has_account:
-            by_provider = np.zeros((n, p_len), dtype=np.int64)
-            np.add.at(by_provider, (slice(None), line_provider), due.sum(axis=2))  # type: ignore[arg-type]
-            revenue += by_provider
-            cash += by_provider
+            for p in range(p_len):
+                received_p = by_line[:, lines_of_provider[p]].sum(axis=1)
+                revenue[:, p] += received_p
+                cash[:, p] += received_p
         else:
-            by_line = due.sum(axis=2)
             if buckets.shape[1] == 1:
                 buckets[:, 0] += receipts
             else:
@@ -492,7 +522,14 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
             ledger.add(prov.id, COSTS, "delivery costs", month, costs[:, p])
             spent[:, p] += costs[:, p]
             cash[:, p] -= costs[:, p]
-        provider_cash[:, month, :] = cash
+        if detail:
+            provider_cash[:, month, :] = cash
+        if month < t_len - 1:  # the last month is recorded after the settlement below
+            lower = cash < lowest
+            lowest = np.where(lower, cash, lowest)
+            lowest_month = np.where(lower, month, lowest_month)
+            below_zero += cash < 0
+            below_minimum += cash < minimum_cash
 
     # 7. settlement
     last = t_len - 1
@@ -520,7 +557,13 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
             refund_payer(k, split[:, k], last, "unused money returned at settlement")
         take(split.sum(axis=1), None)
 
-    provider_cash[:, last, :] = cash
+    if detail:
+        provider_cash[:, last, :] = cash
+    lower = cash < lowest
+    lowest = np.where(lower, cash, lowest)
+    lowest_month = np.where(lower, last, lowest_month)
+    below_zero += cash < 0
+    below_minimum += cash < minimum_cash
     flows = Flows(
         ledger=ledger,
         schedule=sched,
@@ -538,6 +581,11 @@ def run_batch(contract: Contract, batch: Batch) -> Flows:
         provider_cost=spent,
         provider_other_income=other,
         provider_invested=invested,
+        provider_lowest=lowest,
+        provider_lowest_month=lowest_month,
+        provider_months_below_zero=below_zero,
+        provider_months_below_minimum=below_minimum,
+        provider_closing=cash,
         cap_cut=cap_cut,
         line_paid=line_paid,
         participants=batch.enrolled.sum(axis=(1, 2, 3)),
@@ -574,7 +622,15 @@ def reconcile(contract: Contract, flows: Flows, *, closing_account: I64, closing
     """
     led = flows.ledger
     problems: list[str] = []
-    net_account = (led.inflow(CONTRACT_ACCOUNT) - led.outflow(CONTRACT_ACCOUNT)).sum(axis=1)
+    zero = np.zeros(led.n, dtype=np.int64)
+    nets: dict[str, I64] = {}
+    for (source, target, _), arr in led.flows.items():
+        total = arr.sum(axis=1)
+        if np.any(total < 0):
+            problems.append("a movement of money is negative")
+        nets[target] = nets.get(target, zero) + total
+        nets[source] = nets.get(source, zero) - total
+    net_account = nets.get(CONTRACT_ACCOUNT, zero)
     if np.any(closing_account != 0) or np.any(net_account != closing_account):
         bad = int(np.nonzero((closing_account != 0) | (net_account != closing_account))[0][0])
         problems.append(
@@ -582,7 +638,7 @@ def reconcile(contract: Contract, flows: Flows, *, closing_account: I64, closing
             f"state {int(closing_account[bad])}, ledger {int(net_account[bad])} cents"
         )
     for p, prov in enumerate(contract.providers):
-        net = (led.inflow(prov.id) - led.outflow(prov.id)).sum(axis=1) + prov.buffer
+        net = nets.get(prov.id, zero) + prov.buffer
         if np.any(net != closing_cash[:, p]):
             bad = int(np.nonzero(net != closing_cash[:, p])[0][0])
             problems.append(
@@ -590,18 +646,9 @@ def reconcile(contract: Contract, flows: Flows, *, closing_account: I64, closing
                 f"state {int(closing_cash[bad, p])}, ledger {int(net[bad])} cents"
             )
     for payer in contract.payers:
-        if payer.contributors:
-            net = (led.inflow(payer.id) - led.outflow(payer.id)).sum(axis=1)
-            if np.any(net != 0):
-                problems.append(f"outcomes fund {payer.id} keeps {int(net[np.nonzero(net)[0][0]])} cents")
-    total = np.zeros(led.n, dtype=np.int64)
-    for arr in led.flows.values():
-        if np.any(arr < 0):
-            problems.append("a movement of money is negative")
-            break
-    for account in led.accounts():
-        total += (led.inflow(account) - led.outflow(account)).sum(axis=1)
-    if np.any(total != 0):
+        if payer.contributors and np.any(nets.get(payer.id, zero) != 0):
+            problems.append(f"outcomes fund {payer.id} keeps money it should pass on")
+    if np.any(sum(nets.values(), zero) != 0):
         problems.append("money was created or lost between accounts")
     if problems:
         raise EngineError("money does not reconcile: " + "; ".join(problems))
