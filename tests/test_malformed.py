@@ -69,7 +69,7 @@ components = [
 CONTRACT_KEYS = (
     "caps, currency, description, evaluators, fees, format, governing_law, guarantees, intermediaries, "
     "investors, metrics, name, payers, population, provenance, providers, purpose, rules, savings, scenarios, "
-    "segments, sources, status, timeline, tranches, vat_rate, version, waterfall"
+    "segments, sources, status, timeline, tranches, uncertainty, vat_rate, version, waterfall"
 )
 """The keys a contract may have at the top level, as the unknown-key message lists them."""
 

@@ -22,7 +22,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from sibkit.model import Contract, Scenario, ScenarioOutcome
+from sibkit.model import Contract, Scenario
 from sibkit.money import allocate, allocate_array, round_half_up
 
 __all__ = ["Axes", "Batch", "axes", "deterministic_batch", "stack"]
@@ -85,22 +85,6 @@ def _times(count: int, rate: Decimal) -> int:
     return round_half_up(count * num, den)
 
 
-def _match(
-    outcomes: tuple[ScenarioOutcome, ...], metric: str, provider: str, segment: str | None
-) -> ScenarioOutcome | None:
-    """The most specific scenario line for this metric, provider and segment."""
-    best: tuple[int, ScenarioOutcome] | None = None
-    for o in outcomes:
-        if o.metric != metric:
-            continue
-        if o.provider not in (None, provider) or o.segment not in (None, segment):
-            continue
-        score = (o.provider is not None) * 2 + (o.segment is not None)
-        if best is None or score > best[0]:
-            best = (score, o)
-    return None if best is None else best[1]
-
-
 def deterministic_batch(contract: Contract, scenario: Scenario, success: Decimal = Decimal(1)) -> Batch:
     """The expected-value batch (N = 1) for a named scenario, with rates scaled by ``success``.
 
@@ -133,7 +117,7 @@ def deterministic_batch(contract: Contract, scenario: Scenario, success: Decimal
         for s, seg in enumerate(ax.segments):
             group = enrolled[0, :, p, s]
             for m, metric in enumerate(contract.metrics):
-                line = _match(scenario.outcomes, metric.id, prov.id, seg)
+                line = scenario.line_for(metric.id, prov.id, seg)
                 offset[p, s, m] = metric.observation_months if line is None or line.month is None else line.month
                 if line is None:
                     continue

@@ -65,6 +65,10 @@ class Ledger:
         """Record ``amount`` (shape ``(N,)``, cents, non-negative) moving in ``month``."""
         if not amount.any():
             return
+        if (amount < 0).any():
+            from sibkit.errors import EngineError
+
+            raise EngineError(f"a negative movement from {source} to {target} ({reason}) in month {month}")
         key = (source, target, reason)
         arr = self.flows.get(key)
         if arr is None:

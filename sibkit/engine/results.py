@@ -100,7 +100,9 @@ class Results:
     participants: I64
     """Enrolled participants."""
     outcome_units: I64
-    """(N, M) units of each metric paid for."""
+    """(N, M) units of each metric achieved and verified (whether or not a cap cut their payment,
+    and including results verified after the term); cohort metrics count units of improvement
+    (events avoided) in cohorts that reached a paying tier."""
     outcome_payments: I64
     """All outcome payments, VAT excluded, net of refunds, cents."""
     maximum_payment: int | None

@@ -59,7 +59,7 @@ class Schedule:
     due_after: I64
     """Same as ``due`` with share-of-savings lines at their ``share_after``."""
     units_paid_for: I64
-    """(N, M) units of each metric for which a payment falls due."""
+    """(N, M) units of each metric achieved under a paying rule, before caps (see ``Results.outcome_units``)."""
     unpaid_after_term: I64
     """(N,) cents of outcome payments verified after the term ends (not paid)."""
     participant_cap_cut: I64
@@ -181,7 +181,8 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
                 )
                 lines.append(line)
                 if isinstance(rule, CohortThreshold):
-                    direct[line.index] = _cohort_due(contract, rule, batch, p, m, pay)
+                    direct[line.index], counted = _cohort_due(contract, rule, batch, p, m, pay)
+                    units_paid[:, m] += counted
                     continue
                 amounts = np.zeros((n, t_len, len(ax.segments)), dtype=np.int64)
                 amounts_after = np.zeros_like(amounts) if line.savings else None
@@ -271,8 +272,12 @@ def _split_payers(lines: tuple[Line, ...] | list[Line], due_lines: I64, k_len: i
     return due
 
 
-def _cohort_due(contract: Contract, rule: CohortThreshold, batch: Batch, p: int, m: int, pay: I64) -> I64:
-    """(N, T+1) cohort payments by payment month for one provider."""
+def _cohort_due(contract: Contract, rule: CohortThreshold, batch: Batch, p: int, m: int, pay: I64) -> tuple[I64, I64]:
+    """(N, T+1) cohort payments by payment month for one provider, and (N,) units of improvement
+    (events avoided, rounded half up) in the cohorts that were paid.
+
+    Units are ``baseline × participants × improvement`` in floating point; each payment rounds
+    ``units × price`` half up to the cent once per cohort."""
     metric = contract.metric(rule.metric)
     t_len = contract.timeline.term_months
     n = batch.n
@@ -286,6 +291,7 @@ def _cohort_due(contract: Contract, rule: CohortThreshold, batch: Batch, p: int,
     enrol = batch.enrolled[:, :, p, :].sum(axis=2)
     k = rule.cohort_months
     pooled = np.zeros(n, dtype=np.int64)
+    counted = np.zeros(n, dtype=np.int64)
     for c0 in range(0, contract.timeline.enrolment_months, k):
         size = enrol[:, c0 : c0 + k].sum(axis=1)
         if not np.any(size):
@@ -294,14 +300,17 @@ def _cohort_due(contract: Contract, rule: CohortThreshold, batch: Batch, p: int,
         reached = tier >= 0
         safe = np.maximum(tier, 0)
         amount = np.where(reached, amounts[safe] + np.floor(units * prices[safe] + 0.5).astype(np.int64), 0)
+        whole_units = np.floor(units + 0.5).astype(np.int64)
+        counted += np.where(reached, whole_units, 0)
         month = min(c0 + k - 1, contract.timeline.enrolment_months - 1) + metric.observation_months + metric.lag_months
         when = int(pay[min(month, len(pay) - 1)])
         out[:, when] += amount
         if rule.pooled_threshold is not None and rule.pooled_price_per_unit is not None:
             hit = (~reached) & (imp >= float(rule.pooled_threshold))
             pooled += np.where(hit, np.floor(units * rule.pooled_price_per_unit + 0.5).astype(np.int64), 0)
+            counted += np.where(hit, whole_units, 0)
     out[:, t_len - 1] += pooled
-    return out
+    return out, counted
 
 
 def _participant_cap(

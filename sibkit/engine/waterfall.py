@@ -16,12 +16,14 @@ Order within a month:
    caps in that order (cumulative over the term), VAT is added, and payers pay —
    providers directly when the contract has no tranches, else the contract account;
 5. the contract account runs the priority of payments over what it has received;
-6. providers' cash moves: other income in, costs out, receipts in;
-7. capital drawn but never spent goes back to the tranches that drew it, in
-   proportion to what each drew, when the service term ends (repaying principal);
-8. in the last month: guarantees pay covered tranches' unrepaid principal, then
-   anything left in the contract account (it came from outcome payments) goes
-   back to the payers in proportion to what they paid.
+6. providers' cash moves: other income in, costs out, receipts in.
+
+Capital drawn but never spent goes back to the tranches that drew it, in
+proportion to what each drew, when the service term ends, before that month's
+priority of payments (it repays principal). After the last month, guarantees pay
+covered tranches' unrepaid principal (net of what earlier guarantees paid), then
+anything left in the contract account (it came from outcome payments) goes back
+to the payers in proportion to what they paid.
 """
 
 from __future__ import annotations
@@ -536,13 +538,15 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
     if has_account:
         return_unused(last)
     guarantee_paid = np.zeros((n, len(contract.guarantees)), dtype=np.int64)
+    covered = np.zeros((n, j_len), dtype=np.int64)  # what guarantees already paid each tranche
     for g_i, g in enumerate(contract.guarantees):
         left_g = np.full(n, g.amount, dtype=np.int64)
         for t_id in sorted(g.covers, key=lambda x: tranches[tranche_index[x]].seniority):
             j = tranche_index[t_id]
             num, den = g.coverage.as_integer_ratio()
-            shortfall = _half_up(drawn[:, j] - repaid[:, j], num, den)
+            shortfall = np.maximum(_half_up(drawn[:, j] - repaid[:, j], num, den) - covered[:, j], 0)
             draw_g = np.minimum(shortfall, left_g)
+            covered[:, j] += draw_g
             left_g -= draw_g
             guarantee_paid[:, g_i] += draw_g
             received[:, j] += draw_g
@@ -618,7 +622,11 @@ def reconcile(contract: Contract, flows: Flows, *, closing_account: I64, closing
     * the contract account ends empty and its movements net to zero;
     * each provider's closing cash equals its buffer plus what it received less what it paid;
     * each pooled fund passes on exactly what it receives;
-    * across all accounts, money in equals money out plus closing balances.
+    * each tranche's cash flow and each payer's outcome payments match the ledger;
+    * no movement is negative (checked as each one is recorded).
+
+    Every movement has a payer and a payee, so money in equals money out plus closing
+    balances across all accounts once these hold.
     """
     led = flows.ledger
     problems: list[str] = []
@@ -626,8 +634,6 @@ def reconcile(contract: Contract, flows: Flows, *, closing_account: I64, closing
     nets: dict[str, I64] = {}
     for (source, target, _), arr in led.flows.items():
         total = arr.sum(axis=1)
-        if np.any(total < 0):
-            problems.append("a movement of money is negative")
         nets[target] = nets.get(target, zero) + total
         nets[source] = nets.get(source, zero) - total
     net_account = nets.get(CONTRACT_ACCOUNT, zero)
@@ -648,7 +654,20 @@ def reconcile(contract: Contract, flows: Flows, *, closing_account: I64, closing
     for payer in contract.payers:
         if payer.contributors and np.any(nets.get(payer.id, zero) != 0):
             problems.append(f"outcomes fund {payer.id} keeps money it should pass on")
-    if np.any(sum(nets.values(), zero) != 0):
-        problems.append("money was created or lost between accounts")
+    # what the engine believes it paid each tranche and each payer, against the ledger
+    for j, t in enumerate(contract.tranches):
+        got = zero.copy()
+        for (_, target, reason), arr in led.flows.items():
+            if target == t.investor and (reason.endswith(f": {t.id}") or reason.endswith(f" for {t.id}")):
+                got = got + arr.sum(axis=1)
+        if np.any(got != flows.tranche_cash[:, :, j].sum(axis=1) + flows.tranche_drawn[:, j]):
+            problems.append(f"tranche {t.id}: the ledger and the tranche's cash flow disagree")
+    for k, payer in enumerate(contract.payers):
+        paid = zero.copy()
+        for (source, _, reason), arr in led.flows.items():
+            if source == payer.id and reason.startswith("outcome payment"):
+                paid = paid + arr.sum(axis=1)
+        if np.any(paid != flows.payer_paid[:, :, k].sum(axis=1)):
+            problems.append(f"payer {payer.id}: the ledger and its outcome payments disagree")
     if problems:
         raise EngineError("money does not reconcile: " + "; ".join(problems))

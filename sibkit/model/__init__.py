@@ -41,6 +41,7 @@ from sibkit.model.rules import (
     Tier,
 )
 from sibkit.model.scenario import EnrolmentOverride, Scenario, ScenarioOutcome
+from sibkit.model.uncertainty import EnrolmentUncertainty, OutcomeUncertainty, Uncertainty
 from sibkit.model.waterfall import (
     STEP_TYPES,
     FeesStep,
@@ -65,6 +66,7 @@ __all__ = [
     "Drawdown",
     "EnrolmentOverride",
     "EnrolmentPlan",
+    "EnrolmentUncertainty",
     "Equity",
     "Evaluator",
     "Fee",
@@ -77,6 +79,7 @@ __all__ = [
     "Loan",
     "Metric",
     "OutcomePayer",
+    "OutcomeUncertainty",
     "PayerShare",
     "PaymentRule",
     "PerTime",
@@ -102,6 +105,7 @@ __all__ = [
     "Tier",
     "Timeline",
     "Tranche",
+    "Uncertainty",
     "WaterfallStep",
     "contract_problems",
 ]

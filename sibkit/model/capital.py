@@ -207,7 +207,7 @@ class Fee:
 
     * ``fixed``: ``amount`` once, in ``month``;
     * ``monthly``: ``amount`` every month of the service term;
-    * ``percent_of_capital``: ``rate`` × capital drawn, in the month drawn;
+    * ``percent_of_capital``: ``rate`` × the total committed capital, due in ``month``;
     * ``percent_of_outcome_payments``: ``rate`` × outcome payments, as they arrive.
 
     ``paid_from`` says whose money: investors' ``capital``, the ``outcome_payments``

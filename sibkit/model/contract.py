@@ -32,6 +32,7 @@ from sibkit.model.outcomes import Metric, Saving, Segment
 from sibkit.model.parties import Evaluator, Intermediary, Investor, OutcomePayer, Provider
 from sibkit.model.rules import Cap, CohortThreshold, PaymentRule, PerTime, RateCard, ShareOfSavings, Tariff
 from sibkit.model.scenario import Scenario
+from sibkit.model.uncertainty import Uncertainty
 from sibkit.model.waterfall import FeesStep, InterestStep, PrincipalStep, ResidualStep, ReturnStep, WaterfallStep
 from sibkit.money import format_eur
 
@@ -142,6 +143,8 @@ class Contract:
     waterfall: tuple[WaterfallStep, ...] = ()
     savings: tuple[Saving, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
+    uncertainty: Uncertainty | None = None
+    """How uncertain the scenario's rates are, for Monte Carlo simulation (``sibkit simulate``)."""
     provenance: dict[str, Provenance] = provenance_field()
 
     @format.validator
@@ -211,6 +214,39 @@ def _walk_provenance(obj: Any, path: str) -> Iterator[tuple[str, Provenance]]:
     elif isinstance(value := obj, tuple):
         for i, item in enumerate(value):
             yield from _walk_provenance(item, f"{path}[{i}]")
+
+
+def _uncertainty_problems(c: Contract, u: Uncertainty, scenario: Scenario) -> list[Problem]:
+    """Each range must contain its expected rate and fit a Beta distribution around it."""
+    out: list[Problem] = []
+    segments: tuple[str | None, ...] = tuple(s.id for s in c.segments) or (None,)
+    for j, o in enumerate(u.outcomes):
+        path = f"uncertainty.outcomes[{j}]"
+        providers = (o.provider,) if o.provider is not None else tuple(p.id for p in c.providers)
+        for prov in providers:
+            for seg in (o.segment,) if o.segment is not None else segments:
+                line = scenario.line_for(o.metric, prov, seg)
+                mean = o.mean if o.mean is not None else (line.rate if line is not None else Decimal(0))
+                if not o.low <= mean <= o.high:
+                    out.append(
+                        Problem(
+                            path,
+                            f"the expected rate of {o.metric!r} for {prov!r} in scenario {scenario.name!r} is "
+                            f"{percent(mean)}, outside low–high ({percent(o.low)}–{percent(o.high)})",
+                        )
+                    )
+                    return out
+                sd = (o.high - o.low) / Decimal("3.29")
+                if sd > 0 and sd * sd >= mean * (1 - mean):
+                    out.append(
+                        Problem(
+                            path,
+                            f"the range {percent(o.low)}–{percent(o.high)} is too wide for a share around "
+                            f"{percent(mean)}: narrow it, or move the expected rate towards 50%",
+                        )
+                    )
+                    return out
+    return out
 
 
 def _pct(x: Decimal) -> str:
@@ -494,6 +530,24 @@ def contract_problems(c: Contract) -> list[Problem]:
                 p.append(Problem(f"{path}.rate", f"expected a share of participants between 0 and 1, got {o.rate}"))
         for j, e in enumerate(sc.enrolment):
             ref("provider", e.provider, provider_ids, f"scenarios[{i}].enrolment[{j}].provider")
+
+    # uncertainty
+    if c.uncertainty is not None:
+        u = c.uncertainty
+        names = {s.name for s in c.scenarios}
+        if u.scenario not in names:
+            ref("scenario", u.scenario, names, "uncertainty.scenario")
+        for j, spread in enumerate(u.outcomes):
+            path = f"uncertainty.outcomes[{j}]"
+            ref("metric", spread.metric, metric_ids, f"{path}.metric")
+            if spread.provider is not None:
+                ref("provider", spread.provider, provider_ids, f"{path}.provider")
+            if spread.segment is not None:
+                ref("segment", spread.segment, segment_ids, f"{path}.segment")
+        for j, factor in enumerate(u.enrolment):
+            ref("provider", factor.provider, provider_ids, f"uncertainty.enrolment[{j}].provider")
+        if u.scenario in names:
+            p += _uncertainty_problems(c, u, c.scenario(u.scenario))
 
     # provenance
     for path, provenance in _walk_provenance(c, ""):

@@ -217,8 +217,9 @@ class PerTime:
 class ShareOfSavings:
     """Pay a share of the savings an outcome produces (Utah: 95% of avoided special-education cost).
 
-    ``share`` applies until every investor is repaid with its return (or, with no
-    investors, for the whole term); ``share_after`` applies afterwards.
+    ``share`` applies until every repayable tranche has drawn all its commitment and been
+    repaid its principal and interest (or, with no investors, for the whole term);
+    ``share_after`` applies afterwards.
     """
 
     id: str = attrs.field(validator=valid_id)
@@ -226,7 +227,8 @@ class ShareOfSavings:
     """The metric whose ``savings`` entry defines the amount saved per unit."""
     share: Decimal = attrs.field(validator=fraction_in_unit)
     share_after: Decimal = attrs.field(default=Decimal(0), validator=fraction_in_unit)
-    """Share of the savings paid once every investor is repaid (0 = payments stop)."""
+    """Share of the savings paid once every repayable tranche is repaid its principal and interest
+    (0 = payments stop)."""
     providers: tuple[str, ...] = ()
     paid_by: tuple[PayerShare, ...] = attrs.field(default=(), validator=_shares_sum_to_one)
     provenance: dict[str, Provenance] = provenance_field()

@@ -62,3 +62,15 @@ class Scenario:
     enrolment: tuple[EnrolmentOverride, ...] = ()
     probability: Decimal | None = attrs.field(default=None, validator=optional(fraction_in_unit))
     """Optional weight of the scenario, for readers; not used by the engine."""
+
+    def line_for(self, metric: str, provider: str, segment: str | None) -> ScenarioOutcome | None:
+        """The most specific outcome line for this metric, provider and segment (provider and
+        segment named > provider named > segment named > neither), or None."""
+        best: tuple[int, ScenarioOutcome] | None = None
+        for o in self.outcomes:
+            if o.metric != metric or o.provider not in (None, provider) or o.segment not in (None, segment):
+                continue
+            score = (o.provider is not None) * 2 + (o.segment is not None)
+            if best is None or score > best[0]:
+                best = (score, o)
+        return None if best is None else best[1]

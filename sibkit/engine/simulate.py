@@ -1,0 +1,307 @@
+"""Monte Carlo: sample scenarios from the contract's uncertainty model and run them through the engine.
+
+Randomness comes in fixed chunks of ``CHUNK`` scenarios: chunk ``i`` draws from its own
+stream, ``SeedSequence(seed, spawn_key=(i,))``, always in the same order. Blocks (the
+unit of work, and of memory) are whole chunks, so the same seed gives the same
+numbers whatever the block size or the number of worker processes. A block is
+sampled, run through the one engine (``run_batch``, without per-month detail) and
+reduced to per-scenario metrics; only those metrics are kept.
+
+Sampling, per chunk (see ``docs/uncertainty.md``):
+
+1. a shared normal factor ``Z0`` and one normal ``Z`` per provider, segment and metric;
+   ``X = sqrt(shared) Z0 + sqrt(1 - shared) Z`` (a Gaussian copula);
+2. each uncertain success rate is the Beta quantile of ``Phi(X)``; rates without a range
+   stay at their expected value;
+3. each uncertain enrolment factor is normal with mean ``(low + high) / 2`` and standard
+   deviation ``(high - low) / 3.29``, at least 0; enrolment is the plan times the factor,
+   rounded half up, spread over the planned months and split into segments by the
+   largest-remainder method;
+4. with participant noise, the number who achieve an outcome is binomial given the
+   enrolled participants and the rate (else the rounded expected count); it is spread
+   over enrolment months in proportion to enrolment (largest remainder). Cohort
+   metrics take the sampled improvement directly.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+from scipy import special
+
+from sibkit.engine.batch import Batch, axes, deterministic_batch
+from sibkit.engine.results import results
+from sibkit.engine.run import default_scenario
+from sibkit.engine.waterfall import run_batch
+from sibkit.model import Contract, Uncertainty
+from sibkit.money import allocate_array
+
+__all__ = ["CHUNK", "Simulation", "beta_parameters", "sample", "simulate"]
+
+CHUNK = 4096
+"""Scenarios per random stream; blocks are whole multiples of it."""
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+
+
+def beta_parameters(mean: float, low: float, high: float) -> tuple[float, float] | None:
+    """Beta ``(alpha, beta)`` with this mean and a standard deviation of ``(high - low) / 3.29``.
+
+    ``None`` when the range is empty (the rate is fixed). Raises ``ValueError`` when no Beta
+    distribution has that mean and spread (the range is too wide).
+    """
+    sd = (high - low) / 3.29
+    if sd <= 0 or mean <= 0 or mean >= 1:
+        return None
+    var = sd * sd
+    if var >= mean * (1 - mean):
+        raise ValueError(f"a range of {low:.0%}–{high:.0%} is too wide for a rate around {mean:.0%}")
+    k = mean * (1 - mean) / var - 1
+    return mean * k, (1 - mean) * k
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class _Plan:
+    """Everything about the contract that is the same in every sample."""
+
+    base: Batch
+    mean: F64  # (P, S, M) expected rate
+    alpha: F64  # (P, S, M), NaN where the rate is fixed
+    beta: F64
+    units_per: F64  # (P, S, M) units per achiever
+    cohort: npt.NDArray[np.bool_]  # (M,)
+    plan: I64  # (T, P) planned starts per month
+    shares: list[list[int]]  # per provider: segment weights (integers)
+    enrol_mean: F64  # (P,)
+    enrol_sd: F64  # (P,)
+    shared: float
+    noise: bool
+
+
+def _plan(contract: Contract) -> _Plan:
+    ax = axes(contract)
+    u = contract.uncertainty or Uncertainty(scenario=default_scenario(contract).name)
+    names = {s.name for s in contract.scenarios}
+    scenario = contract.scenario(u.scenario) if u.scenario in names else default_scenario(contract)
+    base = deterministic_batch(contract, scenario)
+    p_len, s_len, m_len = len(ax.providers), len(ax.segments), len(ax.metrics)
+    mean = np.zeros((p_len, s_len, m_len))
+    units_per = np.ones((p_len, s_len, m_len))
+    alpha = np.full((p_len, s_len, m_len), np.nan)
+    beta = np.full((p_len, s_len, m_len), np.nan)
+    cohort = np.asarray([m.kind == "cohort_change" for m in contract.metrics])
+    for p, prov in enumerate(ax.providers):
+        for s, seg in enumerate(ax.segments):
+            for m, metric in enumerate(contract.metrics):
+                line = scenario.line_for(metric.id, prov, seg)
+                rate = float(line.rate) if line is not None else 0.0
+                mean[p, s, m] = rate if cohort[m] else min(rate, 1.0)
+                if line is not None and line.units is not None:
+                    units_per[p, s, m] = float(line.units)
+                spec = next(
+                    (
+                        o
+                        for o in sorted(
+                            u.outcomes, key=lambda o: -((o.provider is not None) * 2 + (o.segment is not None))
+                        )
+                        if o.metric == metric.id and o.provider in (None, prov) and o.segment in (None, seg)
+                    ),
+                    None,
+                )
+                if spec is None:
+                    continue
+                if spec.mean is not None:
+                    mean[p, s, m] = float(spec.mean)
+                ab = beta_parameters(mean[p, s, m], float(spec.low), float(spec.high))
+                if ab is not None:
+                    alpha[p, s, m], beta[p, s, m] = ab
+    plan = base.enrolled[0].sum(axis=2)  # (T, P)
+    shares = []
+    for provider in contract.providers:
+        if provider.segment_mix:
+            index = {mix.segment: int(mix.share * 10**9) for mix in provider.segment_mix}
+            shares.append([index.get(seg or "", 0) for seg in ax.segments])
+        else:
+            shares.append([1] + [0] * (s_len - 1))
+    enrol_mean = np.ones(p_len)
+    enrol_sd = np.zeros(p_len)
+    factors = {e.provider: e for e in u.enrolment}
+    for p, prov_id in enumerate(ax.providers):
+        if prov_id in factors:
+            e = factors[prov_id]
+            enrol_mean[p] = float(e.low + e.high) / 2
+            enrol_sd[p] = float(e.high - e.low) / 3.29
+    return _Plan(
+        base=base,
+        mean=mean,
+        alpha=alpha,
+        beta=beta,
+        units_per=units_per,
+        cohort=cohort,
+        plan=plan,
+        shares=shares,
+        enrol_mean=enrol_mean,
+        enrol_sd=enrol_sd,
+        shared=float(u.shared),
+        noise=u.participant_noise,
+    )
+
+
+def _sample_chunk(plan: _Plan, seed: int, chunk: int) -> Batch:
+    """``CHUNK`` scenarios drawn from the stream of chunk number ``chunk``."""
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(chunk,))))
+    n = CHUNK
+    t_len, p_len = plan.plan.shape
+    _, s_len, m_len = plan.mean.shape
+    z0 = rng.standard_normal(n)
+    z = rng.standard_normal((n, p_len, s_len, m_len))
+    x = math.sqrt(plan.shared) * z0[:, None, None, None] + math.sqrt(1 - plan.shared) * z
+    uncertain = ~np.isnan(plan.alpha)
+    rate = np.broadcast_to(plan.mean, (n, p_len, s_len, m_len)).copy()
+    if uncertain.any():
+        u = special.ndtr(x[:, uncertain])
+        rate[:, uncertain] = special.betaincinv(plan.alpha[uncertain], plan.beta[uncertain], u)
+    factor = np.maximum(plan.enrol_mean + plan.enrol_sd * rng.standard_normal((n, p_len)), 0.0)
+    enrolled = np.zeros((n, t_len, p_len, s_len), dtype=np.int64)
+    for p in range(p_len):
+        months = plan.plan[:, p]
+        total = np.floor(months.sum() * factor[:, p] + 0.5).astype(np.int64)
+        by_month = allocate_array(total, months) if months.any() else np.zeros((n, t_len), dtype=np.int64)
+        if s_len == 1:
+            enrolled[:, :, p, 0] = by_month
+        else:
+            enrolled[:, :, p, :] = allocate_array(by_month, np.asarray(plan.shares[p], dtype=np.int64))
+    achieved = np.zeros((n, t_len, p_len, s_len, m_len), dtype=np.int64)
+    units = np.zeros_like(achieved)
+    group_total = enrolled.sum(axis=1)  # (n, P, S)
+    if plan.noise:
+        counts = rng.binomial(np.broadcast_to(group_total[..., None], rate.shape), np.clip(rate, 0.0, 1.0))
+    else:
+        counts = np.floor(group_total[..., None] * np.clip(rate, 0.0, 1.0) + 0.5).astype(np.int64)
+    for p in range(p_len):
+        for s in range(s_len):
+            weights = enrolled[:, :, p, s]
+            for m in range(m_len):
+                if plan.cohort[m]:
+                    continue
+                spread = allocate_array(counts[:, p, s, m], weights)
+                achieved[:, :, p, s, m] = spread
+                if plan.units_per[p, s, m] == 1.0:
+                    units[:, :, p, s, m] = spread
+                else:
+                    units[:, :, p, s, m] = np.floor(spread * plan.units_per[p, s, m] + 0.5).astype(np.int64)
+    improvement = np.where(plan.cohort[None, None, :], rate[:, :, 0, :], 0.0)
+    return Batch(enrolled=enrolled, achieved=achieved, units=units, offset=plan.base.offset, improvement=improvement)
+
+
+def sample(contract: Contract, n: int, seed: int, first_chunk: int = 0) -> Batch:
+    """``n`` sampled scenarios starting at chunk ``first_chunk`` (for tests and custom runs)."""
+    plan = _plan(contract)
+    chunks = [_sample_chunk(plan, seed, first_chunk + i) for i in range(-(-n // CHUNK))]
+    return Batch(
+        enrolled=np.concatenate([c.enrolled for c in chunks])[:n],
+        achieved=np.concatenate([c.achieved for c in chunks])[:n],
+        units=np.concatenate([c.units for c in chunks])[:n],
+        offset=plan.base.offset,
+        improvement=np.concatenate([c.improvement for c in chunks])[:n],
+    )
+
+
+def _metrics(contract: Contract, batch: Batch) -> dict[str, npt.NDArray[np.float64] | I64]:
+    res = results(contract, run_batch(contract, batch, detail=False))
+    out: dict[str, npt.NDArray[np.float64] | I64] = {"outcome_payments": res.outcome_payments}
+    for pay in res.payers:
+        out[f"payer:{pay.id}:cost"] = pay.paid + pay.vat + pay.fees
+    for prov in res.providers:
+        out[f"provider:{prov.id}:margin"] = prov.margin
+        out[f"provider:{prov.id}:lowest_cash"] = prov.lowest_cash
+        out[f"provider:{prov.id}:months_below_zero"] = prov.months_below_zero
+    for tr in res.tranches:
+        out[f"tranche:{tr.id}:irr"] = tr.irr
+        out[f"tranche:{tr.id}:multiple"] = tr.multiple
+        out[f"tranche:{tr.id}:loss"] = tr.loss
+    return out
+
+
+def _run_block(contract: Contract, seed: int, chunks: list[int], n_last: int | None) -> dict[str, npt.NDArray]:  # type: ignore[type-arg]
+    plan = _plan(contract)
+    parts = [_sample_chunk(plan, seed, c) for c in chunks]
+    batch = Batch(
+        enrolled=np.concatenate([p.enrolled for p in parts]),
+        achieved=np.concatenate([p.achieved for p in parts]),
+        units=np.concatenate([p.units for p in parts]),
+        offset=plan.base.offset,
+        improvement=np.concatenate([p.improvement for p in parts]),
+    )
+    if n_last is not None:  # the last chunk of the run is only partly used
+        keep = (len(chunks) - 1) * CHUNK + n_last
+        batch = attrs.evolve(
+            batch,
+            enrolled=batch.enrolled[:keep],
+            achieved=batch.achieved[:keep],
+            units=batch.units[:keep],
+            improvement=batch.improvement[:keep],
+        )
+    return _metrics(contract, batch)
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Simulation:
+    """Per-scenario metrics of a Monte Carlo run, in scenario order (money in cents, rates annual)."""
+
+    n: int
+    seed: int
+    metrics: dict[str, npt.NDArray]  # type: ignore[type-arg]
+    """``payer:<id>:cost``, ``provider:<id>:margin|lowest_cash|months_below_zero``,
+    ``tranche:<id>:irr|multiple|loss`` and ``outcome_payments``, one value per scenario."""
+
+
+def simulate(
+    contract: Contract,
+    n: int,
+    seed: int,
+    *,
+    block: int = 16 * CHUNK,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Simulation:
+    """Run ``n`` sampled scenarios in blocks of about ``block`` scenarios (rounded to whole chunks).
+
+    ``workers`` processes share the blocks (default: all cores). ``progress`` is called with
+    the number of scenarios finished after each block. The result does not depend on
+    ``block`` or ``workers``.
+    """
+    if n < 1:
+        raise ValueError("the number of scenarios must be at least 1")
+    chunks_total = -(-n // CHUNK)
+    per_block = max(1, round(block / CHUNK))
+    blocks = [list(range(i, min(i + per_block, chunks_total))) for i in range(0, chunks_total, per_block)]
+    last_partial = n - (chunks_total - 1) * CHUNK
+    tasks = [(b, last_partial if b[-1] == chunks_total - 1 and last_partial != CHUNK else None) for b in blocks]
+    workers = workers or os.cpu_count() or 1
+    collected: list[dict[str, npt.NDArray]] = []  # type: ignore[type-arg]
+    done = 0
+    if workers == 1 or len(tasks) == 1:
+        for chunks, n_last in tasks:
+            collected.append(_run_block(contract, seed, chunks, n_last))
+            done += len(chunks) * CHUNK if n_last is None else (len(chunks) - 1) * CHUNK + n_last
+            if progress:
+                progress(min(done, n))
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+            futures = [pool.submit(_run_block, contract, seed, chunks, n_last) for chunks, n_last in tasks]
+            for fut, (chunks, n_last) in zip(futures, tasks, strict=True):
+                collected.append(fut.result())
+                done += len(chunks) * CHUNK if n_last is None else (len(chunks) - 1) * CHUNK + n_last
+                if progress:
+                    progress(min(done, n))
+    metrics = {key: np.concatenate([c[key] for c in collected]) for key in collected[0]}
+    return Simulation(n=n, seed=seed, metrics=metrics)
