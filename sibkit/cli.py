@@ -16,8 +16,10 @@ from collections.abc import Sequence
 from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 
+import attrs
 import click
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sibkit.engine import (
@@ -31,6 +33,8 @@ from sibkit.engine import (
 )
 from sibkit.engine.irr import IRR_REASONS
 from sibkit.engine.maximum import maximum_payment
+from sibkit.engine.simulate import export, summarise
+from sibkit.engine.simulate import simulate as run_simulation
 from sibkit.errors import ContractFileError
 from sibkit.load import load_contract
 from sibkit.model import Contract, Grant, Loan, Scenario
@@ -389,6 +393,98 @@ def ledger(file: str, scenario_name: str | None, success: str, as_csv: bool) -> 
     for e in entries:
         t.add_row(f"{e.month} ({_month_date(c, e.month)})", e.source, e.target, _fmt(e.amount), e.reason)
     _console().print(t)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=str))
+@click.option("--n", "n", type=click.IntRange(min=1), default=10_000, show_default=True, help="Scenarios to draw.")
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Random seed: the same seed gives the same numbers."
+)
+@click.option(
+    "--block",
+    type=click.IntRange(min=1),
+    default=65_536,
+    show_default=True,
+    help="Scenarios per block of work (rounded to whole chunks of 4,096); does not change the results.",
+)
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    help="Write per-scenario metrics to this .csv or .parquet file.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def simulate(file: str, n: int, seed: int, block: int, workers: int | None, out: str | None, as_json: bool) -> None:
+    """Monte Carlo: draw N scenarios from the contract's uncertainty and report the risks per party."""
+    c = _load_or_exit(file)
+    err = _console(err=True)
+    with Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=as_json,
+    ) as bar:
+        task = bar.add_task("simulate", total=n)
+        sim = run_simulation(
+            c, n, seed, block=block, workers=workers, progress=lambda done: bar.update(task, completed=done)
+        )
+    summ = summarise(c, sim)
+    if out is not None:
+        try:
+            export(sim, out)
+        except (ValueError, OSError) as exc:
+            err.print(f"{out}: {exc}", markup=False)
+            sys.exit(EXIT_USER_ERROR)
+    if as_json:
+        click.echo(json.dumps(attrs.asdict(summ), indent=2, default=_json_number))
+        return
+    con = _console()
+    con.print(f"[bold]{c.name}[/bold] — {n:,} scenarios, seed {seed}")
+    if summ.tranches:
+        t = Table(title="Investors", title_justify="left")
+        for col in ("tranche", "chance of loss", "expected loss", "IRR P5", "IRR P50", "IRR P95", "no IRR"):
+            t.add_column(col, justify="left" if col == "tranche" else "right")
+        for tr in summ.tranches:
+            t.add_row(
+                tr.id,
+                _rate_text(tr.chance_of_loss),
+                _eur(tr.expected_loss),
+                _rate_text(tr.irr_p5),
+                _rate_text(tr.irr_p50),
+                _rate_text(tr.irr_p95),
+                _rate_text(tr.irr_undefined),
+            )
+        con.print(t)
+    t = Table(title="Payers (outcome payments, VAT and fees)", title_justify="left")
+    for col in ("payer", "expected", "P50", "P95", "maximum", "chance over budget"):
+        t.add_column(col, justify="left" if col == "payer" else "right")
+    for p in summ.payers:
+        over = "no budget" if p.chance_over_budget is None else _rate_text(p.chance_over_budget)
+        t.add_row(p.id, _eur(p.expected), _eur(p.p50), _eur(p.p95), _eur(p.maximum), over)
+    con.print(t)
+    t = Table(title="Providers", title_justify="left")
+    for col in ("provider", "expected margin", "chance cash < 0", "chance cash < minimum", "lowest cash P5"):
+        t.add_column(col, justify="left" if col == "provider" else "right")
+    for pr in summ.providers:
+        t.add_row(
+            pr.id,
+            _eur(pr.expected_margin),
+            _rate_text(pr.chance_below_zero),
+            _rate_text(pr.chance_below_minimum),
+            _eur(pr.lowest_cash_p5),
+        )
+    con.print(t)
+
+
+def _json_number(value: object) -> object:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    raise TypeError(type(value).__name__)
 
 
 def _month_date(c: Contract, month: int) -> str:

@@ -43,7 +43,19 @@ from sibkit.engine.waterfall import run_batch
 from sibkit.model import Contract, Uncertainty
 from sibkit.money import allocate_array
 
-__all__ = ["CHUNK", "Simulation", "beta_parameters", "sample", "simulate"]
+__all__ = [
+    "CHUNK",
+    "PayerRisk",
+    "ProviderRisk",
+    "Simulation",
+    "Summary",
+    "TrancheRisk",
+    "beta_parameters",
+    "export",
+    "sample",
+    "simulate",
+    "summarise",
+]
 
 CHUNK = 4096
 """Scenarios per random stream; blocks are whole multiples of it."""
@@ -305,3 +317,138 @@ def simulate(
                     progress(min(done, n))
     metrics = {key: np.concatenate([c[key] for c in collected]) for key in collected[0]}
     return Simulation(n=n, seed=seed, metrics=metrics)
+
+
+@attrs.frozen(kw_only=True)
+class TrancheRisk:
+    """One tranche over all simulated scenarios (money in cents, rates annual)."""
+
+    id: str
+    chance_of_loss: float
+    """Share of scenarios where the tranche gets back less than it drew."""
+    expected_loss: float
+    """Mean loss over all scenarios, cents."""
+    irr_p5: float
+    irr_p50: float
+    irr_p95: float
+    """Percentiles of the annual IRR over the scenarios where it is defined (NaN when none)."""
+    irr_undefined: float
+    """Share of scenarios with no defined IRR (e.g. nothing came back)."""
+
+
+@attrs.frozen(kw_only=True)
+class PayerRisk:
+    """One payer over all simulated scenarios: what it pays (outcome payments, VAT and fees), cents."""
+
+    id: str
+    expected: float
+    p50: float
+    p95: float
+    maximum: int
+    chance_over_budget: float | None
+    """Share of scenarios where the payer pays more than its budget (None without a budget)."""
+
+
+@attrs.frozen(kw_only=True)
+class ProviderRisk:
+    """One provider over all simulated scenarios."""
+
+    id: str
+    expected_margin: float
+    """Mean margin, cents."""
+    chance_below_zero: float
+    """Share of scenarios where its cash goes below zero at some month end."""
+    chance_below_minimum: float
+    """Share of scenarios where its cash goes below its ``minimum_cash`` at some month end."""
+    lowest_cash_p5: float
+    """5th percentile of its lowest cash, cents."""
+
+
+@attrs.frozen(kw_only=True)
+class Summary:
+    """What ``sibkit simulate`` reports."""
+
+    n: int
+    seed: int
+    tranches: tuple[TrancheRisk, ...]
+    payers: tuple[PayerRisk, ...]
+    providers: tuple[ProviderRisk, ...]
+
+
+def summarise(contract: Contract, sim: Simulation) -> Summary:
+    """Risk figures per party from a simulation's per-scenario metrics."""
+    m = sim.metrics
+    tranches = []
+    for t in contract.tranches:
+        irr = m[f"tranche:{t.id}:irr"]
+        loss = m[f"tranche:{t.id}:loss"]
+        defined = irr[~np.isnan(irr)]
+        pct = np.percentile(defined, [5, 50, 95]) if defined.size else np.full(3, np.nan)
+        tranches.append(
+            TrancheRisk(
+                id=t.id,
+                chance_of_loss=float(np.mean(loss > 0)),
+                expected_loss=float(np.mean(loss)),
+                irr_p5=float(pct[0]),
+                irr_p50=float(pct[1]),
+                irr_p95=float(pct[2]),
+                irr_undefined=float(np.mean(np.isnan(irr))),
+            )
+        )
+    payers = []
+    for payer in contract.payers:
+        cost = m[f"payer:{payer.id}:cost"]
+        payers.append(
+            PayerRisk(
+                id=payer.id,
+                expected=float(np.mean(cost)),
+                p50=float(np.percentile(cost, 50)),
+                p95=float(np.percentile(cost, 95)),
+                maximum=int(np.max(cost)),
+                chance_over_budget=None if payer.budget is None else float(np.mean(cost > payer.budget)),
+            )
+        )
+    providers = []
+    for prov in contract.providers:
+        lowest = m[f"provider:{prov.id}:lowest_cash"]
+        providers.append(
+            ProviderRisk(
+                id=prov.id,
+                expected_margin=float(np.mean(m[f"provider:{prov.id}:margin"])),
+                chance_below_zero=float(np.mean(lowest < 0)),
+                chance_below_minimum=float(np.mean(lowest < prov.minimum_cash)),
+                lowest_cash_p5=float(np.percentile(lowest, 5)),
+            )
+        )
+    return Summary(n=sim.n, seed=sim.seed, tranches=tuple(tranches), payers=tuple(payers), providers=tuple(providers))
+
+
+def export(sim: Simulation, path: str) -> None:
+    """Write the per-scenario metrics to ``.csv`` or ``.parquet`` (needs pyarrow), atomically."""
+    import io
+    from pathlib import Path
+
+    from sibkit.atomic import write_bytes_atomic
+
+    target = Path(path)
+    names = ["scenario", *sim.metrics]
+    if target.suffix.lower() == ".parquet":
+        try:
+            import pyarrow as pa  # type: ignore[import-not-found]
+            import pyarrow.parquet as pq  # type: ignore[import-not-found]
+        except ImportError:
+            raise ValueError("writing .parquet needs pyarrow: pip install pyarrow (or write .csv)") from None
+        table = pa.table({"scenario": np.arange(sim.n), **sim.metrics})
+        sink = io.BytesIO()
+        pq.write_table(table, sink)
+        write_bytes_atomic(target, sink.getvalue())
+        return
+    if target.suffix.lower() != ".csv":
+        raise ValueError(f"unknown output type {target.suffix or '(none)'!r}; expected .csv or .parquet")
+    columns = [np.arange(sim.n), *sim.metrics.values()]
+    text = io.StringIO()
+    rows = np.column_stack([np.asarray(c, dtype=np.float64) for c in columns])
+    formats = ["%d"] + ["%.10g" if np.asarray(v).dtype.kind == "f" else "%d" for v in sim.metrics.values()]
+    np.savetxt(text, rows, fmt=formats, delimiter=",")
+    body = text.getvalue().replace("nan", "")  # an undefined IRR is an empty cell
+    write_bytes_atomic(target, (",".join(names) + "\n" + body).encode("utf-8"))

@@ -15,7 +15,14 @@ from decimal import Decimal
 import attrs
 
 from sibkit.errors import FieldProblem
-from sibkit.model.common import fraction_in_unit, non_negative_decimal, optional, percent
+from sibkit.model.common import (
+    Provenance,
+    fraction_in_unit,
+    non_negative_decimal,
+    optional,
+    percent,
+    provenance_field,
+)
 
 __all__ = ["EnrolmentUncertainty", "OutcomeUncertainty", "Uncertainty"]
 
@@ -35,6 +42,7 @@ class OutcomeUncertainty:
     """95th percentile of the rate (an optimistic but plausible value)."""
     mean: Decimal | None = attrs.field(default=None, validator=optional(fraction_in_unit))
     """Expected rate; omitted means the rate in the uncertainty's scenario."""
+    provenance: dict[str, Provenance] = provenance_field()
 
     def __attrs_post_init__(self) -> None:
         if self.low > self.high:
@@ -52,6 +60,7 @@ class EnrolmentUncertainty:
     """5th percentile of the enrolment factor."""
     high: Decimal = attrs.field(validator=non_negative_decimal)
     """95th percentile of the enrolment factor."""
+    provenance: dict[str, Provenance] = provenance_field()
 
     def __attrs_post_init__(self) -> None:
         if self.low > self.high:
@@ -72,3 +81,4 @@ class Uncertainty:
     rather than taking the rate times the participants."""
     outcomes: tuple[OutcomeUncertainty, ...] = ()
     enrolment: tuple[EnrolmentUncertainty, ...] = ()
+    provenance: dict[str, Provenance] = provenance_field()
