@@ -64,6 +64,8 @@ class Schedule:
     """(N,) cents of outcome payments verified after the term ends (not paid)."""
     participant_cap_cut: I64
     """(N,) cents removed by the participant cap."""
+    paying: npt.NDArray[np.bool_]
+    """(T,) whether anything at all falls due in each month (months without payments are skipped)."""
 
 
 def payment_months(contract: Contract) -> I64:
@@ -96,9 +98,13 @@ def _cost_matrix(contract: Contract, batch: Batch) -> I64:
     for p, prov in enumerate(contract.providers):
         starts = batch.enrolled[:, :, p, :].sum(axis=2)  # (N, T)
         parts = _profile(prov.cost_per_participant, prov.cost_profile)
+        # costs[t] = sum over k of starts[t - k] × part[k]: one matrix product (exact: every value is a
+        # whole number of cents far below 2**53, so float64 holds it exactly)
+        spread_matrix = np.zeros((t_len, t_len))
         for k, part in enumerate(parts):
             if part and k < t_len:
-                costs[:, k:, p] += starts[:, : t_len - k] * part
+                spread_matrix += np.eye(t_len, k=k) * part
+        costs[:, :, p] = np.rint(starts.astype(np.float64) @ spread_matrix).astype(np.int64)
         costs[:, : contract.timeline.service_months, p] += prov.fixed_cost_monthly
     return costs
 
@@ -254,12 +260,16 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
         units_paid_for=units_paid,
         unpaid_after_term=unpaid,
         participant_cap_cut=participant_cut,
+        paying=np.asarray(due_lines[:t_len].any(axis=(1, 2)) | due_lines_after[:t_len].any(axis=(1, 2))),
     )
 
 
 def _split_payers(lines: tuple[Line, ...] | list[Line], due_lines: I64, k_len: int) -> I64:
     """(T, L, N) line payments split over payers by their shares: (T, N, L, K), largest remainder."""
     t_len, n_lines, n = due_lines.shape
+    if k_len == 1:  # one payer pays everything: a view, no copy
+        single: I64 = np.moveaxis(due_lines, 2, 1)[..., None]
+        return single
     due = np.zeros((t_len, n, n_lines, k_len), dtype=np.int64)
     for line in lines:
         weights = np.zeros(k_len, dtype=np.int64)

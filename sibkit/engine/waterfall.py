@@ -205,6 +205,7 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
     fee_index = {f.id: i for i, f in enumerate(fees)}
     total_commitment = sum(t.commitment for t in tranches)
     capital_fees = [i for i, f in enumerate(fees) if f.paid_from == "capital"]
+    paying = sched.paying
     lines_of_provider = [[ln.index for ln in lines if ln.provider_index == p] for p in range(p_len)]
 
     cap_cash = np.zeros(n, dtype=np.int64)
@@ -374,61 +375,68 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
                     ledger.add(CONTRACT_ACCOUNT, fees[i].payee, f"fee: {fees[i].id}", month, paid[:, col])
                     provider_receives(fees[i].payee, paid[:, col])
 
-        # 4. outcome payments, capped month by month
-        due = (
-            np.where(repaid_all[:, None, None], sched.due_after[month], sched.due[month])
-            if sched.due_after is not sched.due
-            else sched.due[month].copy()
-        )
-        if cap_masks:
-            before = due.sum(axis=(1, 2))
-            for c, (mask, _) in enumerate(cap_masks):
-                members = due[:, mask]
-                total = members.sum(axis=1)
-                binding = total > cap_room[c]
-                if binding.any():  # cut only the scenarios where the cap binds this month
-                    rows = np.nonzero(binding)[0]
-                    cut = members[rows]
-                    cut = allocate_array(cap_room[c][rows], cut)
-                    members[rows] = cut
-                    due[:, mask] = members
-            # a cap's room is used only by what is finally paid, not by amounts a later cap cut
-            for c, (mask, _) in enumerate(cap_masks):
-                cap_room[c] = cap_room[c] - due[:, mask].sum(axis=1)
-            cap_cut += before - due.sum(axis=(1, 2))
-        by_line = due.sum(axis=2)
-        line_paid += by_line
+        # 4. outcome payments, capped month by month (nothing to do in months without payments)
         receipts = np.zeros(n, dtype=np.int64)
-        for k, payer in enumerate(payers):
-            total_k = due[:, :, k].sum(axis=1)
-            if not np.any(total_k):
-                continue
-            vat = _half_up(total_k, vat_num, vat_den) if vat_num else np.zeros(n, dtype=np.int64)
-            _pass_to_contributors(ledger, payer, total_k + vat, month, "contribution to outcome payments", inbound=True)
-            payer_paid[:, month, k] += total_k
-            payer_vat[:, k] += vat
-            ledger.add(payer.id, TAX, "VAT on outcome payments", month, vat)
-            for line in lines:
-                line_amount = due[:, line.index, k]
-                reason = f"outcome payment: {metric_names[line.metric]}, {providers[line.provider_index].name}"
-                target = CONTRACT_ACCOUNT if has_account else line.provider
-                ledger.add(payer.id, target, reason, month, line_amount)
-            receipts += total_k
-            for i, fee in enumerate(fees):
-                if fee.paid_from == "payer" and fee.payer == payer.id and fee.basis == "percent_of_outcome_payments":
-                    num, den = fee.rate.as_integer_ratio()
-                    fee_due[:, i] += _half_up(total_k, num, den)
-        if not has_account:
-            for p in range(p_len):
-                received_p = by_line[:, lines_of_provider[p]].sum(axis=1)
-                revenue[:, p] += received_p
-                cash[:, p] += received_p
-        else:
-            if buckets.shape[1] == 1:
-                buckets[:, 0] += receipts
-            else:
+        if paying[month]:
+            due = (
+                np.where(repaid_all[:, None, None], sched.due_after[month], sched.due[month])
+                if sched.due_after is not sched.due
+                else sched.due[month].copy()
+            )
+            if cap_masks:
+                before = due.sum(axis=(1, 2))
+                for c, (mask, _) in enumerate(cap_masks):
+                    members = due[:, mask]
+                    total = members.sum(axis=1)
+                    binding = total > cap_room[c]
+                    if binding.any():  # cut only the scenarios where the cap binds this month
+                        rows = np.nonzero(binding)[0]
+                        cut = members[rows]
+                        cut = allocate_array(cap_room[c][rows], cut)
+                        members[rows] = cut
+                        due[:, mask] = members
+                # a cap's room is used only by what is finally paid, not by amounts a later cap cut
+                for c, (mask, _) in enumerate(cap_masks):
+                    cap_room[c] = cap_room[c] - due[:, mask].sum(axis=1)
+                cap_cut += before - due.sum(axis=(1, 2))
+            by_line = due.sum(axis=2)
+            line_paid += by_line
+            for k, payer in enumerate(payers):
+                total_k = due[:, :, k].sum(axis=1)
+                if not np.any(total_k):
+                    continue
+                vat = _half_up(total_k, vat_num, vat_den) if vat_num else np.zeros(n, dtype=np.int64)
+                _pass_to_contributors(
+                    ledger, payer, total_k + vat, month, "contribution to outcome payments", inbound=True
+                )
+                payer_paid[:, month, k] += total_k
+                payer_vat[:, k] += vat
+                ledger.add(payer.id, TAX, "VAT on outcome payments", month, vat)
                 for line in lines:
-                    buckets[:, 1 + line.metric_index] += by_line[:, line.index]
+                    line_amount = due[:, line.index, k]
+                    reason = f"outcome payment: {metric_names[line.metric]}, {providers[line.provider_index].name}"
+                    target = CONTRACT_ACCOUNT if has_account else line.provider
+                    ledger.add(payer.id, target, reason, month, line_amount)
+                receipts += total_k
+                for i, fee in enumerate(fees):
+                    if (
+                        fee.paid_from == "payer"
+                        and fee.payer == payer.id
+                        and fee.basis == "percent_of_outcome_payments"
+                    ):
+                        num, den = fee.rate.as_integer_ratio()
+                        fee_due[:, i] += _half_up(total_k, num, den)
+            if not has_account:
+                for p in range(p_len):
+                    received_p = by_line[:, lines_of_provider[p]].sum(axis=1)
+                    revenue[:, p] += received_p
+                    cash[:, p] += received_p
+            else:
+                if buckets.shape[1] == 1:
+                    buckets[:, 0] += receipts
+                else:
+                    for line in lines:
+                        buckets[:, 1 + line.metric_index] += by_line[:, line.index]
         for i, fee in enumerate(fees):
             if fee.paid_from == "outcome_payments" and fee.basis == "percent_of_outcome_payments":
                 num, den = fee.rate.as_integer_ratio()

@@ -1,0 +1,278 @@
+"""Charts of a contract's results, as SVG or PNG bytes (matplotlib, no GUI).
+
+* ``payoff_chart``: payer cost, provider margin and investor IRR against the
+  success level (from ``sibkit.sweep.sweep``), with the break-even levels;
+* ``waterfall_chart``: each party's cumulative cash over the term, for one
+  scenario of an engine run.
+
+Every text shown in a chart is in ``LABELS`` below, so a translation only has
+to replace that dict. Figures are drawn without pyplot (no global state, no GUI
+backend) on matplotlib's default style, whatever the user's ``matplotlibrc``
+says; PNG is rendered by Agg. SVG output is deterministic (fixed hash salt for
+element ids, no date) so two runs of the same input give the same bytes; text
+stays text in the SVG (searchable, translatable), not paths.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
+
+import matplotlib.style
+import numpy as np
+import numpy.typing as npt
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
+
+from sibkit.engine.results import Results
+from sibkit.model import Contract
+from sibkit.money import SYMBOLS
+from sibkit.sweep import BreakEven, BreakEvenKind, Sweep
+
+__all__ = ["LABELS", "ChartFormat", "payoff_chart", "waterfall_chart"]
+
+ChartFormat = Literal["svg", "png"]
+"""The image formats a chart can be rendered to."""
+
+LABELS: dict[str, str] = {
+    # payoff chart
+    "payoff_title": "{contract}: who pays and who earns at each success level",
+    "success_axis": "Success level (× '{scenario}' scenario)",
+    "money_axis": "Amount ({currency})",
+    "money_panel": "Payer cost and provider margin",
+    "irr_axis": "IRR (% a year)",
+    "irr_panel": "Investor return per tranche",
+    "no_tranches": "No investor tranches in this contract: no IRR to show.",
+    "payer_cost": "{party}: cost (payer)",
+    "provider_margin": "{party}: margin (provider)",
+    "tranche_irr": "{party}: IRR (tranche, {investor})",
+    "be_principal_back": "principal back",
+    "be_irr_zero": "IRR 0%",
+    "be_margin_zero": "margin 0",
+    "be_party": "{party}: {events}",
+    "be_key": "({number}) from {level}×:",
+    "be_heading": "Break-even levels (dotted lines)",
+    # waterfall chart
+    "waterfall_title": "{contract}: cumulative cash by party",
+    "month_axis": "Months from the contract start ({start})",
+    "cash_axis": "Cumulative cash ({currency})",
+    "payer_cash": "{party} (payer)",
+    "provider_cash": "{party} (provider)",
+    "tranche_cash": "{party} (tranche, {investor})",
+}
+"""Every text the charts show, in English; ``{…}`` fields are filled in (ids, names, currency symbol)."""
+
+_BREAK_EVEN_LABEL: dict[BreakEvenKind, str] = {
+    "principal_back": "be_principal_back",
+    "irr_zero": "be_irr_zero",
+    "margin_zero": "be_margin_zero",
+}
+
+_RC: dict[str, Any] = {
+    "svg.hashsalt": "sibkit",
+    "svg.fonttype": "none",
+    "font.size": 9,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+}
+"""Settings on top of matplotlib's default style: stable SVG ids, text kept as text."""
+
+_WIDTH, _HEIGHT, _DPI = 10.0, 7.0, 100
+_MERGE = 0.02
+"""Break-even levels closer than this share of the x range get one label."""
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    """matplotlib's default style plus ``_RC``, for the duration of drawing and saving one chart."""
+    with matplotlib.style.context(["default", _RC]):
+        yield
+
+
+def _figure(height: float = _HEIGHT) -> Figure:
+    fig = Figure(figsize=(_WIDTH, height), dpi=_DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("svg", "png"):
+        raise ValueError(f"expected the format svg or png, got {fmt!r}")
+
+
+def _render(fig: Figure, fmt: ChartFormat) -> bytes:
+    """``fig`` as image bytes; SVG without a date, PNG without a software stamp, so output is reproducible."""
+    buf = io.BytesIO()
+    metadata: dict[str, str | None] = {"Date": None} if fmt == "svg" else {"Software": None}
+    fig.savefig(buf, format=fmt, metadata=metadata)
+    return buf.getvalue()
+
+
+def _currency(contract: Contract) -> str:
+    return SYMBOLS.get(contract.currency, contract.currency)
+
+
+def _money_ticks(ax: Axes) -> None:
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:,.0f}"))
+
+
+def _level_text(level: float) -> str:
+    return f"{level:.3f}".rstrip("0").rstrip(".")
+
+
+def _break_even_lines(
+    axes: tuple[Axes, Axes], marks: tuple[BreakEven, ...], span: tuple[float, float]
+) -> list[tuple[Line2D, str]]:
+    """Dotted vertical lines at the break-even levels, numbered at the top of the upper panel.
+
+    Returns a legend entry per line: its number, level, and per party what happens there. Levels
+    closer together than ``_MERGE`` of the x range share one number (at the lowest of them), so the
+    numbers do not print over each other. Points already reached at the lowest level swept, or never
+    reached, are left out.
+    """
+    lo, hi = span
+    marked = sorted(
+        ((b.level, b.party, LABELS[_BREAK_EVEN_LABEL[b.what]]) for b in marks if b.level is not None and b.level > lo),
+        key=lambda m: m[0],
+    )
+    groups: list[tuple[float, dict[str, list[str]]]] = []
+    for level, party, event in marked:
+        if not groups or level - groups[-1][0] > _MERGE * (hi - lo):
+            groups.append((level, {}))
+        events = groups[-1][1].setdefault(party, [])
+        if event not in events:
+            events.append(event)
+        for ax in axes:
+            ax.axvline(level, linestyle=":", color="0.35", linewidth=1.0)
+    top = axes[0]
+    entries: list[tuple[Line2D, str]] = []
+    for number, (level, parties) in enumerate(groups, start=1):
+        top.text(
+            level,
+            0.98,
+            str(number),
+            transform=top.get_xaxis_transform(),
+            ha="center",
+            va="top",
+            fontsize=7,
+            color="0.25",
+            bbox={"facecolor": "white", "edgecolor": "0.5", "boxstyle": "circle,pad=0.2", "linewidth": 0.5},
+        )
+        lines = [LABELS["be_key"].format(number=number, level=_level_text(level))]
+        lines += [
+            "    " + LABELS["be_party"].format(party=party, events=", ".join(events))
+            for party, events in parties.items()
+        ]
+        entries.append((Line2D([], [], linestyle=":", color="0.35", linewidth=1.0), "\n".join(lines)))
+    return entries
+
+
+def _legend(ax: Axes) -> None:
+    """The legend to the right of the panel, clear of the curves."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+
+
+def payoff_chart(sweep: Sweep, contract: Contract, fmt: ChartFormat = "svg") -> bytes:
+    """Payoff curves against the success level, as ``fmt`` image bytes.
+
+    Two panels share the x axis (success level, a multiple of the swept scenario's success rates):
+    on top each payer's cost and each provider's margin in currency units (cents / 100); below each
+    tranche's annual IRR in percent (gaps where it is undefined). Dotted vertical lines mark the
+    break-even levels of ``sweep.break_even``, numbered, with a key below the panels. Raises
+    ``ValueError`` for another ``fmt``.
+    """
+    _check_format(fmt)
+    x = np.asarray(sweep.levels, dtype=np.float64)
+    currency = _currency(contract)
+    investors = {t.id: t.investor for t in contract.tranches}
+    with _style():
+        fig = _figure()
+        top, bottom = fig.subplots(2, 1, sharex=True)
+        for party, cost in sweep.payer_cost.items():
+            top.plot(x, cost / 100, marker=".", label=LABELS["payer_cost"].format(party=party))
+        for party, margin in sweep.provider_margin.items():
+            top.plot(x, margin / 100, linestyle="--", marker=".", label=LABELS["provider_margin"].format(party=party))
+        top.axhline(0, color="0.2", linewidth=0.8)
+        top.set_title(LABELS["money_panel"], loc="left", fontsize=9)
+        top.set_ylabel(LABELS["money_axis"].format(currency=currency))
+        _money_ticks(top)
+        key = _break_even_lines((top, bottom), sweep.break_even, (float(x[0]), float(x[-1])))
+        if sweep.tranche_irr:
+            for party, rate in sweep.tranche_irr.items():
+                label = LABELS["tranche_irr"].format(party=party, investor=investors.get(party, ""))
+                bottom.plot(x, rate * 100, marker=".", label=label)
+            _legend(bottom)
+        else:
+            bottom.text(0.5, 0.5, LABELS["no_tranches"], transform=bottom.transAxes, ha="center", va="center")
+            bottom.set_yticks([])
+        bottom.axhline(0, color="0.2", linewidth=0.8)
+        bottom.set_title(LABELS["irr_panel"], loc="left", fontsize=9)
+        bottom.set_ylabel(LABELS["irr_axis"])
+        bottom.set_xlabel(LABELS["success_axis"].format(scenario=sweep.scenario))
+        _legend(top)
+        if key:
+            fig.legend(
+                [handle for handle, _ in key],
+                [text for _, text in key],
+                title=LABELS["be_heading"],
+                title_fontsize=8,
+                alignment="left",
+                loc="outside lower left",
+                ncols=min(len(key), 3),
+                fontsize=7,
+                frameon=False,
+            )
+        fig.suptitle(LABELS["payoff_title"].format(contract=contract.name))
+        return _render(fig, fmt)
+
+
+def waterfall_chart(results: Results, contract: Contract, scenario_index: int = 0, fmt: ChartFormat = "svg") -> bytes:
+    """Each party's cumulative cash over the term for scenario ``scenario_index`` of ``results``, as image bytes.
+
+    Months from the contract start on the x axis, currency units (cents / 100) on the y axis, from 0:
+
+    * payers: minus their cumulative outcome payments (``payer_paid``; VAT, fees paid directly and
+      refunds at settlement are not in these monthly arrays, see the ledger for them);
+    * providers: their cash less their opening buffer (``provider_cash``), i.e. what they received less
+      what they spent so far;
+    * tranches: the investor's cumulative cash flow (``tranche_cash``): draws negative, receipts positive.
+    """
+    _check_format(fmt)
+    flows = results.flows
+    n = flows.provider_cash.shape[0]
+    if not 0 <= scenario_index < n:
+        raise ValueError(f"scenario_index must be from 0 to {n - 1}, got {scenario_index}")
+    edges = np.arange(flows.provider_cash.shape[1] + 1)
+
+    def held(cum: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Month t's end position drawn over [t, t + 1), so the last month shows too."""
+        return np.append(cum, cum[-1])
+
+    currency = _currency(contract)
+    with _style():
+        fig = _figure(height=5.0)
+        ax = fig.subplots()
+        for k, payer in enumerate(contract.payers):
+            cum = -np.cumsum(flows.payer_paid[scenario_index, :, k]) / 100
+            ax.step(edges, held(cum), where="post", label=LABELS["payer_cash"].format(party=payer.id))
+        for p, prov in enumerate(contract.providers):
+            cum = (flows.provider_cash[scenario_index, :, p] - prov.buffer) / 100
+            label = LABELS["provider_cash"].format(party=prov.id)
+            ax.step(edges, held(cum), where="post", linestyle="--", label=label)
+        for j, t in enumerate(contract.tranches):
+            cum = np.cumsum(flows.tranche_cash[scenario_index, :, j]) / 100
+            label = LABELS["tranche_cash"].format(party=t.id, investor=t.investor)
+            ax.step(edges, held(cum), where="post", linestyle="-.", label=label)
+        ax.axhline(0, color="0.2", linewidth=0.8)
+        ax.set_xlabel(LABELS["month_axis"].format(start=contract.timeline.start.isoformat()))
+        ax.set_ylabel(LABELS["cash_axis"].format(currency=currency))
+        _money_ticks(ax)
+        ax.set_xlim(0, len(edges) - 1)
+        _legend(ax)
+        fig.suptitle(LABELS["waterfall_title"].format(contract=contract.name))
+        return _render(fig, fmt)

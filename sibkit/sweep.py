@@ -1,0 +1,313 @@
+"""Payoff curves: every party's result against the success level, with break-even points.
+
+A *success level* scales every success rate of one scenario (``1`` is the
+scenario as written, ``0.5`` half its rates, ``1.5`` half as many results again;
+shares of participants are capped at 100% after scaling, cohort improvements
+are not). ``sweep`` runs the engine once over all levels at once (the engine is
+vectorised over scenarios) and collects, per level:
+
+* each payer's cost: outcome payments plus VAT plus fees paid directly, net of
+  refunds, in cents;
+* each provider's margin (the change in its cash over the term), in cents;
+* each tranche's annual IRR (NaN where undefined), multiple and loss.
+
+Break-even points are located on the grid of levels swept: the first level at
+which a curve reaches its target, and between it and the level before, a
+linear interpolation. Payment rules with thresholds or tiers make the curves
+step-shaped, so an interpolated level is an estimate within the bracket, not
+an exact root; where a curve visibly jumps across the bracket the first grid
+level that reaches the target is reported instead (see ``BreakEven``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from itertools import pairwise
+from typing import Literal
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from sibkit.engine.batch import deterministic_batch, stack
+from sibkit.engine.results import Results, results
+from sibkit.engine.run import default_scenario
+from sibkit.engine.waterfall import run_batch
+from sibkit.errors import show
+from sibkit.model import Contract, Scenario
+
+__all__ = [
+    "IRR_TOLERANCE",
+    "JUMP_FACTOR",
+    "MAX_LEVELS",
+    "BreakEven",
+    "BreakEvenKind",
+    "BreakEvenMethod",
+    "Sweep",
+    "parse_range",
+    "sweep",
+]
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+
+MAX_LEVELS = 1001
+"""The most success levels one sweep runs (each level is one scenario of the batch)."""
+
+JUMP_FACTOR = 4.0
+"""A curve *jumps* across a bracket when its slope there is at least this many times its slope over
+each neighbouring grid interval (a threshold or tier in the contract, not a gradual change)."""
+
+IRR_TOLERANCE = 1e-9
+"""An annual IRR this close below 0 counts as 0: flows that add up to exactly nothing can give ``-1e-15``."""
+
+_INEXACT_PLACES = 12
+"""Decimal places kept for a level that has no exact decimal form (``0:1:4`` gives thirds)."""
+
+_RANGE_HELP = "expected start:stop:count such as 0:1.5:31"
+
+
+# -- parsing a range of levels ------------------------------------------------------------------------
+def _decimal(value: Fraction) -> Decimal:
+    """``value`` as a ``Decimal``: exact with as few decimals as needed when it has a finite decimal form,
+    else rounded half up to ``_INEXACT_PLACES`` decimals."""
+    den = value.denominator
+    twos = fives = 0
+    while den % 2 == 0:
+        den //= 2
+        twos += 1
+    while den % 5 == 0:
+        den //= 5
+        fives += 1
+    places = max(twos, fives) if den == 1 else _INEXACT_PLACES
+    scaled = value * 10**places
+    whole = math.floor(scaled + Fraction(1, 2))
+    return Decimal(whole).scaleb(-places)
+
+
+def _number(token: str, text: str) -> Decimal:
+    try:
+        number = Decimal(token.strip())
+    except ArithmeticError:
+        raise ValueError(f"{_RANGE_HELP}, got {show(text)}") from None
+    if not number.is_finite():
+        raise ValueError(f"{_RANGE_HELP}, got {show(text)}")
+    return number
+
+
+def parse_range(text: str) -> tuple[Decimal, ...]:
+    """Success levels from ``"start:stop:count"``: ``count`` evenly spaced levels from ``start`` to ``stop``.
+
+    Both ends are included, as with ``numpy.linspace``, but in exact decimals:
+    ``"0:1.5:31"`` gives ``0, 0.05, 0.1, …, 1.5``. A level with no finite decimal
+    form (``"0:1:4"`` has thirds) is rounded half up to 12 decimals. Levels are
+    multiples of a scenario's success rates (unitless, ``1`` = as written).
+
+    Raises ``ValueError`` with a message for a user when ``text`` is not three
+    numbers separated by colons, the count is not a whole number from 2 to
+    ``MAX_LEVELS``, a level is negative, or ``start`` exceeds ``stop``.
+    """
+    parts = text.split(":")
+    if len(parts) != 3:
+        raise ValueError(f"{_RANGE_HELP}, got {show(text)}")
+    start, stop, count_d = (_number(p, text) for p in parts)
+    if count_d != count_d.to_integral_value() or count_d < 2:
+        raise ValueError(f"the count must be a whole number of at least 2, got {count_d}")
+    count = int(count_d)
+    if count > MAX_LEVELS:
+        raise ValueError(f"the count must be at most {MAX_LEVELS}, got {count}")
+    if start < 0 or stop < 0:
+        raise ValueError(f"success levels must be at least 0, got {start if start < 0 else stop}")
+    if start > stop:
+        raise ValueError(f"the start must not exceed the stop, got start {start} and stop {stop}")
+    lo, hi = Fraction(start), Fraction(stop)
+    return tuple(_decimal(lo + (hi - lo) * i / (count - 1)) for i in range(count))
+
+
+# -- results of a sweep ---------------------------------------------------------------------------------
+BreakEvenKind = Literal["principal_back", "irr_zero", "margin_zero"]
+"""What a break-even point is about:
+
+* ``principal_back``: a tranche's multiple (everything returned, guarantees included, over what was
+  drawn) first reaches 1.0;
+* ``irr_zero``: a tranche's annual IRR first reaches 0 (within ``IRR_TOLERANCE``). Where the IRR is
+  defined this is where everything returned equals what was drawn, the same point as ``principal_back``;
+  the two levels differ only by interpolating different curves, or where the IRR is undefined;
+* ``margin_zero``: a provider's margin (the change in its cash over the term) first reaches 0.
+"""
+
+BreakEvenMethod = Literal["interpolated", "jump", "grid", "start", "never"]
+"""How a break-even level was found on the grid of levels swept:
+
+* ``interpolated``: linearly between the last level below the target and the first level that reaches it;
+* ``jump``: the curve jumps across that bracket (its slope there is at least ``JUMP_FACTOR`` times its
+  slope over each neighbouring interval, as at a payment threshold); the first level that reaches the
+  target is reported, since a straight line through a step lands where nothing happens;
+* ``grid``: the value below is undefined (no IRR when no money came back), so the first level that
+  reaches the target is reported;
+* ``start``: the target is already reached at the lowest level swept, which is reported;
+* ``never``: no level swept reaches the target; the level is ``None``.
+"""
+
+
+@attrs.frozen(kw_only=True)
+class BreakEven:
+    """Where one party's curve first reaches its target, on the grid of levels swept.
+
+    Levels are multiples of the scenario's success rates (unitless, ``1`` = as written).
+    """
+
+    what: BreakEvenKind
+    party: str
+    """The tranche id (``principal_back``, ``irr_zero``) or provider id (``margin_zero``)."""
+    level: float | None
+    """The break-even success level (see ``method``); ``None`` when no level swept reaches the target."""
+    below: float | None
+    """The last level swept below the target before ``above`` (``None``: reached at the first level, or never)."""
+    above: float | None
+    """The first level swept that reaches the target (``None``: never)."""
+    method: BreakEvenMethod
+    description: str
+    """One sentence in English for a reader, naming the party, the level and how it was found."""
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Sweep:
+    """Every party's results against the success level: one value per level, in the order of ``levels``.
+
+    Money in cents of the contract currency; IRRs as annual fractions (``0.05`` is 5% a year).
+    Mappings are keyed by party id in the contract's order.
+    """
+
+    scenario: str
+    """Name of the scenario whose success rates were scaled."""
+    levels: tuple[float, ...]
+    """Success levels, ascending (multiples of the scenario's success rates; ``1`` = as written)."""
+    payer_cost: Mapping[str, I64]
+    """Per payer: outcome payments (net of refunds) plus VAT plus fees it paid directly, cents."""
+    provider_margin: Mapping[str, I64]
+    """Per provider: revenue plus other income less costs and capital it put in, cents."""
+    tranche_irr: Mapping[str, F64]
+    """Per tranche: annual IRR of the investor's cash flow (NaN where undefined)."""
+    tranche_multiple: Mapping[str, F64]
+    """Per tranche: everything returned (guarantees included) over what was drawn (NaN when nothing drawn)."""
+    tranche_loss: Mapping[str, I64]
+    """Per tranche: drawn less returned where positive, cents."""
+    break_even: tuple[BreakEven, ...]
+    """For each tranche its ``principal_back`` and ``irr_zero`` points, then each provider's ``margin_zero``."""
+    results: Results
+    """The engine's full results, one scenario per level (leading axis = ``levels``)."""
+
+
+# -- break-even points ------------------------------------------------------------------------------------
+def _fmt(level: float) -> str:
+    """A level for a sentence: ``0.5×``, ``0.952×``."""
+    text = f"{level:.3f}".rstrip("0").rstrip(".")
+    return f"{text}×"
+
+
+def _locate(
+    levels: Sequence[float], values: F64, target: float, tolerance: float
+) -> tuple[float | None, int | None, BreakEvenMethod]:
+    """First crossing of ``values`` up to ``target`` (reached within ``tolerance``; NaN never reaches it):
+    (level, index of the first level that reaches it, method)."""
+    reached = np.nan_to_num(values, nan=-np.inf) >= target - tolerance
+    if not reached.any():
+        return None, None, "never"
+    i = int(np.argmax(reached))
+    if i == 0:
+        return levels[0], 0, "start"
+    x0, x1, v0, v1 = levels[i - 1], levels[i], float(values[i - 1]), float(values[i])
+    if math.isnan(v0) or x1 == x0:
+        return x1, i, "grid"
+    slope = (v1 - v0) / (x1 - x0)
+    neighbours = []
+    if i >= 2 and not math.isnan(values[i - 2]) and levels[i - 2] < x0:
+        neighbours.append(abs(v0 - float(values[i - 2])) / (x0 - levels[i - 2]))
+    if i + 1 < len(levels) and not math.isnan(values[i + 1]) and levels[i + 1] > x1:
+        neighbours.append(abs(float(values[i + 1]) - v1) / (levels[i + 1] - x1))
+    if neighbours and slope >= JUMP_FACTOR * max(neighbours):
+        return x1, i, "jump"
+    if v1 <= target:  # reached only within the tolerance
+        return x1, i, "interpolated"
+    return x0 + (x1 - x0) * (target - v0) / (v1 - v0), i, "interpolated"
+
+
+_EVENT: dict[BreakEvenKind, tuple[str, str, str]] = {
+    "principal_back": ("gets its principal back (guarantees included)", "get its principal back", "multiple"),
+    "irr_zero": ("earns an IRR of at least 0%", "earn an IRR of at least 0%", "IRR"),
+    "margin_zero": ("breaks even (margin of at least 0)", "break even", "margin"),
+}
+"""What reaching each target means, as (``it …``, ``it does not …``, the quantity)."""
+
+_TOLERANCE: dict[BreakEvenKind, float] = {"principal_back": 0.0, "irr_zero": IRR_TOLERANCE, "margin_zero": 0.0}
+
+
+def _break_even(
+    what: BreakEvenKind, party: str, name: str, levels: Sequence[float], values: F64, target: float, scenario: str
+) -> BreakEven:
+    level, i, method = _locate(levels, values, target, _TOLERANCE[what])
+    below = levels[i - 1] if i else None
+    above = levels[i] if i is not None else None
+    event, base_form, quantity = _EVENT[what]
+    of = f"the '{scenario}' success rates"
+    if method == "never":
+        text = f"{name} does not {base_form} at any level swept ({_fmt(levels[0])} to {_fmt(levels[-1])} {of})."
+    elif method == "start":
+        text = f"{name} {event} already at {_fmt(levels[0])} {of}, the lowest level swept."
+    elif method == "interpolated":
+        assert level is not None and below is not None and above is not None
+        text = f"{name} {event} from about {_fmt(level)} {of} (interpolated between {_fmt(below)} and {_fmt(above)})."
+    elif method == "jump":
+        assert below is not None and above is not None
+        text = f"{name} {event} from {_fmt(above)} {of}; the result jumps between {_fmt(below)} and {_fmt(above)}."
+    else:
+        assert below is not None and above is not None
+        text = f"{name} {event} from {_fmt(above)} {of}; at {_fmt(below)} its {quantity} is undefined."
+    return BreakEven(what=what, party=party, level=level, below=below, above=above, method=method, description=text)
+
+
+# -- the sweep ---------------------------------------------------------------------------------------------
+def sweep(contract: Contract, levels: Sequence[Decimal], scenario: Scenario | None = None) -> Sweep:
+    """Run ``contract`` at every success level in ``levels`` (ascending, at least 0) in one engine run.
+
+    ``scenario`` (default: the contract's default scenario, ``base`` when it has one) supplies the
+    success rates that each level scales. Returns the per-party curves and break-even points.
+    Raises ``ValueError`` when ``levels`` is empty, longer than ``MAX_LEVELS``, not ascending, or
+    has a negative level.
+    """
+    if not levels:
+        raise ValueError("no success levels to sweep")
+    if len(levels) > MAX_LEVELS:
+        raise ValueError(f"at most {MAX_LEVELS} success levels can be swept at once, got {len(levels)}")
+    if any(x < 0 for x in levels):
+        raise ValueError(f"success levels must be at least 0, got {min(levels)}")
+    if any(b < a for a, b in pairwise(levels)):
+        raise ValueError("success levels must be in ascending order")
+    sc = scenario if scenario is not None else default_scenario(contract)
+    res = results(contract, run_batch(contract, stack([deterministic_batch(contract, sc, x) for x in levels])))
+    grid = tuple(float(x) for x in levels)
+    payer_cost = {p.id: p.paid + p.vat + p.fees for p in res.payers}
+    margin = {p.id: p.margin for p in res.providers}
+    investors = {i.id: i.name for i in contract.investors}
+    found: list[BreakEven] = []
+    for t in res.tranches:
+        name = f"Tranche {t.id} ({investors.get(t.investor, t.investor)})"
+        found.append(_break_even("principal_back", t.id, name, grid, t.multiple, 1.0, sc.name))
+        found.append(_break_even("irr_zero", t.id, name, grid, t.irr, 0.0, sc.name))
+    for prov, p in zip(contract.providers, res.providers, strict=True):
+        found.append(_break_even("margin_zero", p.id, prov.name, grid, p.margin.astype(np.float64), 0.0, sc.name))
+    return Sweep(
+        scenario=sc.name,
+        levels=grid,
+        payer_cost=payer_cost,
+        provider_margin=margin,
+        tranche_irr={t.id: t.irr for t in res.tranches},
+        tranche_multiple={t.id: t.multiple for t in res.tranches},
+        tranche_loss={t.id: t.loss for t in res.tranches},
+        break_even=tuple(found),
+        results=res,
+    )
