@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 import attrs
 import click
@@ -22,6 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sibkit.atomic import write_bytes_atomic
 from sibkit.engine import (
     Batch,
     Results,
@@ -41,6 +43,9 @@ from sibkit.model import Contract, Grant, Loan, Scenario
 from sibkit.model.rules import CohortThreshold, PerTime, RateCard, ShareOfSavings, Tariff
 from sibkit.money import cents_to_decimal, format_money
 from sibkit.report import summary
+from sibkit.report.charts import payoff_chart
+from sibkit.sweep import parse_range
+from sibkit.sweep import sweep as run_sweep
 
 __all__ = ["main"]
 
@@ -404,7 +409,7 @@ def ledger(file: str, scenario_name: str | None, success: str, as_csv: bool) -> 
 @click.option(
     "--block",
     type=click.IntRange(min=1),
-    default=65_536,
+    default=16_384,
     show_default=True,
     help="Scenarios per block of work (rounded to whole chunks of 4,096); does not change the results.",
 )
@@ -479,6 +484,74 @@ def simulate(file: str, n: int, seed: int, block: int, workers: int | None, out:
             _eur(pr.lowest_cash_p5),
         )
     con.print(t)
+
+
+@main.command(name="sweep")
+@click.argument("file", type=click.Path(path_type=str))
+@click.option(
+    "--success",
+    "success_range",
+    default="0:1.5:31",
+    show_default=True,
+    help="Success levels start:stop:count, as factors of the scenario's rates.",
+)
+@click.option("--scenario", "scenario_name", help="The scenario to scale (default: base, or the first).")
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    help="Write the payoff chart to this .png or .svg file.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the curves and break-even points as JSON.")
+def sweep_command(file: str, success_range: str, scenario_name: str | None, chart: str | None, as_json: bool) -> None:
+    """Payoff curves: payer cost, provider margins and investor IRRs against the success level."""
+    c = _load_or_exit(file)
+    try:
+        levels = parse_range(success_range)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--success") from None
+    sc = _scenarios(c, scenario_name)[0] if scenario_name else default_scenario(c)
+    curves = run_sweep(c, levels, sc)
+    if chart is not None:
+        suffix = Path(chart).suffix.lower().lstrip(".")
+        if suffix not in ("png", "svg"):
+            raise click.BadParameter(f"expected a .png or .svg file, got {chart!r}", param_hint="--chart")
+        write_bytes_atomic(Path(chart), payoff_chart(curves, c, fmt="png" if suffix == "png" else "svg"))
+    if as_json:
+        data = {
+            "scenario": curves.scenario,
+            "levels": list(curves.levels),
+            "payer_cost_cents": {k: v.tolist() for k, v in curves.payer_cost.items()},
+            "provider_margin_cents": {k: v.tolist() for k, v in curves.provider_margin.items()},
+            "tranche_irr": {
+                k: [None if math.isnan(x) else x for x in v.tolist()] for k, v in curves.tranche_irr.items()
+            },
+            "break_even": [attrs.asdict(b) for b in curves.break_even],
+        }
+        click.echo(json.dumps(data, indent=2))
+        return
+    out = _console()
+    out.print(f"[bold]{c.name}[/bold] — scenario '{curves.scenario}' scaled from {levels[0]} to {levels[-1]}")
+    t = Table(title="Payoff curves", title_justify="left")
+    t.add_column("success", justify="right")
+    for payer_id in curves.payer_cost:
+        t.add_column(f"{payer_id} pays", justify="right")
+    for prov_id in curves.provider_margin:
+        t.add_column(f"{prov_id} margin", justify="right")
+    for tranche_id in curves.tranche_irr:
+        t.add_column(f"{tranche_id} IRR", justify="right")
+    for i, level in enumerate(curves.levels):
+        t.add_row(
+            f"{level:g}",
+            *(_eur(int(v[i])) for v in curves.payer_cost.values()),
+            *(_eur(int(v[i])) for v in curves.provider_margin.values()),
+            *(_rate_text(float(v[i])) for v in curves.tranche_irr.values()),
+        )
+    out.print(t)
+    for b in curves.break_even:
+        out.print(f"• {b.description}", markup=False)
+    if chart is not None:
+        out.print(f"Chart written to {chart}", markup=False)
 
 
 def _json_number(value: object) -> object:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from decimal import Decimal
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -98,3 +99,30 @@ class TestLedger:
         assert code == 0
         assert "guarantee draw" not in out  # base repays the senior loan: no guarantee draw
         assert "interest: senior" in out and "principal: sub" in out
+
+
+class TestSweep:
+    def test_table_break_even_and_chart(self, tmp_path: Path) -> None:
+        """`sibkit sweep` prints one row per level, the break-even sentences, and writes a PNG chart."""
+        chart = tmp_path / "payoff.png"
+        code, out, _ = invoke("sweep", str(SIB), "--success", "0:1:11", "--chart", str(chart))
+        assert code == 0
+        assert out.count("€") > 11 and "gets its principal back" in out
+        assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    def test_json_curves(self) -> None:
+        """--json gives the levels and each party's curve; payer cost is 0 below the 10% threshold."""
+        code, out, _ = invoke("sweep", str(SIB), "--success", "0:1:11", "--json")
+        assert code == 0
+        data = json.loads(out)
+        assert data["levels"][5] == 0.5
+        assert data["payer_cost_cents"]["city"][:5] == [0, 0, 0, 0, 0]
+        assert data["payer_cost_cents"]["city"][10] == 200_000_00
+
+    def test_bad_range_and_chart_type_are_usage_errors(self, tmp_path: Path) -> None:
+        """A malformed range or an unknown chart type exits 2 without a traceback and writes nothing."""
+        code, _, err = invoke("sweep", str(SIB), "--success", "1:0:5")
+        assert code == 2 and "Traceback" not in err
+        code, _, err = invoke("sweep", str(SIB), "--chart", str(tmp_path / "chart.gif"))
+        assert code == 2 and "expected a .png or .svg file" in err
+        assert list(tmp_path.iterdir()) == []

@@ -308,7 +308,7 @@ def simulate(
     n: int,
     seed: int,
     *,
-    block: int = 16 * CHUNK,
+    block: int = 4 * CHUNK,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Simulation:
