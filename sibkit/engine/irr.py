@@ -4,10 +4,10 @@ Policy (documented in ``docs/results.md``):
 
 * Flows are monthly; the monthly rate ``m`` solves ``sum(c_t / (1+m)^t) = 0`` and is
   annualised as ``(1+m)^12 - 1``.
-* An IRR is reported only when it is unique: the row changes sign exactly once,
-  or (Norström's criterion) its running total changes sign exactly once, or else the
-  NPV, evaluated on a grid of 64 rates across the bracket, changes sign exactly once
-  (staged drawdowns with interest paid in between, ending in a loss, land here).
+* An IRR is reported only when it is unique: the row changes sign exactly once; or
+  its running totals from the start and from the end prove a single rate (Norström's
+  criterion on each side of 0, see ``irr``); or else the NPV, evaluated on a grid of
+  64 rates across the bracket, changes sign exactly once.
   Rows with no sign change (money never came back, or no money went in) and rows
   with several possible rates are reported as undefined, with the reason; never a
   guess. Flows that add up to exactly zero have an IRR of exactly 0.
@@ -191,7 +191,18 @@ def irr(flows: npt.ArrayLike) -> tuple[F64, npt.NDArray[np.int64]]:
         changes[~plain] = sign_changes(c2[~plain])
     simple = changes == 1
     if np.any(changes > 1):
-        simple |= (changes > 1) & (sign_changes(np.cumsum(c2, axis=-1)) == 1)
+        many = changes > 1
+        # Running totals from the start (S) and from the end (R). By Abel summation, NPV(r) is a sum of
+        # S_t with positive weights for r > 0, and of R_t with positive weights for -1 < r < 0. So:
+        # a gain (total > 0) whose S changes sign once (Norström: one rate above 0) and whose R never
+        # goes below 0 (no rate below 0) has one rate; a loss (total < 0) whose R changes sign once
+        # and whose S never goes above 0 has one rate, below 0.
+        running = np.cumsum(c2, axis=-1)
+        from_end = np.cumsum(c2[:, ::-1], axis=-1)
+        total = running[:, -1]
+        gain = (total > 0) & (sign_changes(running) == 1) & (from_end >= 0).all(axis=1)
+        loss = (total < 0) & (sign_changes(from_end) == 1) & (running <= 0).all(axis=1)
+        simple |= many & (gain | loss)
     reason = np.where(changes == 0, 1, 0).astype(np.int64)
     rate = np.full(c2.shape[0], np.nan)
     lo = np.full(c2.shape[0], _LO)

@@ -143,19 +143,31 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
     metrics = {m.id: m for m in contract.metrics}
     savings = {s.metric: s for s in contract.savings}
 
-    # milestone chains: nobody achieves a step without the steps it requires
-    achieved, units = batch.achieved, batch.units
-    if any(m.requires for m in contract.metrics):
-        achieved, units = achieved.copy(), units.copy()
-        for _ in range(len(ax.metrics)):
-            for m, metric in enumerate(contract.metrics):
-                for req in metric.requires:
-                    limit = achieved[..., metric_index[req]]
-                    over = achieved[..., m] > limit
-                    if np.any(over):
-                        keep = np.where(achieved[..., m] > 0, limit / np.maximum(achieved[..., m], 1), 0)
-                        units[..., m] = np.where(over, np.floor(units[..., m] * keep).astype(np.int64), units[..., m])
-                        achieved[..., m] = np.minimum(achieved[..., m], limit)
+    # milestone chains: nobody achieves a step without the steps it requires. Only the clipped
+    # metrics get new columns; the batch itself is never copied or changed.
+    achieved_cols: dict[int, I64] = {}
+    units_cols: dict[int, I64] = {}
+
+    def achieved_of(m: int) -> I64:
+        return achieved_cols[m] if m in achieved_cols else batch.achieved[..., m]
+
+    def units_of(m: int) -> I64:
+        return units_cols[m] if m in units_cols else batch.units[..., m]
+
+    for _ in range(len(ax.metrics)):
+        for m, metric in enumerate(contract.metrics):
+            for req in metric.requires:
+                limit = achieved_of(metric_index[req])
+                got = achieved_of(m)
+                over = got > limit
+                if over.any():
+                    same_units = units_of(m) is batch.units[..., m] and np.array_equal(batch.units[..., m], got)
+                    if same_units:  # one unit per achiever: units follow the clipped count
+                        achieved_cols[m] = units_cols[m] = np.minimum(got, limit)
+                    else:
+                        keep = np.where(got > 0, limit / np.maximum(got, 1), 0)
+                        units_cols[m] = np.where(over, np.floor(units_of(m) * keep).astype(np.int64), units_of(m))
+                        achieved_cols[m] = np.minimum(got, limit)
 
     has_participant_cap = any(c.level == "participant" for c in contract.caps)
     lines: list[Line] = []
@@ -193,9 +205,10 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
                 amounts = np.zeros((n, t_len, len(ax.segments)), dtype=np.int64)
                 amounts_after = np.zeros_like(amounts) if line.savings else None
                 got = np.zeros_like(amounts) if has_participant_cap else amounts
+                a_all, u_all = achieved_of(m), units_of(m)
                 for s, seg in enumerate(ax.segments):
-                    a = achieved[:, :, p, s, m]
-                    u = units[:, :, p, s, m]
+                    a = a_all[:, :, p, s]
+                    u = u_all[:, :, p, s]
                     if isinstance(rule, ShareOfSavings):
                         assert amounts_after is not None
                         saving = savings[metric_id].amount_per_unit

@@ -360,7 +360,11 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
 
         # 3. the contract account funds providers' costs, then capital fees
         if has_account:
-            funded = _pay(cap_cash, costs * funded_by_capital, "pro_rata")
+            wanted = costs * funded_by_capital
+            short = wanted.sum(axis=1) > cap_cash
+            funded = wanted.copy()
+            if short.any():  # share what there is only where capital falls short
+                funded[short] = _pay(cap_cash[short], wanted[short], "pro_rata")
             cap_cash = cap_cash - funded.sum(axis=1)
             for p, prov in enumerate(providers):
                 if funded_by_capital[p]:
