@@ -1,8 +1,9 @@
 """The ``sibkit`` command line: validate and show contracts (more commands join as they land).
 
 Exit status: 0 when all went well, 1 when a check found what it was asked to
-fail on, 2 for a user's mistake (a bad file, a wrong option). A user's mistake
-never prints a traceback.
+fail on, 2 for a user's mistake (a bad file, a wrong option), 3 for an internal
+error of sibkit (money that did not reconcile). A user's mistake never prints a
+traceback.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from sibkit.engine.irr import IRR_REASONS
 from sibkit.engine.maximum import maximum_payment
 from sibkit.engine.simulate import export, summarise
 from sibkit.engine.simulate import simulate as run_simulation
-from sibkit.errors import ContractFileError
+from sibkit.errors import ContractFileError, EngineError
 from sibkit.load import load_contract
 from sibkit.model import Contract, Grant, Loan, Scenario
 from sibkit.model.rules import CohortThreshold, PerTime, RateCard, ShareOfSavings, Tariff
@@ -403,9 +404,7 @@ def ledger(file: str, scenario_name: str | None, success: str, as_csv: bool) -> 
 @main.command()
 @click.argument("file", type=click.Path(path_type=str))
 @click.option("--n", "n", type=click.IntRange(min=1), default=10_000, show_default=True, help="Scenarios to draw.")
-@click.option(
-    "--seed", type=int, default=0, show_default=True, help="Random seed: the same seed gives the same numbers."
-)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed (0 or more).")
 @click.option(
     "--block",
     type=click.IntRange(min=1),
@@ -566,9 +565,24 @@ def _month_date(c: Contract, month: int) -> str:
     return f"{start.year + m // 12}-{m % 12 + 1:02d}"
 
 
+EXIT_INTERNAL_ERROR = 3
+
+
 def run() -> None:
-    """Entry point for the console script."""
-    main()
+    """Entry point for the console script.
+
+    An ``EngineError`` is sibkit's own bug (money did not reconcile), never the user's: it is
+    reported in one paragraph with exit status 3 rather than a traceback.
+    """
+    try:
+        main()
+    except EngineError as exc:
+        _console(err=True).print(
+            f"sibkit: internal error: {exc}\nThis is a bug in sibkit, not in your contract. "
+            "Please report it with the contract file and the command you ran.",
+            markup=False,
+        )
+        sys.exit(EXIT_INTERNAL_ERROR)
 
 
 if __name__ == "__main__":  # pragma: no cover
