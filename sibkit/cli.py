@@ -25,6 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sibkit.atomic import write_bytes_atomic
+from sibkit.checks import run_checks
 from sibkit.engine import (
     Batch,
     Results,
@@ -551,6 +552,44 @@ def sweep_command(file: str, success_range: str, scenario_name: str | None, char
         out.print(f"• {b.description}", markup=False)
     if chart is not None:
         out.print(f"Chart written to {chart}", markup=False)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=str))
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="en", show_default=True, help="Language of findings.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["warning", "error"]),
+    default=None,
+    help="Exit 1 when a finding is at least this severe (for CI).",
+)
+def check(file: str, lang: str, fmt: str, fail_on: str | None) -> None:
+    """Perverse incentives and risks in the contract in FILE, most severe first, with remedies."""
+    c = _load_or_exit(file)
+    findings = run_checks(c)
+    if fmt == "json":
+        click.echo(json.dumps([attrs.asdict(f) for f in findings], indent=2, ensure_ascii=False))
+    else:
+        out = _console()
+        heading = {"nl": ("fout", "waarschuwing", "ter informatie"), "en": ("error", "warning", "info")}[lang]
+        labels = dict(zip(("error", "warning", "info"), heading, strict=True))
+        if not findings:
+            out.print("Geen bevindingen." if lang == "nl" else "No findings.")
+        for severity in ("error", "warning", "info"):
+            group = [f for f in findings if f.severity == severity]
+            if not group:
+                continue
+            out.print(f"[bold]{labels[severity].upper()} ({len(group)})[/bold]")
+            for f in group:
+                out.print(f"  {f.code}  {f.title(lang)}  [dim]@ {f.path}[/dim]")
+                out.print(f"    {f.explanation(lang)}", markup=False)
+                remedy = "Wat te doen" if lang == "nl" else "What to do"
+                out.print(f"    {remedy}: {f.mitigation(lang)}", markup=False)
+    if fail_on is not None:
+        order = {"info": 0, "warning": 1, "error": 2}
+        if any(order[f.severity] >= order[fail_on] for f in findings):
+            sys.exit(1)
 
 
 def _json_number(value: object) -> object:

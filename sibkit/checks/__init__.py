@@ -1,0 +1,54 @@
+"""Perverse-incentive checks: pure functions of a contract (and its engine results) returning findings.
+
+Each check lives in its own module and registers itself in ``REGISTRY`` with the
+``register`` decorator; ``run_checks`` runs them all. Thresholds are keyword
+parameters with documented defaults (see ``docs/checks.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sibkit.checks.context import Context
+from sibkit.checks.finding import SEVERITIES, Check, Finding, Severity
+from sibkit.model import Contract
+
+__all__ = ["REGISTRY", "SEVERITIES", "Check", "Context", "Finding", "Severity", "register", "run_checks"]
+
+REGISTRY: dict[str, Check] = {}
+"""Every check by code, in registration order."""
+
+
+def register(code: str, name: str) -> Callable[[Callable[..., list[Finding]]], Callable[..., list[Finding]]]:
+    """Decorator: add a check function ``f(contract, context, **thresholds) -> list[Finding]``."""
+
+    def add(fn: Callable[..., list[Finding]]) -> Callable[..., list[Finding]]:
+        if code in REGISTRY:
+            raise ValueError(f"check code {code} is registered twice")
+        REGISTRY[code] = Check(code=code, name=name, run=fn)
+        return fn
+
+    return add
+
+
+def run_checks(contract: Contract) -> list[Finding]:
+    """Every registered check's findings, most severe first, then by code."""
+    _load_all()
+    context = Context(contract)
+    found: list[Finding] = []
+    for check in REGISTRY.values():
+        found.extend(check.run(contract, context))
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    return sorted(found, key=lambda f: (-order[f.severity], f.code, f.path))
+
+
+def _load_all() -> None:
+    """Import every check module so that it registers itself."""
+    import importlib
+    import pkgutil
+
+    import sibkit.checks as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name not in ("finding", "context"):
+            importlib.import_module(f"sibkit.checks.{info.name}")

@@ -1,0 +1,54 @@
+"""Engine results the checks share, computed once and only when a check asks for them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cached_property
+
+from sibkit.engine.maximum import MaximumPayment, maximum_payment
+from sibkit.engine.results import Results
+from sibkit.engine.run import default_scenario, run
+from sibkit.model import Contract, Scenario
+
+__all__ = ["Context"]
+
+
+class Context:
+    """Lazily computed results of ``contract`` for checks (the base scenario, low success, the maximum)."""
+
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+
+    @cached_property
+    def scenario(self) -> Scenario:
+        """The scenario checks treat as expected: ``base``, or the first one, or every outcome achieved."""
+        return default_scenario(self.contract)
+
+    @cached_property
+    def base(self) -> Results:
+        """Results of the expected scenario (N = 1)."""
+        return run(self.contract, self.scenario)
+
+    @cached_property
+    def low(self) -> Results:
+        """Results at half the expected success (a bad but plausible year)."""
+        return run(self.contract, self.scenario, success=Decimal("0.5"))
+
+    @cached_property
+    def maximum(self) -> MaximumPayment:
+        """The maximum potential outcome payment."""
+        return maximum_payment(self.contract)
+
+    def maximum_lines(self) -> list[tuple[str, int, str, str]]:
+        """``(metric, cents, provider, rule)`` per payment line when every outcome is achieved at planned
+        enrolment (before caps): how the maximum payment is made up."""
+        return self._maximum_lines
+
+    @cached_property
+    def _maximum_lines(self) -> list[tuple[str, int, str, str]]:
+        from sibkit.engine.maximum import _everything
+        from sibkit.engine.schedule import schedule
+
+        sched = schedule(self.contract, _everything(self.contract))
+        totals = sched.due[:, 0].sum(axis=(0, 2)) if sched.due.shape[2] else []
+        return [(ln.metric, int(totals[ln.index]), ln.provider, ln.rule) for ln in sched.lines]
