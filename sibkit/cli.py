@@ -46,6 +46,7 @@ from sibkit.model.rules import CohortThreshold, PerTime, RateCard, ShareOfSaving
 from sibkit.money import cents_to_decimal, format_money
 from sibkit.report import summary
 from sibkit.report.charts import payoff_chart
+from sibkit.report.overview import render_markdown
 from sibkit.sweep import parse_range
 from sibkit.sweep import sweep as run_sweep
 
@@ -112,9 +113,20 @@ def _pct(x: object) -> str:
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=str))
-def show(file: str) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Tables for the terminal, or Markdown (from templates/overview.md.j2) to paste into a document.",
+)
+def show(file: str, fmt: str) -> None:
     """A readable overview of the contract in FILE: parties, outcomes, prices, caps, capital."""
     c = _load_or_exit(file)
+    if fmt == "markdown":
+        click.echo(render_markdown(c), nl=False)
+        return
     out = _console()
     tl = c.timeline
     out.print(f"[bold]{c.name}[/bold]  ({c.status}, version {c.version}, {c.currency})")
