@@ -25,7 +25,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sibkit.atomic import write_bytes_atomic
-from sibkit.checks import run_checks
+from sibkit.checks import Finding, run_checks
+from sibkit.checks.search import Counterexample, find_non_monotone
 from sibkit.engine import (
     Batch,
     Results,
@@ -576,10 +577,17 @@ def sweep_command(file: str, success_range: str, scenario_name: str | None, char
     default=None,
     help="Exit 1 when a finding is at least this severe (for CI).",
 )
-def check(file: str, lang: str, fmt: str, fail_on: str | None) -> None:
+@click.option(
+    "--properties", is_flag=True, help="Also search (Hypothesis) for outcomes where one more result pays someone less."
+)
+def check(file: str, lang: str, fmt: str, fail_on: str | None, properties: bool) -> None:
     """Perverse incentives and risks in the contract in FILE, most severe first, with remedies."""
     c = _load_or_exit(file)
     findings = run_checks(c)
+    if properties:
+        found = find_non_monotone(c)
+        if found is not None:
+            findings.insert(0, _property_finding(c, found))
     if fmt == "json":
         click.echo(json.dumps([attrs.asdict(f) for f in findings], indent=2, ensure_ascii=False))
     else:
@@ -602,6 +610,23 @@ def check(file: str, lang: str, fmt: str, fail_on: str | None) -> None:
         order = {"info": 0, "warning": 1, "error": 2}
         if any(order[f.severity] >= order[fail_on] for f in findings):
             sys.exit(1)
+
+
+def _property_finding(c: Contract, found: Counterexample) -> Finding:
+    counts = ", ".join(f"{m}: {n}" for m, n in found.base_outcomes.items())
+    return Finding(
+        code="SIB-PROP-001",
+        severity="error",
+        title_en="More results pay someone less",
+        title_nl="Meer resultaat levert iemand minder op",
+        explanation_en=f"{found.sentence(c, 'en')} Smallest case found (results per outcome: {counts}).",
+        explanation_nl=f"{found.sentence(c, 'nl')} Kleinste gevonden geval (resultaten per uitkomst: {counts}).",
+        mitigation_en="Make every payment grow with results: separate caps per provider, tiers without gaps, "
+        "and no share that falls once investors are repaid.",
+        mitigation_nl="Laat elke betaling meegroeien met het resultaat: aparte plafonds per aanbieder, "
+        "treden zonder gaten en geen aandeel dat daalt zodra investeerders zijn terugbetaald.",
+        path="$.rules",
+    )
 
 
 def _json_number(value: object) -> object:

@@ -1,0 +1,107 @@
+"""``sibkit check --properties``: a Hypothesis search for outcomes where more results pay someone less.
+
+Hypothesis draws outcome vectors for *this* contract (how many participants of each
+provider, enrolment month and segment achieve each outcome), adds one more achiever
+in one place, runs both through the engine in one batch, and looks for a party that
+is paid less: the payers together, a provider, or a tranche. When it finds one it
+shrinks it to the smallest case, which is reported in plain language.
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis import strategies as st
+from hypothesis.errors import NoSuchExample
+
+from sibkit.engine.batch import Batch, axes, stack
+from sibkit.engine.waterfall import Flows, run_batch
+from sibkit.model import Contract
+from sibkit.money import format_money
+from sibkit.testing.strategies import outcome_vectors
+
+__all__ = ["Counterexample", "find_non_monotone"]
+
+
+@attrs.frozen(kw_only=True)
+class Counterexample:
+    """The smallest case found: one more result, and who is paid less because of it."""
+
+    metric: str
+    provider: str
+    month: int
+    """Enrolment month (from the contract start) of the extra achiever."""
+    party: str
+    loss: int
+    """Cents the party receives less."""
+    base_outcomes: dict[str, int]
+    """Units achieved per metric in the case before the extra result."""
+
+    def sentence(self, contract: Contract, lang: str = "en") -> str:
+        """The counterexample in one plain sentence."""
+        name = contract.metric(self.metric).name
+        amount = format_money(self.loss, contract.currency)
+        if lang == "nl":
+            return (
+                f"Als één deelnemer meer van {self.provider} (gestart in maand {self.month}) '{name}' bereikt, "
+                f"ontvangt {self.party} {amount} minder."
+            )
+        return (
+            f"If one more participant of {self.provider} (enrolled in month {self.month}) reaches '{name}', "
+            f"{self.party} is paid {amount} less."
+        )
+
+
+def _received(contract: Contract, flows: Flows) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {"the payers together": flows.payer_paid.sum(axis=(1, 2))}
+    for p, prov in enumerate(contract.providers):
+        out[prov.name] = flows.provider_revenue[:, p]
+    for j, t in enumerate(contract.tranches):
+        out[f"tranche {t.id}"] = flows.tranche_cash[:, :, j].sum(axis=1) + flows.tranche_drawn[:, j]
+    return out
+
+
+def _worse(contract: Contract, batch: Batch, pick: int) -> Counterexample | None:
+    cells = np.argwhere(batch.enrolled[..., None] > batch.achieved)
+    cells = cells[~np.asarray([contract.metrics[c[-1]].kind == "cohort_change" for c in cells], dtype=bool)]
+    if len(cells) == 0:
+        return None
+    cell = tuple(int(x) for x in cells[pick % len(cells)])
+    achieved, units = batch.achieved.copy(), batch.units.copy()
+    achieved[cell] += 1
+    units[cell] += 1
+    flows = run_batch(contract, stack([batch, attrs.evolve(batch, achieved=achieved, units=units)]))
+    for party, got in _received(contract, flows).items():
+        if got[1] < got[0]:
+            ax = axes(contract)
+            return Counterexample(
+                metric=ax.metrics[cell[4]],
+                provider=ax.providers[cell[2]],
+                month=cell[1],
+                party=party,
+                loss=int(got[0] - got[1]),
+                base_outcomes={m: int(batch.achieved[..., i].sum()) for i, m in enumerate(ax.metrics)},
+            )
+    return None
+
+
+def find_non_monotone(contract: Contract, *, max_examples: int = 300) -> Counterexample | None:
+    """The smallest outcome vector where one more result pays some party less, or None."""
+    strategy = st.tuples(outcome_vectors(contract), st.integers(min_value=0, max_value=10**6))
+    try:
+        batch, pick = find(
+            strategy,
+            lambda pair: _worse(contract, pair[0], pair[1]) is not None,
+            settings=settings(
+                max_examples=max_examples,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.generate, Phase.shrink],
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    except NoSuchExample:
+        return None
+    return _worse(contract, batch, pick)
