@@ -66,6 +66,7 @@ def summary(contract: Contract, res: Results, scenario: str, success: float, i: 
                 "id": p.id,
                 "revenue": _money(int(p.revenue[i])),
                 "other_income": _money(int(p.other_income[i])),
+                "invested": _money(int(p.invested[i])),
                 "cost": _money(int(p.cost[i])),
                 "margin": _money(int(p.margin[i])),
                 "lowest_cash": _money(int(p.lowest_cash[i])),
