@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import attrs
 import numpy as np
 import numpy_financial as npf
 import pytest
@@ -15,6 +16,8 @@ import pytest
 from sibkit.engine import run
 from sibkit.engine.ledger import COSTS, OTHER_INCOME
 from sibkit.load import load_contract
+from sibkit.model import Cap, Termination
+from sibkit.money import Cents
 
 from conftest import ROOT
 
@@ -199,3 +202,46 @@ class TestInvestorGroups:
         assert int(loan_a.returned[0]) == 30_000_00
         assert int(loan_b.returned[0]) == 0
         assert int(res.payers[0].paid[0]) == 50_000_00 - 20_000_00
+
+
+class TestContractVariations:
+    """Features of real deals, each checked on a test contract changed by one term."""
+
+    def test_cancelled_cohort_is_not_paid(self) -> None:
+        """sib-guarantee has one 12-month cohort; cancelling it (Peterborough's policy change) means no
+        outcome payment even at 20% fewer reconvictions, and the guarantee pays the senior lender €30,000."""
+        c = contract("sib-guarantee")
+        rule = c.rules[0]
+        cancelled = attrs.evolve(c, rules=(attrs.evolve(rule, cancelled_cohorts=(0,)),))
+        res = run(cancelled, "base")
+        assert int(res.outcome_payments[0]) == 0
+        assert int(res.tranches[0].guaranteed[0]) == 30_000_00
+
+    def test_cap_including_vat(self) -> None:
+        """payers-by-outcome with 21% VAT and a $12,100 contract cap that includes VAT: payments before VAT
+        stop at 12,100 / 1.21 = $10,000, and the payers pay $2,100 VAT on top."""
+        c = contract("payers-by-outcome")
+        capped = attrs.evolve(
+            c, vat_rate=Decimal("0.21"), caps=(Cap(level="contract", amount=Cents(12_100_00), includes_vat=True),)
+        )
+        res = run(capped, "base")
+        assert int(res.outcome_payments[0]) == 10_000_00
+        assert sum(int(p.vat[0]) for p in res.payers) == 2_100_00
+
+    def test_termination_stops_enrolment_costs_and_later_outcomes(self) -> None:
+        """The pilot ended after 12 months with results after the end unpaid: enrolment stops (Bilgaard's
+        plan of 80 over 24 months starts 4 a month in months 0–7 and 3 after, so 44 by month 11; Dreamfabryk's
+        100 over 24 starts 5 a month in months 0–3, then 4: 52), no delivery costs from month 12, and
+        results observed from month 12 on are not paid."""
+        c = load_contract(ROOT / "contracts" / "leeuwarden-oost-pilot.toml")
+        ended = attrs.evolve(c, termination=Termination(month=12, pay_outcomes_after=False))
+        res = run(ended, "base")
+        assert int(res.participants[0]) == 44 + 52
+        costs = sum(arr[0] for (s, t, r), arr in res.flows.ledger.flows.items() if t == COSTS)
+        assert int(costs[12:].sum()) == 0
+        assert int(res.unpaid_after_term[0]) > 0
+        # achieved is counted per provider: 85% of 44 is 37.4 -> 37, of 52 is 44.2 -> 44
+        assert int(res.outcome_units[0, 2]) == 37 + 44
+        # only participants who started in months 0-2 (result in month 9 + start, before 12) are paid:
+        # 3 x 4 + 3 x 5 = 27 people at most, at most EUR 3,500 each
+        assert 0 < int(res.outcome_payments[0]) <= 27 * 3500_00

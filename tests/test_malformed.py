@@ -69,7 +69,7 @@ components = [
 CONTRACT_KEYS = (
     "caps, currency, description, evaluators, fees, format, governing_law, guarantees, intermediaries, "
     "investors, metrics, name, payers, population, provenance, providers, purpose, rules, savings, scenarios, "
-    "segments, sources, status, timeline, tranches, uncertainty, vat_rate, version, waterfall"
+    "segments, sources, status, termination, timeline, tranches, uncertainty, vat_rate, version, waterfall"
 )
 """The keys a contract may have at the top level, as the unknown-key message lists them."""
 
@@ -83,7 +83,7 @@ RULE_TYPES = "'tariff', 'rate_card', 'cohort_threshold', 'per_time', 'share_of_s
 RULE_KEYS = "components, id, paid_by, price_per_participant, provenance, providers, segment_prices, type"
 """The keys a tariff rule may have (``type`` included), as the unknown-key message lists them."""
 PAYER_KINDS = (
-    "'municipality', 'national_government', 'health_insurer', 'philanthropy', 'outcomes_fund', 'company', 'other'"
+    "'municipality', 'regional_government', 'national_government', 'health_insurer', 'philanthropy', 'outcomes_fund', 'company', 'other'"
 )
 EMPTY = "the file is empty; a contract needs at least 'name', 'timeline', 'payers', 'providers', 'metrics' and 'rules'"
 NOTE_ONE = "(references between parts and totals are checked once this problem is fixed)"

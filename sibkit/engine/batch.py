@@ -103,6 +103,8 @@ def deterministic_batch(contract: Contract, scenario: Scenario, success: Decimal
         plan = np.zeros(t_len, dtype=np.int64)
         months = prov.enrolment.per_month()[:t_len]
         plan[: len(months)] = months
+        if contract.termination is not None:  # nobody enrols once the service has been ended
+            plan[contract.termination.month :] = 0
         if prov.id in factors:
             plan = _spread(_times(int(plan.sum()), factors[prov.id]), plan)
         if prov.segment_mix:

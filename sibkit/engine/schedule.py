@@ -105,7 +105,11 @@ def _cost_matrix(contract: Contract, batch: Batch) -> I64:
             if part and k < t_len:
                 spread_matrix += np.eye(t_len, k=k) * part
         costs[:, :, p] = np.rint(starts.astype(np.float64) @ spread_matrix).astype(np.int64)
-        costs[:, : contract.timeline.service_months, p] += prov.fixed_cost_monthly
+        service_end = contract.timeline.service_months
+        if contract.termination is not None:  # the service ends early: no delivery costs from then on
+            service_end = min(service_end, contract.termination.month)
+            costs[:, contract.termination.month :, p] = 0
+        costs[:, :service_end, p] += prov.fixed_cost_monthly
     return costs
 
 
@@ -239,6 +243,8 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
 
     n_lines, k_len = len(lines), len(contract.payers)
     any_savings = any(ln.savings for ln in lines)
+    term = contract.termination
+    stop_paying = term.month if term is not None and not term.pay_outcomes_after else None
     # month-major: due_lines[payment month, line] is a contiguous row over scenarios
     due_lines = np.zeros((t_len + 1, n_lines, n), dtype=np.int64)
     due_lines_after = np.zeros_like(due_lines) if any_savings else due_lines
@@ -254,6 +260,9 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
         for s in range(amounts.shape[2]):
             months = np.arange(t_len) + int(off[s])
             target = pay[np.minimum(months, len(pay) - 1)]
+            if stop_paying is not None:  # outcomes after an early end are not paid: counted as unpaid
+                event = np.arange(t_len) + int(off[s]) - metrics[line.metric].lag_months
+                target = np.where(event >= stop_paying, t_len, target)
             column = amounts[:, :, s]
             for t in np.nonzero(column.any(axis=0))[0]:
                 due_lines[target[t], index, :] += column[:, t]
@@ -315,9 +324,9 @@ def _cohort_due(contract: Contract, rule: CohortThreshold, batch: Batch, p: int,
     k = rule.cohort_months
     pooled = np.zeros(n, dtype=np.int64)
     counted = np.zeros(n, dtype=np.int64)
-    for c0 in range(0, contract.timeline.enrolment_months, k):
+    for number, c0 in enumerate(range(0, contract.timeline.enrolment_months, k)):
         size = enrol[:, c0 : c0 + k].sum(axis=1)
-        if not np.any(size):
+        if not np.any(size) or number in rule.cancelled_cohorts:
             continue
         units = baseline * size * np.maximum(imp, 0.0)
         reached = tier >= 0

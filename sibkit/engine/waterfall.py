@@ -152,6 +152,7 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
     metric_names = {m.id: m.name for m in contract.metrics}
 
     # caps applied month by month over (line, payer) cells
+    vat_num, vat_den = contract.vat_rate.as_integer_ratio()
     cap_masks: list[tuple[npt.NDArray[np.bool_], int]] = []
     level_order = {"metric": 0, "provider": 2, "payer": 3, "contract": 4}
     for cap in sorted(contract.caps, key=lambda c: level_order.get(c.level, -1)):
@@ -166,7 +167,10 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
             mask[:, :] = True
         else:
             continue
-        cap_masks.append((mask, cap.amount))
+        room_before_vat: int = cap.amount
+        if cap.includes_vat and vat_num:  # the cap counts VAT: the room before VAT is amount / (1 + rate)
+            room_before_vat = (cap.amount * vat_den) // (vat_den + vat_num)
+        cap_masks.append((mask, room_before_vat))
     for rule in contract.rules:  # a rule's own maximum sits between metric and provider caps
         if isinstance(rule, CohortThreshold) and rule.max_payment is not None:
             mask = np.zeros((l_len, k_len), dtype=bool)
@@ -174,8 +178,6 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
             position = sum(1 for c in contract.caps if c.level == "metric")
             cap_masks.insert(position, (mask, rule.max_payment))
     cap_room = [np.full(n, amount, dtype=np.int64) for _, amount in cap_masks]
-
-    vat_num, vat_den = contract.vat_rate.as_integer_ratio()
 
     # tranche state
     drawn = np.zeros((n, j_len), dtype=np.int64)
@@ -341,14 +343,18 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
             fee_due[:, i] += _fee_accrual(fee, month, tl.service_months, total_commitment)
 
         # 2. drawdowns
+        ended = contract.termination is not None and month >= contract.termination.month
         for j, t in enumerate(tranches):
             dd = t.drawdown
+            if ended:  # undrawn commitments lapse when the service ends early
+                continue
             if dd.kind == "upfront" and month == dd.start_month:
                 draw(j, left[:, j].copy(), month)
             elif dd.kind == "schedule" and 0 <= month - dd.start_month < len(dd.amounts):
                 draw(j, np.minimum(left[:, j], dd.amounts[month - dd.start_month]), month)
         costs = sched.costs[:, month, :]
-        if as_needed.any() and month < tl.service_months:
+        drawing = month < tl.service_months and (contract.termination is None or month < contract.termination.month)
+        if as_needed.any() and drawing:
             need = (costs * funded_by_capital).sum(axis=1) + fee_due[:, capital_fees].sum(axis=1)
             eligible = as_needed & np.asarray([t.drawdown.start_month <= month for t in tranches])
             avail_commit = np.where(eligible[None, :], left, 0)

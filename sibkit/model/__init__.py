@@ -14,7 +14,7 @@ from sibkit.model.capital import (
     Tranche,
 )
 from sibkit.model.common import Provenance, Source
-from sibkit.model.contract import Contract, Population, Timeline, contract_problems
+from sibkit.model.contract import Contract, Population, Termination, Timeline, contract_problems
 from sibkit.model.outcomes import Metric, Saving, Segment
 from sibkit.model.parties import (
     Contributor,
@@ -102,6 +102,7 @@ __all__ = [
     "ShareOfSavings",
     "Source",
     "Tariff",
+    "Termination",
     "Tier",
     "Timeline",
     "Tranche",

@@ -36,7 +36,7 @@ from sibkit.model.uncertainty import Uncertainty
 from sibkit.model.waterfall import FeesStep, InterestStep, PrincipalStep, ResidualStep, ReturnStep, WaterfallStep
 from sibkit.money import format_eur
 
-__all__ = ["Contract", "Population", "Timeline", "contract_problems"]
+__all__ = ["Contract", "Population", "Termination", "Timeline", "contract_problems"]
 
 FORMAT_VERSION = 1
 """The contract file format version this sibkit writes and reads."""
@@ -81,6 +81,19 @@ class Timeline:
         """First day after the last month of the term."""
         months = self.start.month - 1 + self.term_months
         return dt.date(self.start.year + months // 12, months % 12 + 1, 1)
+
+
+@attrs.frozen(kw_only=True)
+class Termination:
+    """An early end of the service (Rikers ABLE ended after three years on its interim evaluation)."""
+
+    month: int = attrs.field(validator=non_negative_int)
+    """From this month (counted from the start) no one enrols, providers incur no more delivery costs and
+    no more capital is drawn. Payments, repayments and the settlement carry on to the end of the term."""
+    pay_outcomes_after: bool = True
+    """Whether outcomes that happen from that month on are still paid (for participants already enrolled)."""
+    reason: str = ""
+    """What triggered it, in words (an interim evaluation below target, a change in law)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -143,6 +156,8 @@ class Contract:
     waterfall: tuple[WaterfallStep, ...] = ()
     savings: tuple[Saving, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
+    termination: Termination | None = None
+    """An early end of the service, if the contract (or a what-if copy of it) has one."""
     uncertainty: Uncertainty | None = None
     """How uncertain the scenario's rates are, for Monte Carlo simulation (``sibkit simulate``)."""
     provenance: dict[str, Provenance] = provenance_field()
@@ -530,6 +545,20 @@ def contract_problems(c: Contract) -> list[Problem]:
                 p.append(Problem(f"{path}.rate", f"expected a share of participants between 0 and 1, got {o.rate}"))
         for j, e in enumerate(sc.enrolment):
             ref("provider", e.provider, provider_ids, f"scenarios[{i}].enrolment[{j}].provider")
+
+    if c.termination is not None and c.termination.month >= tl.term_months:
+        p.append(Problem("termination.month", f"the termination month ({c.termination.month}) is after the term"))
+    for i, rule in enumerate(c.rules):
+        if isinstance(rule, CohortThreshold):
+            cohorts = -(-tl.enrolment_months // rule.cohort_months)
+            for j, number in enumerate(rule.cancelled_cohorts):
+                if not 0 <= number < cohorts:
+                    p.append(
+                        Problem(
+                            f"rules[{i}].cancelled_cohorts[{j}]",
+                            f"there are {cohorts} cohorts, numbered 0 to {cohorts - 1}; got {number}",
+                        )
+                    )
 
     # uncertainty
     if c.uncertainty is not None:

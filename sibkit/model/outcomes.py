@@ -51,7 +51,9 @@ class Metric:
     description: str = ""
     """The definition as the contract states it: what counts, what does not."""
     kind: MetricKind = "event"
-    unit: Literal["participant", "event", "day", "week", "month", "qualification", "cohort"] = "participant"
+    unit: Literal[
+        "participant", "household", "event", "day", "week", "month", "quarter", "year", "qualification", "cohort"
+    ] = "participant"
     """What one payable unit is."""
     evidence: Evidence = "hard"
     design: EvaluationDesign = "simple_verification"
@@ -71,6 +73,9 @@ class Metric:
     """Months the state must last to count (0 for an entry outcome, 6 for 'still in work after 26 weeks')."""
     requires: tuple[str, ...] = ()
     """Metrics a participant must have achieved before this one counts (a milestone chain)."""
+    direction: Literal["decrease", "increase"] = "decrease"
+    """For ``cohort_change``: whether success means fewer events than the counterfactual (reconvictions,
+    jail days) or more (months in work); the improvement is the relative difference either way."""
     baseline: Decimal | None = attrs.field(default=None, validator=optional(non_negative_decimal))
     """For ``cohort_change``: the counterfactual level, in units per participant
     (e.g. 0.9 reconviction events per person in the comparison group)."""

@@ -33,7 +33,14 @@ __all__ = [
 ]
 
 PayerKind = Literal[
-    "municipality", "national_government", "health_insurer", "philanthropy", "outcomes_fund", "company", "other"
+    "municipality",
+    "regional_government",
+    "national_government",
+    "health_insurer",
+    "philanthropy",
+    "outcomes_fund",
+    "company",
+    "other",
 ]
 """What kind of organisation pays for outcomes (or contributes to an outcomes fund)."""
 
@@ -169,9 +176,17 @@ class Investor:
 
     id: str = attrs.field(validator=valid_id)
     name: str
-    kind: Literal["bank", "foundation", "impact_fund", "crowd", "provider", "intermediary", "government", "other"] = (
-        "other"
-    )
+    kind: Literal[
+        "bank",
+        "foundation",
+        "impact_fund",
+        "crowd",
+        "provider",
+        "intermediary",
+        "government",
+        "health_insurer",
+        "other",
+    ] = "other"
 
 
 @attrs.frozen(kw_only=True)

@@ -168,6 +168,9 @@ class CohortThreshold:
     tiers: tuple[Tier, ...] = attrs.field(validator=attrs.validators.min_len(1))
     cohort_months: int = attrs.field(default=12, validator=positive_int)
     """Participants who enrol in the same block of this many months form a cohort."""
+    cancelled_cohorts: tuple[int, ...] = ()
+    """Cohorts (numbered from 0 in enrolment order) that are not paid for, e.g. when a policy change
+    removed their counterfactual (Peterborough's third cohort)."""
     pooled_threshold: Decimal | None = attrs.field(default=None, validator=optional(fraction_in_unit))
     """Improvement of all cohorts together that pays, at the end of the term, the cohorts that
     missed their own tiers (Peterborough's 7.5%)."""
@@ -272,6 +275,9 @@ class Cap:
     """Cents (contract currency) at most."""
     target: str | None = None
     """The metric, provider or payer id, for those levels."""
+    includes_vat: bool = False
+    """True when ``amount`` includes VAT (Stevig Staan's €3.84m): the engine then caps payments before VAT
+    at ``amount / (1 + vat_rate)``, rounded down to the cent."""
     provenance: dict[str, Provenance] = provenance_field()
 
     def __attrs_post_init__(self) -> None:
