@@ -87,17 +87,16 @@ class Drawdown:
 
 
 @attrs.frozen(kw_only=True)
-class Loan:
-    """A loan with a coupon: senior (seniority 1) or subordinated (higher numbers)."""
+class _TrancheTerms:
+    """The terms every kind of tranche has; each kind sets its usual seniority."""
 
     id: str = attrs.field(validator=valid_id)
     investor: str
+    """Id of the party that provides the capital (an investor, or a provider deferring its fee)."""
     commitment: Cents = attrs.field(validator=non_negative_int)
     """Cents (contract currency) committed; at most this much is drawn."""
     seniority: int = attrs.field(default=1, validator=positive_int)
-    coupon: Decimal = attrs.field(default=Decimal(0), validator=non_negative_decimal)
-    """Annual interest rate, accrued monthly as simple interest on the outstanding
-    principal (coupon / 12 per month), unpaid interest carried forward without compounding."""
+    """Rank for readers and guarantees (1 = most senior); the waterfall steps set the order of payment."""
     drawdown: Drawdown = attrs.field(factory=Drawdown)
     return_cap: ReturnCap | None = None
     metrics: tuple[str, ...] = ()
@@ -106,61 +105,41 @@ class Loan:
 
 
 @attrs.frozen(kw_only=True)
-class Equity:
+class Loan(_TrancheTerms):
+    """A loan with a coupon: senior (seniority 1) or subordinated (higher numbers)."""
+
+    coupon: Decimal = attrs.field(default=Decimal(0), validator=non_negative_decimal)
+    """Annual interest rate, accrued monthly as simple interest on the outstanding
+    principal (coupon / 12 per month), unpaid interest carried forward without compounding."""
+
+
+@attrs.frozen(kw_only=True)
+class Equity(_TrancheTerms):
     """Equity or quasi-equity: no coupon, paid from the residual up to its return cap."""
 
-    id: str = attrs.field(validator=valid_id)
-    investor: str
-    commitment: Cents = attrs.field(validator=non_negative_int)
     seniority: int = attrs.field(default=3, validator=positive_int)
-    drawdown: Drawdown = attrs.field(factory=Drawdown)
-    return_cap: ReturnCap | None = None
-    metrics: tuple[str, ...] = ()
-    provenance: dict[str, Provenance] = provenance_field()
 
 
 @attrs.frozen(kw_only=True)
-class RecoverableGrant:
+class RecoverableGrant(_TrancheTerms):
     """A grant repaid only from upside, after the loans, without interest."""
 
-    id: str = attrs.field(validator=valid_id)
-    investor: str
-    commitment: Cents = attrs.field(validator=non_negative_int)
     seniority: int = attrs.field(default=4, validator=positive_int)
-    drawdown: Drawdown = attrs.field(factory=Drawdown)
-    return_cap: ReturnCap | None = None
-    metrics: tuple[str, ...] = ()
-    provenance: dict[str, Provenance] = provenance_field()
 
 
 @attrs.frozen(kw_only=True)
-class Grant:
+class Grant(_TrancheTerms):
     """A plain grant: funds costs, is never repaid."""
 
-    id: str = attrs.field(validator=valid_id)
-    investor: str
-    commitment: Cents = attrs.field(validator=non_negative_int)
     seniority: int = attrs.field(default=9, validator=positive_int)
-    drawdown: Drawdown = attrs.field(factory=Drawdown)
-    return_cap: ReturnCap | None = None
-    metrics: tuple[str, ...] = ()
-    provenance: dict[str, Provenance] = provenance_field()
 
 
 @attrs.frozen(kw_only=True)
-class DeferredFee:
+class DeferredFee(_TrancheTerms):
     """Fees a provider or intermediary leaves at risk: earned while delivering,
     paid only from outcome payments at its seniority (Roca)."""
 
-    id: str = attrs.field(validator=valid_id)
-    investor: str
-    """The provider or intermediary deferring its fee."""
-    commitment: Cents = attrs.field(validator=non_negative_int)
     seniority: int = attrs.field(default=3, validator=positive_int)
-    drawdown: Drawdown = attrs.field(factory=Drawdown)
-    return_cap: ReturnCap | None = None
-    metrics: tuple[str, ...] = ()
-    provenance: dict[str, Provenance] = provenance_field()
 
 
 Tranche = Loan | Equity | RecoverableGrant | Grant | DeferredFee
