@@ -103,7 +103,8 @@ class TestLoadContract:
         assert c.rules
 
     def test_peterborough_has_two_cohort_triggers_and_a_13pct_cap(self) -> None:
-        """Peterborough: cohort metric vs a matched comparison, 10% per cohort or 7.5% pooled, 13% IRR cap on equity."""
+        """Peterborough: cohort metric vs a matched comparison, 10% per cohort or 7.5% pooled, the third of
+        three cohorts cancelled, 13% IRR cap on equity."""
         c = contract("peterborough")
         (rule,) = c.rules
         assert isinstance(rule, CohortThreshold)
@@ -115,13 +116,16 @@ class TestLoadContract:
         )
         assert rule.tiers[0].from_improvement == Decimal("0.10")
         assert rule.pooled_threshold == Decimal("0.075")
+        cohorts = -(-c.timeline.enrolment_months // rule.cohort_months)
+        assert (cohorts, rule.cancelled_cohorts) == (3, (2,))  # the third cohort was cancelled
         (equity,) = c.tranches
         assert isinstance(equity, Equity)
         assert equity.return_cap is not None and equity.return_cap.irr == Decimal("0.13")
         assert c.currency == "GBP"
 
     def test_rikers_guarantee_covers_a_multiple_draw_loan(self) -> None:
-        """Rikers: an as-needed loan of $9.6m, a $7.2m guarantee covering it, tiers from 8.5% to 20%."""
+        """Rikers: an as-needed loan of $9.6m, a $7.2m guarantee covering it, tiers from 8.5% to 20%,
+        ended early after the year-3 evaluation."""
         c = contract("rikers")
         (loan,) = c.tranches
         assert isinstance(loan, Loan)
@@ -136,9 +140,13 @@ class TestLoadContract:
         assert starts[0] == Decimal("0.085") and starts[-1] == Decimal("0.20")
         principal_tier = next(t for t in rule.tiers if t.from_improvement == Decimal("0.10"))
         assert principal_tier.amount == loan.commitment
+        assert c.termination is not None
+        assert (c.termination.month, c.termination.pay_outcomes_after) == (36, True)
+        assert c.termination.reason
 
     def test_roca_has_a_four_level_stack_with_deferred_fees(self) -> None:
-        """Roca: senior loan at 5%, two subordinated loans, recoverable grants, deferred fees, tiers and a rate card."""
+        """Roca: senior loan at 5%, two subordinated loans, recoverable grants, deferred fees, tiers and a rate card
+        per participant-quarter; the Commonwealth pays as a regional government."""
         c = contract("roca-massachusetts")
         senior = [t for t in c.tranches if isinstance(t, Loan) and t.seniority == 1]
         assert [(t.commitment, t.coupon) for t in senior] == [(_cents("9000000"), Decimal("0.05"))]
@@ -153,14 +161,19 @@ class TestLoadContract:
         ]
         card = next(r for r in c.rules if isinstance(r, RateCard))
         assert all(e.repeatable and e.max_per_participant for e in card.entries)
+        assert {c.metric(e.metric).unit for e in card.entries} == {"quarter"}
+        assert {p.id: p.kind for p in c.payers}["commonwealth-ma"] == "regional_government"
 
     def test_utah_pays_95pct_of_savings_until_repaid(self) -> None:
-        """Utah: share of savings of 95%, a smaller share after repayment, senior and subordinated loans at 5%."""
+        """Utah: share of savings of 95% per child-year, a smaller share after repayment, senior and subordinated
+        loans at 5%."""
         c = contract("utah-preschool")
         (rule,) = c.rules
         assert isinstance(rule, ShareOfSavings)
         assert rule.share == Decimal("0.95") and rule.share_after < rule.share
         assert [s.metric for s in c.savings] == [rule.metric]
+        assert (c.metric(rule.metric).kind, c.metric(rule.metric).unit) == ("duration", "year")
+        assert [s.amount_per_unit for s in c.savings] == [_cents("2607")]  # per child-year, not per month
         loans = sorted((t for t in c.tranches if isinstance(t, Loan)), key=lambda t: t.seniority)
         assert [(t.seniority, t.commitment, t.coupon) for t in loans] == [
             (1, _cents("4600000"), Decimal("0.05")),
@@ -189,6 +202,9 @@ class TestLoadContract:
         assert {p.id for p in c.payers} == {"city-of-chicago", "cps"}
         card = next(r for r in c.rules if isinstance(r, RateCard))
         assert [e.price for e in card.entries] == [_cents("2900"), _cents("750")]
+        (saving,) = c.savings
+        assert c.metric(saving.metric).unit == "year"
+        assert saving.amount_per_unit == _cents("15000")  # per child-year
         assert (c.timeline.service_months, c.timeline.term_months) == (48, 17 * 12)
 
     def test_educate_girls_weights_two_metrics_and_caps_irr_at_15pct(self) -> None:
@@ -230,13 +246,21 @@ class TestLoadContract:
         assert all(t.return_cap for t in c.tranches)
 
     def test_werk_na_detentie_pays_three_metrics_against_a_control_group(self) -> None:
-        """Werk na Detentie: three paid metrics, each against a control group, €1.2m capped at 10%."""
+        """Werk na Detentie: three paid cohort metrics, each against a control group (months in work must
+        rise, the others fall), €1.2m capped at 10%."""
         c = contract("werk-na-detentie")
         paid = {m for r in c.rules for m in r.metrics()}
         assert len(paid) == 3
         assert {c.metric(m).design for m in paid} <= {"rct", "matched_comparison"}
         assert sum(t.commitment for t in c.tranches) == _cents("1200000")
         assert {t.return_cap.irr if t.return_cap else None for t in c.tranches} == {Decimal("0.10")}
+        assert all(isinstance(r, CohortThreshold) for r in c.rules)
+        directions = {m: (c.metric(m).kind, c.metric(m).direction) for m in paid}
+        assert directions == {
+            "benefit-months": ("cohort_change", "decrease"),
+            "recidivism": ("cohort_change", "decrease"),
+            "labour-months": ("cohort_change", "increase"),
+        }
 
     def test_sociaal_hospitaal_repays_from_savings_with_a_modest_return(self) -> None:
         """Sociaal Hospitaal: share of realised savings, a payer cap of €1.3m, an insurer's loan with a low coupon."""
@@ -247,17 +271,19 @@ class TestLoadContract:
         assert [(cap.level, cap.amount) for cap in c.caps] == [("payer", _cents("1300000"))]
         (loan,) = c.tranches
         assert isinstance(loan, Loan) and 0 < loan.coupon <= Decimal("0.05")
+        assert {i.id: i.kind for i in c.investors}[loan.investor] == "health_insurer"
+        assert c.metric(rule.metric).unit == "household"
         assert c.providers[0].capacity == 250
 
     def test_stevig_staan_has_ten_payers_vat_and_a_crowd_tranche(self) -> None:
-        """Stevig Staan: ten payers sharing 100%, 21% VAT, a cap of €3.84m incl. VAT, crowd capital, a revolving fund."""
+        """Stevig Staan: ten payers sharing 100%, 21% VAT, a cap of €3.84m incl. VAT written as published,
+        crowd capital, a revolving fund."""
         c = contract("stevig-staan")
         assert len(c.payers) == 10
         assert sum((p.share or Decimal(0) for p in c.payers), Decimal(0)) == 1
         assert c.vat_rate == Decimal("0.21")
         (contract_cap,) = (cap for cap in c.caps if cap.level == "contract")
-        gross = Decimal(contract_cap.amount) * (1 + c.vat_rate)
-        assert gross.quantize(Decimal(1)) == _cents("3840000")
+        assert (contract_cap.amount, contract_cap.includes_vat) == (_cents("3840000"), True)
         assert any(cap.level == "payer" for cap in c.caps)
         crowd = {i.id for i in c.investors if i.kind == "crowd"}
         assert crowd and any(t.investor in crowd for t in c.tranches)
@@ -292,9 +318,10 @@ class TestMaximumPayment:
         assert result.before_caps is not None and result.before_caps > cap
 
     def test_stevig_staan_maximum_is_the_published_maximum_without_vat(self) -> None:
-        """Stevig Staan: the maximum payment before VAT is €3.84m / 1.21."""
+        """Stevig Staan: the cap of €3.84m includes 21% VAT, so the maximum payment before VAT is
+        €3.84m / 1.21 rounded down to the cent: 384000000 × 100 // 121 = 317355371 cents (€3,173,553.71)."""
         result = maximum_payment(contract("stevig-staan"))
-        assert result.total == _cents("3173553.72")
+        assert result.total == 384000000 * 100 // 121 == 317355371
 
     def test_share_of_savings_without_a_cap_is_unbounded(self) -> None:
         """Utah's share of savings has no natural maximum: with no cap, the total is unbounded (None)."""
