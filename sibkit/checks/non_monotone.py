@@ -1,0 +1,203 @@
+"""Non-monotone payout: one more result makes someone worse off.
+
+The expected scenario is probed: for each provider and outcome, one more participant (in the first
+enrolment month with someone left who did not achieve it) achieves it, and all the probes run through
+the engine at once. A payer, provider or tranche whose total falls is reported.
+
+A tranche's receipts are compared at their present value at the tranche's own rate (its capped IRR, else
+its coupon, else 0), so that a loan repaid sooner, and so paid less interest, does not count as paid less.
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from sibkit.checks import register
+from sibkit.checks.context import Context
+from sibkit.checks.finding import Finding
+from sibkit.engine.batch import Batch, deterministic_batch, stack
+from sibkit.engine.waterfall import Flows, run_batch
+from sibkit.model import Contract, Loan
+from sibkit.money import format_money
+
+__all__ = ["non_monotone_payout"]
+
+CODE = "SIB-MONO-001"
+
+
+def _amount(cents: int, currency: str, lang: str) -> str:
+    """Money as findings write it: ``€51,650.00`` in English, ``€ 51.650,00`` (``€ -51.650,00``) in Dutch."""
+    text = format_money(cents, currency)
+    if lang != "nl":
+        return text
+    sign, rest = ("-", text[1:]) if text.startswith("-") else ("", text)
+    digits = next(i for i, ch in enumerate(rest) if ch.isdigit())
+    return f"{rest[:digits].strip()} {sign}{rest[digits:].translate(str.maketrans(',.', '.,'))}"
+
+
+F64 = npt.NDArray[np.float64]
+
+
+@attrs.frozen(kw_only=True)
+class _Probe:
+    provider: int
+    metric: int
+    month: int
+
+
+@attrs.frozen(kw_only=True)
+class _Drop:
+    probe: _Probe
+    kind: str
+    """``payer``, ``provider`` or ``tranche``."""
+    index: int
+    amount: int
+    """Cents less."""
+
+
+def _probes(contract: Contract, base: Batch) -> tuple[list[_Probe], Batch]:
+    """One variant of ``base`` per (provider, metric) cell with room for one more achiever, stacked
+    after ``base`` itself."""
+    probes: list[_Probe] = []
+    variants = [base]
+    for p in range(base.enrolled.shape[2]):
+        for m, metric in enumerate(contract.metrics):
+            if metric.kind == "cohort_change":
+                continue
+            room = np.argwhere(base.enrolled[0, :, p, :] > base.achieved[0, :, p, :, m])
+            if len(room) == 0:
+                continue
+            t, s = (int(x) for x in room[0])
+            achieved = base.achieved.copy()
+            units = base.units.copy()
+            got = int(base.achieved[0, :, p, :, m].sum())
+            per = round(int(base.units[0, :, p, :, m].sum()) / got) if got else 1
+            achieved[0, t, p, s, m] += 1
+            units[0, t, p, s, m] += max(per, 1)
+            variants.append(attrs.evolve(base, achieved=achieved, units=units))
+            probes.append(_Probe(provider=p, metric=m, month=t))
+    return probes, stack(variants)
+
+
+def _tranche_values(contract: Contract, flows: Flows) -> F64:
+    """(N, J) present value of each tranche's cash flow at its own monthly rate."""
+    n, t_len, j_len = flows.tranche_cash.shape
+    out = np.zeros((n, j_len))
+    months = np.arange(t_len)
+    for j, t in enumerate(contract.tranches):
+        if t.return_cap is not None and t.return_cap.irr is not None:
+            growth = (1.0 + float(t.return_cap.irr)) ** (1.0 / 12.0)
+        elif isinstance(t, Loan):
+            growth = 1.0 + float(t.coupon) / 12.0
+        else:
+            growth = 1.0
+        out[:, j] = (flows.tranche_cash[:, :, j] * growth ** (-months)[None, :]).sum(axis=1)
+    return out
+
+
+def _drops(contract: Contract, flows: Flows, probes: list[_Probe], tolerance: int) -> list[_Drop]:
+    paid = flows.payer_paid.sum(axis=1).astype(np.float64)  # (N, K)
+    revenue = flows.provider_revenue.astype(np.float64)  # (N, P)
+    values = _tranche_values(contract, flows)
+    drops: list[_Drop] = []
+    for i, probe in enumerate(probes):
+        for kind, table in (("payer", paid), ("provider", revenue), ("tranche", values)):
+            less = table[0] - table[i + 1]
+            for index in np.nonzero(less > tolerance)[0]:
+                drops.append(_Drop(probe=probe, kind=kind, index=int(index), amount=round(float(less[index]))))
+    return drops
+
+
+@register(CODE, "non_monotone_payout")
+def non_monotone_payout(contract: Contract, context: Context, *, tolerance: int = 100) -> list[Finding]:
+    """Flag a contract in which one more participant achieving one more outcome, in the expected
+    scenario, lowers what a payer pays, or what a provider or a tranche receives, by more than
+    ``tolerance`` cents (default 100: €1, to ignore rounding): an error."""
+    base = deterministic_batch(contract, context.scenario)
+    probes, batch = _probes(contract, base)
+    if not probes:
+        return []
+    flows = run_batch(contract, batch, detail=False)
+    drops = _drops(contract, flows, probes, tolerance)
+    if not drops:
+        return []
+    worst: dict[tuple[str, int], _Drop] = {}
+    for d in drops:
+        key = (d.kind, d.index)
+        if key not in worst or d.amount > worst[key].amount:
+            worst[key] = d
+    ordered = sorted(worst.values(), key=lambda d: -d.amount)
+    investors = {i.id: i.name for i in contract.investors}
+
+    def money(cents: int) -> str:
+        return _amount(cents, contract.currency, "en")
+
+    def money_nl(cents: int) -> str:
+        return _amount(cents, contract.currency, "nl")
+
+    def sentence(d: _Drop, lang: str) -> str:
+        amount = money_nl(d.amount) if lang == "nl" else money(d.amount)
+        prov = contract.providers[d.probe.provider].name
+        metric = contract.metrics[d.probe.metric].name
+        if d.kind == "payer":
+            who = contract.payers[d.index].name
+            if lang == "nl":
+                return (
+                    f"als één deelnemer meer van {prov} '{metric}' bereikt, betaalt {who} {amount} "
+                    "minder aan resultaatbetalingen"
+                )
+            return f"if one more participant of {prov} reaches '{metric}', {who} pays {amount} less"
+        if d.kind == "provider":
+            who = contract.providers[d.index].name
+        else:
+            t = contract.tranches[d.index]
+            who = f"{investors.get(t.investor, t.investor)} ({t.id})"
+        if lang == "nl":
+            return f"als één deelnemer meer van {prov} '{metric}' bereikt, ontvangt {who} {amount} minder"
+        return f"if one more participant of {prov} reaches '{metric}', {who} is paid {amount} less"
+
+    cells = len({(d.probe.provider, d.probe.metric) for d in drops})
+    first = ordered[0]
+    metric_id = contract.metrics[first.probe.metric].id
+    provider_id = contract.providers[first.probe.provider].id
+    rule = next(
+        (
+            i
+            for i, r in enumerate(contract.rules)
+            if metric_id in r.metrics() and (not r.providers or provider_id in r.providers)
+        ),
+        None,
+    )
+    listed_en = "; ".join(sentence(d, "en") for d in ordered[:4])
+    listed_nl = "; ".join(sentence(d, "nl") for d in ordered[:4])
+    return [
+        Finding(
+            code=CODE,
+            severity="error",
+            title_en="More results pay someone less",
+            title_nl="Meer resultaat levert iemand minder op",
+            explanation_en=(
+                f"At the expected results: {listed_en}. This happens for {cells} of the "
+                f"{len(probes)} outcomes probed (one per provider and outcome). A party that earns less when "
+                "results improve has a reason to hold results back, or to dispute them."
+            ),
+            explanation_nl=(
+                f"Bij de verwachte resultaten: {listed_nl}. Dit gebeurt bij {cells} van de {len(probes)} "
+                "onderzochte resultaten (één per aanbieder en resultaat). Een partij die minder verdient als de "
+                "resultaten beter worden, heeft reden om resultaten tegen te houden of te betwisten."
+            ),
+            mitigation_en=(
+                "Make every payment grow with results: give each provider its own cap instead of one shared pot, "
+                "do not lower a share of savings once investors are repaid (or lower it only for later outcomes), "
+                "and use tiers without gaps."
+            ),
+            mitigation_nl=(
+                "Laat elke betaling meegroeien met het resultaat: geef elke aanbieder een eigen plafond in plaats "
+                "van één gedeelde pot, verlaag een deel van de besparing niet zodra investeerders zijn terugbetaald "
+                "(of alleen voor latere resultaten), en gebruik treden zonder gaten."
+            ),
+            path=f"$.rules[{rule}]" if rule is not None else "$.rules",
+        )
+    ]
