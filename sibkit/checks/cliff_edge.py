@@ -8,8 +8,7 @@ import attrs
 
 from sibkit.checks import register
 from sibkit.checks.context import Context
-from sibkit.checks.finding import Finding
-from sibkit.checks.parking import format_amount
+from sibkit.checks.finding import Finding, amount_text
 from sibkit.model import Contract
 from sibkit.model.rules import CohortThreshold, Tier
 
@@ -109,8 +108,8 @@ def cliff_edge(contract: Contract, context: Context, *, min_jump_share: Decimal 
             continue
         big = max(cliffs, key=lambda j: j.size)
         share = f"{Decimal(big.size) / Decimal(most) * 100:.0f}%"
-        en = {k: format_amount(v, cur, "en") for k, v in (("below", big.below), ("above", big.above), ("most", most))}
-        nl = {k: format_amount(v, cur, "nl") for k, v in (("below", big.below), ("above", big.above), ("most", most))}
+        en = {k: amount_text(v, cur, "en") for k, v in (("below", big.below), ("above", big.above), ("most", most))}
+        nl = {k: amount_text(v, cur, "nl") for k, v in (("below", big.below), ("above", big.above), ("most", most))}
         metric = contract.metric(rule.metric).name
         which_en = " (under the pooled trigger for all cohorts together)" if big.pooled else ""
         which_nl = " (onder de gezamenlijke drempel voor alle cohorten)" if big.pooled else ""

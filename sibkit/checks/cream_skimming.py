@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from sibkit.checks import register
 from sibkit.checks.context import Context
-from sibkit.checks.finding import Finding
-from sibkit.checks.parking import enrolled, expected_payment_per_participant, format_amount
+from sibkit.checks.finding import Finding, amount_text
+from sibkit.checks.parking import enrolled, expected_payment_per_participant
 from sibkit.model import Contract
 from sibkit.model.rules import CohortThreshold, PaymentRule, RateCard, Tariff
 
@@ -99,12 +99,12 @@ def cream_skimming(contract: Contract, context: Context, *, max_gap: Decimal = D
     path = f"$.rules[{index}]"
     if not contract.segments:
         full = _full_result(contract, [r for _, r in per_participant])
-        avg_en, avg_nl = format_amount(expected[None], cur, "en"), format_amount(expected[None], cur, "nl")
+        avg_en, avg_nl = amount_text(expected[None], cur, "en"), amount_text(expected[None], cur, "nl")
         if full is None:
             worth_en, worth_nl = "is paid at the same prices", "wordt tegen dezelfde prijzen betaald"
         else:
-            worth_en = f"is worth up to {format_amount(full, cur, 'en')} at full result"
-            worth_nl = f"levert bij volledig resultaat tot {format_amount(full, cur, 'nl')} op"
+            worth_en = f"is worth up to {amount_text(full, cur, 'en')} at full result"
+            worth_nl = f"levert bij volledig resultaat tot {amount_text(full, cur, 'nl')} op"
         return [
             Finding(
                 code=CODE,
@@ -204,8 +204,8 @@ def cream_skimming(contract: Contract, context: Context, *, max_gap: Decimal = D
     if 1 - expected[worst] / expected[best] <= max_gap:
         return []
     gap = f"{(1 - expected[worst] / expected[best]) * 100:.0f}%"
-    worst_en, worst_nl = format_amount(expected[worst], cur, "en"), format_amount(expected[worst], cur, "nl")
-    best_en, best_nl = format_amount(expected[best], cur, "en"), format_amount(expected[best], cur, "nl")
+    worst_en, worst_nl = amount_text(expected[worst], cur, "en"), amount_text(expected[worst], cur, "nl")
+    best_en, best_nl = amount_text(expected[best], cur, "en"), amount_text(expected[best], cur, "nl")
     return [
         Finding(
             code=CODE,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 import attrs
 
-__all__ = ["SEVERITIES", "Check", "Finding", "Severity"]
+from sibkit.money import format_money
+
+__all__ = ["SEVERITIES", "Check", "Finding", "Severity", "amount_text"]
 
 Severity = Literal["info", "warning", "error"]
 """``info``: worth knowing; ``warning``: a risk to discuss before signing; ``error``: a flaw to fix."""
@@ -58,3 +61,15 @@ class Check:
     """Short name (``cream_skimming``)."""
     run: Callable[..., list[Finding]]
     """``run(contract, context) -> list[Finding]``; ``context`` gives shared engine results lazily."""
+
+
+def amount_text(cents: int | Decimal, currency: str, lang: str) -> str:
+    """Money as findings write it, rounded half up to the cent: ``€51,650.00`` / ``-€12.50`` in English,
+    ``€ 51.650,00`` / ``€ -12,50`` in Dutch (the Dutch convention Babel also follows)."""
+    whole = int(Decimal(cents).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    text = format_money(whole, currency)
+    if lang != "nl":
+        return text
+    sign, rest = ("-", text[1:]) if text.startswith("-") else ("", text)
+    digits = next(i for i, ch in enumerate(rest) if ch.isdigit())
+    return f"{rest[:digits].strip()} {sign}{rest[digits:].translate(str.maketrans(',.', '.,'))}"

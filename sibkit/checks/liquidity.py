@@ -7,24 +7,13 @@ import datetime as dt
 
 from sibkit.checks import register
 from sibkit.checks.context import Context
-from sibkit.checks.finding import Finding, Severity
+from sibkit.checks.finding import Finding, Severity, amount_text
 from sibkit.engine.results import ProviderResults, Results
 from sibkit.model import Contract, Provider
-from sibkit.money import format_money
 
 __all__ = ["provider_liquidity"]
 
 CODE = "SIB-CASH-001"
-
-
-def _amount(cents: int, currency: str, lang: str) -> str:
-    """Money as findings write it: ``€51,650.00`` in English, ``€ 51.650,00`` (``€ -51.650,00``) in Dutch."""
-    text = format_money(cents, currency)
-    if lang != "nl":
-        return text
-    sign, rest = ("-", text[1:]) if text.startswith("-") else ("", text)
-    digits = next(i for i, ch in enumerate(rest) if ch.isdigit())
-    return f"{rest[:digits].strip()} {sign}{rest[digits:].translate(str.maketrans(',.', '.,'))}"
 
 
 _MONTHS_EN = (
@@ -121,10 +110,10 @@ def _finding(
     half: tuple[int, int, int, int],
 ) -> Finding:
     def money(cents: int) -> str:
-        return _amount(cents, contract.currency, "en")
+        return amount_text(cents, contract.currency, "en")
 
     def money_nl(cents: int) -> str:
-        return _amount(cents, contract.currency, "nl")
+        return amount_text(cents, contract.currency, "nl")
 
     lowest, month, below_zero, below_min = expected
     low_lowest, low_month, low_zero, low_min = half

@@ -16,25 +16,14 @@ import numpy.typing as npt
 
 from sibkit.checks import register
 from sibkit.checks.context import Context
-from sibkit.checks.finding import Finding
+from sibkit.checks.finding import Finding, amount_text
 from sibkit.engine.batch import Batch, deterministic_batch, stack
 from sibkit.engine.waterfall import Flows, run_batch
 from sibkit.model import Contract, Loan
-from sibkit.money import format_money
 
 __all__ = ["non_monotone_payout"]
 
 CODE = "SIB-MONO-001"
-
-
-def _amount(cents: int, currency: str, lang: str) -> str:
-    """Money as findings write it: ``€51,650.00`` in English, ``€ 51.650,00`` (``€ -51.650,00``) in Dutch."""
-    text = format_money(cents, currency)
-    if lang != "nl":
-        return text
-    sign, rest = ("-", text[1:]) if text.startswith("-") else ("", text)
-    digits = next(i for i, ch in enumerate(rest) if ch.isdigit())
-    return f"{rest[:digits].strip()} {sign}{rest[digits:].translate(str.maketrans(',.', '.,'))}"
 
 
 F64 = npt.NDArray[np.float64]
@@ -132,10 +121,10 @@ def non_monotone_payout(contract: Contract, context: Context, *, tolerance: int 
     investors = {i.id: i.name for i in contract.investors}
 
     def money(cents: int) -> str:
-        return _amount(cents, contract.currency, "en")
+        return amount_text(cents, contract.currency, "en")
 
     def money_nl(cents: int) -> str:
-        return _amount(cents, contract.currency, "nl")
+        return amount_text(cents, contract.currency, "nl")
 
     def sentence(d: _Drop, lang: str) -> str:
         amount = money_nl(d.amount) if lang == "nl" else money(d.amount)

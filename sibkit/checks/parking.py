@@ -12,27 +12,14 @@ import numpy as np
 
 from sibkit.checks import register
 from sibkit.checks.context import Context
-from sibkit.checks.finding import Finding
+from sibkit.checks.finding import Finding, amount_text
 from sibkit.engine.batch import deterministic_batch
 from sibkit.model import Contract, Scenario
 from sibkit.model.rules import CohortThreshold, PerTime, RateCard, ShareOfSavings, Tariff
-from sibkit.money import format_money
 
-__all__ = ["enrolled", "expected_payment_per_participant", "format_amount", "parking"]
+__all__ = ["enrolled", "expected_payment_per_participant", "parking"]
 
 CODE = "SIB-PARK-001"
-
-
-def format_amount(cents: int | Decimal, currency: str, lang: str) -> str:
-    """An amount for a finding, rounded to the cent: ``€1,855.00`` in English, ``€ 1.855,00`` in Dutch."""
-    whole = int(Decimal(cents).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    text = format_money(whole, currency)
-    if lang != "nl":
-        return text
-    sign, rest = ("-", text[1:]) if text.startswith("-") else ("", text)
-    digits = next(i for i, ch in enumerate(rest) if ch.isdigit())
-    number = rest[digits:].translate(str.maketrans(",.", ".,"))
-    return f"{sign}{rest[:digits].strip()} {number}"
 
 
 def enrolled(contract: Contract, scenario: Scenario) -> dict[tuple[str, str | None], int]:
@@ -141,8 +128,8 @@ def parking(contract: Contract, context: Context, *, min_cover: Decimal = Decima
             continue
         parts: dict[str, list[str]] = {"en": [], "nl": []}
         for seg, n, expected in losing:
-            gap = {lang: format_amount(cost - expected, cur, lang) for lang in ("en", "nl")}
-            exp = {lang: format_amount(expected, cur, lang) for lang in ("en", "nl")}
+            gap = {lang: amount_text(cost - expected, cur, lang) for lang in ("en", "nl")}
+            exp = {lang: amount_text(expected, cur, lang) for lang in ("en", "nl")}
             if seg is None:
                 parts["en"].append(f"{exp['en']} per participant (a shortfall of {gap['en']} each)")
                 parts["nl"].append(f"{exp['nl']} per deelnemer (een tekort van {gap['nl']} per deelnemer)")
@@ -156,7 +143,7 @@ def parking(contract: Contract, context: Context, *, min_cover: Decimal = Decima
                     f"{exp['nl']} per deelnemer in segment '{names[seg]}' ({share} van zijn deelnemers; "
                     f"een tekort van {gap['nl']} per deelnemer)"
                 )
-        cost_en, cost_nl = format_amount(cost, cur, "en"), format_amount(cost, cur, "nl")
+        cost_en, cost_nl = amount_text(cost, cur, "en"), amount_text(cost, cur, "nl")
         whole = losing[0][0] is None
         where = ", ".join(f"'{names[seg]}'" for seg, _, _ in losing if seg is not None)
         funded_en = funded_nl = ""

@@ -11,24 +11,13 @@ import numpy.typing as npt
 
 from sibkit.checks import register
 from sibkit.checks.context import Context
-from sibkit.checks.finding import Finding
+from sibkit.checks.finding import Finding, amount_text
 from sibkit.model import Contract, Grant
-from sibkit.money import format_money
 
 __all__ = ["capital_cost", "savings_cover"]
 
 CODE_SAVINGS = "SIB-PAYER-001"
 CODE_CAPITAL = "SIB-PAYER-002"
-
-
-def _amount(cents: int, currency: str, lang: str) -> str:
-    """Money as findings write it: ``€51,650.00`` in English, ``€ 51.650,00`` (``€ -51.650,00``) in Dutch."""
-    text = format_money(cents, currency)
-    if lang != "nl":
-        return text
-    sign, rest = ("-", text[1:]) if text.startswith("-") else ("", text)
-    digits = next(i for i, ch in enumerate(rest) if ch.isdigit())
-    return f"{rest[:digits].strip()} {sign}{rest[digits:].translate(str.maketrans(',.', '.,'))}"
 
 
 def _pct(x: float | Decimal) -> str:
@@ -61,10 +50,10 @@ def savings_cover(contract: Contract, context: Context, *, min_ratio: Decimal = 
     base = context.base
 
     def money(cents: int) -> str:
-        return _amount(cents, contract.currency, "en")
+        return amount_text(cents, contract.currency, "en")
 
     def money_nl(cents: int) -> str:
-        return _amount(cents, contract.currency, "nl")
+        return amount_text(cents, contract.currency, "nl")
 
     if not contract.savings:
         outlay = sum(int(p.paid[0] + p.vat[0] + p.fees[0]) for p in base.payers)
@@ -178,10 +167,10 @@ def capital_cost(contract: Contract, context: Context, *, margin: Decimal = Deci
     base = context.base
 
     def money(cents: int) -> str:
-        return _amount(cents, contract.currency, "en")
+        return amount_text(cents, contract.currency, "en")
 
     def money_nl(cents: int) -> str:
-        return _amount(cents, contract.currency, "nl")
+        return amount_text(cents, contract.currency, "nl")
 
     investors = {i.id: i.name for i in contract.investors}
     repayable = [

@@ -9,26 +9,15 @@ import numpy as np
 
 from sibkit.checks import register
 from sibkit.checks.context import Context
-from sibkit.checks.finding import Finding
+from sibkit.checks.finding import Finding, amount_text
 from sibkit.engine.results import results
 from sibkit.engine.simulate import sample
 from sibkit.engine.waterfall import run_batch
 from sibkit.model import Contract, Loan
-from sibkit.money import format_money
 
 __all__ = ["NOT_COMMERCIAL", "risk_transfer"]
 
 CODE = "SIB-RISK-001"
-
-
-def _amount(cents: int, currency: str, lang: str) -> str:
-    """Money as findings write it: ``€51,650.00`` in English, ``€ 51.650,00`` (``€ -51.650,00``) in Dutch."""
-    text = format_money(cents, currency)
-    if lang != "nl":
-        return text
-    sign, rest = ("-", text[1:]) if text.startswith("-") else ("", text)
-    digits = next(i for i, ch in enumerate(rest) if ch.isdigit())
-    return f"{rest[:digits].strip()} {sign}{rest[digits:].translate(str.maketrans(',.', '.,'))}"
 
 
 NOT_COMMERCIAL = frozenset({"foundation", "government"})
@@ -84,10 +73,10 @@ def risk_transfer(
             expected_commercial += float(np.mean(tr.loss))
 
     def money(cents: float) -> str:
-        return _amount(round(cents), contract.currency, "en")
+        return amount_text(round(cents), contract.currency, "en")
 
     def money_nl(cents: float) -> str:
-        return _amount(round(cents), contract.currency, "nl")
+        return amount_text(round(cents), contract.currency, "nl")
 
     out: list[Finding] = []
     for j, t in candidates:

@@ -6,24 +6,13 @@ from decimal import Decimal
 
 from sibkit.checks import register
 from sibkit.checks.context import Context
-from sibkit.checks.finding import Finding, Severity
+from sibkit.checks.finding import Finding, Severity, amount_text
 from sibkit.engine.results import Results
 from sibkit.model import Contract, Grant
-from sibkit.money import format_money
 
 __all__ = ["transaction_costs"]
 
 CODE = "SIB-COST-001"
-
-
-def _amount(cents: int, currency: str, lang: str) -> str:
-    """Money as findings write it: ``€51,650.00`` in English, ``€ 51.650,00`` (``€ -51.650,00``) in Dutch."""
-    text = format_money(cents, currency)
-    if lang != "nl":
-        return text
-    sign, rest = ("-", text[1:]) if text.startswith("-") else ("", text)
-    digits = next(i for i, ch in enumerate(rest) if ch.isdigit())
-    return f"{rest[:digits].strip()} {sign}{rest[digits:].translate(str.maketrans(',.', '.,'))}"
 
 
 def _moved(results: Results, reasons: set[str]) -> dict[str, int]:
@@ -83,10 +72,10 @@ def transaction_costs(
         return []
 
     def money(cents: int) -> str:
-        return _amount(cents, contract.currency, "en")
+        return amount_text(cents, contract.currency, "en")
 
     def money_nl(cents: int) -> str:
-        return _amount(cents, contract.currency, "nl")
+        return amount_text(cents, contract.currency, "nl")
 
     pct = f"{share * 100:.0f}%"
     parts_en, parts_nl = [], []

@@ -8,24 +8,14 @@ import attrs
 
 from sibkit.checks import register
 from sibkit.checks.context import Context
-from sibkit.checks.finding import Finding
+from sibkit.checks.finding import Finding, amount_text
 from sibkit.engine.maximum import MaximumPayment, maximum_payment
 from sibkit.model import Contract, EnrolmentPlan, OutcomePayer
-from sibkit.money import allocate, format_money, round_half_up
+from sibkit.money import allocate, round_half_up
 
 __all__ = ["volume_overrun"]
 
 CODE = "SIB-VOLUME-001"
-
-
-def _amount(cents: int, currency: str, lang: str) -> str:
-    """Money as findings write it: ``€51,650.00`` in English, ``€ 51.650,00`` (``€ -51.650,00``) in Dutch."""
-    text = format_money(cents, currency)
-    if lang != "nl":
-        return text
-    sign, rest = ("-", text[1:]) if text.startswith("-") else ("", text)
-    digits = next(i for i, ch in enumerate(rest) if ch.isdigit())
-    return f"{rest[:digits].strip()} {sign}{rest[digits:].translate(str.maketrans(',.', '.,'))}"
 
 
 def _budget(payer: OutcomePayer) -> tuple[int, str, str] | None:
@@ -83,10 +73,10 @@ def volume_overrun(contract: Contract, context: Context, *, tolerance: Decimal =
     at_capacity: MaximumPayment | None = None  # computed once, when needed
 
     def money(cents: int) -> str:
-        return _amount(cents, contract.currency, "en")
+        return amount_text(cents, contract.currency, "en")
 
     def money_nl(cents: int) -> str:
-        return _amount(cents, contract.currency, "nl")
+        return amount_text(cents, contract.currency, "nl")
 
     for k, payer in enumerate(contract.payers):
         found = _budget(payer)

@@ -7,7 +7,8 @@ from decimal import Decimal
 import attrs
 
 from sibkit.checks import Context, Finding
-from sibkit.checks.parking import CODE, expected_payment_per_participant, format_amount, parking
+from sibkit.checks.finding import amount_text
+from sibkit.checks.parking import CODE, expected_payment_per_participant, parking
 from sibkit.load import load_contract, loads
 from sibkit.model import Contract, RateCard, Tariff
 from sibkit.money import Cents
@@ -129,8 +130,8 @@ class TestParking:
 
 
 class TestFormatAmount:
-    def test_dutch_and_english(self) -> None:
+    def test_dutch_and_english(self) -> None:  # amount_text is shared by every check
         """Amounts are rounded to the cent, with Dutch separators in Dutch."""
-        assert format_amount(Decimal("185500.4"), "EUR", "en") == "€1,855.00"
-        assert format_amount(185500, "EUR", "nl") == "€ 1.855,00"
-        assert format_amount(-12345, "GBP", "nl") == "-£ 123,45"
+        assert amount_text(Decimal("185500.4"), "EUR", "en") == "€1,855.00"
+        assert amount_text(185500, "EUR", "nl") == "€ 1.855,00"
+        assert amount_text(-12345, "GBP", "nl") == "£ -123,45"
