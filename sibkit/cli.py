@@ -47,6 +47,7 @@ from sibkit.model.rules import CohortThreshold, PerTime, RateCard, ShareOfSaving
 from sibkit.money import cents_to_decimal, format_money
 from sibkit.report import summary
 from sibkit.report.charts import payoff_chart
+from sibkit.report.explain import explain
 from sibkit.report.overview import render_markdown
 from sibkit.sweep import parse_range
 from sibkit.sweep import sweep as run_sweep
@@ -627,6 +628,15 @@ def _property_finding(c: Contract, found: Counterexample) -> Finding:
         "treden zonder gaten en geen aandeel dat daalt zodra investeerders zijn terugbetaald.",
         path="$.rules",
     )
+
+
+@main.command(name="explain")
+@click.argument("file", type=click.Path(path_type=str))
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="en", show_default=True)
+def explain_command(file: str, lang: str) -> None:
+    """The money flow of the contract in FILE in plain language: who pays whom, when, for what, who bears risk."""
+    c = _load_or_exit(file)
+    click.echo(explain(c, lang), nl=False)
 
 
 def _json_number(value: object) -> object:

@@ -1,0 +1,33 @@
+"""`sibkit explain`: the money flow in plain language, with the engine's figures."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from sibkit.cli import main
+from sibkit.load import load_contract
+from sibkit.report.explain import explain
+
+from conftest import EXAMPLE, ROOT
+
+
+class TestExplain:
+    def test_pilot_in_dutch(self) -> None:
+        """The pilot in Dutch: who pays, the tariff split, the expected €333,900 of €630,000, and Dreamfabryk's
+        cash falling to €-51,650 in month 13."""
+        text = explain(load_contract(EXAMPLE), "nl")
+        assert "Wijkbedrijf Bilgaard en Dreamfabryk voeren het werk uit" in text
+        assert "70% voor 'Individual result (individueel resultaat)'" in text
+        assert "€\u00a0333.900,00" in text or "€ 333.900,00" in text
+        assert "€ -51.650,00 (maand 13)" in text
+
+    def test_investor_deal_in_english(self) -> None:
+        """A SIB: each tranche's money in and back in the expected scenario, and the guarantee."""
+        text = explain(load_contract(ROOT / "tests" / "engine_contracts" / "sib-guarantee.toml"), "en")
+        assert "bank (loan 'senior', seniority 1) puts in €60,000.00 and gets back €73,800.00" in text
+        assert "foundation guarantees up to €30,000.00 of the loss on senior" in text
+
+    def test_cli(self) -> None:
+        """`sibkit explain FILE --lang nl` prints the same text."""
+        result = CliRunner().invoke(main, ["explain", str(EXAMPLE), "--lang", "nl"])
+        assert result.exit_code == 0 and result.stdout == explain(load_contract(EXAMPLE), "nl")
