@@ -9,6 +9,7 @@ traceback.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import math
@@ -49,6 +50,7 @@ from sibkit.report import summary
 from sibkit.report.charts import payoff_chart
 from sibkit.report.explain import explain
 from sibkit.report.overview import render_markdown
+from sibkit.report.termsheet import render_termsheet, write_termsheet
 from sibkit.sweep import parse_range
 from sibkit.sweep import sweep as run_sweep
 
@@ -628,6 +630,43 @@ def _property_finding(c: Contract, found: Counterexample) -> Finding:
         "treden zonder gaten en geen aandeel dat daalt zodra investeerders zijn terugbetaald.",
         path="$.rules",
     )
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=str))
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="en", show_default=True, help="Language of the sheet.")
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="html", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    help="Write to this file (atomically); without it, print to standard output.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+@click.option(
+    "--simulate",
+    "simulate_n",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Add a Monte Carlo summary of this many scenarios (seed 0).",
+)
+def termsheet(file: str, lang: str, fmt: str, output: str | None, force: bool, simulate_n: int | None) -> None:
+    """A term sheet for the contract in FILE, in Dutch or English, as Markdown or standalone HTML."""
+    c = _load_or_exit(file)
+    text = render_termsheet(c, lang, fmt, today=dt.date.today(), simulate_n=simulate_n)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        write_termsheet(output, text, overwrite=force)
+    except FileExistsError:
+        _console(err=True).print(f"{output}: the file exists; use --force to replace it", markup=False)
+        sys.exit(EXIT_USER_ERROR)
+    except OSError as exc:
+        _console(err=True).print(f"{output}: cannot write: {exc.strerror}", markup=False)
+        sys.exit(EXIT_USER_ERROR)
+    _console(err=True).print(f"Term sheet written to {output}", markup=False)
 
 
 @main.command(name="explain")
