@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import json
 import math
+import re
 import sys
 from collections.abc import Sequence
 from contextvars import ContextVar
@@ -51,6 +52,7 @@ from sibkit.report.charts import payoff_chart
 from sibkit.report.explain import explain
 from sibkit.report.overview import render_markdown
 from sibkit.report.termsheet import render_termsheet, write_termsheet
+from sibkit.starters import KINDS, LANGS, write_starter
 from sibkit.sweep import parse_range
 from sibkit.sweep import sweep as run_sweep
 
@@ -667,6 +669,36 @@ def termsheet(file: str, lang: str, fmt: str, output: str | None, force: bool, s
         _console(err=True).print(f"{output}: cannot write: {exc.strerror}", markup=False)
         sys.exit(EXIT_USER_ERROR)
     _console(err=True).print(f"Term sheet written to {output}", markup=False)
+
+
+@main.command(name="new")
+@click.argument("name")
+@click.option(
+    "--like", "kind", type=click.Choice(list(KINDS)), required=True, help="The kind of contract to start from."
+)
+@click.option(
+    "--lang", type=click.Choice(list(LANGS)), default="en", show_default=True, help="Language of the comments."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    help="File to write (default: NAME in lower case with dashes, .toml).",
+)
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+def new_command(name: str, kind: str, lang: str, output: str | None, force: bool) -> None:
+    """Write a commented starting contract called NAME that validates as written."""
+    target = output or (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "contract") + ".toml"
+    try:
+        write_starter(target, kind, lang, name, overwrite=force)
+    except FileExistsError:
+        _console(err=True).print(f"{target}: the file exists; use --force to replace it", markup=False)
+        sys.exit(EXIT_USER_ERROR)
+    except ValueError as exc:
+        _console(err=True).print(str(exc), markup=False)
+        sys.exit(EXIT_USER_ERROR)
+    _console().print(f"{target}: a {kind} contract to fill in; check it with: sibkit validate {target}", markup=False)
 
 
 @main.command(name="explain")

@@ -11,9 +11,9 @@ import pytest
 from sibkit.engine import default_scenario, deterministic_batch, run_batch, stack
 from sibkit.load import load_contract
 
-from conftest import CONTRACTS, ROOT
+from conftest import CONTRACTS
 
-FILES = sorted((ROOT / "tests" / "deal_shapes").glob("*.toml")) + sorted(CONTRACTS.glob("*.toml"))
+FILES = sorted(CONTRACTS.glob("*.toml"))
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)

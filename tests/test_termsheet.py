@@ -47,7 +47,7 @@ TODAY = dt.date(2024, 6, 1)
 UPDATE = os.environ.get("SIBKIT_UPDATE_GOLDEN") == "1"
 CATALOGUE = ROOT / "sibkit" / "locale" / "nl" / "LC_MESSAGES" / "sibkit.po"
 CODE = (ROOT / "sibkit" / "report" / "termsheet.py", ROOT / "sibkit" / "report" / "i18n.py")
-RICH = sorted((ROOT / "tests" / "deal_shapes").glob("*.toml")) + sorted(
+RICH = sorted((ROOT / "contracts").glob("*.toml")) + sorted(
     (ROOT / "tests" / "engine_contracts").glob("*.toml")
 )
 """Contracts with tranches, guarantees, fees, cohort rules, savings: every part of the term sheet."""

@@ -14,7 +14,7 @@ from sibkit.money import Cents
 
 from conftest import EXAMPLE, ROOT
 
-SHAPES = ROOT / "tests" / "deal_shapes"
+SHAPES = ROOT / "contracts"
 
 
 def peterborough() -> Contract:

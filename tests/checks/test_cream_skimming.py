@@ -132,5 +132,5 @@ class TestCreamSkimming:
 
     def test_cohort_rules_alone_are_not_checked(self) -> None:
         """A contract paid only on cohort improvement against a comparison group has no finding."""
-        c = load_contract(ROOT / "tests" / "deal_shapes" / "peterborough.toml")
+        c = load_contract(ROOT / "contracts" / "peterborough.toml")
         assert check(c) == []

@@ -16,7 +16,7 @@ from sibkit.money import Cents
 from conftest import EXAMPLE, ROOT
 
 SIB = ROOT / "tests" / "engine_contracts" / "sib-guarantee.toml"
-RIKERS = ROOT / "tests" / "deal_shapes" / "rikers.toml"
+RIKERS = ROOT / "contracts" / "rikers.toml"
 
 
 def sib() -> Contract:

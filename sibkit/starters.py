@@ -1,0 +1,126 @@
+"""Starting contracts: the commented contract files behind ``sibkit new``.
+
+Each starter is a small but complete contract of one kind, in Dutch or English,
+that validates and runs as written. Every number in it is marked as an
+assumption to replace (``provenance.<field> = { assumption = "..." }``), and it
+has ``low``, ``base`` and ``high`` scenarios and an ``[uncertainty]`` block.
+
+The files live in the package's data folder ``sibkit/starters/``, named
+``<kind>.<lang>.toml`` (``rate-card.nl.toml``), so they ship in the wheel. A
+starter is copied as it is, comments and layout included: only its top-level
+``name = "..."`` line is replaced, by the given name written as a TOML basic
+string by ``tomli_w`` (quotes, backslashes and control characters escaped).
+Neither the name nor the file is ever treated as a template.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Final
+
+import tomli_w
+
+from sibkit.atomic import write_text_atomic
+from sibkit.errors import did_you_mean
+
+__all__ = ["KINDS", "LANGS", "starter_text", "write_starter"]
+
+KINDS: Final = ("rate-card", "tariff", "cohort-threshold", "sib-with-guarantee")
+"""The kinds of starting contract, in the order ``sibkit new --like`` lists them.
+
+* ``rate-card`` — a price per outcome per participant (once-per-person and
+  repeatable lines), with a participant cap and a contract cap;
+* ``tariff`` — a weighted tariff per participant paid from an outcomes fund with
+  two contributors, two providers, no investors (Leeuwarden Oost style);
+* ``cohort-threshold`` — a cohort's improvement against a matched comparison
+  group, in tiers, with a pooled threshold;
+* ``sib-with-guarantee`` — a Social Impact Bond: a senior loan, a subordinated
+  loan with an IRR cap, a guarantee, a priority of payments and an
+  intermediary fee.
+"""
+
+LANGS: Final = ("nl", "en")
+"""The languages of the starters' comments and texts (field names stay English)."""
+
+_FOLDER: Final = "starters"
+"""The data folder inside the ``sibkit`` package that holds the starter files."""
+
+_NAME_KEY: Final = "name = "
+"""How the contract's name line starts in every starter file."""
+
+
+def _choice(what: str, value: object, options: tuple[str, ...]) -> str:
+    """``value`` if it is one of ``options``, else a ``ValueError`` naming every choice."""
+    if isinstance(value, str) and value in options:
+        return value
+    hint = did_you_mean(value, options)
+    raise ValueError(f"unknown {what} {value!r}{hint or ';'} expected one of: {', '.join(options)}")
+
+
+def _resource(kind: str, lang: str) -> Traversable:
+    """The packaged starter file of ``kind`` in ``lang`` (both already checked)."""
+    return files("sibkit") / _FOLDER / f"{kind}.{lang}.toml"
+
+
+def _name_line(name: str) -> str:
+    """The line ``name = "..."`` for ``name``, written by ``tomli_w`` (no line break at the end)."""
+    if not name.strip():
+        raise ValueError("the contract name is empty; give the contract a name")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"the contract name {name!r} is not valid text (it cannot be written as UTF-8)") from None
+    return tomli_w.dumps({"name": name}).rstrip("\n")
+
+
+def starter_text(kind: str, lang: str, name: str) -> str:
+    """The text of the starting contract of ``kind`` in ``lang``, named ``name``.
+
+    ``kind`` is one of ``KINDS``, ``lang`` one of ``LANGS``. The file is
+    returned as written — comments, layout and every number — except its
+    top-level ``name = "..."`` line, which becomes ``name`` as a correctly
+    escaped TOML basic string, so the text reads back with exactly that name.
+
+    Raises ``ValueError`` for an unknown kind or language (the message lists
+    the choices) and for an empty name or one that is not valid text.
+    """
+    kind = _choice("kind", kind, KINDS)
+    lang = _choice("language", lang, LANGS)
+    line = _name_line(name)
+    text = _resource(kind, lang).read_text(encoding="utf-8")
+    start = _top_level_name(text, f"{kind}.{lang}.toml")
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    out = text[:start] + line + text[end:]
+    if tomllib.loads(out).get("name") != name:  # pragma: no cover - guards the packaged files
+        raise RuntimeError(f"starter {kind}.{lang}.toml: the name line could not be replaced")
+    return out
+
+
+def _top_level_name(text: str, file: str) -> int:
+    """Offset of the top-level ``name = `` line: the one before the first table header."""
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if line.startswith("["):
+            break
+        if line.startswith(_NAME_KEY):
+            return offset
+        offset += len(line)
+    raise RuntimeError(f"starter {file} has no top-level 'name = ...' line")  # pragma: no cover
+
+
+def write_starter(path: str | Path, kind: str, lang: str, name: str, *, overwrite: bool = False) -> None:
+    """Write the starting contract of ``kind`` in ``lang``, named ``name``, to ``path``.
+
+    The file is written atomically (a temporary file beside ``path``, then
+    renamed), so it is either complete or absent. Everything is checked before
+    anything is written: an unknown kind or language or an empty name raises
+    ``ValueError`` and leaves the disk untouched. When ``path`` already exists
+    and ``overwrite`` is false, ``FileExistsError`` is raised and the existing
+    file is left as it is.
+    """
+    text = starter_text(kind, lang, name)
+    write_text_atomic(Path(path), text, overwrite=overwrite)
