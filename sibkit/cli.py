@@ -49,6 +49,7 @@ from sibkit.model.rules import CohortThreshold, PerTime, RateCard, ShareOfSaving
 from sibkit.money import cents_to_decimal, format_money
 from sibkit.report import summary
 from sibkit.report.charts import payoff_chart
+from sibkit.report.docx import render_docx, write_docx
 from sibkit.report.explain import explain
 from sibkit.report.overview import render_markdown
 from sibkit.report.termsheet import render_termsheet, write_termsheet
@@ -637,7 +638,7 @@ def _property_finding(c: Contract, found: Counterexample) -> Finding:
 @main.command()
 @click.argument("file", type=click.Path(path_type=str))
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="en", show_default=True, help="Language of the sheet.")
-@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="html", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "docx"]), default="html", show_default=True)
 @click.option(
     "-o",
     "--output",
@@ -654,14 +655,20 @@ def _property_finding(c: Contract, found: Counterexample) -> Finding:
     help="Add a Monte Carlo summary of this many scenarios (seed 0).",
 )
 def termsheet(file: str, lang: str, fmt: str, output: str | None, force: bool, simulate_n: int | None) -> None:
-    """A term sheet for the contract in FILE, in Dutch or English, as Markdown or standalone HTML."""
+    """A term sheet for the contract in FILE, in Dutch or English, as Markdown, standalone HTML or Word."""
     c = _load_or_exit(file)
-    text = render_termsheet(c, lang, fmt, today=dt.date.today(), simulate_n=simulate_n)
-    if output is None:
-        click.echo(text, nl=False)
-        return
+    if fmt == "docx" and output is None:
+        raise click.BadParameter("a Word file needs -o FILE.docx", param_hint="--format")
     try:
-        write_termsheet(output, text, overwrite=force)
+        if fmt == "docx":
+            assert output is not None
+            write_docx(output, render_docx(c, lang, today=dt.date.today(), simulate_n=simulate_n), overwrite=force)
+        else:
+            text = render_termsheet(c, lang, fmt, today=dt.date.today(), simulate_n=simulate_n)
+            if output is None:
+                click.echo(text, nl=False)
+                return
+            write_termsheet(output, text, overwrite=force)
     except FileExistsError:
         _console(err=True).print(f"{output}: the file exists; use --force to replace it", markup=False)
         sys.exit(EXIT_USER_ERROR)

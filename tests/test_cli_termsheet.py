@@ -30,3 +30,14 @@ class TestTermsheetCommand:
         """Without -o the Markdown goes to standard output."""
         result = CliRunner().invoke(main, ["termsheet", str(EXAMPLE), "--lang", "en", "--format", "md"])
         assert result.exit_code == 0 and result.stdout.startswith("# Term sheet: Leeuwarden Oost")
+
+    def test_word_needs_an_output_file(self, tmp_path: Path) -> None:
+        """--format docx writes a Word file with -o, and refuses to print binary to the terminal."""
+        import docx
+
+        out = tmp_path / "termsheet.docx"
+        ok = CliRunner().invoke(main, ["termsheet", str(EXAMPLE), "--lang", "nl", "--format", "docx", "-o", str(out)])
+        assert ok.exit_code == 0, ok.output
+        assert any("Dreamfabryk" in cell.text for t in docx.Document(str(out)).tables for row in t.rows for cell in row.cells)
+        refused = CliRunner().invoke(main, ["termsheet", str(EXAMPLE), "--format", "docx"])
+        assert refused.exit_code == 2 and "needs -o" in refused.output

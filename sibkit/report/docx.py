@@ -1,0 +1,278 @@
+"""A contract's term sheet as a Word document (.docx) an advisor can edit.
+
+``render_docx`` builds the document from the same view model as the Markdown and HTML
+term sheets (``termsheet_view``) and in the same section order: it renders the shared
+``templates/termsheet/structure.j2`` with Word building blocks instead of Markdown or HTML
+ones. Those building blocks write nothing; each records one block (a heading, a paragraph,
+a table, ...) that is then added to the document with python-docx. So a section added to
+``structure.j2`` appears in Word too, with the same translated headings.
+
+The document uses Word's built-in styles so an advisor can restyle it: ``Title`` for the
+title, ``Heading 1`` for the sections, ``Heading 2`` below them, ``List Bullet`` and
+``List Number`` for lists, ``Emphasis`` for notes and ``Table Grid`` for every table (the
+label-and-value lists of the Markdown version are two-column tables here, as in a
+classic term sheet). The page is A4 and the document's language is that of the term sheet.
+
+Contract text is data: every value goes into the document as a plain text run (python-docx
+escapes it for XML), never as a template or as markup. Characters XML cannot hold (control
+characters) are replaced by U+FFFD, and whitespace is squashed to single spaces as in the
+Markdown version, so the two show the same text. The payoff chart is a PNG picture drawn
+by ``charts.payoff_chart`` from the same sweep as the view's SVG chart, labels translated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import docx
+from docx.document import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm
+from docx.table import Table
+from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemLoader, StrictUndefined
+
+from sibkit.atomic import write_bytes_atomic
+from sibkit.engine.run import default_scenario
+from sibkit.model import Contract
+from sibkit.report import charts
+from sibkit.report.i18n import Language
+from sibkit.report.templating import templates_dir
+from sibkit.report.termsheet import _CHART_LABELS, _CHART_LOCK, CHART_LEVELS, termsheet_view
+from sibkit.sweep import parse_range, sweep
+
+__all__ = ["AUTHOR", "render_docx", "write_docx"]
+
+AUTHOR = "sibkit"
+"""The author and last editor recorded in the document's properties."""
+
+_LANGUAGE_TAGS = {"nl": "nl-NL", "en": "en-GB"}
+"""The language of the document's text (Word's spelling check), per term sheet language."""
+
+_PAGE_WIDTH, _PAGE_HEIGHT, _MARGIN = Cm(21.0), Cm(29.7), Cm(2.5)
+"""A4 with 2.5 cm margins."""
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\x7e\x80-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters a Word document cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF), and DEL."""
+
+_BREAKING = re.compile(r"[ \t\n\r\f\v\x1c-\x1f\x85\u2028\u2029]+")
+"""Breaking whitespace; no-break spaces are kept (Babel writes ``€ 3.500,00`` with one)."""
+
+# The building blocks of the shared structure: each records a block and writes nothing.
+_MACROS = """\
+{% macro title(text) %}{{ emit("title", text) }}{% endmacro %}
+{% macro section(label, text, anchor, major=false) %}{{ emit("section", label, text) }}{{ caller() }}{% endmacro %}
+{% macro h3(text) %}{{ emit("h3", text) }}{% endmacro %}
+{% macro para(text) %}{{ emit("para", text) }}{% endmacro %}
+{% macro note(text) %}{{ emit("note", text) }}{% endmacro %}
+{% macro bullets(items) %}{{ emit("bullets", items) }}{% endmacro %}
+{% macro numbered(items) %}{{ emit("numbered", items) }}{% endmacro %}
+{% macro fields(pairs) %}{{ emit("fields", pairs) }}{% endmacro %}
+{% macro table(headers, rows, kind="") %}{{ emit("table", headers, rows, kind) }}{% endmacro %}
+{% macro figure(chart) %}{{ emit("figure", chart) }}{% endmacro %}
+"""
+_TEMPLATES = {
+    "termsheet/macros.docx.j2": _MACROS,
+    "termsheet/termsheet.docx.j2": '{% import "termsheet/macros.docx.j2" as m %}{% include "termsheet/structure.j2" %}',
+}
+
+
+def _text(value: object) -> str:
+    """``value`` as text Word can hold, on one line: as the Markdown version shows it, unescaped."""
+    text = _NOT_XML.sub("\ufffd", str(value).replace("\r\n", "\n").replace("\r", "\n"))
+    return _BREAKING.sub(" ", text).strip(" ")
+
+
+# -- the blocks of the shared structure --------------------------------------------------------------------
+Block = tuple[Any, ...]
+
+
+def _blocks(view: dict[str, Any]) -> list[Block]:
+    """The term sheet of ``view`` as blocks in order, from ``structure.j2`` with recording macros.
+
+    Messages are translated as in the other formats, values filled in as plain text.
+    """
+    language = Language(view["lang"])
+    blocks: list[Block] = []
+
+    def emit(kind: str, *args: Any) -> str:
+        blocks.append((kind, *args))
+        return ""
+
+    env = Environment(
+        loader=ChoiceLoader([DictLoader(_TEMPLATES), FileSystemLoader(templates_dir())]),
+        undefined=StrictUndefined,
+        autoescape=False,
+        extensions=["jinja2.ext.i18n"],
+    )
+
+    env.install_gettext_callables(language.gettext, language.ngettext, newstyle=False)  # type: ignore[attr-defined]
+    env.globals["emit"] = emit
+    env.get_template("termsheet/termsheet.docx.j2").render(v=view)
+    return blocks
+
+
+# -- the chart -----------------------------------------------------------------------------------------
+def _payoff_png(contract: Contract, lang: Language) -> bytes:
+    """The payoff chart as PNG, labels in ``lang``: the sweep and texts of the view's SVG chart.
+
+    As for the SVG, every ``$`` of the contract's name is escaped so matplotlib shows it as written.
+    """
+    name = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "\ufffd", contract.name).replace("$", r"\$")
+    shown = attrs.evolve(contract, name=name)
+    labels = {key: lang.translations.gettext(text) for key, text in _CHART_LABELS.items()}
+    swept = sweep(shown, parse_range(CHART_LEVELS), default_scenario(contract))
+    with _CHART_LOCK:
+        saved = dict(charts.LABELS)
+        charts.LABELS.update(labels)
+        try:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
+                return charts.payoff_chart(swept, shown, "png")
+        finally:
+            charts.LABELS.clear()
+            charts.LABELS.update(saved)
+
+
+# -- building the document ---------------------------------------------------------------------------------
+def _repeat_as_header(table: Table) -> None:
+    """The table's first row is repeated at the top of every page the table runs onto."""
+    tr_pr = table.rows[0]._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:tblHeader"))
+
+
+def _table(document: Document, headers: Sequence[object] | None, rows: Sequence[Sequence[object]], kind: str) -> None:
+    """A ``Table Grid`` table: a bold header row (when given) repeated on each page, one row per item.
+
+    In a table of figures every column but the first is right-aligned; in a table of fields
+    (no header) the first column, the labels, is bold.
+    """
+    width = max([len(headers or ()), *(len(r) for r in rows)])
+    table = document.add_table(rows=len(rows) + (1 if headers else 0), cols=width)
+    table.style = document.styles["Table Grid"]
+    lines: list[tuple[Sequence[object], bool]] = [(list(headers), True)] if headers else []
+    lines.extend((row, False) for row in rows)
+    for tr, (values, header) in zip(table.rows, lines, strict=True):
+        for col, (cell, value) in enumerate(zip(tr.cells, values, strict=False)):
+            paragraph = cell.paragraphs[0]
+            run = paragraph.add_run(_text(value))
+            if header or (headers is None and col == 0):
+                run.bold = True
+            if kind == "figures" and col > 0:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    if headers:
+        _repeat_as_header(table)
+    document.add_paragraph()
+
+
+def _figure(document: Document, chart: dict[str, Any], png: bytes) -> None:
+    """The chart as a picture the width of the text, with its description as alternative text."""
+    document.add_picture(io.BytesIO(png), width=_PAGE_WIDTH - 2 * _MARGIN)
+    shape = document.inline_shapes[-1]
+    shape._inline.docPr.set("descr", _text(chart["alt"]))
+
+
+def _add(document: Document, block: Block, png: Callable[[], bytes]) -> None:
+    kind, *args = block
+    if kind == "title":
+        document.add_paragraph(_text(args[0]), style="Title")
+    elif kind == "section":
+        document.add_paragraph(_text(f"{args[0]}. {args[1]}"), style="Heading 1")
+    elif kind == "h3":
+        document.add_paragraph(_text(args[0]), style="Heading 2")
+    elif kind == "para":
+        document.add_paragraph(_text(args[0]))
+    elif kind == "note":
+        document.add_paragraph().add_run(_text(args[0]), style="Emphasis")
+    elif kind in ("bullets", "numbered"):
+        style = "List Bullet" if kind == "bullets" else "List Number"
+        for item in args[0]:
+            document.add_paragraph(_text(item), style=style)
+    elif kind == "fields":
+        _table(document, None, args[0], "fields")
+    elif kind == "table":
+        _table(document, args[0], args[1], args[2])
+    elif kind == "figure":
+        _figure(document, args[0], png())
+    else:  # pragma: no cover - the macros above emit only these
+        raise ValueError(f"unknown block {kind!r}")
+
+
+def _set_language(document: Document, tag: str) -> None:
+    """Mark all text as ``tag`` (``nl-NL``), so Word checks the spelling in the right language."""
+    r_pr = document.styles.element.find(qn("w:docDefaults") + "/" + qn("w:rPrDefault") + "/" + qn("w:rPr"))
+    if r_pr is None:  # pragma: no cover - python-docx's template has one
+        return
+    lang = r_pr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        r_pr.append(lang)
+    lang.set(qn("w:val"), tag)
+
+
+def _drop_thumbnail(document: Document) -> None:
+    """Leave out python-docx's template thumbnail, a picture of some other document."""
+    rels = document.part.package.rels
+    for rid in [rid for rid, rel in rels.items() if rel.reltype == RELATIONSHIP_TYPE.THUMBNAIL]:
+        del rels[rid]
+
+
+def render_docx(contract: Contract, lang: str, *, today: dt.date, simulate_n: int | None = None) -> bytes:
+    """The term sheet of ``contract`` in ``lang`` (``nl``, ``en``) as the bytes of a Word document.
+
+    The sections, texts and tables are those of ``render_termsheet``; the payoff chart is a PNG
+    picture. ``today`` is the date shown in the header and the document's creation date;
+    ``simulate_n`` adds a Monte Carlo summary of that many scenarios. Raises ``ValueError`` for
+    an unknown language or a ``simulate_n`` below 1.
+    """
+    view = termsheet_view(contract, lang, today=today, simulate_n=simulate_n)
+    language = Language(view["lang"])
+    blocks = _blocks(view)
+
+    document = docx.Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = _PAGE_WIDTH, _PAGE_HEIGHT
+    section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = _MARGIN
+    tag = _LANGUAGE_TAGS[language.code]
+    _set_language(document, tag)
+
+    chart: list[bytes] = []
+
+    def png() -> bytes:
+        if not chart:
+            chart.append(_payoff_png(contract, language))
+        return chart[0]
+
+    for block in blocks:
+        _add(document, block, png)
+
+    created = dt.datetime(today.year, today.month, today.day)
+    props = document.core_properties
+    props.title = next((_text(b[1]) for b in blocks if b[0] == "title"), _text(contract.name))
+    props.author = props.last_modified_by = AUTHOR
+    props.created = props.modified = created
+    props.revision = 1
+    props.comments = ""
+    props.language = tag
+    _drop_thumbnail(document)
+
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def write_docx(path: str | Path, data: bytes, *, overwrite: bool = False) -> None:
+    """Write a rendered Word document to ``path`` atomically: the old file or the new one, never a part.
+
+    Refuses to replace an existing file unless ``overwrite`` (``FileExistsError``, the file untouched).
+    """
+    write_bytes_atomic(Path(path), data, overwrite=overwrite)

@@ -1,0 +1,277 @@
+"""The term sheet as a Word document: the Markdown term sheet's sections, texts and tables, read back with python-docx.
+
+The Leeuwarden example (``contracts/leeuwarden-oost-pilot.toml``) is rendered on 1 June 2024
+in Dutch and English, once per module, and compared with the Markdown rendering of the same
+contract: same headings in the same order, same table cells, same "no data" sentences.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import re
+from pathlib import Path
+
+import attrs
+import docx
+import pytest
+from docx.document import Document
+from docx.oxml.ns import qn
+from docx.table import Table
+from test_termsheet import EMPTY_MESSAGES, MINIMAL
+
+from sibkit.load import load_contract, loads
+from sibkit.model import Contract
+from sibkit.report import charts
+from sibkit.report.docx import render_docx, write_docx
+from sibkit.report.i18n import Language
+from sibkit.report.termsheet import render_termsheet
+
+from conftest import EXAMPLE, ROOT
+
+TODAY = dt.date(2024, 6, 1)
+HOSTILE = "{{ 7*7 }} <script>"
+ENGINE_CONTRACTS = sorted((ROOT / "tests" / "engine_contracts").glob("*.toml"))
+
+_MD_ESCAPED = re.compile(r"\\([\\`*_\[\]{}#|!])")
+
+
+# -- reading documents back --------------------------------------------------------------------------------
+def _open(data: bytes) -> Document:
+    return docx.Document(io.BytesIO(data))
+
+
+def _unescape(markdown: str) -> str:
+    """Markdown text as shown: backslash escapes and HTML entities undone."""
+    return html.unescape(_MD_ESCAPED.sub(r"\1", markdown))
+
+
+def _md_headings(markdown: str, prefix: str) -> list[str]:
+    return [_unescape(line[len(prefix) :]) for line in markdown.splitlines() if line.startswith(prefix)]
+
+
+def _docx_headings(document: Document, style: str) -> list[str]:
+    return [p.text for p in document.paragraphs if p.style is not None and p.style.name == style]
+
+
+def _md_tables(markdown: str) -> list[list[list[str]]]:
+    """Every Markdown table as rows of unescaped cells, the separator line left out."""
+    tables: list[list[list[str]]] = []
+    rows: list[list[str]] = []
+    for line in [*markdown.splitlines(), ""]:
+        if line.startswith("|"):
+            cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+            if not all(set(c) == {"-"} for c in cells):
+                rows.append([_unescape(c) for c in cells])
+        elif rows:
+            tables.append(rows)
+            rows = []
+    return tables
+
+
+def _md_section(markdown: str, label: str) -> str:
+    """The lines of the Markdown section ``label`` (``10``), up to the next section."""
+    lines = markdown.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"## {label}. "))
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return "\n".join(lines[start:end])
+
+
+def _cells(table: Table) -> list[list[str]]:
+    return [[cell.text for cell in row.cells] for row in table.rows]
+
+
+def _text(document: Document) -> str:
+    """All text of the document, paragraphs and table cells, one per line."""
+    lines = [p.text for p in document.paragraphs]
+    lines += [cell for table in document.tables for row in _cells(table) for cell in row]
+    return "\n".join(lines)
+
+
+# -- shared renderings -------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def example() -> Contract:
+    return load_contract(EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def documents(example: Contract) -> dict[str, bytes]:
+    """The example's Word term sheet per language."""
+    return {lang: render_docx(example, lang, today=TODAY) for lang in ("en", "nl")}
+
+
+@pytest.fixture(scope="module")
+def markdowns(example: Contract) -> dict[str, str]:
+    """The example's Markdown term sheet per language."""
+    return {lang: render_termsheet(example, lang, "md", today=TODAY) for lang in ("en", "nl")}
+
+
+# -- render_docx -------------------------------------------------------------------------------------------
+class TestRenderDocx:
+    @pytest.mark.parametrize("lang", ["en", "nl"])
+    def test_headings_match_markdown(self, documents: dict[str, bytes], markdowns: dict[str, str], lang: str) -> None:
+        """Title, sections (Heading 1) and sub-sections (Heading 2) are the Markdown's #, ## and ### lines, in order."""
+        document = _open(documents[lang])
+        md = markdowns[lang]
+        sections = _docx_headings(document, "Heading 1")
+        assert len(sections) == 17
+        assert sections == _md_headings(md, "## ")
+        assert _docx_headings(document, "Heading 2") == _md_headings(md, "### ")
+        assert _docx_headings(document, "Title") == _md_headings(md, "# ")
+        assert document.paragraphs[0].style is not None and document.paragraphs[0].style.name == "Title"
+
+    def test_dutch_section_names(self, documents: dict[str, bytes]) -> None:
+        """The Dutch document speaks Dutch, the English one English."""
+        nl = _docx_headings(_open(documents["nl"]), "Heading 1")
+        en = _docx_headings(_open(documents["en"]), "Heading 1")
+        assert nl[0] == "1. Partijen en rollen" and en[0] == "1. Parties and roles"
+        assert nl[-1] == "Bijlage B. Woordenlijst" and en[-1] == "Annex B. Glossary"
+
+    @pytest.mark.parametrize("lang", ["en", "nl"])
+    def test_tables_match_markdown(self, documents: dict[str, bytes], markdowns: dict[str, str], lang: str) -> None:
+        """Every Markdown table is a Word table with the same header and cells, in the same order (the
+        label-and-value lists are extra two-column tables in Word)."""
+        tables = [_cells(t) for t in _open(documents[lang]).tables]
+        md_tables = _md_tables(markdowns[lang])
+        assert len(md_tables) >= 8
+        it = iter(tables)
+        for md_table in md_tables:
+            assert any(t == md_table for t in it), md_table[0]
+
+    @pytest.mark.parametrize("lang", ["en", "nl"])
+    def test_header_fields(self, documents: dict[str, bytes], markdowns: dict[str, str], lang: str) -> None:
+        """The header's label-and-value list (status, version, date, ...) is the first table, as in Markdown."""
+        md = markdowns[lang].split("\n## ", 1)[0]
+        pairs = [
+            [_unescape(label), _unescape(value)]
+            for label, value in re.findall(r"^- \*\*(.*?):\*\* (.*)$", md, flags=re.MULTILINE)
+        ]
+        assert len(pairs) == 5
+        assert _cells(_open(documents[lang]).tables[0]) == pairs
+        assert ("1 juni 2024" if lang == "nl" else "1 June 2024") in pairs[2]
+
+    @pytest.mark.parametrize("lang", ["en", "nl"])
+    def test_tables_use_table_grid(self, documents: dict[str, bytes], lang: str) -> None:
+        """Every table has Word's built-in Table Grid style, so an advisor can restyle them all at once."""
+        tables = _open(documents[lang]).tables
+        assert tables
+        for table in tables:
+            assert table.style is not None and table.style.name == "Table Grid"
+
+    def test_providers_in_a_table(self, documents: dict[str, bytes], example: Contract) -> None:
+        """The parties table names each provider."""
+        for lang in ("en", "nl"):
+            cells = {cell for table in _open(documents[lang]).tables for row in _cells(table) for cell in row}
+            for provider in example.providers:
+                assert provider.name in cells, (lang, provider.name)
+
+    @pytest.mark.parametrize(("lang", "amount"), [("nl", "€\u00a0333.900,00"), ("en", "€333,900.00")])
+    def test_scenario_table(
+        self, documents: dict[str, bytes], markdowns: dict[str, str], lang: str, amount: str
+    ) -> None:
+        """The scenario table holds the Markdown version's formatted amounts (the Dutch ones with a no-break space)."""
+        md_table = _md_tables(_md_section(markdowns[lang], "10"))[0]
+        assert len(md_table) > 5
+        assert amount in {cell for row in md_table for cell in row}
+        assert md_table in [_cells(t) for t in _open(documents[lang]).tables]
+
+    @pytest.mark.parametrize("lang", ["en", "nl"])
+    def test_chart_is_a_png_picture(self, documents: dict[str, bytes], example: Contract, lang: str) -> None:
+        """The payoff chart is an inline PNG picture with alternative text, labels restored afterwards."""
+        document = _open(documents[lang])
+        assert len(document.inline_shapes) >= 1
+        blobs = [part.blob for part in document.part.package.iter_parts() if part.partname.startswith("/word/media/")]
+        assert not any(part.partname.startswith("/docProps/thumbnail") for part in document.part.package.iter_parts())
+        assert blobs and all(blob.startswith(b"\x89PNG\r\n\x1a\n") for blob in blobs)
+        alt = document.inline_shapes[0]._inline.docPr.get("descr")
+        assert alt == Language(lang).gettext("Payoff chart of %(contract)s", contract=example.name)
+        assert charts.LABELS["money_panel"] == "Payer cost and provider margin"
+
+    @pytest.mark.parametrize("lang", ["en", "nl"])
+    def test_properties(self, documents: dict[str, bytes], lang: str) -> None:
+        """Title, author sibkit, created on ``today``, A4 pages, text marked in the term sheet's language."""
+        document = _open(documents[lang])
+        props = document.core_properties
+        assert props.title == document.paragraphs[0].text
+        assert props.author == "sibkit" and props.last_modified_by == "sibkit"
+        assert props.created == dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
+        tag = "nl-NL" if lang == "nl" else "en-GB"
+        assert props.language == tag
+        defaults = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
+        assert defaults is not None
+        lang_element = defaults.find(qn("w:lang"))
+        assert lang_element is not None and lang_element.get(qn("w:val")) == tag
+        section = document.sections[0]
+        assert section.page_width is not None and round(section.page_width.cm, 1) == 21.0
+        assert section.page_height is not None and round(section.page_height.cm, 1) == 29.7
+
+    def test_hostile_name_is_literal(self, example: Contract) -> None:
+        """A contract name that looks like a template and HTML is shown exactly as written, never evaluated."""
+        contract = attrs.evolve(example, name=HOSTILE)
+        document = _open(render_docx(contract, "en", today=TODAY))
+        title = document.paragraphs[0].text
+        assert title == f"Term sheet: {HOSTILE}"
+        assert document.core_properties.title == title
+        assert "Term sheet: 49" not in _text(document)
+
+    def test_text_word_cannot_hold_is_replaced(self, example: Contract) -> None:
+        """Control characters in contract text become U+FFFD instead of breaking the document; line breaks
+        become spaces, as in Markdown; a ``$`` in the name is shown as written."""
+        contract = attrs.evolve(example, name="Pilot\x00 $5\x0b\x7f line\nbreak")
+        document = _open(render_docx(contract, "nl", today=TODAY))
+        assert document.paragraphs[0].text == "Term sheet: Pilot\ufffd $5\ufffd\ufffd line break"
+        assert len(document.inline_shapes) == 1
+
+    @pytest.mark.parametrize("lang", ["en", "nl"])
+    def test_each_empty_section_says_so(self, lang: str) -> None:
+        """For the minimal contract every "no data" sentence of the Markdown version is in the document,
+        and no section is dropped."""
+        contract = loads(MINIMAL)
+        document = _open(render_docx(contract, lang, today=TODAY))
+        text = _text(document)
+        for message in EMPTY_MESSAGES[lang]:
+            assert message in text, message
+        md = render_termsheet(contract, lang, "md", today=TODAY)
+        assert _docx_headings(document, "Heading 1") == _md_headings(md, "## ")
+
+    @pytest.mark.parametrize("path", ENGINE_CONTRACTS, ids=lambda p: p.stem)
+    def test_engine_contracts(self, path: Path) -> None:
+        """Contracts with tranches, guarantees, fees, cohort rules and savings give the Markdown's tables."""
+        contract = load_contract(path)
+        document = _open(render_docx(contract, "en", today=TODAY))
+        tables = [_cells(t) for t in document.tables]
+        for md_table in _md_tables(render_termsheet(contract, "en", "md", today=TODAY)):
+            assert md_table in tables, md_table[0]
+        assert "8. Financing" in _docx_headings(document, "Heading 1")
+
+    def test_monte_carlo(self) -> None:
+        """With a number of scenarios the simulation tables are in the document, as in Markdown."""
+        contract = load_contract(ROOT / "tests" / "engine_contracts" / "sib-guarantee.toml")
+        document = _open(render_docx(contract, "nl", today=TODAY, simulate_n=20))
+        assert "20 willekeurig getrokken scenario's (seed 0)." in _text(document)
+        headers = [_cells(t)[0] for t in document.tables]
+        assert ["Tranche", "Kans op verlies", "Verwacht verlies"] in [h[:3] for h in headers]
+
+    def test_bad_arguments(self, example: Contract) -> None:
+        """An unknown language or fewer than one Monte Carlo scenario is refused."""
+        with pytest.raises(ValueError, match="unknown language 'de'"):
+            render_docx(example, "de", today=TODAY)
+        with pytest.raises(ValueError, match="at least 1"):
+            render_docx(example, "en", today=TODAY, simulate_n=0)
+
+
+# -- write_docx --------------------------------------------------------------------------------------------
+class TestWriteDocx:
+    def test_writes_and_refuses_to_overwrite(self, tmp_path: Path, documents: dict[str, bytes]) -> None:
+        """The bytes are written as they are; a second write without overwrite raises and leaves the file intact."""
+        target = tmp_path / "termsheet.docx"
+        write_docx(target, documents["nl"])
+        assert target.read_bytes() == documents["nl"]
+        with pytest.raises(FileExistsError):
+            write_docx(target, documents["en"])
+        assert target.read_bytes() == documents["nl"]
+        assert [p.name for p in tmp_path.iterdir()] == ["termsheet.docx"]
+        write_docx(str(target), documents["en"], overwrite=True)
+        assert target.read_bytes() == documents["en"]
+        assert _open(target.read_bytes()).paragraphs[0].text.startswith("Term sheet: ")
