@@ -52,6 +52,7 @@ from sibkit.report.charts import payoff_chart
 from sibkit.report.docx import render_docx, write_docx
 from sibkit.report.explain import explain
 from sibkit.report.overview import render_markdown
+from sibkit.report.pdf import render_pdf
 from sibkit.report.termsheet import render_termsheet, write_termsheet
 from sibkit.starters import KINDS, LANGS, write_starter
 from sibkit.sweep import parse_range
@@ -379,11 +380,14 @@ def run_command(file: str, scenario_name: str | None, success: str, as_json: boo
     if c.tranches:
         level = break_even_success(c, scenarios[0])
         text = (
-            "never (even 3× the scenario's success)"
+            "none up to 3× the scenario's success"
             if level is None
             else f"{level:.3f}× the '{scenarios[0].name}' success rates"
         )
-        out.print(f"Senior investors get their principal back from a success factor of {text}.")
+        out.print(
+            f"Senior investors get their principal back from outcome payments (guarantees not counted) "
+            f"from a success factor of {text}."
+        )
     else:
         out.print("No investors: providers carry the working capital until outcome payments arrive.")
 
@@ -638,7 +642,7 @@ def _property_finding(c: Contract, found: Counterexample) -> Finding:
 @main.command()
 @click.argument("file", type=click.Path(path_type=str))
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="en", show_default=True, help="Language of the sheet.")
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "docx"]), default="html", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "docx", "pdf"]), default="html", show_default=True)
 @click.option(
     "-o",
     "--output",
@@ -657,12 +661,22 @@ def _property_finding(c: Contract, found: Counterexample) -> Finding:
 def termsheet(file: str, lang: str, fmt: str, output: str | None, force: bool, simulate_n: int | None) -> None:
     """A term sheet for the contract in FILE, in Dutch or English, as Markdown, standalone HTML or Word."""
     c = _load_or_exit(file)
-    if fmt == "docx" and output is None:
-        raise click.BadParameter("a Word file needs -o FILE.docx", param_hint="--format")
+    if fmt in ("docx", "pdf") and output is None:
+        raise click.BadParameter(f"a {fmt} file needs -o FILE.{fmt}", param_hint="--format")
     try:
         if fmt == "docx":
             assert output is not None
             write_docx(output, render_docx(c, lang, today=dt.date.today(), simulate_n=simulate_n), overwrite=force)
+        elif fmt == "pdf":
+            assert output is not None
+            if not force and Path(output).exists():
+                raise FileExistsError(output)
+            try:
+                data = render_pdf(c, lang, today=dt.date.today(), simulate_n=simulate_n)
+            except RuntimeError as exc:
+                _console(err=True).print(str(exc), markup=False)
+                sys.exit(EXIT_USER_ERROR)
+            write_bytes_atomic(Path(output), data, overwrite=force)
         else:
             text = render_termsheet(c, lang, fmt, today=dt.date.today(), simulate_n=simulate_n)
             if output is None:

@@ -67,7 +67,7 @@ class TestRun:
         code, out, _ = invoke("run", str(SIB), "--scenario", "base")
         assert code == 0
         assert "Tranche: senior (bank)" in out and "IRR (annual)" in out
-        assert "Senior investors get their principal back from a success factor of" in out
+        assert "Senior investors get their principal back from outcome payments (guarantees not counted)" in out
 
 
 class TestBreakEven:

@@ -56,9 +56,9 @@ def break_even_success(
 ) -> float | None:
     """The lowest success factor at which the most senior tranches get their principal back.
 
-    Solved by bisection on batches of success factors (each batch is one
-    vectorised engine run). ``None`` when the contract has no repayable tranche or
-    even ``high`` times the scenario's success does not repay the principal.
+    A scan of 33 levels from 0 to ``high`` finds the first level that repays; bisection on
+    batches of success factors (each batch one vectorised engine run) then narrows it to ``tol``.
+    ``None`` when the contract has no repayable tranche or no level up to ``high`` repays it.
     """
     sc = scenario or default_scenario(contract)
     seniors = [t for t in contract.tranches if t.seniority == min((x.seniority for x in contract.tranches), default=0)]
@@ -72,11 +72,16 @@ def break_even_success(
         ok: npt.NDArray[np.bool_] = np.all(flows.tranche_repaid[:, ids] >= flows.tranche_drawn[:, ids], axis=1)
         return ok
 
-    lo, hi = Decimal(0), high
-    if not repaid([hi])[0]:
+    # scan the whole range first: repayment need not be monotone in success (a contract cap can stop
+    # payments that would have repaid drawdowns made after an early surplus was paid out)
+    scan = [high * Decimal(i) / 32 for i in range(33)]
+    ok = repaid(scan)
+    if not ok.any():
         return None
-    if repaid([lo])[0]:
+    first = int(np.argmax(ok))
+    if first == 0:
         return 0.0
+    lo, hi = scan[first - 1], scan[first]
     while float(hi - lo) > tol:
         grid = [lo + (hi - lo) * Decimal(i) / 16 for i in range(17)]
         ok = repaid(grid)
