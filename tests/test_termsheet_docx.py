@@ -221,7 +221,7 @@ class TestRenderDocx:
         contract = attrs.evolve(example, name="Pilot\x00 $5\x0b\x7f line\nbreak")
         document = _open(render_docx(contract, "nl", today=TODAY))
         assert document.paragraphs[0].text == "Term sheet: Pilot\ufffd $5\ufffd\ufffd line break"
-        assert len(document.inline_shapes) == 1
+        assert len(document.inline_shapes) == 2  # the payoff chart and the cash over time
 
     @pytest.mark.parametrize("lang", ["en", "nl"])
     def test_each_empty_section_says_so(self, lang: str) -> None:

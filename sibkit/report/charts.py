@@ -34,7 +34,13 @@ from sibkit.model import Contract
 from sibkit.money import SYMBOLS
 from sibkit.sweep import BreakEven, BreakEvenKind, Sweep
 
-__all__ = ["LABELS", "ChartFormat", "payoff_chart", "waterfall_chart"]
+__all__ = [
+    "LABELS",
+    "ChartFormat",
+    "distribution_chart",
+    "payoff_chart",
+    "waterfall_chart",
+]
 
 ChartFormat = Literal["svg", "png"]
 """The image formats a chart can be rendered to."""
@@ -64,6 +70,12 @@ LABELS: dict[str, str] = {
     "payer_cash": "{party} (payer)",
     "provider_cash": "{party} (provider)",
     "tranche_cash": "{party} (tranche, {investor})",
+    # Monte Carlo distribution
+    "distribution_title": "{contract}: what the payers pay in {count} simulated scenarios",
+    "distribution_axis": "Payers' cost: outcome payments, VAT and fees ({currency})",
+    "share_axis": "Share of scenarios (%)",
+    "median": "median",
+    "p95": "95th percentile",
 }
 """Every text the charts show, in English; ``{…}`` fields are filled in (ids, names, currency symbol)."""
 
@@ -275,4 +287,28 @@ def waterfall_chart(results: Results, contract: Contract, scenario_index: int = 
         ax.set_xlim(0, len(edges) - 1)
         _legend(ax)
         fig.suptitle(LABELS["waterfall_title"].format(contract=contract.name))
+        return _render(fig, fmt)
+
+
+def distribution_chart(costs: npt.ArrayLike, contract: Contract, fmt: ChartFormat = "svg") -> bytes:
+    """A histogram of what the payers pay together across simulated scenarios (``costs`` in cents, one value
+    per scenario), with the median and the 95th percentile marked."""
+    _check_format(fmt)
+    values = np.asarray(costs, dtype=np.float64) / 100
+    if values.size == 0:
+        raise ValueError("no simulated scenarios to draw")
+    currency = _currency(contract)
+    with _style():
+        fig = _figure(height=4.0)
+        ax = fig.subplots()
+        weights = np.full(values.size, 100.0 / values.size)
+        ax.hist(values, bins=40, weights=weights, color="#4c72b0", alpha=0.85)
+        for q, key, style in ((50, "median", "-"), (95, "p95", "--")):
+            x = float(np.percentile(values, q))
+            ax.axvline(x, color="0.2", linestyle=style, linewidth=1.0, label=f"{LABELS[key]}: {x:,.0f}")
+        ax.set_xlabel(LABELS["distribution_axis"].format(currency=currency))
+        ax.set_ylabel(LABELS["share_axis"])
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:,.0f}"))
+        _legend(ax)
+        fig.suptitle(LABELS["distribution_title"].format(contract=contract.name, count=f"{values.size:,}"))
         return _render(fig, fmt)

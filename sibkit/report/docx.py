@@ -25,12 +25,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import attrs
 import docx
 from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -42,13 +40,10 @@ from docx.table import Table
 from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemLoader, StrictUndefined
 
 from sibkit.atomic import write_bytes_atomic
-from sibkit.engine.run import default_scenario
 from sibkit.model import Contract
-from sibkit.report import charts
 from sibkit.report.i18n import Language
 from sibkit.report.templating import templates_dir
-from sibkit.report.termsheet import _CHART_LABELS, _CHART_LOCK, CHART_LEVELS, termsheet_view
-from sibkit.sweep import parse_range, sweep
+from sibkit.report.termsheet import _compute, chart_image, termsheet_view
 
 __all__ = ["AUTHOR", "render_docx", "write_docx"]
 
@@ -122,27 +117,6 @@ def _blocks(view: dict[str, Any]) -> list[Block]:
 
 
 # -- the chart -----------------------------------------------------------------------------------------
-def _payoff_png(contract: Contract, lang: Language) -> bytes:
-    """The payoff chart as PNG, labels in ``lang``: the sweep and texts of the view's SVG chart.
-
-    As for the SVG, every ``$`` of the contract's name is escaped so matplotlib shows it as written.
-    """
-    name = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "\ufffd", contract.name).replace("$", r"\$")
-    shown = attrs.evolve(contract, name=name)
-    labels = {key: lang.translations.gettext(text) for key, text in _CHART_LABELS.items()}
-    swept = sweep(shown, parse_range(CHART_LEVELS), default_scenario(contract))
-    with _CHART_LOCK:
-        saved = dict(charts.LABELS)
-        charts.LABELS.update(labels)
-        try:
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
-                return charts.payoff_chart(swept, shown, "png")
-        finally:
-            charts.LABELS.clear()
-            charts.LABELS.update(saved)
-
-
 # -- building the document ---------------------------------------------------------------------------------
 def _repeat_as_header(table: Table) -> None:
     """The table's first row is repeated at the top of every page the table runs onto."""
@@ -181,7 +155,7 @@ def _figure(document: Document, chart: dict[str, Any], png: bytes) -> None:
     shape._inline.docPr.set("descr", _text(chart["alt"]))
 
 
-def _add(document: Document, block: Block, png: Callable[[], bytes]) -> None:
+def _add(document: Document, block: Block, png: Callable[[str], bytes]) -> None:
     kind, *args = block
     if kind == "title":
         document.add_paragraph(_text(args[0]), style="Title")
@@ -202,7 +176,7 @@ def _add(document: Document, block: Block, png: Callable[[], bytes]) -> None:
     elif kind == "table":
         _table(document, args[0], args[1], args[2])
     elif kind == "figure":
-        _figure(document, args[0], png())
+        _figure(document, args[0], png(args[0]["kind"]))
     else:  # pragma: no cover - the macros above emit only these
         raise ValueError(f"unknown block {kind!r}")
 
@@ -245,12 +219,16 @@ def render_docx(contract: Contract, lang: str, *, today: dt.date, simulate_n: in
     tag = _LANGUAGE_TAGS[language.code]
     _set_language(document, tag)
 
-    chart: list[bytes] = []
+    computed: list[Any] = []
+    images: dict[str, bytes] = {}
 
-    def png() -> bytes:
-        if not chart:
-            chart.append(_payoff_png(contract, language))
-        return chart[0]
+    def png(kind: str) -> bytes:
+        """A chart of the view as PNG: the same engine results and translated labels as its SVG."""
+        if kind not in images:
+            if not computed:
+                computed.append(_compute(contract, simulate_n))
+            images[kind] = chart_image(contract, language, computed[0], kind, "png")
+        return images[kind]
 
     for block in blocks:
         _add(document, block, png)

@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
@@ -275,6 +277,17 @@ _CHART_LABELS: dict[str, str] = {
     "be_party": N_("{party}: {events}"),
     "be_key": N_("({number}) from {level}×:"),
     "be_heading": N_("Break-even levels (dotted lines)"),
+    "waterfall_title": N_("{contract}: cumulative cash by party"),
+    "month_axis": N_("Months from the contract start ({start})"),
+    "cash_axis": N_("Cumulative cash ({currency})"),
+    "payer_cash": N_("{party} (payer)"),
+    "provider_cash": N_("{party} (provider)"),
+    "tranche_cash": N_("{party} (tranche, {investor})"),
+    "distribution_title": N_("{contract}: what the payers pay in {count} simulated scenarios"),
+    "distribution_axis": N_("Payers' cost: outcome payments, VAT and fees ({currency})"),
+    "share_axis": N_("Share of scenarios (%)"),
+    "median": N_("median"),
+    "p95": N_("95th percentile"),
 }
 """The texts of ``charts.LABELS`` the payoff chart shows, marked for translation (a test keeps them equal)."""
 
@@ -329,6 +342,8 @@ class _Computed:
     break_even: tuple[BreakEven, ...]
     findings: list[Any]
     simulation: Summary | None
+    simulated_costs: npt.NDArray[np.int64] | None
+    """What the payers paid together in each simulated scenario, cents (for the distribution chart)."""
 
 
 class _View:
@@ -1108,8 +1123,9 @@ class _View:
             else:
                 text = self._("%(event)s from %(level)s.", event=event, level=self._level(b.level or 0.0))
             lines.append(text)
-        svg = _payoff_svg(self.c, self.lang, comp)
+        svg = _svg_text(chart_image(self.c, self.lang, comp, "payoff", "svg"))
         return {
+            "kind": "payoff",
             "intro": self._(
                 "The chart scales every success rate of the scenario '%(scenario)s' from %(low)s to %(high)s "
                 "(%(count)s levels): above, what each payer pays and each provider keeps; below, each tranche's IRR.",
@@ -1122,6 +1138,22 @@ class _View:
             "svg": Markup(svg),
             "data_uri": "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii"),
             "break_even": lines,
+        }
+
+    def cash_chart(self) -> dict[str, Any]:
+        comp = self.computed
+        svg = _svg_text(chart_image(self.c, self.lang, comp, "cash", "svg"))
+        return {
+            "kind": "cash",
+            "intro": self._(
+                "Cumulative cash of every party, month by month, in the scenario '%(scenario)s': what the payers "
+                "have paid, what each provider has received less what it has spent, and each tranche's money "
+                "out and back.",
+                scenario=comp.chart_scenario.name,
+            ),
+            "alt": self._("Cash over time of %(contract)s", contract=self.c.name),
+            "svg": Markup(svg),
+            "data_uri": "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii"),
         }
 
     def _level(self, level: float) -> str:
@@ -1192,6 +1224,16 @@ class _View:
             "tranches_missing": ""
             if tranches
             else self._("The contract has no tranches: no investor returns to show."),
+            "chart": self.distribution_chart(),
+        }
+
+    def distribution_chart(self) -> dict[str, Any]:
+        svg = _svg_text(chart_image(self.c, self.lang, self.computed, "distribution", "svg"))
+        return {
+            "kind": "distribution",
+            "alt": self._("Distribution of what the payers pay, %(contract)s", contract=self.c.name),
+            "svg": Markup(svg),
+            "data_uri": "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii"),
         }
 
     def findings(self) -> dict[str, Any]:
@@ -1383,6 +1425,7 @@ class _View:
             "fees": self.fees(),
             "scenarios": self.scenarios(),
             "chart": self.chart(),
+            "cash_chart": self.cash_chart(),
             "simulation": self.simulation(),
             "findings": self.findings(),
             "risks": self.risks(),
@@ -1422,8 +1465,14 @@ def _compute(contract: Contract, simulate_n: int | None) -> _Computed:
     chart_scenario = default_scenario(contract)
     swept = sweep(contract, levels, chart_scenario)
     simulation = None
+    simulated_costs = None
     if simulate_n is not None:
-        simulation = summarise(contract, simulate(contract, simulate_n, SIMULATION_SEED, workers=1))
+        sim = simulate(contract, simulate_n, SIMULATION_SEED, workers=1)
+        simulation = summarise(contract, sim)
+        simulated_costs = sum(
+            (np.asarray(sim.metrics[f"payer:{p.id}:cost"], dtype=np.int64) for p in contract.payers),
+            np.zeros(simulate_n, dtype=np.int64),
+        )
     return _Computed(
         scenarios=tuple(scenarios),
         named=named,
@@ -1433,11 +1482,12 @@ def _compute(contract: Contract, simulate_n: int | None) -> _Computed:
         break_even=swept.break_even,
         findings=run_checks(contract),
         simulation=simulation,
+        simulated_costs=simulated_costs,
     )
 
 
-def _payoff_svg(contract: Contract, lang: Language, comp: _Computed) -> str:
-    """The payoff chart as SVG text to place inline: no XML prologue, no metadata, labels in ``lang``.
+def chart_image(contract: Contract, lang: Language, comp: _Computed, kind: str, fmt: charts.ChartFormat) -> bytes:
+    """One of the term sheet's charts (``payoff``, ``cash`` or ``distribution``) as image bytes, labels in ``lang``.
 
     The contract's name goes into the title with every ``$`` escaped, so matplotlib shows it as written
     instead of reading it as mathematical notation.
@@ -1450,10 +1500,20 @@ def _payoff_svg(contract: Contract, lang: Language, comp: _Computed) -> str:
         try:
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
-                data = charts.payoff_chart(sweep(shown, comp.sweep_levels, comp.chart_scenario), shown, "svg")
+                if kind == "payoff":
+                    return charts.payoff_chart(sweep(shown, comp.sweep_levels, comp.chart_scenario), shown, fmt)
+                if kind == "cash":
+                    index = next(i for i, s in enumerate(comp.scenarios) if s.name == comp.chart_scenario.name)
+                    return charts.waterfall_chart(comp.runs[index], shown, 0, fmt)
+                assert kind == "distribution" and comp.simulated_costs is not None
+                return charts.distribution_chart(comp.simulated_costs, shown, fmt)
         finally:
             charts.LABELS.clear()
             charts.LABELS.update(saved)
+
+
+def _svg_text(data: bytes) -> str:
+    """SVG to place inline: no XML prologue, no doctype, no metadata."""
     svg = data.decode("utf-8")
     svg = re.sub(r"\A<\?xml[^>]*\?>\s*", "", svg)
     svg = re.sub(r"\A<!DOCTYPE[^>]*>\s*", "", svg)
