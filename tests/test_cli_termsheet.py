@@ -41,3 +41,12 @@ class TestTermsheetCommand:
         assert any("Dreamfabryk" in cell.text for t in docx.Document(str(out)).tables for row in t.rows for cell in row.cells)
         refused = CliRunner().invoke(main, ["termsheet", str(EXAMPLE), "--format", "docx"])
         assert refused.exit_code == 2 and "needs -o" in refused.output
+
+    def test_simulation_adds_its_distribution_chart(self) -> None:
+        """With --simulate the HTML holds a third chart: the distribution of what the payers pay (in Dutch)."""
+        result = CliRunner().invoke(
+            main, ["termsheet", str(EXAMPLE), "--lang", "nl", "--format", "html", "--simulate", "300"]
+        )
+        assert result.exit_code == 0, result.output
+        assert result.stdout.count("<svg ") == 3
+        assert "wat de betalers betalen in 300 gesimuleerde scenario" in result.stdout
