@@ -13,55 +13,9 @@ from sibkit.load import load_contract, loads
 from sibkit.model import Contract, RateCard, Tariff
 from sibkit.money import Cents
 
-from conftest import EXAMPLE
+from conftest import EXAMPLE, ROOT
 
-SEGMENTED = """
-format = 1
-name = "Two difficulty segments"
-
-[timeline]
-start = 2024-01-01
-enrolment_months = 10
-service_months = 12
-term_months = 24
-
-[[payers]]
-id = "gemeente"
-name = "Gemeente"
-
-[[providers]]
-id = "coach"
-name = "Coach"
-capacity = 100
-enrolment = { total = 100, months = 10 }
-cost_per_participant = 1000
-segment_mix = [ { segment = "kort", share = 0.5 }, { segment = "lang", share = 0.5 } ]
-
-[[segments]]
-id = "kort"
-name = "Short on welfare"
-
-[[segments]]
-id = "lang"
-name = "Long on welfare"
-
-[[metrics]]
-id = "werk"
-name = "Work"
-observation_months = 6
-
-[[rules]]
-type = "rate_card"
-id = "card"
-entries = [ { metric = "werk", price = 3000 } ]
-
-[[scenarios]]
-name = "base"
-outcomes = [
-  { metric = "werk", segment = "kort", rate = 0.6 },
-  { metric = "werk", segment = "lang", rate = 0.2 },
-]
-"""
+SEGMENTED = (ROOT / "tests" / "checks" / "contracts" / "segmented.toml").read_text(encoding="utf-8")
 
 
 def leeuwarden() -> Contract:
