@@ -15,7 +15,8 @@ Order within a month:
 4. outcome payments fall due, are cut by metric, rule, provider, payer and contract
    caps in that order (cumulative over the term), VAT is added, and payers pay —
    providers directly when the contract has no tranches, else the contract account;
-5. the contract account runs the priority of payments over what it has received;
+5. the contract account runs the priority of payments over what it has received (the residual
+   step only once no more capital can be drawn: from the last service month on);
 6. providers' cash moves: other income in, costs out, receipts in.
 
 Capital drawn but never spent goes back to the tranches that drew it, in
@@ -200,6 +201,9 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
     coupon = [(t.coupon.as_integer_ratio() if isinstance(t, Loan) else (0, 1)) for t in tranches]
     tranche_index = {t.id: j for j, t in enumerate(tranches)}
     as_needed = np.asarray([t.drawdown.kind == "as_needed" for t in tranches], dtype=bool)
+    drawing_ends = (
+        tl.service_months if contract.termination is None else min(tl.service_months, contract.termination.month)
+    )
 
     # fees
     fees = contract.fees
@@ -500,7 +504,9 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
                             principal[:, j] -= paid[:, col]
                             repaid[:, j] += paid[:, col]
                         pay_tranche(j, paid[:, col], month, reason)
-                elif isinstance(step, ResidualStep):
+                elif isinstance(step, ResidualStep) and month >= drawing_ends - 1:
+                    # the upside is shared out only once no more capital can be drawn (after the service
+                    # term, or an early end): before that, what is left stays to repay later drawdowns
                     weights = np.asarray([int(s.share * 10**9) for s in step.shares], dtype=np.int64)
                     split = allocate_array(available(None), weights)
                     for col, share in enumerate(step.shares):
