@@ -7,7 +7,7 @@ Policy (documented in ``docs/results.md``):
 * An IRR is reported only when it is unique: the row changes sign exactly once; or
   its running totals from the start and from the end prove a single rate (Norström's
   criterion on each side of 0, see ``irr``); or else the NPV, evaluated on a grid of
-  64 rates across the bracket, changes sign exactly once.
+  48 rates across the bracket, changes sign exactly once.
   Rows with no sign change (money never came back, or no money went in) and rows
   with several possible rates are reported as undefined, with the reason; never a
   guess. Flows that add up to exactly zero have an IRR of exactly 0.
@@ -159,7 +159,7 @@ def _solve_fast(
     return x, bracketed
 
 
-def _unique_in_bracket(flows: F64, grid: int = 64) -> tuple[npt.NDArray[np.int64], F64, F64]:
+def _unique_in_bracket(flows: F64, grid: int = 48) -> tuple[npt.NDArray[np.int64], F64, F64]:
     """For rows whose flows alone do not prove a unique rate: count the roots of the NPV on a grid of
     rates across the bracket, and return (roots found, bracket low, bracket high) around the first."""
     rates = np.expm1(np.linspace(np.log1p(_LO), np.log1p(_HI), grid))

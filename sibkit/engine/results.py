@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sibkit.engine.irr import annualise, irr
-from sibkit.engine.maximum import maximum_payment
+from sibkit.engine.maximum import MaximumPayment, maximum_payment
 from sibkit.engine.waterfall import Flows
 from sibkit.model import Contract
 
@@ -128,8 +128,8 @@ def _payback(cash: I64) -> I64:
     return out.astype(np.int64)
 
 
-def results(contract: Contract, flows: Flows) -> Results:
-    """Per-party results of a run."""
+def results(contract: Contract, flows: Flows, *, maximum: MaximumPayment | None = None) -> Results:
+    """Per-party results of a run (``maximum``: the contract's maximum payment, if already computed)."""
     n = flows.provider_cash.shape[0]
     sched = flows.schedule
     tranches = []
@@ -159,7 +159,7 @@ def results(contract: Contract, flows: Flows) -> Results:
             )
         )
     participants = flows.participants
-    mx = maximum_payment(contract)
+    mx = maximum if maximum is not None else maximum_payment(contract)
     savings_total = np.zeros(n, dtype=np.int64)
     cashable_total = np.zeros(n, dtype=np.int64)
     cashable_by_budget: dict[str, I64] = {}

@@ -165,7 +165,9 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
                 got = achieved_of(m)
                 over = got > limit
                 if over.any():
-                    same_units = units_of(m) is batch.units[..., m] and np.array_equal(batch.units[..., m], got)
+                    same_units = m not in units_cols and (
+                        batch.units is batch.achieved or np.array_equal(batch.units[..., m], got)
+                    )
                     if same_units:  # one unit per achiever: units follow the clipped count
                         achieved_cols[m] = units_cols[m] = np.minimum(got, limit)
                     else:

@@ -42,6 +42,7 @@ import numpy.typing as npt
 from scipy import special
 
 from sibkit.engine.batch import Batch, axes, deterministic_batch
+from sibkit.engine.maximum import MaximumPayment, maximum_payment
 from sibkit.engine.results import results
 from sibkit.engine.run import default_scenario
 from sibkit.engine.waterfall import run_batch
@@ -197,6 +198,19 @@ def _plan(contract: Contract) -> _Plan:
     )
 
 
+_PREPARED: dict[int, tuple[Contract, _Plan, MaximumPayment]] = {}
+
+
+def _prepared(contract: Contract) -> tuple[_Plan, MaximumPayment]:
+    """The sampling plan and the maximum payment of ``contract``, computed once per process and contract."""
+    hit = _PREPARED.get(id(contract))
+    if hit is None or hit[0] is not contract:
+        hit = (contract, _plan(contract), maximum_payment(contract))
+        _PREPARED.clear()
+        _PREPARED[id(contract)] = hit
+    return hit[1], hit[2]
+
+
 def _sample_chunk(plan: _Plan, seed: int, chunk: int) -> Batch:
     """``CHUNK`` scenarios drawn from the stream of chunk number ``chunk``."""
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(chunk,))))
@@ -255,7 +269,8 @@ def sample(contract: Contract, n: int, seed: int, first_chunk: int = 0) -> Batch
 
 
 def _metrics(contract: Contract, batch: Batch) -> dict[str, npt.NDArray[np.float64] | I64]:
-    res = results(contract, run_batch(contract, batch, detail=False))
+    _, maximum = _prepared(contract)
+    res = results(contract, run_batch(contract, batch, detail=False), maximum=maximum)
     out: dict[str, npt.NDArray[np.float64] | I64] = {"outcome_payments": res.outcome_payments}
     for pay in res.payers:
         out[f"payer:{pay.id}:cost"] = pay.paid + pay.vat + pay.fees
@@ -271,7 +286,7 @@ def _metrics(contract: Contract, batch: Batch) -> dict[str, npt.NDArray[np.float
 
 
 def _run_block(contract: Contract, seed: int, chunks: list[int], n_last: int | None) -> dict[str, npt.NDArray]:  # type: ignore[type-arg]
-    plan = _plan(contract)
+    plan, _ = _prepared(contract)
     parts = [_sample_chunk(plan, seed, c) for c in chunks]
     batch = Batch(
         enrolled=np.concatenate([p.enrolled for p in parts]),
