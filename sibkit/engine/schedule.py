@@ -357,12 +357,11 @@ def _participant_cap(
     the more common ones. The per-person totals of each band are capped, and
     the cut is shared over the group's lines by the largest-remainder method.
     """
-    per_line = lines  # aligned with by_enrol: the per-participant lines only
     n = by_enrol[0].shape[0]
     cut_total = np.zeros(n, dtype=np.int64)
-    providers = sorted({ln.provider_index for ln in per_line})
+    providers = sorted({ln.provider_index for ln in lines})  # lines: the per-participant ones, as by_enrol
     for prov in providers:
-        members = [i for i, ln in enumerate(per_line) if ln.provider_index == prov]
+        members = [i for i, ln in enumerate(lines) if ln.provider_index == prov]
         amt = np.stack([by_enrol[i] for i in members], axis=-1)  # (N, T, S, L)
         cnt = np.stack([achievers[i] for i in members], axis=-1)
         with np.errstate(divide="ignore", invalid="ignore"):

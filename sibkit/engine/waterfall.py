@@ -151,6 +151,10 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
     lines = sched.lines
     l_len = len(lines)
     metric_names = {m.id: m.name for m in contract.metrics}
+    # who each line's payment goes to, and why, fixed for the whole run
+    line_payee = [CONTRACT_ACCOUNT if has_account else ln.provider for ln in lines]
+    line_reason = [f"outcome payment: {metric_names[ln.metric]}, {providers[ln.provider_index].name}" for ln in lines]
+    payer_at = {p.id: k for k, p in enumerate(payers)}
 
     # caps applied month by month over (line, payer) cells
     vat_num, vat_den = contract.vat_rate.as_integer_ratio()
@@ -357,8 +361,7 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
             elif dd.kind == "schedule" and 0 <= month - dd.start_month < len(dd.amounts):
                 draw(j, np.minimum(left[:, j], dd.amounts[month - dd.start_month]), month)
         costs = sched.costs[:, month, :]
-        drawing = month < tl.service_months and (contract.termination is None or month < contract.termination.month)
-        if as_needed.any() and drawing:
+        if as_needed.any() and month < drawing_ends:
             need = (costs * funded_by_capital).sum(axis=1) + fee_due[:, capital_fees].sum(axis=1)
             eligible = as_needed & np.asarray([t.drawdown.start_month <= month for t in tranches])
             avail_commit = np.where(eligible[None, :], left, 0)
@@ -427,10 +430,7 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
                 payer_vat[:, k] += vat
                 ledger.add(payer.id, TAX, "VAT on outcome payments", month, vat)
                 for line in lines:
-                    line_amount = due[:, line.index, k]
-                    reason = f"outcome payment: {metric_names[line.metric]}, {providers[line.provider_index].name}"
-                    target = CONTRACT_ACCOUNT if has_account else line.provider
-                    ledger.add(payer.id, target, reason, month, line_amount)
+                    ledger.add(payer.id, line_payee[line.index], line_reason[line.index], month, due[:, line.index, k])
                 receipts += total_k
                 for i, fee in enumerate(fees):
                     if (
@@ -457,8 +457,8 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
                 fee_due[:, i] += _half_up(receipts, num, den)
         # fees paid by a payer directly, in full
         for i, fee in enumerate(fees):
-            if fee.paid_from == "payer" and np.any(fee_due[:, i]):
-                k = next(k for k, p in enumerate(payers) if p.id == fee.payer)
+            if fee.paid_from == "payer" and fee.payer is not None and np.any(fee_due[:, i]):
+                k = payer_at[fee.payer]
                 fee_amount = fee_due[:, i].copy()
                 _pass_to_contributors(
                     ledger, payers[k], fee_amount, month, f"contribution to fee: {fee.id}", inbound=True
@@ -521,14 +521,11 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
                             ledger.add(
                                 CONTRACT_ACCOUNT, REVOLVING_FUND, "residual to the revolving fund", month, amount
                             )
-                        elif any(p.id == share.party for p in providers):
-                            p = next(i for i, pr in enumerate(providers) if pr.id == share.party)
+                        elif share.party in provider_at:
                             ledger.add(CONTRACT_ACCOUNT, share.party, "residual: provider incentive", month, amount)
-                            revenue[:, p] += amount
-                            cash[:, p] += amount
+                            provider_receives(share.party, amount)
                         else:
-                            k = next(i for i, pa in enumerate(payers) if pa.id == share.party)
-                            refund_payer(k, amount, month, "residual returned to payer")
+                            refund_payer(payer_at[share.party], amount, month, "residual returned to payer")
                         take(amount, groups)
             done = np.ones(n, dtype=bool)
             for j, t in enumerate(tranches):
