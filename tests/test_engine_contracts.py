@@ -245,3 +245,18 @@ class TestContractVariations:
         # only participants who started in months 0-2 (result in month 9 + start, before 12) are paid:
         # 3 x 4 + 3 x 5 = 27 people at most, at most EUR 3,500 each
         assert 0 < int(res.outcome_payments[0]) <= 27 * 3500_00
+
+    def test_unspent_capital_returns_when_the_service_ends_early(self) -> None:
+        """sib-guarantee with the provider costing €500 per participant: €50,000 of the €100,000 drawn up
+        front is never spent. With the service ended in month 6, that €50,000 goes back to the lenders in
+        month 5 (the last month capital could be used), €30,000 senior and €20,000 subordinated (in
+        proportion to the €60,000 and €40,000 drawn)."""
+        c = contract("sib-guarantee")
+        cheap = attrs.evolve(
+            c,
+            providers=(attrs.evolve(c.providers[0], cost_per_participant=Cents(500_00)),),
+            termination=Termination(month=6),
+        )
+        res = run(cheap, "low")
+        back = [e for e in res.flows.ledger.entries(0) if e.reason.startswith("unused capital returned")]
+        assert [(e.month, e.target, e.amount) for e in back] == [(5, "bank", 30_000_00), (5, "fund", 20_000_00)]

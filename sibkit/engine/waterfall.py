@@ -468,9 +468,10 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
                 payer_fees[:, k] += fee_amount
                 fee_due[:, i] = 0
 
-        # capital drawn but not spent goes back to the tranches that provided it when the service ends,
-        # in proportion to what each drew, as repayment of principal (it never pays anyone else's claims)
-        if has_account and month == tl.service_months - 1:
+        # capital drawn but not spent goes back to the tranches that provided it once no more can be
+        # drawn (the end of the service, or an early end), in proportion to what each drew, as repayment
+        # of principal (it never pays anyone else's claims)
+        if has_account and month == drawing_ends - 1:
             return_unused(month)
 
         # 5. priority of payments
