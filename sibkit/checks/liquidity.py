@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from babel.dates import format_date
+
 from sibkit.checks import register
 from sibkit.checks.context import Context
 from sibkit.checks.finding import Finding, Severity, amount_text
@@ -16,14 +18,6 @@ __all__ = ["provider_liquidity"]
 CODE = "SIB-CASH-001"
 
 
-_MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-_MONTHS_NL = (
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
-)  # fmt: skip
 _FREQUENCY_EN = {
     "quarterly": "quarterly",
     "semiannual": "every six months",
@@ -43,9 +37,9 @@ def _when(contract: Contract, month: int, lang: str) -> str:
     start = contract.timeline.start
     m = start.month - 1 + month
     date = dt.date(start.year + m // 12, m % 12 + 1, 1)
-    if lang == "nl":
-        return f"maand {month} ({_MONTHS_NL[date.month - 1]} {date.year})"
-    return f"month {month} ({_MONTHS_EN[date.month - 1]} {date.year})"
+    # month names as Babel writes them for the locale (the term sheets use the same)
+    name = format_date(date, "MMMM yyyy", locale="nl_NL" if lang == "nl" else "en_GB")
+    return f"maand {month} ({name})" if lang == "nl" else f"month {month} ({name})"
 
 
 def _first_receipt(results: Results, provider: str) -> int | None:
