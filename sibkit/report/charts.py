@@ -16,7 +16,7 @@ stays text in the SVG (searchable, translatable), not paths.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Literal
 
@@ -133,12 +133,17 @@ def _money_ticks(ax: Axes) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:,.0f}"))
 
 
+def _texts(labels: Mapping[str, str] | None) -> Mapping[str, str]:
+    """``LABELS``, with any given texts (a translation) in their place."""
+    return LABELS if labels is None else {**LABELS, **labels}
+
+
 def _level_text(level: float) -> str:
     return f"{level:.3f}".rstrip("0").rstrip(".")
 
 
 def _break_even_lines(
-    axes: tuple[Axes, Axes], marks: tuple[BreakEven, ...], span: tuple[float, float]
+    axes: tuple[Axes, Axes], marks: tuple[BreakEven, ...], span: tuple[float, float], text: Mapping[str, str]
 ) -> list[tuple[Line2D, str]]:
     """Dotted vertical lines at the break-even levels, numbered at the top of the upper panel.
 
@@ -149,7 +154,7 @@ def _break_even_lines(
     """
     lo, hi = span
     marked = sorted(
-        ((b.level, b.party, LABELS[_BREAK_EVEN_LABEL[b.what]]) for b in marks if b.level is not None and b.level > lo),
+        ((b.level, b.party, text[_BREAK_EVEN_LABEL[b.what]]) for b in marks if b.level is not None and b.level > lo),
         key=lambda m: m[0],
     )
     groups: list[tuple[float, dict[str, list[str]]]] = []
@@ -175,10 +180,9 @@ def _break_even_lines(
             color="0.25",
             bbox={"facecolor": "white", "edgecolor": "0.5", "boxstyle": "circle,pad=0.2", "linewidth": 0.5},
         )
-        lines = [LABELS["be_key"].format(number=number, level=_level_text(level))]
+        lines = [text["be_key"].format(number=number, level=_level_text(level))]
         lines += [
-            "    " + LABELS["be_party"].format(party=party, events=", ".join(events))
-            for party, events in parties.items()
+            "    " + text["be_party"].format(party=party, events=", ".join(events)) for party, events in parties.items()
         ]
         entries.append((Line2D([], [], linestyle=":", color="0.35", linewidth=1.0), "\n".join(lines)))
     return entries
@@ -189,7 +193,9 @@ def _legend(ax: Axes) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
 
 
-def payoff_chart(sweep: Sweep, contract: Contract, fmt: ChartFormat = "svg") -> bytes:
+def payoff_chart(
+    sweep: Sweep, contract: Contract, fmt: ChartFormat = "svg", *, labels: Mapping[str, str] | None = None
+) -> bytes:
     """Payoff curves against the success level, as ``fmt`` image bytes.
 
     Two panels share the x axis (success level, a multiple of the swept scenario's success rates):
@@ -199,6 +205,7 @@ def payoff_chart(sweep: Sweep, contract: Contract, fmt: ChartFormat = "svg") -> 
     ``ValueError`` for another ``fmt``.
     """
     _check_format(fmt)
+    text = _texts(labels)
     x = np.asarray(sweep.levels, dtype=np.float64)
     currency = _currency(contract)
     investors = {t.id: t.investor for t in contract.tranches}
@@ -206,32 +213,32 @@ def payoff_chart(sweep: Sweep, contract: Contract, fmt: ChartFormat = "svg") -> 
         fig = _figure()
         top, bottom = fig.subplots(2, 1, sharex=True)
         for party, cost in sweep.payer_cost.items():
-            top.plot(x, cost / 100, marker=".", label=LABELS["payer_cost"].format(party=party))
+            top.plot(x, cost / 100, marker=".", label=text["payer_cost"].format(party=party))
         for party, margin in sweep.provider_margin.items():
-            top.plot(x, margin / 100, linestyle="--", marker=".", label=LABELS["provider_margin"].format(party=party))
+            top.plot(x, margin / 100, linestyle="--", marker=".", label=text["provider_margin"].format(party=party))
         top.axhline(0, color="0.2", linewidth=0.8)
-        top.set_title(LABELS["money_panel"], loc="left", fontsize=9)
-        top.set_ylabel(LABELS["money_axis"].format(currency=currency))
+        top.set_title(text["money_panel"], loc="left", fontsize=9)
+        top.set_ylabel(text["money_axis"].format(currency=currency))
         _money_ticks(top)
-        key = _break_even_lines((top, bottom), sweep.break_even, (float(x[0]), float(x[-1])))
+        key = _break_even_lines((top, bottom), sweep.break_even, (float(x[0]), float(x[-1])), text)
         if sweep.tranche_irr:
             for party, rate in sweep.tranche_irr.items():
-                label = LABELS["tranche_irr"].format(party=party, investor=investors.get(party, ""))
+                label = text["tranche_irr"].format(party=party, investor=investors.get(party, ""))
                 bottom.plot(x, rate * 100, marker=".", label=label)
             _legend(bottom)
         else:
-            bottom.text(0.5, 0.5, LABELS["no_tranches"], transform=bottom.transAxes, ha="center", va="center")
+            bottom.text(0.5, 0.5, text["no_tranches"], transform=bottom.transAxes, ha="center", va="center")
             bottom.set_yticks([])
         bottom.axhline(0, color="0.2", linewidth=0.8)
-        bottom.set_title(LABELS["irr_panel"], loc="left", fontsize=9)
-        bottom.set_ylabel(LABELS["irr_axis"])
-        bottom.set_xlabel(LABELS["success_axis"].format(scenario=sweep.scenario))
+        bottom.set_title(text["irr_panel"], loc="left", fontsize=9)
+        bottom.set_ylabel(text["irr_axis"])
+        bottom.set_xlabel(text["success_axis"].format(scenario=sweep.scenario))
         _legend(top)
         if key:
             fig.legend(
                 [handle for handle, _ in key],
                 [text for _, text in key],
-                title=LABELS["be_heading"],
+                title=text["be_heading"],
                 title_fontsize=8,
                 alignment="left",
                 loc="outside lower left",
@@ -239,11 +246,18 @@ def payoff_chart(sweep: Sweep, contract: Contract, fmt: ChartFormat = "svg") -> 
                 fontsize=7,
                 frameon=False,
             )
-        fig.suptitle(LABELS["payoff_title"].format(contract=contract.name))
+        fig.suptitle(text["payoff_title"].format(contract=contract.name))
         return _render(fig, fmt)
 
 
-def waterfall_chart(results: Results, contract: Contract, scenario_index: int = 0, fmt: ChartFormat = "svg") -> bytes:
+def waterfall_chart(
+    results: Results,
+    contract: Contract,
+    scenario_index: int = 0,
+    fmt: ChartFormat = "svg",
+    *,
+    labels: Mapping[str, str] | None = None,
+) -> bytes:
     """Each party's cumulative cash over the term for scenario ``scenario_index`` of ``results``, as image bytes.
 
     Months from the contract start on the x axis, currency units (cents / 100) on the y axis, from 0:
@@ -255,6 +269,7 @@ def waterfall_chart(results: Results, contract: Contract, scenario_index: int = 
     * tranches: the investor's cumulative cash flow (``tranche_cash``): draws negative, receipts positive.
     """
     _check_format(fmt)
+    text = _texts(labels)
     flows = results.flows
     n = flows.provider_cash.shape[0]
     if not 0 <= scenario_index < n:
@@ -271,29 +286,32 @@ def waterfall_chart(results: Results, contract: Contract, scenario_index: int = 
         ax = fig.subplots()
         for k, payer in enumerate(contract.payers):
             cum = -np.cumsum(flows.payer_paid[scenario_index, :, k]) / 100
-            ax.step(edges, held(cum), where="post", label=LABELS["payer_cash"].format(party=payer.id))
+            ax.step(edges, held(cum), where="post", label=text["payer_cash"].format(party=payer.id))
         for p, prov in enumerate(contract.providers):
             cum = (flows.provider_cash[scenario_index, :, p] - prov.buffer) / 100
-            label = LABELS["provider_cash"].format(party=prov.id)
+            label = text["provider_cash"].format(party=prov.id)
             ax.step(edges, held(cum), where="post", linestyle="--", label=label)
         for j, t in enumerate(contract.tranches):
             cum = np.cumsum(flows.tranche_cash[scenario_index, :, j]) / 100
-            label = LABELS["tranche_cash"].format(party=t.id, investor=t.investor)
+            label = text["tranche_cash"].format(party=t.id, investor=t.investor)
             ax.step(edges, held(cum), where="post", linestyle="-.", label=label)
         ax.axhline(0, color="0.2", linewidth=0.8)
-        ax.set_xlabel(LABELS["month_axis"].format(start=contract.timeline.start.isoformat()))
-        ax.set_ylabel(LABELS["cash_axis"].format(currency=currency))
+        ax.set_xlabel(text["month_axis"].format(start=contract.timeline.start.isoformat()))
+        ax.set_ylabel(text["cash_axis"].format(currency=currency))
         _money_ticks(ax)
         ax.set_xlim(0, len(edges) - 1)
         _legend(ax)
-        fig.suptitle(LABELS["waterfall_title"].format(contract=contract.name))
+        fig.suptitle(text["waterfall_title"].format(contract=contract.name))
         return _render(fig, fmt)
 
 
-def distribution_chart(costs: npt.ArrayLike, contract: Contract, fmt: ChartFormat = "svg") -> bytes:
+def distribution_chart(
+    costs: npt.ArrayLike, contract: Contract, fmt: ChartFormat = "svg", *, labels: Mapping[str, str] | None = None
+) -> bytes:
     """A histogram of what the payers pay together across simulated scenarios (``costs`` in cents, one value
     per scenario), with the median and the 95th percentile marked."""
     _check_format(fmt)
+    text = _texts(labels)
     values = np.asarray(costs, dtype=np.float64) / 100
     if values.size == 0:
         raise ValueError("no simulated scenarios to draw")
@@ -305,10 +323,10 @@ def distribution_chart(costs: npt.ArrayLike, contract: Contract, fmt: ChartForma
         ax.hist(values, bins=40, weights=weights, color="#4c72b0", alpha=0.85)
         for q, key, style in ((50, "median", "-"), (95, "p95", "--")):
             x = float(np.percentile(values, q))
-            ax.axvline(x, color="0.2", linestyle=style, linewidth=1.0, label=f"{LABELS[key]}: {x:,.0f}")
-        ax.set_xlabel(LABELS["distribution_axis"].format(currency=currency))
-        ax.set_ylabel(LABELS["share_axis"])
+            ax.axvline(x, color="0.2", linestyle=style, linewidth=1.0, label=f"{text[key]}: {x:,.0f}")
+        ax.set_xlabel(text["distribution_axis"].format(currency=currency))
+        ax.set_ylabel(text["share_axis"])
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:,.0f}"))
         _legend(ax)
-        fig.suptitle(LABELS["distribution_title"].format(contract=contract.name, count=f"{values.size:,}"))
+        fig.suptitle(text["distribution_title"].format(contract=contract.name, count=f"{values.size:,}"))
         return _render(fig, fmt)

@@ -28,7 +28,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
-import threading
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -289,9 +288,9 @@ _CHART_LABELS: dict[str, str] = {
     "median": N_("median"),
     "p95": N_("95th percentile"),
 }
-"""The texts of ``charts.LABELS`` the payoff chart shows, marked for translation (a test keeps them equal)."""
+"""The texts of ``charts.LABELS``, marked for translation and passed to the charts as ``labels``
+(a test keeps them equal)."""
 
-_CHART_LOCK = threading.Lock()
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BREAKING = re.compile(r"[ \t\n\r\f\v\x1c-\x1f\x85\u2028\u2029]+")
 
@@ -1494,22 +1493,16 @@ def chart_image(contract: Contract, lang: Language, comp: _Computed, kind: str, 
     """
     shown = attrs.evolve(contract, name=_CONTROL.sub("\ufffd", contract.name).replace("$", r"\$"))
     labels = {key: lang.translations.gettext(text) for key, text in _CHART_LABELS.items()}
-    with _CHART_LOCK:
-        saved = dict(charts.LABELS)
-        charts.LABELS.update(labels)
-        try:
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
-                if kind == "payoff":
-                    return charts.payoff_chart(sweep(shown, comp.sweep_levels, comp.chart_scenario), shown, fmt)
-                if kind == "cash":
-                    index = next(i for i, s in enumerate(comp.scenarios) if s.name == comp.chart_scenario.name)
-                    return charts.waterfall_chart(comp.runs[index], shown, 0, fmt)
-                assert kind == "distribution" and comp.simulated_costs is not None
-                return charts.distribution_chart(comp.simulated_costs, shown, fmt)
-        finally:
-            charts.LABELS.clear()
-            charts.LABELS.update(saved)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
+        if kind == "payoff":
+            swept = sweep(shown, comp.sweep_levels, comp.chart_scenario)
+            return charts.payoff_chart(swept, shown, fmt, labels=labels)
+        if kind == "cash":
+            index = next(i for i, s in enumerate(comp.scenarios) if s.name == comp.chart_scenario.name)
+            return charts.waterfall_chart(comp.runs[index], shown, 0, fmt, labels=labels)
+        assert kind == "distribution" and comp.simulated_costs is not None
+        return charts.distribution_chart(comp.simulated_costs, shown, fmt, labels=labels)
 
 
 def _svg_text(data: bytes) -> str:
