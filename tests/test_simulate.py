@@ -10,10 +10,13 @@ import attrs
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from sibkit.cli import main
 from sibkit.engine import run
-from sibkit.engine.simulate import CHUNK, beta_parameters, sample, simulate, summarise
+from sibkit.engine.simulate import CHUNK, _spread_achievers, beta_parameters, sample, simulate, summarise
 from sibkit.load import load_contract
 from sibkit.model import Uncertainty
 
@@ -113,6 +116,46 @@ class TestUncertaintyMaths:
         expected = int(run(c, "base").outcome_payments[0])
         assert sim.metrics["outcome_payments"].mean() == pytest.approx(expected, rel=0.01)
         assert sim.metrics["outcome_payments"].std() > 0
+
+
+class TestSpreadOverMonths:
+    """The compiled spread of achievers over enrolment months equals the integer formula
+    ``floor(count × cum / whole)`` differenced, on both of its paths (float and integer division)."""
+
+    @staticmethod
+    def reference(enrolled: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        cum = np.cumsum(enrolled, axis=1)
+        whole = np.maximum(cum[:, -1:], 1)
+        running = (counts[:, None] * cum[..., None]) // whole[..., None]
+        return np.diff(running, axis=1, prepend=0)
+
+    @given(
+        st.integers(1, 4).flatmap(
+            lambda t: st.tuples(
+                arrays(np.int64, (3, t, 2, 1), elements=st.integers(0, 2**29)),
+                st.integers(0, 2**62),
+            )
+        )
+    )
+    def test_equals_the_integer_formula(self, data: tuple[np.ndarray, int]) -> None:
+        enrolled, seed = data
+        rng = np.random.default_rng(seed)
+        whole = enrolled.sum(axis=1)  # (3, 2, 1)
+        # counts up to the group size; some far above 2**52 / whole, to take the integer path
+        counts = np.floor(rng.uniform(0, 1, (3, 2, 1, 2)) * whole[..., None]).astype(np.int64)
+        achieved = np.empty((*enrolled.shape, 2), dtype=np.int64)
+        _spread_achievers(enrolled, counts, np.ones((2, 1, 2)), achieved, achieved, True)
+        assert np.array_equal(achieved, self.reference(enrolled, counts))
+        assert np.array_equal(achieved.sum(axis=1), np.where(whole[..., None] > 0, counts, 0))
+
+    def test_units_per_achiever_are_rounded_half_up(self) -> None:
+        enrolled = np.asarray([[[[2]], [[2]]]], dtype=np.int64)  # one scenario, two months
+        counts = np.asarray([[[[3]]]], dtype=np.int64)
+        achieved = np.empty((1, 2, 1, 1, 1), dtype=np.int64)
+        units = np.empty_like(achieved)
+        _spread_achievers(enrolled, counts, np.full((1, 1, 1), 2.5), achieved, units, False)
+        assert achieved[0, :, 0, 0, 0].tolist() == [1, 2]  # floor(3 × 2 / 4) = 1, then 3
+        assert units[0, :, 0, 0, 0].tolist() == [3, 5]  # 2.5 → 3, 5.0 → 5
 
 
 class TestSummary:

@@ -1,4 +1,4 @@
-"""Internal rate of return, vectorised over many cash-flow rows at once.
+"""Internal rate of return for many cash-flow rows at once, each row solved by a compiled loop.
 
 Policy (documented in ``docs/results.md``):
 
@@ -21,10 +21,13 @@ Policy (documented in ``docs/results.md``):
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+
+from sibkit.jit import jit
 
 __all__ = ["IRR_REASONS", "annualise", "irr", "sign_changes", "xirr"]
 
@@ -53,171 +56,175 @@ def sign_changes(flows: npt.ArrayLike) -> npt.NDArray[np.int64]:
     return out
 
 
-def _npv_and_slope(flows_t: F64, rate: F64, cols: npt.NDArray[np.int64] | None = None) -> tuple[F64, F64]:
-    """NPV at ``rate`` per row and its derivative in the rate; ``flows_t`` is period-major ``(T, N)``.
-
-    With ``cols`` (the periods that ``flows_t`` holds, when only a few carry any flow), each
-    period's discount factor is computed directly; otherwise Horner's rule runs over every period.
-    """
-    if cols is not None:
-        log_v = -np.log1p(rate)
-        npv = np.zeros_like(rate)
-        slope = np.zeros_like(rate)
-        for row, t in zip(flows_t, cols, strict=True):
-            term = row * np.exp(t * log_v)
-            npv += term
-            slope -= t * term
-        return npv, slope / (1.0 + rate)
+@jit
+def _npv_and_slope(row: F64, rate: float) -> tuple[float, float]:
+    """NPV of ``row`` at ``rate`` per period and its derivative in the rate (Horner's rule)."""
     v = 1.0 / (1.0 + rate)
-    npv = np.zeros_like(rate)
-    dnpv = np.zeros_like(rate)  # d npv / d v
-    for t in range(flows_t.shape[0] - 1, -1, -1):
-        dnpv *= v
-        dnpv += npv
-        npv *= v
-        npv += flows_t[t]
+    npv = 0.0
+    dnpv = 0.0  # d npv / d v
+    for t in range(row.size - 1, -1, -1):
+        dnpv = dnpv * v + npv
+        npv = npv * v + row[t]
     return npv, -dnpv * v * v
 
 
-def _guess(flows: F64) -> F64:
+@jit
+def _guess(row: F64) -> float:
     """A first rate from the money multiple and the average time between money out and money in."""
-    t = np.arange(flows.shape[-1], dtype=np.float64)
-    pos = np.where(flows > 0, flows, 0.0)
-    neg = np.where(flows < 0, -flows, 0.0)
-    p, q = pos.sum(axis=1), neg.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        span = np.maximum((pos @ t) / p - (neg @ t) / q, 1.0)
-        guess = np.power(p / q, 1.0 / span) - 1.0
-    return np.where(np.isfinite(guess), guess, 0.0)
+    p = q = pt = qt = 0.0
+    for t in range(row.size):
+        if row[t] > 0:
+            p += row[t]
+            pt += row[t] * t
+        elif row[t] < 0:
+            q -= row[t]
+            qt -= row[t] * t
+    if p == 0.0 or q == 0.0:
+        return 0.0
+    span = max(pt / p - qt / q, 1.0)
+    guess: float = (p / q) ** (1.0 / span) - 1.0
+    return guess if math.isfinite(guess) else 0.0
 
 
-def _solve(flows: F64, lo: F64, hi: F64, tol: float = 1e-13, iters: int = 100) -> tuple[F64, npt.NDArray[np.bool_]]:
-    """Root of each row's NPV in ``[lo, hi]``: Newton's method kept inside a shrinking bracket."""
-    used = np.nonzero(np.any(flows != 0, axis=0))[0]
-    cols = used if used.size * 3 <= flows.shape[1] else None
-    data = np.ascontiguousarray((flows[:, used] if cols is not None else flows).T)  # period-major
-    f_lo, _ = _npv_and_slope(data, lo, cols)
-    f_hi, _ = _npv_and_slope(data, hi, cols)
-    bracketed = (np.sign(f_lo) * np.sign(f_hi)) <= 0
-    x = np.clip(_guess(flows), lo + 1e-9, hi - 1e-9)
-    x = np.where(f_lo == 0, lo, np.where(f_hi == 0, hi, x))
-    a, b, fa = lo.copy(), hi.copy(), f_lo.copy()
-    active = np.nonzero(bracketed & (f_lo != 0) & (f_hi != 0))[0]
-    work = data[:, active]
-    for _ in range(iters):
-        if active.size == 0:
-            break
-        xa = x[active]
-        f, df = _npv_and_slope(work, xa, cols)
-        aa, ba, faa = a[active], b[active], fa[active]
-        left = np.sign(f) == np.sign(faa)
-        aa = np.where(left, xa, aa)
-        faa = np.where(left, f, faa)
-        ba = np.where(left, ba, xa)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            newton = xa - f / df
-        ok = np.isfinite(newton) & (newton > aa) & (newton < ba)
-        nxt = np.where(ok, newton, 0.5 * (aa + ba))
-        nxt = np.where(f == 0, xa, nxt)
-        finished = (f == 0) | (np.abs(nxt - xa) <= tol * np.maximum(1.0, np.abs(xa))) | ((ba - aa) <= tol)
-        x[active], a[active], b[active], fa[active] = nxt, aa, ba, faa
-        if finished.any():
-            active = active[~finished]
-            work = work[:, ~finished]
-    return x, bracketed
+@jit
+def _changes(values: F64) -> int:
+    """Sign changes along ``values``, zeros ignored."""
+    count = 0
+    prev = 0.0
+    for v in values:
+        if v != 0.0:
+            if prev != 0.0 and (v > 0.0) != (prev > 0.0):
+                count += 1
+            prev = v
+    return count
 
 
-def _solve_fast(
-    flows: F64, lo: F64, hi: F64, plain: npt.NDArray[np.bool_] | None, tol: float = 1e-13
-) -> tuple[F64, npt.NDArray[np.bool_]]:
-    """Plain rows (money out, then money back) have an NPV that falls as the rate rises, so Newton's
-    method from a good first guess, kept inside the bracket, converges in a few steps; rows that have
-    not converged after eight steps, and all other rows, go to the bracketed solver."""
-    if plain is None or not plain.all():
-        return _solve(flows, lo, hi, tol)
-    data = np.ascontiguousarray(flows.T)
-    x = np.clip(_guess(flows), lo + 1e-9, hi - 1e-9)
-    converged = np.zeros(flows.shape[0], dtype=bool)
-    for _ in range(8):
-        f, df = _npv_and_slope(data, x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            nxt = x - f / df
-        nxt = np.where(np.isfinite(nxt), np.clip(nxt, lo, hi), x)
-        converged = np.abs(nxt - x) <= tol * np.maximum(1.0, np.abs(x))
+@jit
+def _solve(row: F64, lo: float, hi: float, plain: bool, tol: float) -> tuple[float, bool]:
+    """Root of the row's NPV in ``[lo, hi]`` and whether the bracket holds one.
+
+    A plain row (money out, then money back) has an NPV that falls as the rate rises, so Newton's
+    method from a good first guess converges in a few steps; a plain row that has not converged
+    strictly inside the bracket after eight steps, and every other row, is solved by Newton's
+    method kept inside a shrinking bracket (bisection when a Newton step would leave it).
+    """
+    start = min(max(_guess(row), lo + 1e-9), hi - 1e-9)
+    if plain:
+        x = start
+        for _ in range(8):
+            f, df = _npv_and_slope(row, x)
+            nxt = x - f / df if df != 0.0 else math.nan
+            nxt = min(max(nxt, lo), hi) if math.isfinite(nxt) else x
+            done = abs(nxt - x) <= tol * max(1.0, abs(x))
+            x = nxt
+            if done:
+                if lo < x < hi:
+                    return x, True
+                break
+    f_lo = _npv_and_slope(row, lo)[0]
+    f_hi = _npv_and_slope(row, hi)[0]
+    if not (np.sign(f_lo) * np.sign(f_hi) <= 0):
+        return start, False
+    if f_lo == 0.0:
+        return lo, True
+    if f_hi == 0.0:
+        return hi, True
+    a, b, fa, x = lo, hi, f_lo, start
+    for _ in range(100):
+        f, df = _npv_and_slope(row, x)
+        if np.sign(f) == np.sign(fa):
+            a, fa = x, f
+        else:
+            b = x
+        newton = x - f / df if df != 0.0 else math.nan
+        nxt = newton if (math.isfinite(newton) and a < newton < b) else 0.5 * (a + b)
+        if f == 0.0:
+            nxt = x
+        done = f == 0.0 or abs(nxt - x) <= tol * max(1.0, abs(x)) or (b - a) <= tol
         x = nxt
-        if converged.all():
+        if done:
             break
-    # a root is a root only strictly inside the bracket; anything else is settled by the slow path
-    inside = converged & (x > lo) & (x < hi)
-    if inside.all():
-        return x, np.ones(flows.shape[0], dtype=bool)
-    rest = np.nonzero(~inside)[0]
-    xr, br = _solve(flows[rest], lo[rest], hi[rest], tol)
-    x[rest] = xr
-    bracketed = np.ones(flows.shape[0], dtype=bool)
-    bracketed[rest] = br
-    return x, bracketed
+    return x, True
 
 
-def _unique_in_bracket(flows: F64, grid: int = 48) -> tuple[npt.NDArray[np.int64], F64, F64]:
-    """For rows whose flows alone do not prove a unique rate: count the roots of the NPV on a grid of
-    rates across the bracket, and return (roots found, bracket low, bracket high) around the first."""
-    rates = np.expm1(np.linspace(np.log1p(_LO), np.log1p(_HI), grid))
-    flows_t = np.ascontiguousarray(flows.T)
-    npv = np.stack([_npv_and_slope(flows_t, np.full(flows.shape[0], r))[0] for r in rates], axis=1)
-    roots = sign_changes(npv)
-    s = np.sign(npv)
-    cross = np.argmax((s[:, :-1] * s[:, 1:]) <= 0, axis=1)
-    return roots, rates[cross], rates[np.minimum(cross + 1, grid - 1)]
+@jit
+def _irr_rows(flows: F64, grid: F64, rate: F64, reason: npt.NDArray[np.int64]) -> None:
+    """Fill ``rate`` and ``reason`` for each row of ``flows`` (rows, periods); see ``irr``."""
+    t_len = flows.shape[1]
+    running = np.empty(t_len)
+    from_end = np.empty(t_len)
+    npv_grid = np.empty(grid.size)
+    for r in range(flows.shape[0]):
+        row = flows[r]
+        first_in = -1
+        last_out = -1
+        for t in range(t_len):
+            if row[t] > 0.0 and first_in < 0:
+                first_in = t
+            elif row[t] < 0.0:
+                last_out = t
+        changes = _changes(row)
+        rate[r] = math.nan
+        if changes == 0:
+            reason[r] = 1
+            continue
+        plain = first_in >= 0 and last_out >= 0 and last_out < first_in
+        lo, hi = _LO, _HI
+        total = 0.0
+        for t in range(t_len):
+            total += row[t]
+            running[t] = total
+        if changes > 1:
+            # Running totals from the start (S) and from the end (R). By Abel summation, NPV(r) is a sum of
+            # S_t with positive weights for r > 0, and of R_t with positive weights for -1 < r < 0. So:
+            # a gain (total > 0) whose S changes sign once (Norström: one rate above 0) and whose R never
+            # goes below 0 (no rate below 0) has one rate; a loss (total < 0) whose R changes sign once
+            # and whose S never goes above 0 has one rate, below 0.
+            back = 0.0
+            for t in range(t_len - 1, -1, -1):
+                back += row[t]
+                from_end[t_len - 1 - t] = back
+            gain = total > 0 and _changes(running) == 1 and from_end.min() >= 0
+            loss = total < 0 and _changes(from_end) == 1 and running.max() <= 0
+            if not (gain or loss):
+                # nothing in the flows proves a unique rate: count the NPV's roots on a grid of rates
+                for g in range(grid.size):
+                    npv_grid[g] = _npv_and_slope(row, grid[g])[0]
+                roots = _changes(npv_grid)
+                if roots != 1:
+                    reason[r] = 3 if roots == 0 else 2
+                    continue
+                cross = grid.size - 1
+                for g in range(grid.size - 1):
+                    if np.sign(npv_grid[g]) * np.sign(npv_grid[g + 1]) <= 0:
+                        cross = g
+                        break
+                lo, hi = grid[cross], grid[min(cross + 1, grid.size - 1)]
+        x, bracketed = _solve(row, lo, hi, plain, 1e-13)
+        if not bracketed:
+            reason[r] = 3
+            continue
+        reason[r] = 0
+        rate[r] = 0.0 if total == 0.0 else x  # money back exactly: 0%, not rounding noise
+
+
+_GRID = np.expm1(np.linspace(np.log1p(_LO), np.log1p(_HI), 48))
+"""Rates at which the NPV of a row with no proof of a unique rate is evaluated to count its roots."""
 
 
 def irr(flows: npt.ArrayLike) -> tuple[F64, npt.NDArray[np.int64]]:
     """Periodic IRR of each row of ``flows`` (shape ``(..., periods)``).
 
     Returns ``(rates, reasons)``: the rate per period (NaN where undefined) and
-    a code per row (0 = defined; otherwise a key of ``IRR_REASONS``).
+    a code per row (0 = defined; otherwise a key of ``IRR_REASONS``). Each row is
+    solved on its own (compiled), so a row's rate does not depend on the others.
     """
     c = np.asarray(flows, dtype=np.float64)
     shape = c.shape[:-1]
-    c2 = c.reshape(-1, c.shape[-1])
-    t_len = c2.shape[1]
-    # the usual investor row: all money out before any money back (exactly one sign change)
-    neg, pos = c2 < 0, c2 > 0
-    last_out = t_len - 1 - np.argmax(neg[:, ::-1], axis=1)
-    first_in = np.argmax(pos, axis=1)
-    plain = neg.any(axis=1) & pos.any(axis=1) & (last_out < first_in)
-    changes = np.ones(c2.shape[0], dtype=np.int64)
-    if not plain.all():
-        changes[~plain] = sign_changes(c2[~plain])
-    simple = changes == 1
-    if np.any(changes > 1):
-        many = changes > 1
-        # Running totals from the start (S) and from the end (R). By Abel summation, NPV(r) is a sum of
-        # S_t with positive weights for r > 0, and of R_t with positive weights for -1 < r < 0. So:
-        # a gain (total > 0) whose S changes sign once (Norström: one rate above 0) and whose R never
-        # goes below 0 (no rate below 0) has one rate; a loss (total < 0) whose R changes sign once
-        # and whose S never goes above 0 has one rate, below 0.
-        running = np.cumsum(c2, axis=-1)
-        from_end = np.cumsum(c2[:, ::-1], axis=-1)
-        total = running[:, -1]
-        gain = (total > 0) & (sign_changes(running) == 1) & (from_end >= 0).all(axis=1)
-        loss = (total < 0) & (sign_changes(from_end) == 1) & (running <= 0).all(axis=1)
-        simple |= many & (gain | loss)
-    reason = np.where(changes == 0, 1, 0).astype(np.int64)
-    rate = np.full(c2.shape[0], np.nan)
-    lo = np.full(c2.shape[0], _LO)
-    hi = np.full(c2.shape[0], _HI)
-    doubtful = np.nonzero((changes > 1) & ~simple)[0]
-    if doubtful.size:
-        roots, low, high = _unique_in_bracket(c2[doubtful])
-        reason[doubtful] = np.where(roots == 1, 0, np.where(roots == 0, 3, 2))
-        lo[doubtful], hi[doubtful] = low, high
-    rows = np.nonzero(reason == 0)[0]
-    if rows.size:
-        x, bracketed = _solve_fast(c2[rows], lo[rows], hi[rows], plain[rows] if doubtful.size == 0 else None)
-        x = np.where(c2[rows].sum(axis=1) == 0, 0.0, x)  # money back exactly: 0%, not rounding noise
-        rate[rows] = np.where(bracketed, x, np.nan)
-        reason[rows] = np.where(bracketed, 0, 3)
+    c2 = np.ascontiguousarray(c.reshape(-1, c.shape[-1]))
+    rate = np.empty(c2.shape[0])
+    reason = np.empty(c2.shape[0], dtype=np.int64)
+    _irr_rows(c2, _GRID, rate, reason)
     return rate.reshape(shape), reason.reshape(shape)
 
 

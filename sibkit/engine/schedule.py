@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sibkit.engine.batch import Batch, axes
+from sibkit.jit import jit
 from sibkit.model import Contract
 from sibkit.model.rules import CohortThreshold, PaymentRule, PerTime, RateCard, ShareOfSavings, Tariff
 from sibkit.money import allocate_array, round_half_up
@@ -136,6 +137,46 @@ def _unit_price(rule: PaymentRule, metric: str, segment: str | None) -> tuple[in
     raise TypeError(type(rule).__name__)  # pragma: no cover
 
 
+def _paid_units(a: I64, u: I64, repeatable: bool, max_units: int | None) -> I64:
+    """(N,) units paid for over the enrolment months: achievers for one-off outcomes, units (up to
+    ``max_units`` per achiever) for repeatable ones."""
+    if not repeatable:
+        out: I64 = a.sum(axis=1)
+        return out
+    if max_units is None:
+        out = u.sum(axis=1)
+        return out
+    out = np.minimum(u, a * max_units).sum(axis=1)
+    return out
+
+
+@jit
+def _price_units(a: I64, u: I64, price: int, repeatable: bool, max_units: int, out: I64, s: int) -> None:
+    """``out[:, :, s]`` = units paid for × price, cents: achievers (``a``, (N, T)) for one-off outcomes,
+    units (``u``) capped at ``max_units`` per achiever (-1: no cap) for repeatable ones."""
+    n, t_len = a.shape
+    for i in range(n):
+        for t in range(t_len):
+            if repeatable:
+                units = u[i, t]
+                if max_units >= 0:
+                    units = min(units, a[i, t] * max_units)
+            else:
+                units = a[i, t]
+            out[i, t, s] = units * price
+
+
+@jit
+def _scatter(amounts: I64, s: int, target: I64, due_lines: I64, index: int) -> None:
+    """Add ``amounts[:, t, s]`` (N, T) to ``due_lines[target[t], index, :]``: each enrolment month's
+    payments to the month they are paid in."""
+    n, t_len = amounts.shape[0], amounts.shape[1]
+    for t in range(t_len):
+        month = target[t]
+        for i in range(n):
+            due_lines[month, index, i] += amounts[i, t, s]
+
+
 def schedule(contract: Contract, batch: Batch) -> Schedule:
     """Costs and outcome payment lines due for every scenario of ``batch``."""
     ax = axes(contract)
@@ -224,11 +265,8 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
                         units_paid[:, m] += u.sum(axis=1)
                     else:
                         price, repeatable, max_units = _unit_price(rule, metric_id, seg)
-                        paid_units = u if repeatable else a
-                        if repeatable and max_units is not None:
-                            paid_units = np.minimum(paid_units, a * max_units)
-                        np.multiply(paid_units, price, out=amounts[:, :, s])
-                        units_paid[:, m] += paid_units.sum(axis=1)
+                        _price_units(a, u, price, repeatable, -1 if max_units is None else max_units, amounts, s)
+                        units_paid[:, m] += _paid_units(a, u, repeatable, max_units)
                     if has_participant_cap:
                         got[:, :, s] = a
                 per_line[line.index] = len(by_enrol)
@@ -265,13 +303,9 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
             if stop_paying is not None:  # outcomes after an early end are not paid: counted as unpaid
                 event = np.arange(t_len) + int(off[s]) - metrics[line.metric].lag_months
                 target = np.where(event >= stop_paying, t_len, target)
-            column = amounts[:, :, s]
-            for t in np.nonzero(column.any(axis=0))[0]:
-                due_lines[target[t], index, :] += column[:, t]
+            _scatter(amounts, s, target, due_lines, index)
             if any_savings:
-                after = amounts_after[:, :, s] if amounts_after is not None else column
-                for t in np.nonzero(after.any(axis=0))[0]:
-                    due_lines_after[target[t], index, :] += after[:, t]
+                _scatter(amounts_after if amounts_after is not None else amounts, s, target, due_lines_after, index)
     unpaid = due_lines[t_len].sum(axis=0)
     due = _split_payers(lines, due_lines[:t_len], k_len)
     # share-of-savings lines may pay a different share once investors are repaid

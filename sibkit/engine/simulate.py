@@ -46,6 +46,7 @@ from sibkit.engine.maximum import MaximumPayment, maximum_payment
 from sibkit.engine.results import results
 from sibkit.engine.run import default_scenario
 from sibkit.engine.waterfall import run_batch
+from sibkit.jit import jit
 from sibkit.model import Contract, Uncertainty
 from sibkit.money import allocate_array
 
@@ -211,8 +212,47 @@ def _prepared(contract: Contract) -> tuple[_Plan, MaximumPayment]:
     return hit[1], hit[2]
 
 
-def _sample_chunk(plan: _Plan, seed: int, chunk: int) -> Batch:
-    """``CHUNK`` scenarios drawn from the stream of chunk number ``chunk``."""
+@jit
+def _spread_achievers(enrolled: I64, counts: I64, units_per: F64, achieved: I64, units: I64, same: bool) -> None:
+    """Spread each group's count of achievers over its enrolment months: running total rounded down.
+
+    ``enrolled`` (n, T, P, S), ``counts`` (n, P, S, M), ``units_per`` (P, S, M); fills ``achieved``
+    (n, T, P, S, M) and, unless ``same`` (one unit per achiever: ``units`` is ``achieved``),
+    ``units`` = achievers × units per achiever, rounded half up.
+
+    ``floor(count × cum / whole)`` is computed in float64, which is exact while
+    ``count × whole < 2**52`` (the float quotient cannot reach the next integer); beyond
+    that the integer division is used.
+    """
+    n, t_len, p_len, s_len = enrolled.shape
+    m_len = counts.shape[3]
+    for i in range(n):
+        for p in range(p_len):
+            for s in range(s_len):
+                whole = 0
+                for t in range(t_len):
+                    whole += enrolled[i, t, p, s]
+                w = max(whole, 1)
+                for m in range(m_len):
+                    c = counts[i, p, s, m]
+                    exact_float = c * w < 2**52
+                    cum = 0
+                    prev = 0
+                    for t in range(t_len):
+                        e = enrolled[i, t, p, s]
+                        if e == 0 or c == 0:
+                            achieved[i, t, p, s, m] = 0
+                        else:
+                            cum += e
+                            run = math.floor((c * cum) / w) if exact_float else (c * cum) // w
+                            achieved[i, t, p, s, m] = run - prev
+                            prev = run
+                        if not same:
+                            units[i, t, p, s, m] = math.floor(achieved[i, t, p, s, m] * units_per[p, s, m] + 0.5)
+
+
+def _sample_into(plan: _Plan, seed: int, chunk: int, out: Batch) -> None:
+    """Draw ``CHUNK`` scenarios from the stream of chunk number ``chunk`` into ``out`` (arrays of length ``CHUNK``)."""
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(chunk,))))
     n = CHUNK
     t_len, p_len = plan.plan.shape
@@ -229,7 +269,7 @@ def _sample_chunk(plan: _Plan, seed: int, chunk: int) -> Batch:
             drawn[:, i] = np.interp(scores[:, i], GRID, plan.quantiles[i])
         rate[:, uncertain] = drawn
     factor = np.maximum(plan.enrol_mean + plan.enrol_sd * rng.standard_normal((n, p_len)), 0.0)
-    enrolled = np.zeros((n, t_len, p_len, s_len), dtype=np.int64)
+    enrolled = out.enrolled
     for p in range(p_len):
         months = plan.plan[:, p]
         total = np.floor(months.sum() * factor[:, p] + 0.5).astype(np.int64)
@@ -244,28 +284,52 @@ def _sample_chunk(plan: _Plan, seed: int, chunk: int) -> Batch:
     else:
         counts = np.floor(group_total[..., None] * np.clip(rate, 0.0, 1.0) + 0.5).astype(np.int64)
     counts = np.where(plan.cohort, 0, counts)
-    # spread every count over its group's enrolment months at once: running total rounded down
-    cum = np.cumsum(enrolled, axis=1)  # (n, T, P, S)
-    whole = np.maximum(cum[:, -1:], 1)
-    running = (counts[:, None] * cum[..., None]) // whole[..., None]  # (n, T, P, S, M)
-    achieved = np.diff(running, axis=1, prepend=0)
+    _spread_achievers(
+        enrolled, counts.astype(np.int64), plan.units_per, out.achieved, out.units, out.units is out.achieved
+    )
+    out.improvement[...] = np.where(plan.cohort[None, None, :], rate[:, :, 0, :], 0.0)
+
+
+def _sample_chunks(plan: _Plan, seed: int, chunks: list[int], n: int) -> Batch:
+    """The first ``n`` scenarios of ``chunks`` (consecutive chunk numbers), sampled straight into
+    one batch: no per-chunk arrays to join."""
+    t_len, p_len = plan.plan.shape
+    _, s_len, m_len = plan.mean.shape
+    size = len(chunks) * CHUNK
+    achieved = np.empty((size, t_len, p_len, s_len, m_len), dtype=np.int64)
     same = bool(np.all(plan.units_per == 1.0))
-    units = achieved if same else np.floor(achieved * plan.units_per + 0.5).astype(np.int64)
-    improvement = np.where(plan.cohort[None, None, :], rate[:, :, 0, :], 0.0)
-    return Batch(enrolled=enrolled, achieved=achieved, units=units, offset=plan.base.offset, improvement=improvement)
+    full = Batch(
+        enrolled=np.empty((size, t_len, p_len, s_len), dtype=np.int64),
+        achieved=achieved,
+        units=achieved if same else np.empty_like(achieved),
+        offset=plan.base.offset,
+        improvement=np.empty((size, p_len, m_len)),
+    )
+    for i, c in enumerate(chunks):
+        rows = slice(i * CHUNK, (i + 1) * CHUNK)
+        part = Batch(
+            enrolled=full.enrolled[rows],
+            achieved=full.achieved[rows],
+            units=full.achieved[rows] if same else full.units[rows],
+            offset=plan.base.offset,
+            improvement=full.improvement[rows],
+        )
+        _sample_into(plan, seed, c, part)
+    if n == size:
+        return full
+    return Batch(
+        enrolled=full.enrolled[:n],
+        achieved=full.achieved[:n],
+        units=full.achieved[:n] if same else full.units[:n],
+        offset=plan.base.offset,
+        improvement=full.improvement[:n],
+    )
 
 
 def sample(contract: Contract, n: int, seed: int, first_chunk: int = 0) -> Batch:
     """``n`` sampled scenarios starting at chunk ``first_chunk`` (for tests and custom runs)."""
     plan = _plan(contract)
-    chunks = [_sample_chunk(plan, seed, first_chunk + i) for i in range(-(-n // CHUNK))]
-    return Batch(
-        enrolled=np.concatenate([c.enrolled for c in chunks])[:n],
-        achieved=np.concatenate([c.achieved for c in chunks])[:n],
-        units=np.concatenate([c.units for c in chunks])[:n],
-        offset=plan.base.offset,
-        improvement=np.concatenate([c.improvement for c in chunks])[:n],
-    )
+    return _sample_chunks(plan, seed, [first_chunk + i for i in range(-(-n // CHUNK))], n)
 
 
 def _metrics(contract: Contract, batch: Batch) -> dict[str, npt.NDArray[np.float64] | I64]:
@@ -287,24 +351,9 @@ def _metrics(contract: Contract, batch: Batch) -> dict[str, npt.NDArray[np.float
 
 def _run_block(contract: Contract, seed: int, chunks: list[int], n_last: int | None) -> dict[str, npt.NDArray]:  # type: ignore[type-arg]
     plan, _ = _prepared(contract)
-    parts = [_sample_chunk(plan, seed, c) for c in chunks]
-    batch = Batch(
-        enrolled=np.concatenate([p.enrolled for p in parts]),
-        achieved=np.concatenate([p.achieved for p in parts]),
-        units=np.concatenate([p.units for p in parts]),
-        offset=plan.base.offset,
-        improvement=np.concatenate([p.improvement for p in parts]),
-    )
-    if n_last is not None:  # the last chunk of the run is only partly used
-        keep = (len(chunks) - 1) * CHUNK + n_last
-        batch = attrs.evolve(
-            batch,
-            enrolled=batch.enrolled[:keep],
-            achieved=batch.achieved[:keep],
-            units=batch.units[:keep],
-            improvement=batch.improvement[:keep],
-        )
-    return _metrics(contract, batch)
+    # the last chunk of the run is only partly used
+    keep = len(chunks) * CHUNK if n_last is None else (len(chunks) - 1) * CHUNK + n_last
+    return _metrics(contract, _sample_chunks(plan, seed, chunks, keep))
 
 
 @attrs.frozen(kw_only=True, eq=False)
