@@ -17,7 +17,7 @@ from typing import Any, TypeVar, cast
 
 import numba
 
-__all__ = ["jit"]
+__all__ = ["jit", "jit_loop"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,3 +25,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 def jit(fn: F) -> F:
     """Compile ``fn`` with Numba (no Python objects inside, cached on disk, releases the GIL)."""
     return cast(F, numba.njit(cache=True, nogil=True)(fn))
+
+
+def jit_loop(fn: F) -> F:
+    """Like ``jit``, without Numba's reference counting of arrays: for the month loop of the engine and
+    the helpers it calls, which only index arrays they are given and never allocate one.
+
+    Numba counts references to every array a compiled function is passed, with atomic operations that
+    its optimiser cannot always remove; in a loop that runs a few dozen small steps per scenario and
+    month, they took nine tenths of the time. Without them, the function must not create arrays
+    (``np.zeros``, ``np.empty``, copies): the caller passes scratch space. Should a Numba release no
+    longer accept the switch, this falls back to ``jit`` (same results, slower).
+    """
+    try:
+        # ``_nrt`` is not in Numba's typed signature of ``njit``
+        return cast(F, cast(Any, numba.njit)(cache=True, nogil=True, _nrt=False)(fn))
+    except (KeyError, TypeError, ValueError):  # pragma: no cover - depends on the Numba release
+        return jit(fn)
