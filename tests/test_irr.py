@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sibkit.engine.irr import IRR_REASONS, annualise, irr, xirr
+from sibkit.engine.irr import IRR_REASONS, _newton, _one_signed_balance, annualise, irr, sign_changes, xirr
 
 
 class TestIrr:
@@ -56,6 +56,52 @@ class TestIrr:
         assert int(why[0]) == 0
         npv = sum(c / (1 + rate[0]) ** t for t, c in enumerate([-50.0, 5.0, -50.0, 120.0]))
         assert abs(npv) < 1e-9
+
+    @given(st.lists(st.integers(min_value=-(10**6), max_value=10**6), min_size=2, max_size=24))
+    def test_a_reported_rate_is_a_root_inside_the_bracket(self, cents: list[int]) -> None:
+        """Any cash flow (sign changes anywhere): a reported rate lies in the bracket and sets the NPV to
+        zero (relative to the discounted money); a row with no sign change never gets a rate; and every row is
+        solved on its own (a row's answer does not change when other rows are solved beside it)."""
+        flows = np.asarray([cents], dtype=np.float64)
+        rate, why = irr(flows)
+        signs = [c for c in cents if c != 0]
+        if not signs or all(c > 0 for c in signs) or all(c < 0 for c in signs):
+            assert int(why[0]) == 1 and np.isnan(rate[0])
+            return
+        if int(why[0]) != 0:
+            assert np.isnan(rate[0])
+            return
+        r = float(rate[0])
+        assert -0.99 <= r <= 1.0
+        terms = [c / (1.0 + r) ** t for t, c in enumerate(cents)]
+        assert abs(sum(terms)) <= 1e-9 * sum(abs(x) for x in terms)  # relative to the discounted money
+        beside = np.vstack([flows, np.asarray([[-100.0, *([10.0] * (len(cents) - 1))]])])
+        assert irr(beside)[0][0] == rate[0]
+
+    def test_a_pure_investment_has_one_rate_where_running_totals_prove_nothing(self) -> None:
+        """-100, +110, -30, +40: the running totals (-100, 10, -20, 20) change sign three times, so
+        Norström's test is silent; but at the rate found (14.35% a month) the investor's balance stays
+        negative until the last payment (-100, -4.35, -34.98: a pure investment), which proves the rate
+        unique: it is reported."""
+        flows = [-100.0, 110.0, -30.0, 40.0]
+        rate, why = irr(np.asarray([flows]))
+        assert int(why[0]) == 0
+        assert _one_signed_balance(np.asarray(flows), float(rate[0]))
+        assert abs(sum(c / (1 + rate[0]) ** t for t, c in enumerate(flows))) < 1e-9
+
+    @given(st.lists(st.integers(min_value=-(10**4), max_value=10**4), min_size=3, max_size=12))
+    def test_one_signed_balance_means_one_rate(self, cents: list[int]) -> None:
+        """Whenever the balance test vouches for a root, the NPV changes sign only once over the whole
+        bracket, checked on a fine grid of 4,001 rates (Teichroew, Robichek and Montalbano's theorem)."""
+        row = np.asarray(cents, dtype=np.float64)
+        x, inside = _newton(row, -0.99, 1.0, 1e-13)
+        if not (inside and _one_signed_balance(row, x)):
+            return
+        rates = np.expm1(np.linspace(np.log1p(-0.99), np.log1p(1.0), 4001))
+        npv = (row[None, :] / (1.0 + rates[:, None]) ** np.arange(row.size)[None, :]).sum(axis=1)
+        scale = (np.abs(row)[None, :] / (1.0 + rates[:, None]) ** np.arange(row.size)[None, :]).sum(axis=1)
+        signs = np.sign(np.where(np.abs(npv) <= 1e-9 * scale, 0.0, npv))
+        assert int(sign_changes(signs[None, :])[0]) <= 1
 
     def test_annualise(self) -> None:
         """1% a month is 12.68% a year."""

@@ -6,8 +6,11 @@ Policy (documented in ``docs/results.md``):
   annualised as ``(1+m)^12 - 1``.
 * An IRR is reported only when it is unique: the row changes sign exactly once; or
   its running totals from the start and from the end prove a single rate (Norström's
-  criterion on each side of 0, see ``irr``); or else the NPV, evaluated on a grid of
-  48 rates across the bracket, changes sign exactly once.
+  criterion on each side of 0, see ``_irr_rows``); or the project balance at the rate
+  found (money in so far, compounded at that rate) keeps one sign until the last flow,
+  which makes the rate unique (Teichroew, Robichek and Montalbano, 1965: a pure
+  investment or a pure loan); or else the NPV, evaluated on a grid of 48 rates across
+  the bracket, changes sign exactly once.
   Rows with no sign change (money never came back, or no money went in) and rows
   with several possible rates are reported as undefined, with the reason; never a
   guess. Flows that add up to exactly zero have an IRR of exactly 0.
@@ -100,27 +103,36 @@ def _changes(values: F64) -> int:
 
 
 @jit
-def _solve(row: F64, lo: float, hi: float, plain: bool, tol: float) -> tuple[float, bool]:
+def _newton(row: F64, lo: float, hi: float, tol: float) -> tuple[float, bool]:
+    """Newton's method from a first guess, at most eight steps, kept in ``[lo, hi]``: the iterate, and
+    whether it converged strictly inside the bracket (where it is then a root of the NPV)."""
+    x = min(max(_guess(row), lo + 1e-9), hi - 1e-9)
+    inside = False
+    for _ in range(8):
+        f, df = _npv_and_slope(row, x)
+        nxt = x - f / df if df != 0.0 else math.nan
+        nxt = min(max(nxt, lo), hi) if math.isfinite(nxt) else x
+        done = abs(nxt - x) <= tol * max(1.0, abs(x))
+        x = nxt
+        if done:
+            inside = lo < x < hi
+            break
+    return x, inside
+
+
+@jit
+def _solve(row: F64, lo: float, hi: float, tol: float) -> tuple[float, bool]:
     """Root of the row's NPV in ``[lo, hi]`` and whether the bracket holds one.
 
-    A plain row (money out, then money back) has an NPV that falls as the rate rises, so Newton's
-    method from a good first guess converges in a few steps; a plain row that has not converged
-    strictly inside the bracket after eight steps, and every other row, is solved by Newton's
-    method kept inside a shrinking bracket (bisection when a Newton step would leave it).
+    Called only for rows whose rate is known to be unique in the bracket. Newton's method from a good
+    first guess converges in a few steps for almost every row; an iterate that has converged strictly
+    inside the bracket is that unique root. A row that has not converged after eight steps is solved by
+    Newton's method kept inside a shrinking bracket (bisection when a Newton step would leave it).
     """
+    x, inside = _newton(row, lo, hi, tol)
+    if inside:
+        return x, True
     start = min(max(_guess(row), lo + 1e-9), hi - 1e-9)
-    if plain:
-        x = start
-        for _ in range(8):
-            f, df = _npv_and_slope(row, x)
-            nxt = x - f / df if df != 0.0 else math.nan
-            nxt = min(max(nxt, lo), hi) if math.isfinite(nxt) else x
-            done = abs(nxt - x) <= tol * max(1.0, abs(x))
-            x = nxt
-            if done:
-                if lo < x < hi:
-                    return x, True
-                break
     f_lo = _npv_and_slope(row, lo)[0]
     f_hi = _npv_and_slope(row, hi)[0]
     if not (np.sign(f_lo) * np.sign(f_hi) <= 0):
@@ -148,6 +160,23 @@ def _solve(row: F64, lo: float, hi: float, plain: bool, tol: float) -> tuple[flo
 
 
 @jit
+def _one_signed_balance(row: F64, rate: float) -> bool:
+    """Whether the project balance at ``rate`` (money in so far, compounded at ``rate``) keeps one sign
+    until the last flow: then ``rate`` is the only rate of return (Teichroew, Robichek and Montalbano,
+    1965: a pure investment, or a pure loan, has a unique IRR). See ``irr``."""
+    end = row.size - 1
+    while end > 0 and row[end] == 0.0:
+        end -= 1
+    balance = 0.0
+    above = below = False
+    for t in range(end):
+        balance = balance * (1.0 + rate) + row[t]
+        above = above or balance > 0.0
+        below = below or balance < 0.0
+    return not (above and below)
+
+
+@jit
 def _irr_rows(flows: F64, grid: F64, rate: F64, reason: npt.NDArray[np.int64]) -> None:
     """Fill ``rate`` and ``reason`` for each row of ``flows`` (rows, periods); see ``irr``."""
     t_len = flows.shape[1]
@@ -156,19 +185,11 @@ def _irr_rows(flows: F64, grid: F64, rate: F64, reason: npt.NDArray[np.int64]) -
     npv_grid = np.empty(grid.size)
     for r in range(flows.shape[0]):
         row = flows[r]
-        first_in = -1
-        last_out = -1
-        for t in range(t_len):
-            if row[t] > 0.0 and first_in < 0:
-                first_in = t
-            elif row[t] < 0.0:
-                last_out = t
         changes = _changes(row)
         rate[r] = math.nan
         if changes == 0:
             reason[r] = 1
             continue
-        plain = first_in >= 0 and last_out >= 0 and last_out < first_in
         lo, hi = _LO, _HI
         total = 0.0
         for t in range(t_len):
@@ -187,7 +208,13 @@ def _irr_rows(flows: F64, grid: F64, rate: F64, reason: npt.NDArray[np.int64]) -
             gain = total > 0 and _changes(running) == 1 and from_end.min() >= 0
             loss = total < 0 and _changes(from_end) == 1 and running.max() <= 0
             if not (gain or loss):
-                # nothing in the flows proves a unique rate: count the NPV's roots on a grid of rates
+                # a root whose project balances keep one sign is the only one (see ``irr``)
+                x, inside = _newton(row, lo, hi, 1e-13)
+                if inside and _one_signed_balance(row, x):
+                    reason[r] = 0
+                    rate[r] = 0.0 if total == 0.0 else x
+                    continue
+                # nothing proves a unique rate: count the NPV's roots on a grid of rates
                 for g in range(grid.size):
                     npv_grid[g] = _npv_and_slope(row, grid[g])[0]
                 roots = _changes(npv_grid)
@@ -200,7 +227,7 @@ def _irr_rows(flows: F64, grid: F64, rate: F64, reason: npt.NDArray[np.int64]) -
                         cross = g
                         break
                 lo, hi = grid[cross], grid[min(cross + 1, grid.size - 1)]
-        x, bracketed = _solve(row, lo, hi, plain, 1e-13)
+        x, bracketed = _solve(row, lo, hi, 1e-13)
         if not bracketed:
             reason[r] = 3
             continue

@@ -94,24 +94,45 @@ def _cost_matrix(contract: Contract, batch: Batch) -> I64:
     """(N, T, P) provider spending: each participant's cost spread over the trajectory months by the
     cost profile (largest remainder, once per participant), plus fixed monthly costs over the service term."""
     ax = axes(contract)
-    n, t_len = batch.n, ax.months
-    costs = np.zeros((n, t_len, len(ax.providers)), dtype=np.int64)
-    for p, prov in enumerate(contract.providers):
-        starts = batch.enrolled[:, :, p, :].sum(axis=2)  # (N, T)
-        parts = _profile(prov.cost_per_participant, prov.cost_profile)
-        # costs[t] = sum over k of starts[t - k] × part[k]: one matrix product (exact: every value is a
-        # whole number of cents far below 2**53, so float64 holds it exactly)
-        spread_matrix = np.zeros((t_len, t_len))
-        for k, part in enumerate(parts):
-            if part and k < t_len:
-                spread_matrix += np.eye(t_len, k=k) * part
-        costs[:, :, p] = np.rint(starts.astype(np.float64) @ spread_matrix).astype(np.int64)
-        service_end = contract.timeline.service_months
-        if contract.termination is not None:  # the service ends early: no delivery costs from then on
-            service_end = min(service_end, contract.termination.month)
-            costs[:, contract.termination.month :, p] = 0
-        costs[:, :service_end, p] += prov.fixed_cost_monthly
+    t_len = ax.months
+    parts = _ragged_parts([_profile(p.cost_per_participant, p.cost_profile) for p in contract.providers])
+    service_end = contract.timeline.service_months
+    stop = t_len
+    if contract.termination is not None:  # the service ends early: no delivery costs from then on
+        service_end = min(service_end, contract.termination.month)
+        stop = min(contract.termination.month, t_len)
+    fixed = np.asarray([p.fixed_cost_monthly for p in contract.providers], dtype=np.int64)
+    costs = np.zeros((batch.n, t_len, len(ax.providers)), dtype=np.int64)
+    _spend(batch.enrolled, parts, fixed, service_end, stop, costs)
     return costs
+
+
+def _ragged_parts(rows: list[list[int]]) -> I64:
+    width = max((len(r) for r in rows), default=1)
+    out = np.zeros((len(rows), max(width, 1)), dtype=np.int64)
+    for i, r in enumerate(rows):
+        out[i, : len(r)] = r
+    return out
+
+
+@jit
+def _spend(enrolled: I64, parts: I64, fixed: I64, service_end: int, stop: int, costs: I64) -> None:
+    """Fill ``costs`` (N, T, P): participants starting in month t cost ``parts[p, k]`` in month t + k
+    (months from ``stop`` on cost nothing), plus ``fixed[p]`` in each month before ``service_end``."""
+    n, t_len, p_len, s_len = enrolled.shape
+    for i in range(n):
+        for t in range(t_len):
+            for p in range(p_len):
+                starts = 0
+                for s in range(s_len):
+                    starts += enrolled[i, t, p, s]
+                if starts:
+                    for k in range(parts.shape[1]):
+                        if t + k < stop:
+                            costs[i, t + k, p] += starts * parts[p, k]
+        for t in range(service_end):
+            for p in range(p_len):
+                costs[i, t, p] += fixed[p]
 
 
 def _profile(cost: int, profile: tuple[Decimal, ...]) -> list[int]:
