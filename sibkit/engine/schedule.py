@@ -158,25 +158,16 @@ def _unit_price(rule: PaymentRule, metric: str, segment: str | None) -> tuple[in
     raise TypeError(type(rule).__name__)  # pragma: no cover
 
 
-def _paid_units(a: I64, u: I64, repeatable: bool, max_units: int | None) -> I64:
-    """(N,) units paid for over the enrolment months: achievers for one-off outcomes, units (up to
-    ``max_units`` per achiever) for repeatable ones."""
-    if not repeatable:
-        out: I64 = a.sum(axis=1)
-        return out
-    if max_units is None:
-        out = u.sum(axis=1)
-        return out
-    out = np.minimum(u, a * max_units).sum(axis=1)
-    return out
-
-
 @jit
-def _price_units(a: I64, u: I64, price: int, repeatable: bool, max_units: int, out: I64, s: int) -> None:
-    """``out[:, :, s]`` = units paid for × price, cents: achievers (``a``, (N, T)) for one-off outcomes,
-    units (``u``) capped at ``max_units`` per achiever (-1: no cap) for repeatable ones."""
+def _price_units(
+    a: I64, u: I64, price: int, repeatable: bool, max_units: int, out: I64, s: int, units_paid: I64, m: int
+) -> None:
+    """``out[:, :, s]`` = units paid for × price, cents, and ``units_paid[:, m]`` += those units: achievers
+    (``a``, (N, T)) for one-off outcomes, units (``u``) capped at ``max_units`` per achiever (-1: no cap)
+    for repeatable ones."""
     n, t_len = a.shape
     for i in range(n):
+        total = 0
         for t in range(t_len):
             if repeatable:
                 units = u[i, t]
@@ -185,6 +176,8 @@ def _price_units(a: I64, u: I64, price: int, repeatable: bool, max_units: int, o
             else:
                 units = a[i, t]
             out[i, t, s] = units * price
+            total += units
+        units_paid[i, m] += total
 
 
 @jit
@@ -192,10 +185,9 @@ def _scatter(amounts: I64, s: int, target: I64, due_lines: I64, index: int) -> N
     """Add ``amounts[:, t, s]`` (N, T) to ``due_lines[target[t], index, :]``: each enrolment month's
     payments to the month they are paid in."""
     n, t_len = amounts.shape[0], amounts.shape[1]
-    for t in range(t_len):
-        month = target[t]
-        for i in range(n):
-            due_lines[month, index, i] += amounts[i, t, s]
+    for i in range(n):
+        for t in range(t_len):
+            due_lines[target[t], index, i] += amounts[i, t, s]
 
 
 def schedule(contract: Contract, batch: Batch) -> Schedule:
@@ -286,8 +278,8 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
                         units_paid[:, m] += u.sum(axis=1)
                     else:
                         price, repeatable, max_units = _unit_price(rule, metric_id, seg)
-                        _price_units(a, u, price, repeatable, -1 if max_units is None else max_units, amounts, s)
-                        units_paid[:, m] += _paid_units(a, u, repeatable, max_units)
+                        cap = -1 if max_units is None else max_units
+                        _price_units(a, u, price, repeatable, cap, amounts, s, units_paid, m)
                     if has_participant_cap:
                         got[:, :, s] = a
                 per_line[line.index] = len(by_enrol)
