@@ -97,7 +97,7 @@ class TestRateCardCaps:
         res = run(contract("rate-card-caps"), "base")
         assert int(res.flows.schedule.participant_cap_cut[0]) == 7_500_00
         lines = {ln.metric: ln.index for ln in res.flows.schedule.lines}
-        due = res.flows.schedule.due[:, 0].sum(axis=(0, 2))
+        due = res.flows.schedule.due[0].sum(axis=(0, 2))
         assert int(due[lines["entry"]]) == 788_733
         assert int(due[lines["sustained"]]) == 1_419_718
         assert int(due[lines["qualification"]]) == 591_549

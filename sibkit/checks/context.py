@@ -50,5 +50,5 @@ class Context:
         from sibkit.engine.schedule import schedule
 
         sched = schedule(self.contract, _everything(self.contract))
-        totals = sched.due[:, 0].sum(axis=(0, 2)) if sched.due.shape[2] else []
+        totals = sched.due[0].sum(axis=(0, 2)) if sched.due.shape[2] else []
         return [(ln.metric, int(totals[ln.index]), ln.provider, ln.rule) for ln in sched.lines]

@@ -118,5 +118,5 @@ def maximum_payment(contract: Contract) -> MaximumPayment:
     paid = flows.payer_paid[0].sum(axis=0)
     by_payer = {payer.id: (int(paid[k]) if bounded(payer=k) else None) for k, payer in enumerate(contract.payers)}
     total = int(paid.sum()) if bounded() or all(v is not None for v in by_payer.values()) else None
-    before = None if unbounded else int(sched.due[:, 0].sum() + sched.participant_cap_cut[0])
+    before = None if unbounded else int(sched.due[0].sum() + sched.participant_cap_cut[0])
     return MaximumPayment(by_rule=by_rule, by_provider=by_provider, by_payer=by_payer, total=total, before_caps=before)

@@ -55,8 +55,8 @@ class Schedule:
     costs: I64
     """(N, T, P) provider spending per month, cents."""
     due: I64
-    """(T, N, L, K) outcome payments falling due per payment month, scenario, line and payer, before the
-    caps applied month by month (month-major, so each month is one contiguous block)."""
+    """(N, T, L, K) outcome payments falling due per scenario, payment month, line and payer, before the
+    caps applied month by month (scenario-major: the month loop reads one scenario's block at a time)."""
     due_after: I64
     """Same as ``due`` with share-of-savings lines at their ``share_after``."""
     units_paid_for: I64
@@ -181,13 +181,28 @@ def _price_units(
 
 
 @jit
-def _scatter(amounts: I64, s: int, target: I64, due_lines: I64, index: int) -> None:
-    """Add ``amounts[:, t, s]`` (N, T) to ``due_lines[target[t], index, :]``: each enrolment month's
-    payments to the month they are paid in."""
-    n, t_len = amounts.shape[0], amounts.shape[1]
+def _scatter(
+    amounts: I64, targets: I64, line_at: I64, due_lines: I64, unpaid: I64, paying: npt.NDArray[np.bool_]
+) -> None:
+    """Add each per-participant line's payments by enrolment month (``amounts``: line, N, T, S) to the
+    month they are paid in (``targets``: line, S, T), in ``due_lines`` (N, T, L) at the line's index
+    ``line_at``; a month beyond the term adds to ``unpaid`` (N,). ``paying[month]`` marks months with a
+    payment. One pass per scenario over every line."""
+    lines, n, t_len, s_len = amounts.shape
+    months = due_lines.shape[1]
     for i in range(n):
-        for t in range(t_len):
-            due_lines[target[t], index, i] += amounts[i, t, s]
+        for pos in range(lines):
+            index = line_at[pos]
+            for t in range(t_len):
+                for s in range(s_len):
+                    value = amounts[pos, i, t, s]
+                    if value:
+                        month = targets[pos, s, t]
+                        if month < months:
+                            due_lines[i, month, index] += value
+                            paying[month] = True
+                        else:
+                            unpaid[i] += value
 
 
 def schedule(contract: Contract, batch: Batch) -> Schedule:
@@ -239,6 +254,13 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
     direct: dict[int, I64] = {}  # cohort lines: payments by payment month (N, T+1)
     per_line: dict[int, int] = {}  # line index -> position in by_enrol
     units_paid = np.zeros((n, len(ax.metrics)), dtype=np.int64)
+    # every per-participant line's amounts in one array, a contiguous (N, T, S) block per line
+    per_participant = sum(
+        len(rule.metrics()) * len(contract.rule_providers(rule))
+        for rule in contract.rules
+        if not isinstance(rule, CohortThreshold)
+    )
+    amounts_all = np.zeros((per_participant, n, t_len, len(ax.segments)), dtype=np.int64)
 
     for rule in contract.rules:
         payers = tuple((payer_index[pid], share) for pid, share in contract.rule_payers(rule))
@@ -262,7 +284,7 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
                     direct[line.index], counted = _cohort_due(contract, rule, batch, p, m, pay)
                     units_paid[:, m] += counted
                     continue
-                amounts = np.zeros((n, t_len, len(ax.segments)), dtype=np.int64)
+                amounts = amounts_all[len(by_enrol)]
                 amounts_after = np.zeros_like(amounts) if line.savings else None
                 got = np.zeros_like(amounts) if has_participant_cap else amounts
                 a_all, u_all = achieved_of(m), units_of(m)
@@ -298,31 +320,41 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
     any_savings = any(ln.savings for ln in lines)
     term = contract.termination
     stop_paying = term.month if term is not None and not term.pay_outcomes_after else None
-    # month-major: due_lines[payment month, line] is a contiguous row over scenarios
-    due_lines = np.zeros((t_len + 1, n_lines, n), dtype=np.int64)
+    # scenario-major: due_lines[scenario, payment month, line]; payments verified after the term go to unpaid
+    due_lines = np.zeros((n, t_len, n_lines), dtype=np.int64)
     due_lines_after = np.zeros_like(due_lines) if any_savings else due_lines
+    unpaid = np.zeros(n, dtype=np.int64)
+    paying = np.zeros(t_len, dtype=np.bool_)
+    targets = np.full((len(by_enrol), len(ax.segments), t_len), t_len, dtype=np.int64)
+    line_at = np.zeros(len(by_enrol), dtype=np.int64)
     for line in lines:
         index = line.index
         if index in direct:
-            due_lines[:, index, :] = direct[index].T
+            due_lines[:, :, index] = direct[index][:, :t_len]
+            unpaid += direct[index][:, t_len]
+            paying |= direct[index][:, :t_len].any(axis=0)
             if any_savings:
-                due_lines_after[:, index, :] = direct[index].T
+                due_lines_after[:, :, index] = direct[index][:, :t_len]
             continue
         pos = per_line[index]
-        amounts, amounts_after, off = by_enrol[pos], by_enrol_after[pos], offsets[pos]
-        for s in range(amounts.shape[2]):
-            months = np.arange(t_len) + int(off[s])
+        line_at[pos] = index
+        for s in range(len(ax.segments)):
+            months = np.arange(t_len) + int(offsets[pos][s])
             target = pay[np.minimum(months, len(pay) - 1)]
             if stop_paying is not None:  # outcomes after an early end are not paid: counted as unpaid
-                event = np.arange(t_len) + int(off[s]) - metrics[line.metric].lag_months
+                event = np.arange(t_len) + int(offsets[pos][s]) - metrics[line.metric].lag_months
                 target = np.where(event >= stop_paying, t_len, target)
-            _scatter(amounts, s, target, due_lines, index)
-            if any_savings:
-                _scatter(amounts_after if amounts_after is not None else amounts, s, target, due_lines_after, index)
-    unpaid = due_lines[t_len].sum(axis=0)
-    due = _split_payers(lines, due_lines[:t_len], k_len)
+            targets[pos, s] = target
+    _scatter(amounts_all, targets, line_at, due_lines, unpaid, paying)
+    if any_savings:
+        after_all = amounts_all.copy()
+        for pos, after in enumerate(by_enrol_after):
+            if after is not None:
+                after_all[pos] = after
+        _scatter(after_all, targets, line_at, due_lines_after, np.zeros(n, dtype=np.int64), paying)
+    due = _split_payers(lines, due_lines, k_len)
     # share-of-savings lines may pay a different share once investors are repaid
-    due_after = _split_payers(lines, due_lines_after[:t_len], k_len) if any_savings else due
+    due_after = _split_payers(lines, due_lines_after, k_len) if any_savings else due
     return Schedule(
         lines=tuple(lines),
         costs=_cost_matrix(contract, batch),
@@ -331,25 +363,25 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
         units_paid_for=units_paid,
         unpaid_after_term=unpaid,
         participant_cap_cut=participant_cut,
-        paying=np.asarray(due_lines[:t_len].any(axis=(1, 2)) | due_lines_after[:t_len].any(axis=(1, 2))),
+        paying=paying,
     )
 
 
 def _split_payers(lines: tuple[Line, ...] | list[Line], due_lines: I64, k_len: int) -> I64:
-    """(T, L, N) line payments split over payers by their shares: (T, N, L, K), largest remainder."""
-    t_len, n_lines, n = due_lines.shape
+    """(N, T, L) line payments split over payers by their shares: (N, T, L, K), largest remainder."""
+    n, t_len, n_lines = due_lines.shape
     if k_len == 1:  # one payer pays everything: a view, no copy
-        single: I64 = np.moveaxis(due_lines, 2, 1)[..., None]
+        single: I64 = due_lines[..., None]
         return single
-    due = np.zeros((t_len, n, n_lines, k_len), dtype=np.int64)
+    due = np.zeros((n, t_len, n_lines, k_len), dtype=np.int64)
     for line in lines:
         weights = np.zeros(k_len, dtype=np.int64)
         for k, share in line.payers:
             weights[k] += round_half_up(int(share * 10**9), 1)
         if np.count_nonzero(weights) == 1:  # one payer pays the whole line: nothing to split
-            due[:, :, line.index, int(np.argmax(weights))] = due_lines[:, line.index, :]
+            due[:, :, line.index, int(np.argmax(weights))] = due_lines[:, :, line.index]
         else:
-            due[:, :, line.index, :] = allocate_array(due_lines[:, line.index, :], weights)
+            due[:, :, line.index, :] = allocate_array(due_lines[:, :, line.index], weights)
     return due
 
 

@@ -406,6 +406,14 @@ def _program(contract: Contract, sched: Schedule) -> tuple[dict[str, Any], list[
         "share_target": _ragged(share_target),
         "share_weight": _ragged(share_weight, 0),
         "share_count": _ints([len(x) for x in share_kind]),
+        # movements the steps record each month (the residual's only once it runs): skipped months
+        # advance the ledger's clock by as much, so every scenario numbers its movements alike
+        "step_ticks": sum(len(items) for kind, items in zip(step_kind, step_items, strict=True) if kind != _RESIDUAL),
+        "residual_ticks": sum(
+            1 + (len(contributors[t]) if k == _TO_PAYER else 0)
+            for kinds_row, targets_row in zip(share_kind, share_target, strict=True)
+            for k, t in zip(kinds_row, targets_row, strict=True)
+        ),
         "guarantee_amount": _ints([g.amount for g in contract.guarantees]),
         "coverage": np.asarray(coverage, dtype=np.int64).reshape(len(contract.guarantees), 2),
         "covers": _ragged(covers),
@@ -595,6 +603,8 @@ def _month_loop(
     share_target: I64,
     share_weight: I64,
     share_count: I64,
+    step_ticks: int,
+    residual_ticks: int,
     guarantee_amount: I64,
     coverage: I64,
     covers: I64,
@@ -892,7 +902,7 @@ def _month_loop(
                 before = 0
                 for ln in range(l_len):
                     for k in range(k_len):
-                        due_m[ln * k_len + k] = due_after[month, i, ln, k] if use_after else due[month, i, ln, k]
+                        due_m[ln * k_len + k] = due_after[i, month, ln, k] if use_after else due[i, month, ln, k]
                         before += due_m[ln * k_len + k]
                 if c_len:
                     for c in range(c_len):
@@ -1009,64 +1019,58 @@ def _month_loop(
 
             # 5. priority of payments
             if has_account:
-                for w in range(step_kind.size):
-                    kind = step_kind[w]
-                    count = step_count[w]
-                    if kind == _RESIDUAL:
-                        if month < drawing_ends - 1:
-                            # the upside is shared out only once no more capital can be drawn (after the service
-                            # term, or an early end): before that, what is left stays to repay later drawdowns
-                            continue
-                        shares = share_count[w]
-                        _load(share_weight, w, shares, weights)
-                        _allocate(_available(bucket, groups, 0, 0), weights, shares, split)
-                        for c in range(shares):
-                            paid[c] = split[c]
-                        for c in range(shares):
-                            amount = paid[c]
-                            target = share_target[w, c]
-                            gsize = 0
-                            if share_kind[w, c] == _TO_TRANCHE:
-                                gsize = group_size[target]
-                                amount = min(
-                                    amount,
-                                    _room(target, hurdle, multiple, drawn, received),
-                                    _available(bucket, groups, target, gsize),
-                                )
-                                _pay_tranche(
-                                    target,
-                                    amount,
-                                    i,
-                                    month,
-                                    _R_RESIDUAL,
-                                    received,
-                                    hurdle,
-                                    tranche_cash,
-                                    revenue,
-                                    cash,
-                                    investor_provider,
-                                    moves,
-                                    first,
-                                    error,
-                                    clock,
-                                    slot,
-                                    key_tranche,
-                                )
-                            elif share_kind[w, c] == _TO_FUND:
-                                _record(moves, first, error, clock, i, slot, month, key_fund_residual[0], amount)
-                            elif share_kind[w, c] == _TO_PROVIDER:
-                                _record(
-                                    moves, first, error, clock, i, slot, month, key_provider_residual[target], amount
-                                )
-                                revenue[i, target] += amount
-                                cash[target] += amount
-                            else:
-                                payer_refund[i, target] += amount
-                                _record(moves, first, error, clock, i, slot, month, key_refund[target, 0], amount)
-                                if contrib_count[target] and amount:
-                                    _load(contrib_weight, target, contrib_count[target], weights)
-                                    _allocate(amount, weights, contrib_count[target], members)
-                                for x in range(contrib_count[target]):
+                empty = True
+                for b in range(buckets):
+                    empty = empty and bucket[b] == 0
+                if empty:  # nothing to pay out: every payment of every step would be zero
+                    clock[0] += step_ticks + (residual_ticks if month >= drawing_ends - 1 else 0)
+                else:
+                    for w in range(step_kind.size):
+                        kind = step_kind[w]
+                        count = step_count[w]
+                        if kind == _RESIDUAL:
+                            if month < drawing_ends - 1:
+                                # the upside is shared out only once no more capital can be drawn (after the service
+                                # term, or an early end): before that, what is left stays to repay later drawdowns
+                                continue
+                            shares = share_count[w]
+                            _load(share_weight, w, shares, weights)
+                            _allocate(_available(bucket, groups, 0, 0), weights, shares, split)
+                            for c in range(shares):
+                                paid[c] = split[c]
+                            for c in range(shares):
+                                amount = paid[c]
+                                target = share_target[w, c]
+                                gsize = 0
+                                if share_kind[w, c] == _TO_TRANCHE:
+                                    gsize = group_size[target]
+                                    amount = min(
+                                        amount,
+                                        _room(target, hurdle, multiple, drawn, received),
+                                        _available(bucket, groups, target, gsize),
+                                    )
+                                    _pay_tranche(
+                                        target,
+                                        amount,
+                                        i,
+                                        month,
+                                        _R_RESIDUAL,
+                                        received,
+                                        hurdle,
+                                        tranche_cash,
+                                        revenue,
+                                        cash,
+                                        investor_provider,
+                                        moves,
+                                        first,
+                                        error,
+                                        clock,
+                                        slot,
+                                        key_tranche,
+                                    )
+                                elif share_kind[w, c] == _TO_FUND:
+                                    _record(moves, first, error, clock, i, slot, month, key_fund_residual[0], amount)
+                                elif share_kind[w, c] == _TO_PROVIDER:
                                     _record(
                                         moves,
                                         first,
@@ -1075,72 +1079,92 @@ def _month_loop(
                                         i,
                                         slot,
                                         month,
-                                        key_refund_contrib[target, 0, x],
-                                        members[x] if amount else 0,
+                                        key_provider_residual[target],
+                                        amount,
                                     )
-                            _take(bucket, groups, target, gsize, amount, weights, members)
-                        continue
-                    ring = False
-                    for c in range(count):
-                        x = step_items[w, c]
-                        if kind == _FEES:
-                            wanted[c] = fee_due[x]
-                        else:
-                            r = _room(x, hurdle, multiple, drawn, received)
-                            if kind == _INTEREST:
-                                wanted[c] = min(interest[x], r)
-                            elif kind == _PRINCIPAL:
-                                wanted[c] = min(principal[x], r)
-                            else:
-                                wanted[c] = min(r, unlimited // 4) if capped_return[x] else 0
-                            ring = ring or group_size[x] > 0
-                    if not ring:
-                        _pay(_available(bucket, groups, 0, 0), wanted, count, step_mode[w], paid)
-                        taken = 0
-                        for c in range(count):
-                            taken += paid[c]
-                        _take(bucket, groups, 0, 0, taken, weights, members)
-                    else:  # items tied to outcomes: one after another, each from its own buckets
+                                    revenue[i, target] += amount
+                                    cash[target] += amount
+                                else:
+                                    payer_refund[i, target] += amount
+                                    _record(moves, first, error, clock, i, slot, month, key_refund[target, 0], amount)
+                                    if contrib_count[target] and amount:
+                                        _load(contrib_weight, target, contrib_count[target], weights)
+                                        _allocate(amount, weights, contrib_count[target], members)
+                                    for x in range(contrib_count[target]):
+                                        _record(
+                                            moves,
+                                            first,
+                                            error,
+                                            clock,
+                                            i,
+                                            slot,
+                                            month,
+                                            key_refund_contrib[target, 0, x],
+                                            members[x] if amount else 0,
+                                        )
+                                _take(bucket, groups, target, gsize, amount, weights, members)
+                            continue
+                        ring = False
                         for c in range(count):
                             x = step_items[w, c]
-                            paid[c] = min(wanted[c], _available(bucket, groups, x, group_size[x]))
-                            _take(bucket, groups, x, group_size[x], paid[c], weights, members)
-                    for c in range(count):
-                        x = step_items[w, c]
-                        if kind == _FEES:
-                            fee_due[x] -= paid[c]
-                            _record(moves, first, error, clock, i, slot, month, key_fee_account[x], paid[c])
-                            if fee_payee_provider[x] >= 0:
-                                revenue[i, fee_payee_provider[x]] += paid[c]
-                                cash[fee_payee_provider[x]] += paid[c]
-                            continue
-                        reason = _R_RETURN
-                        if kind == _INTEREST:
-                            interest[x] -= paid[c]
-                            reason = _R_INTEREST
-                        elif kind == _PRINCIPAL:
-                            principal[x] -= paid[c]
-                            repaid[x] += paid[c]
-                            reason = _R_PRINCIPAL
-                        _pay_tranche(
-                            x,
-                            paid[c],
-                            i,
-                            month,
-                            reason,
-                            received,
-                            hurdle,
-                            tranche_cash,
-                            revenue,
-                            cash,
-                            investor_provider,
-                            moves,
-                            first,
-                            error,
-                            clock,
-                            slot,
-                            key_tranche,
-                        )
+                            if kind == _FEES:
+                                wanted[c] = fee_due[x]
+                            else:
+                                r = _room(x, hurdle, multiple, drawn, received)
+                                if kind == _INTEREST:
+                                    wanted[c] = min(interest[x], r)
+                                elif kind == _PRINCIPAL:
+                                    wanted[c] = min(principal[x], r)
+                                else:
+                                    wanted[c] = min(r, unlimited // 4) if capped_return[x] else 0
+                                ring = ring or group_size[x] > 0
+                        if not ring:
+                            _pay(_available(bucket, groups, 0, 0), wanted, count, step_mode[w], paid)
+                            taken = 0
+                            for c in range(count):
+                                taken += paid[c]
+                            _take(bucket, groups, 0, 0, taken, weights, members)
+                        else:  # items tied to outcomes: one after another, each from its own buckets
+                            for c in range(count):
+                                x = step_items[w, c]
+                                paid[c] = min(wanted[c], _available(bucket, groups, x, group_size[x]))
+                                _take(bucket, groups, x, group_size[x], paid[c], weights, members)
+                        for c in range(count):
+                            x = step_items[w, c]
+                            if kind == _FEES:
+                                fee_due[x] -= paid[c]
+                                _record(moves, first, error, clock, i, slot, month, key_fee_account[x], paid[c])
+                                if fee_payee_provider[x] >= 0:
+                                    revenue[i, fee_payee_provider[x]] += paid[c]
+                                    cash[fee_payee_provider[x]] += paid[c]
+                                continue
+                            reason = _R_RETURN
+                            if kind == _INTEREST:
+                                interest[x] -= paid[c]
+                                reason = _R_INTEREST
+                            elif kind == _PRINCIPAL:
+                                principal[x] -= paid[c]
+                                repaid[x] += paid[c]
+                                reason = _R_PRINCIPAL
+                            _pay_tranche(
+                                x,
+                                paid[c],
+                                i,
+                                month,
+                                reason,
+                                received,
+                                hurdle,
+                                tranche_cash,
+                                revenue,
+                                cash,
+                                investor_provider,
+                                moves,
+                                first,
+                                error,
+                                clock,
+                                slot,
+                                key_tranche,
+                            )
                 done = True
                 for j in range(j_len):
                     if not is_grant[j]:
