@@ -432,7 +432,7 @@ def ledger(file: str, scenario_name: str | None, success: str, as_csv: bool) -> 
 @click.option(
     "--block",
     type=click.IntRange(min=1),
-    default=16_384,
+    default=8_192,
     show_default=True,
     help="Scenarios per block of work (rounded to whole chunks of 4,096); does not change the results.",
 )

@@ -356,6 +356,19 @@ def _run_block(contract: Contract, seed: int, chunks: list[int], n_last: int | N
     return _metrics(contract, _sample_chunks(plan, seed, chunks, keep))
 
 
+_ADOPTED: list[Contract] = []
+"""The contract a worker process runs blocks of (set once per worker by ``_adopt``)."""
+
+
+def _adopt(contract: Contract) -> None:
+    _ADOPTED[:] = [contract]
+    _prepared(contract)
+
+
+def _run_adopted_block(seed: int, chunks: list[int], n_last: int | None) -> dict[str, npt.NDArray]:  # type: ignore[type-arg]
+    return _run_block(_ADOPTED[0], seed, chunks, n_last)
+
+
 @attrs.frozen(kw_only=True, eq=False)
 class Simulation:
     """Per-scenario metrics of a Monte Carlo run, in scenario order (money in cents, rates annual)."""
@@ -372,7 +385,7 @@ def simulate(
     n: int,
     seed: int,
     *,
-    block: int = 4 * CHUNK,
+    block: int = 2 * CHUNK,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Simulation:
@@ -399,8 +412,12 @@ def simulate(
             if progress:
                 progress(min(done, n))
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-            futures = [pool.submit(_run_block, contract, seed, chunks, n_last) for chunks, n_last in tasks]
+        # each worker receives the contract once and prepares it once (plan, maximum payment); a task
+        # carries only its chunk numbers
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=get_context("fork"), initializer=_adopt, initargs=(contract,)
+        ) as pool:
+            futures = [pool.submit(_run_adopted_block, seed, chunks, n_last) for chunks, n_last in tasks]
             for fut, (chunks, n_last) in zip(futures, tasks, strict=True):
                 collected.append(fut.result())
                 done += len(chunks) * CHUNK if n_last is None else (len(chunks) - 1) * CHUNK + n_last
