@@ -1,4 +1,4 @@
-"""The compiled month loop's own pieces: its largest-remainder split and its refusal of negative movements."""
+"""The compiled loops' own pieces: the largest-remainder split, the refusal of negative movements, the payback month."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from sibkit.engine import deterministic_batch, run_batch
+from sibkit.engine.results import _payback
 from sibkit.engine.run import default_scenario
 from sibkit.engine.waterfall import _allocate
 from sibkit.errors import EngineError
@@ -56,3 +58,25 @@ class TestNegativeMovement:
         )
         with pytest.raises(EngineError, match=r"a negative movement from \S+ to \S+ \(.+\) in month \d+"):
             run_batch(contract, bad)
+
+
+class TestPayback:
+    @staticmethod
+    def reference(cash: np.ndarray) -> np.ndarray:
+        """The whole-array formula the compiled loop replaced."""
+        cum = np.cumsum(cash, axis=1)
+        drew = (cash < 0).any(axis=1)
+        neg = cum < 0
+        last_neg = np.where(neg.any(axis=1), cash.shape[1] - 1 - np.argmax(neg[:, ::-1], axis=1), -1)
+        out = np.where(drew & (last_neg < cash.shape[1] - 1), last_neg + 1, -1)
+        return np.where(drew & ~neg.any(axis=1), np.argmax(cash < 0, axis=1), out)
+
+    @given(arrays(np.int64, st.tuples(st.integers(1, 5), st.integers(1, 12)), elements=st.integers(-50, 50)))
+    def test_equals_the_whole_array_formula(self, cash: np.ndarray) -> None:
+        assert _payback(cash).tolist() == self.reference(cash).tolist()
+
+    def test_known_answers(self) -> None:
+        """Drawn 100 in month 0, back 60 and 50 in months 2 and 3: paid back from month 3; never when it
+        ends short; -1 without a draw."""
+        rows = np.asarray([[-100, 0, 60, 50], [-100, 0, 60, 30], [0, 10, 0, 0]], dtype=np.int64)
+        assert _payback(rows).tolist() == [3, -1, -1]

@@ -16,9 +16,19 @@ from hypothesis.extra.numpy import arrays
 
 from sibkit.cli import main
 from sibkit.engine import run
-from sibkit.engine.simulate import CHUNK, _spread_achievers, beta_parameters, sample, simulate, summarise
+from sibkit.engine.simulate import (
+    CHUNK,
+    _enrol,
+    _spread_achievers,
+    beta_parameters,
+    sample,
+    simulate,
+    spread,
+    summarise,
+)
 from sibkit.load import load_contract
 from sibkit.model import Uncertainty
+from sibkit.money import allocate_array
 
 from conftest import EXAMPLE, ROOT
 
@@ -156,6 +166,30 @@ class TestSpreadOverMonths:
         _spread_achievers(enrolled, counts, np.full((1, 1, 1), 2.5), achieved, units, False)
         assert achieved[0, :, 0, 0, 0].tolist() == [1, 2]  # floor(3 × 2 / 4) = 1, then 3
         assert units[0, :, 0, 0, 0].tolist() == [3, 5]  # 2.5 → 3, 5.0 → 5
+
+
+class TestEnrolment:
+    @given(
+        st.integers(1, 6).flatmap(
+            lambda t: st.tuples(
+                arrays(np.int64, (t, 2), elements=st.integers(0, 50)),
+                arrays(np.int64, (5, 2), elements=st.integers(0, 10**6)),
+                arrays(np.int64, (2, 3), elements=st.integers(0, 10**9)),
+            )
+        )
+    )
+    def test_equals_spread_then_largest_remainder(self, data: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        """The compiled enrolment equals ``spread`` over the planned months followed by
+        ``money.allocate_array`` over the segments, for any plan, totals and segment weights."""
+        plan, total, shares = data
+        t_len = plan.shape[0]
+        enrolled = np.empty((5, t_len, 2, 3), dtype=np.int64)
+        group_total = np.zeros((5, 2, 3), dtype=np.int64)
+        _enrol(total, plan, shares, enrolled, group_total)
+        for p in range(2):
+            by_month = spread(total[:, p], plan[:, p]) if plan[:, p].any() else np.zeros((5, t_len), dtype=np.int64)
+            assert np.array_equal(enrolled[:, :, p, :], allocate_array(by_month, shares[p]))
+        assert np.array_equal(group_total, enrolled.sum(axis=1))
 
 
 class TestSummary:

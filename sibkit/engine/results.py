@@ -14,6 +14,7 @@ import numpy.typing as npt
 from sibkit.engine.irr import annualise, irr
 from sibkit.engine.maximum import MaximumPayment, maximum_payment
 from sibkit.engine.waterfall import Flows
+from sibkit.jit import jit
 from sibkit.model import Contract
 
 __all__ = ["PayerResults", "ProviderResults", "Results", "TrancheResults", "results"]
@@ -118,14 +119,34 @@ class Results:
 
 
 def _payback(cash: I64) -> I64:
-    cum = np.cumsum(cash, axis=1)
-    drew = (cash < 0).any(axis=1)
-    # first month after the last negative cumulative position
-    neg = cum < 0
-    last_neg = np.where(neg.any(axis=1), cash.shape[1] - 1 - np.argmax(neg[:, ::-1], axis=1), -1)
-    out = np.where(drew & (last_neg < cash.shape[1] - 1), last_neg + 1, -1)
-    out = np.where(drew & ~neg.any(axis=1), np.argmax(cash < 0, axis=1), out)
-    return out.astype(np.int64)
+    """(N,) the month from which each row's cumulative cash stays at or above zero; -1 (never) when it
+    ends below zero or nothing was drawn."""
+    out = np.empty(cash.shape[0], dtype=np.int64)
+    _payback_rows(np.ascontiguousarray(cash), out)
+    return out
+
+
+@jit
+def _payback_rows(cash: I64, out: I64) -> None:
+    n, t_len = cash.shape
+    for i in range(n):
+        total = 0
+        last_negative = -1
+        first_draw = -1
+        for t in range(t_len):
+            if cash[i, t] < 0 and first_draw < 0:
+                first_draw = t
+            total += cash[i, t]
+            if total < 0:
+                last_negative = t
+        if first_draw < 0:
+            out[i] = -1  # nothing drawn
+        elif last_negative < 0:
+            out[i] = first_draw  # never below zero: paid back as it was drawn
+        elif last_negative < t_len - 1:
+            out[i] = last_negative + 1
+        else:
+            out[i] = -1  # still below zero at the end
 
 
 def results(contract: Contract, flows: Flows, *, maximum: MaximumPayment | None = None) -> Results:

@@ -48,7 +48,6 @@ from sibkit.engine.run import default_scenario
 from sibkit.engine.waterfall import run_batch
 from sibkit.jit import jit
 from sibkit.model import Contract, Uncertainty
-from sibkit.money import allocate_array
 
 __all__ = [
     "CHUNK",
@@ -117,6 +116,7 @@ class _Plan:
     cohort: npt.NDArray[np.bool_]  # (M,)
     plan: I64  # (T, P) planned starts per month
     shares: list[list[int]]  # per provider: segment weights (integers)
+    share_weights: I64  # the same as a (P, S) array
     enrol_mean: F64  # (P,)
     enrol_sd: F64  # (P,)
     shared: float
@@ -192,6 +192,7 @@ def _plan(contract: Contract) -> _Plan:
         cohort=cohort,
         plan=plan,
         shares=shares,
+        share_weights=np.asarray(shares, dtype=np.int64).reshape(p_len, s_len),
         enrol_mean=enrol_mean,
         enrol_sd=enrol_sd,
         shared=float(u.shared),
@@ -210,6 +211,53 @@ def _prepared(contract: Contract) -> tuple[_Plan, MaximumPayment]:
         _PREPARED.clear()
         _PREPARED[id(contract)] = hit
     return hit[1], hit[2]
+
+
+@jit
+def _enrol(total: I64, plan: I64, shares: I64, enrolled: I64, group_total: I64) -> None:
+    """Spread each provider's sampled participants ``total`` (n, P) over its planned months ``plan``
+    (T, P), rounding the running total down (as ``spread``), then split each month's starts over the
+    segments by ``shares`` (P, S) with the largest remainder (as ``money.allocate_array``). Fills
+    ``enrolled`` (n, T, P, S) and ``group_total`` (n, P, S), participants per segment."""
+    n, t_len, p_len, s_len = enrolled.shape
+    for p in range(p_len):
+        whole = 0
+        for t in range(t_len):
+            whole += plan[t, p]
+        wsum = 0
+        for s in range(s_len):
+            wsum += shares[p, s]
+        for i in range(n):
+            cum = 0
+            before = 0
+            for t in range(t_len):
+                cum += plan[t, p]
+                upto = (total[i, p] * cum) // whole if whole else 0
+                starts = upto - before
+                before = upto
+                if s_len == 1 or wsum == 0:
+                    for s in range(s_len):
+                        enrolled[i, t, p, s] = 0
+                    enrolled[i, t, p, 0] = starts
+                    group_total[i, p, 0] += starts
+                else:
+                    left = starts
+                    for s in range(s_len):
+                        part = (starts * shares[p, s]) // wsum
+                        enrolled[i, t, p, s] = part
+                        left -= part
+                    if left:  # largest remainders first, the earlier segment first among equals
+                        for s in range(s_len):
+                            rem_s = (starts * shares[p, s]) % wsum
+                            rank = 0
+                            for r in range(s_len):
+                                rem_r = (starts * shares[p, r]) % wsum
+                                if rem_r > rem_s or (rem_r == rem_s and r < s):
+                                    rank += 1
+                            if rank < left:
+                                enrolled[i, t, p, s] += 1
+                    for s in range(s_len):
+                        group_total[i, p, s] += enrolled[i, t, p, s]
 
 
 @jit
@@ -255,8 +303,7 @@ def _sample_into(plan: _Plan, seed: int, chunk: int, out: Batch) -> None:
     """Draw ``CHUNK`` scenarios from the stream of chunk number ``chunk`` into ``out`` (arrays of length ``CHUNK``)."""
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(chunk,))))
     n = CHUNK
-    t_len, p_len = plan.plan.shape
-    _, s_len, m_len = plan.mean.shape
+    p_len, s_len, m_len = plan.mean.shape
     z0 = rng.standard_normal(n)
     z = rng.standard_normal((n, p_len, s_len, m_len))
     x = math.sqrt(plan.shared) * z0[:, None, None, None] + math.sqrt(1 - plan.shared) * z
@@ -270,15 +317,10 @@ def _sample_into(plan: _Plan, seed: int, chunk: int, out: Batch) -> None:
         rate[:, uncertain] = drawn
     factor = np.maximum(plan.enrol_mean + plan.enrol_sd * rng.standard_normal((n, p_len)), 0.0)
     enrolled = out.enrolled
-    for p in range(p_len):
-        months = plan.plan[:, p]
-        total = np.floor(months.sum() * factor[:, p] + 0.5).astype(np.int64)
-        by_month = spread(total, months) if months.any() else np.zeros((n, t_len), dtype=np.int64)
-        if s_len == 1:
-            enrolled[:, :, p, 0] = by_month
-        else:
-            enrolled[:, :, p, :] = allocate_array(by_month, np.asarray(plan.shares[p], dtype=np.int64))
-    group_total = enrolled.sum(axis=1)  # (n, P, S)
+    planned = plan.plan.sum(axis=0)  # (P,) planned participants
+    total = np.floor(planned * factor + 0.5).astype(np.int64)  # (n, P)
+    group_total = np.zeros((n, p_len, s_len), dtype=np.int64)
+    _enrol(total, plan.plan, plan.share_weights, enrolled, group_total)
     if plan.noise:
         counts = rng.binomial(np.broadcast_to(group_total[..., None], rate.shape), np.clip(rate, 0.0, 1.0))
     else:

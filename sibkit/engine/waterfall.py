@@ -72,7 +72,8 @@ class Flows:
     tranche_repaid: I64
     """(N, J) principal repaid."""
     tranche_due_after: I64
-    """(N, T, J) principal plus unpaid interest still owed to each tranche after each month's waterfall."""
+    """(N, T, J) principal plus unpaid interest still owed to each tranche after each month's waterfall
+    (T = 0 when run without detail)."""
     guarantee_paid: I64
     """(N, G) paid by each guarantee."""
     payer_paid: I64
@@ -1171,8 +1172,9 @@ def _month_loop(
                         done = done and principal[j] == 0 and interest[j] == 0 and left[j] == 0
                 repaid_all = done
 
-            for j in range(j_len):
-                tranche_due_after[i, month, j] = principal[j] + interest[j]
+            if detail:
+                for j in range(j_len):
+                    tranche_due_after[i, month, j] = principal[j] + interest[j]
 
             # 6. providers' own cash
             for p in range(p_len):
@@ -1329,7 +1331,7 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
         "tranche_cash": zeros(n, t_len, j_len),
         "tranche_drawn": zeros(n, j_len),
         "tranche_repaid": zeros(n, j_len),
-        "tranche_due_after": zeros(n, t_len, j_len),
+        "tranche_due_after": zeros(n, t_len if detail else 0, j_len),
         "guarantee_paid": zeros(n, g_len),
         "payer_paid": zeros(n, t_len, k_len),
         "payer_vat": zeros(n, k_len),
