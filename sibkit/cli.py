@@ -30,6 +30,7 @@ from sibkit.atomic import write_bytes_atomic
 from sibkit.checks import Finding, run_checks
 from sibkit.checks.search import Counterexample, find_non_monotone
 from sibkit.engine import (
+    ENGINE_LOOPS,
     Batch,
     Results,
     break_even_success,
@@ -43,6 +44,7 @@ from sibkit.engine.maximum import maximum_payment
 from sibkit.engine.simulate import export, summarise
 from sibkit.engine.simulate import simulate as run_simulation
 from sibkit.errors import ContractFileError, EngineError
+from sibkit.jit import compiled
 from sibkit.load import load_contract
 from sibkit.model import Contract, Grant, Loan, Scenario
 from sibkit.model.rules import CohortThreshold, PerTime, RateCard, ShareOfSavings, Tariff
@@ -74,13 +76,20 @@ def _console(err: bool = False) -> Console:
     return Console(stderr=err, highlight=False, soft_wrap=True)
 
 
-def _load_or_exit(file: str) -> Contract:
+def _load_or_exit(file: str, *, engine: bool = True) -> Contract:
+    """The contract in ``file``, or a clear message and exit code 2. ``engine``: the command runs the
+    engine, so tell a person at a terminal (stderr) when its compiled code is not cached yet and the
+    run will start by compiling it."""
     try:
         contract = load_contract(file)
     except ContractFileError as exc:
         _console(err=True).print(str(exc), markup=False)
         sys.exit(EXIT_USER_ERROR)
     _CURRENCY.set(contract.currency)
+    if engine and sys.stderr.isatty() and not compiled(*ENGINE_LOOPS):
+        _console(err=True).print(
+            "sibkit: first run on this machine: compiling the engine (once, 10 to 20 seconds) …", markup=False
+        )
     return contract
 
 
@@ -131,7 +140,7 @@ def _pct(x: object) -> str:
 )
 def show(file: str, fmt: str) -> None:
     """A readable overview of the contract in FILE: parties, outcomes, prices, caps, capital."""
-    c = _load_or_exit(file)
+    c = _load_or_exit(file, engine=False)
     if fmt == "markdown":
         click.echo(render_markdown(c), nl=False)
         return

@@ -12,12 +12,13 @@ private to their module, with a documented Python function in front.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 import numba
 
-__all__ = ["jit", "jit_loop"]
+__all__ = ["compiled", "jit", "jit_loop"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,3 +43,20 @@ def jit_loop(fn: F) -> F:
         return cast(F, cast(Any, numba.njit)(cache=True, nogil=True, _nrt=False)(fn))
     except (KeyError, TypeError, ValueError):  # pragma: no cover - depends on the Numba release
         return jit(fn)
+
+
+def compiled(*functions: Callable[..., Any]) -> bool:
+    """Whether Numba's on-disk cache already holds machine code for each of ``functions`` (compiled
+    functions of sibkit), so the next call starts at once rather than compiling first.
+
+    Best effort, for telling a user why the first run on a machine takes longer: it reads where
+    Numba keeps its cache index, and answers True when it cannot tell.
+    """
+    for fn in functions:
+        try:
+            index = fn._cache._cache_file._index_path  # type: ignore[attr-defined]
+        except AttributeError:
+            return True
+        if not os.path.exists(index):
+            return False
+    return True

@@ -1,6 +1,10 @@
-"""The compiled loops' own pieces: the largest-remainder split, the refusal of negative movements, the payback month."""
+"""The compiled loops' own pieces: the largest-remainder split, the refusal of negative movements, the payback
+month, and whether their machine code is cached."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -8,11 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sibkit.engine import deterministic_batch, run_batch
+from sibkit.engine import ENGINE_LOOPS, deterministic_batch, run_batch
 from sibkit.engine.results import _payback
 from sibkit.engine.run import default_scenario
 from sibkit.engine.waterfall import _allocate
 from sibkit.errors import EngineError
+from sibkit.jit import compiled
 from sibkit.load import load_contract
 from sibkit.money import allocate_array
 
@@ -80,3 +85,22 @@ class TestPayback:
         ends short; -1 without a draw."""
         rows = np.asarray([[-100, 0, 60, 50], [-100, 0, 60, 30], [0, 10, 0, 0]], dtype=np.int64)
         assert _payback(rows).tolist() == [3, -1, -1]
+
+
+class TestCompiledCache:
+    def test_after_a_run_the_engine_loops_are_cached(self) -> None:
+        """Once the engine has run, its compiled code is on disk: no first-run note any more."""
+        contract = load_contract(EXAMPLE)
+        run_batch(contract, deterministic_batch(contract, default_scenario(contract)))
+        assert compiled(*ENGINE_LOOPS)
+
+    def test_a_missing_cache_index_means_not_compiled(self, tmp_path: Path) -> None:
+        """A compiled function whose cache index file is missing has not been compiled on this machine."""
+        index = SimpleNamespace(_index_path=str(tmp_path / "missing.nbi"))
+        fake = SimpleNamespace(_cache=SimpleNamespace(_cache_file=index))
+        assert not compiled(fake)  # type: ignore[arg-type]
+        (tmp_path / "missing.nbi").write_bytes(b"")
+        assert compiled(fake)  # type: ignore[arg-type]
+
+    def test_a_plain_function_cannot_tell_and_says_yes(self) -> None:
+        assert compiled(len)

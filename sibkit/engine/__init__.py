@@ -1,5 +1,7 @@
-"""The cash-waterfall engine: one vectorised implementation for one scenario or many."""
+"""The cash-waterfall engine: one implementation for one scenario or a million."""
 
+import sibkit.engine.schedule as _schedule
+import sibkit.engine.waterfall as _waterfall
 from sibkit.engine.batch import Axes, Batch, axes, deterministic_batch, stack
 from sibkit.engine.irr import annualise, irr, xirr
 from sibkit.engine.ledger import Entry, Ledger
@@ -7,7 +9,12 @@ from sibkit.engine.results import PayerResults, ProviderResults, Results, Tranch
 from sibkit.engine.run import break_even_success, default_scenario, run, run_scenarios
 from sibkit.engine.waterfall import Flows, run_batch
 
+ENGINE_LOOPS = (_waterfall._month_loop, _schedule._scatter)
+"""The compiled loops every engine run needs, the month loop taking most of the compile time (see
+``sibkit.jit.compiled``)."""
+
 __all__ = [
+    "ENGINE_LOOPS",
     "Axes",
     "Batch",
     "Entry",
