@@ -13,7 +13,7 @@ Measures (see docs/performance.md for recorded figures and the machine):
    wall time, scenario-months per second, and peak memory.
 3. Scaling: 10k, 100k and 1M scenarios; and contract length 24 against 96 months.
 4. Baseline: the same scenarios run one at a time through the engine (N = 1 each)
-   against one vectorised batch.
+   against one batch.
 """
 
 from __future__ import annotations
