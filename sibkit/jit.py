@@ -38,11 +38,22 @@ def jit_loop(fn: F) -> F:
     (``np.zeros``, ``np.empty``, copies): the caller passes scratch space. Should a Numba release no
     longer accept the switch, this falls back to ``jit`` (same results, slower).
     """
-    try:
-        # ``_nrt`` is not in Numba's typed signature of ``njit``
-        return cast(F, cast(Any, numba.njit)(cache=True, nogil=True, _nrt=False)(fn))
-    except (KeyError, TypeError, ValueError):  # pragma: no cover - depends on the Numba release
+    if not _NRT_SWITCH:  # pragma: no cover - depends on the Numba release
         return jit(fn)
+    options = {"_nrt": False}  # not in Numba's typed signature of ``njit``
+    return cast(F, cast(Any, numba.njit)(cache=True, nogil=True, **options)(fn))
+
+
+def _knows_nrt_switch() -> bool:
+    """Whether this Numba release accepts ``_nrt`` (it checks options only when it compiles)."""
+    try:
+        from numba.core.cpu import CPUTargetOptions
+    except ImportError:  # pragma: no cover - depends on the Numba release
+        return False
+    return hasattr(CPUTargetOptions, "_nrt")
+
+
+_NRT_SWITCH = _knows_nrt_switch()
 
 
 def compiled(*functions: Callable[..., Any]) -> bool:

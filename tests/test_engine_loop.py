@@ -17,7 +17,7 @@ from sibkit.engine.results import _payback
 from sibkit.engine.run import default_scenario
 from sibkit.engine.waterfall import _allocate
 from sibkit.errors import EngineError
-from sibkit.jit import compiled
+from sibkit.jit import _knows_nrt_switch, compiled
 from sibkit.load import load_contract
 from sibkit.money import allocate_array
 
@@ -104,3 +104,8 @@ class TestCompiledCache:
 
     def test_a_plain_function_cannot_tell_and_says_yes(self) -> None:
         assert compiled(len)
+
+    def test_this_numba_compiles_the_loop_without_reference_counting(self) -> None:
+        """The month loop is fast only without Numba's reference counting; a Numba release that drops the
+        switch would fall back to a correct but several times slower loop: this test says so."""
+        assert _knows_nrt_switch()
