@@ -43,7 +43,7 @@ from sibkit.atomic import write_bytes_atomic
 from sibkit.model import Contract
 from sibkit.report.i18n import Language
 from sibkit.report.templating import templates_dir
-from sibkit.report.termsheet import _compute, chart_image, termsheet_view
+from sibkit.report.termsheet import chart_image, compute, termsheet_view
 
 __all__ = ["AUTHOR", "render_docx", "write_docx"]
 
@@ -226,7 +226,7 @@ def render_docx(contract: Contract, lang: str, *, today: dt.date, simulate_n: in
         """A chart of the view as PNG: the same engine results and translated labels as its SVG."""
         if kind not in images:
             if not computed:
-                computed.append(_compute(contract, simulate_n))
+                computed.append(compute(contract, simulate_n))
             images[kind] = chart_image(contract, language, computed[0], kind, "png")
         return images[kind]
 

@@ -82,7 +82,10 @@ __all__ = [
     "CHART_LEVELS",
     "FORMATS",
     "GLOSSARY",
+    "Computed",
     "Format",
+    "chart_image",
+    "compute",
     "render_termsheet",
     "render_view",
     "termsheet_environment",
@@ -330,7 +333,7 @@ def _join(items: Sequence[str]) -> str:
 
 # -- the view model ------------------------------------------------------------------------------------
 @attrs.frozen(kw_only=True, eq=False)
-class _Computed:
+class Computed:
     """Everything the engine computes for a term sheet, independent of the language."""
 
     scenarios: tuple[Scenario, ...]
@@ -348,7 +351,7 @@ class _Computed:
 class _View:
     """Builds the sections of one contract's term sheet in one language."""
 
-    def __init__(self, contract: Contract, lang: Language, today: dt.date, computed: _Computed) -> None:
+    def __init__(self, contract: Contract, lang: Language, today: dt.date, computed: Computed) -> None:
         self.c = contract
         self.lang = lang
         self.today = today
@@ -1455,8 +1458,9 @@ def _provenance(obj: object, path: str, item: str) -> Iterator[tuple[str, str, P
             yield from _provenance(element, f"{path}[{i}]", item)
 
 
-def _compute(contract: Contract, simulate_n: int | None) -> _Computed:
-    """Run the engine for the term sheet: one run per named scenario, the payoff sweep, the checks, Monte Carlo."""
+def compute(contract: Contract, simulate_n: int | None) -> Computed:
+    """Run the engine for a term sheet: one run per named scenario, the payoff sweep, the checks and, with
+    ``simulate_n`` scenarios, Monte Carlo. Every output format (Markdown, HTML, Word, PDF) renders from it."""
     named = bool(contract.scenarios)
     scenarios = contract.scenarios if named else (default_scenario(contract),)
     runs = tuple(run(contract, sc) for sc in scenarios)
@@ -1472,7 +1476,7 @@ def _compute(contract: Contract, simulate_n: int | None) -> _Computed:
             (np.asarray(sim.metrics[f"payer:{p.id}:cost"], dtype=np.int64) for p in contract.payers),
             np.zeros(simulate_n, dtype=np.int64),
         )
-    return _Computed(
+    return Computed(
         scenarios=tuple(scenarios),
         named=named,
         runs=runs,
@@ -1485,7 +1489,7 @@ def _compute(contract: Contract, simulate_n: int | None) -> _Computed:
     )
 
 
-def chart_image(contract: Contract, lang: Language, comp: _Computed, kind: str, fmt: charts.ChartFormat) -> bytes:
+def chart_image(contract: Contract, lang: Language, comp: Computed, kind: str, fmt: charts.ChartFormat) -> bytes:
     """One of the term sheet's charts (``payoff``, ``cash`` or ``distribution``) as image bytes, labels in ``lang``.
 
     The contract's name goes into the title with every ``$`` escaped, so matplotlib shows it as written
@@ -1528,7 +1532,7 @@ def termsheet_view(
     language = Language(lang)
     if simulate_n is not None and simulate_n < 1:
         raise ValueError(f"the number of Monte Carlo scenarios must be at least 1, got {simulate_n}")
-    computed = _compute(contract, simulate_n)
+    computed = compute(contract, simulate_n)
     return _View(contract, language, today or dt.date.today(), computed).build()
 
 
