@@ -369,6 +369,13 @@ def run_command(file: str, scenario_name: str | None, success: str, as_json: boo
         t.add_row("months below zero", *(str(int(x)) for x in pr.months_below_zero))
         t.add_row("months below minimum cash", *(str(int(x)) for x in pr.months_below_minimum))
         out.print(t)
+    if res.fees:
+        t = table("Fees")
+        for fee in res.fees:
+            t.add_row(f"{fee.id} to {fee.payee}: paid", *(_eur(x) for x in fee.paid))
+            if fee.unpaid.any():
+                t.add_row(f"{fee.id}: still due at the end (not paid)", *(_eur(x) for x in fee.unpaid))
+        out.print(t)
     for tr in res.tranches:
         t = table(f"Tranche: {tr.id} ({tr.investor})")
         t.add_row("drawn", *(_eur(x) for x in tr.drawn))

@@ -16,7 +16,8 @@ import pytest
 from sibkit.engine import run
 from sibkit.engine.ledger import COSTS, OTHER_INCOME
 from sibkit.load import load_contract
-from sibkit.model import Cap, Termination
+from sibkit.model import Cap, Fee, Termination
+from sibkit.model.waterfall import FeesStep
 from sibkit.money import Cents
 
 from conftest import ROOT
@@ -245,6 +246,20 @@ class TestContractVariations:
         # only participants who started in months 0-2 (result in month 9 + start, before 12) are paid:
         # 3 x 4 + 3 x 5 = 27 people at most, at most EUR 3,500 each
         assert 0 < int(res.outcome_payments[0]) <= 27 * 3500_00
+
+    def test_a_fee_the_outcome_payments_cannot_cover_is_reported_unpaid(self) -> None:
+        """sib-guarantee with a €10,000 manager's fee due in month 0, paid first from outcome payments: in the
+        base scenario the cohort payment covers it (paid €10,000, nothing due at the end); with the cohort
+        cancelled no outcome payment ever arrives, so nothing is paid and all €10,000 is still due."""
+        c = contract("sib-guarantee")
+        fee = Fee(id="manager", payee="fund", basis="fixed", amount=Cents(10_000_00), paid_from="outcome_payments")
+        with_fee = attrs.evolve(c, fees=(fee,), waterfall=(FeesStep(fees=("manager",)), *c.waterfall))
+        paid = run(with_fee, "base").fees[0]
+        assert (paid.id, paid.payee) == ("manager", "fund")
+        assert (int(paid.paid[0]), int(paid.unpaid[0])) == (10_000_00, 0)
+        cancelled = attrs.evolve(with_fee, rules=(attrs.evolve(c.rules[0], cancelled_cohorts=(0,)),))
+        unpaid = run(cancelled, "base").fees[0]
+        assert (int(unpaid.paid[0]), int(unpaid.unpaid[0])) == (0, 10_000_00)
 
     def test_unspent_capital_returns_when_the_service_ends_early(self) -> None:
         """sib-guarantee with the provider costing €500 per participant: €50,000 of the €100,000 drawn up

@@ -1,9 +1,10 @@
 """docs/results.md documents every key of the JSON that ``sibkit run --json`` prints.
 
 The JSON is the truth: ``sibkit.report.summary`` is run for every scenario of a
-contract with tranches and a guarantee (``tests/engine_contracts/sib-guarantee.toml``)
-and of the Leeuwarden example, and every key path it produces (top level,
-``payers[]``, ``providers[]``, ``tranches[]`` and the money object) must appear in
+contract with tranches and a guarantee (``tests/engine_contracts/sib-guarantee.toml``),
+of a contract with fees (``contracts/peterborough.toml``) and of the Leeuwarden
+example, and every key path it produces (top level, ``payers[]``, ``providers[]``,
+``tranches[]``, ``fees[]`` and the money object) must appear in
 backticks in the first column of the matching table of the doc's "JSON keys"
 section. The reverse holds too: every key a table lists exists in the output, so
 the doc cannot keep a renamed or removed key.
@@ -32,7 +33,11 @@ from conftest import EXAMPLE, ROOT
 
 DOC = ROOT / "docs" / "results.md"
 GUARANTEE = ROOT / "tests" / "engine_contracts" / "sib-guarantee.toml"
-CONTRACT_FILES = (GUARANTEE, EXAMPLE)
+FEES = ROOT / "contracts" / "peterborough.toml"
+CONTRACT_FILES = (GUARANTEE, FEES, EXAMPLE)
+"""Contracts whose JSON is checked against the doc's key tables."""
+PASTED_FILES = (GUARANTEE, EXAMPLE)
+"""Contracts whose ``sibkit run`` and ``sibkit ledger`` output the doc pastes."""
 
 JSON_SECTION = "JSON keys"
 """The level-2 heading whose subsections hold one table per JSON object."""
@@ -349,8 +354,8 @@ class TestKeyTables:
 
 class TestResultsDoc:
     def test_outputs_cover_every_object(self, paths: dict[str, set[str]]) -> None:
-        """The two contracts produce payers, providers, tranches and money objects (so every table is checked)."""
-        assert {TOP, MONEY, "payers[]", "providers[]", "tranches[]"} <= set(paths)
+        """The contracts produce payers, providers, tranches, fees and money objects (so every table is checked)."""
+        assert {TOP, MONEY, "payers[]", "providers[]", "tranches[]", "fees[]"} <= set(paths)
 
     def test_every_key_is_documented(self, paths: dict[str, set[str]], tables: dict[str, KeyTable]) -> None:
         """Each key path of the JSON appears in backticks in the first column of its table."""
@@ -438,7 +443,7 @@ class TestResultsDocExamples:
         assert {e.args[0] for e in found} == {"run", "ledger"}
         assert any(e.lang == "json" for e in found)
         assert {a for e in found for a in e.args if a.endswith(".toml")} == {
-            str(p.relative_to(ROOT)) for p in CONTRACT_FILES
+            str(p.relative_to(ROOT)) for p in PASTED_FILES
         }
 
     @pytest.mark.parametrize("example", examples(DOC.read_text(encoding="utf-8")), ids=lambda e: " ".join(e.args))

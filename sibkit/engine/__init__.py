@@ -5,7 +5,7 @@ import sibkit.engine.waterfall as _waterfall
 from sibkit.engine.batch import Axes, Batch, axes, deterministic_batch, stack
 from sibkit.engine.irr import annualise, irr, xirr
 from sibkit.engine.ledger import Entry, Ledger
-from sibkit.engine.results import PayerResults, ProviderResults, Results, TrancheResults, results
+from sibkit.engine.results import FeeResults, PayerResults, ProviderResults, Results, TrancheResults, results
 from sibkit.engine.run import break_even_success, default_scenario, run, run_scenarios
 from sibkit.engine.waterfall import Flows, run_batch
 
@@ -18,6 +18,7 @@ __all__ = [
     "Axes",
     "Batch",
     "Entry",
+    "FeeResults",
     "Flows",
     "Ledger",
     "PayerResults",

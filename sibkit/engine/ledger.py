@@ -105,11 +105,18 @@ class Ledger:
         """Every account that appears in a movement."""
         return {k[0] for k in self.flows} | {k[1] for k in self.flows}
 
-    def total(self, *, source: str | None = None, target: str | None = None, reason_prefix: str = "") -> I64:
-        """Sum over matching movements per scenario, shape ``(N,)``."""
+    def total(
+        self, *, source: str | None = None, target: str | None = None, reason_prefix: str = "", exact: bool = False
+    ) -> I64:
+        """Sum over matching movements per scenario, shape ``(N,)``: reasons starting with ``reason_prefix``,
+        or (``exact``) equal to it."""
         out = np.zeros(self.n, dtype=np.int64)
         for (s, t, r), arr in self.flows.items():
-            if (source is None or s == source) and (target is None or t == target) and r.startswith(reason_prefix):
+            if (
+                (source is None or s == source)
+                and (target is None or t == target)
+                and (r == reason_prefix if exact else r.startswith(reason_prefix))
+            ):
                 out += arr.sum(axis=1)
         return out
 

@@ -17,7 +17,7 @@ from sibkit.engine.waterfall import Flows
 from sibkit.jit import jit
 from sibkit.model import Contract
 
-__all__ = ["PayerResults", "ProviderResults", "Results", "TrancheResults", "results"]
+__all__ = ["FeeResults", "PayerResults", "ProviderResults", "Results", "TrancheResults", "results"]
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -45,6 +45,18 @@ class TrancheResults:
     """Drawn less returned, when positive; cents."""
     payback_month: I64
     """First month when cumulative cash turns non-negative (-1: never)."""
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class FeeResults:
+    """One fee (an intermediary's, a manager's, an evaluator's), per scenario."""
+
+    id: str
+    payee: str
+    paid: I64
+    """Paid to the payee over the term, from capital, outcome payments or by a payer directly; cents."""
+    unpaid: I64
+    """Still due at the end of the term, and so never paid (capital or outcome payments ran short); cents."""
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -98,6 +110,7 @@ class Results:
     tranches: tuple[TrancheResults, ...]
     payers: tuple[PayerResults, ...]
     providers: tuple[ProviderResults, ...]
+    fees: tuple[FeeResults, ...]
     participants: I64
     """Enrolled participants."""
     outcome_units: I64
@@ -243,10 +256,20 @@ def results(contract: Contract, flows: Flows, *, maximum: MaximumPayment | None 
             )
         )
     paid_all = flows.payer_paid.sum(axis=(1, 2)) - flows.payer_refund.sum(axis=1)
+    fee_results = tuple(
+        FeeResults(
+            id=fee.id,
+            payee=fee.payee,
+            paid=flows.ledger.total(target=fee.payee, reason_prefix=f"fee: {fee.id}", exact=True),
+            unpaid=flows.fee_unpaid[:, f],
+        )
+        for f, fee in enumerate(contract.fees)
+    )
     return Results(
         tranches=tuple(tranches),
         payers=tuple(payers),
         providers=tuple(providers),
+        fees=fee_results,
         participants=participants,
         outcome_units=sched.units_paid_for,
         outcome_payments=paid_all,

@@ -104,6 +104,8 @@ class Flows:
     """(N, P) other income."""
     provider_invested: I64
     """(N, P) capital the provider put in itself (deferred fees, quasi-equity) or paid as guarantor."""
+    fee_unpaid: I64
+    """(N, F) each fee's amount still due after the settlement (fees are never paid after the term)."""
     cap_cut: I64
     """(N,) outcome payments removed by in-loop caps."""
     line_paid: I64
@@ -654,6 +656,7 @@ def _month_loop(
     spent: I64,
     other: I64,
     invested: I64,
+    fee_unpaid: I64,
     cap_cut: I64,
     line_paid: I64,
     closing_account: I64,
@@ -1199,6 +1202,8 @@ def _month_loop(
         for j in range(j_len):
             tranche_drawn[i, j] = drawn[j]
             tranche_repaid[i, j] = repaid[j]
+        for f in range(f_len):
+            fee_unpaid[i, f] = fee_due[f]
         closing_account[i] = _available(bucket, groups, 0, 0) + cap_cash
 
 
@@ -1347,6 +1352,7 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
         "spent": zeros(n, p_len),
         "other": zeros(n, p_len),
         "invested": zeros(n, p_len),
+        "fee_unpaid": zeros(n, len(contract.fees)),
         "cap_cut": zeros(n),
         "line_paid": zeros(n, l_len),
         "closing_account": zeros(n),
@@ -1387,6 +1393,7 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
         provider_months_below_zero=out["below_zero"],
         provider_months_below_minimum=out["below_minimum"],
         provider_closing=out["cash_out"],
+        fee_unpaid=out["fee_unpaid"],
         cap_cut=out["cap_cut"],
         line_paid=out["line_paid"],
         participants=batch.enrolled.sum(axis=(1, 2, 3)),

@@ -91,6 +91,10 @@ def summary(contract: Contract, res: Results, scenario: str, success: float, i: 
             }
             for t in res.tranches
         ],
+        "fees": [
+            {"id": f.id, "payee": f.payee, "paid": _money(int(f.paid[i])), "unpaid": _money(int(f.unpaid[i]))}
+            for f in res.fees
+        ],
     }
 
 
