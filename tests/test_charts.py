@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sibkit.engine import run
@@ -112,3 +114,30 @@ class TestWaterfallChart:
         """A single run has only scenario 0."""
         with pytest.raises(ValueError, match="scenario_index must be from 0 to 0, got 1"):
             waterfall_chart(run(sib), sib, scenario_index=1)
+
+
+class TestLocale:
+    """Numbers on the charts follow the term sheet's language: ``100.000`` and ``0,5`` in Dutch."""
+
+    GROUPED_DOT = re.compile(r">−?-?\d{1,3}(\.\d{3})+<")
+    GROUPED_COMMA = re.compile(r">−?-?\d{1,3}(,\d{3})+<")
+    DECIMAL_COMMA = re.compile(r">\d+,\d+<")
+
+    def test_dutch_charts_group_with_dots_and_mark_decimals_with_commas(
+        self, sib_sweep: Sweep, sib: Contract, leeuwarden: Contract
+    ) -> None:
+        cash = waterfall_chart(run(leeuwarden), leeuwarden, locale="nl_NL").decode()
+        assert self.GROUPED_DOT.search(cash) and not self.GROUPED_COMMA.search(cash)
+        payoff = payoff_chart(sib_sweep, sib, locale="nl_NL").decode()
+        assert self.DECIMAL_COMMA.search(payoff)  # success levels 0,00 … 2,00
+        assert self.GROUPED_DOT.search(payoff) and not self.GROUPED_COMMA.search(payoff)
+
+    def test_english_charts_group_with_commas(self, leeuwarden: Contract) -> None:
+        cash = waterfall_chart(run(leeuwarden), leeuwarden).decode()
+        assert self.GROUPED_COMMA.search(cash) and not self.GROUPED_DOT.search(cash)
+
+    def test_distribution_counts_and_percentiles_in_dutch(self, leeuwarden: Contract) -> None:
+        costs = [1_234_567_00, 2_345_678_00, 3_456_789_00] * 400
+        svg = charts.distribution_chart(costs, leeuwarden, locale="nl_NL").decode()
+        assert "1.200" in svg  # the number of scenarios in the title
+        assert self.GROUPED_DOT.search(svg) and not self.GROUPED_COMMA.search(svg)

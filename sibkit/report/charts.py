@@ -23,11 +23,12 @@ from typing import Any, Literal
 import matplotlib.style
 import numpy as np
 import numpy.typing as npt
+from babel.numbers import format_decimal, get_decimal_symbol
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
 from sibkit.engine.results import Results
 from sibkit.model import Contract
@@ -129,8 +130,31 @@ def _currency(contract: Contract) -> str:
     return SYMBOLS.get(contract.currency, contract.currency)
 
 
-def _money_ticks(ax: Axes) -> None:
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:,.0f}"))
+def _whole(x: float, locale: str) -> str:
+    """A whole number with the locale's grouping: ``1,250,000`` (en_GB), ``1.250.000`` (nl_NL)."""
+    return format_decimal(round(x), format="#,##0", locale=locale)
+
+
+def _money_ticks(axis: Any, locale: str) -> None:
+    axis.set_major_formatter(FuncFormatter(lambda x, _pos: _whole(x, locale)))
+
+
+class _DecimalMarkFormatter(ScalarFormatter):
+    """matplotlib's choice of tick labels, written with the locale's decimal mark (``0,5`` in Dutch)."""
+
+    def __init__(self, locale: str) -> None:
+        super().__init__()
+        self._mark = get_decimal_symbol(locale)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        text = super().__call__(x, pos)
+        return text if self._mark == "." else text.replace(".", self._mark)
+
+
+def _plain_ticks(ax: Axes, locale: str) -> None:
+    """Both axes of ``ax`` labelled as matplotlib would, with the locale's decimal mark."""
+    ax.xaxis.set_major_formatter(_DecimalMarkFormatter(locale))
+    ax.yaxis.set_major_formatter(_DecimalMarkFormatter(locale))
 
 
 def _texts(labels: Mapping[str, str] | None) -> Mapping[str, str]:
@@ -138,12 +162,17 @@ def _texts(labels: Mapping[str, str] | None) -> Mapping[str, str]:
     return LABELS if labels is None else {**LABELS, **labels}
 
 
-def _level_text(level: float) -> str:
-    return f"{level:.3f}".rstrip("0").rstrip(".")
+def _level_text(level: float, locale: str) -> str:
+    """A success level to at most three decimals, with the locale's decimal mark (``1.25`` / ``1,25``)."""
+    return format_decimal(round(level, 3), format="0.###", locale=locale)
 
 
 def _break_even_lines(
-    axes: tuple[Axes, Axes], marks: tuple[BreakEven, ...], span: tuple[float, float], text: Mapping[str, str]
+    axes: tuple[Axes, Axes],
+    marks: tuple[BreakEven, ...],
+    span: tuple[float, float],
+    text: Mapping[str, str],
+    locale: str,
 ) -> list[tuple[Line2D, str]]:
     """Dotted vertical lines at the break-even levels, numbered at the top of the upper panel.
 
@@ -180,7 +209,7 @@ def _break_even_lines(
             color="0.25",
             bbox={"facecolor": "white", "edgecolor": "0.5", "boxstyle": "circle,pad=0.2", "linewidth": 0.5},
         )
-        lines = [text["be_key"].format(number=number, level=_level_text(level))]
+        lines = [text["be_key"].format(number=number, level=_level_text(level, locale))]
         lines += [
             "    " + text["be_party"].format(party=party, events=", ".join(events)) for party, events in parties.items()
         ]
@@ -194,15 +223,21 @@ def _legend(ax: Axes) -> None:
 
 
 def payoff_chart(
-    sweep: Sweep, contract: Contract, fmt: ChartFormat = "svg", *, labels: Mapping[str, str] | None = None
+    sweep: Sweep,
+    contract: Contract,
+    fmt: ChartFormat = "svg",
+    *,
+    labels: Mapping[str, str] | None = None,
+    locale: str = "en_GB",
 ) -> bytes:
     """Payoff curves against the success level, as ``fmt`` image bytes.
 
     Two panels share the x axis (success level, a multiple of the swept scenario's success rates):
     on top each payer's cost and each provider's margin in currency units (cents / 100); below each
     tranche's annual IRR in percent (gaps where it is undefined). Dotted vertical lines mark the
-    break-even levels of ``sweep.break_even``, numbered, with a key below the panels. Raises
-    ``ValueError`` for another ``fmt``.
+    break-even levels of ``sweep.break_even``, numbered, with a key below the panels. Numbers are
+    written in ``locale`` (a Babel locale: ``en_GB``, ``nl_NL``). Raises ``ValueError`` for another
+    ``fmt``.
     """
     _check_format(fmt)
     text = _texts(labels)
@@ -219,8 +254,9 @@ def payoff_chart(
         top.axhline(0, color="0.2", linewidth=0.8)
         top.set_title(text["money_panel"], loc="left", fontsize=9)
         top.set_ylabel(text["money_axis"].format(currency=currency))
-        _money_ticks(top)
-        key = _break_even_lines((top, bottom), sweep.break_even, (float(x[0]), float(x[-1])), text)
+        _plain_ticks(bottom, locale)
+        _money_ticks(top.yaxis, locale)
+        key = _break_even_lines((top, bottom), sweep.break_even, (float(x[0]), float(x[-1])), text, locale)
         if sweep.tranche_irr:
             for party, rate in sweep.tranche_irr.items():
                 label = text["tranche_irr"].format(party=party, investor=investors.get(party, ""))
@@ -257,6 +293,7 @@ def waterfall_chart(
     fmt: ChartFormat = "svg",
     *,
     labels: Mapping[str, str] | None = None,
+    locale: str = "en_GB",
 ) -> bytes:
     """Each party's cumulative cash over the term for scenario ``scenario_index`` of ``results``, as image bytes.
 
@@ -298,7 +335,8 @@ def waterfall_chart(
         ax.axhline(0, color="0.2", linewidth=0.8)
         ax.set_xlabel(text["month_axis"].format(start=contract.timeline.start.isoformat()))
         ax.set_ylabel(text["cash_axis"].format(currency=currency))
-        _money_ticks(ax)
+        _plain_ticks(ax, locale)
+        _money_ticks(ax.yaxis, locale)
         ax.set_xlim(0, len(edges) - 1)
         _legend(ax)
         fig.suptitle(text["waterfall_title"].format(contract=contract.name))
@@ -306,7 +344,12 @@ def waterfall_chart(
 
 
 def distribution_chart(
-    costs: npt.ArrayLike, contract: Contract, fmt: ChartFormat = "svg", *, labels: Mapping[str, str] | None = None
+    costs: npt.ArrayLike,
+    contract: Contract,
+    fmt: ChartFormat = "svg",
+    *,
+    labels: Mapping[str, str] | None = None,
+    locale: str = "en_GB",
 ) -> bytes:
     """A histogram of what the payers pay together across simulated scenarios (``costs`` in cents, one value
     per scenario), with the median and the 95th percentile marked."""
@@ -323,10 +366,11 @@ def distribution_chart(
         ax.hist(values, bins=40, weights=weights, color="#4c72b0", alpha=0.85)
         for q, key, style in ((50, "median", "-"), (95, "p95", "--")):
             x = float(np.percentile(values, q))
-            ax.axvline(x, color="0.2", linestyle=style, linewidth=1.0, label=f"{text[key]}: {x:,.0f}")
+            ax.axvline(x, color="0.2", linestyle=style, linewidth=1.0, label=f"{text[key]}: {_whole(x, locale)}")
         ax.set_xlabel(text["distribution_axis"].format(currency=currency))
         ax.set_ylabel(text["share_axis"])
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:,.0f}"))
+        _plain_ticks(ax, locale)
+        _money_ticks(ax.xaxis, locale)
         _legend(ax)
-        fig.suptitle(text["distribution_title"].format(contract=contract.name, count=f"{values.size:,}"))
+        fig.suptitle(text["distribution_title"].format(contract=contract.name, count=_whole(values.size, locale)))
         return _render(fig, fmt)

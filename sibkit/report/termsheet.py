@@ -1501,12 +1501,12 @@ def chart_image(contract: Contract, lang: Language, comp: Computed, kind: str, f
         warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
         if kind == "payoff":
             swept = sweep(shown, comp.sweep_levels, comp.chart_scenario)
-            return charts.payoff_chart(swept, shown, fmt, labels=labels)
+            return charts.payoff_chart(swept, shown, fmt, labels=labels, locale=lang.locale)
         if kind == "cash":
             index = next(i for i, s in enumerate(comp.scenarios) if s.name == comp.chart_scenario.name)
-            return charts.waterfall_chart(comp.runs[index], shown, 0, fmt, labels=labels)
+            return charts.waterfall_chart(comp.runs[index], shown, 0, fmt, labels=labels, locale=lang.locale)
         assert kind == "distribution" and comp.simulated_costs is not None
-        return charts.distribution_chart(comp.simulated_costs, shown, fmt, labels=labels)
+        return charts.distribution_chart(comp.simulated_costs, shown, fmt, labels=labels, locale=lang.locale)
 
 
 def _svg_text(data: bytes) -> str:
