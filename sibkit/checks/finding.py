@@ -7,8 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 import attrs
+from babel.numbers import format_currency
 
-from sibkit.money import format_money
+from sibkit.languages import LOCALES
 
 __all__ = ["SEVERITIES", "Check", "Finding", "Severity", "amount_text"]
 
@@ -64,12 +65,9 @@ class Check:
 
 
 def amount_text(cents: int | Decimal, currency: str, lang: str) -> str:
-    """Money as findings write it, rounded half up to the cent: ``€51,650.00`` / ``-€12.50`` in English,
-    ``€ 51.650,00`` / ``€ -12,50`` in Dutch (the Dutch convention Babel also follows)."""
+    """Money as findings write it, rounded half up to the cent, as Babel writes it for the language's
+    locale (as the term sheets do): ``€51,650.00`` / ``-€12.50`` in English, ``€ 51.650,00`` /
+    ``€ -12,50`` in Dutch, with a no-break space after the sign so it never ends a line."""
     whole = int(Decimal(cents).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    text = format_money(whole, currency)
-    if lang != "nl":
-        return text
-    sign, rest = ("-", text[1:]) if text.startswith("-") else ("", text)
-    digits = next(i for i, ch in enumerate(rest) if ch.isdigit())
-    return f"{rest[:digits].strip()} {sign}{rest[digits:].translate(str.maketrans(',.', '.,'))}"
+    locale = LOCALES["nl"] if lang == "nl" else LOCALES["en"]
+    return format_currency(Decimal(whole) / 100, currency, locale=locale)

@@ -11,6 +11,7 @@ from sibkit.checks import register
 from sibkit.checks.context import Context
 from sibkit.checks.finding import Finding, Severity, amount_text
 from sibkit.engine.results import ProviderResults, Results
+from sibkit.languages import LOCALES
 from sibkit.model import Contract, Provider
 
 __all__ = ["provider_liquidity"]
@@ -38,7 +39,7 @@ def _when(contract: Contract, month: int, lang: str) -> str:
     m = start.month - 1 + month
     date = dt.date(start.year + m // 12, m % 12 + 1, 1)
     # month names as Babel writes them for the locale (the term sheets use the same)
-    name = format_date(date, "MMMM yyyy", locale="nl_NL" if lang == "nl" else "en_GB")
+    name = format_date(date, "MMMM yyyy", locale=LOCALES["nl"] if lang == "nl" else LOCALES["en"])
     return f"maand {month} ({name})" if lang == "nl" else f"month {month} ({name})"
 
 

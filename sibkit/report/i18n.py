@@ -33,13 +33,14 @@ import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from importlib import resources
-from typing import Literal, get_args
 
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import Translations
+
+from sibkit.languages import LANGUAGES, LOCALES, Lang
 
 __all__ = [
     "DOMAIN",
@@ -52,14 +53,6 @@ __all__ = [
     "translations",
 ]
 
-Lang = Literal["en", "nl"]
-"""A language sibkit writes reports in."""
-
-LANGUAGES: tuple[Lang, ...] = get_args(Lang)
-"""Every report language; ``en`` is the source language."""
-
-LOCALES: dict[Lang, str] = {"en": "en_GB", "nl": "nl_NL"}
-"""The Babel locale each language formats numbers, money and dates with."""
 
 DOMAIN = "sibkit"
 """The gettext domain: catalogues are ``sibkit/locale/<lang>/LC_MESSAGES/sibkit.po``."""

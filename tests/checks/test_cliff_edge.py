@@ -45,7 +45,7 @@ class TestCliffEdge:
         assert finding.path == "$.rules[0].tiers"
         assert "£0.00" in finding.title_en and "£1,693,440.00" in finding.title_en and "10%" in finding.title_en
         assert "1008 participants" in finding.explanation_en and "21%" in finding.explanation_en
-        assert "£ 1.693.440,00" in finding.explanation_nl
+        assert "£\u00a01.693.440,00" in finding.explanation_nl
         assert "2 such steps" in finding.explanation_en
 
     def test_both_triggers_are_jumps(self) -> None:

@@ -45,7 +45,7 @@ class TestCreamSkimming:
         assert finding.code == CODE and finding.severity == "warning"
         assert finding.path == "$.rules[0]"
         assert "€3,500.00" in finding.explanation_en and "€1,855.00" in finding.explanation_en
-        assert "€ 3.500,00" in finding.explanation_nl and "afromen" in finding.explanation_nl
+        assert "€\u00a03.500,00" in finding.explanation_nl and "afromen" in finding.explanation_nl
 
     def test_segments_with_equal_prices_quote_the_rates(self) -> None:
         """Segments exist but pay the same price: the warning quotes each segment's expected success rate."""

@@ -105,7 +105,7 @@ class TestNonMonotonePayout:
         assert finding.path == "$.rules[0]"
         assert "City pays €1,800.00 less" in finding.explanation_en
         assert "Coach is paid €1,800.00 less" in finding.explanation_en
-        assert "ontvangt Coach € 1.800,00 minder" in finding.explanation_nl
+        assert "ontvangt Coach €\u00a01.800,00 minder" in finding.explanation_nl
 
     def test_mitigation_keep_the_share(self) -> None:
         """Paying the same share after repayment (no step down) makes payments grow with results."""

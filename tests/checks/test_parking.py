@@ -52,7 +52,7 @@ class TestParking:
         assert "Dreamfabryk" in finding.title_en
         assert "€1,855.00" in finding.explanation_en and "€2,500.00" in finding.explanation_en
         assert "€645.00" in finding.explanation_en
-        assert "€ 1.855,00" in finding.explanation_nl and "parkeren" in finding.explanation_nl
+        assert "€\u00a01.855,00" in finding.explanation_nl and "parkeren" in finding.explanation_nl
 
     def test_mitigation_higher_tariff(self) -> None:
         """Raising the tariff to €5,000 (expected €2,650 per participant) removes the finding."""
@@ -85,7 +85,10 @@ class TestParking:
 
 class TestFormatAmount:
     def test_dutch_and_english(self) -> None:  # amount_text is shared by every check
-        """Amounts are rounded to the cent, with Dutch separators in Dutch."""
+        """Amounts are rounded half up to the cent and written as Babel writes them for the language (as the
+        term sheets do): Dutch separators and a no-break space after the sign in Dutch; US$ for dollars."""
         assert amount_text(Decimal("185500.4"), "EUR", "en") == "€1,855.00"
-        assert amount_text(185500, "EUR", "nl") == "€ 1.855,00"
-        assert amount_text(-12345, "GBP", "nl") == "£ -123,45"
+        assert amount_text(Decimal("-1249.5"), "EUR", "en") == "-€12.50"
+        assert amount_text(350000, "USD", "en") == "US$3,500.00"
+        assert amount_text(185500, "EUR", "nl") == "€\u00a01.855,00"
+        assert amount_text(-12345, "GBP", "nl") == "£\u00a0-123,45"

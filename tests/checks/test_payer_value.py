@@ -55,7 +55,7 @@ class TestSavingsCover:
         (finding,) = savings_cover(sib(), Context(sib()))
         assert finding.code == CODE_SAVINGS and finding.severity == "info"
         assert finding.path == "$.savings"
-        assert "€200,000.00" in finding.explanation_en and "€ 200.000,00" in finding.explanation_nl
+        assert "€200,000.00" in finding.explanation_en and "€\u00a0200.000,00" in finding.explanation_nl
 
     def test_payments_above_cashable_savings_warn(self) -> None:
         """At €3,000 saved per reconviction avoided, 40 × €3,000 = €120,000 covers 60% of the €200,000 paid:

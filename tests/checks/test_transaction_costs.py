@@ -41,7 +41,7 @@ class TestTransactionCosts:
         assert finding.code == CODE and finding.severity == "warning"
         assert finding.path == "$.tranches"
         assert "28%" in finding.title_en and "28%" in finding.title_nl
-        assert "€56,900.00" in finding.explanation_en and "€ 56.900,00" in finding.explanation_nl
+        assert "€56,900.00" in finding.explanation_en and "€\u00a056.900,00" in finding.explanation_nl
         assert "Impact fund €43,100.00" in finding.explanation_en and "Bank €13,800.00" in finding.explanation_en
 
     def test_between_15_and_25_percent_is_info(self) -> None:

@@ -44,7 +44,7 @@ class TestVolumeOverrun:
         assert finding.path == "$.payers[0].budget"
         assert "€630,000.00" in finding.title_en and "€600,000.00" in finding.title_en
         assert "€30,000.00 more" in finding.explanation_en
-        assert "€ 30.000,00 meer" in finding.explanation_nl
+        assert "€\u00a030.000,00 meer" in finding.explanation_nl
         assert "No cap" in finding.explanation_en
         assert "cap of €600,000.00" in finding.mitigation_en and "171 participants" in finding.mitigation_en
 
