@@ -32,9 +32,12 @@ def transaction_costs(
     warning: Decimal = Decimal("0.25"),
     info: Decimal = Decimal("0.15"),
 ) -> list[Finding]:
-    """Flag a contract whose fees (intermediary, evaluator, every ``fees`` entry) plus the interest, returns
-    and residual paid to investors are, at the expected results, more than ``warning`` (default 25%) of
-    the outcome payments: a warning; more than ``info`` (default 15%): info."""
+    """Flag a contract whose fees (intermediary, evaluator, every ``fees`` entry not paid to a provider) plus
+    the interest, returns and residual paid to investors are, at the expected results, more than ``warning``
+    (default 25%) of the outcome payments: a warning; more than ``info`` (default 15%): info.
+
+    A fee paid to a provider pays for delivery (the fixed part of a hybrid contract), not for the
+    transaction, so it is left out."""
     base = context.base
     outcome = int(base.outcome_payments[0])
     if outcome <= 0:
@@ -44,12 +47,11 @@ def transaction_costs(
     names |= {x.id: x.name for x in contract.investors}
     names |= {x.id: x.name for x in contract.providers}
     names |= {x.id: x.name for x in contract.payers}
-    fee_reasons = {f"fee: {f.id}": f for f in contract.fees}
-    fee_paid = _moved(base, set(fee_reasons))
+    providers = {p.id for p in contract.providers}
     by_payee: dict[str, int] = {}
-    for reason, amount in fee_paid.items():
-        payee = fee_reasons[reason].payee
-        by_payee[payee] = by_payee.get(payee, 0) + amount
+    for fee in base.fees:
+        if fee.payee not in providers and int(fee.paid[0]):
+            by_payee[fee.payee] = by_payee.get(fee.payee, 0) + int(fee.paid[0])
     fees = sum(by_payee.values())
     returns_by_investor: dict[str, int] = {}
     for j, t in enumerate(contract.tranches):

@@ -88,3 +88,18 @@ class TestTransactionCosts:
         (finding,) = transaction_costs(sib(), Context(sib()), warning=Decimal("0.3"))
         assert finding.severity == "info"
         assert transaction_costs(sib(), Context(sib()), warning=Decimal("0.3"), info=Decimal("0.3")) == []
+
+    def test_a_fee_to_a_provider_is_delivery_not_transaction_cost(self) -> None:
+        """The same 10% fee paid to the provider instead (the fixed part of a hybrid contract) pays for
+        delivery: only the €13,800 interest remains, 6.9%, no finding."""
+        c = upside_to_sub(sib(), "0")
+        fee = Fee(
+            id="service",
+            payee=c.providers[0].id,
+            basis="percent_of_outcome_payments",
+            rate=Decimal("0.1"),
+            paid_from="outcome_payments",
+        )
+        c = attrs.evolve(c, fees=(fee,), waterfall=(FeesStep(fees=("service",)), *c.waterfall))
+        assert int(Context(c).base.fees[0].paid[0]) == 20_000_00  # the fee is paid...
+        assert transaction_costs(c, Context(c)) == []  # ...and is not a transaction cost
