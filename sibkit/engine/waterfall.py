@@ -1312,7 +1312,9 @@ def _scratch_width(program: dict[str, Any], l_len: int, k_len: int) -> int:
     """Longest state vector or work buffer the month loop needs for ``program``."""
     widths = [l_len * k_len, int(program["buckets"]), 1]
     widths += [len(program[name]) for name in ("commitment", "fee_source", "cap_amount", "buffer")]
-    widths += [program[name].shape[1] for name in ("share_weight", "contrib_weight", "cap_cells", "groups")]
+    widths += [
+        program[name].shape[1] for name in ("share_weight", "contrib_weight", "cap_cells", "groups", "step_items")
+    ]
     return max(widths) + k_len
 
 
