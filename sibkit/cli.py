@@ -28,6 +28,7 @@ from rich.table import Table
 
 from sibkit.atomic import write_bytes_atomic
 from sibkit.checks import Finding, run_checks
+from sibkit.checks.finding import amount_text
 from sibkit.checks.search import Counterexample, find_non_monotone
 from sibkit.engine import (
     ENGINE_LOOPS,
@@ -292,6 +293,131 @@ def _rate_text(x: float) -> str:
     return "–" if math.isnan(x) else f"{x * 100:.2f}%"
 
 
+_RUN_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "header": "[bold]{name}[/bold] — success factor {factor}",
+        "outcomes": "Outcomes",
+        "participants": "participants",
+        "outcome_payments": "outcome payments",
+        "maximum_payment": "maximum potential payment",
+        "cap_cut": "cut by caps",
+        "unpaid_after_term": "verified after the term (not paid)",
+        "savings": "savings (all)",
+        "cashable_savings": "cashable savings",
+        "payer": "Payer: {id}",
+        "paid": "paid for outcomes",
+        "vat": "VAT",
+        "fees": "fees",
+        "cost_per_participant": "cost per participant",
+        "cost_per_outcome": "cost per outcome paid for",
+        "share_of_maximum": "share of maximum payment",
+        "net_of_savings": "net of cashable savings",
+        "benefit_cost_ratio": "savings / cost",
+        "provider": "Provider: {id}",
+        "revenue": "revenue",
+        "other_income": "other income",
+        "cost": "cost",
+        "margin": "margin",
+        "lowest_cash": "lowest cash (month)",
+        "months_below_zero": "months below zero",
+        "months_below_minimum": "months below minimum cash",
+        "fee_table": "Fees",
+        "fee_paid": "{id} to {payee}: paid",
+        "fee_unpaid": "{id}: still due at the end (not paid)",
+        "tranche": "Tranche: {id} ({investor})",
+        "drawn": "drawn",
+        "returned": "returned",
+        "guaranteed": "of which guarantee",
+        "irr": "IRR (annual)",
+        "irr_undefined": "undefined: {reason}",
+        "multiple": "multiple",
+        "loss": "loss",
+        "payback_month": "payback month",
+        "never": "never",
+        "break_even_none": "none up to 3× the scenario's success",
+        "break_even_level": "{level}× the '{scenario}' success rates",
+        "break_even": "Senior investors get their principal back from outcome payments (guarantees not counted) "
+        "from a success factor of {text}.",
+        "no_investors": "No investors: providers carry the working capital until outcome payments arrive.",
+    },
+    "nl": {
+        "header": "[bold]{name}[/bold] — succesfactor {factor}",
+        "outcomes": "Resultaten",
+        "participants": "deelnemers",
+        "outcome_payments": "resultaatbetalingen",
+        "maximum_payment": "maximaal mogelijke betaling",
+        "cap_cut": "weggevallen door plafonds",
+        "unpaid_after_term": "gemeten na de looptijd (niet betaald)",
+        "savings": "besparingen (alle)",
+        "cashable_savings": "verzilverbare besparingen",
+        "payer": "Betaler: {id}",
+        "paid": "betaald voor resultaten",
+        "vat": "btw",
+        "fees": "vergoedingen",
+        "cost_per_participant": "kosten per deelnemer",
+        "cost_per_outcome": "kosten per betaald resultaat",
+        "share_of_maximum": "deel van de maximale betaling",
+        "net_of_savings": "na aftrek van verzilverbare besparingen",
+        "benefit_cost_ratio": "besparing / kosten",
+        "provider": "Aanbieder: {id}",
+        "revenue": "inkomsten",
+        "other_income": "andere inkomsten",
+        "cost": "kosten",
+        "margin": "marge",
+        "lowest_cash": "laagste kasstand (maand)",
+        "months_below_zero": "maanden onder nul",
+        "months_below_minimum": "maanden onder de minimale kas",
+        "fee_table": "Vergoedingen",
+        "fee_paid": "{id} aan {payee}: betaald",
+        "fee_unpaid": "{id}: aan het eind nog verschuldigd (niet betaald)",
+        "tranche": "Tranche: {id} ({investor})",
+        "drawn": "opgenomen",
+        "returned": "terugontvangen",
+        "guaranteed": "waarvan garantie",
+        "irr": "IRR (per jaar)",
+        "irr_undefined": "niet bepaald: {reason}",
+        "multiple": "veelvoud",
+        "loss": "verlies",
+        "payback_month": "terugverdiend in maand",
+        "never": "nooit",
+        "break_even_none": "geen tot 3× het succes van het scenario",
+        "break_even_level": "{level}× de succespercentages van '{scenario}'",
+        "break_even": "De senior investeerders krijgen hun hoofdsom terug uit resultaatbetalingen (garanties niet "
+        "meegeteld) vanaf een succesfactor van {text}.",
+        "no_investors": "Geen investeerders: de aanbieders dragen het werkkapitaal tot de resultaatbetalingen komen.",
+    },
+}
+"""The texts of ``sibkit run``'s tables, per language (``--lang``); the JSON keys stay English."""
+
+_IRR_REASONS_NL = {
+    1: "geen tekenwissel: er kwam geen geld terug, of er ging geen geld in",
+    2: "meer dan één tekenwissel: het rendement is niet eenduidig",
+    3: "het rendement ligt buiten −99% tot +100% per maand",
+}
+"""Dutch for ``IRR_REASONS``."""
+
+
+class _Numbers:
+    """How ``sibkit run`` writes numbers in one language: English as before (``€1,234.50``, ``30.67%``),
+    Dutch as Babel writes them for nl_NL (``€ 1.234,50``, ``30,67%``)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def money(self, cents: float | int | None) -> str:
+        if cents is None or (isinstance(cents, float) and math.isnan(cents)):
+            return "–"
+        whole = math.floor(cents + 0.5)
+        return _fmt(whole) if self.lang == "en" else amount_text(whole, _CURRENCY.get(), "nl")
+
+    def decimal(self, x: float, places: int) -> str:
+        text = f"{x:.{places}f}"
+        return text if self.lang == "en" else text.replace(".", ",")
+
+    def rate(self, x: float) -> str:
+        return "–" if math.isnan(x) else self.decimal(x * 100, 2) + "%"
+
+
 @main.command(name="run")
 @click.argument("file", type=click.Path(path_type=str))
 @click.option("--scenario", "scenario_name", help="Run only this named scenario (default: every named scenario).")
@@ -303,7 +429,10 @@ def _rate_text(x: float) -> str:
     help="Scale every success rate by this factor (1.2 = 20% more results; shares capped at 100%).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (keys in docs/results.md).")
-def run_command(file: str, scenario_name: str | None, success: str, as_json: bool) -> None:
+@click.option(
+    "--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True, help="Language of the tables."
+)
+def run_command(file: str, scenario_name: str | None, success: str, as_json: bool, lang: str) -> None:
     """Compute who pays whom for the contract in FILE: payers, providers, tranches."""
     c = _load_or_exit(file)
     try:
@@ -318,8 +447,11 @@ def run_command(file: str, scenario_name: str | None, success: str, as_json: boo
         data = [summary(c, res, s.name, float(factor), i) for i, s in enumerate(scenarios)]
         click.echo(json.dumps(data if scenario_name is None else data[0], indent=2, ensure_ascii=False))
         return
+    text = _RUN_TEXT[lang]
+    num = _Numbers(lang)
+    money = num.money
     out = _console()
-    out.print(f"[bold]{c.name}[/bold] — success factor {factor}")
+    out.print(text["header"].format(name=c.name, factor=str(factor) if lang == "en" else f"{factor}".replace(".", ",")))
     names = [s.name for s in scenarios]
 
     def table(title: str) -> Table:
@@ -329,83 +461,83 @@ def run_command(file: str, scenario_name: str | None, success: str, as_json: boo
             t.add_column(name, justify="right")
         return t
 
-    overview = table("Outcomes")
-    overview.add_row("participants", *(str(int(x)) for x in res.participants))
+    overview = table(text["outcomes"])
+    overview.add_row(text["participants"], *(str(int(x)) for x in res.participants))
     for j, m in enumerate(c.metrics):
         overview.add_row(f"{m.name}", *(str(int(x)) for x in res.outcome_units[:, j]))
-    overview.add_row("outcome payments", *(_eur(x) for x in res.outcome_payments))
-    overview.add_row("maximum potential payment", *(_eur(res.maximum_payment) for _ in names))
+    overview.add_row(text["outcome_payments"], *(money(x) for x in res.outcome_payments))
+    overview.add_row(text["maximum_payment"], *(money(res.maximum_payment) for _ in names))
     if res.cap_cut.any():
-        overview.add_row("cut by caps", *(_eur(x) for x in res.cap_cut))
+        overview.add_row(text["cap_cut"], *(money(x) for x in res.cap_cut))
     if res.unpaid_after_term.any():
-        overview.add_row("verified after the term (not paid)", *(_eur(x) for x in res.unpaid_after_term))
-    overview.add_row("savings (all)", *(_eur(x) for x in res.savings))
-    overview.add_row("cashable savings", *(_eur(x) for x in res.cashable_savings))
+        overview.add_row(text["unpaid_after_term"], *(money(x) for x in res.unpaid_after_term))
+    overview.add_row(text["savings"], *(money(x) for x in res.savings))
+    overview.add_row(text["cashable_savings"], *(money(x) for x in res.cashable_savings))
     out.print(overview)
     for p in res.payers:
-        t = table(f"Payer: {p.id}")
-        t.add_row("paid for outcomes", *(_eur(x) for x in p.paid))
+        t = table(text["payer"].format(id=p.id))
+        t.add_row(text["paid"], *(money(x) for x in p.paid))
         if p.vat.any():
-            t.add_row("VAT", *(_eur(x) for x in p.vat))
+            t.add_row(text["vat"], *(money(x) for x in p.vat))
         if p.fees.any():
-            t.add_row("fees", *(_eur(x) for x in p.fees))
-        t.add_row("cost per participant", *(_eur(x) for x in p.cost_per_participant))
-        t.add_row("cost per outcome paid for", *(_eur(x) for x in p.cost_per_outcome))
-        t.add_row("share of maximum payment", *(_rate_text(x) for x in p.share_of_maximum))
-        t.add_row("net of cashable savings", *(_eur(x) for x in p.net_of_savings))
-        t.add_row("savings / cost", *("–" if math.isnan(x) else f"{x:.2f}" for x in p.benefit_cost_ratio))
+            t.add_row(text["fees"], *(money(x) for x in p.fees))
+        t.add_row(text["cost_per_participant"], *(money(x) for x in p.cost_per_participant))
+        t.add_row(text["cost_per_outcome"], *(money(x) for x in p.cost_per_outcome))
+        t.add_row(text["share_of_maximum"], *(num.rate(x) for x in p.share_of_maximum))
+        t.add_row(text["net_of_savings"], *(money(x) for x in p.net_of_savings))
+        t.add_row(
+            text["benefit_cost_ratio"], *("–" if math.isnan(x) else num.decimal(x, 2) for x in p.benefit_cost_ratio)
+        )
         out.print(t)
     for pr in res.providers:
-        t = table(f"Provider: {pr.id}")
-        t.add_row("revenue", *(_eur(x) for x in pr.revenue))
+        t = table(text["provider"].format(id=pr.id))
+        t.add_row(text["revenue"], *(money(x) for x in pr.revenue))
         if pr.other_income.any():
-            t.add_row("other income", *(_eur(x) for x in pr.other_income))
-        t.add_row("cost", *(_eur(x) for x in pr.cost))
-        t.add_row("margin", *(_eur(x) for x in pr.margin))
+            t.add_row(text["other_income"], *(money(x) for x in pr.other_income))
+        t.add_row(text["cost"], *(money(x) for x in pr.cost))
+        t.add_row(text["margin"], *(money(x) for x in pr.margin))
         t.add_row(
-            "lowest cash (month)",
-            *(f"{_eur(x)} ({m})" for x, m in zip(pr.lowest_cash, pr.lowest_cash_month, strict=True)),
+            text["lowest_cash"],
+            *(f"{money(x)} ({m})" for x, m in zip(pr.lowest_cash, pr.lowest_cash_month, strict=True)),
         )
-        t.add_row("months below zero", *(str(int(x)) for x in pr.months_below_zero))
-        t.add_row("months below minimum cash", *(str(int(x)) for x in pr.months_below_minimum))
+        t.add_row(text["months_below_zero"], *(str(int(x)) for x in pr.months_below_zero))
+        t.add_row(text["months_below_minimum"], *(str(int(x)) for x in pr.months_below_minimum))
         out.print(t)
     if res.fees:
-        t = table("Fees")
+        t = table(text["fee_table"])
         for fee in res.fees:
-            t.add_row(f"{fee.id} to {fee.payee}: paid", *(_eur(x) for x in fee.paid))
+            t.add_row(text["fee_paid"].format(id=fee.id, payee=fee.payee), *(money(x) for x in fee.paid))
             if fee.unpaid.any():
-                t.add_row(f"{fee.id}: still due at the end (not paid)", *(_eur(x) for x in fee.unpaid))
+                t.add_row(text["fee_unpaid"].format(id=fee.id), *(money(x) for x in fee.unpaid))
         out.print(t)
+    reasons = IRR_REASONS if lang == "en" else _IRR_REASONS_NL
     for tr in res.tranches:
-        t = table(f"Tranche: {tr.id} ({tr.investor})")
-        t.add_row("drawn", *(_eur(x) for x in tr.drawn))
-        t.add_row("returned", *(_eur(x) for x in tr.returned))
+        t = table(text["tranche"].format(id=tr.id, investor=tr.investor))
+        t.add_row(text["drawn"], *(money(x) for x in tr.drawn))
+        t.add_row(text["returned"], *(money(x) for x in tr.returned))
         if tr.guaranteed.any():
-            t.add_row("of which guarantee", *(_eur(x) for x in tr.guaranteed))
+            t.add_row(text["guaranteed"], *(money(x) for x in tr.guaranteed))
         t.add_row(
-            "IRR (annual)",
+            text["irr"],
             *(
-                _rate_text(x) if r == 0 else f"undefined: {IRR_REASONS[int(r)]}"
+                num.rate(x) if r == 0 else text["irr_undefined"].format(reason=reasons[int(r)])
                 for x, r in zip(tr.irr, tr.irr_reason, strict=True)
             ),
         )
-        t.add_row("multiple", *("–" if math.isnan(x) else f"{x:.3f}×" for x in tr.multiple))
-        t.add_row("loss", *(_eur(x) for x in tr.loss))
-        t.add_row("payback month", *("never" if x < 0 else str(int(x)) for x in tr.payback_month))
+        t.add_row(text["multiple"], *("–" if math.isnan(x) else num.decimal(x, 3) + "×" for x in tr.multiple))
+        t.add_row(text["loss"], *(money(x) for x in tr.loss))
+        t.add_row(text["payback_month"], *(text["never"] if x < 0 else str(int(x)) for x in tr.payback_month))
         out.print(t)
     if c.tranches:
         level = break_even_success(c, scenarios[0])
-        text = (
-            "none up to 3× the scenario's success"
+        found = (
+            text["break_even_none"]
             if level is None
-            else f"{level:.3f}× the '{scenarios[0].name}' success rates"
+            else text["break_even_level"].format(level=num.decimal(level, 3), scenario=scenarios[0].name)
         )
-        out.print(
-            f"Senior investors get their principal back from outcome payments (guarantees not counted) "
-            f"from a success factor of {text}."
-        )
+        out.print(text["break_even"].format(text=found))
     else:
-        out.print("No investors: providers carry the working capital until outcome payments arrive.")
+        out.print(text["no_investors"])
 
 
 @main.command()

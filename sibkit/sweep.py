@@ -3,8 +3,8 @@
 A *success level* scales every success rate of one scenario (``1`` is the
 scenario as written, ``0.5`` half its rates, ``1.5`` half as many results again;
 shares of participants are capped at 100% after scaling, cohort improvements
-are not). ``sweep`` runs the engine once over all levels at once (the engine is
-vectorised over scenarios) and collects, per level:
+are not). ``sweep`` runs the engine once over all levels at once (each level is
+one scenario of the batch) and collects, per level:
 
 * each payer's cost: outcome payments plus VAT plus fees paid directly, net of
   refunds, in cents;

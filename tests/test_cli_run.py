@@ -70,6 +70,28 @@ class TestRun:
         assert "Senior investors get their principal back from outcome payments (guarantees not counted)" in out
 
 
+    def test_dutch_tables_speak_dutch_with_dutch_numbers(self) -> None:
+        """``--lang nl``: Dutch labels, € 333.900,00 with a no-break space, 53,00%, 1,29; the same figures as
+        the English tables; JSON keys stay as they are."""
+        code, out, _ = invoke("run", str(EXAMPLE), "--scenario", "base", "--lang", "nl")
+        assert code == 0
+        assert "succesfactor 1" in out and "Betaler: resultatenfonds" in out and "Aanbieder: dreamfabryk" in out
+        assert "betaald voor resultaten" in out and "€\u00a0333.900,00" in out
+        assert "53,00%" in out and "1,29" in out and "€\u00a0-51.650,00 (13)" in out
+        assert "Geen investeerders" in out
+        assert "paid for outcomes" not in out and "€333,900.00" not in out
+        _, english, _ = invoke("run", str(EXAMPLE), "--scenario", "base")
+        assert "€333,900.00" in english and "53.00%" in english
+        _, as_json, _ = invoke("run", str(EXAMPLE), "--scenario", "base", "--json", "--lang", "nl")
+        assert json.loads(as_json)["outcome_payments"]["cents"] == 333_900_00
+
+    def test_dutch_tranche_tables(self) -> None:
+        """Tranches and the break-even sentence in Dutch, with Dutch decimals (0,500×)."""
+        code, out, _ = invoke("run", str(SIB), "--scenario", "base", "--lang", "nl")
+        assert code == 0
+        assert "Tranche: senior (bank)" in out and "IRR (per jaar)" in out and "veelvoud" in out
+        assert "vanaf een succesfactor van 0,500× de succespercentages van 'base'" in out
+
 class TestBreakEven:
     def test_threshold_sets_the_break_even(self) -> None:
         """sib-guarantee: payments start only at a 10% reduction, i.e. at half the base scenario's 20%;

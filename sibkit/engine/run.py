@@ -57,7 +57,7 @@ def break_even_success(
     """The lowest success factor at which the most senior tranches get their principal back.
 
     A scan of 33 levels from 0 to ``high`` finds the first level that repays; bisection on
-    batches of success factors (each batch one vectorised engine run) then narrows it to ``tol``.
+    batches of success factors (each batch one engine run) then narrows it to ``tol``.
     ``None`` when the contract has no repayable tranche or no level up to ``high`` repays it.
     """
     sc = scenario or default_scenario(contract)
