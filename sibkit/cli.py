@@ -389,6 +389,30 @@ _RUN_TEXT: dict[str, dict[str, str]] = {
 }
 """The texts of ``sibkit run``'s tables, per language (``--lang``); the JSON keys stay English."""
 
+_SIMULATE_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "header": "[bold]{name}[/bold] — {n} scenarios, seed {seed}",
+        "investors": "Investors",
+        "tranche_columns": "tranche|chance of loss|expected loss|IRR P5|IRR P50|IRR P95|no IRR",
+        "payers": "Payers (outcome payments, VAT and fees)",
+        "payer_columns": "payer|expected|P50|P95|maximum|chance over budget",
+        "no_budget": "no budget",
+        "providers": "Providers",
+        "provider_columns": "provider|expected margin|chance cash < 0|chance cash < minimum|lowest cash P5",
+    },
+    "nl": {
+        "header": "[bold]{name}[/bold] — {n} scenario's, seed {seed}",
+        "investors": "Investeerders",
+        "tranche_columns": "tranche|kans op verlies|verwacht verlies|IRR P5|IRR P50|IRR P95|geen IRR",
+        "payers": "Betalers (resultaatbetalingen, btw en vergoedingen)",
+        "payer_columns": "betaler|verwacht|P50|P95|maximum|kans boven budget",
+        "no_budget": "geen budget",
+        "providers": "Aanbieders",
+        "provider_columns": "aanbieder|verwachte marge|kans kas < 0|kans kas < minimum|laagste kas P5",
+    },
+}
+"""The texts of ``sibkit simulate``'s tables, per language (columns separated by ``|``)."""
+
 _IRR_REASONS_NL = {
     1: "geen tekenwissel: er kwam geen geld terug, of er ging geen geld in",
     2: "meer dan één tekenwissel: het rendement is niet eenduidig",
@@ -592,7 +616,12 @@ def ledger(file: str, scenario_name: str | None, success: str, as_csv: bool) -> 
     help="Write per-scenario metrics to this .csv or .parquet file.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def simulate(file: str, n: int, seed: int, block: int, workers: int | None, out: str | None, as_json: bool) -> None:
+@click.option(
+    "--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True, help="Language of the tables."
+)
+def simulate(
+    file: str, n: int, seed: int, block: int, workers: int | None, out: str | None, as_json: bool, lang: str
+) -> None:
     """Monte Carlo: draw N scenarios from the contract's uncertainty and report the risks per party."""
     c = _load_or_exit(file)
     err = _console(err=True)
@@ -619,40 +648,44 @@ def simulate(file: str, n: int, seed: int, block: int, workers: int | None, out:
     if as_json:
         click.echo(json.dumps(attrs.asdict(summ), indent=2, default=_json_number))
         return
+    text = _SIMULATE_TEXT[lang]
+    num = _Numbers(lang)
+    money, rate = num.money, num.rate
     con = _console()
-    con.print(f"[bold]{c.name}[/bold] — {n:,} scenarios, seed {seed}")
+    count = f"{n:,}" if lang == "en" else f"{n:,}".replace(",", ".")
+    con.print(text["header"].format(name=c.name, n=count, seed=seed))
     if summ.tranches:
-        t = Table(title="Investors", title_justify="left")
-        for col in ("tranche", "chance of loss", "expected loss", "IRR P5", "IRR P50", "IRR P95", "no IRR"):
-            t.add_column(col, justify="left" if col == "tranche" else "right")
+        t = Table(title=text["investors"], title_justify="left")
+        for i, col in enumerate(text["tranche_columns"].split("|")):
+            t.add_column(col, justify="left" if i == 0 else "right")
         for tr in summ.tranches:
             t.add_row(
                 tr.id,
-                _rate_text(tr.chance_of_loss),
-                _eur(tr.expected_loss),
-                _rate_text(tr.irr_p5),
-                _rate_text(tr.irr_p50),
-                _rate_text(tr.irr_p95),
-                _rate_text(tr.irr_undefined),
+                rate(tr.chance_of_loss),
+                money(tr.expected_loss),
+                rate(tr.irr_p5),
+                rate(tr.irr_p50),
+                rate(tr.irr_p95),
+                rate(tr.irr_undefined),
             )
         con.print(t)
-    t = Table(title="Payers (outcome payments, VAT and fees)", title_justify="left")
-    for col in ("payer", "expected", "P50", "P95", "maximum", "chance over budget"):
-        t.add_column(col, justify="left" if col == "payer" else "right")
+    t = Table(title=text["payers"], title_justify="left")
+    for i, col in enumerate(text["payer_columns"].split("|")):
+        t.add_column(col, justify="left" if i == 0 else "right")
     for p in summ.payers:
-        over = "no budget" if p.chance_over_budget is None else _rate_text(p.chance_over_budget)
-        t.add_row(p.id, _eur(p.expected), _eur(p.p50), _eur(p.p95), _eur(p.maximum), over)
+        over = text["no_budget"] if p.chance_over_budget is None else rate(p.chance_over_budget)
+        t.add_row(p.id, money(p.expected), money(p.p50), money(p.p95), money(p.maximum), over)
     con.print(t)
-    t = Table(title="Providers", title_justify="left")
-    for col in ("provider", "expected margin", "chance cash < 0", "chance cash < minimum", "lowest cash P5"):
-        t.add_column(col, justify="left" if col == "provider" else "right")
+    t = Table(title=text["providers"], title_justify="left")
+    for i, col in enumerate(text["provider_columns"].split("|")):
+        t.add_column(col, justify="left" if i == 0 else "right")
     for pr in summ.providers:
         t.add_row(
             pr.id,
-            _eur(pr.expected_margin),
-            _rate_text(pr.chance_below_zero),
-            _rate_text(pr.chance_below_minimum),
-            _eur(pr.lowest_cash_p5),
+            money(pr.expected_margin),
+            rate(pr.chance_below_zero),
+            rate(pr.chance_below_minimum),
+            money(pr.lowest_cash_p5),
         )
     con.print(t)
 

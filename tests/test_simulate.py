@@ -218,6 +218,16 @@ class TestCli:
         assert rows[0][:3] == ["scenario", "outcome_payments", "payer:city:cost"]
         assert len(rows) == 3001
 
+    def test_dutch_tables(self) -> None:
+        """`--lang nl`: the same figures in Dutch tables and Dutch notation (chance 12,46%, € 2.971,80)."""
+        args = ["simulate", str(SIB), "--n", "20000", "--seed", "42"]
+        nl = CliRunner().invoke(main, [*args, "--lang", "nl"], env={"COLUMNS": "200"})
+        en = CliRunner().invoke(main, args, env={"COLUMNS": "200"})
+        assert nl.exit_code == 0 and en.exit_code == 0, nl.output
+        assert "20.000 scenario's" in nl.stdout and "kans op verlies" in nl.stdout and "Aanbieders" in nl.stdout
+        assert "12,46%" in nl.stdout and "€\u00a02.971,80" in nl.stdout and "geen budget" in nl.stdout
+        assert "12.46%" in en.stdout and "€2,971.80" in en.stdout and "chance of loss" in en.stdout
+
     def test_json_summary(self) -> None:
         """--json prints the summary: tranche, payer and provider risks."""
         result = CliRunner().invoke(main, ["simulate", str(EXAMPLE), "--n", "2000", "--json"])
