@@ -46,6 +46,7 @@ from sibkit.engine.simulate import export, summarise
 from sibkit.engine.simulate import simulate as run_simulation
 from sibkit.errors import ContractFileError, EngineError
 from sibkit.jit import compiled
+from sibkit.languages import LOCALES
 from sibkit.load import load_contract
 from sibkit.model import Contract, Grant, Loan, Scenario
 from sibkit.model.rules import CohortThreshold, PerTime, RateCard, ShareOfSavings, Tariff
@@ -54,9 +55,10 @@ from sibkit.report import summary
 from sibkit.report.charts import payoff_chart
 from sibkit.report.docx import render_docx, write_docx
 from sibkit.report.explain import explain
+from sibkit.report.i18n import Language
 from sibkit.report.overview import render_markdown
 from sibkit.report.pdf import render_pdf
-from sibkit.report.termsheet import render_termsheet, write_termsheet
+from sibkit.report.termsheet import chart_labels, render_termsheet, write_termsheet
 from sibkit.starters import KINDS, LANGS, write_starter
 from sibkit.sweep import parse_range
 from sibkit.sweep import sweep as run_sweep
@@ -413,6 +415,26 @@ _SIMULATE_TEXT: dict[str, dict[str, str]] = {
 }
 """The texts of ``sibkit simulate``'s tables, per language (columns separated by ``|``)."""
 
+_SWEEP_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "header": "[bold]{name}[/bold] — scenario '{scenario}' scaled from {low} to {high}",
+        "title": "Payoff curves",
+        "success": "success",
+        "pays": "{id} pays",
+        "margin": "{id} margin",
+        "chart": "Chart written to {path}",
+    },
+    "nl": {
+        "header": "[bold]{name}[/bold] — scenario '{scenario}' geschaald van {low} tot {high}",
+        "title": "Uitbetalingscurven",
+        "success": "succes",
+        "pays": "{id} betaalt",
+        "margin": "{id} marge",
+        "chart": "Grafiek geschreven naar {path}",
+    },
+}
+"""The texts of ``sibkit sweep``'s table, per language."""
+
 _IRR_REASONS_NL = {
     1: "geen tekenwissel: er kwam geen geld terug, of er ging geen geld in",
     2: "meer dan één tekenwissel: het rendement is niet eenduidig",
@@ -707,7 +729,12 @@ def simulate(
     help="Write the payoff chart to this .png or .svg file.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the curves and break-even points as JSON.")
-def sweep_command(file: str, success_range: str, scenario_name: str | None, chart: str | None, as_json: bool) -> None:
+@click.option(
+    "--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True, help="Language of the table and chart."
+)
+def sweep_command(
+    file: str, success_range: str, scenario_name: str | None, chart: str | None, as_json: bool, lang: str
+) -> None:
     """Payoff curves: payer cost, provider margins and investor IRRs against the success level."""
     c = _load_or_exit(file)
     try:
@@ -720,7 +747,14 @@ def sweep_command(file: str, success_range: str, scenario_name: str | None, char
         suffix = Path(chart).suffix.lower().lstrip(".")
         if suffix not in ("png", "svg"):
             raise click.BadParameter(f"expected a .png or .svg file, got {chart!r}", param_hint="--chart")
-        write_bytes_atomic(Path(chart), payoff_chart(curves, c, fmt="png" if suffix == "png" else "svg"))
+        image = payoff_chart(
+            curves,
+            c,
+            fmt="png" if suffix == "png" else "svg",
+            labels=chart_labels(Language(lang)),
+            locale=LOCALES["nl"] if lang == "nl" else LOCALES["en"],
+        )
+        write_bytes_atomic(Path(chart), image)
     if as_json:
         data = {
             "scenario": curves.scenario,
@@ -734,28 +768,38 @@ def sweep_command(file: str, success_range: str, scenario_name: str | None, char
         }
         click.echo(json.dumps(data, indent=2))
         return
+    text = _SWEEP_TEXT[lang]
+    num = _Numbers(lang)
     out = _console()
-    out.print(f"[bold]{c.name}[/bold] — scenario '{curves.scenario}' scaled from {levels[0]} to {levels[-1]}")
-    t = Table(title="Payoff curves", title_justify="left")
-    t.add_column("success", justify="right")
+
+    def level_text(x: float) -> str:
+        return f"{x:g}" if lang == "en" else f"{x:g}".replace(".", ",")
+
+    out.print(
+        text["header"].format(
+            name=c.name, scenario=curves.scenario, low=level_text(float(levels[0])), high=level_text(float(levels[-1]))
+        )
+    )
+    t = Table(title=text["title"], title_justify="left")
+    t.add_column(text["success"], justify="right")
     for payer_id in curves.payer_cost:
-        t.add_column(f"{payer_id} pays", justify="right")
+        t.add_column(text["pays"].format(id=payer_id), justify="right")
     for prov_id in curves.provider_margin:
-        t.add_column(f"{prov_id} margin", justify="right")
+        t.add_column(text["margin"].format(id=prov_id), justify="right")
     for tranche_id in curves.tranche_irr:
         t.add_column(f"{tranche_id} IRR", justify="right")
     for i, level in enumerate(curves.levels):
         t.add_row(
-            f"{level:g}",
-            *(_eur(int(v[i])) for v in curves.payer_cost.values()),
-            *(_eur(int(v[i])) for v in curves.provider_margin.values()),
-            *(_rate_text(float(v[i])) for v in curves.tranche_irr.values()),
+            level_text(level),
+            *(num.money(int(v[i])) for v in curves.payer_cost.values()),
+            *(num.money(int(v[i])) for v in curves.provider_margin.values()),
+            *(num.rate(float(v[i])) for v in curves.tranche_irr.values()),
         )
     out.print(t)
     for b in curves.break_even:
-        out.print(f"• {b.description}", markup=False)
+        out.print(f"• {b.description if lang == 'en' else b.description_nl}", markup=False)
     if chart is not None:
-        out.print(f"Chart written to {chart}", markup=False)
+        out.print(text["chart"].format(path=chart), markup=False)
 
 
 @main.command()

@@ -172,6 +172,8 @@ class BreakEven:
     method: BreakEvenMethod
     description: str
     """One sentence in English for a reader, naming the party, the level and how it was found."""
+    description_nl: str
+    """The same sentence in Dutch, with Dutch decimals (``0,578×``)."""
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -203,10 +205,10 @@ class Sweep:
 
 
 # -- break-even points ------------------------------------------------------------------------------------
-def _fmt(level: float) -> str:
-    """A level for a sentence: ``0.5×``, ``0.952×``."""
+def _fmt(level: float, lang: str = "en") -> str:
+    """A level for a sentence: ``0.5×``, ``0.952×`` (``0,952×`` in Dutch)."""
     text = f"{level:.3f}".rstrip("0").rstrip(".")
-    return f"{text}×"
+    return f"{text if lang == 'en' else text.replace('.', ',')}×"
 
 
 def _locate(
@@ -243,6 +245,21 @@ _EVENT: dict[BreakEvenKind, tuple[str, str, str]] = {
 }
 """What reaching each target means, as (``it …``, ``it does not …``, the quantity)."""
 
+_EVENT_NL: dict[BreakEvenKind, tuple[str, str, str]] = {
+    "principal_back": (
+        "krijgt de hoofdsom terug (garanties meegeteld)",
+        "krijgt de hoofdsom op geen enkel onderzocht niveau terug",
+        "veelvoud",
+    ),
+    "irr_zero": (
+        "haalt een IRR van ten minste 0%",
+        "haalt op geen enkel onderzocht niveau een IRR van ten minste 0%",
+        "IRR",
+    ),
+    "margin_zero": ("speelt quitte (marge ten minste 0)", "speelt op geen enkel onderzocht niveau quitte", "marge"),
+}
+"""The same in Dutch, as (reaching it, never reaching it on the levels swept, the quantity)."""
+
 _TOLERANCE: dict[BreakEvenKind, float] = {"principal_back": 0.0, "irr_zero": IRR_TOLERANCE, "margin_zero": 0.0}
 
 
@@ -267,7 +284,45 @@ def _break_even(
     else:
         assert below is not None and above is not None
         text = f"{name} {event} from {_fmt(above)} {of}; at {_fmt(below)} its {quantity} is undefined."
-    return BreakEven(what=what, party=party, level=level, below=below, above=above, method=method, description=text)
+    return BreakEven(
+        what=what,
+        party=party,
+        level=level,
+        below=below,
+        above=above,
+        method=method,
+        description=text,
+        description_nl=_dutch(what, name, levels, level, below, above, method, scenario),
+    )
+
+
+def _dutch(
+    what: BreakEvenKind,
+    name: str,
+    levels: Sequence[float],
+    level: float | None,
+    below: float | None,
+    above: float | None,
+    method: BreakEvenMethod,
+    scenario: str,
+) -> str:
+    """The break-even sentence in Dutch (see ``_break_even``)."""
+    event, negative, quantity = _EVENT_NL[what]
+    of = f"de succespercentages van '{scenario}'"
+
+    def fmt(x: float | None) -> str:
+        assert x is not None
+        return _fmt(x, "nl")
+
+    if method == "never":
+        return f"{name} {negative} ({fmt(levels[0])} tot {fmt(levels[-1])} {of})."
+    if method == "start":
+        return f"{name} {event} al bij {fmt(levels[0])} {of}, het laagste niveau."
+    if method == "interpolated":
+        return f"{name} {event} vanaf ongeveer {fmt(level)} {of} (geïnterpoleerd tussen {fmt(below)} en {fmt(above)})."
+    if method == "jump":
+        return f"{name} {event} vanaf {fmt(above)} {of}; het resultaat springt tussen {fmt(below)} en {fmt(above)}."
+    return f"{name} {event} vanaf {fmt(above)} {of}; bij {fmt(below)} is de {quantity} niet bepaald."
 
 
 # -- the sweep ---------------------------------------------------------------------------------------------

@@ -141,6 +141,17 @@ class TestSweep:
         assert data["payer_cost_cents"]["city"][:5] == [0, 0, 0, 0, 0]
         assert data["payer_cost_cents"]["city"][10] == 200_000_00
 
+    def test_dutch_table_break_even_and_chart(self, tmp_path: Path) -> None:
+        """`--lang nl`: Dutch columns and notation, Dutch break-even sentences, a Dutch chart."""
+        chart = tmp_path / "curves.svg"
+        code, out, _ = invoke("sweep", str(EXAMPLE), "--success", "0.5:1.25:4", "--lang", "nl", "--chart", str(chart))
+        assert code == 0
+        assert "Uitbetalingscurven" in out and "resultatenfonds betaalt" in out and "dreamfabryk marge" in out
+        assert "€\u00a0333.900,00" in out and "0,75" in out
+        assert "Dreamfabryk speelt quitte (marge ten minste 0) vanaf ongeveer 0,951×" in out
+        svg = chart.read_text(encoding="utf-8")
+        assert "Succesniveau" in svg and "400.000" in svg
+
     def test_bad_range_and_chart_type_are_usage_errors(self, tmp_path: Path) -> None:
         """A malformed range or an unknown chart type exits 2 without a traceback and writes nothing."""
         code, _, err = invoke("sweep", str(SIB), "--success", "1:0:5")

@@ -137,6 +137,10 @@ class TestSweep:
         assert float(multiple[_at(sib_sweep, "0.45")]) == 0.5
         assert float(multiple[_at(sib_sweep, "0.5")]) == pytest.approx(73_800 / 60_000)
         assert "0.5×" in point.description and "jumps between 0.45× and 0.5×" in point.description
+        assert point.description_nl == (
+            "Tranche senior (Bank) krijgt de hoofdsom terug (garanties meegeteld) vanaf 0,5× de succespercentages "
+            "van 'base'; het resultaat springt tussen 0,45× en 0,5×."
+        )
 
     def test_senior_irr_turns_positive_at_the_same_level(self, sib_sweep: Sweep) -> None:
         """IRR 0 is where everything returned equals what was drawn: the same jump at 0.5."""
@@ -155,6 +159,7 @@ class TestSweep:
         assert (point.below, point.above, point.method) == (0.55, 0.6, "interpolated")
         assert point.level == pytest.approx(0.55 + 0.05 * 0.095 / 0.1725)
         assert "about 0.578×" in point.description
+        assert "vanaf ongeveer 0,578×" in point.description_nl and "tussen 0,55× en 0,6×" in point.description_nl
 
     def test_provider_funded_by_capital_breaks_even_from_the_start(self, sib_sweep: Sweep) -> None:
         """The provider's €100,000 cost is paid from the capital drawn: its margin is 0 at every level."""
@@ -168,12 +173,14 @@ class TestSweep:
         point = _point(sweep(_sib(), [Decimal("0.45"), Decimal("0.6")]), "irr_zero", "sub")
         assert (point.level, point.below, point.above, point.method) == (0.6, 0.45, 0.6, "grid")
         assert "at 0.45× its IRR is undefined" in point.description
+        assert "bij 0,45× is de IRR niet bepaald" in point.description_nl
 
     def test_never_reached_has_no_level(self) -> None:
         """Up to 0.45 nothing is paid: the sub lender never gets its principal back on that grid."""
         point = _point(sweep(_sib(), parse_range("0:0.45:10")), "principal_back", "sub")
         assert (point.level, point.below, point.above, point.method) == (None, None, None, "never")
         assert "does not get its principal back at any level swept (0× to 0.45×" in point.description
+        assert "krijgt de hoofdsom op geen enkel onderzocht niveau terug (0× tot 0,45×" in point.description_nl
 
     def test_one_run_equals_single_runs(self, sib_sweep: Sweep) -> None:
         """The vectorised sweep gives, at each level, what a single run at that level gives."""

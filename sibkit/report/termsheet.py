@@ -85,6 +85,7 @@ __all__ = [
     "Computed",
     "Format",
     "chart_image",
+    "chart_labels",
     "compute",
     "render_termsheet",
     "render_view",
@@ -1489,6 +1490,11 @@ def compute(contract: Contract, simulate_n: int | None) -> Computed:
     )
 
 
+def chart_labels(lang: Language) -> dict[str, str]:
+    """Every text of the charts (``charts.LABELS``) in ``lang``: for ``labels=`` of the chart functions."""
+    return {key: lang.translations.gettext(text) for key, text in _CHART_LABELS.items()}
+
+
 def chart_image(contract: Contract, lang: Language, comp: Computed, kind: str, fmt: charts.ChartFormat) -> bytes:
     """One of the term sheet's charts (``payoff``, ``cash`` or ``distribution``) as image bytes, labels in ``lang``.
 
@@ -1496,7 +1502,7 @@ def chart_image(contract: Contract, lang: Language, comp: Computed, kind: str, f
     instead of reading it as mathematical notation.
     """
     shown = attrs.evolve(contract, name=_CONTROL.sub("\ufffd", contract.name).replace("$", r"\$"))
-    labels = {key: lang.translations.gettext(text) for key, text in _CHART_LABELS.items()}
+    labels = chart_labels(lang)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
         if kind == "payoff":
