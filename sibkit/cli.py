@@ -330,6 +330,7 @@ _RUN_TEXT: dict[str, dict[str, str]] = {
         "drawn": "drawn",
         "returned": "returned",
         "guaranteed": "of which guarantee",
+        "interest_unpaid": "interest still due at the end (not paid)",
         "irr": "IRR (annual)",
         "irr_undefined": "undefined: {reason}",
         "multiple": "multiple",
@@ -376,6 +377,7 @@ _RUN_TEXT: dict[str, dict[str, str]] = {
         "drawn": "opgenomen",
         "returned": "terugontvangen",
         "guaranteed": "waarvan garantie",
+        "interest_unpaid": "rente aan het eind nog verschuldigd (niet betaald)",
         "irr": "IRR (per jaar)",
         "irr_undefined": "niet bepaald: {reason}",
         "multiple": "veelvoud",
@@ -572,6 +574,8 @@ def run_command(file: str, scenario_name: str | None, success: str, as_json: boo
         )
         t.add_row(text["multiple"], *("–" if math.isnan(x) else num.decimal(x, 3) + "×" for x in tr.multiple))
         t.add_row(text["loss"], *(money(x) for x in tr.loss))
+        if tr.interest_unpaid.any():
+            t.add_row(text["interest_unpaid"], *(money(x) for x in tr.interest_unpaid))
         t.add_row(text["payback_month"], *(text["never"] if x < 0 else str(int(x)) for x in tr.payback_month))
         out.print(t)
     if c.tranches:

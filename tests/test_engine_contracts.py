@@ -247,6 +247,16 @@ class TestContractVariations:
         # 3 x 4 + 3 x 5 = 27 people at most, at most EUR 3,500 each
         assert 0 < int(res.outcome_payments[0]) <= 27 * 3500_00
 
+    def test_interest_never_paid_is_reported(self) -> None:
+        """sib-guarantee with its cohort cancelled: no outcome payment ever arrives, so the senior loan's
+        €600 a month of interest (12% on €60,000, from month 1 to month 23) is never paid: €13,800 still
+        due at the end; in the base scenario it is paid, and the interest-free subordinated loan owes none."""
+        c = contract("sib-guarantee")
+        cancelled = attrs.evolve(c, rules=(attrs.evolve(c.rules[0], cancelled_cohorts=(0,)),))
+        senior, sub = run(cancelled, "base").tranches
+        assert int(senior.interest_unpaid[0]) == 13_800_00 and int(sub.interest_unpaid[0]) == 0
+        assert int(run(c, "base").tranches[0].interest_unpaid[0]) == 0
+
     def test_a_fee_the_outcome_payments_cannot_cover_is_reported_unpaid(self) -> None:
         """sib-guarantee with a €10,000 manager's fee due in month 0, paid first from outcome payments: in the
         base scenario the cohort payment covers it (paid €10,000, nothing due at the end); with the cohort

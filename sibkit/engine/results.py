@@ -45,6 +45,9 @@ class TrancheResults:
     """Drawn less returned, when positive; cents."""
     payback_month: I64
     """First month when cumulative cash turns non-negative (-1: never)."""
+    interest_unpaid: I64
+    """Interest accrued under the loan's coupon but never paid by the end of the term, cents (0 for
+    tranches without a coupon). Not part of ``loss``, which counts capital only."""
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -190,6 +193,7 @@ def results(contract: Contract, flows: Flows, *, maximum: MaximumPayment | None 
                 multiple=multiple,
                 loss=np.maximum(drawn - returned, 0),
                 payback_month=_payback(cash),
+                interest_unpaid=flows.interest_unpaid[:, j],
             )
         )
     participants = flows.participants

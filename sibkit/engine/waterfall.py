@@ -106,6 +106,8 @@ class Flows:
     """(N, P) capital the provider put in itself (deferred fees, quasi-equity) or paid as guarantor."""
     fee_unpaid: I64
     """(N, F) each fee's amount still due after the settlement (fees are never paid after the term)."""
+    interest_unpaid: I64
+    """(N, J) interest each loan had accrued but not received by the end of the term (never paid)."""
     cap_cut: I64
     """(N,) outcome payments removed by in-loop caps."""
     line_paid: I64
@@ -657,6 +659,7 @@ def _month_loop(
     other: I64,
     invested: I64,
     fee_unpaid: I64,
+    interest_unpaid: I64,
     cap_cut: I64,
     line_paid: I64,
     closing_account: I64,
@@ -1204,6 +1207,8 @@ def _month_loop(
             tranche_repaid[i, j] = repaid[j]
         for f in range(f_len):
             fee_unpaid[i, f] = fee_due[f]
+        for j in range(j_len):
+            interest_unpaid[i, j] = interest[j]
         closing_account[i] = _available(bucket, groups, 0, 0) + cap_cash
 
 
@@ -1355,6 +1360,7 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
         "other": zeros(n, p_len),
         "invested": zeros(n, p_len),
         "fee_unpaid": zeros(n, len(contract.fees)),
+        "interest_unpaid": zeros(n, j_len),
         "cap_cut": zeros(n),
         "line_paid": zeros(n, l_len),
         "closing_account": zeros(n),
@@ -1396,6 +1402,7 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
         provider_months_below_minimum=out["below_minimum"],
         provider_closing=out["cash_out"],
         fee_unpaid=out["fee_unpaid"],
+        interest_unpaid=out["interest_unpaid"],
         cap_cut=out["cap_cut"],
         line_paid=out["line_paid"],
         participants=batch.enrolled.sum(axis=(1, 2, 3)),

@@ -88,6 +88,7 @@ def summary(contract: Contract, res: Results, scenario: str, success: float, i: 
                 "multiple": _rate(t.multiple[i]),
                 "loss": _money(int(t.loss[i])),
                 "payback_month": None if t.payback_month[i] < 0 else int(t.payback_month[i]),
+                "interest_unpaid": _money(int(t.interest_unpaid[i])),
             }
             for t in res.tranches
         ],
