@@ -412,6 +412,21 @@ class TestEmptySections:
         assert "Het contract noemt geen intermediair." in render_view(views["nl"], "html")
 
 
+class TestUnpaidAtTheEnd:
+    def test_interest_never_paid_gets_a_row_in_both_languages(self) -> None:
+        """In the guarantee contract's `low` scenario the senior loan's €13,800 of interest is never paid:
+        the scenario table says so (in `mid` and `base` it is paid: €0)."""
+        contract = load_contract(ROOT / "tests" / "engine_contracts" / "sib-guarantee.toml")
+        en = render_termsheet(contract, "en", "md", today=TODAY)
+        nl = render_termsheet(contract, "nl", "md", today=TODAY)
+        assert "| senior (Bank): interest still due at the end, not paid | €13,800.00 | €0.00 | €0.00 |" in en
+        assert "senior (Bank): rente aan het eind nog verschuldigd, niet betaald | €\u00a013.800,00" in nl
+
+    def test_nothing_unpaid_means_no_row(self) -> None:
+        """The pilot has no loans or fees: no such rows."""
+        text = render_termsheet(load_contract(EXAMPLE), "en", "md", today=TODAY)
+        assert "still due at the end" not in text
+
 # -- standalone HTML ---------------------------------------------------------------------------------------
 class TestHtml:
     def test_nothing_from_the_network(self, views: dict[str, dict[str, Any]]) -> None:

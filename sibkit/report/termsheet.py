@@ -1074,6 +1074,19 @@ class _View:
                 "money",
                 [self.money(int(r.tranches[j].loss[0])) for r in runs],
             )
+            if any(int(r.tranches[j].interest_unpaid[0]) for r in runs):
+                row(
+                    self._("%(tranche)s: interest still due at the end, not paid", tranche=label),
+                    "money",
+                    [self.money(int(r.tranches[j].interest_unpaid[0])) for r in runs],
+                )
+        for f, fee in enumerate(self.c.fees):
+            if any(int(r.fees[f].unpaid[0]) for r in runs):
+                row(
+                    self._("Fee %(fee)s: still due at the end, not paid", fee=fee.id),
+                    "money",
+                    [self.money(int(r.fees[f].unpaid[0])) for r in runs],
+                )
         for p, prov in enumerate(self.c.providers):
             row(
                 self._("%(party)s: margin", party=prov.name),

@@ -158,6 +158,10 @@ def monotone_payouts(contract: Contract, batch: Batch, pick: int) -> None:
     """One more participant achieving one more outcome never lowers the total outcome payments,
     nor (when no cap is shared between payers) any payer's total.
 
+    Shared between payers: a contract, metric or provider cap, and a participant cap when there are
+    several payers (it moves money between payment lines, and each line's split over the payers is
+    rounded to the cent on its own, so a payer can pay a cent less while the total rises).
+
     ``pick`` chooses which cell of the outcome vector gets the extra achiever.
     """
     cells = np.argwhere(batch.enrolled[..., None] > batch.achieved)
@@ -174,7 +178,9 @@ def monotone_payouts(contract: Contract, batch: Batch, pick: int) -> None:
     assert paid[1].sum() >= paid[0].sum(), (
         f"one more result lowered the outcome payments from {paid[0].sum()} to {paid[1].sum()} cents"
     )
-    shared = any(c.level in ("contract", "metric", "provider") for c in contract.caps)
+    shared = any(c.level in ("contract", "metric", "provider") for c in contract.caps) or (
+        len(contract.payers) > 1 and any(c.level == "participant" for c in contract.caps)
+    )
     if not shared:
         for k, payer in enumerate(contract.payers):
             assert paid[1, k] >= paid[0, k], f"one more result lowered what {payer.id} pays"
