@@ -25,6 +25,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from sibkit.atomic import write_bytes_atomic
 from sibkit.checks import Finding, run_checks
@@ -76,7 +77,16 @@ def _fmt(cents: int) -> str:
 
 
 def _console(err: bool = False) -> Console:
-    return Console(stderr=err, highlight=False, soft_wrap=True)
+    """A console that prints text as it is: contract files are data, so a name such as ``[x]`` is never
+    read as Rich markup (styles are given as ``Text`` objects instead)."""
+    return Console(stderr=err, highlight=False, soft_wrap=True, markup=False)
+
+
+def _header(template: str, name: str, **values: object) -> Text:
+    """``template`` (which starts with ``{name}``) filled in, the contract's name in bold."""
+    line = Text(template.format(name=name, **values))
+    line.stylize("bold", 0, len(name))
+    return line
 
 
 def _load_or_exit(file: str, *, engine: bool = True) -> Contract:
@@ -149,7 +159,7 @@ def show(file: str, fmt: str) -> None:
         return
     out = _console()
     tl = c.timeline
-    out.print(f"[bold]{c.name}[/bold]  ({c.status}, version {c.version}, {c.currency})")
+    out.print(Text.assemble((c.name, "bold"), f"  ({c.status}, version {c.version}, {c.currency})"))
     out.print(
         f"Start {tl.start}, enrolment {tl.enrolment_months} months, service {tl.service_months} months, "
         f"term {tl.term_months} months (ends {tl.end}), payments {tl.payment_frequency}."
@@ -232,7 +242,7 @@ def show(file: str, fmt: str) -> None:
     maxt.add_column("maximum", justify="right")
     for payer_id, amount in mx.by_payer.items():
         maxt.add_row(payer_id, _money(amount))
-    maxt.add_row("[bold]total[/bold]", f"[bold]{_money(mx.total)}[/bold]")
+    maxt.add_row(Text("total", style="bold"), Text(_money(mx.total), style="bold"))
     out.print(maxt)
 
 
@@ -297,7 +307,7 @@ def _rate_text(x: float) -> str:
 
 _RUN_TEXT: dict[str, dict[str, str]] = {
     "en": {
-        "header": "[bold]{name}[/bold] — success factor {factor}",
+        "header": "{name} — success factor {factor}",
         "outcomes": "Outcomes",
         "participants": "participants",
         "outcome_payments": "outcome payments",
@@ -344,7 +354,7 @@ _RUN_TEXT: dict[str, dict[str, str]] = {
         "no_investors": "No investors: providers carry the working capital until outcome payments arrive.",
     },
     "nl": {
-        "header": "[bold]{name}[/bold] — succesfactor {factor}",
+        "header": "{name} — succesfactor {factor}",
         "outcomes": "Resultaten",
         "participants": "deelnemers",
         "outcome_payments": "resultaatbetalingen",
@@ -395,7 +405,7 @@ _RUN_TEXT: dict[str, dict[str, str]] = {
 
 _SIMULATE_TEXT: dict[str, dict[str, str]] = {
     "en": {
-        "header": "[bold]{name}[/bold] — {n} scenarios, seed {seed}",
+        "header": "{name} — {n} scenarios, seed {seed}",
         "investors": "Investors",
         "tranche_columns": "tranche|chance of loss|expected loss|IRR P5|IRR P50|IRR P95|no IRR",
         "payers": "Payers (outcome payments, VAT and fees)",
@@ -405,7 +415,7 @@ _SIMULATE_TEXT: dict[str, dict[str, str]] = {
         "provider_columns": "provider|expected margin|chance cash < 0|chance cash < minimum|lowest cash P5",
     },
     "nl": {
-        "header": "[bold]{name}[/bold] — {n} scenario's, seed {seed}",
+        "header": "{name} — {n} scenario's, seed {seed}",
         "investors": "Investeerders",
         "tranche_columns": "tranche|kans op verlies|verwacht verlies|IRR P5|IRR P50|IRR P95|geen IRR",
         "payers": "Betalers (resultaatbetalingen, btw en vergoedingen)",
@@ -419,7 +429,7 @@ _SIMULATE_TEXT: dict[str, dict[str, str]] = {
 
 _SWEEP_TEXT: dict[str, dict[str, str]] = {
     "en": {
-        "header": "[bold]{name}[/bold] — scenario '{scenario}' scaled from {low} to {high}",
+        "header": "{name} — scenario '{scenario}' scaled from {low} to {high}",
         "title": "Payoff curves",
         "success": "success",
         "pays": "{id} pays",
@@ -427,7 +437,7 @@ _SWEEP_TEXT: dict[str, dict[str, str]] = {
         "chart": "Chart written to {path}",
     },
     "nl": {
-        "header": "[bold]{name}[/bold] — scenario '{scenario}' geschaald van {low} tot {high}",
+        "header": "{name} — scenario '{scenario}' geschaald van {low} tot {high}",
         "title": "Uitbetalingscurven",
         "success": "succes",
         "pays": "{id} betaalt",
@@ -499,7 +509,7 @@ def run_command(file: str, scenario_name: str | None, success: str, as_json: boo
     num = _Numbers(lang)
     money = num.money
     out = _console()
-    out.print(text["header"].format(name=c.name, factor=str(factor) if lang == "en" else f"{factor}".replace(".", ",")))
+    out.print(_header(text["header"], c.name, factor=str(factor) if lang == "en" else f"{factor}".replace(".", ",")))
     names = [s.name for s in scenarios]
 
     def table(title: str) -> Table:
@@ -679,7 +689,7 @@ def simulate(
     money, rate = num.money, num.rate
     con = _console()
     count = f"{n:,}" if lang == "en" else f"{n:,}".replace(",", ".")
-    con.print(text["header"].format(name=c.name, n=count, seed=seed))
+    con.print(_header(text["header"], c.name, n=count, seed=seed))
     if summ.tranches:
         t = Table(title=text["investors"], title_justify="left")
         for i, col in enumerate(text["tranche_columns"].split("|")):
@@ -780,8 +790,12 @@ def sweep_command(
         return f"{x:g}" if lang == "en" else f"{x:g}".replace(".", ",")
 
     out.print(
-        text["header"].format(
-            name=c.name, scenario=curves.scenario, low=level_text(float(levels[0])), high=level_text(float(levels[-1]))
+        _header(
+            text["header"],
+            c.name,
+            scenario=curves.scenario,
+            low=level_text(float(levels[0])),
+            high=level_text(float(levels[-1])),
         )
     )
     t = Table(title=text["title"], title_justify="left")
@@ -839,9 +853,9 @@ def check(file: str, lang: str, fmt: str, fail_on: str | None, properties: bool)
             group = [f for f in findings if f.severity == severity]
             if not group:
                 continue
-            out.print(f"[bold]{labels[severity].upper()} ({len(group)})[/bold]")
+            out.print(Text(f"{labels[severity].upper()} ({len(group)})", style="bold"))
             for f in group:
-                out.print(f"  {f.code}  {f.title(lang)}  [dim]@ {f.path}[/dim]")
+                out.print(Text.assemble(f"  {f.code}  {f.title(lang)}  ", (f"@ {f.path}", "dim")))
                 out.print(f"    {f.explanation(lang)}", markup=False)
                 remedy = "Wat te doen" if lang == "nl" else "What to do"
                 out.print(f"    {remedy}: {f.mitigation(lang)}", markup=False)

@@ -8,6 +8,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from sibkit.cli import main
@@ -159,3 +160,33 @@ class TestSweep:
         code, _, err = invoke("sweep", str(SIB), "--chart", str(tmp_path / "chart.gif"))
         assert code == 2 and "expected a .png or .svg file" in err
         assert list(tmp_path.iterdir()) == []
+
+
+class TestContractTextIsData:
+    """Contract files are data: a name that looks like Rich markup is printed as written, never styled or
+    refused with a traceback."""
+
+    NAME = "Pilot [red]x[/red] [/bold] y"
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ["run", "--scenario", "base"],
+            ["run", "--scenario", "base", "--lang", "nl"],
+            ["show"],
+            ["simulate", "--n", "100"],
+            ["sweep", "--success", "0:1:3"],
+            ["ledger"],
+            ["check"],
+        ],
+        ids=lambda a: " ".join(a),
+    )
+    def test_markup_in_a_name_is_printed_as_written(self, tmp_path: Path, args: list[str]) -> None:
+        text = SIB.read_text(encoding="utf-8").replace('name = "Test SIB with a guarantee"', f'name = "{self.NAME}"', 1)
+        path = tmp_path / "markup.toml"
+        path.write_text(text, encoding="utf-8")
+        result = CliRunner().invoke(main, [args[0], str(path), *args[1:]], env={"COLUMNS": "200"})
+        assert result.exit_code in (0, 1), result.output  # check exits 1 on errors it finds
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        if args[0] != "check":  # the findings of this contract do not quote its name
+            assert self.NAME in result.output
