@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import attrs
 import pytest
 
 from sibkit.engine import run
@@ -141,3 +142,15 @@ class TestLocale:
         svg = charts.distribution_chart(costs, leeuwarden, locale="nl_NL").decode()
         assert "1.200" in svg  # the number of scenarios in the title
         assert self.GROUPED_DOT.search(svg) and not self.GROUPED_COMMA.search(svg)
+
+
+class TestContractName:
+    def test_dollar_signs_and_backslashes_are_shown_as_written(self, sib_sweep: Sweep, sib: Contract) -> None:
+        """A name matplotlib would read as (broken) mathematical notation is drawn as written, in every chart."""
+        named = attrs.evolve(sib, name=r"Pilot $\frac{ and $5 \o")
+        for svg in (
+            payoff_chart(sib_sweep, named).decode(),
+            waterfall_chart(run(named), named).decode(),
+            charts.distribution_chart([100_00, 200_00], named).decode(),
+        ):
+            assert r"Pilot $\frac{ and $5 \o" in svg

@@ -16,6 +16,7 @@ stays text in the SVG (searchable, translatable), not paths.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -128,6 +129,15 @@ def _render(fig: Figure, fmt: ChartFormat) -> bytes:
 
 def _currency(contract: Contract) -> str:
     return SYMBOLS.get(contract.currency, contract.currency)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _as_written(text: str) -> str:
+    """Contract text (a name) for a chart, shown as written: ``$`` escaped, so matplotlib does not read it
+    as mathematical notation (which can fail to parse), and control characters replaced."""
+    return _CONTROL.sub("\ufffd", text).replace("$", r"\$")
 
 
 def _whole(x: float, locale: str) -> str:
@@ -282,7 +292,7 @@ def payoff_chart(
                 fontsize=7,
                 frameon=False,
             )
-        fig.suptitle(text["payoff_title"].format(contract=contract.name))
+        fig.suptitle(text["payoff_title"].format(contract=_as_written(contract.name)))
         return _render(fig, fmt)
 
 
@@ -339,7 +349,7 @@ def waterfall_chart(
         _money_ticks(ax.yaxis, locale)
         ax.set_xlim(0, len(edges) - 1)
         _legend(ax)
-        fig.suptitle(text["waterfall_title"].format(contract=contract.name))
+        fig.suptitle(text["waterfall_title"].format(contract=_as_written(contract.name)))
         return _render(fig, fmt)
 
 
@@ -372,5 +382,7 @@ def distribution_chart(
         _plain_ticks(ax, locale)
         _money_ticks(ax.xaxis, locale)
         _legend(ax)
-        fig.suptitle(text["distribution_title"].format(contract=contract.name, count=_whole(values.size, locale)))
+        fig.suptitle(
+            text["distribution_title"].format(contract=_as_written(contract.name), count=_whole(values.size, locale))
+        )
         return _render(fig, fmt)

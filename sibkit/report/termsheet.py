@@ -1509,23 +1509,19 @@ def chart_labels(lang: Language) -> dict[str, str]:
 
 
 def chart_image(contract: Contract, lang: Language, comp: Computed, kind: str, fmt: charts.ChartFormat) -> bytes:
-    """One of the term sheet's charts (``payoff``, ``cash`` or ``distribution``) as image bytes, labels in ``lang``.
-
-    The contract's name goes into the title with every ``$`` escaped, so matplotlib shows it as written
-    instead of reading it as mathematical notation.
-    """
-    shown = attrs.evolve(contract, name=_CONTROL.sub("\ufffd", contract.name).replace("$", r"\$"))
+    """One of the term sheet's charts (``payoff``, ``cash`` or ``distribution``) as image bytes, labels and
+    numbers in ``lang`` (the chart functions show the contract's name as written)."""
     labels = chart_labels(lang)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
         if kind == "payoff":
-            swept = sweep(shown, comp.sweep_levels, comp.chart_scenario)
-            return charts.payoff_chart(swept, shown, fmt, labels=labels, locale=lang.locale)
+            swept = sweep(contract, comp.sweep_levels, comp.chart_scenario)
+            return charts.payoff_chart(swept, contract, fmt, labels=labels, locale=lang.locale)
         if kind == "cash":
             index = next(i for i, s in enumerate(comp.scenarios) if s.name == comp.chart_scenario.name)
-            return charts.waterfall_chart(comp.runs[index], shown, 0, fmt, labels=labels, locale=lang.locale)
+            return charts.waterfall_chart(comp.runs[index], contract, 0, fmt, labels=labels, locale=lang.locale)
         assert kind == "distribution" and comp.simulated_costs is not None
-        return charts.distribution_chart(comp.simulated_costs, shown, fmt, labels=labels, locale=lang.locale)
+        return charts.distribution_chart(comp.simulated_costs, contract, fmt, labels=labels, locale=lang.locale)
 
 
 def _svg_text(data: bytes) -> str:
