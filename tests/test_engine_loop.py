@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from sibkit.engine import ENGINE_LOOPS, deterministic_batch, run_batch
+from sibkit.engine.month_loop import _allocate
 from sibkit.engine.results import _payback
 from sibkit.engine.run import default_scenario
-from sibkit.engine.waterfall import _allocate
 from sibkit.errors import EngineError
 from sibkit.jit import _knows_nrt_switch, compiled
 from sibkit.load import load_contract

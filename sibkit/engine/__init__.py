@@ -1,7 +1,7 @@
 """The cash-waterfall engine: one implementation for one scenario or a million."""
 
+import sibkit.engine.month_loop as _month_loop
 import sibkit.engine.schedule as _schedule
-import sibkit.engine.waterfall as _waterfall
 from sibkit.engine.batch import Axes, Batch, axes, deterministic_batch, stack
 from sibkit.engine.irr import annualise, irr, xirr
 from sibkit.engine.ledger import Entry, Ledger
@@ -9,7 +9,7 @@ from sibkit.engine.results import FeeResults, PayerResults, ProviderResults, Res
 from sibkit.engine.run import break_even_success, default_scenario, run, run_scenarios
 from sibkit.engine.waterfall import Flows, run_batch
 
-ENGINE_LOOPS = (_waterfall._month_loop, _schedule._scatter)
+ENGINE_LOOPS = (_month_loop.month_loop, _schedule._scatter)
 """The compiled loops every engine run needs, the month loop taking most of the compile time (see
 ``sibkit.jit.compiled``)."""
 

@@ -1,0 +1,356 @@
+"""The contract as integer arrays: everything the compiled month loop reads, and the ledger's keys.
+
+The month loop (``sibkit.engine.month_loop``) is compiled and sees only arrays and
+numbers. ``program`` turns a contract and its schedule into them once per run:
+caps as sets of (line, payer) cells in the order they bind, tranches' terms,
+fees, the priority of payments as step codes, guarantees, pooled funds'
+contributors, and a number for each kind of ledger movement ``(from, to, reason)``,
+asked for in the order the loop records them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from sibkit.engine.ledger import CONTRACT_ACCOUNT, COSTS, OTHER_INCOME, REVOLVING_FUND, TAX
+from sibkit.engine.schedule import Schedule
+from sibkit.model import Contract, Fee, Grant, Loan
+from sibkit.model.rules import CohortThreshold
+from sibkit.model.waterfall import FeesStep, InterestStep, PrincipalStep, ResidualStep
+
+__all__ = ["SCRATCH_ROWS", "program", "scratch_width"]
+
+I64 = npt.NDArray[np.int64]
+
+
+def _fee_accrual(fee: Fee, month: int, service_months: int, total_commitment: int) -> int:
+    """What a fee adds to its amount due this month (percentages of outcome payments accrue with the payments)."""
+    if fee.basis == "fixed":
+        return fee.amount if fee.month == month else 0
+    if fee.basis == "monthly":
+        return fee.amount if month < service_months else 0
+    if fee.basis == "percent_of_capital" and fee.month == month:
+        num, den = fee.rate.as_integer_ratio()
+        return (2 * total_commitment * num + den) // (2 * den)
+    return 0
+
+
+# drawdown kinds
+UPFRONT, SCHEDULE, AS_NEEDED = 0, 1, 2
+# fee sources (``Fee.paid_from``) and the one basis the loop itself accrues
+FROM_CAPITAL, FROM_OUTCOMES, FROM_PAYER = 0, 1, 2
+# waterfall steps
+FEES, INTEREST, PRINCIPAL, RETURN, RESIDUAL = 0, 1, 2, 3, 4
+# residual parties
+TO_TRANCHE, TO_FUND, TO_PROVIDER, TO_PAYER = 0, 1, 2, 3
+# why a tranche is paid (ledger reasons, in this order)
+TRANCHE_REASONS = ("interest", "principal", "return", "residual", "unused capital returned")
+R_INTEREST, R_PRINCIPAL, R_RETURN, R_RESIDUAL, R_UNUSED = 0, 1, 2, 3, 4
+# why a payer gets money back (ledger reasons, in this order)
+REFUND_REASONS = ("residual returned to payer", "unused money returned at settlement")
+STAMP = 10**7
+"""Ledger movements are ordered by ``month × STAMP + call number within the month``."""
+
+
+def _ints(values: Sequence[int] | Sequence[bool], dtype: type = np.int64) -> npt.NDArray[np.int64]:
+    """``values`` as a one-dimensional array (also when empty)."""
+    return np.asarray(values, dtype=dtype).reshape(len(values))
+
+
+def _ragged(rows: list[list[int]], fill: int = -1) -> I64:
+    """Lists of different lengths as one (rows, longest) array, padded with ``fill``."""
+    width = max((len(r) for r in rows), default=0)
+    out = np.full((max(len(rows), 1), max(width, 1)), fill, dtype=np.int64)  # never empty: the loop may index row 0
+    for i, r in enumerate(rows):
+        out[i, : len(r)] = r
+    return out
+
+
+class _Keys:
+    """Ledger keys ``(from, to, reason)`` numbered in the order they are first asked for."""
+
+    def __init__(self) -> None:
+        self.index: dict[tuple[str, str, str], int] = {}
+
+    def __call__(self, source: str, target: str, reason: str) -> int:
+        return self.index.setdefault((source, target, reason), len(self.index))
+
+    def table(self) -> list[tuple[str, str, str]]:
+        return list(self.index)
+
+
+def program(contract: Contract, sched: Schedule) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
+    """Everything the month loop needs about ``contract``, as integer arrays, and the ledger keys."""
+    tl = contract.timeline
+    t_len = tl.term_months
+    payers, providers, tranches, fees = contract.payers, contract.providers, contract.tranches, contract.fees
+    lines = sched.lines
+    k_len, l_len, j_len = len(payers), len(lines), len(tranches)
+    has_account = bool(tranches)
+    key = _Keys()
+    provider_at = {prov.id: p for p, prov in enumerate(providers)}
+    payer_at = {pay.id: k for k, pay in enumerate(payers)}
+    tranche_at = {t.id: j for j, t in enumerate(tranches)}
+    metric_names = {m.id: m.name for m in contract.metrics}
+    metric_pos = {m.id: i for i, m in enumerate(contract.metrics)}
+
+    # caps applied month by month over (line, payer) cells, in the order they bind
+    vat_num, vat_den = contract.vat_rate.as_integer_ratio()
+    cap_masks: list[tuple[npt.NDArray[np.bool_], int]] = []
+    level_order = {"metric": 0, "provider": 2, "payer": 3, "contract": 4}
+    for cap in sorted(contract.caps, key=lambda c: level_order.get(c.level, -1)):
+        mask = np.zeros((l_len, k_len), dtype=bool)
+        if cap.level == "metric":
+            mask[[ln.index for ln in lines if ln.metric == cap.target], :] = True
+        elif cap.level == "provider":
+            mask[[ln.index for ln in lines if ln.provider == cap.target], :] = True
+        elif cap.level == "payer":
+            mask[:, [k for k, p in enumerate(payers) if p.id == cap.target]] = True
+        elif cap.level == "contract":
+            mask[:, :] = True
+        else:
+            continue
+        room_before_vat: int = cap.amount
+        if cap.includes_vat and vat_num:  # the cap counts VAT: the room before VAT is amount / (1 + rate)
+            room_before_vat = (cap.amount * vat_den) // (vat_den + vat_num)
+        cap_masks.append((mask, room_before_vat))
+    for rule in contract.rules:  # a rule's own maximum sits between metric and provider caps
+        if isinstance(rule, CohortThreshold) and rule.max_payment is not None:
+            mask = np.zeros((l_len, k_len), dtype=bool)
+            mask[[ln.index for ln in lines if ln.rule == rule.id], :] = True
+            position = sum(1 for c in contract.caps if c.level == "metric")
+            cap_masks.insert(position, (mask, rule.max_payment))
+    # each cap's cells as flat (line × K + payer) positions, in row-major order
+    cap_cells = _ragged([list(np.flatnonzero(m)) for m, _ in cap_masks])
+
+    # The contract account, kept in buckets by where the money came from: bucket 0 for money not tied
+    # to an outcome, bucket 1 + m for payments for metric m. Only contracts with tranches repaid from
+    # named outcomes (``Loan.metrics``, Denver's investor groups) need more than one bucket.
+    ring_fenced = any(t.metrics for t in tranches)
+    buckets = 1 + len(metric_pos) if ring_fenced else 1
+    groups = [[1 + metric_pos[m] for m in t.metrics] if (ring_fenced and t.metrics) else [] for t in tranches]
+
+    hurdle_growth = [1.0] * j_len
+    has_hurdle = [False] * j_len
+    multiple = [(0, 0)] * j_len
+    for j, t in enumerate(tranches):
+        if t.return_cap is not None and t.return_cap.irr is not None:
+            has_hurdle[j] = True
+            hurdle_growth[j] = (1.0 + float(t.return_cap.irr)) ** (1.0 / 12.0)
+        if t.return_cap is not None and t.return_cap.multiple is not None:
+            multiple[j] = Decimal(t.return_cap.multiple).as_integer_ratio()
+    coupon = [(t.coupon.as_integer_ratio() if isinstance(t, Loan) else (0, 1)) for t in tranches]
+    kinds = {"upfront": UPFRONT, "schedule": SCHEDULE, "as_needed": AS_NEEDED}
+
+    total_commitment = sum(t.commitment for t in tranches)
+    fee_accrual = np.asarray(
+        [[_fee_accrual(f, m, tl.service_months, total_commitment) for f in fees] for m in range(t_len)],
+        dtype=np.int64,
+    ).reshape(t_len, len(fees))
+    sources = {"capital": FROM_CAPITAL, "outcome_payments": FROM_OUTCOMES, "payer": FROM_PAYER}
+    fee_rate = [f.rate.as_integer_ratio() if f.basis == "percent_of_outcome_payments" else (0, 1) for f in fees]
+
+    # the priority of payments
+    step_kind, step_mode, step_items = [], [], []
+    share_kind, share_target, share_weight = [], [], []
+    for step in contract.waterfall if has_account else ():
+        if isinstance(step, FeesStep):
+            step_kind.append(FEES)
+            step_items.append([fees.index(next(f for f in fees if f.id == fid)) for fid in step.fees])
+        elif isinstance(step, ResidualStep):
+            step_kind.append(RESIDUAL)
+            step_items.append([])
+            kinds_row, targets_row, weights_row = [], [], []
+            for share in step.shares:
+                if share.party in tranche_at:
+                    kinds_row.append(TO_TRANCHE)
+                    targets_row.append(tranche_at[share.party])
+                elif share.party == "revolving_fund":
+                    kinds_row.append(TO_FUND)
+                    targets_row.append(0)
+                elif share.party in provider_at:
+                    kinds_row.append(TO_PROVIDER)
+                    targets_row.append(provider_at[share.party])
+                else:
+                    kinds_row.append(TO_PAYER)
+                    targets_row.append(payer_at[share.party])
+                weights_row.append(int(share.share * 10**9))
+            share_kind.append(kinds_row)
+            share_target.append(targets_row)
+            share_weight.append(weights_row)
+        else:
+            step_kind.append(
+                INTEREST if isinstance(step, InterestStep) else PRINCIPAL if isinstance(step, PrincipalStep) else RETURN
+            )
+            step_items.append([tranche_at[t] for t in step.tranches])
+        step_mode.append(0 if getattr(step, "mode", "sequential") == "sequential" else 1)
+        if not isinstance(step, ResidualStep):
+            share_kind.append([])
+            share_target.append([])
+            share_weight.append([])
+
+    # guarantees, each covering its tranches most senior first
+    covers = [
+        [tranche_at[t] for t in sorted(g.covers, key=lambda x: tranches[tranche_at[x]].seniority)]
+        for g in contract.guarantees
+    ]
+    coverage = [g.coverage.as_integer_ratio() for g in contract.guarantees]
+
+    # pooled funds pass money on to (and back from) their contributors by commitment
+    contributors = [list(getattr(pay, "contributors", ())) for pay in payers]
+    contrib_weight = []
+    for row in contributors:
+        w = [c.commitment for c in row]
+        contrib_weight.append([1] * len(w) if w and sum(w) == 0 else w)
+
+    # ledger keys, asked for in the order the loop records them (the order only breaks ties in listings)
+    line_payee = [CONTRACT_ACCOUNT if has_account else ln.provider for ln in lines]
+    line_reason = [f"outcome payment: {metric_names[ln.metric]}, {providers[ln.provider_index].name}" for ln in lines]
+    fee_payer = [payer_at[f.payer] if f.paid_from == "payer" and f.payer is not None else -1 for f in fees]
+    keys = {
+        "draw": _ints([key(t.investor, CONTRACT_ACCOUNT, f"capital drawn: {t.id}") for t in tranches]),
+        "fund": _ints([key(CONTRACT_ACCOUNT, prov.id, "service fee from capital") for prov in providers]),
+        "fee_account": _ints([key(CONTRACT_ACCOUNT, f.payee, f"fee: {f.id}") for f in fees]),
+        "contrib_outcome": _ragged(
+            [
+                [key(c.id, pay.id, "contribution to outcome payments") for c in contributors[k]]
+                for k, pay in enumerate(payers)
+            ]
+        ),
+        "vat": _ints([key(pay.id, TAX, "VAT on outcome payments") for pay in payers]),
+        "line": np.asarray(
+            [[key(pay.id, line_payee[ln.index], line_reason[ln.index]) for ln in lines] for pay in payers],
+            dtype=np.int64,
+        ).reshape(k_len, l_len),
+        "contrib_fee": _ragged(
+            [
+                [key(c.id, payers[fee_payer[i]].id, f"contribution to fee: {f.id}") for c in contributors[fee_payer[i]]]
+                if fee_payer[i] >= 0
+                else []
+                for i, f in enumerate(fees)
+            ]
+        ),
+        "fee_payer": _ints(
+            [
+                key(payers[fee_payer[i]].id, f.payee, f"fee: {f.id}") if fee_payer[i] >= 0 else -1
+                for i, f in enumerate(fees)
+            ]
+        ),
+        "tranche": np.asarray(
+            [[key(CONTRACT_ACCOUNT, t.investor, f"{r}: {t.id}") for r in TRANCHE_REASONS] for t in tranches],
+            dtype=np.int64,
+        ).reshape(j_len, len(TRANCHE_REASONS)),
+        "fund_residual": _ints([key(CONTRACT_ACCOUNT, REVOLVING_FUND, "residual to the revolving fund")]),
+        "provider_residual": _ints(
+            [key(CONTRACT_ACCOUNT, prov.id, "residual: provider incentive") for prov in providers]
+        ),
+        "refund": np.asarray(
+            [[key(CONTRACT_ACCOUNT, pay.id, r) for r in REFUND_REASONS] for pay in payers], dtype=np.int64
+        ).reshape(k_len, len(REFUND_REASONS)),
+        "refund_contrib": np.stack(
+            [
+                _ragged([[key(pay.id, c.id, r) for c in contributors[k]] for k, pay in enumerate(payers)])
+                for r in REFUND_REASONS
+            ],
+            axis=1,
+        ).reshape(k_len, len(REFUND_REASONS), -1)
+        if k_len
+        else np.zeros((0, len(REFUND_REASONS), 1), dtype=np.int64),
+        "other_income": _ints([key(OTHER_INCOME, prov.id, "other income") for prov in providers]),
+        "costs": _ints([key(prov.id, COSTS, "delivery costs") for prov in providers]),
+        "guarantee": _ragged(
+            [
+                [
+                    key(g.guarantor, tranches[j].investor, f"guarantee draw: {g.id} for {tranches[j].id}")
+                    for j in covers[gi]
+                ]
+                for gi, g in enumerate(contract.guarantees)
+            ]
+        ),
+    }
+    drawing_ends = (
+        tl.service_months if contract.termination is None else min(tl.service_months, contract.termination.month)
+    )
+    arrays: dict[str, Any] = {
+        "paying": np.asarray(sched.paying, dtype=np.bool_),
+        "has_account": has_account,
+        "after": sched.due_after is not sched.due,
+        "vat": _ints([vat_num, vat_den]),
+        "cap_cells": cap_cells,
+        "cap_size": _ints([int(m.sum()) for m, _ in cap_masks]),
+        "cap_amount": _ints([amount for _, amount in cap_masks]),
+        "buckets": buckets,
+        "groups": _ragged(groups),
+        "group_size": _ints([len(g) for g in groups]),
+        "commitment": _ints([t.commitment for t in tranches]),
+        "coupon": np.asarray(coupon, dtype=np.int64).reshape(j_len, 2),
+        "has_hurdle": _ints(has_hurdle, np.bool_),
+        "hurdle_growth": np.asarray(hurdle_growth, dtype=np.float64).reshape(j_len),
+        "multiple": np.asarray(multiple, dtype=np.int64).reshape(j_len, 2),
+        "capped_return": _ints([t.return_cap is not None for t in tranches], np.bool_),
+        "is_grant": _ints([isinstance(t, Grant) for t in tranches], np.bool_),
+        "investor_provider": _ints([provider_at.get(t.investor, -1) for t in tranches]),
+        "draw_kind": _ints([kinds[t.drawdown.kind] for t in tranches]),
+        "draw_start": _ints([t.drawdown.start_month for t in tranches]),
+        "draw_amounts": _ragged([list(t.drawdown.amounts) for t in tranches], 0),
+        "draw_count": _ints([len(t.drawdown.amounts) for t in tranches]),
+        "drawing_ends": drawing_ends,
+        "ends": contract.termination.month if contract.termination is not None else t_len + 1,
+        "service_months": tl.service_months,
+        "fee_accrual": fee_accrual,
+        "fee_source": _ints([sources[f.paid_from] for f in fees]),
+        "fee_payer": _ints(fee_payer),
+        "fee_rate": np.asarray(fee_rate, dtype=np.int64).reshape(len(fees), 2),
+        "fee_payee_provider": _ints([provider_at.get(f.payee, -1) for f in fees]),
+        "capital_fees": _ints([i for i, f in enumerate(fees) if f.paid_from == "capital"]),
+        "step_kind": _ints(step_kind),
+        "step_mode": _ints(step_mode),
+        "step_items": _ragged(step_items),
+        "step_count": _ints([len(x) for x in step_items]),
+        "share_kind": _ragged(share_kind),
+        "share_target": _ragged(share_target),
+        "share_weight": _ragged(share_weight, 0),
+        "share_count": _ints([len(x) for x in share_kind]),
+        # movements the steps record each month (the residual's only once it runs): skipped months
+        # advance the ledger's clock by as much, so every scenario numbers its movements alike
+        "step_ticks": sum(len(items) for kind, items in zip(step_kind, step_items, strict=True) if kind != RESIDUAL),
+        "residual_ticks": sum(
+            1 + (len(contributors[t]) if k == TO_PAYER else 0)
+            for kinds_row, targets_row in zip(share_kind, share_target, strict=True)
+            for k, t in zip(kinds_row, targets_row, strict=True)
+        ),
+        "guarantee_amount": _ints([g.amount for g in contract.guarantees]),
+        "coverage": np.asarray(coverage, dtype=np.int64).reshape(len(contract.guarantees), 2),
+        "covers": _ragged(covers),
+        "cover_count": _ints([len(c) for c in covers]),
+        "guarantor_provider": _ints([provider_at.get(g.guarantor, -1) for g in contract.guarantees]),
+        "contrib_weight": _ragged(contrib_weight, 0),
+        "contrib_count": _ints([len(c) for c in contributors]),
+        "line_provider": _ints([ln.provider_index for ln in lines]),
+        "line_metric": _ints([ln.metric_index for ln in lines]),
+        "buffer": _ints([prov.buffer for prov in providers]),
+        "minimum_cash": _ints([prov.minimum_cash for prov in providers]),
+        "other_income": _ints([prov.other_income_monthly for prov in providers]),
+        "funded_by_capital": _ints([not prov.prefinances_own_costs for prov in providers], np.bool_),
+        **{f"key_{name}": value for name, value in keys.items()},
+    }
+    return arrays, key.table()
+
+
+SCRATCH_ROWS = 20
+"""Rows of scratch space the month loop uses (one per state vector or work buffer)."""
+
+
+def scratch_width(arrays: dict[str, Any], l_len: int, k_len: int) -> int:
+    """Longest state vector or work buffer the month loop needs for ``arrays`` (what ``program`` returns)."""
+    widths = [l_len * k_len, int(arrays["buckets"]), 1]
+    widths += [len(arrays[name]) for name in ("commitment", "fee_source", "cap_amount", "buffer")]
+    widths += [
+        arrays[name].shape[1] for name in ("share_weight", "contrib_weight", "cap_cells", "groups", "step_items")
+    ]
+    return max(widths) + k_len
