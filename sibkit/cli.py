@@ -151,121 +151,250 @@ def _pct(x: object) -> str:
     show_default=True,
     help="Tables for the terminal, or Markdown (from templates/overview.md.j2) to paste into a document.",
 )
-def show(file: str, fmt: str) -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "nl"]),
+    default="en",
+    show_default=True,
+    help="Language of the tables (the Markdown overview is English; for Dutch, use termsheet --lang nl).",
+)
+def show(file: str, fmt: str, lang: str) -> None:
     """A readable overview of the contract in FILE: parties, outcomes, prices, caps, capital."""
     c = _load_or_exit(file, engine=False)
     if fmt == "markdown":
+        if lang != "en":
+            raise click.BadParameter(
+                "the Markdown overview is in English; for a Dutch document use: sibkit termsheet FILE --lang nl",
+                param_hint="--lang",
+            )
         click.echo(render_markdown(c), nl=False)
         return
+    text = _SHOW_TEXT[lang]
+    num = _Numbers(lang)
+
+    def pct(x: object) -> str:
+        return _pct(x) if lang == "en" else _pct(x).replace(".", ",")
+
+    def money(cents: int | None) -> str:
+        return text["unbounded"] if cents is None else num.money(cents)
+
     out = _console()
     tl = c.timeline
-    out.print(Text.assemble((c.name, "bold"), f"  ({c.status}, version {c.version}, {c.currency})"))
     out.print(
-        f"Start {tl.start}, enrolment {tl.enrolment_months} months, service {tl.service_months} months, "
-        f"term {tl.term_months} months (ends {tl.end}), payments {tl.payment_frequency}."
+        Text.assemble(
+            (c.name, "bold"),
+            "  " + text["status"].format(status=c.status, version=c.version, currency=c.currency),
+        )
+    )
+    out.print(
+        text["timeline"].format(
+            start=tl.start,
+            enrolment=tl.enrolment_months,
+            service=tl.service_months,
+            term=tl.term_months,
+            end=tl.end,
+            frequency=text.get("freq_" + tl.payment_frequency, tl.payment_frequency),
+        )
     )
 
-    parties = Table(title="Parties", title_justify="left")
-    for col in ("role", "id", "name", "details"):
+    parties = Table(title=text["parties"], title_justify="left")
+    for col in text["party_columns"].split("|"):
         parties.add_column(col)
     for payer in c.payers:
-        detail = f"budget {_money(payer.budget)}" if payer.budget is not None else ""
+        detail = text["budget"].format(amount=money(payer.budget)) if payer.budget is not None else ""
         if payer.share is not None:
-            detail += f" share {_pct(payer.share)}"
-        parties.add_row("outcome payer", payer.id, payer.name, detail.strip())
+            detail += " " + text["share"].format(share=pct(payer.share))
+        parties.add_row(text["outcome_payer"], payer.id, payer.name, detail.strip())
         for k in payer.contributors:
-            parties.add_row("  contributor", k.id, k.name, f"commits {_fmt(k.commitment)}")
+            parties.add_row(
+                "  " + text["contributor"], k.id, k.name, text["commits"].format(amount=num.money(k.commitment))
+            )
     for prov in c.providers:
         parties.add_row(
-            "provider",
+            text["provider"],
             prov.id,
             prov.name,
-            f"{prov.enrolment.participants} participants (capacity {prov.capacity}), "
-            f"cost {_fmt(prov.cost_per_participant)} each, buffer {_fmt(prov.buffer)}, "
-            + ("pre-finances its costs" if prov.prefinances_own_costs else "costs funded by investors"),
+            text["provider_detail"].format(
+                participants=prov.enrolment.participants,
+                capacity=prov.capacity,
+                cost=num.money(prov.cost_per_participant),
+                buffer=num.money(prov.buffer),
+                funding=text["prefinances"] if prov.prefinances_own_costs else text["funded"],
+            ),
         )
     for inv in c.investors:
-        parties.add_row("investor", inv.id, inv.name, inv.kind)
+        parties.add_row(text["investor"], inv.id, inv.name, inv.kind)
     for im in c.intermediaries:
-        parties.add_row("intermediary", im.id, im.name, im.role)
+        parties.add_row(text["intermediary"], im.id, im.name, im.role)
     for ev in c.evaluators:
-        independence = "independent" if ev.independent else "not independent"
+        independence = text["independent"] if ev.independent else text["not_independent"]
         parties.add_row(ev.role.replace("_", " "), ev.id, ev.name, independence)
     out.print(parties)
 
-    outcomes = Table(title="Outcomes and prices", title_justify="left")
-    for col in ("rule", "metric", "kind", "evidence", "price", "paid by"):
+    outcomes = Table(title=text["outcomes"], title_justify="left")
+    for col in text["outcome_columns"].split("|"):
         outcomes.add_column(col)
     for rule in c.rules:
-        payers = ", ".join(f"{p} {_pct(s)}" for p, s in c.rule_payers(rule))
-        for metric_id, price in _prices(rule):
+        payers = ", ".join(f"{p} {pct(s)}" for p, s in c.rule_payers(rule))
+        for metric_id, price in _prices(rule, lang):
             m = c.metric(metric_id)
             outcomes.add_row(rule.id, f"{m.name} ({m.id})", m.kind, m.evidence, price, payers)
     out.print(outcomes)
 
     if c.caps:
-        caps = Table(title="Caps", title_justify="left")
-        for col in ("level", "target", "amount"):
+        caps = Table(title=text["caps"], title_justify="left")
+        for col in text["cap_columns"].split("|"):
             caps.add_column(col)
         for cap in c.caps:
-            caps.add_row(cap.level, cap.target or "", _fmt(cap.amount))
+            caps.add_row(cap.level, cap.target or "", num.money(cap.amount))
         out.print(caps)
 
     if c.tranches:
-        capital = Table(title="Capital structure", title_justify="left")
-        for col in ("seniority", "tranche", "type", "investor", "commitment", "coupon", "return cap"):
+        capital = Table(title=text["capital"], title_justify="left")
+        for col in text["capital_columns"].split("|"):
             capital.add_column(col)
         for t in sorted(c.tranches, key=lambda t: t.seniority):
             cap_text = ""
             if t.return_cap is not None:
                 parts = []
                 if t.return_cap.irr is not None:
-                    parts.append(f"IRR {_pct(t.return_cap.irr)}")
+                    parts.append(f"IRR {pct(t.return_cap.irr)}")
                 if t.return_cap.multiple is not None:
-                    parts.append(f"{t.return_cap.multiple}×")
+                    multiple = f"{t.return_cap.multiple}"
+                    parts.append(f"{multiple if lang == 'en' else multiple.replace('.', ',')}×")
                 cap_text = ", ".join(parts)
-            coupon = _pct(t.coupon) if isinstance(t, Loan) else ""
+            coupon = pct(t.coupon) if isinstance(t, Loan) else ""
             kind = "grant" if isinstance(t, Grant) else type(t).__name__
-            capital.add_row(str(t.seniority), t.id, kind, t.investor, _fmt(t.commitment), coupon, cap_text)
+            capital.add_row(str(t.seniority), t.id, kind, t.investor, num.money(t.commitment), coupon, cap_text)
         for g in c.guarantees:
-            capital.add_row("", g.id, g.kind, g.guarantor, _fmt(g.amount), "", "covers " + ", ".join(g.covers))
+            covers = text["covers"].format(tranches=", ".join(g.covers))
+            capital.add_row("", g.id, g.kind, g.guarantor, num.money(g.amount), "", covers)
         out.print(capital)
     else:
-        out.print("No investors: providers are paid directly from outcome payments.")
+        out.print(text["no_investors"])
 
     mx = maximum_payment(c)
-    maxt = Table(
-        title="Maximum potential outcome payment (planned enrolment, every outcome achieved, after caps)",
-        title_justify="left",
-    )
-    maxt.add_column("payer")
-    maxt.add_column("maximum", justify="right")
+    maxt = Table(title=text["maximum"], title_justify="left")
+    for i, col in enumerate(text["maximum_columns"].split("|")):
+        maxt.add_column(col, justify="right" if i else "left")
     for payer_id, amount in mx.by_payer.items():
-        maxt.add_row(payer_id, _money(amount))
-    maxt.add_row(Text("total", style="bold"), Text(_money(mx.total), style="bold"))
+        maxt.add_row(payer_id, money(amount))
+    maxt.add_row(Text(text["total"], style="bold"), Text(money(mx.total), style="bold"))
     out.print(maxt)
 
 
-def _prices(rule: object) -> list[tuple[str, str]]:
+_SHOW_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "status": "({status}, version {version}, {currency})",
+        "timeline": "Start {start}, enrolment {enrolment} months, service {service} months, "
+        "term {term} months (ends {end}), payments {frequency}.",
+        "parties": "Parties",
+        "party_columns": "role|id|name|details",
+        "budget": "budget {amount}",
+        "share": "share {share}",
+        "outcome_payer": "outcome payer",
+        "contributor": "contributor",
+        "commits": "commits {amount}",
+        "provider": "provider",
+        "provider_detail": "{participants} participants (capacity {capacity}), cost {cost} each, buffer {buffer}, "
+        "{funding}",
+        "prefinances": "pre-finances its costs",
+        "funded": "costs funded by investors",
+        "investor": "investor",
+        "intermediary": "intermediary",
+        "independent": "independent",
+        "not_independent": "not independent",
+        "outcomes": "Outcomes and prices",
+        "outcome_columns": "rule|metric|kind|evidence|price|paid by",
+        "caps": "Caps",
+        "cap_columns": "level|target|amount",
+        "capital": "Capital structure",
+        "capital_columns": "seniority|tranche|type|investor|commitment|coupon|return cap",
+        "covers": "covers {tranches}",
+        "no_investors": "No investors: providers are paid directly from outcome payments.",
+        "maximum": "Maximum potential outcome payment (planned enrolment, every outcome achieved, after caps)",
+        "maximum_columns": "payer|maximum",
+        "total": "total",
+        "unbounded": "unbounded",
+    },
+    "nl": {
+        "status": "({status}, versie {version}, {currency})",
+        "timeline": "Start {start}, instroom {enrolment} maanden, dienstverlening {service} maanden, "
+        "looptijd {term} maanden (tot {end}), betaling {frequency}.",
+        "freq_monthly": "elke maand",
+        "freq_quarterly": "elk kwartaal",
+        "freq_semiannual": "elk halfjaar",
+        "freq_annual": "elk jaar",
+        "freq_end": "aan het eind",
+        "parties": "Partijen",
+        "party_columns": "rol|id|naam|details",
+        "budget": "budget {amount}",
+        "share": "aandeel {share}",
+        "outcome_payer": "uitkomstbetaler",
+        "contributor": "inlegger",
+        "commits": "legt in {amount}",
+        "provider": "aanbieder",
+        "provider_detail": "{participants} deelnemers (capaciteit {capacity}), kosten {cost} per deelnemer, "
+        "buffer {buffer}, {funding}",
+        "prefinances": "financiert de eigen kosten voor",
+        "funded": "kosten gefinancierd door investeerders",
+        "investor": "investeerder",
+        "intermediary": "intermediair",
+        "independent": "onafhankelijk",
+        "not_independent": "niet onafhankelijk",
+        "outcomes": "Resultaten en prijzen",
+        "outcome_columns": "regel|indicator|soort|bewijs|prijs|betaald door",
+        "caps": "Plafonds",
+        "cap_columns": "niveau|doel|bedrag",
+        "capital": "Kapitaalstructuur",
+        "capital_columns": "rangorde|tranche|soort|investeerder|toezegging|rente|rendementsplafond",
+        "covers": "dekt {tranches}",
+        "no_investors": "Geen investeerders: de aanbieders worden rechtstreeks uit resultaatbetalingen betaald.",
+        "maximum": "Maximale resultaatbetaling (geplande instroom, elk resultaat gehaald, na plafonds)",
+        "maximum_columns": "betaler|maximum",
+        "total": "totaal",
+        "unbounded": "onbegrensd",
+    },
+}
+"""The texts of ``sibkit show``'s tables, per language."""
+
+
+def _prices(rule: object, lang: str = "en") -> list[tuple[str, str]]:
+    """(metric id, price as text) per metric a rule pays for, in ``lang``."""
+    nl = lang == "nl"
+    num = _Numbers(lang)
+
+    def pct(x: object) -> str:
+        return _pct(x).replace(".", ",") if nl else _pct(x)
+
     if isinstance(rule, Tariff):
+        of = "van {price} per deelnemer" if nl else "of {price} per participant"
         return [
-            (comp.metric, f"{_pct(comp.weight)} of {_fmt(rule.price_per_participant)} per participant")
+            (comp.metric, f"{pct(comp.weight)} " + of.format(price=num.money(rule.price_per_participant)))
             for comp in rule.components
         ]
     if isinstance(rule, RateCard):
-        return [
-            (e.metric, f"{_fmt(e.price)} {'per unit (repeatable)' if e.repeatable else 'once per participant'}")
-            for e in rule.entries
-        ]
+        repeat = (
+            ("per eenheid (herhaalbaar)", "eenmaal per deelnemer")
+            if nl
+            else (
+                "per unit (repeatable)",
+                "once per participant",
+            )
+        )
+        return [(e.metric, f"{num.money(e.price)} {repeat[0] if e.repeatable else repeat[1]}") for e in rule.entries]
     if isinstance(rule, CohortThreshold):
+        tier = "vanaf {start}: {amount} + {price}/eenheid" if nl else "from {start}: {amount} + {price}/unit"
         tiers = "; ".join(
-            f"from {_pct(t.from_improvement)}: {_fmt(t.amount)} + {_fmt(t.price_per_unit)}/unit" for t in rule.tiers
+            tier.format(start=pct(t.from_improvement), amount=num.money(t.amount), price=num.money(t.price_per_unit))
+            for t in rule.tiers
         )
         return [(rule.metric, tiers)]
     if isinstance(rule, PerTime):
-        return [(rule.metric, f"{_fmt(rule.price_per_unit)} per unit of time")]
+        per_time = "per tijdseenheid" if nl else "per unit of time"
+        return [(rule.metric, f"{num.money(rule.price_per_unit)} {per_time}")]
     if isinstance(rule, ShareOfSavings):
-        return [(rule.metric, f"{_pct(rule.share)} of savings")]
+        return [(rule.metric, f"{pct(rule.share)} {'van de besparing' if nl else 'of savings'}")]
     return []
 
 

@@ -162,6 +162,20 @@ class TestSweep:
         assert list(tmp_path.iterdir()) == []
 
 
+class TestShow:
+    def test_dutch_overview(self) -> None:
+        """`show --lang nl`: Dutch tables and notation; the figures are the contract's."""
+        code, out, _ = invoke("show", str(EXAMPLE), "--lang", "nl")
+        assert code == 0
+        assert "Partijen" in out and "uitkomstbetaler" in out and "legt in €\u00a0350.000,00" in out
+        assert "70,00% van €\u00a03.500,00 per deelnemer" in out and "betaling elk kwartaal" in out
+        assert "Maximale resultaatbetaling" in out and "€\u00a0630.000,00" in out
+
+    def test_markdown_in_dutch_points_to_the_term_sheet(self) -> None:
+        """The Markdown overview is English only: asking for it in Dutch is a usage error that says what to use."""
+        code, _, err = invoke("show", str(EXAMPLE), "--format", "markdown", "--lang", "nl")
+        assert code == 2 and "termsheet" in err
+
 class TestContractTextIsData:
     """Contract files are data: a name that looks like Rich markup is printed as written, never styled or
     refused with a traceback."""
