@@ -424,16 +424,6 @@ def _concat(c: Contract, parts: list[Results], batches: list[Batch]) -> Results:
     raise click.ClickException("scenarios with different outcome timing must be run one at a time (--scenario)")
 
 
-def _eur(cents: float | int | None) -> str:
-    if cents is None or (isinstance(cents, float) and math.isnan(cents)):
-        return "–"
-    return _fmt(math.floor(cents + 0.5))
-
-
-def _rate_text(x: float) -> str:
-    return "–" if math.isnan(x) else f"{x * 100:.2f}%"
-
-
 _RUN_TEXT: dict[str, dict[str, str]] = {
     "en": {
         "header": "{name} — success factor {factor}",

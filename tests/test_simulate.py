@@ -23,7 +23,6 @@ from sibkit.engine.simulate import (
     beta_parameters,
     sample,
     simulate,
-    spread,
     summarise,
 )
 from sibkit.load import load_contract
@@ -166,6 +165,14 @@ class TestSpreadOverMonths:
         _spread_achievers(enrolled, counts, np.full((1, 1, 1), 2.5), achieved, units, False)
         assert achieved[0, :, 0, 0, 0].tolist() == [1, 2]  # floor(3 × 2 / 4) = 1, then 3
         assert units[0, :, 0, 0, 0].tolist() == [3, 5]  # 2.5 → 3, 5.0 → 5
+
+
+def spread(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Reference: split each ``total`` over ``weights`` by rounding the running total down,
+    ``floor(total × cumsum(w) / sum(w))`` differenced, as whole-array integer arithmetic."""
+    cum = np.cumsum(weights)
+    running = (total[:, None] * cum) // max(int(cum[-1]), 1)
+    return np.diff(running, axis=-1, prepend=0)
 
 
 class TestEnrolment:

@@ -48,15 +48,11 @@ _LO, _HI = -0.99, 1.0
 
 
 def sign_changes(flows: npt.ArrayLike) -> npt.NDArray[np.int64]:
-    """Number of sign changes in each row, zeros ignored."""
-    a = np.sign(np.asarray(flows, dtype=np.float64))
-    t_len = a.shape[-1]
-    # carry the last non-zero sign forward over zeros, then count neighbours of opposite sign
-    last = np.where(a != 0, np.arange(t_len), -1)
-    np.maximum.accumulate(last, axis=-1, out=last)
-    filled = np.where(last >= 0, np.take_along_axis(a, np.maximum(last, 0), axis=-1), 0.0)
-    out: npt.NDArray[np.int64] = ((filled[..., 1:] * filled[..., :-1]) < 0).sum(axis=-1)
-    return out
+    """Number of sign changes in each row (the last axis), zeros ignored."""
+    a = np.asarray(flows, dtype=np.float64)
+    rows = np.ascontiguousarray(a.reshape(-1, a.shape[-1]))
+    out = np.asarray([_changes(row) for row in rows], dtype=np.int64)
+    return out.reshape(a.shape[:-1])
 
 
 @jit

@@ -61,19 +61,18 @@ class Ledger:
         self.detail = detail
         self.flows: dict[tuple[str, str, str], I64] = {}
 
-    def add(self, source: str, target: str, reason: str, month: int, amount: I64) -> None:
-        """Record ``amount`` (shape ``(N,)``, cents, non-negative) moving in ``month``."""
-        if not amount.any():
-            return
-        if (amount < 0).any():
-            from sibkit.errors import EngineError
-
-            raise EngineError(f"a negative movement from {source} to {target} ({reason}) in month {month}")
-        key = (source, target, reason)
-        arr = self.flows.get(key)
-        if arr is None:
-            arr = self.flows[key] = np.zeros((self.n, self.months), dtype=np.int64)
-        arr[:, month if self.detail else 0] += amount
+    @classmethod
+    def from_moves(
+        cls, moves: I64, first: I64, keys: list[tuple[str, str, str]], *, months: int, detail: bool
+    ) -> Ledger:
+        """The ledger of the engine's month loop: ``moves`` (N, T or 1, keys) in cents, one column per
+        key ``(from, to, reason)``. Keys that never moved are left out; the others are kept in the order
+        they first moved (``first``: the loop's tick at which each key first moved)."""
+        ledger = cls(moves.shape[0], months, detail=detail)
+        never = np.iinfo(np.int64).max
+        for e in sorted(np.flatnonzero(first < never), key=lambda e: int(first[e])):
+            ledger.flows[keys[e]] = np.ascontiguousarray(moves[:, :, e])
+        return ledger
 
     def net(self, account: str) -> I64:
         """Received less paid by ``account`` over the term, per scenario, shape ``(N,)``."""

@@ -22,7 +22,7 @@ Sampling, per chunk (see ``docs/uncertainty.md``):
    over enrolment months in proportion to enrolment. Cohort metrics take the sampled
    improvement directly.
 
-Spreading a count over months here rounds the running total down (``spread``): the
+Spreading a count over months here rounds the running total down (``floor(count × cum / whole)``): the
 parts add up exactly and each is within one of its exact share, without the sort the
 largest-remainder method needs; it only decides in which month a participant starts
 or succeeds, never an amount of money.
@@ -60,7 +60,6 @@ __all__ = [
     "export",
     "sample",
     "simulate",
-    "spread",
     "summarise",
 ]
 
@@ -73,18 +72,6 @@ between them (error below 1e-6 on the rate, far below one participant)."""
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
-
-
-def spread(total: I64, weights: I64) -> I64:
-    """Split each ``total`` (shape ``(N,)``) over the last axis of ``weights`` (``(K,)`` or ``(N, K)``)
-    by rounding the running total down: ``floor(total × cumsum(w) / sum(w))`` differenced."""
-    w = np.broadcast_to(np.asarray(weights, dtype=np.int64), (*total.shape, np.shape(weights)[-1]))
-    cum = np.cumsum(w, axis=-1)
-    whole = cum[..., -1:]
-    safe = np.where(whole == 0, 1, whole)
-    running = (total[..., None] * cum) // safe
-    out: I64 = np.diff(running, axis=-1, prepend=0)
-    return out
 
 
 def beta_parameters(mean: float, low: float, high: float) -> tuple[float, float] | None:
@@ -216,7 +203,7 @@ def _prepared(contract: Contract) -> tuple[_Plan, MaximumPayment]:
 @jit
 def _enrol(total: I64, plan: I64, shares: I64, enrolled: I64, group_total: I64) -> None:
     """Spread each provider's sampled participants ``total`` (n, P) over its planned months ``plan``
-    (T, P), rounding the running total down (as ``spread``), then split each month's starts over the
+    (T, P), rounding the running total down, then split each month's starts over the
     segments by ``shares`` (P, S) with the largest remainder (as ``money.allocate_array``). Fills
     ``enrolled`` (n, T, P, S) and ``group_total`` (n, P, S), participants per segment."""
     n, t_len, p_len, s_len = enrolled.shape

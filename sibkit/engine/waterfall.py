@@ -165,10 +165,7 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
     if error[0] >= 0:
         source, target, reason = keys[int(error[1])]
         raise EngineError(f"a negative movement from {source} to {target} ({reason}) in month {int(error[2])}")
-    ledger = Ledger(n, t_len, detail=detail)
-    moves, first = out["moves"], out["first"]
-    for e in sorted(np.flatnonzero(first < np.iinfo(np.int64).max), key=lambda e: int(first[e])):
-        ledger.flows[keys[e]] = np.ascontiguousarray(moves[:, :, e])
+    ledger = Ledger.from_moves(out["moves"], out["first"], keys, months=t_len, detail=detail)
     flows = Flows(
         ledger=ledger,
         schedule=sched,
