@@ -328,32 +328,28 @@ def month_loop(
             if month == t_len:
                 # 7. settlement: unspent capital back to the lenders, guarantees, the rest back to the payers
                 if has_account:
-                    _allocate(cap_cash, drawn, j_len, split)
-                    for j in range(j_len):
-                        back = min(split[j], principal[j])
-                        principal[j] -= back
-                        repaid[j] += back
-                        _pay_tranche(
-                            j,
-                            back,
-                            i,
-                            last,
-                            R_UNUSED,
-                            received,
-                            hurdle,
-                            tranche_cash,
-                            revenue,
-                            cash,
-                            investor_provider,
-                            moves,
-                            first,
-                            error,
-                            clock,
-                            slot,
-                            key_tranche,
-                        )
-                        bucket[0] += split[j] - back
-                    cap_cash = 0
+                    cap_cash = _return_unused(
+                        cap_cash,
+                        i,
+                        last,
+                        slot,
+                        drawn,
+                        principal,
+                        repaid,
+                        received,
+                        hurdle,
+                        bucket,
+                        split,
+                        tranche_cash,
+                        revenue,
+                        cash,
+                        investor_provider,
+                        moves,
+                        first,
+                        error,
+                        clock,
+                        key_tranche,
+                    )
                 for j in range(j_len):
                     covered[j] = 0
                 for g in range(g_len):
@@ -371,9 +367,7 @@ def month_loop(
                         if guarantor_provider[g] >= 0:
                             invested[i, guarantor_provider[g]] += pay_g
                             cash[guarantor_provider[g]] -= pay_g
-                        if investor_provider[j] >= 0:
-                            revenue[i, investor_provider[j]] += pay_g
-                            cash[investor_provider[j]] += pay_g
+                        _provider_receives(investor_provider[j], pay_g, i, revenue, cash)
                 if has_account:
                     for k in range(k_len):
                         weights[k] = 0
@@ -386,11 +380,22 @@ def month_loop(
                         taken += amount
                         payer_refund[i, k] += amount
                         _record(moves, first, error, clock, i, slot, m, key_refund[k, 1], amount)
-                        if contrib_count[k] and amount:
-                            _load(contrib_weight, k, contrib_count[k], weights)
-                            _allocate(amount, weights, contrib_count[k], members)
-                            for c in range(contrib_count[k]):
-                                _record(moves, first, error, clock, i, slot, m, key_refund_contrib[k, 1, c], members[c])
+                        _to_contributors(
+                            amount,
+                            k,
+                            contrib_weight,
+                            contrib_count,
+                            key_refund_contrib[k, 1],
+                            weights,
+                            members,
+                            moves,
+                            first,
+                            error,
+                            clock,
+                            i,
+                            slot,
+                            m,
+                        )
                     _take(bucket, groups, 0, 0, taken, weights, members)
                 break
 
@@ -500,9 +505,7 @@ def month_loop(
                         f = capital_fees[c]
                         fee_due[f] -= paid[c]
                         _record(moves, first, error, clock, i, slot, month, key_fee_account[f], paid[c])
-                        if fee_payee_provider[f] >= 0:
-                            revenue[i, fee_payee_provider[f]] += paid[c]
-                            cash[fee_payee_provider[f]] += paid[c]
+                        _provider_receives(fee_payee_provider[f], paid[c], i, revenue, cash)
 
             # 4. outcome payments, capped month by month (nothing to do in months without payments)
             receipts = 0
@@ -541,12 +544,22 @@ def month_loop(
                     for ln in range(l_len):
                         total_k += due_m[ln * k_len + k]
                     vat_k = _half_up(total_k, vat[0], vat[1]) if vat[0] else 0
-                    if contrib_count[k] and total_k + vat_k:
-                        _load(contrib_weight, k, contrib_count[k], weights)
-                        _allocate(total_k + vat_k, weights, contrib_count[k], members)
-                    for c in range(contrib_count[k]):
-                        share = members[c] if total_k + vat_k else 0
-                        _record(moves, first, error, clock, i, slot, month, key_contrib_outcome[k, c], share)
+                    _to_contributors(
+                        total_k + vat_k,
+                        k,
+                        contrib_weight,
+                        contrib_count,
+                        key_contrib_outcome[k],
+                        weights,
+                        members,
+                        moves,
+                        first,
+                        error,
+                        clock,
+                        i,
+                        slot,
+                        month,
+                    )
                     payer_paid[i, month, k] += total_k
                     payer_vat[i, k] += vat_k
                     _record(moves, first, error, clock, i, slot, month, key_vat[k], vat_k)
@@ -573,25 +586,24 @@ def month_loop(
                 if fee_source[f] == FROM_PAYER and fee_payer[f] >= 0:
                     k = fee_payer[f]
                     amount = fee_due[f]
-                    if contrib_count[k] and amount:
-                        _load(contrib_weight, k, contrib_count[k], weights)
-                        _allocate(amount, weights, contrib_count[k], members)
-                    for c in range(contrib_count[k]):
-                        _record(
-                            moves,
-                            first,
-                            error,
-                            clock,
-                            i,
-                            slot,
-                            month,
-                            key_contrib_fee[f, c],
-                            members[c] if amount else 0,
-                        )
+                    _to_contributors(
+                        amount,
+                        k,
+                        contrib_weight,
+                        contrib_count,
+                        key_contrib_fee[f],
+                        weights,
+                        members,
+                        moves,
+                        first,
+                        error,
+                        clock,
+                        i,
+                        slot,
+                        month,
+                    )
                     _record(moves, first, error, clock, i, slot, month, key_fee_payer[f], amount)
-                    if fee_payee_provider[f] >= 0:
-                        revenue[i, fee_payee_provider[f]] += amount
-                        cash[fee_payee_provider[f]] += amount
+                    _provider_receives(fee_payee_provider[f], amount, i, revenue, cash)
                     payer_fees[i, k] += amount
                     fee_due[f] = 0
 
@@ -599,32 +611,28 @@ def month_loop(
             # drawn (the end of the service, or an early end), in proportion to what each drew, as repayment
             # of principal (it never pays anyone else's claims)
             if has_account and month == drawing_ends - 1:
-                _allocate(cap_cash, drawn, j_len, split)
-                for j in range(j_len):
-                    back = min(split[j], principal[j])
-                    principal[j] -= back
-                    repaid[j] += back
-                    _pay_tranche(
-                        j,
-                        back,
-                        i,
-                        month,
-                        R_UNUSED,
-                        received,
-                        hurdle,
-                        tranche_cash,
-                        revenue,
-                        cash,
-                        investor_provider,
-                        moves,
-                        first,
-                        error,
-                        clock,
-                        slot,
-                        key_tranche,
-                    )
-                    bucket[0] += split[j] - back
-                cap_cash = 0
+                cap_cash = _return_unused(
+                    cap_cash,
+                    i,
+                    month,
+                    slot,
+                    drawn,
+                    principal,
+                    repaid,
+                    received,
+                    hurdle,
+                    bucket,
+                    split,
+                    tranche_cash,
+                    revenue,
+                    cash,
+                    investor_provider,
+                    moves,
+                    first,
+                    error,
+                    clock,
+                    key_tranche,
+                )
 
             # 5. priority of payments
             if has_account:
@@ -696,21 +704,22 @@ def month_loop(
                                 else:
                                     payer_refund[i, target] += amount
                                     _record(moves, first, error, clock, i, slot, month, key_refund[target, 0], amount)
-                                    if contrib_count[target] and amount:
-                                        _load(contrib_weight, target, contrib_count[target], weights)
-                                        _allocate(amount, weights, contrib_count[target], members)
-                                    for x in range(contrib_count[target]):
-                                        _record(
-                                            moves,
-                                            first,
-                                            error,
-                                            clock,
-                                            i,
-                                            slot,
-                                            month,
-                                            key_refund_contrib[target, 0, x],
-                                            members[x] if amount else 0,
-                                        )
+                                    _to_contributors(
+                                        amount,
+                                        target,
+                                        contrib_weight,
+                                        contrib_count,
+                                        key_refund_contrib[target, 0],
+                                        weights,
+                                        members,
+                                        moves,
+                                        first,
+                                        error,
+                                        clock,
+                                        i,
+                                        slot,
+                                        month,
+                                    )
                                 _take(bucket, groups, target, gsize, amount, weights, members)
                             continue
                         ring = False
@@ -743,9 +752,7 @@ def month_loop(
                             if kind == FEES:
                                 fee_due[x] -= paid[c]
                                 _record(moves, first, error, clock, i, slot, month, key_fee_account[x], paid[c])
-                                if fee_payee_provider[x] >= 0:
-                                    revenue[i, fee_payee_provider[x]] += paid[c]
-                                    cash[fee_payee_provider[x]] += paid[c]
+                                _provider_receives(fee_payee_provider[x], paid[c], i, revenue, cash)
                                 continue
                             reason = R_RETURN
                             if kind == INTEREST:
@@ -906,6 +913,96 @@ def _pay_tranche(
         hurdle[j] -= amount
     tranche_cash[i, month, j] += amount
     _record(moves, first, error, clock, i, slot, month, key_tranche[j, reason], amount)
-    if investor_provider[j] >= 0:
-        revenue[i, investor_provider[j]] += amount
-        cash[investor_provider[j]] += amount
+    _provider_receives(investor_provider[j], amount, i, revenue, cash)
+
+
+@jit_loop
+def _provider_receives(p: int, amount: int, i: int, revenue: I64, cash: I64) -> None:
+    """Provider ``p`` (-1: the party is not a provider) receives ``amount``: providers can also be investors,
+    fee payees or guarantors, and their cash must stay in step."""
+    if p >= 0:
+        revenue[i, p] += amount
+        cash[p] += amount
+
+
+@jit_loop
+def _to_contributors(
+    amount: int,
+    k: int,
+    contrib_weight: I64,
+    contrib_count: I64,
+    keys: I64,
+    weights: I64,
+    members: I64,
+    moves: I64,
+    first: I64,
+    error: I64,
+    clock: I64,
+    i: int,
+    slot: int,
+    month: int,
+) -> None:
+    """Record a pooled fund's (payer ``k``'s) movement of ``amount`` as its contributors' shares by commitment
+    (largest remainder), under ``keys[c]`` for contributor ``c``. Every contributor takes a tick of the ledger's
+    clock, moved or not, so the ticks do not depend on the scenario."""
+    count = contrib_count[k]
+    if count and amount:
+        _load(contrib_weight, k, count, weights)
+        _allocate(amount, weights, count, members)
+    for c in range(count):
+        _record(moves, first, error, clock, i, slot, month, keys[c], members[c] if amount else 0)
+
+
+@jit_loop
+def _return_unused(
+    cap_cash: int,
+    i: int,
+    month: int,
+    slot: int,
+    drawn: I64,
+    principal: I64,
+    repaid: I64,
+    received: I64,
+    hurdle: I64,
+    bucket: I64,
+    split: I64,
+    tranche_cash: I64,
+    revenue: I64,
+    cash: I64,
+    investor_provider: I64,
+    moves: I64,
+    first: I64,
+    error: I64,
+    clock: I64,
+    key_tranche: I64,
+) -> int:
+    """Capital drawn but not spent (``cap_cash``) goes back to the tranches in proportion to what each drew,
+    as repayment of principal; a part a tranche no longer needs joins the contract account. Returns the
+    capital left unspent: 0."""
+    j_len = drawn.size
+    _allocate(cap_cash, drawn, j_len, split)
+    for j in range(j_len):
+        back = min(split[j], principal[j])
+        principal[j] -= back
+        repaid[j] += back
+        _pay_tranche(
+            j,
+            back,
+            i,
+            month,
+            R_UNUSED,
+            received,
+            hurdle,
+            tranche_cash,
+            revenue,
+            cash,
+            investor_provider,
+            moves,
+            first,
+            error,
+            clock,
+            slot,
+            key_tranche,
+        )
+        bucket[0] += split[j] - back
+    return 0
