@@ -15,10 +15,11 @@ import json
 import math
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import attrs
 import click
@@ -47,7 +48,7 @@ from sibkit.engine.simulate import export, summarise
 from sibkit.engine.simulate import simulate as run_simulation
 from sibkit.errors import ContractFileError, EngineError
 from sibkit.jit import compiled
-from sibkit.languages import LOCALES
+from sibkit.languages import LANGUAGES, LOCALES
 from sibkit.load import load_contract
 from sibkit.model import Contract, Grant, Loan, Scenario
 from sibkit.model.rules import CohortThreshold, PerTime, RateCard, ShareOfSavings, Tariff
@@ -80,6 +81,11 @@ def _console(err: bool = False) -> Console:
     """A console that prints text as it is: contract files are data, so a name such as ``[x]`` is never
     read as Rich markup (styles are given as ``Text`` objects instead)."""
     return Console(stderr=err, highlight=False, soft_wrap=True, markup=False)
+
+
+def _lang_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The ``--lang en|nl`` option, one definition for every command that writes in a language."""
+    return click.option("--lang", type=click.Choice(list(LANGUAGES)), default="en", show_default=True, help=help_text)
 
 
 def _header(template: str, name: str, **values: object) -> Text:
@@ -151,13 +157,7 @@ def _pct(x: object) -> str:
     show_default=True,
     help="Tables for the terminal, or Markdown (from templates/overview.md.j2) to paste into a document.",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(["en", "nl"]),
-    default="en",
-    show_default=True,
-    help="Language of the tables (the Markdown overview is English; for Dutch, use termsheet --lang nl).",
-)
+@_lang_option("Language of the tables (the Markdown overview is English; for Dutch, use termsheet --lang nl).")
 def show(file: str, fmt: str, lang: str) -> None:
     """A readable overview of the contract in FILE: parties, outcomes, prices, caps, capital."""
     c = _load_or_exit(file, engine=False)
@@ -606,9 +606,7 @@ class _Numbers:
     help="Scale every success rate by this factor (1.2 = 20% more results; shares capped at 100%).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (keys in docs/results.md).")
-@click.option(
-    "--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True, help="Language of the tables."
-)
+@_lang_option("Language of the tables.")
 def run_command(file: str, scenario_name: str | None, success: str, as_json: bool, lang: str) -> None:
     """Compute who pays whom for the contract in FILE: payers, providers, tranches."""
     c = _load_or_exit(file)
@@ -771,9 +769,7 @@ def ledger(file: str, scenario_name: str | None, success: str, as_csv: bool) -> 
     help="Write per-scenario metrics to this .csv or .parquet file.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option(
-    "--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True, help="Language of the tables."
-)
+@_lang_option("Language of the tables.")
 def simulate(
     file: str, n: int, seed: int, block: int, workers: int | None, out: str | None, as_json: bool, lang: str
 ) -> None:
@@ -862,9 +858,7 @@ def simulate(
     help="Write the payoff chart to this .png or .svg file.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the curves and break-even points as JSON.")
-@click.option(
-    "--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True, help="Language of the table and chart."
-)
+@_lang_option("Language of the table and chart.")
 def sweep_command(
     file: str, success_range: str, scenario_name: str | None, chart: str | None, as_json: bool, lang: str
 ) -> None:
@@ -941,7 +935,7 @@ def sweep_command(
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=str))
-@click.option("--lang", type=click.Choice(["nl", "en"]), default="en", show_default=True, help="Language of findings.")
+@_lang_option("Language of findings.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option(
     "--fail-on",
@@ -1003,7 +997,7 @@ def _property_finding(c: Contract, found: Counterexample) -> Finding:
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=str))
-@click.option("--lang", type=click.Choice(["nl", "en"]), default="en", show_default=True, help="Language of the sheet.")
+@_lang_option("Language of the sheet.")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "docx", "pdf"]), default="html", show_default=True)
 @click.option(
     "-o",
@@ -1086,7 +1080,7 @@ def new_command(name: str, kind: str, lang: str, output: str | None, force: bool
 
 @main.command(name="explain")
 @click.argument("file", type=click.Path(path_type=str))
-@click.option("--lang", type=click.Choice(["nl", "en"]), default="en", show_default=True)
+@_lang_option("Language of the text.")
 def explain_command(file: str, lang: str) -> None:
     """The money flow of the contract in FILE in plain language: who pays whom, when, for what, who bears risk."""
     c = _load_or_exit(file)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from sibkit.engine import ENGINE_LOOPS, deterministic_batch, run_batch
-from sibkit.engine.month_loop import _allocate
+from sibkit.engine.month_loop import allocate_into
 from sibkit.engine.results import _payback
 from sibkit.engine.run import default_scenario
 from sibkit.errors import EngineError
@@ -36,7 +36,7 @@ class TestAllocate:
         k = len(weights)
         padded = np.asarray([*weights, *([7] * spare)], dtype=np.int64)  # spare places must be ignored
         out = np.full(k + spare, -99, dtype=np.int64)
-        _allocate(total, padded, k, out)
+        allocate_into(total, padded, k, out)
         expected = allocate_array(np.asarray(total, dtype=np.int64), np.asarray(weights, dtype=np.int64))
         assert out[:k].tolist() == expected.tolist()
         assert int(out[:k].sum()) == total
@@ -44,7 +44,7 @@ class TestAllocate:
 
     def test_ties_go_to_the_earlier_part(self) -> None:
         out = np.zeros(3, dtype=np.int64)
-        _allocate(100, np.asarray([1, 1, 1], dtype=np.int64), 3, out)
+        allocate_into(100, np.asarray([1, 1, 1], dtype=np.int64), 3, out)
         assert out.tolist() == [34, 33, 33]
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sibkit.engine.irr import IRR_REASONS, _newton, _one_signed_balance, annualise, irr, sign_changes, xirr
+from sibkit.engine.irr import IRR_REASONS, _newton, _one_signed_balance, _start, annualise, irr, sign_changes, xirr
 
 
 class TestIrr:
@@ -94,7 +94,7 @@ class TestIrr:
         """Whenever the balance test vouches for a root, the NPV changes sign only once over the whole
         bracket, checked on a fine grid of 4,001 rates (Teichroew, Robichek and Montalbano's theorem)."""
         row = np.asarray(cents, dtype=np.float64)
-        x, inside = _newton(row, -0.99, 1.0, 1e-13)
+        x, inside = _newton(row, -0.99, 1.0, 1e-13, _start(row, -0.99, 1.0))
         if not (inside and _one_signed_balance(row, x)):
             return
         rates = np.expm1(np.linspace(np.log1p(-0.99), np.log1p(1.0), 4001))

@@ -99,10 +99,16 @@ def _changes(values: F64) -> int:
 
 
 @jit
-def _newton(row: F64, lo: float, hi: float, tol: float) -> tuple[float, bool]:
-    """Newton's method from a first guess, at most eight steps, kept in ``[lo, hi]``: the iterate, and
+def _start(row: F64, lo: float, hi: float) -> float:
+    """The first guess, kept strictly inside ``[lo, hi]``."""
+    return min(max(_guess(row), lo + 1e-9), hi - 1e-9)
+
+
+@jit
+def _newton(row: F64, lo: float, hi: float, tol: float, start: float) -> tuple[float, bool]:
+    """Newton's method from ``start``, at most eight steps, kept in ``[lo, hi]``: the iterate, and
     whether it converged strictly inside the bracket (where it is then a root of the NPV)."""
-    x = min(max(_guess(row), lo + 1e-9), hi - 1e-9)
+    x = start
     inside = False
     for _ in range(8):
         f, df = _npv_and_slope(row, x)
@@ -125,10 +131,10 @@ def _solve(row: F64, lo: float, hi: float, tol: float) -> tuple[float, bool]:
     inside the bracket is that unique root. A row that has not converged after eight steps is solved by
     Newton's method kept inside a shrinking bracket (bisection when a Newton step would leave it).
     """
-    x, inside = _newton(row, lo, hi, tol)
+    start = _start(row, lo, hi)
+    x, inside = _newton(row, lo, hi, tol, start)
     if inside:
         return x, True
-    start = min(max(_guess(row), lo + 1e-9), hi - 1e-9)
     f_lo = _npv_and_slope(row, lo)[0]
     f_hi = _npv_and_slope(row, hi)[0]
     if not (np.sign(f_lo) * np.sign(f_hi) <= 0):
@@ -205,7 +211,7 @@ def _irr_rows(flows: F64, grid: F64, rate: F64, reason: npt.NDArray[np.int64]) -
             loss = total < 0 and _changes(from_end) == 1 and running.max() <= 0
             if not (gain or loss):
                 # a root whose project balances keep one sign is the only one (see ``irr``)
-                x, inside = _newton(row, lo, hi, 1e-13)
+                x, inside = _newton(row, lo, hi, 1e-13, _start(row, lo, hi))
                 if inside and _one_signed_balance(row, x):
                     reason[r] = 0
                     rate[r] = 0.0 if total == 0.0 else x

@@ -4,7 +4,7 @@
 Compiled with ``sibkit.jit.jit_loop`` (no reference counting: these functions only index
 arrays they are given; scratch space comes from the caller). Sizes are passed rather than
 slices, and helpers have a single exit, so that compiled code never updates reference counts.
-Amounts are integer cents; ``_half_up`` rounds half up to the cent and ``_allocate`` splits by
+Amounts are integer cents; ``_half_up`` rounds half up to the cent and ``allocate_into`` splits by
 the largest remainder, exactly as ``sibkit.money`` does.
 """
 
@@ -37,14 +37,14 @@ from sibkit.engine.program import (
 )
 from sibkit.jit import jit_loop
 
-__all__ = ["month_loop"]
+__all__ = ["allocate_into", "month_loop"]
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
 
 @jit_loop
-def _allocate(total: int, weights: I64, k_len: int, out: I64) -> None:
+def allocate_into(total: int, weights: I64, k_len: int, out: I64) -> None:
     """Largest-remainder split of ``total`` by ``weights[:k_len]`` into ``out[:k_len]``, exactly as
     ``money.allocate_array``: larger remainders first, the earlier part first among equals; all-zero
     weights give everything to the first part.
@@ -126,7 +126,7 @@ def _pay(avail: int, due: I64, count: int, mode: int, out: I64) -> None:
         total = 0
         for c in range(count):
             total += due[c]
-        _allocate(min(total, avail), due, count, out)
+        allocate_into(min(total, avail), due, count, out)
 
 
 @jit_loop
@@ -153,7 +153,7 @@ def _take(bucket: I64, groups: I64, row: int, size: int, amount: int, weights: I
         count = bucket.size if size == 0 else size
         for g in range(count):
             weights[g] = bucket[g if size == 0 else groups[row, g]]
-        _allocate(amount, weights, count, split)
+        allocate_into(amount, weights, count, split)
         for g in range(count):
             bucket[g if size == 0 else groups[row, g]] -= split[g]
 
@@ -373,7 +373,7 @@ def month_loop(
                         weights[k] = 0
                         for t in range(t_len):
                             weights[k] += payer_paid[i, t, k]
-                    _allocate(_available(bucket, groups, 0, 0), weights, k_len, split)
+                    allocate_into(_available(bucket, groups, 0, 0), weights, k_len, split)
                     taken = 0
                     for k in range(k_len):
                         amount = split[k]
@@ -453,7 +453,7 @@ def month_loop(
                     weights[j] = left[j] if eligible else 0
                     total_left += weights[j]
                 want = min(max(need - cap_cash, 0), total_left)
-                _allocate(want, weights, j_len, split)
+                allocate_into(want, weights, j_len, split)
                 for j in range(j_len):
                     if draw_kind[j] == AS_NEEDED and draw_start[j] <= month:
                         cap_cash += _draw(
@@ -484,7 +484,7 @@ def month_loop(
                     wanted[p] = costs[i, month, p] if funded_by_capital[p] else 0
                     total += wanted[p]
                 if total > cap_cash:  # share what there is only where capital falls short
-                    _allocate(min(total, cap_cash), wanted, p_len, paid)
+                    allocate_into(min(total, cap_cash), wanted, p_len, paid)
                 else:
                     for p in range(p_len):
                         paid[p] = wanted[p]
@@ -523,7 +523,7 @@ def month_loop(
                             members[x] = due_m[cap_cells[c, x]]
                             total += members[x]
                         if total > room[c]:  # the cap binds: share its room over its cells
-                            _allocate(room[c], members, cap_size[c], split)
+                            allocate_into(room[c], members, cap_size[c], split)
                             for x in range(cap_size[c]):
                                 due_m[cap_cells[c, x]] = split[x]
                     # a cap's room is used only by what is finally paid, not by amounts a later cap cut
@@ -652,7 +652,7 @@ def month_loop(
                                 continue
                             shares = share_count[w]
                             _load(share_weight, w, shares, weights)
-                            _allocate(_available(bucket, groups, 0, 0), weights, shares, split)
+                            allocate_into(_available(bucket, groups, 0, 0), weights, shares, split)
                             for c in range(shares):
                                 paid[c] = split[c]
                             for c in range(shares):
@@ -948,7 +948,7 @@ def _to_contributors(
     count = contrib_count[k]
     if count and amount:
         _load(contrib_weight, k, count, weights)
-        _allocate(amount, weights, count, members)
+        allocate_into(amount, weights, count, members)
     for c in range(count):
         _record(moves, first, error, clock, i, slot, month, keys[c], members[c] if amount else 0)
 
@@ -980,7 +980,7 @@ def _return_unused(
     as repayment of principal; a part a tranche no longer needs joins the contract account. Returns the
     capital left unspent: 0."""
     j_len = drawn.size
-    _allocate(cap_cash, drawn, j_len, split)
+    allocate_into(cap_cash, drawn, j_len, split)
     for j in range(j_len):
         back = min(split[j], principal[j])
         principal[j] -= back

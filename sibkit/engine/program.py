@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sibkit.engine.ledger import CONTRACT_ACCOUNT, COSTS, OTHER_INCOME, REVOLVING_FUND, TAX
-from sibkit.engine.schedule import Schedule
+from sibkit.engine.schedule import Schedule, ragged
 from sibkit.model import Contract, Fee, Grant, Loan
 from sibkit.model.rules import CohortThreshold
 from sibkit.model.waterfall import FeesStep, InterestStep, PrincipalStep, ResidualStep
@@ -60,15 +60,6 @@ STAMP = 10**7
 def _ints(values: Sequence[int] | Sequence[bool], dtype: type = np.int64) -> npt.NDArray[np.int64]:
     """``values`` as a one-dimensional array (also when empty)."""
     return np.asarray(values, dtype=dtype).reshape(len(values))
-
-
-def _ragged(rows: list[list[int]], fill: int = -1) -> I64:
-    """Lists of different lengths as one (rows, longest) array, padded with ``fill``."""
-    width = max((len(r) for r in rows), default=0)
-    out = np.full((max(len(rows), 1), max(width, 1)), fill, dtype=np.int64)  # never empty: the loop may index row 0
-    for i, r in enumerate(rows):
-        out[i, : len(r)] = r
-    return out
 
 
 class _Keys:
@@ -126,7 +117,7 @@ def program(contract: Contract, sched: Schedule) -> tuple[dict[str, Any], list[t
             position = sum(1 for c in contract.caps if c.level == "metric")
             cap_masks.insert(position, (mask, rule.max_payment))
     # each cap's cells as flat (line × K + payer) positions, in row-major order
-    cap_cells = _ragged([list(np.flatnonzero(m)) for m, _ in cap_masks])
+    cap_cells = ragged([list(np.flatnonzero(m)) for m, _ in cap_masks])
 
     # The contract account, kept in buckets by where the money came from: bucket 0 for money not tied
     # to an outcome, bucket 1 + m for payments for metric m. Only contracts with tranches repaid from
@@ -216,7 +207,7 @@ def program(contract: Contract, sched: Schedule) -> tuple[dict[str, Any], list[t
         "draw": _ints([key(t.investor, CONTRACT_ACCOUNT, f"capital drawn: {t.id}") for t in tranches]),
         "fund": _ints([key(CONTRACT_ACCOUNT, prov.id, "service fee from capital") for prov in providers]),
         "fee_account": _ints([key(CONTRACT_ACCOUNT, f.payee, f"fee: {f.id}") for f in fees]),
-        "contrib_outcome": _ragged(
+        "contrib_outcome": ragged(
             [
                 [key(c.id, pay.id, "contribution to outcome payments") for c in contributors[k]]
                 for k, pay in enumerate(payers)
@@ -227,7 +218,7 @@ def program(contract: Contract, sched: Schedule) -> tuple[dict[str, Any], list[t
             [[key(pay.id, line_payee[ln.index], line_reason[ln.index]) for ln in lines] for pay in payers],
             dtype=np.int64,
         ).reshape(k_len, l_len),
-        "contrib_fee": _ragged(
+        "contrib_fee": ragged(
             [
                 [key(c.id, payers[fee_payer[i]].id, f"contribution to fee: {f.id}") for c in contributors[fee_payer[i]]]
                 if fee_payer[i] >= 0
@@ -254,7 +245,7 @@ def program(contract: Contract, sched: Schedule) -> tuple[dict[str, Any], list[t
         ).reshape(k_len, len(REFUND_REASONS)),
         "refund_contrib": np.stack(
             [
-                _ragged([[key(pay.id, c.id, r) for c in contributors[k]] for k, pay in enumerate(payers)])
+                ragged([[key(pay.id, c.id, r) for c in contributors[k]] for k, pay in enumerate(payers)])
                 for r in REFUND_REASONS
             ],
             axis=1,
@@ -263,7 +254,7 @@ def program(contract: Contract, sched: Schedule) -> tuple[dict[str, Any], list[t
         else np.zeros((0, len(REFUND_REASONS), 1), dtype=np.int64),
         "other_income": _ints([key(OTHER_INCOME, prov.id, "other income") for prov in providers]),
         "costs": _ints([key(prov.id, COSTS, "delivery costs") for prov in providers]),
-        "guarantee": _ragged(
+        "guarantee": ragged(
             [
                 [
                     key(g.guarantor, tranches[j].investor, f"guarantee draw: {g.id} for {tranches[j].id}")
@@ -285,7 +276,7 @@ def program(contract: Contract, sched: Schedule) -> tuple[dict[str, Any], list[t
         "cap_size": _ints([int(m.sum()) for m, _ in cap_masks]),
         "cap_amount": _ints([amount for _, amount in cap_masks]),
         "buckets": buckets,
-        "groups": _ragged(groups),
+        "groups": ragged(groups),
         "group_size": _ints([len(g) for g in groups]),
         "commitment": _ints([t.commitment for t in tranches]),
         "coupon": np.asarray(coupon, dtype=np.int64).reshape(j_len, 2),
@@ -297,7 +288,7 @@ def program(contract: Contract, sched: Schedule) -> tuple[dict[str, Any], list[t
         "investor_provider": _ints([provider_at.get(t.investor, -1) for t in tranches]),
         "draw_kind": _ints([kinds[t.drawdown.kind] for t in tranches]),
         "draw_start": _ints([t.drawdown.start_month for t in tranches]),
-        "draw_amounts": _ragged([list(t.drawdown.amounts) for t in tranches], 0),
+        "draw_amounts": ragged([list(t.drawdown.amounts) for t in tranches], 0),
         "draw_count": _ints([len(t.drawdown.amounts) for t in tranches]),
         "drawing_ends": drawing_ends,
         "ends": contract.termination.month if contract.termination is not None else t_len + 1,
@@ -310,11 +301,11 @@ def program(contract: Contract, sched: Schedule) -> tuple[dict[str, Any], list[t
         "capital_fees": _ints([i for i, f in enumerate(fees) if f.paid_from == "capital"]),
         "step_kind": _ints(step_kind),
         "step_mode": _ints(step_mode),
-        "step_items": _ragged(step_items),
+        "step_items": ragged(step_items),
         "step_count": _ints([len(x) for x in step_items]),
-        "share_kind": _ragged(share_kind),
-        "share_target": _ragged(share_target),
-        "share_weight": _ragged(share_weight, 0),
+        "share_kind": ragged(share_kind),
+        "share_target": ragged(share_target),
+        "share_weight": ragged(share_weight, 0),
         "share_count": _ints([len(x) for x in share_kind]),
         # movements the steps record each month (the residual's only once it runs): skipped months
         # advance the ledger's clock by as much, so every scenario numbers its movements alike
@@ -326,10 +317,10 @@ def program(contract: Contract, sched: Schedule) -> tuple[dict[str, Any], list[t
         ),
         "guarantee_amount": _ints([g.amount for g in contract.guarantees]),
         "coverage": np.asarray(coverage, dtype=np.int64).reshape(len(contract.guarantees), 2),
-        "covers": _ragged(covers),
+        "covers": ragged(covers),
         "cover_count": _ints([len(c) for c in covers]),
         "guarantor_provider": _ints([provider_at.get(g.guarantor, -1) for g in contract.guarantees]),
-        "contrib_weight": _ragged(contrib_weight, 0),
+        "contrib_weight": ragged(contrib_weight, 0),
         "contrib_count": _ints([len(c) for c in contributors]),
         "line_provider": _ints([ln.provider_index for ln in lines]),
         "line_metric": _ints([ln.metric_index for ln in lines]),

@@ -26,7 +26,7 @@ from sibkit.model import Contract
 from sibkit.model.rules import CohortThreshold, PaymentRule, PerTime, RateCard, ShareOfSavings, Tariff
 from sibkit.money import allocate_array, round_half_up
 
-__all__ = ["Line", "Schedule", "payment_months", "schedule"]
+__all__ = ["Line", "Schedule", "payment_months", "ragged", "schedule"]
 
 I64 = npt.NDArray[np.int64]
 
@@ -95,7 +95,7 @@ def _cost_matrix(contract: Contract, batch: Batch) -> I64:
     cost profile (largest remainder, once per participant), plus fixed monthly costs over the service term."""
     ax = axes(contract)
     t_len = ax.months
-    parts = _ragged_parts([_profile(p.cost_per_participant, p.cost_profile) for p in contract.providers])
+    parts = ragged([_profile(p.cost_per_participant, p.cost_profile) for p in contract.providers], 0)
     service_end = contract.timeline.service_months
     stop = t_len
     if contract.termination is not None:  # the service ends early: no delivery costs from then on
@@ -107,9 +107,11 @@ def _cost_matrix(contract: Contract, batch: Batch) -> I64:
     return costs
 
 
-def _ragged_parts(rows: list[list[int]]) -> I64:
-    width = max((len(r) for r in rows), default=1)
-    out = np.zeros((len(rows), max(width, 1)), dtype=np.int64)
+def ragged(rows: list[list[int]], fill: int = -1) -> I64:
+    """Lists of different lengths as one (rows, longest) integer array, padded with ``fill``; never
+    empty (at least one row and one column), so compiled loops may always index row 0."""
+    width = max((len(r) for r in rows), default=0)
+    out = np.full((max(len(rows), 1), max(width, 1)), fill, dtype=np.int64)
     for i, r in enumerate(rows):
         out[i, : len(r)] = r
     return out

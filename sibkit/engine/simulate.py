@@ -43,6 +43,7 @@ from scipy import special
 
 from sibkit.engine.batch import Batch, axes, deterministic_batch
 from sibkit.engine.maximum import MaximumPayment, maximum_payment
+from sibkit.engine.month_loop import allocate_into
 from sibkit.engine.results import results
 from sibkit.engine.run import default_scenario
 from sibkit.engine.waterfall import run_batch
@@ -207,13 +208,14 @@ def _enrol(total: I64, plan: I64, shares: I64, enrolled: I64, group_total: I64) 
     segments by ``shares`` (P, S) with the largest remainder (as ``money.allocate_array``). Fills
     ``enrolled`` (n, T, P, S) and ``group_total`` (n, P, S), participants per segment."""
     n, t_len, p_len, s_len = enrolled.shape
+    weights = np.empty(s_len, dtype=np.int64)
+    part = np.empty(s_len, dtype=np.int64)
     for p in range(p_len):
         whole = 0
         for t in range(t_len):
             whole += plan[t, p]
-        wsum = 0
         for s in range(s_len):
-            wsum += shares[p, s]
+            weights[s] = shares[p, s]
         for i in range(n):
             cum = 0
             before = 0
@@ -222,29 +224,10 @@ def _enrol(total: I64, plan: I64, shares: I64, enrolled: I64, group_total: I64) 
                 upto = (total[i, p] * cum) // whole if whole else 0
                 starts = upto - before
                 before = upto
-                if s_len == 1 or wsum == 0:
-                    for s in range(s_len):
-                        enrolled[i, t, p, s] = 0
-                    enrolled[i, t, p, 0] = starts
-                    group_total[i, p, 0] += starts
-                else:
-                    left = starts
-                    for s in range(s_len):
-                        part = (starts * shares[p, s]) // wsum
-                        enrolled[i, t, p, s] = part
-                        left -= part
-                    if left:  # largest remainders first, the earlier segment first among equals
-                        for s in range(s_len):
-                            rem_s = (starts * shares[p, s]) % wsum
-                            rank = 0
-                            for r in range(s_len):
-                                rem_r = (starts * shares[p, r]) % wsum
-                                if rem_r > rem_s or (rem_r == rem_s and r < s):
-                                    rank += 1
-                            if rank < left:
-                                enrolled[i, t, p, s] += 1
-                    for s in range(s_len):
-                        group_total[i, p, s] += enrolled[i, t, p, s]
+                allocate_into(starts, weights, s_len, part)
+                for s in range(s_len):
+                    enrolled[i, t, p, s] = part[s]
+                    group_total[i, p, s] += part[s]
 
 
 @jit
