@@ -143,13 +143,16 @@ class TestSweep:
         assert data["payer_cost_cents"]["city"][10] == 200_000_00
 
     def test_dutch_table_break_even_and_chart(self, tmp_path: Path) -> None:
-        """`--lang nl`: Dutch columns and notation, Dutch break-even sentences, a Dutch chart."""
+        """`--lang nl`: Dutch columns and notation, the break-even sentence in Dutch with the same level as
+        the English one (0.951×: Dreamfabryk's margin −€37,450 at 0.75 and €9,100 at 1, so the straight line
+        crosses zero at 0.75 + 0.25 × 37,450 / 46,550 = 0.951), and a Dutch chart."""
         chart = tmp_path / "curves.svg"
         code, out, _ = invoke("sweep", str(EXAMPLE), "--success", "0.5:1.25:4", "--lang", "nl", "--chart", str(chart))
         assert code == 0
         assert "Uitbetalingscurven" in out and "resultatenfonds betaalt" in out and "dreamfabryk marge" in out
-        assert "€\u00a0333.900,00" in out and "0,75" in out
-        assert "Dreamfabryk speelt quitte (marge ten minste 0) vanaf ongeveer 0,951×" in out
+        assert "€\u00a0-37.450,00" in out and "€\u00a09.100,00" in out and "0,75" in out
+        level = f"{0.75 + 0.25 * 37_450 / 46_550:.3f}".replace(".", ",")
+        assert f"Dreamfabryk speelt quitte (marge ten minste 0) vanaf ongeveer {level}×" in out
         svg = chart.read_text(encoding="utf-8")
         assert "Succesniveau" in svg and "400.000" in svg
 
