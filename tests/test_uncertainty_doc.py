@@ -263,3 +263,18 @@ class TestSimulate:
         assert simulated < deterministic
         text = " ".join(doc_text().split())
         assert f"{euros(simulated)} in the simulation against {euros(deterministic)} in `sibkit run`" in text
+
+
+class TestSweepDoc:
+    def test_every_sweep_json_key_is_documented(self) -> None:
+        """Each key `sibkit sweep --json` prints (top level and break-even points) has a row in the doc's
+        sweep section, and each row names a key the JSON has."""
+        result = CliRunner().invoke(main, ["sweep", str(SIB), "--success", "0:1:5", "--json"])
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        printed = set(data) | {f"break_even[].{k}" for k in data["break_even"][0]}
+        text = section(doc_text(), "Payoff curves: `sibkit sweep`")
+        rows = [line.split("|")[1] for line in text.splitlines() if line.startswith("| `")]
+        documented = {key for row in rows for key in _BACKTICKED.findall(row)}
+        options = {key for key in documented if key.startswith("--")}
+        assert printed == documented - options
