@@ -131,13 +131,14 @@ def _currency(contract: Contract) -> str:
     return SYMBOLS.get(contract.currency, contract.currency)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters (tab and line breaks excepted) that no report shows; they are replaced by U+FFFD."""
 
 
 def _as_written(text: str) -> str:
     """Contract text (a name) for a chart, shown as written: ``$`` escaped, so matplotlib does not read it
     as mathematical notation (which can fail to parse), and control characters replaced."""
-    return _CONTROL.sub("\ufffd", text).replace("$", r"\$")
+    return CONTROL_CHARACTERS.sub("\ufffd", text).replace("$", r"\$")
 
 
 def _whole(x: float, locale: str) -> str:

@@ -295,7 +295,6 @@ _CHART_LABELS: dict[str, str] = {
 """The texts of ``charts.LABELS``, marked for translation and passed to the charts as ``labels``
 (a test keeps them equal)."""
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BREAKING = re.compile(r"[ \t\n\r\f\v\x1c-\x1f\x85\u2028\u2029]+")
 
 
@@ -1554,7 +1553,7 @@ def termsheet_view(
 # -- rendering -----------------------------------------------------------------------------------------
 def _clean(text: str) -> str:
     """Control characters (other than tab and newline) replaced by U+FFFD: they are not text in either format."""
-    return _CONTROL.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return charts.CONTROL_CHARACTERS.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _escape_markdown(value: object) -> str:
