@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sibkit.engine import ENGINE_LOOPS, deterministic_batch, run_batch
+from sibkit.engine import ENGINE_LOOPS, deterministic_batch, run_batch, stack, waterfall
 from sibkit.engine.month_loop import allocate_into
 from sibkit.engine.results import _payback
 from sibkit.engine.run import default_scenario
@@ -21,7 +22,7 @@ from sibkit.jit import _knows_nrt_switch, compiled
 from sibkit.load import load_contract
 from sibkit.money import allocate_array
 
-from conftest import EXAMPLE
+from conftest import EXAMPLE, ROOT
 
 
 class TestAllocate:
@@ -109,3 +110,23 @@ class TestCompiledCache:
         """The month loop is fast only without Numba's reference counting; a Numba release that drops the
         switch would fall back to a correct but several times slower loop: this test says so."""
         assert _knows_nrt_switch()
+
+
+class TestLedgerTicks:
+    def test_scenarios_take_the_same_ticks_every_month(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The ledger's order comes from the tick at which each movement first happens, so every scenario must
+        take as many ticks a month. A month with an empty contract account skips the priority of payments
+        and advances the clock by a count worked out beforehand: miscount it, and the engine refuses to go on
+        (here `low` pays nothing, so its account is empty when `base`'s is not)."""
+        contract = load_contract(ROOT / "tests" / "engine_contracts" / "sib-guarantee.toml")
+        batch = stack([deterministic_batch(contract, contract.scenario(s)) for s in ("low", "base")])
+        run_batch(contract, batch)  # as written: same ticks
+        real = waterfall.program
+
+        def miscounted(*args: Any) -> Any:
+            arrays, keys = real(*args)
+            return {**arrays, "step_ticks": arrays["step_ticks"] + 1}, keys
+
+        monkeypatch.setattr(waterfall, "program", miscounted)
+        with pytest.raises(EngineError, match="different numbers of ledger movements"):
+            run_batch(contract, batch)

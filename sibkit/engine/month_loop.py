@@ -268,6 +268,7 @@ def month_loop(
     moves: I64,
     first: I64,
     error: I64,
+    month_ticks: I64,
     scratch: I64,
 ) -> None:
     """Run every scenario month by month; the outputs are the arrays of ``Flows`` plus the ledger's
@@ -397,6 +398,7 @@ def month_loop(
                             m,
                         )
                     _take(bucket, groups, 0, 0, taken, weights, members)
+                _same_ticks(month_ticks, month, clock[0] - month * STAMP)
                 break
 
             # 1. accruals
@@ -805,6 +807,7 @@ def month_loop(
                     provider_cash[i, month, p] = cash[p]
                 if month < last:  # the last month is recorded after the settlement
                     _low(i, p, month, cash[p], lowest, lowest_month, below_zero, below_minimum, minimum_cash)
+            _same_ticks(month_ticks, month, clock[0] - month * STAMP)
 
         for p in range(p_len):
             if detail:
@@ -1006,3 +1009,15 @@ def _return_unused(
         )
         bucket[0] += split[j] - back
     return 0
+
+
+@jit_loop
+def _same_ticks(month_ticks: I64, month: int, ticks: int) -> None:
+    """Check that every scenario takes as many ledger ticks in ``month`` as the first did (the first one
+    sets ``month_ticks[month]``; a difference is marked with -2). Ticks order the ledger, so they must not
+    depend on the scenario; months that skip the priority of payments advance the clock by counts worked
+    out in ``program``, and this keeps those counts honest."""
+    if month_ticks[month] == -1:
+        month_ticks[month] = ticks
+    elif month_ticks[month] != ticks:
+        month_ticks[month] = -2

@@ -157,6 +157,7 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
         "moves": zeros(n, t_len if detail else 1, len(keys)),
         "first": np.full(len(keys), np.iinfo(np.int64).max, dtype=np.int64),
         "error": np.full(3, -1, dtype=np.int64),
+        "month_ticks": np.full(t_len + 1, -1, dtype=np.int64),
         "scratch": zeros(SCRATCH_ROWS, scratch_width(arrays, l_len, k_len)),
     }
     # called by keyword: ``program`` and ``out`` name every parameter of the loop
@@ -165,6 +166,9 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
     if error[0] >= 0:
         source, target, reason = keys[int(error[1])]
         raise EngineError(f"a negative movement from {source} to {target} ({reason}) in month {int(error[2])}")
+    if np.any(out["month_ticks"] == -2):
+        month = int(np.flatnonzero(out["month_ticks"] == -2)[0])
+        raise EngineError(f"scenarios recorded different numbers of ledger movements in month {month}")
     ledger = Ledger.from_moves(out["moves"], out["first"], keys, months=t_len, detail=detail)
     flows = Flows(
         ledger=ledger,
