@@ -31,7 +31,7 @@ from rich.text import Text
 from sibkit.atomic import write_bytes_atomic
 from sibkit.checks import Finding, run_checks
 from sibkit.checks.finding import amount_text
-from sibkit.checks.search import Counterexample, find_non_monotone
+from sibkit.checks.search import Counterexample, OrderDependence, find_non_monotone, find_order_dependence
 from sibkit.engine import (
     ENGINE_LOOPS,
     Batch,
@@ -460,6 +460,13 @@ _RUN_TEXT: dict[str, dict[str, str]] = {
         "returned": "returned",
         "guaranteed": "of which guarantee",
         "interest_unpaid": "interest still due at the end (not paid)",
+        "guarantee_table": "Guarantee {id} (given by {guarantor}, at most {amount})",
+        "guarantee_paid_to": "paid to tranche {tranche}",
+        "guarantee_paid": "paid in all",
+        "budget_table": "Savings by budget",
+        "budget_row": "{budget}: credited to {payer}",
+        "budget_outside": "{budget}: not a payer's budget",
+        "budget_unnamed": "(no budget named)",
         "irr": "IRR (annual)",
         "irr_undefined": "undefined: {reason}",
         "multiple": "multiple",
@@ -507,6 +514,13 @@ _RUN_TEXT: dict[str, dict[str, str]] = {
         "returned": "terugontvangen",
         "guaranteed": "waarvan garantie",
         "interest_unpaid": "rente aan het eind nog verschuldigd (niet betaald)",
+        "guarantee_table": "Garantie {id} (gegeven door {guarantor}, ten hoogste {amount})",
+        "guarantee_paid_to": "betaald aan tranche {tranche}",
+        "guarantee_paid": "totaal betaald",
+        "budget_table": "Besparingen per budget",
+        "budget_row": "{budget}: telt mee voor {payer}",
+        "budget_outside": "{budget}: geen budget van een betaler",
+        "budget_unnamed": "(geen budget genoemd)",
         "irr": "IRR (per jaar)",
         "irr_undefined": "niet bepaald: {reason}",
         "multiple": "veelvoud",
@@ -704,6 +718,27 @@ def run_command(file: str, scenario_name: str | None, success: str, as_json: boo
         if tr.interest_unpaid.any():
             t.add_row(text["interest_unpaid"], *(money(x) for x in tr.interest_unpaid))
         t.add_row(text["payback_month"], *(text["never"] if x < 0 else str(int(x)) for x in tr.payback_month))
+        out.print(t)
+    for g in res.guarantees:
+        t = table(text["guarantee_table"].format(id=g.id, guarantor=g.guarantor, amount=money(g.amount)))
+        if len(g.paid_to) > 1:
+            for tranche, paid in g.paid_to:
+                t.add_row(text["guarantee_paid_to"].format(tranche=tranche), *(money(x) for x in paid))
+        else:
+            t.add_row(text["guarantee_paid_to"].format(tranche=g.paid_to[0][0]), *(money(x) for x in g.paid))
+        if len(g.paid_to) > 1:
+            t.add_row(text["guarantee_paid"], *(money(x) for x in g.paid))
+        out.print(t)
+    if res.budgets:
+        t = table(text["budget_table"])
+        for b in res.budgets:
+            name = b.budget or text["budget_unnamed"]
+            label = (
+                text["budget_row"].format(budget=name, payer=b.payer)
+                if b.payer is not None
+                else text["budget_outside"].format(budget=name)
+            )
+            t.add_row(label, *(money(x) for x in b.cashable))
         out.print(t)
     if c.tranches:
         level = break_even_success(c, scenarios[0])
@@ -954,6 +989,9 @@ def check(file: str, lang: str, fmt: str, fail_on: str | None, properties: bool)
         found = find_non_monotone(c)
         if found is not None:
             findings.insert(0, _property_finding(c, found))
+        reordered = find_order_dependence(c)
+        if reordered is not None:
+            findings.insert(0, _order_finding(reordered))
     if fmt == "json":
         click.echo(json.dumps([attrs.asdict(f) for f in findings], indent=2, ensure_ascii=False))
     else:
@@ -992,6 +1030,22 @@ def _property_finding(c: Contract, found: Counterexample) -> Finding:
         mitigation_nl="Laat elke betaling meegroeien met het resultaat: aparte plafonds per aanbieder, "
         "treden zonder gaten en geen aandeel dat daalt zodra investeerders zijn terugbetaald.",
         path="$.rules",
+    )
+
+
+def _order_finding(found: OrderDependence) -> Finding:
+    return Finding(
+        code="SIB-PROP-002",
+        severity="error",
+        title_en="The order of a list moves money",
+        title_nl="De volgorde van een lijst verschuift geld",
+        explanation_en=f"Listing the contract's items in another order changes a payment: {found.message}",
+        explanation_nl=(
+            f"Een andere volgorde van de onderdelen van het contract verandert een betaling: {found.message}"
+        ),
+        mitigation_en="This is a defect in sibkit, not in the contract: please report it with the contract file.",
+        mitigation_nl="Dit is een fout in sibkit, niet in het contract: meld die met het contractbestand.",
+        path="$",
     )
 
 

@@ -30,9 +30,8 @@ from sibkit.engine.simulate import (
 )
 from sibkit.load import load_contract
 from sibkit.model import Uncertainty
-from sibkit.money import allocate_array
 
-from conftest import EXAMPLE, ROOT
+from conftest import EXAMPLE, ROOT, reference_split
 
 SIB = ROOT / "tests" / "engine_contracts" / "sib-guarantee.toml"
 
@@ -188,17 +187,21 @@ class TestEnrolment:
             )
         )
     )
-    def test_equals_spread_then_largest_remainder(self, data: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
-        """The compiled enrolment equals ``spread`` over the planned months followed by
-        ``money.allocate_array`` over the segments, for any plan, totals and segment weights."""
+    def test_equals_spread_then_segment_split(self, data: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        """The compiled enrolment equals ``spread`` over the planned months followed by the
+        documented segment split (``reference_split``: whole enrolment first, then running
+        totals, ties by rank), for any plan, totals and segment weights."""
         plan, total, shares = data
         t_len = plan.shape[0]
+        rank = np.asarray([2, 0, 1], dtype=np.int64)
         enrolled = np.empty((5, t_len, 2, 3), dtype=np.int64)
         group_total = np.zeros((5, 2, 3), dtype=np.int64)
-        _enrol(total, plan, shares, enrolled, group_total)
+        _enrol(total, plan, shares, rank, enrolled, group_total)
         for p in range(2):
             by_month = spread(total[:, p], plan[:, p]) if plan[:, p].any() else np.zeros((5, t_len), dtype=np.int64)
-            assert np.array_equal(enrolled[:, :, p, :], allocate_array(by_month, shares[p]))
+            for i in range(5):
+                expected = reference_split(by_month[i].tolist(), shares[p].tolist(), rank.tolist())
+                assert enrolled[i, :, p, :].tolist() == expected
         assert np.array_equal(group_total, enrolled.sum(axis=1))
 
 

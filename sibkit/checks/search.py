@@ -1,4 +1,5 @@
-"""``sibkit check --properties``: a Hypothesis search for outcomes where more results pay someone less.
+"""``sibkit check --properties``: Hypothesis searches for outcomes where more results pay someone less,
+and for a reordering of the contract's lists that moves money.
 
 Hypothesis draws outcome vectors for *this* contract (how many participants of each
 provider, enrolment month and segment achieve each outcome), adds one more achiever
@@ -8,6 +9,8 @@ shrinks it to the smallest case, which is reported in plain language.
 """
 
 from __future__ import annotations
+
+import random
 
 import attrs
 import numpy as np
@@ -19,9 +22,10 @@ from sibkit.engine.batch import Batch, axes, stack
 from sibkit.engine.waterfall import Flows, run_batch
 from sibkit.model import Contract
 from sibkit.money import format_money
+from sibkit.testing.properties import order_independent
 from sibkit.testing.strategies import outcome_vectors
 
-__all__ = ["Counterexample", "find_non_monotone"]
+__all__ = ["Counterexample", "OrderDependence", "find_non_monotone", "find_order_dependence"]
 
 
 @attrs.frozen(kw_only=True)
@@ -105,3 +109,44 @@ def find_non_monotone(contract: Contract, *, max_examples: int = 300) -> Counter
     except NoSuchExample:
         return None
     return _worse(contract, batch, pick)
+
+
+@attrs.frozen(kw_only=True)
+class OrderDependence:
+    """Listing the contract's items in another order changed a movement of money."""
+
+    message: str
+    """What changed, as the property ``order_independent`` says it."""
+
+
+def find_order_dependence(contract: Contract, *, max_examples: int = 25) -> OrderDependence | None:
+    """A reordering of ``contract``'s order-free lists (``sibkit.testing.properties.reordered``) that changes
+    any movement of money in its default scenario, or None. sibkit computes in a canonical order, so
+    this should never find one; it is offered so that an analyst can see it hold for their own contract."""
+
+    found: list[str] = []
+
+    def changes(seed: int) -> bool:
+        try:
+            order_independent(contract, random.Random(seed))
+        except AssertionError as exc:
+            found.append(str(exc))
+            return True
+        return False
+
+    try:
+        find(
+            st.integers(min_value=0, max_value=2**32 - 1),
+            changes,
+            settings=settings(
+                max_examples=max_examples,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    except NoSuchExample:
+        return None
+    return OrderDependence(message=found[-1])

@@ -8,10 +8,13 @@ Axes, always in this order and in the contract's own order of items:
 * ``P`` providers, ``S`` difficulty segments (one pseudo-segment when the
   contract has none), ``M`` metrics.
 
-Rounding: an expected count (participants × rate) is rounded half up once per
-provider, segment and metric over the whole enrolment, then spread over the
-enrolment months in proportion to enrolment by the largest-remainder method,
-so totals are exact and no month is favoured.
+Rounding: a provider's starts are split over its difficulty segments by
+``sibkit.engine.segments.split_starts`` (largest remainder over the whole
+enrolment, then on running totals; ties by segment id, not by list order). An
+expected count (participants × rate) is rounded half up once per provider,
+segment and metric over the whole enrolment, then spread over the enrolment
+months in proportion to enrolment by the largest-remainder method, so totals are
+exact and no month is favoured.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from sibkit.engine.segments import id_rank, provider_segment_weights, split_starts
 from sibkit.model import Contract, Scenario
-from sibkit.money import allocate, allocate_array, round_half_up
+from sibkit.money import allocate_array, round_half_up
 
 __all__ = ["Axes", "Batch", "axes", "deterministic_batch", "stack"]
 
@@ -99,6 +103,7 @@ def deterministic_batch(contract: Contract, scenario: Scenario, success: Decimal
     offset = np.zeros((p_len, s_len, m_len), dtype=np.int64)
     improvement = np.zeros((1, p_len, m_len))
     factors = {e.provider: e.factor for e in scenario.enrolment}
+    rank = id_rank([seg or "" for seg in ax.segments])
     for p, prov in enumerate(contract.providers):
         plan = np.zeros(t_len, dtype=np.int64)
         months = prov.enrolment.per_month()[:t_len]
@@ -107,15 +112,8 @@ def deterministic_batch(contract: Contract, scenario: Scenario, success: Decimal
             plan[contract.termination.month :] = 0
         if prov.id in factors:
             plan = _spread(_times(int(plan.sum()), factors[prov.id]), plan)
-        if prov.segment_mix:
-            shares = [m.share for m in prov.segment_mix]
-            index = {m.segment: i for i, m in enumerate(prov.segment_mix)}
-            for t in range(t_len):
-                split = allocate(int(plan[t]), shares) if plan[t] else [0] * len(shares)
-                for s, seg in enumerate(ax.segments):
-                    enrolled[0, t, p, s] = split[index[seg]] if seg in index else 0
-        else:
-            enrolled[0, :, p, 0] = plan
+        weights = provider_segment_weights([(m.segment, m.share) for m in prov.segment_mix], ax.segments)
+        split_starts(plan, weights, rank, enrolled[0, :, p, :])
         for s, seg in enumerate(ax.segments):
             group = enrolled[0, :, p, s]
             for m, metric in enumerate(contract.metrics):

@@ -17,7 +17,16 @@ from sibkit.engine.waterfall import Flows
 from sibkit.jit import jit
 from sibkit.model import Contract
 
-__all__ = ["FeeResults", "PayerResults", "ProviderResults", "Results", "TrancheResults", "results"]
+__all__ = [
+    "BudgetSavings",
+    "FeeResults",
+    "GuaranteeResults",
+    "PayerResults",
+    "ProviderResults",
+    "Results",
+    "TrancheResults",
+    "results",
+]
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -63,6 +72,42 @@ class FeeResults:
 
 
 @attrs.frozen(kw_only=True, eq=False)
+class BudgetSavings:
+    """The savings that land in one budget, as the contract's ``savings`` name it, per scenario.
+
+    A saving is credited only to the party whose budget it names: a payer (``budget`` is the payer's
+    id) or a fund contributor (``budget`` is the contributor's id, credited to the fund it
+    contributes to). A budget that names no party of the contract (a free description such as
+    'Zvw' or 'the health insurer') is reported under its own name with ``payer`` ``None``: those
+    savings help someone, but not the payers' accounts."""
+
+    budget: str
+    """The budget as written in the contract's ``savings`` (``""`` when a saving names none)."""
+    payer: str | None
+    """The payer whose account these savings are credited to; ``None`` when the budget belongs to
+    nobody who pays in this contract."""
+    savings: I64
+    """All savings landing in this budget, cashable or not, cents."""
+    cashable: I64
+    """Of ``savings``, the cashable part, cents."""
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class GuaranteeResults:
+    """What one guarantee paid, and to whom, per scenario."""
+
+    id: str
+    guarantor: str
+    """The party that gives the guarantee."""
+    paid: I64
+    """Drawn on the guarantee over the term, all covered tranches together, cents."""
+    paid_to: tuple[tuple[str, I64], ...]
+    """``(tranche id, cents)`` for each covered tranche, in the guarantee's ``covers`` order."""
+    amount: int
+    """The guarantee's maximum (the contract's ``amount``), cents."""
+
+
+@attrs.frozen(kw_only=True, eq=False)
 class PayerResults:
     """One outcome payer, per scenario."""
 
@@ -79,7 +124,8 @@ class PayerResults:
     share_of_maximum: F64
     """``paid`` over the maximum potential outcome payment of this payer (NaN when unbounded)."""
     cashable_savings: I64
-    """Cashable savings landing in this payer's budget, cents."""
+    """Cashable savings landing in this payer's budget or a contributor's (never savings that name
+    another budget or none), cents."""
     net_of_savings: I64
     """``paid + vat + fees - cashable_savings``, cents."""
     benefit_cost_ratio: F64
@@ -114,6 +160,9 @@ class Results:
     payers: tuple[PayerResults, ...]
     providers: tuple[ProviderResults, ...]
     fees: tuple[FeeResults, ...]
+    guarantees: tuple[GuaranteeResults, ...]
+    budgets: tuple[BudgetSavings, ...]
+    """Savings per budget named in the contract, in order of first mention."""
     participants: I64
     """Enrolled participants."""
     outcome_units: I64
@@ -200,24 +249,29 @@ def results(contract: Contract, flows: Flows, *, maximum: MaximumPayment | None 
     mx = maximum if maximum is not None else maximum_payment(contract)
     savings_total = np.zeros(n, dtype=np.int64)
     cashable_total = np.zeros(n, dtype=np.int64)
-    cashable_by_budget: dict[str, I64] = {}
+    owner = _budget_owners(contract)
+    by_budget: dict[str, tuple[I64, I64]] = {}
     metric_index = {m.id: i for i, m in enumerate(contract.metrics)}
     for s in contract.savings:
         value = sched.units_paid_for[:, metric_index[s.metric]] * s.amount_per_unit
+        cash = value if s.cashable else np.zeros(n, dtype=np.int64)
         savings_total += value
-        if s.cashable:
-            cashable_total += value
-            cashable_by_budget[s.budget] = cashable_by_budget.get(s.budget, np.zeros(n, dtype=np.int64)) + value
+        cashable_total += cash
+        all_before, cash_before = by_budget.get(s.budget, (np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)))
+        by_budget[s.budget] = (all_before + value, cash_before + cash)
+    budgets = tuple(
+        BudgetSavings(budget=b, payer=owner.get(b), savings=all_, cashable=cash)
+        for b, (all_, cash) in by_budget.items()
+    )
     units_all = sched.units_paid_for.sum(axis=1)
     payers = []
     for k, payer in enumerate(contract.payers):
         paid = flows.payer_paid[:, :, k].sum(axis=1) - flows.payer_refund[:, k]
         vat, fees = flows.payer_vat[:, k], flows.payer_fees[:, k]
-        saved = cashable_by_budget.get(payer.id, np.zeros(n, dtype=np.int64)).copy()
-        for c in payer.contributors:
-            saved += cashable_by_budget.get(c.id, np.zeros(n, dtype=np.int64))
-        if len(contract.payers) == 1:
-            saved = cashable_total.copy()
+        saved = np.zeros(n, dtype=np.int64)
+        for b in budgets:
+            if b.payer == payer.id:
+                saved += b.cashable
         outlay = paid + vat + fees
         with np.errstate(divide="ignore", invalid="ignore"):
             per_participant = np.where(participants > 0, outlay / np.maximum(participants, 1), np.nan)
@@ -274,6 +328,17 @@ def results(contract: Contract, flows: Flows, *, maximum: MaximumPayment | None 
         payers=tuple(payers),
         providers=tuple(providers),
         fees=fee_results,
+        guarantees=tuple(
+            GuaranteeResults(
+                id=g.id,
+                guarantor=g.guarantor,
+                paid=sum((_guarantee_total(flows, g.id, t) for t in g.covers), np.zeros(n, dtype=np.int64)),
+                paid_to=tuple((t, _guarantee_total(flows, g.id, t)) for t in g.covers),
+                amount=g.amount,
+            )
+            for g in contract.guarantees
+        ),
+        budgets=budgets,
         participants=participants,
         outcome_units=sched.units_paid_for,
         outcome_payments=paid_all,
@@ -284,6 +349,21 @@ def results(contract: Contract, flows: Flows, *, maximum: MaximumPayment | None 
         unpaid_after_term=sched.unpaid_after_term,
         flows=flows,
     )
+
+
+def _budget_owners(contract: Contract) -> dict[str, str]:
+    """Budget name → the payer credited with savings in it: a payer's own id, or a contributor's id
+    (credited to the fund it contributes to). A contributor to several funds is credited to none of
+    them, since its saving cannot be split between them without a rule the contract does not state."""
+    owners: dict[str, str] = {p.id: p.id for p in contract.payers}
+    funds: dict[str, set[str]] = {}
+    for p in contract.payers:
+        for c in p.contributors:
+            funds.setdefault(c.id, set()).add(p.id)
+    for contributor, funded in funds.items():
+        if contributor not in owners and len(funded) == 1:
+            owners[contributor] = next(iter(funded))
+    return owners
 
 
 def _guarantee_total(flows: Flows, guarantee: str, tranche: str) -> I64:

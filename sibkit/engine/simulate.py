@@ -43,9 +43,9 @@ from scipy import special
 
 from sibkit.engine.batch import Batch, axes, deterministic_batch
 from sibkit.engine.maximum import MaximumPayment, maximum_payment
-from sibkit.engine.month_loop import allocate_into
 from sibkit.engine.results import results
 from sibkit.engine.run import default_scenario
+from sibkit.engine.segments import id_rank, provider_segment_weights, split_starts
 from sibkit.engine.waterfall import run_batch
 from sibkit.jit import jit
 from sibkit.model import Contract, Uncertainty
@@ -103,8 +103,9 @@ class _Plan:
     units_per: F64  # (P, S, M) units per achiever
     cohort: npt.NDArray[np.bool_]  # (M,)
     plan: I64  # (T, P) planned starts per month
-    shares: list[list[int]]  # per provider: segment weights (integers)
+    shares: list[I64]  # per provider: segment weights (integers)
     share_weights: I64  # the same as a (P, S) array
+    segment_rank: I64  # (S,) tie-break rank of each segment (by id)
     enrol_mean: F64  # (P,)
     enrol_sd: F64  # (P,)
     shared: float
@@ -149,13 +150,10 @@ def _plan(contract: Contract) -> _Plan:
                 if ab is not None:
                     alpha[p, s, m], beta[p, s, m] = ab
     plan = base.enrolled[0].sum(axis=2)  # (T, P)
-    shares = []
-    for provider in contract.providers:
-        if provider.segment_mix:
-            index = {mix.segment: int(mix.share * 10**9) for mix in provider.segment_mix}
-            shares.append([index.get(seg or "", 0) for seg in ax.segments])
-        else:
-            shares.append([1] + [0] * (s_len - 1))
+    shares = [
+        provider_segment_weights([(m.segment, m.share) for m in provider.segment_mix], ax.segments)
+        for provider in contract.providers
+    ]
     enrol_mean = np.ones(p_len)
     enrol_sd = np.zeros(p_len)
     factors = {e.provider: e for e in u.enrolment}
@@ -181,6 +179,7 @@ def _plan(contract: Contract) -> _Plan:
         plan=plan,
         shares=shares,
         share_weights=np.asarray(shares, dtype=np.int64).reshape(p_len, s_len),
+        segment_rank=id_rank([seg or "" for seg in ax.segments]),
         enrol_mean=enrol_mean,
         enrol_sd=enrol_sd,
         shared=float(u.shared),
@@ -202,14 +201,15 @@ def _prepared(contract: Contract) -> tuple[_Plan, MaximumPayment]:
 
 
 @jit
-def _enrol(total: I64, plan: I64, shares: I64, enrolled: I64, group_total: I64) -> None:
+def _enrol(total: I64, plan: I64, shares: I64, rank: I64, enrolled: I64, group_total: I64) -> None:
     """Spread each provider's sampled participants ``total`` (n, P) over its planned months ``plan``
-    (T, P), rounding the running total down, then split each month's starts over the
-    segments by ``shares`` (P, S) with the largest remainder (as ``money.allocate_array``). Fills
-    ``enrolled`` (n, T, P, S) and ``group_total`` (n, P, S), participants per segment."""
+    (T, P), rounding the running total down, then split the starts over the segments by ``shares``
+    (P, S) with ``segments.split_starts`` (ties by segment ``rank``), as the deterministic batch
+    does. Fills ``enrolled`` (n, T, P, S) and ``group_total`` (n, P, S), participants per segment."""
     n, t_len, p_len, s_len = enrolled.shape
     weights = np.empty(s_len, dtype=np.int64)
-    part = np.empty(s_len, dtype=np.int64)
+    starts = np.empty(t_len, dtype=np.int64)
+    part = np.empty((t_len, s_len), dtype=np.int64)
     for p in range(p_len):
         whole = 0
         for t in range(t_len):
@@ -222,12 +222,13 @@ def _enrol(total: I64, plan: I64, shares: I64, enrolled: I64, group_total: I64) 
             for t in range(t_len):
                 cum += plan[t, p]
                 upto = (total[i, p] * cum) // whole if whole else 0
-                starts = upto - before
+                starts[t] = upto - before
                 before = upto
-                allocate_into(starts, weights, s_len, part)
+            split_starts(starts, weights, rank, part)
+            for t in range(t_len):
                 for s in range(s_len):
-                    enrolled[i, t, p, s] = part[s]
-                    group_total[i, p, s] += part[s]
+                    enrolled[i, t, p, s] = part[t, s]
+                    group_total[i, p, s] += part[t, s]
 
 
 @jit
@@ -290,7 +291,7 @@ def _sample_into(plan: _Plan, seed: int, chunk: int, out: Batch) -> None:
     planned = plan.plan.sum(axis=0)  # (P,) planned participants
     total = np.floor(planned * factor + 0.5).astype(np.int64)  # (n, P)
     group_total = np.zeros((n, p_len, s_len), dtype=np.int64)
-    _enrol(total, plan.plan, plan.share_weights, enrolled, group_total)
+    _enrol(total, plan.plan, plan.share_weights, plan.segment_rank, enrolled, group_total)
     if plan.noise:
         counts = rng.binomial(np.broadcast_to(group_total[..., None], rate.shape), np.clip(rate, 0.0, 1.0))
     else:

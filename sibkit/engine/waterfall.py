@@ -43,6 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sibkit.engine.batch import Batch, axes
+from sibkit.engine.canonical import Order, canonical, to_canonical, to_contract_order
 from sibkit.engine.ledger import CONTRACT_ACCOUNT, Ledger
 from sibkit.engine.month_loop import month_loop
 from sibkit.engine.program import SCRATCH_ROWS, program, scratch_width
@@ -116,9 +117,79 @@ class Flows:
 def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows:
     """Run the whole contract for every scenario of ``batch``; checks that money reconciles.
 
+    The engine computes in canonical order (``sibkit.engine.canonical``: lists sorted by id, so no
+    tie of the largest-remainder method depends on how the contract lists things) and returns every
+    array in the contract's own order.
+
     ``detail=False`` (Monte Carlo) keeps each ledger movement only as a total over the term and
     providers' cash only as its lowest point and month counts, so memory stays small.
     """
+    canon, order = canonical(contract)
+    flows = _run(canon, to_canonical(batch, order), detail=detail)
+    return _in_contract_order(contract, flows, order)
+
+
+def _in_contract_order(contract: Contract, flows: Flows, order: Order) -> Flows:
+    """``flows`` computed for the canonical contract, with every axis put back in ``contract``'s order."""
+    sched = flows.schedule
+    position = {(ln.rule, ln.metric, ln.provider): ln.index for ln in sched.lines}
+    lines = np.asarray([position[key] for key in order.lines], dtype=np.int64)
+    payer_index = {p.id: k for k, p in enumerate(contract.payers)}
+    metric_index = {m.id: k for k, m in enumerate(contract.metrics)}
+    provider_index = {p.id: k for k, p in enumerate(contract.providers)}
+    rules = {r.id: r for r in contract.rules}
+    canon_lines = {(ln.rule, ln.metric, ln.provider): ln for ln in sched.lines}
+    restored_lines = tuple(
+        attrs.evolve(
+            canon_lines[key],
+            index=o,
+            metric_index=metric_index[key[1]],
+            provider_index=provider_index[key[2]],
+            payers=tuple((payer_index[pid], share) for pid, share in contract.rule_payers(rules[key[0]])),
+        )
+        for o, key in enumerate(order.lines)
+    )
+    j, k, p, m = order.tranches, order.payers, order.providers, order.metrics
+
+    def back(value: I64, axis: int, perm: I64) -> I64:
+        return to_contract_order(value, axis, perm)
+
+    schedule_back = attrs.evolve(
+        sched,
+        lines=restored_lines,
+        costs=back(sched.costs, 2, p),
+        due=back(np.take(sched.due, lines, axis=2), 3, k),
+        due_after=back(np.take(sched.due_after, lines, axis=2), 3, k),
+        units_paid_for=back(sched.units_paid_for, 1, m),
+    )
+    return attrs.evolve(
+        flows,
+        schedule=schedule_back,
+        tranche_cash=back(flows.tranche_cash, 2, j),
+        tranche_drawn=back(flows.tranche_drawn, 1, j),
+        tranche_repaid=back(flows.tranche_repaid, 1, j),
+        tranche_due_after=back(flows.tranche_due_after, 2, j),
+        interest_unpaid=back(flows.interest_unpaid, 1, j),
+        payer_paid=back(flows.payer_paid, 2, k),
+        payer_vat=back(flows.payer_vat, 1, k),
+        payer_fees=back(flows.payer_fees, 1, k),
+        payer_refund=back(flows.payer_refund, 1, k),
+        provider_cash=back(flows.provider_cash, 2, p),
+        provider_lowest=back(flows.provider_lowest, 1, p),
+        provider_lowest_month=back(flows.provider_lowest_month, 1, p),
+        provider_months_below_zero=back(flows.provider_months_below_zero, 1, p),
+        provider_months_below_minimum=back(flows.provider_months_below_minimum, 1, p),
+        provider_closing=back(flows.provider_closing, 1, p),
+        provider_revenue=back(flows.provider_revenue, 1, p),
+        provider_cost=back(flows.provider_cost, 1, p),
+        provider_other_income=back(flows.provider_other_income, 1, p),
+        provider_invested=back(flows.provider_invested, 1, p),
+        line_paid=np.take(flows.line_paid, lines, axis=1),
+    )
+
+
+def _run(contract: Contract, batch: Batch, *, detail: bool) -> Flows:
+    """The engine proper: ``run_batch`` for a contract already in canonical order."""
     ax = axes(contract)
     n, t_len = batch.n, ax.months
     sched = schedule(contract, batch)

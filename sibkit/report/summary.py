@@ -96,6 +96,25 @@ def summary(contract: Contract, res: Results, scenario: str, success: float, i: 
             {"id": f.id, "payee": f.payee, "paid": _money(int(f.paid[i])), "unpaid": _money(int(f.unpaid[i]))}
             for f in res.fees
         ],
+        "guarantees": [
+            {
+                "id": g.id,
+                "guarantor": g.guarantor,
+                "amount": _money(g.amount),
+                "paid": _money(int(g.paid[i])),
+                "paid_to": [{"tranche": t, "paid": _money(int(x[i]))} for t, x in g.paid_to],
+            }
+            for g in res.guarantees
+        ],
+        "budgets": [
+            {
+                "budget": b.budget,
+                "payer": b.payer,
+                "savings": _money(int(b.savings[i])),
+                "cashable_savings": _money(int(b.cashable[i])),
+            }
+            for b in res.budgets
+        ],
     }
 
 

@@ -15,6 +15,8 @@ Each function runs the engine on a contract and a batch of scenarios and raises
 
 from __future__ import annotations
 
+import random
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -23,6 +25,7 @@ import numpy as np
 from sibkit.engine.batch import Batch, stack
 from sibkit.engine.ledger import CONTRACT_ACCOUNT
 from sibkit.engine.results import Results, results
+from sibkit.engine.run import run
 from sibkit.engine.waterfall import Flows, run_batch
 from sibkit.model import Contract, InterestStep, PrincipalStep
 from sibkit.money import Cents
@@ -32,6 +35,8 @@ __all__ = [
     "conservation",
     "monotone_payouts",
     "no_reward_for_failure",
+    "order_independent",
+    "reordered",
     "return_caps_respected",
     "scale_money",
     "seniority_respected",
@@ -234,3 +239,95 @@ def scale_money(obj: Any, factor: int) -> Any:
             if scaled is not value:
                 changes[a.name] = scaled
     return attrs.evolve(obj, **changes) if changes else obj
+
+
+_ORDER_FREE = frozenset(
+    {
+        # Contract: lists whose order is presentation only (scenarios are left alone: the first is the default)
+        "payers",
+        "providers",
+        "investors",
+        "intermediaries",
+        "evaluators",
+        "segments",
+        "metrics",
+        "rules",
+        "caps",
+        "savings",
+        "sources",
+        # inside parties, rules and scenarios
+        "contributors",
+        "segment_mix",
+        "components",
+        "entries",
+        "paid_by",
+        "requires",
+        "outcomes",
+        "enrolment",
+    }
+)
+"""Names of tuple fields whose order carries no meaning, wherever they appear in the model."""
+
+
+def reordered(contract: Contract, rnd: random.Random) -> Contract:
+    """A copy of ``contract`` with every list whose order carries no meaning shuffled by ``rnd``:
+    providers, payers and their contributors, investors, segments and each provider's segment mix,
+    metrics, rules with their entries, components and payer shares, caps, savings, scenario lines;
+    the parties of a pro-rata waterfall step; and tranches within each level of seniority (their
+    positions among other levels kept). Waterfall steps, guarantees, fees and scenarios keep their
+    order: it is the priority of payments, or the default scenario."""
+    shuffled: Contract = _shuffle(contract, rnd)
+    return shuffled
+
+
+def _shuffle(obj: Any, rnd: random.Random, name: str = "") -> Any:
+    if isinstance(obj, tuple):
+        items = [_shuffle(x, rnd) for x in obj]
+        if name in _ORDER_FREE:
+            rnd.shuffle(items)
+        return tuple(items)
+    if not attrs.has(type(obj)):
+        return obj
+    changes: dict[str, Any] = {}
+    for a in attrs.fields(type(obj)):
+        value = getattr(obj, a.name)
+        new: Any
+        if a.name == "tranches" and isinstance(obj, Contract):
+            new = _shuffle_within_seniority([_shuffle(t, rnd) for t in value], rnd)
+        elif (a.name in ("tranches", "fees") and getattr(obj, "mode", None) == "pro_rata") or (
+            a.name == "shares" and not hasattr(obj, "mode")  # a residual step's shares are pro rata by definition
+        ):
+            items = list(_shuffle(value, rnd))
+            rnd.shuffle(items)
+            new = tuple(items)
+        else:
+            new = _shuffle(value, rnd, a.name)
+        if new is not value:
+            changes[a.name] = new
+    return attrs.evolve(obj, **changes) if changes else obj
+
+
+def _shuffle_within_seniority(tranches: list[Any], rnd: random.Random) -> tuple[Any, ...]:
+    levels: dict[int, list[Any]] = {}
+    for t in tranches:
+        levels.setdefault(t.seniority, []).append(t)
+    for group in levels.values():
+        rnd.shuffle(group)
+    return tuple(levels[t.seniority].pop(0) for t in tranches)
+
+
+def order_independent(contract: Contract, rnd: random.Random, success: Decimal = Decimal(1)) -> None:
+    """Reordering any list of ``contract`` whose order carries no meaning (see ``reordered``) changes
+    no cent of any movement of money: the ledger of the default scenario (every payment, from whom,
+    to whom, why and in which month) is identical."""
+    other = reordered(contract, rnd)
+    a = run(contract, success=success).flows.ledger.flows
+    b = run(other, success=success).flows.ledger.flows
+    nonzero_a = {k for k, v in a.items() if v.any()}
+    nonzero_b = {k for k, v in b.items() if v.any()}
+    assert nonzero_a == nonzero_b, f"reordering changed which movements happen: {sorted(nonzero_a ^ nonzero_b)}"
+    for key in sorted(nonzero_a):
+        assert np.array_equal(a[key], b[key]), (
+            f"reordering the contract's lists changed {key[2]!r} from {key[0]} to {key[1]}: "
+            f"{a[key].sum(axis=1).tolist()} became {b[key].sum(axis=1).tolist()} cents"
+        )
