@@ -4,6 +4,7 @@ The public surface is small and re-exported here; everything else is an
 implementation detail that may change.
 """
 
+from sibkit.engine.irr import npv, xnpv
 from sibkit.engine.maximum import MaximumPayment, maximum_payment
 from sibkit.errors import ContractFileError, EngineError, ModelError, SibkitError
 from sibkit.load import dumps, load_contract, loads, save_contract
@@ -20,5 +21,7 @@ __all__ = [
     "load_contract",
     "loads",
     "maximum_payment",
+    "npv",
     "save_contract",
+    "xnpv",
 ]

@@ -1,4 +1,5 @@
-"""IRR: vectorised solver against numpy-financial and Microsoft's XIRR example."""
+"""IRR and NPV: the vectorised solver against numpy-financial, dated flows against Microsoft's XIRR and XNPV
+examples, and the one uniqueness rule shared by ``irr`` and ``xirr``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,33 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sibkit.engine.irr import IRR_REASONS, _newton, _one_signed_balance, _start, annualise, irr, sign_changes, xirr
+import sibkit
+import sibkit.engine
+from sibkit.engine.irr import (
+    IRR_REASONS,
+    _newton,
+    _one_signed_balance,
+    _start,
+    annualise,
+    irr,
+    npv,
+    sign_changes,
+    xirr,
+    xnpv,
+)
+
+EXCEL_DATES = [dt.date(2008, 1, 1), dt.date(2008, 3, 1), dt.date(2008, 10, 30), dt.date(2009, 2, 15), dt.date(2009, 4, 1)]
+EXCEL_AMOUNTS = [-10000.0, 2750.0, 4250.0, 3250.0, 2750.0]
+"""The cash flow of Microsoft's XNPV and XIRR documentation examples."""
+
+REPRODUCER = [-100.0, 50.0, -10.0, 40.0]
+"""Issue #11: three sign changes, but the running totals from the end (40, 30, 80, -20) change sign once
+and those from the start (-100, -50, -60, -20) never rise above 0, so the one rate lies below 0."""
+
+YEARLY = [dt.date(2021, 1, 1), dt.date(2022, 1, 1), dt.date(2023, 1, 1), dt.date(2024, 1, 1)]
+"""Four dates exactly 365 days apart (no 29 February between them)."""
+
+cents = st.integers(min_value=-(10**6), max_value=10**6)
 
 
 class TestIrr:
@@ -78,6 +105,45 @@ class TestIrr:
         beside = np.vstack([flows, np.asarray([[-100.0, *([10.0] * (len(cents) - 1))]])])
         assert irr(beside)[0][0] == rate[0]
 
+    @given(
+        st.dictionaries(st.integers(min_value=0, max_value=239), cents.filter(bool), min_size=2, max_size=8),
+        st.integers(min_value=24, max_value=240),
+    )
+    def test_a_reported_rate_is_a_root_on_long_sparse_rows(self, flows: dict[int, int], months: int) -> None:
+        """Long rows with a few flows anywhere (late first flows, loans that start with money in): a reported
+        rate sets the NPV to zero, relative to the discounted money (computed in logarithms, as rates near
+        -99% a month overflow a float over 240 months)."""
+        row = np.zeros(months)
+        for t, c in flows.items():
+            row[t % months] += c
+        rate, why = irr(row)
+        if int(why) != 0:
+            return
+        t = np.arange(months)[row != 0]
+        log_weight = -np.log1p(float(rate)) * t
+        weight = np.exp(log_weight - log_weight.max())
+        assert abs(np.sum(row[row != 0] * weight)) <= 1e-9 * np.sum(np.abs(row[row != 0]) * weight)
+
+    def test_a_loan_far_from_the_first_guess(self) -> None:
+        """+2 in month 27 and -318 in month 168 (a loan) has the rate 159^(1/141) - 1 = 3.66% a month. The
+        NPV overflows at the first guess (-99% a month); that used to be taken for a converged root and
+        -99% reported."""
+        row = np.zeros(169)
+        row[27], row[168] = 2.0, -318.0
+        rate, why = irr(row)
+        assert int(why) == 0
+        assert float(rate) == pytest.approx(159 ** (1 / 141) - 1, rel=1e-12)
+
+    def test_newton_steps_that_creep_are_bisected(self) -> None:
+        """+3 after one period and -2 after 1,582 (a daily row) has the rate (2/3)^(1/1581) - 1 a period.
+        From the upper end of the bracket Newton's method crept towards it in steps of near-constant size
+        and stopped after 100 steps, 1.5e-11 a day short (5e-9 a year); bisecting such steps reaches it."""
+        row = np.zeros(1583)
+        row[1], row[1582] = 3.0, -2.0
+        rate, why = irr(row, periods_per_year=365)
+        assert int(why) == 0
+        assert float(rate) == pytest.approx((2 / 3) ** (1 / 1581) - 1, rel=1e-12, abs=1e-17)
+
     def test_a_pure_investment_has_one_rate_where_running_totals_prove_nothing(self) -> None:
         """-100, +110, -30, +40: the running totals (-100, 10, -20, 20) change sign three times, so
         Norström's test is silent; but at the rate found (14.35% a month) the investor's balance stays
@@ -104,19 +170,202 @@ class TestIrr:
         assert int(sign_changes(signs[None, :])[0]) <= 1
 
     def test_annualise(self) -> None:
-        """1% a month is 12.68% a year."""
+        """1% a month is 12.68% a year; 2% a quarter is 8.24% a year; a yearly rate stays as it is."""
         assert float(annualise(0.01)) == pytest.approx(1.01**12 - 1)
+        assert float(annualise(0.02, 4)) == pytest.approx(1.02**4 - 1)
+        assert float(annualise(0.1, 1)) == pytest.approx(0.1, abs=1e-15)
+
+    def test_periods_per_year_widens_the_bracket_to_the_same_annual_rates(self) -> None:
+        """-100 then +250 a period later is 150% a period: outside the bracket of +100% a month for monthly
+        flows, but inside it compounded over a year (+409,500% a year) for yearly flows."""
+        monthly, why_monthly = irr([-100.0, 250.0])
+        yearly, why_yearly = irr([-100.0, 250.0], periods_per_year=1)
+        assert int(why_monthly) == 3 and np.isnan(monthly)
+        assert int(why_yearly) == 0 and float(yearly) == pytest.approx(1.5, abs=1e-12)
+
+    def test_the_reproducer_has_one_rate(self) -> None:
+        """Issue #11's flow -100, +50, -10, +40 has one rate (numpy-financial's) whether its periods are
+        months or years; the NPV is zero there."""
+        for per_year in (12, 1):
+            rate, why = irr(REPRODUCER, periods_per_year=per_year)
+            assert int(why) == 0
+            assert float(rate) == pytest.approx(npf.irr(REPRODUCER), abs=1e-12)
+            assert npv(float(rate), REPRODUCER) == pytest.approx(0.0, abs=1e-9)
+
+    @pytest.mark.parametrize("bad", [0.0, -12.0, float("nan"), float("inf")])
+    def test_periods_per_year_must_be_positive(self, bad: float) -> None:
+        """A period count that is not a positive number is refused with the value named."""
+        with pytest.raises(ValueError) as err:
+            irr([-1.0, 2.0], periods_per_year=bad)
+        assert str(err.value) == f"periods_per_year must be a positive number: {bad!r}"
 
 
 class TestXirr:
     def test_microsoft_documentation_example(self) -> None:
         """Excel's XIRR documentation: -10,000 on 2008-01-01, then 2,750, 4,250, 3,250, 2,750 → 37.34%
         (0.373362535)."""
-        dates = [dt.date(2008, 1, 1), dt.date(2008, 3, 1), dt.date(2008, 10, 30), dt.date(2009, 2, 15), dt.date(2009, 4, 1)]
         # Excel iterates until the result is accurate within 0.000001% (its documentation), so 1e-8 absolute.
-        assert xirr([-10000, 2750, 4250, 3250, 2750], dates) == pytest.approx(0.373362535, abs=1e-8)
+        assert xirr(EXCEL_AMOUNTS, EXCEL_DATES) == pytest.approx(0.373362535, abs=1e-8)
+
+    def test_the_reproducer_is_not_refused(self) -> None:
+        """Issue #11: -100, +50, -10, +40 on dates 365 days apart was refused as 'several sign changes'
+        although ``irr`` proves its rate unique; it now gets that rate (-10.87% a year), with the flows read
+        as yearly or as monthly (one period is then one year)."""
+        rate = xirr(REPRODUCER, YEARLY)
+        assert rate == pytest.approx(float(irr(REPRODUCER, periods_per_year=1)[0]), abs=1e-12)
+        assert rate == pytest.approx(float(irr(REPRODUCER)[0]), abs=1e-12)
+        assert rate == pytest.approx(npf.irr(REPRODUCER), abs=1e-12)
+
+    def test_the_reproducer_over_a_leap_year(self) -> None:
+        """The same flows a calendar year apart across 29 February 2024 (365, 366 and 365 days) keep one
+        rate, close to the yearly one, at which ``xnpv`` is zero."""
+        dates = [dt.date(2023, 1, 1), dt.date(2024, 1, 1), dt.date(2025, 1, 1), dt.date(2026, 1, 1)]
+        rate = xirr(REPRODUCER, dates)
+        assert rate == pytest.approx(npf.irr(REPRODUCER), abs=1e-3)
+        assert xnpv(rate, REPRODUCER, dates) == pytest.approx(0.0, abs=1e-9)
 
     def test_refuses_flows_without_a_unique_rate(self) -> None:
         """No sign change: a clear error, not a number."""
-        with pytest.raises(ValueError, match="no sign change"):
+        with pytest.raises(ValueError) as err:
             xirr([-1.0, -2.0], [dt.date(2020, 1, 1), dt.date(2021, 1, 1)])
+        assert str(err.value) == IRR_REASONS[1]
+
+    def test_refuses_two_rates(self) -> None:
+        """-100, +710, -660 a year apart has two rates (10% and 500% a year: 1 + r is 1.1 or 6): refused as
+        ``irr`` refuses the yearly row."""
+        dates = [dt.date(2021, 1, 1), dt.date(2022, 1, 1), dt.date(2023, 1, 1)]
+        assert npv(0.1, [-100.0, 710.0, -660.0]) == pytest.approx(0.0, abs=1e-9)
+        assert npv(5.0, [-100.0, 710.0, -660.0]) == pytest.approx(0.0, abs=1e-9)
+        with pytest.raises(ValueError) as err:
+            xirr([-100.0, 710.0, -660.0], dates)
+        assert str(err.value) == "several sign changes: the rate of return is not unique"
+        assert int(irr([-100.0, 710.0, -660.0], periods_per_year=1)[1]) == 2
+
+    def test_refuses_dates_before_the_first(self) -> None:
+        """As Excel's XIRR (#NUM!): no date may precede the first date; the others may come in any order."""
+        dates = [dt.date(2020, 1, 1), dt.date(2021, 1, 1), dt.date(2019, 6, 30)]
+        with pytest.raises(ValueError) as err:
+            xirr([-100.0, 60.0, 60.0], dates)
+        assert str(err.value) == "dates must not precede the first date 2020-01-01: 2019-06-30 at position 2"
+
+    def test_refuses_mismatched_lengths(self) -> None:
+        """One amount per date, at least one."""
+        with pytest.raises(ValueError) as err:
+            xirr([-100.0, 110.0], [dt.date(2020, 1, 1)])
+        assert str(err.value) == "amounts and dates must be non-empty and of the same length"
+
+    def test_amounts_on_one_date_are_added(self) -> None:
+        """Two amounts on the same date count as their sum: -100 and -50, then +180 a year later, is 20%."""
+        dates = [dt.date(2021, 1, 1), dt.date(2021, 1, 1), dt.date(2022, 1, 1)]
+        assert xirr([-100.0, -50.0, 180.0], dates) == pytest.approx(0.2, abs=1e-12)
+
+    @given(
+        st.lists(cents, min_size=1, max_size=16),
+        st.sampled_from([365, 31, 30, 7, 1]),
+        st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2060, 1, 1)),
+    )
+    def test_agrees_with_irr_on_evenly_spaced_dates(self, amounts: list[int], days: int, start: dt.date) -> None:
+        """Flows ``days`` days apart: ``xirr`` refuses exactly when ``irr`` (with 365 / ``days`` periods a
+        year) refuses, with the same reason, and otherwise gives ``irr``'s rate annualised; yearly flows
+        (365 days) are the issue's case, where the annual rate is ``irr``'s rate itself."""
+        dates = [start + dt.timedelta(days=days * i) for i in range(len(amounts))]
+        per_year = 365 / days
+        rate, why = irr([float(a) for a in amounts], periods_per_year=per_year)
+        if int(why) != 0:
+            with pytest.raises(ValueError) as err:
+                xirr([float(a) for a in amounts], dates)
+            assert str(err.value) == IRR_REASONS[int(why)]
+            return
+        expected = float(annualise(rate, per_year))
+        assert xirr([float(a) for a in amounts], dates) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+        if days == 365:
+            assert expected == pytest.approx(float(rate), rel=1e-12, abs=1e-15)
+
+    @given(st.lists(st.tuples(cents, st.integers(min_value=0, max_value=3000)), min_size=2, max_size=10))
+    def test_a_rate_is_a_root_of_xnpv_and_does_not_depend_on_the_row(self, flows: list[tuple[int, int]]) -> None:
+        """Dated flows at any days: a reported rate sets ``xnpv`` to zero (relative to the discounted money;
+        checked above -99% a year, below which a float cannot hold the annual rate precisely), and adding a
+        zero amount (which changes the row of periods ``xirr`` builds) changes neither the rate nor whether
+        it is refused."""
+        start = dt.date(2020, 1, 1)
+        amounts = [float(c) for c, _ in flows]
+        dates = [start] + [start + dt.timedelta(days=d) for _, d in flows[1:]]
+        try:
+            rate = xirr(amounts, dates)
+        except ValueError as err:
+            with pytest.raises(ValueError) as again:
+                xirr([*amounts, 0.0], [*dates, start + dt.timedelta(days=1)])
+            assert str(again.value) == str(err)
+            return
+        if rate > -0.99:
+            scale = sum(abs(a) / (1 + rate) ** ((d - start).days / 365) for a, d in zip(amounts, dates, strict=True))
+            assert abs(xnpv(rate, amounts, dates)) <= 1e-8 * scale
+        assert xirr([*amounts, 0.0], [*dates, start + dt.timedelta(days=1)]) == pytest.approx(rate, rel=1e-8, abs=1e-10)
+
+
+class TestNpv:
+    @given(
+        st.floats(min_value=-0.95, max_value=2.0),
+        st.lists(st.integers(min_value=-(10**8), max_value=10**8), min_size=1, max_size=60),
+    )
+    def test_matches_numpy_financial(self, rate: float, values: list[int]) -> None:
+        """numpy-financial's convention (first value at time 0, undiscounted): the same NPV as
+        numpy_financial.npv, relative to the discounted money."""
+        expected = float(npf.npv(rate, values))
+        scale = sum(abs(v) / (1 + rate) ** t for t, v in enumerate(values))
+        assert abs(npv(rate, values) - expected) <= 1e-12 * max(scale, 1.0)
+
+    def test_microsoft_npv_example(self) -> None:
+        """Excel's NPV documentation: at 10%, -10,000 a year from today, then 3,000, 4,200, 6,800 →
+        1,188.44. Excel discounts the first value by one period, so its NPV is ``npv / (1 + rate)``."""
+        assert npv(0.1, [-10000.0, 3000.0, 4200.0, 6800.0]) / 1.1 == pytest.approx(1188.44, abs=0.005)
+
+    @pytest.mark.parametrize("bad", [-1.0, -2.0, float("nan")])
+    def test_refuses_a_rate_of_minus_100_percent_or_below(self, bad: float) -> None:
+        """At -100% or below nothing can be discounted: a clear error naming the rate."""
+        with pytest.raises(ValueError) as err:
+            npv(bad, [1.0, 2.0])
+        assert str(err.value) == f"rate must be a number above -1 (-100%): {bad!r}"
+
+    def test_refuses_no_values(self) -> None:
+        """An empty cash flow has no NPV."""
+        with pytest.raises(ValueError) as err:
+            npv(0.05, [])
+        assert str(err.value) == "values must be a non-empty sequence of numbers"
+
+    def test_is_public(self) -> None:
+        """``npv`` and ``xnpv`` are exported from ``sibkit`` and ``sibkit.engine``."""
+        for module in (sibkit, sibkit.engine):
+            assert {"npv", "xnpv"} <= set(module.__all__)
+            assert module.npv is npv and module.xnpv is xnpv
+
+
+class TestXnpv:
+    def test_microsoft_documentation_example(self) -> None:
+        """Excel's XNPV documentation: at 9%, the example flows are worth 2,086.65 (2,086.647602)."""
+        assert xnpv(0.09, EXCEL_AMOUNTS, EXCEL_DATES) == pytest.approx(2086.647602, abs=1e-6)
+
+    def test_zero_at_the_xirr_of_the_example(self) -> None:
+        """At Excel's XIRR of the same flows (0.373362535) the XNPV is zero to within what the
+        documented nine digits of the rate allow."""
+        assert xnpv(0.373362535, EXCEL_AMOUNTS, EXCEL_DATES) == pytest.approx(0.0, abs=1e-4)
+
+    @given(st.floats(min_value=-0.9, max_value=1.0), st.lists(cents, min_size=1, max_size=20))
+    def test_equals_npv_on_dates_365_days_apart(self, rate: float, amounts: list[int]) -> None:
+        """Dates exactly 365 days apart are whole years: XNPV is the periodic NPV at the annual rate."""
+        dates = [dt.date(2001, 1, 1) + dt.timedelta(days=365 * i) for i in range(len(amounts))]
+        scale = sum(abs(a) / (1 + rate) ** t for t, a in enumerate(amounts))
+        assert abs(xnpv(rate, amounts, dates) - npv(rate, amounts)) <= 1e-12 * max(scale, 1.0)
+
+    def test_later_dates_may_come_in_any_order(self) -> None:
+        """Only the first date is fixed; the others can be listed in any order."""
+        shuffled = [0, 3, 1, 4, 2]
+        amounts = [EXCEL_AMOUNTS[i] for i in shuffled]
+        dates = [EXCEL_DATES[i] for i in shuffled]
+        assert xnpv(0.09, amounts, dates) == pytest.approx(xnpv(0.09, EXCEL_AMOUNTS, EXCEL_DATES), abs=1e-9)
+
+    def test_refuses_dates_before_the_first(self) -> None:
+        """As Excel's XNPV (#NUM!): no date may precede the first."""
+        with pytest.raises(ValueError) as err:
+            xnpv(0.05, [100.0, -50.0], [dt.date(2020, 1, 1), dt.date(2019, 12, 31)])
+        assert str(err.value) == "dates must not precede the first date 2020-01-01: 2019-12-31 at position 1"

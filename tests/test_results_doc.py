@@ -12,6 +12,7 @@ the doc cannot keep a renamed or removed key.
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import shlex
@@ -23,9 +24,11 @@ import attrs
 import pytest
 from click.testing import CliRunner
 
+import sibkit.engine
 from sibkit import load_contract
 from sibkit.cli import main
 from sibkit.engine import run
+from sibkit.engine.irr import IRR_REASONS
 from sibkit.model import Contract
 from sibkit.report import summary
 
@@ -175,6 +178,22 @@ def stale(paths: Mapping[str, set[str]], tables: Mapping[str, KeyTable]) -> list
             continue
         out += [f"{table}: `{key}` is documented but not in the JSON" for key in sorted(set(doc.rows) - paths[table])]
     return out
+
+
+def section(markdown: str, title: str) -> str:
+    """The text under the level-2 heading ``title``, up to the next heading of level 2 or above."""
+    lines = markdown.splitlines()
+    heads = list(_headings(lines))
+    starts = [i for i, level, text in heads if level == 2 and text == title]
+    if len(starts) != 1:
+        raise ValueError(f"expected one '## {title}' heading, found {len(starts)}")
+    end = next((i for i, level, _ in heads if i > starts[0] and level <= 2), len(lines))
+    return "\n".join(lines[starts[0] + 1 : end])
+
+
+IRR_SECTION = "Rates of return (IRR)"
+_REASON = re.compile(r'^\s+- "(?P<reason>[^"]+)";?\.?$', re.M)
+_SIGNATURE = re.compile(r"^\s+- `(?P<name>\w+)\((?P<params>[^)`]*)\)` is", re.M)
 
 
 # -- the pasted examples -----------------------------------------------------------------------------
@@ -454,3 +473,45 @@ class TestResultsDocExamples:
             assert json.loads(example.body) in list(objects(json.loads(printed)))
         else:
             assert is_excerpt(example.body.splitlines(), printed.splitlines()), printed
+
+
+class TestCohortOutcomes:
+    def test_cohort_units_are_counted(self, outputs: dict[str, list[dict[str, Any]]]) -> None:
+        """``outcomes`` counts a cohort rule's units of improvement: 100 participants × 2.0 expected
+        reconvictions × 20% = 40 avoided in 'base', × 10% = 20 in 'mid', and 0 in 'low', whose 5% misses the
+        contract's 10% threshold (the figures the doc works out for Example 2)."""
+        counted = {out["scenario"]: out["outcomes"]["reconviction"] for out in outputs[GUARANTEE.name]}
+        assert counted == {"low": 0, "mid": 20, "base": 40}
+
+    def test_the_doc_says_cohort_units_are_counted(self, tables: dict[str, KeyTable]) -> None:
+        """The ``outcomes`` row says what a cohort rule counts, and the doc nowhere says cohort rules count
+        as 0 (it did, while the code counted them)."""
+        meaning = tables["Top level"].rows["outcomes"][3]
+        assert "cohort rule" in meaning and "units of improvement" in meaning
+        text = DOC.read_text(encoding="utf-8")
+        assert not re.search(r"cohort rules? (?:are|is) not counted|shows 0\s+units|not counted here \(0\)", text, re.I)
+
+
+class TestIrrDoc:
+    def test_reasons_are_the_code_s(self) -> None:
+        """The reasons an IRR is undefined that the doc quotes are exactly those the code gives."""
+        quoted = _REASON.findall(section(DOC.read_text(encoding="utf-8"), IRR_SECTION))
+        assert quoted == [r for r in IRR_REASONS.values() if r]
+
+    def test_library_signatures_match_the_code(self) -> None:
+        """Each library function the doc lists (a bullet `` - `name(params)` is ``) exists in ``sibkit.engine``
+        with those parameters, in that order, and the defaults the doc gives."""
+        found = _SIGNATURE.findall(section(DOC.read_text(encoding="utf-8"), IRR_SECTION))
+        assert {name for name, _ in found} == {"irr", "xirr", "npv", "xnpv"}
+        for name, params in found:
+            signature = inspect.signature(getattr(sibkit.engine, name))
+            written = [p.strip().partition("=") for p in params.split(",")]
+            assert [p for p, _, _ in written] == list(signature.parameters), name
+            for p, eq, default in written:
+                if eq:
+                    assert signature.parameters[p].default == float(default), (name, p)
+
+    def test_section_exists_once(self) -> None:
+        """A heading that is not there is an error, not an empty section."""
+        with pytest.raises(ValueError, match="expected one '## Nowhere' heading, found 0"):
+            section(DOC.read_text(encoding="utf-8"), "Nowhere")

@@ -3,7 +3,7 @@
 import sibkit.engine.month_loop as _month_loop
 import sibkit.engine.schedule as _schedule
 from sibkit.engine.batch import Axes, Batch, axes, deterministic_batch, stack
-from sibkit.engine.irr import annualise, irr, xirr
+from sibkit.engine.irr import annualise, irr, npv, xirr, xnpv
 from sibkit.engine.ledger import Entry, Ledger
 from sibkit.engine.results import FeeResults, PayerResults, ProviderResults, Results, TrancheResults, results
 from sibkit.engine.run import break_even_success, default_scenario, run, run_scenarios
@@ -31,10 +31,12 @@ __all__ = [
     "default_scenario",
     "deterministic_batch",
     "irr",
+    "npv",
     "results",
     "run",
     "run_batch",
     "run_scenarios",
     "stack",
     "xirr",
+    "xnpv",
 ]

@@ -1,9 +1,11 @@
-"""Internal rate of return for many cash-flow rows at once, each row solved by a compiled loop.
+"""Internal rate of return for many cash-flow rows at once, each row solved by a compiled loop;
+the IRR (``xirr``) and net present value (``npv``, ``xnpv``) of single cash flows.
 
-Policy (documented in ``docs/results.md``):
+Policy (documented in ``docs/results.md``, "Rates of return"); it is the one rule for ``irr`` and
+``xirr``, which places dated flows on a row of equal periods and calls ``irr``:
 
-* Flows are monthly; the monthly rate ``m`` solves ``sum(c_t / (1+m)^t) = 0`` and is
-  annualised as ``(1+m)^12 - 1``.
+* Flows are one period apart, monthly unless said otherwise; the rate ``m`` per period solves
+  ``sum(c_t / (1+m)^t) = 0`` and is annualised as ``(1+m)^periods_per_year - 1``.
 * An IRR is reported only when it is unique: the row changes sign exactly once; or
   its running totals from the start and from the end prove a single rate (Norström's
   criterion on each side of 0, see ``_irr_rows``); or the project balance at the rate
@@ -15,7 +17,8 @@ Policy (documented in ``docs/results.md``):
   with several possible rates are reported as undefined, with the reason; never a
   guess. Flows that add up to exactly zero have an IRR of exactly 0.
 * The root is found by Newton's method safeguarded by bisection inside a bracket
-  of monthly rates from -99% to +100%, so the rate stays bounded away from -100%.
+  of monthly rates from -99% to +100% (compounded over the period when periods are not
+  months), so the rate stays bounded away from -100%.
   A row whose NPV is exactly zero at a bracket end keeps that end as its root.
 
 ``numpy_financial.irr`` stays the reference for single rows (tests compare to it).
@@ -32,7 +35,7 @@ import numpy.typing as npt
 
 from sibkit.jit import jit
 
-__all__ = ["IRR_REASONS", "annualise", "irr", "sign_changes", "xirr"]
+__all__ = ["IRR_REASONS", "annualise", "irr", "npv", "sign_changes", "xirr", "xnpv"]
 
 F64 = npt.NDArray[np.float64]
 
@@ -112,8 +115,14 @@ def _newton(row: F64, lo: float, hi: float, tol: float, start: float) -> tuple[f
     inside = False
     for _ in range(8):
         f, df = _npv_and_slope(row, x)
+        if f == 0.0:
+            return x, lo < x < hi
         nxt = x - f / df if df != 0.0 else math.nan
-        nxt = min(max(nxt, lo), hi) if math.isfinite(nxt) else x
+        if not math.isfinite(nxt):
+            # a flat slope, or an NPV that overflowed far from the root (a long row at a rate near -100%):
+            # no step to take, and certainly no root here; the bracketed search takes over
+            break
+        nxt = min(max(nxt, lo), hi)
         done = abs(nxt - x) <= tol * max(1.0, abs(x))
         x = nxt
         if done:
@@ -129,7 +138,8 @@ def _solve(row: F64, lo: float, hi: float, tol: float) -> tuple[float, bool]:
     Called only for rows whose rate is known to be unique in the bracket. Newton's method from a good
     first guess converges in a few steps for almost every row; an iterate that has converged strictly
     inside the bracket is that unique root. A row that has not converged after eight steps is solved by
-    Newton's method kept inside a shrinking bracket (bisection when a Newton step would leave it).
+    Newton's method kept inside a shrinking bracket (bisection when a Newton step would leave it or
+    would not shrink fast enough).
     """
     start = _start(row, lo, hi)
     x, inside = _newton(row, lo, hi, tol, start)
@@ -144,6 +154,7 @@ def _solve(row: F64, lo: float, hi: float, tol: float) -> tuple[float, bool]:
     if f_hi == 0.0:
         return hi, True
     a, b, fa, x = lo, hi, f_lo, start
+    step = older = hi - lo
     for _ in range(100):
         f, df = _npv_and_slope(row, x)
         if np.sign(f) == np.sign(fa):
@@ -151,9 +162,16 @@ def _solve(row: F64, lo: float, hi: float, tol: float) -> tuple[float, bool]:
         else:
             b = x
         newton = x - f / df if df != 0.0 else math.nan
-        nxt = newton if (math.isfinite(newton) and a < newton < b) else 0.5 * (a + b)
+        # Far from the root of a long row the NPV is close to one power of the rate, and Newton's steps
+        # creep along at a near-constant size: bisect unless the step is at most half the one before the
+        # last (as Numerical Recipes' rtsafe), so the bracket keeps shrinking.
         if f == 0.0:
             nxt = x
+        elif math.isfinite(newton) and a < newton < b and abs(newton - x) <= 0.5 * abs(older):
+            nxt = newton
+        else:
+            nxt = 0.5 * (a + b)
+        older, step = step, nxt - x
         done = f == 0.0 or abs(nxt - x) <= tol * max(1.0, abs(x)) or (b - a) <= tol
         x = nxt
         if done:
@@ -179,8 +197,9 @@ def _one_signed_balance(row: F64, rate: float) -> bool:
 
 
 @jit
-def _irr_rows(flows: F64, grid: F64, rate: F64, reason: npt.NDArray[np.int64]) -> None:
-    """Fill ``rate`` and ``reason`` for each row of ``flows`` (rows, periods); see ``irr``."""
+def _irr_rows(flows: F64, lo_end: float, hi_end: float, grid: F64, rate: F64, reason: npt.NDArray[np.int64]) -> None:
+    """Fill ``rate`` and ``reason`` for each row of ``flows`` (rows, periods), the rate searched in
+    ``[lo_end, hi_end]`` per period; see ``irr``."""
     t_len = flows.shape[1]
     running = np.empty(t_len)
     from_end = np.empty(t_len)
@@ -192,7 +211,7 @@ def _irr_rows(flows: F64, grid: F64, rate: F64, reason: npt.NDArray[np.int64]) -
         if changes == 0:
             reason[r] = 1
             continue
-        lo, hi = _LO, _HI
+        lo, hi = lo_end, hi_end
         total = 0.0
         for t in range(t_len):
             total += row[t]
@@ -238,66 +257,128 @@ def _irr_rows(flows: F64, grid: F64, rate: F64, reason: npt.NDArray[np.int64]) -
 
 
 _GRID = np.expm1(np.linspace(np.log1p(_LO), np.log1p(_HI), 48))
-"""Rates at which the NPV of a row with no proof of a unique rate is evaluated to count its roots."""
+"""Monthly rates at which the NPV of a row with no proof of a unique rate is evaluated to count its roots."""
+
+_FLOOR = -1.0 + 1e-12
+"""The lowest end of a bracket for periods longer than six months: -99% a month compounded over such a
+period is closer to -100% than a float can tell apart from it."""
 
 
-def irr(flows: npt.ArrayLike) -> tuple[F64, npt.NDArray[np.int64]]:
-    """Periodic IRR of each row of ``flows`` (shape ``(..., periods)``).
+def _bracket(months: float) -> tuple[float, float, F64]:
+    """The bracket and the grid of rates for a period ``months`` months long: -99% to +100% a month,
+    compounded over the period (the lower end kept at ``_FLOOR`` or above), and 48 rates spread evenly
+    in ``log(1 + rate)`` across it. Monthly periods get ``_LO``, ``_HI`` and ``_GRID`` exactly."""
+    if months == 1.0:
+        return _LO, _HI, _GRID
+    lo = max(math.expm1(months * math.log1p(_LO)), _FLOOR)
+    hi = math.expm1(months * math.log1p(_HI))
+    return lo, hi, np.expm1(np.linspace(math.log1p(lo), math.log1p(hi), _GRID.size))
 
-    Returns ``(rates, reasons)``: the rate per period (NaN where undefined) and
-    a code per row (0 = defined; otherwise a key of ``IRR_REASONS``). Each row is
-    solved on its own (compiled), so a row's rate does not depend on the others.
+
+def _periods_per_year(value: float) -> float:
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"periods_per_year must be a positive number: {value!r}")
+    return float(value)
+
+
+def irr(flows: npt.ArrayLike, *, periods_per_year: float = 12.0) -> tuple[F64, npt.NDArray[np.int64]]:
+    """Periodic IRR of each row of ``flows`` (shape ``(..., periods)``, one period apart, the first at
+    time 0; amounts in any one unit).
+
+    Returns ``(rates, reasons)``: the rate per period as a decimal fraction (0.01 is 1% a period; NaN
+    where undefined) and a code per row (0 = defined; otherwise a key of ``IRR_REASONS``). A rate is
+    reported only when the policy of this module proves it unique. Each row is solved on its own
+    (compiled), so a row's rate does not depend on the others.
+
+    ``periods_per_year`` (default 12: monthly flows) sets only the search bracket, which is -99% to
+    +100% a month compounded over one period, so every period length covers the same annual rates
+    (``annualise`` with the same ``periods_per_year`` turns a rate into an annual one).
     """
+    lo, hi, grid = _bracket(12.0 / _periods_per_year(periods_per_year))
     c = np.asarray(flows, dtype=np.float64)
     shape = c.shape[:-1]
     c2 = np.ascontiguousarray(c.reshape(-1, c.shape[-1]))
     rate = np.empty(c2.shape[0])
     reason = np.empty(c2.shape[0], dtype=np.int64)
-    _irr_rows(c2, _GRID, rate, reason)
+    _irr_rows(c2, lo, hi, grid, rate, reason)
     return rate.reshape(shape), reason.reshape(shape)
 
 
-def annualise(monthly: npt.ArrayLike) -> F64:
-    """An annual rate from a monthly one: ``(1 + m)^12 - 1``."""
-    m = np.asarray(monthly, dtype=np.float64)
-    out: F64 = np.power(1.0 + m, 12.0) - 1.0
+def annualise(periodic: npt.ArrayLike, periods_per_year: float = 12.0) -> F64:
+    """An annual rate (decimal fraction) from a rate per period: ``(1 + r)^periods_per_year - 1``;
+    by default from a monthly rate, ``(1 + m)^12 - 1``."""
+    m = np.asarray(periodic, dtype=np.float64)
+    out: F64 = np.power(1.0 + m, _periods_per_year(periods_per_year)) - 1.0
     return out
 
 
-def xirr(amounts: Sequence[float], dates: Sequence[dt.date], tol: float = 1e-12) -> float:
-    """Annual IRR of dated cash flows, as Excel's XIRR (actual days / 365).
+def _check_rate(rate: float) -> float:
+    if not (math.isfinite(rate) and rate > -1.0):
+        raise ValueError(f"rate must be a number above -1 (-100%): {rate!r}")
+    return float(rate)
 
-    Raises ``ValueError`` when the flows have no unique rate by the policy above.
-    """
+
+def _dated(amounts: Sequence[float], dates: Sequence[dt.date]) -> tuple[F64, npt.NDArray[np.int64]]:
+    """The amounts as floats and each date's whole days after the first date, checked as Excel checks
+    XNPV and XIRR: as many dates as amounts, at least one, none before the first date (the others may
+    come in any order)."""
     if len(amounts) != len(dates) or not amounts:
         raise ValueError("amounts and dates must be non-empty and of the same length")
     c = np.asarray(amounts, dtype=np.float64)
-    years = np.asarray([(d - dates[0]).days / 365.0 for d in dates])
-    changes = int(sign_changes(c))
-    if changes == 0:
-        raise ValueError(IRR_REASONS[1])
-    if changes > 1 and int(sign_changes(np.cumsum(c))) != 1:
-        raise ValueError(IRR_REASONS[2])
+    if c.ndim != 1 or not np.all(np.isfinite(c)):
+        raise ValueError("amounts must be finite numbers")
+    days = np.asarray([(d - dates[0]).days for d in dates], dtype=np.int64)
+    if days.min() < 0:
+        i = int(np.argmin(days))
+        first, early = dates[0].isoformat(), dates[i].isoformat()
+        raise ValueError(f"dates must not precede the first date {first}: {early} at position {i}")
+    return c, days
 
-    def f(r: float) -> tuple[float, float]:
-        disc = np.power(1.0 + r, -years)
-        return float(np.sum(c * disc)), float(np.sum(-years * c * disc / (1.0 + r)))
 
-    a, b = -0.9999, 1e6
-    fa = f(a)[0]
-    x = 0.1
-    for _ in range(500):
-        val, slope = f(x)
-        if val == 0:
-            return x
-        if np.sign(val) == np.sign(fa):
-            a, fa = x, val
-        else:
-            b = x
-        nxt = x - val / slope if slope != 0 else (a + b) / 2
-        if not (a < nxt < b):
-            nxt = (a + b) / 2
-        if abs(nxt - x) <= tol * max(1.0, abs(x)):
-            return nxt
-        x = nxt
-    return x
+def npv(rate: float, values: Sequence[float]) -> float:
+    """Net present value of ``values`` one period apart at ``rate`` per period (a decimal fraction above
+    -1: 0.05 is 5% a period), in the unit of ``values``.
+
+    numpy-financial's convention: the first value is at time 0 and is not discounted,
+    ``sum(values[t] / (1 + rate)^t)``. Excel's NPV discounts the first value by one period, so Excel's
+    ``NPV(rate, values)`` is ``npv(rate, values) / (1 + rate)``.
+    """
+    r = _check_rate(rate)
+    c = np.asarray(values, dtype=np.float64)
+    if c.ndim != 1 or c.size == 0:
+        raise ValueError("values must be a non-empty sequence of numbers")
+    return float((c / (1.0 + r) ** np.arange(c.size)).sum())
+
+
+def xnpv(rate: float, amounts: Sequence[float], dates: Sequence[dt.date]) -> float:
+    """Net present value of dated amounts at the annual ``rate`` (a decimal fraction above -1: 0.09 is
+    9% a year), discounted to the first date, in the unit of ``amounts``, as Excel's XNPV:
+    ``sum(amounts[i] / (1 + rate)^((dates[i] - dates[0]).days / 365))`` (actual days over 365).
+
+    ``dates`` are ``datetime.date``; none may precede the first, the others may come in any order.
+    """
+    r = _check_rate(rate)
+    c, days = _dated(amounts, dates)
+    return float((c / (1.0 + r) ** (days / 365.0)).sum())
+
+
+def xirr(amounts: Sequence[float], dates: Sequence[dt.date]) -> float:
+    """Annual IRR (a decimal fraction: 0.05 is 5% a year) of dated amounts (any one unit; ``dates`` as
+    ``datetime.date``, none before the first), as Excel's XIRR: the rate at which ``xnpv`` is zero.
+
+    The same policy as ``irr`` decides whether the rate is unique, on the same kind of row: the amounts
+    are placed on a row of periods of ``g`` days, ``g`` the greatest common divisor of the dates' days
+    after the first date (one day at worst; amounts on the same date are added), and solved by ``irr``
+    with ``365 / g`` periods a year. So flows on evenly spaced dates give exactly the rate ``irr`` gives
+    for them. Raises ``ValueError`` with the reason (a value of ``IRR_REASONS``) when the rate is not
+    proven unique, never a guess.
+    """
+    c, days = _dated(amounts, dates)
+    g = math.gcd(*(int(d) for d in days)) or 1
+    row = np.zeros(int(days.max()) // g + 1)
+    np.add.at(row, days // g, c)
+    per_year = 365.0 / g
+    rate, why = irr(row, periods_per_year=per_year)
+    if int(why) != 0:
+        raise ValueError(IRR_REASONS[int(why)])
+    return float(annualise(rate, per_year))
