@@ -6,14 +6,18 @@ import json
 
 import attrs
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_segment_split import mix_contract
 
 from sibkit.cli import main
 from sibkit.engine import run
+from sibkit.engine.batch import deterministic_batch
 from sibkit.load import load_contract, loads
 from sibkit.model import Contract, Saving
+from sibkit.testing import properties
 from sibkit.testing import strategies as sst
 
 from conftest import EXAMPLE, ROOT
@@ -191,3 +195,33 @@ class TestGuaranteeResults:
         assert result.exit_code == 0, result.output
         assert "Garantie g (gegeven door foundation, ten hoogste €\u00a030.000,00)" in result.output
         assert "betaald aan tranche senior" in result.output
+
+
+class TestShippedProperties:
+    @given(sst.contracts(), st.data())
+    @settings(suppress_health_check=[HealthCheck.too_slow], deadline=None, max_examples=30)
+    def test_savings_in_own_budgets(self, c: Contract, data: st.DataObject) -> None:
+        """The shipped property holds for generated contracts and batches."""
+        batch = data.draw(sst.batches(c, 2))
+        properties.savings_in_own_budgets(c, batch)
+
+    def test_savings_property_can_fail(self) -> None:
+        """Credited with savings from someone else's budget, the property fails (the old single-payer rule)."""
+        c = contract()
+        c = attrs.evolve(c, savings=tuple(attrs.evolve(s, budget="gemeente") for s in c.savings))
+        batch = deterministic_batch(c, c.scenarios[0])
+        properties.savings_in_own_budgets(c, batch)  # all named: holds
+        lying = attrs.evolve(c, savings=tuple(attrs.evolve(s, budget="Zvw") for s in c.savings))
+        res = properties.savings_in_own_budgets(lying, batch)
+        assert int(res.payers[0].cashable_savings[0]) == 0
+
+    def test_segment_mix_respected(self) -> None:
+        """The 70/30 reproducer satisfies the shipped property; a batch split 80/20 fails it."""
+        c = loads(mix_contract(), file="mix.toml")
+        batch = deterministic_batch(c, c.scenarios[0])
+        properties.segment_mix_respected(c, batch)
+        wrong = batch.enrolled.copy()
+        wrong[0, :, 0, :] = 0
+        wrong[0, 0, 0, :] = [96, 24]
+        with pytest.raises(AssertionError, match="participants away from its share"):
+            properties.segment_mix_respected(c, attrs.evolve(batch, enrolled=wrong))

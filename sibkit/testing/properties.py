@@ -38,7 +38,9 @@ __all__ = [
     "order_independent",
     "reordered",
     "return_caps_respected",
+    "savings_in_own_budgets",
     "scale_money",
+    "segment_mix_respected",
     "seniority_respected",
     "vectorised_equals_scalar",
 ]
@@ -331,3 +333,41 @@ def order_independent(contract: Contract, rnd: random.Random, success: Decimal =
             f"reordering the contract's lists changed {key[2]!r} from {key[0]} to {key[1]}: "
             f"{a[key].sum(axis=1).tolist()} became {b[key].sum(axis=1).tolist()} cents"
         )
+
+
+def segment_mix_respected(contract: Contract, batch: Batch) -> None:
+    """Each provider's participants over the whole enrolment, and after every month, are split over the
+    difficulty segments within one participant of the shares its ``segment_mix`` gives."""
+    seg_ids = [s.id for s in contract.segments]
+    for p, prov in enumerate(contract.providers):
+        if not prov.segment_mix:
+            continue
+        share = {m.segment: m.share for m in prov.segment_mix}
+        running = np.cumsum(batch.enrolled[:, :, p, :], axis=1)  # (N, T, S)
+        starts = running.sum(axis=2)  # (N, T)
+        for s, seg in enumerate(seg_ids):
+            expected = starts * float(share.get(seg, 0))
+            worst = float(np.max(np.abs(running[:, :, s] - expected), initial=0.0))
+            assert worst < 1 + 1e-9, (
+                f"{prov.id}: segment {seg!r} is {worst:.2f} participants away from its share "
+                f"{share.get(seg, 0)} of the starts so far"
+            )
+
+
+def savings_in_own_budgets(contract: Contract, batch: Batch) -> Results:
+    """Savings credited to a payer never exceed the savings whose ``budget`` names that payer or one of
+    its contributors, and the savings per budget add up to all savings."""
+    res = results(contract, run_batch(contract, batch))
+    metric_index = {m.id: k for k, m in enumerate(contract.metrics)}
+    for payer in contract.payers:
+        own_budgets = {payer.id, *(c.id for c in payer.contributors)}
+        own = np.zeros(batch.n, dtype=np.int64)
+        for s in contract.savings:
+            if s.cashable and s.budget in own_budgets:
+                own += res.outcome_units[:, metric_index[s.metric]] * s.amount_per_unit
+        credited = next(r for r in res.payers if r.id == payer.id).cashable_savings
+        assert np.all(credited <= own), f"{payer.id} is credited with savings that land in other budgets"
+    assert np.array_equal(sum((b.savings for b in res.budgets), np.zeros(batch.n, dtype=np.int64)), res.savings), (
+        "the savings per budget do not add up to all savings"
+    )
+    return res
