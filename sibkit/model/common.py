@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, NewType
 
 import attrs
+from babel.numbers import get_currency_precision, list_currencies
 
 from sibkit.errors import FieldProblem, show
 
@@ -32,6 +33,7 @@ __all__ = [
     "non_negative_int",
     "percent",
     "positive_int",
+    "valid_currency",
     "valid_id",
 ]
 
@@ -61,6 +63,22 @@ def valid_id(instance: object, attribute: attrs.Attribute[Any], value: str) -> N
         raise FieldProblem(
             attribute.name,
             f"expected an identifier of lower-case letters, digits, '-' or '_', got {show(value)}",
+        )
+
+
+def valid_currency(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    """attrs validator: an ISO 4217 code that Babel knows, whose minor unit is a hundredth (sibkit holds
+    money in hundredths of the currency unit: cents, pence, paise...)."""
+    if not isinstance(value, str) or not value.isascii() or not value.isalpha() or not value.isupper():
+        raise FieldProblem(attribute.name, f"expected an ISO 4217 currency code such as 'EUR', got {show(value)}")
+    if value not in list_currencies():
+        raise FieldProblem(attribute.name, f"{show(value)} is not an ISO 4217 currency code known to sibkit")
+    decimals = get_currency_precision(value)
+    if decimals != 2:
+        raise FieldProblem(
+            attribute.name,
+            f"{value} has {decimals} decimal places; sibkit computes in hundredths of a currency unit and "
+            "supports only currencies with two decimal places for now",
         )
 
 

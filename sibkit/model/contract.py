@@ -27,6 +27,7 @@ from sibkit.model.common import (
     percent,
     positive_int,
     provenance_field,
+    valid_currency,
 )
 from sibkit.model.outcomes import Metric, Saving, Segment
 from sibkit.model.parties import Evaluator, Intermediary, Investor, OutcomePayer, Provider
@@ -132,8 +133,9 @@ class Contract:
     description: str = ""
     purpose: str = ""
     """The social challenge and the intervention's theory of change."""
-    currency: Literal["EUR", "GBP", "USD", "INR"] = "EUR"
-    """Currency of every amount; amounts are in cents of it."""
+    currency: str = attrs.field(default="EUR", validator=valid_currency)
+    """ISO 4217 code of the currency of every amount (any code with two decimal places: EUR, GBP,
+    USD, INR, CHF, SEK, ...); amounts are in hundredths of it (cents)."""
     governing_law: str = ""
     vat_rate: Decimal = attrs.field(default=Decimal(0), validator=fraction_in_unit)
     """VAT charged on top of outcome payments (0.21 for 21%); payers pay price × (1 + rate)
