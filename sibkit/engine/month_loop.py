@@ -4,8 +4,9 @@
 Compiled with ``sibkit.jit.jit_loop`` (no reference counting: these functions only index
 arrays they are given; scratch space comes from the caller). Sizes are passed rather than
 slices, and helpers have a single exit, so that compiled code never updates reference counts.
-Amounts are integer cents; ``_half_up`` rounds half up to the cent and ``allocate_into`` splits by
-the largest remainder, exactly as ``sibkit.money`` does.
+Amounts are integer cents; ``_half_up`` rounds half up to the cent and ``allocate_into``
+(``sibkit.engine.split``) splits by the largest remainder, exactly as ``sibkit.money`` does, also where
+an amount times a weight exceeds 64 bits.
 """
 
 from __future__ import annotations
@@ -35,50 +36,13 @@ from sibkit.engine.program import (
     TO_TRANCHE,
     UPFRONT,
 )
+from sibkit.engine.split import allocate_into
 from sibkit.jit import jit_loop
 
 __all__ = ["allocate_into", "month_loop"]
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
-
-
-@jit_loop
-def allocate_into(total: int, weights: I64, k_len: int, out: I64) -> None:
-    """Largest-remainder split of ``total`` by ``weights[:k_len]`` into ``out[:k_len]``, exactly as
-    ``money.allocate_array``: larger remainders first, the earlier part first among equals; all-zero
-    weights give everything to the first part.
-
-    Sizes are passed, not slices, and the compiled helpers of the month loop have a single exit (no
-    early ``return``): either would make Numba update the arrays' reference counts (atomic operations)
-    at every call, which costs far more than the split itself."""
-    wsum = 0
-    for k in range(k_len):
-        wsum += weights[k]
-    if k_len == 1 or wsum == 0:
-        for k in range(k_len):
-            out[k] = 0
-        out[0] = total
-    else:
-        sign = -1 if total < 0 else 1
-        mag = -total if total < 0 else total
-        left = mag
-        for k in range(k_len):
-            out[k] = (mag * weights[k]) // wsum
-            left -= out[k]
-        if left:
-            for k in range(k_len):
-                rem_k = (mag * weights[k]) % wsum
-                rank = 0
-                for j in range(k_len):
-                    rem_j = (mag * weights[j]) % wsum
-                    if rem_j > rem_k or (rem_j == rem_k and j < k):
-                        rank += 1
-                if rank < left:
-                    out[k] += 1
-        if sign < 0:
-            for k in range(k_len):
-                out[k] = -out[k]
 
 
 @jit_loop

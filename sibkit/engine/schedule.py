@@ -5,8 +5,9 @@ rounded half up to the cent once (€3,500 × 70% = €2,450.00); rate-card and
 per-time prices are whole cents already; a share-of-savings line is
 ``units × saving × share`` rounded half up once per line and month; a cohort
 payment is ``tier amount + units × price`` with the units product rounded half
-up to the cent once per cohort. Cuts by caps are shared out by the
-largest-remainder method.
+up to the cent once per cohort. Cuts by caps and the split of a line between
+its payers are shared out by the largest-remainder method (``split.allocate_rows``:
+exact also where an amount times a weight needs more than 64 bits).
 
 Outcomes verified after the end of the term are not paid; they are counted in
 ``Schedule.unpaid_after_term``.
@@ -21,10 +22,11 @@ import numpy as np
 import numpy.typing as npt
 
 from sibkit.engine.batch import Batch, axes
+from sibkit.engine.split import allocate_rows
 from sibkit.jit import jit
 from sibkit.model import Contract
 from sibkit.model.rules import CohortThreshold, PaymentRule, PerTime, RateCard, ShareOfSavings, Tariff
-from sibkit.money import allocate_array, round_half_up
+from sibkit.money import round_half_up
 
 __all__ = ["Line", "Schedule", "payment_months", "ragged", "schedule"]
 
@@ -383,7 +385,7 @@ def _split_payers(lines: tuple[Line, ...] | list[Line], due_lines: I64, k_len: i
         if np.count_nonzero(weights) == 1:  # one payer pays the whole line: nothing to split
             due[:, :, line.index, int(np.argmax(weights))] = due_lines[:, :, line.index]
         else:
-            due[:, :, line.index, :] = allocate_array(due_lines[:, :, line.index], weights)
+            due[:, :, line.index, :] = allocate_rows(due_lines[:, :, line.index], weights)
     return due
 
 
@@ -455,7 +457,7 @@ def _participant_cap(
         capped = (band * np.minimum(person_total, cap)).sum(axis=-1)
         total = amt.sum(axis=-1)
         allowed = np.minimum(total, np.floor(capped + 1e-6).astype(np.int64))
-        new = allocate_array(allowed, amt)
+        new = allocate_rows(allowed, amt)
         cut_total += (total - allowed).sum(axis=(1, 2))
         for j, i in enumerate(members):
             after = by_enrol_after[i]
