@@ -553,8 +553,8 @@ def contract_problems(c: Contract) -> list[Problem]:
                 p.append(
                     Problem(
                         f"{path}.treatment",
-                        f"treatment and comparison levels are for a cohort_change metric; {o.metric!r} is a "
-                        f"{kind} metric: give 'rate', the share of participants who achieve it",
+                        f"treatment and comparison levels are only for a cohort_change metric, and {o.metric!r} "
+                        f"is of kind {kind!r}: give 'rate', the share of participants who achieve it",
                     )
                 )
         for j, e in enumerate(sc.enrolment):
