@@ -365,3 +365,16 @@ class TestPooledThreshold:
         both = attrs.evolve(base, outcomes=tuple(attrs.evolve(o, rate=Decimal("0.105")) for o in base.outcomes))
         cheap = attrs.evolve(c, rules=(attrs.evolve(rule, tiers=tiers),), scenarios=(both,))
         assert int(run(cheap, both.name).outcome_payments[0]) == 326
+
+    def test_prices_too_large_for_64_bit_products_stay_exact(self) -> None:
+        """At 999,999,937 cents (a prime) per event avoided, for the tier and the pooled trigger, the exact
+        products pass 2**63, so they are worked out in Python integers: north 108.5 × 999,999,937 =
+        108,499,993,164.5 → 108,499,993,165 cents (half up); south 147.25 × 999,999,937 =
+        147,249,990,723.25 → 147,249,990,723 cents; together 255,749,983,888 cents."""
+        c = contract("pooled-cohorts")
+        rule = c.rules[0]
+        price = Cents(999_999_937)
+        tiers = (Tier(from_improvement=Decimal("0.10"), price_per_unit=price),)
+        dear = attrs.evolve(c, rules=(attrs.evolve(rule, tiers=tiers, pooled_price_per_unit=price),))
+        sched = schedule(dear, deterministic_batch(dear, dear.scenario("both-below-tier")))
+        assert [int(sched.due[0, :, line, 0].sum()) for line in (0, 1)] == [108_499_993_165, 147_249_990_723]

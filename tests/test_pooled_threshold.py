@@ -169,7 +169,7 @@ class TestPooledMonteCarlo:
         """The reproducer with north's improvement uncertain (5–95% range 0–14%, mean 7%), south fixed at
         9.5%. In every sampled scenario the pooled improvement is (1,000 × north + 1,000 × 9.5%) / 2,000, so
         the trigger is met exactly when north ≥ 5.5%; then south is paid 147.25 × £100 = £14,725.00 and north
-        1.55 × 1,000 × its improvement × £100 (improvement counted in billionths, the product rounded half up);
+        1.55 × 1,000 × its improvement × £100 (improvement counted in trillionths, the product rounded half up);
         at 10% or more north is paid the same from its own tier. Sampled scenarios fall on both sides of
         5.5%, and simulate pays each one what the rule says."""
         u = Uncertainty(
@@ -183,11 +183,11 @@ class TestPooledMonteCarlo:
         c = attrs.evolve(POOLED, uncertainty=u)
         n, seed = 2000, 11
         north = sample(c, n, seed).improvement[:, 0, 0]
-        steps = np.floor(north * 10**9 + 0.5).astype(np.int64)
-        hit = steps >= 55_000_000
-        assert hit.any() and (~hit).any() and (steps >= 100_000_000).any()
+        steps = np.floor(north * 10**12 + 0.5).astype(np.int64)
+        hit = steps >= 55 * 10**9  # 5.5%
+        assert hit.any() and (~hit).any() and (steps >= 100 * 10**9).any()
         expected = [
-            (half_up(Fraction(31, 20) * 1000 * Fraction(int(s), 10**9) * 10_000) + 14_725_00) if h else 0
+            (half_up(Fraction(31, 20) * 1000 * Fraction(int(s), 10**12) * 10_000) + 14_725_00) if h else 0
             for s, h in zip(steps, hit, strict=True)
         ]
         paid = simulate(c, n, seed, workers=1).metrics["outcome_payments"]

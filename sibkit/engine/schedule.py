@@ -5,7 +5,7 @@ rounded half up to the cent once (€3,500 × 70% = €2,450.00); rate-card and
 per-time prices are whole cents already; a share-of-savings line is
 ``units × saving × share`` rounded half up once per line and month; a cohort
 payment is ``tier amount + units × price`` with the units product worked out
-exactly (the improvement counted in billionths) and rounded half up to the cent
+exactly (the improvement counted in trillionths) and rounded half up to the cent
 once per cohort (see ``_cohort_due``). Cuts by caps are shared out by the
 largest-remainder method.
 
@@ -15,7 +15,9 @@ Outcomes verified after the end of the term are not paid; they are counted in
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import numpy as np
@@ -393,22 +395,39 @@ def _split_payers(lines: tuple[Line, ...] | list[Line], due_lines: I64, k_len: i
     return due
 
 
-IMPROVEMENT_STEPS = 10**9
-"""Cohort improvements are counted in billionths (nine decimal places), rounded half up, so that tier
-and pooled tests and every cohort amount are exact integer arithmetic: an improvement written with
-up to nine decimals (``0.075``) is taken exactly."""
+IMPROVEMENT_STEPS = 10**12
+"""Cohort improvements are counted in trillionths (twelve decimal places), rounded half up, so that the
+tier and pooled tests and every cohort amount are exact integer arithmetic. An improvement written with
+up to twelve decimals (``0.075``) is taken exactly; a sampled one moves by at most half a trillionth,
+far below a cent for any realistic cohort."""
 
 
 def _steps(improvement: F64) -> I64:
-    """Improvements (fractions) in billionths, rounded half up."""
+    """Improvements (fractions) in trillionths, rounded half up."""
     return np.floor(improvement * IMPROVEMENT_STEPS + 0.5).astype(np.int64)
 
 
 def _ceil_steps(start: Decimal) -> int:
-    """The fewest whole billionths that reach ``start`` (exact: ``steps >= _ceil_steps(x)`` iff
-    ``steps / 10**9 >= x``)."""
+    """The fewest whole trillionths that reach ``start`` (exact: ``steps >= _ceil_steps(x)`` iff
+    ``steps / 10**12 >= x``)."""
     num, den = (start * IMPROVEMENT_STEPS).as_integer_ratio()
     return -(-num // den)
+
+
+def _reduced(price: int, whole: int) -> tuple[int, int]:
+    """``price / whole`` in lowest terms (keeps the products in ``_times_half_up`` small)."""
+    g = math.gcd(price, whole)
+    return price // g, whole // g
+
+
+def _times_half_up(scaled: npt.NDArray[Any], price: int, whole: int) -> npt.NDArray[Any]:
+    """``scaled × price / whole`` rounded half up, for ``scaled >= 0``, without forming ``scaled × price``:
+    with ``price / whole`` in lowest terms ``P / W`` and ``scaled = q × W + r``, it is
+    ``q × P + round_half_up(r × P / W)``."""
+    big, small = _reduced(price, whole)
+    q, r = scaled // small, scaled % small
+    out: npt.NDArray[Any] = q * big + (2 * r * big + small) // (2 * small)
+    return out
 
 
 def _cohort_due(
@@ -420,7 +439,7 @@ def _cohort_due(
     A cohort is the participants of one provider who enrol in one block of ``cohort_months``; its
     improvement is its provider's. Its units are ``baseline × participants × improvement`` (nothing
     for an improvement at or below 0), exact: the baseline as a fraction, the improvement in
-    billionths. The highest tier a cohort reaches pays ``amount + units × price``, with the
+    trillionths. The highest tier a cohort reaches pays ``amount + units × price``, with the
     product rounded half up to the cent once per cohort, in the payment month after the cohort's
     last enrolment month plus the metric's observation and lag months.
 
@@ -431,7 +450,7 @@ def _cohort_due(
     also the share of all counterfactual events avoided. When it is at least ``pooled_threshold``,
     each cohort that reached none of its own tiers is paid ``units × pooled_price_per_unit``
     (rounded half up once per cohort) at the end of the term. The test is exact: the sum of
-    participants × billionths is compared with the threshold times the participants, in integers.
+    participants × trillionths is compared with the threshold times the participants, in integers.
     """
     metric = contract.metric(rule.metric)
     t_len = contract.timeline.term_months
@@ -440,31 +459,37 @@ def _cohort_due(
     b_num, b_den = (metric.baseline or Decimal(0)).as_integer_ratio()
     whole = b_den * IMPROVEMENT_STEPS  # units of improvement = b_num × participants × steps / whole
     starts = np.asarray([_ceil_steps(t.from_improvement) for t in rule.tiers], dtype=np.int64)
-    # Python integers (object arrays) for the products: baseline × participants × steps × price can
-    # pass 2**63 in a large contract.
-    amounts = np.asarray([t.amount for t in rule.tiers], dtype=object)
-    prices = np.asarray([t.price_per_unit for t in rule.tiers], dtype=object)
     k = rule.cohort_months
     live = [c0 for number, c0 in enumerate(range(0, enrolment_months, k)) if number not in rule.cancelled_cohorts]
 
-    weighted = np.zeros(n, dtype=object)  # Σ participants × steps over every live cohort of the rule
-    people = np.zeros(n, dtype=object)  # Σ participants
     per_provider: dict[int, tuple[I64, I64, list[tuple[int, I64]]]] = {}
     for p in providers:
         steps = _steps(batch.improvement[:, p, m])
         tier = np.searchsorted(starts, steps, side="right") - 1  # -1: below every tier
         enrol = batch.enrolled[:, :, p, :].sum(axis=2)
-        sizes = [(c0, enrol[:, c0 : c0 + k].sum(axis=1)) for c0 in live]
-        for _, size in sizes:
-            weighted += size.astype(object) * steps.astype(object)
-            people += size.astype(object)
-        per_provider[p] = (steps, tier, sizes)
+        per_provider[p] = (steps, tier, [(c0, enrol[:, c0 : c0 + k].sum(axis=1)) for c0 in live])
 
+    t_num, t_den = (rule.pooled_threshold or Decimal(0)).as_integer_ratio()
+    pooled_price = rule.pooled_price_per_unit or 0
+    # int64 when no intermediate value can pass 2**62, else Python integers (object arrays: exact, slower)
+    most_people = sum(int(size.max(initial=0)) for _, _, sizes in per_provider.values() for _, size in sizes)
+    most_steps = max((int(np.abs(steps).max(initial=0)) for steps, _, _ in per_provider.values()), default=0)
+    most_scaled = max(b_num, 1) * most_people * most_steps
+    bound = max(most_people * most_steps * t_den, t_num * IMPROVEMENT_STEPS * most_people, most_scaled)
+    for price, amount in [(t.price_per_unit, t.amount) for t in rule.tiers] + [(pooled_price, 0)]:
+        big, small = _reduced(price, whole)
+        bound = max(bound, 2 * small * big + small, (most_scaled // small + 1) * big + amount)
+    wide: type = np.int64 if bound < 2**62 else object
+
+    weighted: npt.NDArray[Any] = np.zeros(n, dtype=wide)  # Σ participants × steps over every live cohort
+    people: npt.NDArray[Any] = np.zeros(n, dtype=wide)  # Σ participants
+    for steps, _, sizes in per_provider.values():
+        for _, size in sizes:
+            weighted += size.astype(wide) * steps.astype(wide)
+            people += size.astype(wide)
     pooled_hit = np.zeros(n, dtype=np.bool_)
     if rule.pooled_threshold is not None:
-        t_num, t_den = rule.pooled_threshold.as_integer_ratio()
         pooled_hit = ((people > 0) & (weighted * t_den >= t_num * IMPROVEMENT_STEPS * people)).astype(np.bool_)
-    pooled_price = rule.pooled_price_per_unit or 0
 
     due: dict[int, tuple[I64, I64]] = {}
     for p, (steps, tier, sizes) in per_provider.items():
@@ -472,22 +497,24 @@ def _cohort_due(
         counted = np.zeros(n, dtype=np.int64)
         pooled = np.zeros(n, dtype=np.int64)
         reached = tier >= 0
-        safe = np.maximum(tier, 0)
-        gained = np.maximum(steps, 0).astype(object) * b_num
+        hit = ~reached & pooled_hit
+        gained: npt.NDArray[Any] = np.maximum(steps, 0).astype(wide) * b_num
         for c0, size in sizes:
             if not np.any(size):
                 continue
-            scaled = gained * size.astype(object)  # units × whole, exact
-            cents = amounts[safe] + (2 * scaled * prices[safe] + whole) // (2 * whole)
-            whole_units = ((2 * scaled + whole) // (2 * whole)).astype(np.int64)
-            counted += np.where(reached, whole_units, 0)
+            scaled = gained * size.astype(wide)  # units × whole, exact
+            whole_units = _times_half_up(scaled, 1, whole).astype(np.int64)
+            cents = np.zeros(n, dtype=np.int64)
+            for j, t in enumerate(rule.tiers):
+                at = tier == j
+                if at.any():
+                    cents[at] = t.amount + _times_half_up(scaled[at], t.price_per_unit, whole)
+            counted += np.where(reached | hit, whole_units, 0)
             last = min(c0 + k - 1, enrolment_months - 1)
             when = int(pay[min(last + metric.observation_months + metric.lag_months, len(pay) - 1)])
-            out[:, when] += np.where(reached, cents, 0).astype(np.int64)
-            if rule.pooled_threshold is not None:
-                hit = ~reached & pooled_hit
-                pooled += np.where(hit, (2 * scaled * pooled_price + whole) // (2 * whole), 0).astype(np.int64)
-                counted += np.where(hit, whole_units, 0)
+            out[:, when] += cents
+            if hit.any():
+                pooled[hit] += _times_half_up(scaled[hit], pooled_price, whole).astype(np.int64)
         out[:, t_len - 1] += pooled
         due[p] = (out, counted)
     return due
