@@ -13,10 +13,11 @@ import numpy as np
 import numpy_financial as npf
 import pytest
 
-from sibkit.engine import run
+from sibkit.engine import deterministic_batch, run
 from sibkit.engine.ledger import COSTS, OTHER_INCOME
+from sibkit.engine.schedule import schedule
 from sibkit.load import load_contract
-from sibkit.model import Cap, Fee, Termination
+from sibkit.model import Cap, Fee, Termination, Tier
 from sibkit.model.waterfall import FeesStep
 from sibkit.money import Cents
 
@@ -285,3 +286,95 @@ class TestContractVariations:
         res = run(cheap, "low")
         back = [e for e in res.flows.ledger.entries(0) if e.reason.startswith("unused capital returned")]
         assert [(e.month, e.target, e.amount) for e in back] == [(5, "bank", 30_000_00), (5, "fund", 20_000_00)]
+
+
+class TestPooledThreshold:
+    """pooled-cohorts: one cohort rule over two providers of 1,000 people each (one 12-month cohort each),
+    baseline 1.55 reconviction events per person, £100 per event avoided from a 10% improvement for a
+    cohort on its own, or £100 per event avoided when all cohorts together improve by 7.5% (issue #11)."""
+
+    def test_issue_11_reproducer_pays_both_cohorts(self) -> None:
+        """North improves 7.0%, south 9.5%: neither reaches its own 10% tier. All cohorts together:
+        (1,000 × 7.0% + 1,000 × 9.5%) / 2,000 = (70 + 95) / 2,000 = 8.25% ≥ 7.5%, so both are paid:
+        north 1.55 × 1,000 × 7.0% = 108.5 events avoided × £100 = £10,850.00; south
+        1.55 × 1,000 × 9.5% = 147.25 × £100 = £14,725.00; together £25,575.00. (The per-provider test
+        paid only south's £14,725.00: north's 7.0% alone is below 7.5%.)"""
+        res = run(contract("pooled-cohorts"), "both-below-tier")
+        assert int(res.outcome_payments[0]) == 25_575_00
+        assert [int(p.revenue[0]) for p in res.providers] == [10_850_00, 14_725_00]
+
+    def test_missing_the_pooled_trigger_pays_nobody(self) -> None:
+        """North 5.0%, south 9.5%: together (50 + 95) / 2,000 = 7.25% < 7.5%, so nothing is paid, though
+        south on its own is above 7.5% (the per-provider test paid it £14,725.00)."""
+        res = run(contract("pooled-cohorts"), "pooled-missed")
+        assert int(res.outcome_payments[0]) == 0
+
+    def test_a_cohort_at_its_own_tier_counts_towards_the_pooled_trigger(self) -> None:
+        """North 7.0%, south 12%: south reaches its tier and is paid 1.55 × 1,000 × 12% = 186 × £100 =
+        £18,600.00 in month 23 (last enrolment month 11 + 12 months' observation; annual payment dates are
+        months 11, 23 and 35). Together (70 + 120) / 2,000 = 9.5% ≥ 7.5%, so north is paid 108.5 × £100 =
+        £10,850.00 at the end of the term (month 35)."""
+        c = contract("pooled-cohorts")
+        due = schedule(c, deterministic_batch(c, c.scenario("one-reaches-its-tier"))).due[0, :, :, 0]  # (T, L)
+        north, south = (due[:, line] for line in (0, 1))
+        assert {int(m): int(north[m]) for m in np.flatnonzero(north)} == {35: 10_850_00}
+        assert {int(m): int(south[m]) for m in np.flatnonzero(south)} == {23: 18_600_00}
+
+    def test_cohorts_weigh_by_their_participants(self) -> None:
+        """South enrols three times its plan (3,000). North 4.0%, south 9.5%: together
+        (1,000 × 4.0% + 3,000 × 9.5%) / 4,000 = (40 + 285) / 4,000 = 8.125% ≥ 7.5% (the plain average of
+        the two rates, 6.75%, would miss it). North: 1.55 × 1,000 × 4% = 62 × £100 = £6,200.00; south:
+        1.55 × 3,000 × 9.5% = 441.75 × £100 = £44,175.00; together £50,375.00."""
+        res = run(contract("pooled-cohorts"), "unequal-cohorts")
+        assert int(res.outcome_payments[0]) == 50_375_00
+
+    def test_published_levels_pay_as_the_same_improvements(self) -> None:
+        """The evaluator's levels, events per 100 people: north 144.15 against 155 is
+        (155 − 144.15) / 155 = 10.85 / 155 = 7.0% fewer; south 140.275 against 155 is 14.725 / 155 = 9.5%
+        fewer: the reproducer again, £25,575.00."""
+        res = run(contract("pooled-cohorts"), "published-levels")
+        assert int(res.outcome_payments[0]) == 25_575_00
+
+    def test_cancelled_cohorts_do_not_count_towards_the_pooled_trigger(self) -> None:
+        """Six-month cohorts, cohort 0 (months 0–5) cancelled. North enrols its 1,000 in months 0–5 (cohort 0),
+        south its 1,000 in months 6–11 (cohort 1). North 5.0%, south 9.5%: all cohorts together would be
+        (50 + 95) / 2,000 = 7.25% and pay nobody, but the cancelled cohort does not count, so the pooled
+        improvement is south's 9.5% ≥ 7.5%: south is paid 1.55 × 1,000 × 9.5% = 147.25 × £100 = £14,725.00,
+        north nothing."""
+        c = contract("pooled-cohorts")
+        north, south = c.providers
+        rule = c.rules[0]
+        changed = attrs.evolve(
+            c,
+            providers=(
+                attrs.evolve(north, enrolment=attrs.evolve(north.enrolment, months=6)),
+                attrs.evolve(south, enrolment=attrs.evolve(south.enrolment, months=6, start_month=6)),
+            ),
+            rules=(attrs.evolve(rule, cohort_months=6, cancelled_cohorts=(0,)),),
+        )
+        res = run(changed, "pooled-missed")
+        assert [int(p.revenue[0]) for p in res.providers] == [0, 14_725_00]
+
+    def test_half_a_cent_rounds_up_once_per_cohort(self) -> None:
+        """At £0.01 per event avoided and 10.5% for both: 1.55 × 1,000 × 10.5% = 162.75 events, × 1 cent =
+        162.75 cents, rounded half up to 163 cents per cohort: 326 cents in all (not 325.5 rounded once)."""
+        c = contract("pooled-cohorts")
+        rule = c.rules[0]
+        tiers = (Tier(from_improvement=Decimal("0.10"), price_per_unit=Cents(1)),)
+        base = c.scenarios[0]
+        both = attrs.evolve(base, outcomes=tuple(attrs.evolve(o, rate=Decimal("0.105")) for o in base.outcomes))
+        cheap = attrs.evolve(c, rules=(attrs.evolve(rule, tiers=tiers),), scenarios=(both,))
+        assert int(run(cheap, both.name).outcome_payments[0]) == 326
+
+    def test_prices_too_large_for_64_bit_products_stay_exact(self) -> None:
+        """At 999,999,937 cents (a prime) per event avoided, for the tier and the pooled trigger, the exact
+        products pass 2**63, so they are worked out in Python integers: north 108.5 × 999,999,937 =
+        108,499,993,164.5 → 108,499,993,165 cents (half up); south 147.25 × 999,999,937 =
+        147,249,990,723.25 → 147,249,990,723 cents; together 255,749,983,888 cents."""
+        c = contract("pooled-cohorts")
+        rule = c.rules[0]
+        price = Cents(999_999_937)
+        tiers = (Tier(from_improvement=Decimal("0.10"), price_per_unit=price),)
+        dear = attrs.evolve(c, rules=(attrs.evolve(rule, tiers=tiers, pooled_price_per_unit=price),))
+        sched = schedule(dear, deterministic_batch(dear, dear.scenario("both-below-tier")))
+        assert [int(sched.due[0, :, line, 0].sum()) for line in (0, 1)] == [108_499_993_165, 147_249_990_723]

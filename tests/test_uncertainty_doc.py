@@ -95,7 +95,7 @@ def expected_rate(contract: Contract, metric: str) -> float:
     assert contract.uncertainty is not None
     line = contract.scenario(contract.uncertainty.scenario).line_for(metric, contract.providers[0].id, None)
     assert line is not None
-    return float(line.rate)
+    return float(line.expected_rate(contract.metric(metric)))
 
 
 @pytest.fixture(scope="module")

@@ -143,7 +143,8 @@ def cream_skimming(contract: Contract, context: Context, *, max_gap: Decimal = D
                 per_provider = {}
                 for p in contract.providers:
                     line = scenario.line_for(metric, p.id, seg)
-                    per_provider[p.id] = (line.rate if line is not None else Decimal(0), counts[(p.id, seg)])
+                    rate = line.expected_rate(contract.metric(metric)) if line is not None else Decimal(0)
+                    per_provider[p.id] = (rate, counts[(p.id, seg)])
                 by_seg[seg] = _weighted(per_provider)
             if len(set(by_seg.values())) > 1:
                 listed = ", ".join(f"'{names[s]}' {v * 100:.0f}%" for s, v in by_seg.items() if s is not None)

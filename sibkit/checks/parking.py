@@ -35,7 +35,7 @@ def enrolled(contract: Contract, scenario: Scenario) -> dict[tuple[str, str | No
 def _rate(contract: Contract, scenario: Scenario, metric: str, provider: str, segment: str | None) -> Decimal:
     """Expected share of participants achieving ``metric``, at most that of every metric it requires."""
     line = scenario.line_for(metric, provider, segment)
-    rate = min(line.rate, Decimal(1)) if line is not None else Decimal(0)
+    rate = min(line.expected_rate(contract.metric(metric)), Decimal(1)) if line is not None else Decimal(0)
     for req in contract.metric(metric).requires:
         rate = min(rate, _rate(contract, scenario, req, provider, segment))
     return rate

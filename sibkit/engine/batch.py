@@ -121,7 +121,7 @@ def deterministic_batch(contract: Contract, scenario: Scenario, success: Decimal
                 offset[p, s, m] = metric.observation_months if line is None or line.month is None else line.month
                 if line is None:
                     continue
-                rate = line.rate * success
+                rate = line.expected_rate(metric) * success
                 if metric.kind == "cohort_change":
                     improvement[0, p, m] = float(rate)
                     continue

@@ -4,10 +4,12 @@ Rounding: a tariff component's price per participant is ``price × weight``
 rounded half up to the cent once (€3,500 × 70% = €2,450.00); rate-card and
 per-time prices are whole cents already; a share-of-savings line is
 ``units × saving × share`` rounded half up once per line and month; a cohort
-payment is ``tier amount + units × price`` with the units product rounded half
-up to the cent once per cohort. Cuts by caps and the split of a line between
-its payers are shared out by the largest-remainder method (``split.allocate_rows``:
-exact also where an amount times a weight needs more than 64 bits).
+payment is ``tier amount + units × price`` with the units product worked out
+exactly (the improvement counted in trillionths) and rounded half up to the cent
+once per cohort (see ``_cohort_due``). Cuts by caps and the split of a line
+between its payers are shared out by the largest-remainder method
+(``split.allocate_rows``: exact also where an amount times a weight needs more
+than 64 bits).
 
 Outcomes verified after the end of the term are not paid; they are counted in
 ``Schedule.unpaid_after_term``.
@@ -15,7 +17,9 @@ Outcomes verified after the end of the term are not paid; they are counted in
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import numpy as np
@@ -31,6 +35,7 @@ from sibkit.money import round_half_up
 __all__ = ["Line", "Schedule", "payment_months", "ragged", "schedule"]
 
 I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
 
 
 @attrs.frozen(kw_only=True)
@@ -258,6 +263,7 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
     direct: dict[int, I64] = {}  # cohort lines: payments by payment month (N, T+1)
     per_line: dict[int, int] = {}  # line index -> position in by_enrol
     units_paid = np.zeros((n, len(ax.metrics)), dtype=np.int64)
+    cohort_due: dict[int, tuple[I64, I64]] = {}  # the current cohort rule's lines, by provider index
     # every per-participant line's amounts in one array, a contiguous (N, T, S) block per line
     per_participant = sum(
         len(rule.metrics()) * len(contract.rule_providers(rule))
@@ -271,6 +277,9 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
         for metric_id in rule.metrics():
             m = metric_index[metric_id]
             metric = metrics[metric_id]
+            if isinstance(rule, CohortThreshold):  # one computation for all its providers: the pooled test
+                rule_providers = [provider_index[prov_id] for prov_id in contract.rule_providers(rule)]
+                cohort_due = _cohort_due(contract, rule, batch, rule_providers, m, pay)
             for prov_id in contract.rule_providers(rule):
                 p = provider_index[prov_id]
                 line = Line(
@@ -285,7 +294,7 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
                 )
                 lines.append(line)
                 if isinstance(rule, CohortThreshold):
-                    direct[line.index], counted = _cohort_due(contract, rule, batch, p, m, pay)
+                    direct[line.index], counted = cohort_due[p]
                     units_paid[:, m] += counted
                     continue
                 amounts = amounts_all[len(by_enrol)]
@@ -389,45 +398,129 @@ def _split_payers(lines: tuple[Line, ...] | list[Line], due_lines: I64, k_len: i
     return due
 
 
-def _cohort_due(contract: Contract, rule: CohortThreshold, batch: Batch, p: int, m: int, pay: I64) -> tuple[I64, I64]:
-    """(N, T+1) cohort payments by payment month for one provider, and (N,) units of improvement
-    (events avoided, rounded half up) in the cohorts that were paid.
+IMPROVEMENT_STEPS = 10**12
+"""Cohort improvements are counted in trillionths (twelve decimal places), rounded half up, so that the
+tier and pooled tests and every cohort amount are exact integer arithmetic. An improvement written with
+up to twelve decimals (``0.075``) is taken exactly; a sampled one moves by at most half a trillionth,
+far below a cent for any realistic cohort."""
 
-    Units are ``baseline × participants × improvement`` in floating point; each payment rounds
-    ``units × price`` half up to the cent once per cohort."""
+
+def _steps(improvement: F64) -> I64:
+    """Improvements (fractions) in trillionths, rounded half up."""
+    return np.floor(improvement * IMPROVEMENT_STEPS + 0.5).astype(np.int64)
+
+
+def _ceil_steps(start: Decimal) -> int:
+    """The fewest whole trillionths that reach ``start`` (exact: ``steps >= _ceil_steps(x)`` iff
+    ``steps / 10**12 >= x``)."""
+    num, den = (start * IMPROVEMENT_STEPS).as_integer_ratio()
+    return -(-num // den)
+
+
+def _reduced(price: int, whole: int) -> tuple[int, int]:
+    """``price / whole`` in lowest terms (keeps the products in ``_times_half_up`` small)."""
+    g = math.gcd(price, whole)
+    return price // g, whole // g
+
+
+def _times_half_up(scaled: npt.NDArray[Any], price: int, whole: int) -> npt.NDArray[Any]:
+    """``scaled × price / whole`` rounded half up, for ``scaled >= 0``, without forming ``scaled × price``:
+    with ``price / whole`` in lowest terms ``P / W`` and ``scaled = q × W + r``, it is
+    ``q × P + round_half_up(r × P / W)``."""
+    big, small = _reduced(price, whole)
+    q, r = scaled // small, scaled % small
+    out: npt.NDArray[Any] = q * big + (2 * r * big + small) // (2 * small)
+    return out
+
+
+def _cohort_due(
+    contract: Contract, rule: CohortThreshold, batch: Batch, providers: list[int], m: int, pay: I64
+) -> dict[int, tuple[I64, I64]]:
+    """For each provider index of ``providers``: (N, T+1) cohort payments by payment month, and (N,)
+    units of improvement (events avoided, rounded half up) in the cohorts that were paid.
+
+    A cohort is the participants of one provider who enrol in one block of ``cohort_months``; its
+    improvement is its provider's. Its units are ``baseline × participants × improvement`` (nothing
+    for an improvement at or below 0), exact: the baseline as a fraction, the improvement in
+    trillionths. The highest tier a cohort reaches pays ``amount + units × price``, with the
+    product rounded half up to the cent once per cohort, in the payment month after the cohort's
+    last enrolment month plus the metric's observation and lag months.
+
+    The pooled test is over all cohorts of the rule together, whichever provider: the pooled
+    improvement is the average of the cohorts' improvements weighted by their participants,
+    ``Σ participants × improvement / Σ participants`` over every cohort that is not cancelled
+    (those that reached their own tiers included). As the baseline is the metric's, this is
+    also the share of all counterfactual events avoided. When it is at least ``pooled_threshold``,
+    each cohort that reached none of its own tiers is paid ``units × pooled_price_per_unit``
+    (rounded half up once per cohort) at the end of the term. The test is exact: the sum of
+    participants × trillionths is compared with the threshold times the participants, in integers.
+    """
     metric = contract.metric(rule.metric)
     t_len = contract.timeline.term_months
+    enrolment_months = contract.timeline.enrolment_months
     n = batch.n
-    out = np.zeros((n, t_len + 1), dtype=np.int64)
-    baseline = float(metric.baseline or 0)
-    imp = batch.improvement[:, p, m]
-    starts = [float(t.from_improvement) for t in rule.tiers]
-    tier = np.searchsorted(np.asarray(starts), imp, side="right") - 1  # -1: below every tier
-    amounts = np.asarray([t.amount for t in rule.tiers], dtype=np.int64)
-    prices = np.asarray([t.price_per_unit for t in rule.tiers], dtype=np.float64)
-    enrol = batch.enrolled[:, :, p, :].sum(axis=2)
+    b_num, b_den = (metric.baseline or Decimal(0)).as_integer_ratio()
+    whole = b_den * IMPROVEMENT_STEPS  # units of improvement = b_num × participants × steps / whole
+    starts = np.asarray([_ceil_steps(t.from_improvement) for t in rule.tiers], dtype=np.int64)
     k = rule.cohort_months
-    pooled = np.zeros(n, dtype=np.int64)
-    counted = np.zeros(n, dtype=np.int64)
-    for number, c0 in enumerate(range(0, contract.timeline.enrolment_months, k)):
-        size = enrol[:, c0 : c0 + k].sum(axis=1)
-        if not np.any(size) or number in rule.cancelled_cohorts:
-            continue
-        units = baseline * size * np.maximum(imp, 0.0)
+    live = [c0 for number, c0 in enumerate(range(0, enrolment_months, k)) if number not in rule.cancelled_cohorts]
+
+    per_provider: dict[int, tuple[I64, I64, list[tuple[int, I64]]]] = {}
+    for p in providers:
+        steps = _steps(batch.improvement[:, p, m])
+        tier = np.searchsorted(starts, steps, side="right") - 1  # -1: below every tier
+        enrol = batch.enrolled[:, :, p, :].sum(axis=2)
+        per_provider[p] = (steps, tier, [(c0, enrol[:, c0 : c0 + k].sum(axis=1)) for c0 in live])
+
+    t_num, t_den = (rule.pooled_threshold or Decimal(0)).as_integer_ratio()
+    pooled_price = rule.pooled_price_per_unit or 0
+    # int64 when no intermediate value can pass 2**62, else Python integers (object arrays: exact, slower)
+    most_people = sum(int(size.max(initial=0)) for _, _, sizes in per_provider.values() for _, size in sizes)
+    most_steps = max((int(np.abs(steps).max(initial=0)) for steps, _, _ in per_provider.values()), default=0)
+    most_scaled = max(b_num, 1) * most_people * most_steps
+    bound = max(most_people * most_steps * t_den, t_num * IMPROVEMENT_STEPS * most_people, most_scaled)
+    for price, amount in [(t.price_per_unit, t.amount) for t in rule.tiers] + [(pooled_price, 0)]:
+        big, small = _reduced(price, whole)
+        bound = max(bound, 2 * small * big + small, (most_scaled // small + 1) * big + amount)
+    wide: type = np.int64 if bound < 2**62 else object
+
+    weighted: npt.NDArray[Any] = np.zeros(n, dtype=wide)  # Σ participants × steps over every live cohort
+    people: npt.NDArray[Any] = np.zeros(n, dtype=wide)  # Σ participants
+    for steps, _, sizes in per_provider.values():
+        for _, size in sizes:
+            weighted += size.astype(wide) * steps.astype(wide)
+            people += size.astype(wide)
+    pooled_hit = np.zeros(n, dtype=np.bool_)
+    if rule.pooled_threshold is not None:
+        pooled_hit = ((people > 0) & (weighted * t_den >= t_num * IMPROVEMENT_STEPS * people)).astype(np.bool_)
+
+    due: dict[int, tuple[I64, I64]] = {}
+    for p, (steps, tier, sizes) in per_provider.items():
+        out = np.zeros((n, t_len + 1), dtype=np.int64)
+        counted = np.zeros(n, dtype=np.int64)
+        pooled = np.zeros(n, dtype=np.int64)
         reached = tier >= 0
-        safe = np.maximum(tier, 0)
-        amount = np.where(reached, amounts[safe] + np.floor(units * prices[safe] + 0.5).astype(np.int64), 0)
-        whole_units = np.floor(units + 0.5).astype(np.int64)
-        counted += np.where(reached, whole_units, 0)
-        month = min(c0 + k - 1, contract.timeline.enrolment_months - 1) + metric.observation_months + metric.lag_months
-        when = int(pay[min(month, len(pay) - 1)])
-        out[:, when] += amount
-        if rule.pooled_threshold is not None and rule.pooled_price_per_unit is not None:
-            hit = (~reached) & (imp >= float(rule.pooled_threshold))
-            pooled += np.where(hit, np.floor(units * rule.pooled_price_per_unit + 0.5).astype(np.int64), 0)
-            counted += np.where(hit, whole_units, 0)
-    out[:, t_len - 1] += pooled
-    return out, counted
+        hit = ~reached & pooled_hit
+        gained: npt.NDArray[Any] = np.maximum(steps, 0).astype(wide) * b_num
+        for c0, size in sizes:
+            if not np.any(size):
+                continue
+            scaled = gained * size.astype(wide)  # units × whole, exact
+            whole_units = _times_half_up(scaled, 1, whole).astype(np.int64)
+            cents = np.zeros(n, dtype=np.int64)
+            for j, t in enumerate(rule.tiers):
+                at = tier == j
+                if at.any():
+                    cents[at] = t.amount + _times_half_up(scaled[at], t.price_per_unit, whole)
+            counted += np.where(reached | hit, whole_units, 0)
+            last = min(c0 + k - 1, enrolment_months - 1)
+            when = int(pay[min(last + metric.observation_months + metric.lag_months, len(pay) - 1)])
+            out[:, when] += cents
+            if hit.any():
+                pooled[hit] += _times_half_up(scaled[hit], pooled_price, whole).astype(np.int64)
+        out[:, t_len - 1] += pooled
+        due[p] = (out, counted)
+    return due
 
 
 def _participant_cap(

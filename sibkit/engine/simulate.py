@@ -128,7 +128,7 @@ def _plan(contract: Contract) -> _Plan:
         for s, seg in enumerate(ax.segments):
             for m, metric in enumerate(contract.metrics):
                 line = scenario.line_for(metric.id, prov, seg)
-                rate = float(line.rate) if line is not None else 0.0
+                rate = float(line.expected_rate(metric)) if line is not None else 0.0
                 mean[p, s, m] = rate if cohort[m] else min(rate, 1.0)
                 if line is not None and line.units is not None:
                     units_per[p, s, m] = float(line.units)

@@ -243,7 +243,13 @@ def _uncertainty_problems(c: Contract, u: Uncertainty, scenario: Scenario) -> li
         for prov in providers:
             for seg in (o.segment,) if o.segment is not None else segments:
                 line = scenario.line_for(o.metric, prov, seg)
-                mean = o.mean if o.mean is not None else (line.rate if line is not None else Decimal(0))
+                metric = next((m for m in c.metrics if m.id == o.metric), None)
+                if o.mean is not None:
+                    mean = o.mean
+                elif line is not None and metric is not None:
+                    mean = line.expected_rate(metric)
+                else:
+                    mean = Decimal(0)
                 if not o.low <= mean <= o.high:
                     out.append(
                         Problem(
@@ -543,8 +549,16 @@ def contract_problems(c: Contract) -> list[Problem]:
             if o.segment is not None:
                 ref("segment", o.segment, segment_ids, f"{path}.segment")
             kind = metrics[o.metric].kind if o.metric in metrics else None
-            if kind != "cohort_change" and o.rate > 1:
+            if kind != "cohort_change" and o.rate is not None and o.rate > 1:
                 p.append(Problem(f"{path}.rate", f"expected a share of participants between 0 and 1, got {o.rate}"))
+            if kind is not None and kind != "cohort_change" and o.treatment is not None:
+                p.append(
+                    Problem(
+                        f"{path}.treatment",
+                        f"treatment and comparison levels are only for a cohort_change metric, and {o.metric!r} "
+                        f"is of kind {kind!r}: give 'rate', the share of participants who achieve it",
+                    )
+                )
         for j, e in enumerate(sc.enrolment):
             ref("provider", e.provider, provider_ids, f"scenarios[{i}].enrolment[{j}].provider")
 

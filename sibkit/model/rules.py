@@ -156,11 +156,15 @@ class Tier:
 class CohortThreshold:
     """Pay for a cohort's improvement against a counterfactual, only above a threshold.
 
-    Units of improvement = baseline × participants × improvement. Below the
-    lowest tier nothing is paid; the highest tier reached applies. With
-    ``pooled_threshold``, a cohort that misses its own tiers is paid at the end
-    of the contract if all cohorts together improve by at least that much
-    (Peterborough's second trigger).
+    A cohort is one provider's participants who enrol in one block of
+    ``cohort_months``. Units of improvement = baseline × participants ×
+    improvement. Below the lowest tier nothing is paid; the highest tier
+    reached applies. With ``pooled_threshold``, a cohort that misses its own
+    tiers is paid at the end of the contract if all cohorts together improve by
+    at least that much (Peterborough's second trigger): all the rule's cohorts
+    that are not cancelled, of every provider, their improvements weighted by
+    their participants (see ``docs/contract-format.md`` and the engine's
+    ``schedule._cohort_due``).
     """
 
     id: str = attrs.field(validator=valid_id)
@@ -172,8 +176,8 @@ class CohortThreshold:
     """Cohorts (numbered from 0 in enrolment order) that are not paid for, e.g. when a policy change
     removed their counterfactual (Peterborough's third cohort)."""
     pooled_threshold: Decimal | None = attrs.field(default=None, validator=optional(fraction_in_unit))
-    """Improvement of all cohorts together that pays, at the end of the term, the cohorts that
-    missed their own tiers (Peterborough's 7.5%)."""
+    """Improvement of all cohorts together (every provider's, weighted by participants) that pays,
+    at the end of the term, the cohorts that missed their own tiers (Peterborough's 7.5%)."""
     pooled_price_per_unit: Cents | None = attrs.field(default=None, validator=optional(non_negative_int))
     """Cents per unit of improvement paid under ``pooled_threshold``; given exactly when it is."""
     max_payment: Cents | None = attrs.field(default=None, validator=optional(non_negative_int))

@@ -7,9 +7,11 @@ expected values (shares of participants); the engine turns them into counts.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
+from sibkit.errors import FieldProblem, show
 from sibkit.model.common import (
     fraction_in_unit,
     non_negative_decimal,
@@ -17,8 +19,15 @@ from sibkit.model.common import (
     optional,
     valid_id,
 )
+from sibkit.model.outcomes import Metric
 
 __all__ = ["EnrolmentOverride", "Scenario", "ScenarioOutcome"]
+
+
+def _positive_decimal(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
+    """attrs validator: a ``Decimal`` above 0."""
+    if not isinstance(value, Decimal) or not value > 0:
+        raise FieldProblem(attribute.name, f"expected a number above 0, got {show(value)}")
 
 
 @attrs.frozen(kw_only=True)
@@ -28,6 +37,10 @@ class ScenarioOutcome:
     * ``rate``: share of participants who achieve the metric (0–1); for a
       ``cohort_change`` metric, the improvement against the counterfactual
       (0.12 is 12% fewer events).
+    * ``treatment`` and ``comparison``: for a ``cohort_change`` metric, instead
+      of ``rate``, the two levels an evaluator publishes (reconviction events
+      per 100 in the treatment group and in the comparison group); the
+      improvement is worked out from them (see ``expected_rate``).
     * ``units``: for ``duration`` metrics and repeatable rate-card lines, the
       average number of units (days, repeats) per participant who achieves it.
     * ``month``: months after enrolment when it is achieved; default the
@@ -39,9 +52,44 @@ class ScenarioOutcome:
     """Provider id; omitted means every provider."""
     segment: str | None = None
     """Difficulty segment id; omitted means every segment."""
-    rate: Decimal = attrs.field(validator=non_negative_decimal)
+    rate: Decimal | None = attrs.field(default=None, validator=optional(non_negative_decimal))
+    """Share of participants (0–1); for a ``cohort_change`` metric, the improvement (0.12 is 12%)."""
+    treatment: Decimal | None = attrs.field(default=None, validator=optional(non_negative_decimal))
+    """For a ``cohort_change`` metric: the treatment group's level, in any unit per group size
+    (events per participant, per 100 participants) as long as ``comparison`` uses the same one."""
+    comparison: Decimal | None = attrs.field(default=None, validator=optional(_positive_decimal))
+    """For a ``cohort_change`` metric: the comparison (counterfactual) group's level, in the unit of
+    ``treatment``; above 0."""
     units: Decimal | None = attrs.field(default=None, validator=optional(non_negative_decimal))
     month: int | None = attrs.field(default=None, validator=optional(non_negative_int))
+
+    def __attrs_post_init__(self) -> None:
+        if self.rate is not None and (self.treatment is not None or self.comparison is not None):
+            raise FieldProblem("rate", "give either 'rate' or the 'treatment' and 'comparison' levels, not both")
+        if self.treatment is not None and self.comparison is None:
+            raise FieldProblem(
+                "comparison", "'treatment' needs 'comparison': the comparison group's level, in the same unit"
+            )
+        if self.comparison is not None and self.treatment is None:
+            raise FieldProblem(
+                "treatment", "'comparison' needs 'treatment': the treatment group's level, in the same unit"
+            )
+        if self.rate is None and self.treatment is None:
+            raise FieldProblem(
+                "rate", "give 'rate', or for a cohort_change metric the 'treatment' and 'comparison' levels"
+            )
+
+    def expected_rate(self, metric: Metric) -> Decimal:
+        """``rate`` when given; otherwise the improvement the levels show for ``metric``, a fraction:
+        ``(comparison − treatment) / comparison`` when success means fewer events (``direction =
+        "decrease"``), ``(treatment − comparison) / comparison`` when it means more. Worked out in
+        decimals (28 significant digits); negative when the treatment group did worse."""
+        if self.rate is not None:
+            return self.rate
+        assert self.treatment is not None and self.comparison is not None  # __attrs_post_init__
+        fewer = metric.direction == "decrease"
+        change = self.comparison - self.treatment if fewer else self.treatment - self.comparison
+        return change / self.comparison
 
 
 @attrs.frozen(kw_only=True)
