@@ -206,6 +206,17 @@ class TestMaximumUnderCaps:
         assert int(res.payers[0].paid[0]) == 4_500_00
 
 
+    def test_payers_sharing_every_line_are_bounded_by_their_share(self) -> None:
+        """Peterborough: the Ministry and the Big Lottery Fund each pay 50% of the one cohort line, which
+        its £8m max_payment bounds: each payer's maximum is £4m. Rounding each annual payment's 50/50 split
+        and the cap's cut to the cent can move a cent a step to one payer: 2 steps × 9 annual payment dates
+        (a 108-month term) = 18 cents on top, at most."""
+        mx = maximum_payment(load_contract(ROOT / "contracts" / "peterborough.toml"))
+        assert mx.total == 8_000_000_00
+        assert mx.by_payer == {"moj": 4_000_000_00, "big-lottery-fund": 4_000_000_00}
+        assert mx.rounding_by_payer == {"moj": 18, "big-lottery-fund": 18}
+
+
 class TestLeeuwarden:
     """The running example: no investors, providers paid directly from the outcomes fund."""
 

@@ -25,10 +25,11 @@ A payer's part of a line it shares with other payers follows its share, and caps
 between payers cut every cell of a line in proportion, so a payer's bound is also its
 share of the lines' bound. Every one of those splits is rounded to the cent by the
 largest-remainder method, which can give a payer one cent more than its share per
-split: that bound adds one cent per payment date for each rounding step that can act on
-the line (the payer split and each cap covering it). When another payer sharing its
-lines has a payer cap (which moves that payer's part to the others) only the cell bound
-is used.
+split: where the share bound is the tighter one, ``by_payer`` is that share (as a
+contract states it: 50% of an £8m cap is £4m) and ``rounding_by_payer`` the cents
+rounding may add, one per payment date for each rounding step that can act on a line
+(the payer split and each cap covering it). When another payer sharing its lines has a
+payer cap (which moves that payer's part to the others) only the cell bound is used.
 
 Rounding: the natural maximum of a payer's part of a line is its share of each month's
 line amount rounded up to the cent; share bounds are rounded up to the cent once.
@@ -75,7 +76,11 @@ class MaximumPayment:
     by_provider: dict[str, int | None]
     """Per provider (paid for its participants' outcomes), after every cap."""
     by_payer: dict[str, int | None]
-    """Per payer, after every cap, VAT excluded."""
+    """Per payer, after every cap, VAT excluded; up to ``rounding_by_payer`` cents below a strict bound."""
+    rounding_by_payer: dict[str, int]
+    """Cents a payer may pay above ``by_payer`` because each payment of a line it shares with other
+    payers, and each pro-rata cut of a cap, is split to the cent (one cent per payment date and
+    rounding step at most); ``by_payer + rounding_by_payer`` is a strict bound."""
     by_line: dict[tuple[str, str, str], int | None]
     """Per payment line ``(rule, metric, provider)``, after every cap."""
     total: int | None
@@ -257,15 +262,21 @@ def maximum_payment(contract: Contract) -> MaximumPayment:
         return _cents(bound(frozenset(c for c in cells if select(line_of[c[0]]))))
 
     by_payer: dict[str, int | None] = {}
+    rounding: dict[str, int] = {}
     for k, payer in enumerate(contract.payers):
         best = bound(frozenset(c for c in cells if c[1] == k))
         share = _share_bound(contract, k, lines, weights, line_total, paying, open_lines, line_rooms)
-        by_payer[payer.id] = _cents(best if share is None else min(best, share))
+        strict = _cents(best)
+        by_payer[payer.id], rounding[payer.id] = strict, 0
+        if share is not None and (strict is None or share[0] < strict):
+            by_payer[payer.id] = share[0]
+            rounding[payer.id] = share[1] if strict is None else min(share[1], strict - share[0])
     return MaximumPayment(
         by_rule={r.id: of(lambda ln, r=r: ln.rule == r.id) for r in contract.rules},  # type: ignore[misc]
         by_metric={m.id: of(lambda ln, m=m: ln.metric == m.id) for m in contract.metrics},  # type: ignore[misc]
         by_provider={p.id: of(lambda ln, p=p: ln.provider == p.id) for p in contract.providers},  # type: ignore[misc]
         by_payer=by_payer,
+        rounding_by_payer=rounding,
         by_line={(ln.rule, ln.metric, ln.provider): of(lambda x, ln=ln: x is ln) for ln in lines},  # type: ignore[misc]
         total=_cents(bound(cells)),
         before_caps=None if open_lines else sum(line_total),
@@ -322,9 +333,10 @@ def _share_bound(
     paying: list[int],
     open_lines: set[int],
     line_rooms: list[tuple[frozenset[int], int, int]],
-) -> Bound | None:
-    """Payer ``k``'s share of its lines' bound plus the cents rounding can move to it, or ``None`` when
-    another payer of its lines has a payer cap (a cut there moves that payer's part to the others)."""
+) -> tuple[int, int] | None:
+    """Payer ``k``'s share of its lines' bound (rounded up to the cent) and the cents rounding can move
+    to it, or ``None`` when that is unbounded or another payer of its lines has a payer cap (a cut there
+    moves that payer's part to the others)."""
     mine = [ln for ln in lines if weights[ln.index][k]]
     co_payers = {contract.payers[j].id for ln in mine for j, w in enumerate(weights[ln.index]) if w and j != k}
     if any(c.level == "payer" and c.target in co_payers for c in contract.caps):
@@ -359,4 +371,4 @@ def _share_bound(
             # a per-participant line pays only in months its planned participants' outcomes fall due
             when = dates if isinstance(rules[ln.rule], CohortThreshold) else paying[ln.index]
             slack += (1 + sum(step for covered, _, step in line_rooms if ln.index in covered)) * when
-    return math.ceil(value) + slack
+    return math.ceil(value), slack

@@ -127,9 +127,9 @@ def caps_respected(contract: Contract, batch: Batch) -> Results:
 
 
 def maximum_bounds_payments(contract: Contract, batch: Batch) -> MaximumPayment:
-    """The maximum potential outcome payment bounds what every scenario pays: in total, per payer,
-    per metric, per rule and per provider (VAT excluded); where it is unbounded (``None``) there is
-    nothing to check.
+    """The maximum potential outcome payment bounds what every scenario pays: in total, per payer
+    (with the cents ``rounding_by_payer`` allows), per metric, per rule and per provider (VAT
+    excluded); where it is unbounded (``None``) there is nothing to check.
 
     The maximum holds at the planned enrolment with outcomes at their usual times, so ``batch`` must
     enrol no more than the plan in any month and time every outcome as ``observation_months`` say
@@ -151,7 +151,9 @@ def maximum_bounds_payments(contract: Contract, batch: Batch) -> MaximumPayment:
 
     check("all payers", flows.payer_paid.sum(axis=(1, 2)), mx.total)
     for k, payer in enumerate(contract.payers):
-        check(f"payer {payer.id!r}", flows.payer_paid[:, :, k].sum(axis=1), mx.by_payer[payer.id])
+        most = mx.by_payer[payer.id]
+        strict = None if most is None else most + mx.rounding_by_payer[payer.id]
+        check(f"payer {payer.id!r}", flows.payer_paid[:, :, k].sum(axis=1), strict)
     for field, groups in (("metric", mx.by_metric), ("rule", mx.by_rule), ("provider", mx.by_provider)):
         for key, most in groups.items():
             keep = [ln.index for ln in lines if getattr(ln, field) == key]
