@@ -442,6 +442,8 @@ _RUN_TEXT: dict[str, dict[str, str]] = {
         "cost_per_participant": "cost per participant",
         "cost_per_outcome": "cost per outcome paid for",
         "share_of_maximum": "share of maximum payment",
+        "unbounded": "unbounded",
+        "share_unbounded": "– (maximum unbounded)",
         "net_of_savings": "net of cashable savings",
         "benefit_cost_ratio": "savings / cost",
         "provider": "Provider: {id}",
@@ -496,6 +498,8 @@ _RUN_TEXT: dict[str, dict[str, str]] = {
         "cost_per_participant": "kosten per deelnemer",
         "cost_per_outcome": "kosten per betaald resultaat",
         "share_of_maximum": "deel van de maximale betaling",
+        "unbounded": "onbegrensd",
+        "share_unbounded": "– (maximum onbegrensd)",
         "net_of_savings": "na aftrek van verzilverbare besparingen",
         "benefit_cost_ratio": "besparing / kosten",
         "provider": "Aanbieder: {id}",
@@ -655,7 +659,8 @@ def run_command(file: str, scenario_name: str | None, success: str, as_json: boo
     for j, m in enumerate(c.metrics):
         overview.add_row(f"{m.name}", *(str(int(x)) for x in res.outcome_units[:, j]))
     overview.add_row(text["outcome_payments"], *(money(x) for x in res.outcome_payments))
-    overview.add_row(text["maximum_payment"], *(money(res.maximum_payment) for _ in names))
+    most = text["unbounded"] if res.maximum_payment is None else money(res.maximum_payment)
+    overview.add_row(text["maximum_payment"], *(most for _ in names))
     if res.cap_cut.any():
         overview.add_row(text["cap_cut"], *(money(x) for x in res.cap_cut))
     if res.unpaid_after_term.any():
@@ -672,7 +677,8 @@ def run_command(file: str, scenario_name: str | None, success: str, as_json: boo
             t.add_row(text["fees"], *(money(x) for x in p.fees))
         t.add_row(text["cost_per_participant"], *(money(x) for x in p.cost_per_participant))
         t.add_row(text["cost_per_outcome"], *(money(x) for x in p.cost_per_outcome))
-        t.add_row(text["share_of_maximum"], *(num.rate(x) for x in p.share_of_maximum))
+        shares = [text["share_unbounded"] if p.maximum is None else num.rate(x) for x in p.share_of_maximum]
+        t.add_row(text["share_of_maximum"], *shares)
         t.add_row(text["net_of_savings"], *(money(x) for x in p.net_of_savings))
         t.add_row(
             text["benefit_cost_ratio"], *("–" if math.isnan(x) else num.decimal(x, 2) for x in p.benefit_cost_ratio)

@@ -93,6 +93,47 @@ class TestRun:
         assert "Tranche: senior (bank)" in out and "IRR (per jaar)" in out and "veelvoud" in out
         assert "vanaf een succesfactor van 0,500× de succespercentages van 'base'" in out
 
+class TestRunMaximum:
+    """The maximum potential payment in `sibkit run` (issue #11, item 2)."""
+
+    @staticmethod
+    def uncapped(tmp_path: Path) -> Path:
+        text = (ROOT / "tests" / "engine_contracts" / "per-day-metric-cap.toml").read_text(encoding="utf-8")
+        path = tmp_path / "per-day-uncapped.toml"
+        path.write_text(text.split("[[caps]]")[0] + "[[scenarios]]" + text.split("[[scenarios]]")[1], encoding="utf-8")
+        return path
+
+    def test_capped_per_day_payment_shows_the_cap_as_maximum(self) -> None:
+        """10 × 50 days × €10 under a €1,000 metric cap: paid €1,000.00 of a maximum of €1,000.00 (100%)."""
+        code, out, _ = invoke("run", str(ROOT / "tests" / "engine_contracts" / "per-day-metric-cap.toml"))
+        assert code == 0
+        assert any(line.count("€1,000.00") == 1 and "maximum potential payment" in line for line in out.splitlines())
+        assert any("share of maximum payment" in line and "100.00%" in line for line in out.splitlines())
+
+    def test_unbounded_maximum_is_said_in_the_table(self, tmp_path: Path) -> None:
+        """Without the cap nothing bounds the per-day payment: the table says so, in English and Dutch,
+        for the maximum and for the payer's share of it."""
+        path = self.uncapped(tmp_path)
+        code, out, _ = invoke("run", str(path))
+        assert code == 0
+        assert any("maximum potential payment" in line and "unbounded" in line for line in out.splitlines())
+        assert any("share of maximum payment" in line and "– (maximum unbounded)" in line for line in out.splitlines())
+        code, out, _ = invoke("run", str(path), "--lang", "nl")
+        assert code == 0
+        assert any("maximaal mogelijke betaling" in line and "onbegrensd" in line for line in out.splitlines())
+        assert any("deel van de maximale betaling" in line and "– (maximum onbegrensd)" in line for line in out.splitlines())
+
+    def test_unbounded_maximum_is_null_in_json(self, tmp_path: Path) -> None:
+        """--json gives null for the unbounded maximum and for the payer's share of it, the €5,000.00 paid
+        (10 × 50 days × €10) as usual."""
+        code, out, _ = invoke("run", str(self.uncapped(tmp_path)), "--scenario", "base", "--json")
+        assert code == 0
+        data = json.loads(out)
+        assert data["maximum_payment"] == {"cents": None, "amount": None}
+        assert data["outcome_payments"] == {"cents": 5_000_00, "amount": "5000.00"}
+        assert data["payers"][0]["share_of_maximum"] is None
+
+
 class TestBreakEven:
     def test_threshold_sets_the_break_even(self) -> None:
         """sib-guarantee: payments start only at a 10% reduction, i.e. at half the base scenario's 20%;

@@ -15,9 +15,10 @@ import pytest
 
 from sibkit.engine import deterministic_batch, run
 from sibkit.engine.ledger import COSTS, OTHER_INCOME
+from sibkit.engine.maximum import maximum_payment
 from sibkit.engine.schedule import schedule
 from sibkit.load import load_contract
-from sibkit.model import Cap, Fee, Termination, Tier
+from sibkit.model import Cap, Fee, ScenarioOutcome, Termination, Tier
 from sibkit.model.waterfall import FeesStep
 from sibkit.money import Cents
 
@@ -160,6 +161,61 @@ class TestPayersByOutcome:
         """At success 0.5: 4 ready (0.4 × 10) and 3 readers (0.25 × 10 = 2.5, rounded half up)."""
         res = run(contract("payers-by-outcome"), "base", success=Decimal("0.5"))
         assert [int(x) for x in res.outcome_units[0]] == [4, 3]
+
+
+class TestMaximumUnderCaps:
+    """The maximum potential payment is an upper bound where only caps limit a rule, and where a cap is
+    shared between payers (issue #11, item 2)."""
+
+    def test_per_day_payment_without_a_limit_is_bounded_by_its_metric_cap(self) -> None:
+        """per-day-metric-cap.toml: 10 participants × 50 days × €10 = €5,000 due, cut to the €1,000 metric
+        cap. Days per person have no limit, so the maximum is the cap, €1,000, and the base scenario pays
+        100% of it (it used to report €100, one day per person, and a share of 1,000%)."""
+        c = contract("per-day-metric-cap")
+        mx = maximum_payment(c)
+        assert mx.total == mx.by_payer["city"] == mx.by_metric["housed"] == mx.by_rule["days"] == 1_000_00
+        assert mx.before_caps is None
+        res = run(c, "base")
+        assert res.maximum_payment is not None and int(res.outcome_payments[0]) == 1_000_00 <= res.maximum_payment
+        assert float(res.payers[0].share_of_maximum[0]) == 1.0
+
+    def test_without_the_cap_nothing_bounds_it(self) -> None:
+        """The same contract without its metric cap has no maximum: total, payer, metric and rule are
+        unbounded (None), and so is the share of the maximum (NaN)."""
+        c = attrs.evolve(contract("per-day-metric-cap"), caps=())
+        mx = maximum_payment(c)
+        assert mx.total is None and mx.by_payer == {"city": None} and mx.by_metric == {"housed": None}
+        res = run(c, "base")
+        assert res.maximum_payment is None and res.payers[0].maximum is None
+        assert np.isnan(res.payers[0].share_of_maximum[0])
+
+    def test_a_cap_shared_between_payers_bounds_each_payer_by_its_own_lines(self) -> None:
+        """payers-by-outcome.toml with a $20,000 contract cap: at most 10 × $2,900 = $29,000 (city) and
+        10 × $750 = $7,500 (60% schools, 40% city) fall due, all paid on the one annual date. When every
+        outcome is achieved the cap is shared pro rata and schools pay $4,500 × 20,000 / 36,500, but with
+        readers only they pay their full $4,500, so that is their maximum; the city's is the cap."""
+        c = attrs.evolve(contract("payers-by-outcome"), caps=(Cap(level="contract", amount=Cents(20_000_00)),))
+        mx = maximum_payment(c)
+        assert mx.total == 20_000_00
+        assert mx.by_payer == {"schools": 4_500_00, "city": 20_000_00}
+        assert mx.by_metric == {"ready": 20_000_00, "reading": 7_500_00}
+        readers_only = attrs.evolve(
+            c.scenarios[0],
+            outcomes=(ScenarioOutcome(metric="ready", rate=Decimal(0)), ScenarioOutcome(metric="reading", rate=Decimal(1))),
+        )
+        res = run(c, readers_only)
+        assert int(res.payers[0].paid[0]) == 4_500_00
+
+
+    def test_payers_sharing_every_line_are_bounded_by_their_share(self) -> None:
+        """Peterborough: the Ministry and the Big Lottery Fund each pay 50% of the one cohort line, which
+        its £8m max_payment bounds: each payer's maximum is £4m. Rounding each annual payment's 50/50 split
+        and the cap's cut to the cent can move a cent a step to one payer: 2 steps × 9 annual payment dates
+        (a 108-month term) = 18 cents on top, at most."""
+        mx = maximum_payment(load_contract(ROOT / "contracts" / "peterborough.toml"))
+        assert mx.total == 8_000_000_00
+        assert mx.by_payer == {"moj": 4_000_000_00, "big-lottery-fund": 4_000_000_00}
+        assert mx.rounding_by_payer == {"moj": 18, "big-lottery-fund": 18}
 
 
 class TestLeeuwarden:

@@ -118,3 +118,38 @@ class TestScaling:
         for ta, tb in zip(a.tranches, b.tranches, strict=True):
             if ta.irr_reason[0] == 0 and tb.irr_reason[0] == 0:
                 assert tb.irr[0] == pytest.approx(ta.irr[0], abs=1e-3)
+
+
+class TestMaximumBound:
+    @given(st.data())
+    def test_maximum_bounds_every_scenario_with_open_rules(self, data: st.DataObject) -> None:
+        """Rules without a natural maximum (per-time and repeatable payments without a limit, shares of
+        savings), bounded only by caps or not at all: the maximum bounds every scenario's payments in
+        total, per payer, metric, rule and provider."""
+        contract = data.draw(sst.contracts(open_rules=True, caps=data.draw(st.sampled_from([None, True]))))
+        properties.maximum_bounds_payments(contract, data.draw(sst.batches(contract, 2)))
+
+    @given(st.data())
+    def test_maximum_bounds_every_scenario_with_capital(self, data: st.DataObject) -> None:
+        """Tariffs and rate cards with caps and a capital structure: the maximum bounds every scenario."""
+        contract = data.draw(sst.contracts(caps=True, investors=True))
+        properties.maximum_bounds_payments(contract, data.draw(sst.batches(contract, 2)))
+
+    def test_a_batch_above_the_planned_enrolment_is_refused(self) -> None:
+        """The maximum holds at the planned enrolment: a batch enrolling more is refused, not checked."""
+        from sibkit.load import load_contract
+
+        from conftest import ROOT
+
+        contract = load_contract(ROOT / "tests" / "engine_contracts" / "per-day-metric-cap.toml")
+        batch = deterministic_batch(contract, contract.scenarios[0])
+        more = type(batch)(
+            enrolled=batch.enrolled * 2,
+            achieved=batch.achieved,
+            units=batch.units,
+            offset=batch.offset,
+            improvement=batch.improvement,
+        )
+        with pytest.raises(ValueError) as err:
+            properties.maximum_bounds_payments(contract, more)
+        assert str(err.value) == "the batch enrols more participants than planned: the maximum does not cover it"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import cached_property
 
-from sibkit.engine.maximum import MaximumPayment, maximum_payment
+from sibkit.engine.maximum import MaximumPayment, composition, maximum_payment
 from sibkit.engine.results import Results
 from sibkit.engine.run import default_scenario, run
 from sibkit.model import Contract, Scenario
@@ -40,15 +40,10 @@ class Context:
         return maximum_payment(self.contract)
 
     def maximum_lines(self) -> list[tuple[str, int, str, str]]:
-        """``(metric, cents, provider, rule)`` per payment line when every outcome is achieved at planned
-        enrolment (before caps): how the maximum payment is made up."""
+        """``(metric, cents, provider, rule)`` per payment line: how the maximum payment is made up
+        (``sibkit.engine.maximum.composition``)."""
         return self._maximum_lines
 
     @cached_property
     def _maximum_lines(self) -> list[tuple[str, int, str, str]]:
-        from sibkit.engine.maximum import _everything
-        from sibkit.engine.schedule import schedule
-
-        sched = schedule(self.contract, _everything(self.contract))
-        totals = sched.due[0].sum(axis=(0, 2)) if sched.due.shape[2] else []
-        return [(ln.metric, int(totals[ln.index]), ln.provider, ln.rule) for ln in sched.lines]
+        return composition(self.contract)

@@ -1,61 +1,108 @@
-"""The maximum potential outcome payment: what the payers could have to pay at most.
+"""The maximum potential outcome payment: an upper bound on what the payers could have to pay.
 
-Computed by the engine itself (one scenario, N = 1): the planned enrolment, every
-participant achieving every outcome at its usual time, repeatable outcomes and
-per-time payments at their per-participant maximum, cohort rules at a 100%
-improvement; then every cap applies exactly as in any run. Outcomes verified
-after the term are not payable and so not part of the maximum.
+The bound holds for every scenario at the planned enrolment with the outcomes at their
+usual times (each metric's ``observation_months``): more participants, or outcomes
+moved earlier so that more fall inside the term, can pay more. It is built in two steps.
 
-Some rules have no natural maximum: a repeatable outcome or a per-time payment
-without a per-participant limit, a share of savings, a cohort rule without
-``max_payment``. Their payments count as unbounded (``None``) unless a cap limits
-them: a metric cap on their metric, a provider cap, a payer cap, or the contract cap.
+1. **Natural maximum of each payment line** (a rule paying one metric for one provider):
+   the engine's schedule for one scenario (N = 1) at the planned enrolment with every
+   participant achieving every outcome, repeatable outcomes and per-time payments at their
+   per-participant maximum, before any cap. Outcomes verified after the term are not
+   payable and so not part of it. Some lines have no natural maximum (infinite here): a
+   repeatable rate-card entry without ``max_per_participant``, a per-time payment without
+   ``max_units_per_participant``, a share of savings, and a cohort rule (its units grow
+   with the counterfactual's events; ``max_payment`` bounds it like a cap).
+
+2. **Caps.** For any set of (line, payer) cells the bound is the smallest of: the natural
+   maximum of the set; the room of any cap that covers the whole set (metric, rule
+   ``max_payment``, provider, payer, contract cap; the participant cap as its amount times
+   a provider's planned participants); and the sum of the bounds of its parts when the set
+   is split by metric, rule, provider, payer or kind of line. Every cap the engine applies
+   limits what its cells are paid, so each of these is an upper bound; where none of them is
+   finite the set is unbounded (``None``).
+
+A payer's part of a line it shares with other payers follows its share, and caps shared
+between payers cut every cell of a line in proportion, so a payer's bound is also its
+share of the lines' bound. Every one of those splits is rounded to the cent by the
+largest-remainder method, which can give a payer one cent more than its share per
+split: where the share bound is the tighter one, ``by_payer`` is that share (as a
+contract states it: 50% of an £8m cap is £4m) and ``rounding_by_payer`` the cents
+rounding may add, one per payment date for each rounding step that can act on a line
+(the payer split and each cap covering it). When another payer sharing its lines has a
+payer cap (which moves that payer's part to the others) only the cell bound is used.
+
+Rounding: the natural maximum of a payer's part of a line is its share of each month's
+line amount rounded up to the cent; share bounds are rounded up to the cent once.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Hashable
 from decimal import Decimal
+from fractions import Fraction
+from typing import TypeVar
 
 import attrs
+import numpy as np
 
 from sibkit.engine.batch import Batch, axes, deterministic_batch
-from sibkit.engine.waterfall import run_batch
+from sibkit.engine.schedule import Line, payment_months, schedule
 from sibkit.model import Contract, Scenario, ScenarioOutcome
 from sibkit.model.rules import CohortThreshold, PaymentRule, PerTime, RateCard, ShareOfSavings
+from sibkit.money import round_half_up
 
-__all__ = ["MaximumPayment", "maximum_payment"]
+__all__ = ["MaximumPayment", "composition", "maximum_payment"]
+
+_INF = math.inf
+Bound = int | Fraction | float
+"""Cents, exact (``int``, ``Fraction``) or infinite (``math.inf``)."""
+Cell = tuple[int, int]
+"""(line index, payer index)."""
+Item = TypeVar("Item", bound=Hashable)
 
 
 @attrs.frozen(kw_only=True)
 class MaximumPayment:
-    """Maximum potential outcome payments in cents of the contract currency (``None``: no limit)."""
+    """Maximum potential outcome payments in cents of the contract currency (``None``: no limit).
+
+    Each figure is an upper bound on its own: the parts may add up to more than ``total``
+    when a cap shared between them limits them together."""
 
     by_rule: dict[str, int | None]
     """Per rule, after every cap."""
+    by_metric: dict[str, int | None]
+    """Per metric (all rules paying it), after every cap."""
     by_provider: dict[str, int | None]
     """Per provider (paid for its participants' outcomes), after every cap."""
     by_payer: dict[str, int | None]
-    """Per payer, after every cap, VAT excluded."""
+    """Per payer, after every cap, VAT excluded; up to ``rounding_by_payer`` cents below a strict bound."""
+    rounding_by_payer: dict[str, int]
+    """Cents a payer may pay above ``by_payer`` because each payment of a line it shares with other
+    payers, and each pro-rata cut of a cap, is split to the cent (one cent per payment date and
+    rounding step at most); ``by_payer + rounding_by_payer`` is a strict bound."""
+    by_line: dict[tuple[str, str, str], int | None]
+    """Per payment line ``(rule, metric, provider)``, after every cap."""
     total: int | None
     """All outcome payments, after every cap, VAT excluded."""
     before_caps: int | None
-    """All outcome payments if no cap applied (``None`` when a rule has no natural maximum)."""
+    """All outcome payments if no cap applied (``None`` when a line has no natural maximum)."""
 
 
 def _unbounded_metrics(rule: PaymentRule) -> set[str]:
+    """Metrics whose payments under ``rule`` have no per-participant maximum."""
     if isinstance(rule, RateCard):
         return {e.metric for e in rule.entries if e.repeatable and e.max_per_participant is None}
     if isinstance(rule, PerTime):
         return set() if rule.max_units_per_participant is not None else {rule.metric}
-    if isinstance(rule, ShareOfSavings):
+    if isinstance(rule, (ShareOfSavings, CohortThreshold)):
         return {rule.metric}
-    if isinstance(rule, CohortThreshold):
-        return set() if rule.max_payment is not None else {rule.metric}
     return set()
 
 
 def _max_units(contract: Contract, metric: str) -> int:
-    """Units per achiever at their per-participant maximum (1 where no limit; those lines are flagged)."""
+    """Units per achiever at their per-participant maximum (1 where no limit; those lines count as
+    unbounded in the maximum, and at one unit in ``_everything``'s composition)."""
     best = 1
     for rule in contract.rules:
         if isinstance(rule, RateCard):
@@ -68,6 +115,8 @@ def _max_units(contract: Contract, metric: str) -> int:
 
 
 def _everything(contract: Contract) -> Batch:
+    """The planned enrolment with every participant achieving every outcome at its usual time, at the
+    per-participant maximum of units, and every cohort at a 100% improvement (N = 1)."""
     scenario = Scenario(
         name="maximum",
         outcomes=tuple(ScenarioOutcome(metric=m.id, rate=Decimal(1)) for m in contract.metrics),
@@ -79,44 +128,247 @@ def _everything(contract: Contract) -> Batch:
     return attrs.evolve(base, units=units)
 
 
+def composition(contract: Contract) -> list[tuple[str, int, str, str]]:
+    """``(metric, cents, provider, rule)`` per payment line: how the maximum payment is made up, for
+    shares "of the money". A line with a natural maximum counts at it (every planned participant
+    achieving every outcome, repeatable ones at their per-participant maximum, before caps other
+    than the participant cap; a cohort rule at a 100% improvement); a line without one counts at the
+    tightest cap that covers it (its bound in ``maximum_payment``) and, where nothing bounds it, at one
+    unit per achiever (a floor: its real share can be any larger)."""
+    sched = schedule(contract, _everything(contract))
+    totals = sched.due[0].sum(axis=(0, 2)) if sched.due.shape[2] else np.zeros(0, dtype=np.int64)
+    rules = {r.id: r for r in contract.rules}
+    capped = maximum_payment(contract).by_line
+    out = []
+    for ln in sched.lines:
+        cents = int(totals[ln.index])
+        bound = capped[(ln.rule, ln.metric, ln.provider)]
+        rule = rules[ln.rule]
+        if not isinstance(rule, CohortThreshold) and ln.metric in _unbounded_metrics(rule) and bound is not None:
+            cents = bound
+        out.append((ln.metric, cents, ln.provider, ln.rule))
+    return out
+
+
+def _payer_weights(line: Line, k_len: int) -> list[int]:
+    """The integer weights the engine splits ``line`` over the payers with (as ``schedule._split_payers``)."""
+    weights = [0] * k_len
+    for k, share in line.payers:
+        weights[k] += round_half_up(int(share * 10**9), 1)
+    if sum(1 for w in weights if w) == 1:  # one payer pays the whole line
+        return [1 if w else 0 for w in weights]
+    return weights
+
+
+def _smallest(
+    natural: Callable[[frozenset[Item]], Bound],
+    rooms: list[tuple[frozenset[Item], int]],
+    keys: list[Callable[[Item], Hashable]],
+    scale: Callable[[frozenset[Item]], Bound] | None = None,
+) -> Callable[[frozenset[Item]], Bound]:
+    """The bound of a set of items: the least of its natural maximum, the room of each cap covering
+    all of it (times ``scale`` of the set, when given), and the sum of its parts' bounds when split
+    by one of ``keys``. Memoised; the sets met are intersections of the keys' groups."""
+    memo: dict[frozenset[Item], Bound] = {}
+
+    def bound(items: frozenset[Item]) -> Bound:
+        if not items:
+            return 0
+        if items in memo:
+            return memo[items]
+        best = natural(items)
+        for covered, room in rooms:
+            if items <= covered:
+                best = min(best, room if scale is None else scale(items) * room)
+        for key in keys:
+            groups: dict[Hashable, set[Item]] = {}
+            for item in items:
+                groups.setdefault(key(item), set()).add(item)
+            if len(groups) > 1:
+                parts: Bound = 0
+                for g in groups.values():
+                    parts = parts + bound(frozenset(g))
+                    if parts >= best:
+                        break
+                best = min(best, parts)
+        memo[items] = best
+        return best
+
+    return bound
+
+
+def _cents(value: Bound) -> int | None:
+    """A bound in whole cents, rounded up (``None`` when infinite)."""
+    if value == _INF:
+        return None
+    return math.ceil(value)
+
+
 def maximum_payment(contract: Contract) -> MaximumPayment:
-    """The maximum potential outcome payment of ``contract`` at its planned enrolment."""
-    flows = run_batch(contract, _everything(contract))
-    sched = flows.schedule
-    ax = axes(contract)
-    unbounded = set().union(*(_unbounded_metrics(r) for r in contract.rules))
-    capped_metrics = {c.target for c in contract.caps if c.level == "metric"}
-    capped_providers = {c.target for c in contract.caps if c.level == "provider"}
-    capped_payers = {c.target for c in contract.caps if c.level == "payer"}
-    contract_cap = any(c.level == "contract" for c in contract.caps)
-    open_lines = [ln for ln in sched.lines if ln.metric in unbounded and ln.metric not in capped_metrics]
+    """The maximum potential outcome payment of ``contract`` at its planned enrolment (see the module)."""
+    everything = _everything(contract)
+    # the natural maximum is before every cap; the participant cap enters below as a room
+    uncapped = attrs.evolve(contract, caps=tuple(c for c in contract.caps if c.level != "participant"))
+    sched = schedule(uncapped, everything)
+    lines = sched.lines
+    k_len = len(contract.payers)
+    rules = {r.id: r for r in contract.rules}
+    open_lines = {ln.index for ln in lines if ln.metric in _unbounded_metrics(rules[ln.rule])}
+    per_month = sched.due[0].sum(axis=2)  # (T, L) cents due per payment month and line, before caps
+    line_total = [int(per_month[:, ln.index].sum()) for ln in lines]
+    paying = [int(np.count_nonzero(per_month[:, ln.index])) for ln in lines]  # months each line pays in
+    weights = [_payer_weights(ln, k_len) for ln in lines]
+    cell_natural: dict[Cell, int] = {}
+    for ln in lines:
+        w, total_w = weights[ln.index], sum(weights[ln.index])
+        for k in range(k_len):
+            if w[k]:  # the largest remainder never gives a payer more than its share rounded up
+                cell_natural[(ln.index, k)] = int((-(-per_month[:, ln.index] * w[k] // total_w)).sum())
+    cells = frozenset(cell_natural)
+    payers_of = {ln.index: frozenset(k for k in range(k_len) if weights[ln.index][k]) for ln in lines}
 
-    def bounded(*, provider: str | None = None, payer: int | None = None, rule: str | None = None) -> bool:
-        if contract_cap:
-            return True
-        for ln in open_lines:
-            if provider is not None and (ln.provider != provider or provider in capped_providers):
-                continue
-            if payer is not None and (
-                payer not in {k for k, _ in ln.payers} or contract.payers[payer].id in capped_payers
-            ):
-                continue
-            if rule is not None and ln.rule != rule:
-                continue
-            return False
-        return True
+    def natural(items: frozenset[Cell]) -> Bound:
+        by_line: dict[int, set[int]] = {}
+        for index, k in items:
+            by_line.setdefault(index, set()).add(k)
+        if any(index in open_lines for index in by_line):
+            return _INF
+        return sum(
+            line_total[index] if ks == payers_of[index] else sum(cell_natural[(index, k)] for k in ks)
+            for index, ks in by_line.items()
+        )
 
-    line_paid = flows.line_paid[0]
-    by_rule = {
-        r.id: (int(sum(line_paid[ln.index] for ln in sched.lines if ln.rule == r.id)) if bounded(rule=r.id) else None)
-        for r in contract.rules
-    }
-    by_provider = {
-        p: (int(sum(line_paid[ln.index] for ln in sched.lines if ln.provider == p)) if bounded(provider=p) else None)
-        for p in ax.providers
-    }
-    paid = flows.payer_paid[0].sum(axis=0)
-    by_payer = {payer.id: (int(paid[k]) if bounded(payer=k) else None) for k, payer in enumerate(contract.payers)}
-    total = int(paid.sum()) if bounded() or all(v is not None for v in by_payer.values()) else None
-    before = None if unbounded else int(sched.due[0].sum() + sched.participant_cap_cut[0])
-    return MaximumPayment(by_rule=by_rule, by_provider=by_provider, by_payer=by_payer, total=total, before_caps=before)
+    line_rooms = _line_rooms(contract, lines, everything)
+    rooms = [(frozenset(c for c in cells if c[0] in covered), room) for covered, room, _ in line_rooms]
+    for cap in contract.caps:
+        if cap.level == "payer":
+            k = next(k for k, p in enumerate(contract.payers) if p.id == cap.target)
+            rooms.append((frozenset(c for c in cells if c[1] == k), _room(contract, cap.amount, cap.includes_vat)))
+    line_of = {ln.index: ln for ln in lines}
+    cohort = {ln.index for ln in lines if isinstance(rules[ln.rule], CohortThreshold)}
+    bound = _smallest(
+        natural,
+        rooms,
+        [
+            lambda c: line_of[c[0]].metric,
+            lambda c: line_of[c[0]].rule,
+            lambda c: line_of[c[0]].provider,
+            lambda c: c[1],
+            lambda c: c[0] in cohort,  # the participant cap covers only per-participant lines
+        ],
+    )
+
+    def of(select: Callable[[Line], bool]) -> int | None:
+        return _cents(bound(frozenset(c for c in cells if select(line_of[c[0]]))))
+
+    by_payer: dict[str, int | None] = {}
+    rounding: dict[str, int] = {}
+    for k, payer in enumerate(contract.payers):
+        best = bound(frozenset(c for c in cells if c[1] == k))
+        share = _share_bound(contract, k, lines, weights, line_total, paying, open_lines, line_rooms)
+        strict = _cents(best)
+        by_payer[payer.id], rounding[payer.id] = strict, 0
+        if share is not None and (strict is None or share[0] < strict):
+            by_payer[payer.id] = share[0]
+            rounding[payer.id] = share[1] if strict is None else min(share[1], strict - share[0])
+    return MaximumPayment(
+        by_rule={r.id: of(lambda ln, r=r: ln.rule == r.id) for r in contract.rules},  # type: ignore[misc]
+        by_metric={m.id: of(lambda ln, m=m: ln.metric == m.id) for m in contract.metrics},  # type: ignore[misc]
+        by_provider={p.id: of(lambda ln, p=p: ln.provider == p.id) for p in contract.providers},  # type: ignore[misc]
+        by_payer=by_payer,
+        rounding_by_payer=rounding,
+        by_line={(ln.rule, ln.metric, ln.provider): of(lambda x, ln=ln: x is ln) for ln in lines},  # type: ignore[misc]
+        total=_cents(bound(cells)),
+        before_caps=None if open_lines else sum(line_total),
+    )
+
+
+def _room(contract: Contract, amount: int, includes_vat: bool) -> int:
+    """A cap's room before VAT, as the engine applies it: ``amount / (1 + vat_rate)`` rounded down
+    when the cap counts VAT."""
+    vat_num, vat_den = contract.vat_rate.as_integer_ratio()
+    if includes_vat and vat_num:
+        return (amount * vat_den) // (vat_den + vat_num)
+    return amount
+
+
+def _line_rooms(
+    contract: Contract, lines: tuple[Line, ...], everything: Batch
+) -> list[tuple[frozenset[int], int, int]]:
+    """Caps that cover whole lines (all their payers): ``(line indices, room in cents, rounding steps)``.
+    A cap that shares a cut over its cells may give one payer a cent more than its share of a line
+    each payment date (one step); the participant cap acts on lines before the payer split (none).
+
+    The participant cap bounds a provider's per-participant lines by its amount times the provider's
+    planned participants (``everything``'s enrolment); a rule's ``max_payment`` bounds its lines."""
+    out: list[tuple[frozenset[int], int, int]] = []
+    for cap in contract.caps:
+        room = _room(contract, cap.amount, cap.includes_vat)
+        if cap.level == "metric":
+            out.append((frozenset(ln.index for ln in lines if ln.metric == cap.target), room, 1))
+        elif cap.level == "provider":
+            out.append((frozenset(ln.index for ln in lines if ln.provider == cap.target), room, 1))
+        elif cap.level == "contract":
+            out.append((frozenset(ln.index for ln in lines), room, 1))
+    rules = {r.id: r for r in contract.rules}
+    for rule in contract.rules:
+        if isinstance(rule, CohortThreshold) and rule.max_payment is not None:
+            out.append((frozenset(ln.index for ln in lines if ln.rule == rule.id), rule.max_payment, 1))
+    per_person = [c.amount for c in contract.caps if c.level == "participant"]
+    if per_person:
+        for p, prov in enumerate(axes(contract).providers):
+            own = frozenset(
+                ln.index for ln in lines if ln.provider == prov and not isinstance(rules[ln.rule], CohortThreshold)
+            )
+            out.append((own, min(per_person) * int(everything.enrolled[..., p, :].sum()), 0))
+    return out
+
+
+def _share_bound(
+    contract: Contract,
+    k: int,
+    lines: tuple[Line, ...],
+    weights: list[list[int]],
+    line_total: list[int],
+    paying: list[int],
+    open_lines: set[int],
+    line_rooms: list[tuple[frozenset[int], int, int]],
+) -> tuple[int, int] | None:
+    """Payer ``k``'s share of its lines' bound (rounded up to the cent) and the cents rounding can move
+    to it, or ``None`` when that is unbounded or another payer of its lines has a payer cap (a cut there
+    moves that payer's part to the others)."""
+    mine = [ln for ln in lines if weights[ln.index][k]]
+    co_payers = {contract.payers[j].id for ln in mine for j, w in enumerate(weights[ln.index]) if w and j != k}
+    if any(c.level == "payer" and c.target in co_payers for c in contract.caps):
+        return None
+    share = {ln.index: Fraction(weights[ln.index][k], sum(weights[ln.index])) for ln in mine}
+    line_of = {ln.index: ln for ln in lines}
+    rules = {r.id: r for r in contract.rules}
+
+    def natural(items: frozenset[int]) -> Bound:
+        if any(i in open_lines for i in items):
+            return _INF
+        return sum((share[i] * line_total[i] for i in items), Fraction(0))
+
+    bound = _smallest(
+        natural,
+        [(covered, room) for covered, room, _ in line_rooms],
+        [
+            lambda i: line_of[i].metric,
+            lambda i: line_of[i].rule,
+            lambda i: line_of[i].provider,
+            lambda i: isinstance(rules[line_of[i].rule], CohortThreshold),
+        ],
+        scale=lambda items: max(share[i] for i in items),  # a cap's room, at the largest share in it
+    )
+    value = bound(frozenset(share))
+    if value == _INF:
+        return None
+    dates = len({int(m) for m in payment_months(contract)[: contract.timeline.term_months]})
+    slack = 0
+    for ln in mine:
+        if share[ln.index] < 1:  # split over payers: the split and each cap may round a cent its way
+            # a per-participant line pays only in months its planned participants' outcomes fall due
+            when = dates if isinstance(rules[ln.rule], CohortThreshold) else paying[ln.index]
+            slack += (1 + sum(step for covered, _, step in line_rooms if ln.index in covered)) * when
+    return math.ceil(value), slack

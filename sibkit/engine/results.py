@@ -121,8 +121,10 @@ class PayerResults:
     """cents per enrolled participant."""
     cost_per_outcome: F64
     """cents per unit of outcome paid for (NaN when none)."""
+    maximum: int | None
+    """This payer's maximum potential outcome payment, VAT excluded, cents (``None``: unbounded)."""
     share_of_maximum: F64
-    """``paid`` over the maximum potential outcome payment of this payer (NaN when unbounded)."""
+    """``paid`` over ``maximum`` (NaN when the maximum is unbounded or zero)."""
     cashable_savings: I64
     """Cashable savings landing in this payer's budget or a contributor's (never savings that name
     another budget or none), cents."""
@@ -287,6 +289,7 @@ def results(contract: Contract, flows: Flows, *, maximum: MaximumPayment | None 
                 fees=fees,
                 cost_per_participant=per_participant,
                 cost_per_outcome=per_outcome,
+                maximum=mx_k,
                 share_of_maximum=np.asarray(share_max, dtype=np.float64),
                 cashable_savings=saved,
                 net_of_savings=outlay - saved,

@@ -99,12 +99,12 @@ def explain(contract: Contract, lang: str = "en") -> str:
     if nl:
         out.append(
             f"In het verwachte scenario ('{scenario.name}') betalen de betalers {amount_text(paid, cur, lang)}"
-            + (f", van maximaal {amount_text(mx, cur, lang)}." if mx is not None else ".")
+            + (f", van maximaal {amount_text(mx, cur, lang)}." if mx is not None else "; het maximum is onbegrensd.")
         )
     else:
         out.append(
             f"In the expected scenario ('{scenario.name}') the payers pay {amount_text(paid, cur, lang)}"
-            + (f", out of at most {amount_text(mx, cur, lang)}." if mx is not None else ".")
+            + (f", out of at most {amount_text(mx, cur, lang)}." if mx is not None else "; the maximum is unbounded.")
         )
     out.append("## Wie loopt welk risico" if nl else "## Who bears which risk")
     if not contract.tranches:

@@ -24,6 +24,7 @@ import numpy as np
 
 from sibkit.engine.batch import Batch, stack
 from sibkit.engine.ledger import CONTRACT_ACCOUNT
+from sibkit.engine.maximum import MaximumPayment, _everything, maximum_payment
 from sibkit.engine.results import Results, results
 from sibkit.engine.run import run
 from sibkit.engine.waterfall import Flows, run_batch
@@ -33,6 +34,7 @@ from sibkit.money import Cents
 __all__ = [
     "caps_respected",
     "conservation",
+    "maximum_bounds_payments",
     "monotone_payouts",
     "no_reward_for_failure",
     "order_independent",
@@ -129,6 +131,41 @@ def caps_respected(contract: Contract, batch: Batch) -> Results:
             paid = flows.payer_paid.sum(axis=(1, 2))
             assert np.all(paid <= cap.amount * achievers), "participant cap exceeded"
     return res
+
+
+def maximum_bounds_payments(contract: Contract, batch: Batch) -> MaximumPayment:
+    """The maximum potential outcome payment bounds what every scenario pays: in total, per payer
+    (with the cents ``rounding_by_payer`` allows), per metric, per rule and per provider (VAT
+    excluded); where it is unbounded (``None``) there is nothing to check.
+
+    The maximum holds at the planned enrolment with outcomes at their usual times, so ``batch`` must
+    enrol no more than the plan in any month and time every outcome as ``observation_months`` say
+    (as ``strategies.outcome_vectors`` does); a ``ValueError`` says so otherwise.
+    """
+    plan = _everything(contract)
+    if batch.enrolled.shape[1:] != plan.enrolled.shape[1:] or np.any(batch.enrolled > plan.enrolled[0]):
+        raise ValueError("the batch enrols more participants than planned: the maximum does not cover it")
+    if not np.array_equal(batch.offset, plan.offset):
+        raise ValueError("the batch times outcomes otherwise than the metrics' observation_months")
+    mx = maximum_payment(contract)
+    flows = run_batch(contract, batch)
+    lines = flows.schedule.lines
+
+    def check(what: str, paid: Any, most: int | None) -> None:
+        if most is not None and np.any(paid > most):
+            i = int(np.argmax(paid))
+            raise AssertionError(f"{what}: scenario {i} pays {int(paid[i])} cents, above the maximum of {most}")
+
+    check("all payers", flows.payer_paid.sum(axis=(1, 2)), mx.total)
+    for k, payer in enumerate(contract.payers):
+        most = mx.by_payer[payer.id]
+        strict = None if most is None else most + mx.rounding_by_payer[payer.id]
+        check(f"payer {payer.id!r}", flows.payer_paid[:, :, k].sum(axis=1), strict)
+    for field, groups in (("metric", mx.by_metric), ("rule", mx.by_rule), ("provider", mx.by_provider)):
+        for key, most in groups.items():
+            keep = [ln.index for ln in lines if getattr(ln, field) == key]
+            check(f"{field} {key!r}", flows.line_paid[:, keep].sum(axis=1), most)
+    return mx
 
 
 def return_caps_respected(contract: Contract, batch: Batch) -> None:

@@ -17,6 +17,7 @@ registers ``contracts()`` through Hypothesis's entry point.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +37,8 @@ from sibkit.model import (
     Loan,
     Metric,
     OutcomePayer,
+    PayerShare,
+    PerTime,
     PrincipalStep,
     Provider,
     RateCard,
@@ -44,11 +47,14 @@ from sibkit.model import (
     ResidualStep,
     ReturnCap,
     ReturnStep,
+    Saving,
     Scenario,
     ScenarioOutcome,
+    ShareOfSavings,
     Tariff,
     Timeline,
 )
+from sibkit.model.rules import PaymentRule
 from sibkit.model.waterfall import WaterfallStep
 from sibkit.money import Cents
 
@@ -83,11 +89,16 @@ def contracts(
     caps: bool | None = None,
     money_step: int = 1,
     months_max: int = 36,
+    open_rules: bool = False,
 ) -> Contract:
     """Valid contracts: payers, providers, event metrics, a tariff or a rate card, optional caps,
     and optionally a capital structure (senior loan, subordinated loan with a return cap, guarantee).
 
     ``money_step`` makes every amount a multiple of that many cents (for scaling properties).
+    ``open_rules`` pays each metric by a rule of its own, also of the kinds without a natural
+    maximum: a per-time payment (duration metric) with or without ``max_units_per_participant``,
+    a repeatable rate-card entry with or without ``max_per_participant``, a share of savings; each
+    paid by the payers' shares or by one payer; and caps may target any metric, provider or payer.
     """
     enrol = draw(st.integers(min_value=1, max_value=6))
     service = enrol + draw(st.integers(min_value=0, max_value=6))
@@ -126,49 +137,34 @@ def contracts(
             )
         )
     n_metrics = draw(st.integers(min_value=1, max_value=max_metrics))
-    metrics = tuple(
-        Metric(
-            id=f"metric-{m}",
-            name=f"Outcome {m}",
-            kind=draw(st.sampled_from(["event", "change", "milestone"])),
-            evidence=draw(st.sampled_from(["hard", "soft"])),
-            observation_months=draw(st.integers(min_value=0, max_value=9)),
-            lag_months=draw(st.integers(min_value=0, max_value=3)),
-        )
-        for m in range(n_metrics)
-    )
-    if draw(st.booleans()):
-        weights = draw(shares(n_metrics))
-        rule: Tariff | RateCard = Tariff(
-            id="tariff",
-            price_per_participant=draw(_money(1_00, 10_000_00, max(money_step, 100))),
-            components=tuple(Component(metric=m.id, weight=w) for m, w in zip(metrics, weights, strict=True)),
-        )
+    metrics: tuple[Metric, ...]
+    rules: tuple[PaymentRule, ...]
+    savings: tuple[Saving, ...] = ()
+    if open_rules:
+        metrics, rules, savings = _open_rules(draw, n_metrics, payers, money_step)
     else:
-        entries = []
-        for m in metrics:
-            repeatable = draw(st.booleans())
-            entries.append(
-                RateCardEntry(
-                    metric=m.id,
-                    price=draw(_money(0, 5_000_00, money_step)),
-                    repeatable=repeatable,
-                    max_per_participant=draw(st.integers(min_value=1, max_value=4)) if repeatable else None,
-                )
-            )
-        rule = RateCard(id="card", entries=tuple(entries))
+        metrics, rules = _one_rule(draw, n_metrics, money_step)
     cap_list: list[Cap] = []
+
+    # with open rules a cap may target any metric, provider or payer; otherwise the first one
+    def pick(items: Sequence[Any]) -> st.SearchStrategy[Any]:
+        return st.sampled_from(items) if open_rules else st.just(items[0])
+
     if caps if caps is not None else draw(st.booleans()):
         if draw(st.booleans()):
             cap_list.append(Cap(level="participant", amount=draw(_money(0, 8_000_00, money_step))))
         if draw(st.booleans()):
-            cap_list.append(Cap(level="metric", target=metrics[0].id, amount=draw(_money(0, 50_000_00, money_step))))
-        if draw(st.booleans()):
             cap_list.append(
-                Cap(level="provider", target=providers[0].id, amount=draw(_money(0, 80_000_00, money_step)))
+                Cap(level="metric", target=draw(pick(metrics)).id, amount=draw(_money(0, 50_000_00, money_step)))
             )
         if draw(st.booleans()):
-            cap_list.append(Cap(level="payer", target=payers[0].id, amount=draw(_money(0, 80_000_00, money_step))))
+            cap_list.append(
+                Cap(level="provider", target=draw(pick(providers)).id, amount=draw(_money(0, 80_000_00, money_step)))
+            )
+        if draw(st.booleans()):
+            cap_list.append(
+                Cap(level="payer", target=draw(pick(payers)).id, amount=draw(_money(0, 80_000_00, money_step)))
+            )
         if draw(st.booleans()):
             cap_list.append(Cap(level="contract", amount=draw(_money(0, 150_000_00, money_step))))
     extra: dict[str, Any] = {}
@@ -235,11 +231,103 @@ def contracts(
         payers=payers,
         providers=tuple(providers),
         metrics=metrics,
-        rules=(rule,),
+        rules=rules,
+        savings=savings,
         caps=tuple(cap_list),
         scenarios=(scenario,),
         **extra,
     )
+
+
+def _one_rule(draw: st.DrawFn, n_metrics: int, money_step: int) -> tuple[tuple[Metric, ...], tuple[PaymentRule]]:
+    """Event metrics paid by one tariff or one rate card (repeatable entries with a maximum)."""
+    metrics = tuple(
+        Metric(
+            id=f"metric-{m}",
+            name=f"Outcome {m}",
+            kind=draw(st.sampled_from(["event", "change", "milestone"])),
+            evidence=draw(st.sampled_from(["hard", "soft"])),
+            observation_months=draw(st.integers(min_value=0, max_value=9)),
+            lag_months=draw(st.integers(min_value=0, max_value=3)),
+        )
+        for m in range(n_metrics)
+    )
+    if draw(st.booleans()):
+        weights = draw(shares(n_metrics))
+        rule: Tariff | RateCard = Tariff(
+            id="tariff",
+            price_per_participant=draw(_money(1_00, 10_000_00, max(money_step, 100))),
+            components=tuple(Component(metric=m.id, weight=w) for m, w in zip(metrics, weights, strict=True)),
+        )
+    else:
+        entries = []
+        for m in metrics:
+            repeatable = draw(st.booleans())
+            entries.append(
+                RateCardEntry(
+                    metric=m.id,
+                    price=draw(_money(0, 5_000_00, money_step)),
+                    repeatable=repeatable,
+                    max_per_participant=draw(st.integers(min_value=1, max_value=4)) if repeatable else None,
+                )
+            )
+        rule = RateCard(id="card", entries=tuple(entries))
+    return metrics, (rule,)
+
+
+def _open_rules(
+    draw: st.DrawFn, n_metrics: int, payers: tuple[OutcomePayer, ...], money_step: int
+) -> tuple[tuple[Metric, ...], tuple[PaymentRule, ...], tuple[Saving, ...]]:
+    """One metric and one rule per metric for ``contracts(open_rules=True)``, with the savings entries
+    that shares of savings need."""
+    metrics: list[Metric] = []
+    rules: list[PaymentRule] = []
+    savings: list[Saving] = []
+    for m in range(n_metrics):
+        kind = draw(st.sampled_from(["once", "repeatable", "per_time", "share_of_savings"]))
+        metric = Metric(
+            id=f"metric-{m}",
+            name=f"Outcome {m}",
+            kind="duration" if kind == "per_time" else "event",
+            unit="day" if kind == "per_time" else "participant",
+            observation_months=draw(st.integers(min_value=0, max_value=9)),
+            lag_months=draw(st.integers(min_value=0, max_value=3)),
+        )
+        metrics.append(metric)
+        paid_by: tuple[PayerShare, ...] = ()
+        if len(payers) > 1 and draw(st.booleans()):
+            paid_by = (PayerShare(payer=draw(st.sampled_from(payers)).id, share=Decimal(1)),)
+        limit = draw(st.none() | st.integers(min_value=1, max_value=4))
+        if kind == "per_time":
+            rules.append(
+                PerTime(
+                    id=f"rule-{m}",
+                    metric=metric.id,
+                    price_per_unit=draw(_money(0, 500_00, money_step)),
+                    max_units_per_participant=limit,
+                    paid_by=paid_by,
+                )
+            )
+        elif kind == "share_of_savings":
+            savings.append(Saving(metric=metric.id, amount_per_unit=draw(_money(0, 5_000_00, money_step))))
+            rules.append(
+                ShareOfSavings(
+                    id=f"rule-{m}",
+                    metric=metric.id,
+                    share=Decimal(draw(st.integers(min_value=0, max_value=100))) / 100,
+                    share_after=Decimal(draw(st.integers(min_value=0, max_value=100))) / 100,
+                    paid_by=paid_by,
+                )
+            )
+        else:
+            entry = RateCardEntry(
+                metric=metric.id,
+                price=draw(_money(0, 5_000_00, money_step)),
+                repeatable=kind == "repeatable",
+                max_per_participant=limit if kind == "repeatable" else None,
+            )
+            rules.append(RateCard(id=f"rule-{m}", entries=(entry,), paid_by=paid_by))
+    return tuple(metrics), tuple(rules), tuple(savings)
 
 
 def scenarios_for(metrics: tuple[Metric, ...], name: str = "generated") -> st.SearchStrategy[Scenario]:
