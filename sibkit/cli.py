@@ -31,7 +31,14 @@ from rich.text import Text
 from sibkit.atomic import write_bytes_atomic
 from sibkit.checks import Finding, run_checks
 from sibkit.checks.finding import amount_text
-from sibkit.checks.search import Counterexample, OrderDependence, find_non_monotone, find_order_dependence
+from sibkit.checks.search import (
+    AboveMaximum,
+    Counterexample,
+    OrderDependence,
+    find_non_monotone,
+    find_order_dependence,
+    find_payment_above_maximum,
+)
 from sibkit.engine import (
     ENGINE_LOOPS,
     Batch,
@@ -985,7 +992,10 @@ def sweep_command(
     help="Exit 1 when a finding is at least this severe (for CI).",
 )
 @click.option(
-    "--properties", is_flag=True, help="Also search (Hypothesis) for outcomes where one more result pays someone less."
+    "--properties",
+    is_flag=True,
+    help="Also search (Hypothesis) for outcomes where one more result pays someone less, a reordering of the "
+    "contract's lists that moves money, and outcomes that pay more than the stated maximum.",
 )
 def check(file: str, lang: str, fmt: str, fail_on: str | None, properties: bool) -> None:
     """Perverse incentives and risks in the contract in FILE, most severe first, with remedies."""
@@ -998,6 +1008,9 @@ def check(file: str, lang: str, fmt: str, fail_on: str | None, properties: bool)
         reordered = find_order_dependence(c)
         if reordered is not None:
             findings.insert(0, _order_finding(reordered))
+        above = find_payment_above_maximum(c)
+        if above is not None:
+            findings.insert(0, _above_maximum_finding(above))
     if fmt == "json":
         click.echo(json.dumps([attrs.asdict(f) for f in findings], indent=2, ensure_ascii=False))
     else:
@@ -1036,6 +1049,25 @@ def _property_finding(c: Contract, found: Counterexample) -> Finding:
         mitigation_nl="Laat elke betaling meegroeien met het resultaat: aparte plafonds per aanbieder, "
         "treden zonder gaten en geen aandeel dat daalt zodra investeerders zijn terugbetaald.",
         path="$.rules",
+    )
+
+
+def _above_maximum_finding(found: AboveMaximum) -> Finding:
+    return Finding(
+        code="SIB-PROP-003",
+        severity="error",
+        title_en="A scenario pays more than the stated maximum",
+        title_nl="Een scenario betaalt meer dan het opgegeven maximum",
+        explanation_en=(
+            f"At the planned enrolment, some outcomes pay more than the maximum potential payment: {found.message}"
+        ),
+        explanation_nl=(
+            "Bij de geplande instroom betalen sommige resultaten meer dan de maximale resultaatbetaling: "
+            f"{found.message}"
+        ),
+        mitigation_en="This is a defect in sibkit, not in the contract: please report it with the contract file.",
+        mitigation_nl="Dit is een fout in sibkit, niet in het contract: meld die met het contractbestand.",
+        path="$.caps",
     )
 
 

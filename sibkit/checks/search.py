@@ -1,5 +1,6 @@
 """``sibkit check --properties``: Hypothesis searches for outcomes where more results pay someone less,
-and for a reordering of the contract's lists that moves money.
+for a reordering of the contract's lists that moves money, and for a scenario that pays more than
+the maximum potential payment the contract states.
 
 Hypothesis draws outcome vectors for *this* contract (how many participants of each
 provider, enrolment month and segment achieve each outcome), adds one more achiever
@@ -22,10 +23,17 @@ from sibkit.engine.batch import Batch, axes, stack
 from sibkit.engine.waterfall import Flows, run_batch
 from sibkit.model import Contract
 from sibkit.money import format_money
-from sibkit.testing.properties import order_independent
+from sibkit.testing.properties import maximum_bounds_payments, order_independent
 from sibkit.testing.strategies import outcome_vectors
 
-__all__ = ["Counterexample", "OrderDependence", "find_non_monotone", "find_order_dependence"]
+__all__ = [
+    "AboveMaximum",
+    "Counterexample",
+    "OrderDependence",
+    "find_non_monotone",
+    "find_order_dependence",
+    "find_payment_above_maximum",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -150,3 +158,43 @@ def find_order_dependence(contract: Contract, *, max_examples: int = 25) -> Orde
     except NoSuchExample:
         return None
     return OrderDependence(message=found[-1])
+
+
+@attrs.frozen(kw_only=True)
+class AboveMaximum:
+    """A scenario at the planned enrolment paid more than the maximum potential payment."""
+
+    message: str
+    """Who paid how much above which maximum, as ``maximum_bounds_payments`` says it."""
+
+
+def find_payment_above_maximum(contract: Contract, *, max_examples: int = 100) -> AboveMaximum | None:
+    """A batch of outcomes at the planned enrolment (``outcome_vectors``) in which some payer, metric, rule
+    or provider is paid more than ``maximum_payment`` says it can be, or None. The maximum is meant to be
+    a true upper bound, so this should never find one."""
+    found: list[str] = []
+
+    def above(batch: Batch) -> bool:
+        try:
+            maximum_bounds_payments(contract, batch)
+        except AssertionError as exc:
+            found.append(str(exc))
+            return True
+        return False
+
+    try:
+        find(
+            outcome_vectors(contract),
+            above,
+            settings=settings(
+                max_examples=max_examples,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    except NoSuchExample:
+        return None
+    return AboveMaximum(message=found[-1])

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import attrs
+import pytest
 from click.testing import CliRunner
 
-from sibkit.checks.search import find_non_monotone
+from sibkit.checks.search import find_non_monotone, find_payment_above_maximum
 from sibkit.cli import main
+from sibkit.engine.maximum import MaximumPayment
 from sibkit.load import load_contract
+from sibkit.model import Contract
+from sibkit.testing import properties
 
 from conftest import EXAMPLE, ROOT
 
@@ -35,3 +40,25 @@ class TestFindNonMonotone:
         )
         assert result.exit_code == 1
         assert "If one more participant of" in result.stdout and "is paid €" in result.stdout
+
+
+class TestFindPaymentAboveMaximum:
+    def test_the_pilot_stays_within_its_maximum(self) -> None:
+        """No outcomes at the pilot's planned enrolment pay more than its stated maximum."""
+        assert find_payment_above_maximum(load_contract(EXAMPLE), max_examples=30) is None
+
+    def test_it_finds_a_maximum_that_is_too_low(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """With the maximum understated (a tenth of the true one, as the old per-day bug gave), the search
+        finds outcomes above it and says who paid how much."""
+        real = properties.maximum_payment
+
+        def understated(contract: Contract) -> MaximumPayment:
+            mx = real(contract)
+            assert mx.total is not None
+            return attrs.evolve(mx, total=mx.total // 10)
+
+        monkeypatch.setattr(properties, "maximum_payment", understated)
+        found = find_payment_above_maximum(load_contract(EXAMPLE), max_examples=30)
+        assert found is not None
+        assert found.message.startswith("all payers: scenario")
+        assert "above the maximum of 6300000" in found.message
