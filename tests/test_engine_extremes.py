@@ -258,15 +258,16 @@ def extreme_scenario(draw: st.DrawFn, contract: Contract, scenario: Scenario) ->
             lines.append(ScenarioOutcome(metric=metric.id, rate=Decimal(0)))
     out = []
     for o in lines:
+        written = o.expected_rate(contract.metric(o.metric))  # a line may give treatment/comparison levels
         rate = draw(
             st.one_of(
                 st.sampled_from([Decimal(0), Decimal(1)]),
                 st.decimals(min_value=0, max_value=1, places=3),
-                st.integers(min_value=1, max_value=1000).map(lambda f, r=o.rate: min(r * f, Decimal(1))),
+                st.integers(min_value=1, max_value=1000).map(lambda f, r=written: min(r * f, Decimal(1))),
             )
         )
         units = (o.units if o.units is not None else Decimal(1)) * draw(st.integers(min_value=1, max_value=100))
-        out.append(attrs.evolve(o, rate=rate, units=units))
+        out.append(attrs.evolve(o, rate=rate, units=units, treatment=None, comparison=None))
     return attrs.evolve(scenario, outcomes=tuple(out))
 
 
