@@ -63,7 +63,7 @@ from sibkit.report.overview import render_markdown
 from sibkit.report.pdf import render_pdf
 from sibkit.report.termsheet import chart_labels, render_termsheet
 from sibkit.starters import KINDS, LANGS, write_starter
-from sibkit.sweep import parse_range, parse_success
+from sibkit.sweep import MAX_SUCCESS, parse_range, parse_success
 from sibkit.sweep import sweep as run_sweep
 
 __all__ = ["main"]
@@ -127,6 +127,11 @@ class _SuccessRange(_RangeType):
             self.fail(str(exc), param, ctx)
 
 
+def _either(words: Sequence[str]) -> str:
+    """``.a``, ``.a or .b``, ``.a, .b or .c``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
 class _OutputFile(_PathType):
     """A file a command writes (``termsheet -o``, ``simulate --out``, ``sweep --chart``, ``new -o``).
 
@@ -148,8 +153,7 @@ class _OutputFile(_PathType):
             self.fail(f"expected a file name, got {text!r}", param, ctx)
         path = Path(text)
         if self.suffixes and path.suffix.lower() not in self.suffixes:
-            wanted = " or ".join(self.suffixes)
-            self.fail(f"expected a {wanted} file, got {text!r}", param, ctx)
+            self.fail(f"expected a {_either(self.suffixes)} file, got {text!r}", param, ctx)
         return path
 
 
@@ -724,7 +728,7 @@ class _Numbers:
     type=SUCCESS_FACTOR,
     default="1",
     show_default=True,
-    help="Scale every success rate by this factor (1.2 = 20% more results; shares capped at 100%).",
+    help=f"Scale every success rate by this factor, 0 to {MAX_SUCCESS} (1.2 = 20% more results; shares up to 100%).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (keys in docs/results.md).")
 @_lang_option("Language of the tables.")
@@ -837,7 +841,11 @@ def run_command(file: str, scenario_name: str | None, success: Decimal, as_json:
 @click.argument("file", type=click.Path(path_type=str))
 @click.option("--scenario", "scenario_name", help="The named scenario (default: base, or the first).")
 @click.option(
-    "--success", type=SUCCESS_FACTOR, default="1", show_default=True, help="Scale every success rate by this factor."
+    "--success",
+    type=SUCCESS_FACTOR,
+    default="1",
+    show_default=True,
+    help=f"Scale every success rate by this factor, 0 to {MAX_SUCCESS}."
 )
 @click.option("--csv", "as_csv", is_flag=True, help="Print comma-separated values instead of a table.")
 def ledger(file: str, scenario_name: str | None, success: Decimal, as_csv: bool) -> None:
@@ -1132,6 +1140,15 @@ def _property_finding(c: Contract, found: Counterexample) -> Finding:
     )
 
 
+_TERMSHEET_SUFFIXES = {
+    "md": (".md", ".markdown", ".txt"),
+    "html": (".html", ".htm"),
+    "docx": (".docx",),
+    "pdf": (".pdf",),
+}
+"""The file names ``termsheet -o`` takes per ``--format``: a Word file named ``.html`` would open as neither."""
+
+
 @main.command()
 @click.argument("file", type=click.Path(path_type=str))
 @_lang_option("Language of the sheet.")
@@ -1157,6 +1174,11 @@ def termsheet(file: str, lang: str, fmt: str, output: Path | None, force: bool, 
     if fmt in ("docx", "pdf") and output is None:
         raise click.BadParameter(f"a {fmt} file needs -o FILE.{fmt}", param_hint="--format")
     if output is not None:
+        suffixes = _TERMSHEET_SUFFIXES[fmt]
+        if output.suffix.lower() not in suffixes:
+            raise click.BadParameter(
+                f"expected a {_either(suffixes)} file for --format {fmt}, got {str(output)!r}", param_hint="-o"
+            )
         _check_output(output, force)
     if fmt == "docx":
         data = render_docx(c, lang, today=dt.date.today(), simulate_n=simulate_n)

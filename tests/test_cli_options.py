@@ -111,6 +111,9 @@ CASES: list[tuple[list[str], str]] = [
     (["termsheet", str(SIB), "--format", "docx"], "Error: Invalid value for --format: a docx file needs -o FILE.docx"),
     (["termsheet", str(SIB), "--format", "odt"], "Error: Invalid value for '--format': 'odt' is not one of 'md', 'html', 'docx', 'pdf'."),
     (["termsheet", str(SIB), "-o", ""], "Error: Invalid value for '-o' / '--output': expected a file name, got ''"),
+    (["termsheet", str(SIB), "--format", "docx", "-o", "sheet.html"], "Error: Invalid value for -o: expected a .docx file for --format docx, got 'sheet.html'"),
+    (["termsheet", str(SIB), "-o", "sheet.docx"], "Error: Invalid value for -o: expected a .html or .htm file for --format html, got 'sheet.docx'"),
+    (["termsheet", str(SIB), "--format", "md", "-o", "sheet"], "Error: Invalid value for -o: expected a .md, .markdown or .txt file for --format md, got 'sheet'"),
     # new
     (["new", "X"], "Error: Missing option '--like'. Choose from: rate-card, tariff, cohort-threshold, sib-with-guarantee"),
     (["new", "X", "--like", "bond"], "Error: Invalid value for '--like': 'bond' is not one of 'rate-card', 'tariff', 'cohort-threshold', 'sib-with-guarantee'."),
