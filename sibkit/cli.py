@@ -845,7 +845,7 @@ def run_command(file: str, scenario_name: str | None, success: Decimal, as_json:
     type=SUCCESS_FACTOR,
     default="1",
     show_default=True,
-    help=f"Scale every success rate by this factor, 0 to {MAX_SUCCESS}."
+    help=f"Scale every success rate by this factor, 0 to {MAX_SUCCESS}.",
 )
 @click.option("--csv", "as_csv", is_flag=True, help="Print comma-separated values instead of a table.")
 def ledger(file: str, scenario_name: str | None, success: Decimal, as_csv: bool) -> None:
