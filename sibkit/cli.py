@@ -15,11 +15,12 @@ import json
 import math
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import attrs
 import click
@@ -28,7 +29,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from sibkit.atomic import write_bytes_atomic
+from sibkit.atomic import check_output, write_bytes_atomic
 from sibkit.checks import Finding, run_checks
 from sibkit.checks.finding import amount_text
 from sibkit.checks.search import (
@@ -62,14 +63,14 @@ from sibkit.model.rules import CohortThreshold, PerTime, RateCard, ShareOfSaving
 from sibkit.money import cents_to_decimal, format_money
 from sibkit.report import summary
 from sibkit.report.charts import payoff_chart
-from sibkit.report.docx import render_docx, write_docx
+from sibkit.report.docx import render_docx
 from sibkit.report.explain import explain
 from sibkit.report.i18n import Language
 from sibkit.report.overview import render_markdown
 from sibkit.report.pdf import render_pdf
-from sibkit.report.termsheet import chart_labels, render_termsheet, write_termsheet
+from sibkit.report.termsheet import chart_labels, render_termsheet
 from sibkit.starters import KINDS, LANGS, write_starter
-from sibkit.sweep import parse_range
+from sibkit.sweep import MAX_SUCCESS, parse_range, parse_success
 from sibkit.sweep import sweep as run_sweep
 
 __all__ = ["main"]
@@ -93,6 +94,130 @@ def _console(err: bool = False) -> Console:
 def _lang_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The ``--lang en|nl`` option, one definition for every command that writes in a language."""
     return click.option("--lang", type=click.Choice(list(LANGUAGES)), default="en", show_default=True, help=help_text)
+
+
+if TYPE_CHECKING:  # recent click types a parameter type by what it returns; older click cannot be subscripted
+    _FactorType = click.ParamType[Decimal, Any]
+    _RangeType = click.ParamType[tuple[Decimal, ...], Any]
+    _PathType = click.ParamType[Path, Any]
+else:
+    _FactorType = _RangeType = _PathType = click.ParamType
+
+
+class _SuccessFactor(_FactorType):
+    """A success factor (``run --success``, ``ledger --success``): a plain number from 0 to
+    ``sweep.MAX_SUCCESS``, read exactly by ``sweep.parse_success``; ``nan``, ``inf`` and negative
+    numbers are refused with exit code 2."""
+
+    name = "factor"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Decimal:
+        if isinstance(value, Decimal):
+            return value
+        try:
+            return parse_success(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class _SuccessRange(_RangeType):
+    """Success levels ``start:stop:count`` (``sweep --success``), read by ``sweep.parse_range``."""
+
+    name = "start:stop:count"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[Decimal, ...]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            return parse_range(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def _either(words: Sequence[str]) -> str:
+    """``.a``, ``.a or .b``, ``.a, .b or .c``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+class _OutputFile(_PathType):
+    """A file a command writes (``termsheet -o``, ``simulate --out``, ``sweep --chart``, ``new -o``).
+
+    Its type is checked as the command line is read (by its extension, when the command writes only
+    some types), so a wrong name is refused before any work is done; whether it may be written (the
+    output policy of ``sibkit.atomic``) is checked by ``_check_output`` once ``--force`` is known.
+    """
+
+    name = "file"
+
+    def __init__(self, *suffixes: str) -> None:
+        self.suffixes = suffixes
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
+        if isinstance(value, Path):
+            return value
+        text = str(value)
+        if not text or "\x00" in text:
+            self.fail(f"expected a file name, got {text!r}", param, ctx)
+        path = Path(text)
+        if self.suffixes and path.suffix.lower() not in self.suffixes:
+            self.fail(f"expected a {_either(self.suffixes)} file, got {text!r}", param, ctx)
+        return path
+
+
+SUCCESS_FACTOR = _SuccessFactor()
+"""The one parameter type of every success-factor option."""
+
+MAX_SCENARIOS = 10_000_000
+"""The most scenarios one ``simulate --n`` (or ``termsheet --simulate``) draws: ten million take
+minutes and gigabytes of memory already; beyond, a typing slip would exhaust the machine."""
+
+SCENARIO_COUNT = click.IntRange(min=1, max=MAX_SCENARIOS)
+"""The one parameter type of every scenario count (``--n``, ``--block``, ``--simulate``)."""
+
+MAX_SEED = 2**63 - 1
+"""The largest ``--seed``: any whole number NumPy takes would do; this one fits every tool that stores it."""
+
+MAX_WORKERS = 1024
+"""The most worker processes ``simulate --workers`` starts."""
+
+
+def _force_option(
+    help_text: str = "Replace an existing output file.",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--force``, one definition for every command that writes a file."""
+    return click.option("--force", is_flag=True, help=help_text)
+
+
+def _fail(message: str) -> NoReturn:
+    """Print ``message`` on standard error and exit with code 2 (a user's mistake)."""
+    _console(err=True).print(message, markup=False)
+    sys.exit(EXIT_USER_ERROR)
+
+
+@contextmanager
+def _output_errors(path: Path) -> Iterator[None]:
+    """Every command's one way of saying that it cannot write ``path``: ``PATH: reason``, exit 2."""
+    try:
+        yield
+    except FileExistsError:
+        _fail(f"{path}: the file exists; use --force to replace it")
+    except IsADirectoryError:
+        _fail(f"{path}: is a folder; give a file name")
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        folder = path.parent
+        if not folder.exists():
+            _fail(f"{path}: the folder {folder} does not exist")
+        if not folder.is_dir():
+            _fail(f"{path}: {folder} is not a folder")
+        _fail(f"{path}: cannot write: {exc.strerror or exc}")
+    except OSError as exc:
+        _fail(f"{path}: cannot write: {exc.strerror or exc}")
+
+
+def _check_output(path: Path, force: bool) -> None:
+    """Refuse (exit 2) a file the output policy would not write, before the command does its work."""
+    with _output_errors(path):
+        check_output(path, overwrite=force)
 
 
 def _header(template: str, name: str, **values: object) -> Text:
@@ -625,22 +750,17 @@ class _Numbers:
 @click.option("--scenario", "scenario_name", help="Run only this named scenario (default: every named scenario).")
 @click.option(
     "--success",
-    type=str,
+    type=SUCCESS_FACTOR,
     default="1",
     show_default=True,
-    help="Scale every success rate by this factor (1.2 = 20% more results; shares capped at 100%).",
+    help=f"Scale every success rate by this factor, 0 to {MAX_SUCCESS} (1.2 = 20% more results; shares up to 100%).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (keys in docs/results.md).")
 @_lang_option("Language of the tables.")
-def run_command(file: str, scenario_name: str | None, success: str, as_json: bool, lang: str) -> None:
+def run_command(file: str, scenario_name: str | None, success: Decimal, as_json: bool, lang: str) -> None:
     """Compute who pays whom for the contract in FILE: payers, providers, tranches."""
     c = _load_or_exit(file)
-    try:
-        factor = Decimal(success)
-        if not factor.is_finite() or factor < 0:
-            raise InvalidOperation
-    except InvalidOperation:
-        raise click.BadParameter(f"expected a number of at least 0, got {success!r}", param_hint="--success") from None
+    factor = success
     scenarios = _scenarios(c, scenario_name)
     res = _run_all(c, scenarios, factor)
     if as_json:
@@ -768,17 +888,19 @@ def run_command(file: str, scenario_name: str | None, success: str, as_json: boo
 @main.command()
 @click.argument("file", type=click.Path(path_type=str))
 @click.option("--scenario", "scenario_name", help="The named scenario (default: base, or the first).")
-@click.option("--success", type=str, default="1", show_default=True, help="Scale every success rate by this factor.")
+@click.option(
+    "--success",
+    type=SUCCESS_FACTOR,
+    default="1",
+    show_default=True,
+    help=f"Scale every success rate by this factor, 0 to {MAX_SUCCESS}.",
+)
 @click.option("--csv", "as_csv", is_flag=True, help="Print comma-separated values instead of a table.")
-def ledger(file: str, scenario_name: str | None, success: str, as_csv: bool) -> None:
+def ledger(file: str, scenario_name: str | None, success: Decimal, as_csv: bool) -> None:
     """Every movement of money for one scenario: month, from, to, amount, reason."""
     c = _load_or_exit(file)
-    try:
-        factor = Decimal(success)
-    except InvalidOperation:
-        raise click.BadParameter(f"expected a number, got {success!r}", param_hint="--success") from None
-    sc = _scenarios(c, scenario_name)[0] if scenario_name else default_scenario(c)
-    res = run_scenarios(c, deterministic_batch(c, sc, factor))
+    sc = _scenarios(c, scenario_name)[0] if scenario_name is not None else default_scenario(c)
+    res = run_scenarios(c, deterministic_batch(c, sc, success))
     entries = list(res.flows.ledger.entries(0))
     if as_csv:
         buf = io.StringIO()
@@ -800,29 +922,47 @@ def ledger(file: str, scenario_name: str | None, success: str, as_csv: bool) -> 
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=str))
-@click.option("--n", "n", type=click.IntRange(min=1), default=10_000, show_default=True, help="Scenarios to draw.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed (0 or more).")
+@click.option("--n", "n", type=SCENARIO_COUNT, default=10_000, show_default=True, help="Scenarios to draw.")
+@click.option(
+    "--seed", type=click.IntRange(min=0, max=MAX_SEED), default=0, show_default=True, help="Random seed (0 or more)."
+)
 @click.option(
     "--block",
-    type=click.IntRange(min=1),
+    type=SCENARIO_COUNT,
     default=8_192,
     show_default=True,
     help="Scenarios per block of work (rounded to whole chunks of 4,096); does not change the results.",
 )
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=MAX_WORKERS),
+    default=None,
+    help="Worker processes (default: all cores).",
+)
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=str),
+    type=_OutputFile(".csv", ".parquet"),
     default=None,
     help="Write per-scenario metrics to this .csv or .parquet file.",
 )
+@_force_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @_lang_option("Language of the tables.")
 def simulate(
-    file: str, n: int, seed: int, block: int, workers: int | None, out: str | None, as_json: bool, lang: str
+    file: str,
+    n: int,
+    seed: int,
+    block: int,
+    workers: int | None,
+    out: Path | None,
+    force: bool,
+    as_json: bool,
+    lang: str,
 ) -> None:
     """Monte Carlo: draw N scenarios from the contract's uncertainty and report the risks per party."""
     c = _load_or_exit(file)
+    if out is not None:
+        _check_output(out, force)
     err = _console(err=True)
     with Progress(
         TextColumn("simulating"),
@@ -840,10 +980,10 @@ def simulate(
     summ = summarise(c, sim)
     if out is not None:
         try:
-            export(sim, out)
-        except (ValueError, OSError) as exc:
-            err.print(f"{out}: {exc}", markup=False)
-            sys.exit(EXIT_USER_ERROR)
+            with _output_errors(out):
+                export(sim, str(out), overwrite=force)
+        except ValueError as exc:
+            _fail(f"{out}: {exc}")
     if as_json:
         click.echo(json.dumps(attrs.asdict(summ), indent=2, default=_json_number))
         return
@@ -893,7 +1033,8 @@ def simulate(
 @click.argument("file", type=click.Path(path_type=str))
 @click.option(
     "--success",
-    "success_range",
+    "levels",
+    type=_SuccessRange(),
     default="0:1.5:31",
     show_default=True,
     help="Success levels start:stop:count, as factors of the scenario's rates.",
@@ -901,27 +1042,30 @@ def simulate(
 @click.option("--scenario", "scenario_name", help="The scenario to scale (default: base, or the first).")
 @click.option(
     "--chart",
-    type=click.Path(dir_okay=False, path_type=str),
+    type=_OutputFile(".png", ".svg"),
     default=None,
     help="Write the payoff chart to this .png or .svg file.",
 )
+@_force_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the curves and break-even points as JSON.")
 @_lang_option("Language of the table and chart.")
 def sweep_command(
-    file: str, success_range: str, scenario_name: str | None, chart: str | None, as_json: bool, lang: str
+    file: str,
+    levels: tuple[Decimal, ...],
+    scenario_name: str | None,
+    chart: Path | None,
+    force: bool,
+    as_json: bool,
+    lang: str,
 ) -> None:
     """Payoff curves: payer cost, provider margins and investor IRRs against the success level."""
     c = _load_or_exit(file)
-    try:
-        levels = parse_range(success_range)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--success") from None
-    sc = _scenarios(c, scenario_name)[0] if scenario_name else default_scenario(c)
+    if chart is not None:
+        _check_output(chart, force)
+    sc = _scenarios(c, scenario_name)[0] if scenario_name is not None else default_scenario(c)
     curves = run_sweep(c, levels, sc)
     if chart is not None:
-        suffix = Path(chart).suffix.lower().lstrip(".")
-        if suffix not in ("png", "svg"):
-            raise click.BadParameter(f"expected a .png or .svg file, got {chart!r}", param_hint="--chart")
+        suffix = chart.suffix.lower().lstrip(".")
         image = payoff_chart(
             curves,
             c,
@@ -929,7 +1073,8 @@ def sweep_command(
             labels=chart_labels(Language(lang)),
             locale=LOCALES["nl"] if lang == "nl" else LOCALES["en"],
         )
-        write_bytes_atomic(Path(chart), image)
+        with _output_errors(chart):
+            write_bytes_atomic(chart, image, overwrite=force)
     if as_json:
         data = {
             "scenario": curves.scenario,
@@ -1087,6 +1232,15 @@ def _order_finding(found: OrderDependence) -> Finding:
     )
 
 
+_TERMSHEET_SUFFIXES = {
+    "md": (".md", ".markdown", ".txt"),
+    "html": (".html", ".htm"),
+    "docx": (".docx",),
+    "pdf": (".pdf",),
+}
+"""The file names ``termsheet -o`` takes per ``--format``: a Word file named ``.html`` would open as neither."""
+
+
 @main.command()
 @click.argument("file", type=click.Path(path_type=str))
 @_lang_option("Language of the sheet.")
@@ -1094,49 +1248,46 @@ def _order_finding(found: OrderDependence) -> Finding:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=str),
+    type=_OutputFile(),
     default=None,
     help="Write to this file (atomically); without it, print to standard output.",
 )
-@click.option("--force", is_flag=True, help="Replace an existing output file.")
+@_force_option()
 @click.option(
     "--simulate",
     "simulate_n",
-    type=click.IntRange(min=1),
+    type=SCENARIO_COUNT,
     default=None,
     help="Add a Monte Carlo summary of this many scenarios (seed 0).",
 )
-def termsheet(file: str, lang: str, fmt: str, output: str | None, force: bool, simulate_n: int | None) -> None:
+def termsheet(file: str, lang: str, fmt: str, output: Path | None, force: bool, simulate_n: int | None) -> None:
     """A term sheet for the contract in FILE, in Dutch or English, as Markdown, standalone HTML or Word."""
     c = _load_or_exit(file)
     if fmt in ("docx", "pdf") and output is None:
         raise click.BadParameter(f"a {fmt} file needs -o FILE.{fmt}", param_hint="--format")
-    try:
-        if fmt == "docx":
-            assert output is not None
-            write_docx(output, render_docx(c, lang, today=dt.date.today(), simulate_n=simulate_n), overwrite=force)
-        elif fmt == "pdf":
-            assert output is not None
-            if not force and Path(output).exists():
-                raise FileExistsError(output)
-            try:
-                data = render_pdf(c, lang, today=dt.date.today(), simulate_n=simulate_n)
-            except RuntimeError as exc:
-                _console(err=True).print(str(exc), markup=False)
-                sys.exit(EXIT_USER_ERROR)
-            write_bytes_atomic(Path(output), data, overwrite=force)
-        else:
-            text = render_termsheet(c, lang, fmt, today=dt.date.today(), simulate_n=simulate_n)
-            if output is None:
-                click.echo(text, nl=False)
-                return
-            write_termsheet(output, text, overwrite=force)
-    except FileExistsError:
-        _console(err=True).print(f"{output}: the file exists; use --force to replace it", markup=False)
-        sys.exit(EXIT_USER_ERROR)
-    except OSError as exc:
-        _console(err=True).print(f"{output}: cannot write: {exc.strerror}", markup=False)
-        sys.exit(EXIT_USER_ERROR)
+    if output is not None:
+        suffixes = _TERMSHEET_SUFFIXES[fmt]
+        if output.suffix.lower() not in suffixes:
+            raise click.BadParameter(
+                f"expected a {_either(suffixes)} file for --format {fmt}, got {str(output)!r}", param_hint="-o"
+            )
+        _check_output(output, force)
+    if fmt == "docx":
+        data = render_docx(c, lang, today=dt.date.today(), simulate_n=simulate_n)
+    elif fmt == "pdf":
+        try:
+            data = render_pdf(c, lang, today=dt.date.today(), simulate_n=simulate_n)
+        except RuntimeError as exc:
+            _fail(str(exc))
+    else:
+        text = render_termsheet(c, lang, fmt, today=dt.date.today(), simulate_n=simulate_n)
+        if output is None:
+            click.echo(text, nl=False)
+            return
+        data = text.encode("utf-8")
+    assert output is not None
+    with _output_errors(output):
+        write_bytes_atomic(output, data, overwrite=force)
     _console(err=True).print(f"Term sheet written to {output}", markup=False)
 
 
@@ -1151,22 +1302,19 @@ def termsheet(file: str, lang: str, fmt: str, output: str | None, force: bool, s
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=str),
+    type=_OutputFile(".toml", ".json"),
     default=None,
-    help="File to write (default: NAME in lower case with dashes, .toml).",
+    help="File to write, .toml (with comments) or .json (default: NAME in lower case with dashes, .toml).",
 )
-@click.option("--force", is_flag=True, help="Replace an existing file.")
-def new_command(name: str, kind: str, lang: str, output: str | None, force: bool) -> None:
+@_force_option("Replace an existing file.")
+def new_command(name: str, kind: str, lang: str, output: Path | None, force: bool) -> None:
     """Write a commented starting contract called NAME that validates as written."""
-    target = output or (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "contract") + ".toml"
+    target = output or Path((re.sub(r"[^a-z0-9]+", "-", name.lower())[:100].strip("-") or "contract") + ".toml")
     try:
-        write_starter(target, kind, lang, name, overwrite=force)
-    except FileExistsError:
-        _console(err=True).print(f"{target}: the file exists; use --force to replace it", markup=False)
-        sys.exit(EXIT_USER_ERROR)
+        with _output_errors(target):
+            write_starter(target, kind, lang, name, overwrite=force)
     except ValueError as exc:
-        _console(err=True).print(str(exc), markup=False)
-        sys.exit(EXIT_USER_ERROR)
+        _fail(str(exc))
     _console().print(f"{target}: a {kind} contract to fill in; check it with: sibkit validate {target}", markup=False)
 
 

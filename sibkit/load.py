@@ -538,9 +538,11 @@ def dumps(contract: Contract, *, fmt: Literal["toml", "json"] = "toml") -> str:
 
 
 def save_contract(contract: Contract, path: str | Path) -> None:
-    """Write a contract atomically (to a temporary file, then renamed) as TOML or JSON by suffix."""
+    """Write a contract atomically (to a temporary file, then renamed) as TOML or JSON by suffix.
+
+    An existing file is replaced (this is a library call, not a command: see ``sibkit.atomic``)."""
     from sibkit.atomic import write_text_atomic
 
     p = Path(path)
     fmt: Literal["toml", "json"] = "json" if p.suffix.lower() == ".json" else "toml"
-    write_text_atomic(p, dumps(contract, fmt=fmt))
+    write_text_atomic(p, dumps(contract, fmt=fmt), overwrite=True)

@@ -25,8 +25,9 @@ import tomli_w
 
 from sibkit.atomic import write_text_atomic
 from sibkit.errors import did_you_mean
+from sibkit.load import dumps, loads
 
-__all__ = ["KINDS", "LANGS", "starter_text", "write_starter"]
+__all__ = ["KINDS", "LANGS", "starter_json", "starter_text", "write_starter"]
 
 KINDS: Final = ("rate-card", "tariff", "cohort-threshold", "sib-with-guarantee")
 """The kinds of starting contract, in the order ``sibkit new --like`` lists them.
@@ -112,15 +113,33 @@ def _top_level_name(text: str, file: str) -> int:
     raise RuntimeError(f"starter {file} has no top-level 'name = ...' line")  # pragma: no cover
 
 
+def starter_json(kind: str, lang: str, name: str) -> str:
+    """The starting contract of ``kind`` in ``lang``, named ``name``, as a JSON contract file.
+
+    The same contract as ``starter_text`` (it loads to an equal ``Contract``), written by
+    ``load.dumps``: JSON has no comments, so the explanations of the TOML file are not in it.
+    Raises ``ValueError`` as ``starter_text`` does.
+    """
+    return dumps(loads(starter_text(kind, lang, name), file=f"{kind}.{lang}.toml"), fmt="json")
+
+
 def write_starter(path: str | Path, kind: str, lang: str, name: str, *, overwrite: bool = False) -> None:
     """Write the starting contract of ``kind`` in ``lang``, named ``name``, to ``path``.
 
-    The file is written atomically (a temporary file beside ``path``, then
-    renamed), so it is either complete or absent. Everything is checked before
-    anything is written: an unknown kind or language or an empty name raises
-    ``ValueError`` and leaves the disk untouched. When ``path`` already exists
-    and ``overwrite`` is false, ``FileExistsError`` is raised and the existing
-    file is left as it is.
+    A ``.toml`` file gets ``starter_text`` (with its comments), a ``.json`` file
+    ``starter_json``; any other file type raises ``ValueError``, as a contract
+    file of that type could not be read back. The file is written by sibkit's
+    output policy (``sibkit.atomic``): atomically (a temporary file beside
+    ``path``, then renamed), so it is either complete or absent. Everything is
+    checked before anything is written: an unknown kind or language or an empty
+    name raises ``ValueError`` and leaves the disk untouched. When ``path``
+    already exists and ``overwrite`` is false, ``FileExistsError`` is raised
+    and the existing file is left as it is; a missing folder raises
+    ``FileNotFoundError``.
     """
-    text = starter_text(kind, lang, name)
-    write_text_atomic(Path(path), text, overwrite=overwrite)
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in (".toml", ".json"):
+        raise ValueError(f"unknown file type {target.suffix!r}; expected a .toml or .json file")
+    text = starter_json(kind, lang, name) if suffix == ".json" else starter_text(kind, lang, name)
+    write_text_atomic(target, text, overwrite=overwrite)

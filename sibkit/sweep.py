@@ -22,6 +22,7 @@ level that reaches the target is reported instead (see ``BreakEven``).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -43,11 +44,13 @@ __all__ = [
     "IRR_TOLERANCE",
     "JUMP_FACTOR",
     "MAX_LEVELS",
+    "MAX_SUCCESS",
     "BreakEven",
     "BreakEvenKind",
     "BreakEvenMethod",
     "Sweep",
     "parse_range",
+    "parse_success",
     "sweep",
 ]
 
@@ -55,6 +58,12 @@ I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
 MAX_LEVELS = 1001
+MAX_SUCCESS = Decimal(10)
+"""The largest success factor or level (``sibkit run --success``, ``ledger --success``, ``sweep --success``).
+
+Ten times a scenario's rates takes every share of 10% or more to 100%; beyond it a factor mostly
+inflates cohort improvements, which are scaled without a cap, far past "every event avoided" (an
+improvement of 1), where the engine's results stop meaning anything."""
 """The most success levels one sweep runs (each level is one scenario of the batch)."""
 
 JUMP_FACTOR = 4.0
@@ -68,6 +77,10 @@ _INEXACT_PLACES = 12
 """Decimal places kept for a level that has no exact decimal form (``0:1:4`` gives thirds)."""
 
 _RANGE_HELP = "expected start:stop:count such as 0:1.5:31"
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+"""A number as a person types it: ASCII digits, an optional point and exponent. Python's ``Decimal``
+also reads ``1_000``, ``nan``, ``Infinity`` and digits of other scripts; none of these is a level."""
 
 
 # -- parsing a range of levels ------------------------------------------------------------------------
@@ -88,13 +101,35 @@ def _decimal(value: Fraction) -> Decimal:
     return Decimal(whole).scaleb(-places)
 
 
+def _plain_number(token: str) -> Decimal | None:
+    """``token`` (spaces around it ignored) as an exact ``Decimal`` if it is a plain number, else ``None``.
+
+    ``-0`` is read as ``0``."""
+    token = token.strip()
+    if not _PLAIN_NUMBER.fullmatch(token):
+        return None
+    number = Decimal(token)
+    return abs(number) if number.is_zero() else number
+
+
 def _number(token: str, text: str) -> Decimal:
-    try:
-        number = Decimal(token.strip())
-    except ArithmeticError:
-        raise ValueError(f"{_RANGE_HELP}, got {show(text)}") from None
-    if not number.is_finite():
+    number = _plain_number(token)
+    if number is None:
         raise ValueError(f"{_RANGE_HELP}, got {show(text)}")
+    return number
+
+
+def parse_success(text: str) -> Decimal:
+    """A success factor from ``text``: a plain decimal number from 0 to ``MAX_SUCCESS``, exact.
+
+    The factor multiplies a scenario's success rates (``1`` = as written, ``1.2`` = 20% more
+    results; shares of participants are capped at 100% after scaling). Spaces around the number
+    are ignored. Raises ``ValueError`` with a message for a user for anything else: text, ``nan``,
+    ``inf``, a negative number or one above ``MAX_SUCCESS``.
+    """
+    number = _plain_number(text)
+    if number is None or number > MAX_SUCCESS or number < 0:
+        raise ValueError(f"expected a number from 0 to {MAX_SUCCESS}, got {show(text)}")
     return number
 
 
@@ -108,19 +143,21 @@ def parse_range(text: str) -> tuple[Decimal, ...]:
 
     Raises ``ValueError`` with a message for a user when ``text`` is not three
     numbers separated by colons, the count is not a whole number from 2 to
-    ``MAX_LEVELS``, a level is negative, or ``start`` exceeds ``stop``.
+    ``MAX_LEVELS``, a level is negative or above ``MAX_SUCCESS``, or ``start`` exceeds ``stop``.
     """
     parts = text.split(":")
     if len(parts) != 3:
         raise ValueError(f"{_RANGE_HELP}, got {show(text)}")
     start, stop, count_d = (_number(p, text) for p in parts)
     if count_d != count_d.to_integral_value() or count_d < 2:
-        raise ValueError(f"the count must be a whole number of at least 2, got {count_d}")
+        raise ValueError(f"the count must be a whole number of at least 2, got {parts[2].strip()}")
+    if count_d > MAX_LEVELS:  # compared as a Decimal: int() of 1e999999999 would take minutes
+        raise ValueError(f"the count must be at most {MAX_LEVELS}, got {parts[2].strip()}")
     count = int(count_d)
-    if count > MAX_LEVELS:
-        raise ValueError(f"the count must be at most {MAX_LEVELS}, got {count}")
     if start < 0 or stop < 0:
         raise ValueError(f"success levels must be at least 0, got {start if start < 0 else stop}")
+    if start > MAX_SUCCESS or stop > MAX_SUCCESS:
+        raise ValueError(f"success levels must be at most {MAX_SUCCESS}, got {max(start, stop)}")
     if start > stop:
         raise ValueError(f"the start must not exceed the stop, got start {start} and stop {stop}")
     lo, hi = Fraction(start), Fraction(stop)

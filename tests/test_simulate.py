@@ -256,8 +256,8 @@ class TestCli:
         assert data["providers"][1]["chance_below_zero"] == 1.0  # Dreamfabryk always dips below zero
 
     def test_bad_output_type_is_a_user_error(self, tmp_path: Path) -> None:
-        """An --out file that is neither .csv nor .parquet exits 2 and writes nothing."""
+        """An --out file that is neither .csv nor .parquet exits 2 before simulating and writes nothing."""
         out = tmp_path / "metrics.xlsx"
         result = CliRunner().invoke(main, ["simulate", str(EXAMPLE), "--n", "100", "--out", str(out)])
-        assert result.exit_code == 2 and "expected .csv or .parquet" in result.stderr
+        assert result.exit_code == 2 and f"expected a .csv or .parquet file, got '{out}'" in result.stderr
         assert list(tmp_path.iterdir()) == []

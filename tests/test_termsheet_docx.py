@@ -223,6 +223,25 @@ class TestRenderDocx:
         assert document.paragraphs[0].text == "Term sheet: Pilot\ufffd $5\ufffd\ufffd line break"
         assert len(document.inline_shapes) == 2  # the payoff chart and the cash over time
 
+    @pytest.mark.parametrize("length", [243, 244, 300, 5000])
+    def test_long_name_is_whole_in_the_text_and_cut_in_the_title_property(
+        self, example: Contract, length: int
+    ) -> None:
+        """A name of 244 characters or more ("Term sheet: " makes the title 256 or more) no longer
+        breaks the document: the heading holds the whole name; the title property, which python-docx
+        limits to 255 characters, keeps the first 254 and an ellipsis."""
+        name = "Werk " * (length // 5) + "x" * (length % 5)
+        assert len(name) == length
+        document = _open(render_docx(attrs.evolve(example, name=name), "en", today=TODAY))
+        heading = document.paragraphs[0].text
+        assert heading == f"Term sheet: {name}".rstrip(" ")
+        title = document.core_properties.title
+        if len(heading) <= 255:
+            assert title == heading
+        else:
+            assert len(title) <= 255 and title.endswith("…")
+            assert heading.startswith(title[:-1])
+
     @pytest.mark.parametrize("lang", ["en", "nl"])
     def test_each_empty_section_says_so(self, lang: str) -> None:
         """For the minimal contract every "no data" sentence of the Markdown version is in the document,

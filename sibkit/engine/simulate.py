@@ -415,7 +415,7 @@ def simulate(
     blocks = [list(range(i, min(i + per_block, chunks_total))) for i in range(0, chunks_total, per_block)]
     last_partial = n - (chunks_total - 1) * CHUNK
     tasks = [(b, last_partial if b[-1] == chunks_total - 1 and last_partial != CHUNK else None) for b in blocks]
-    workers = workers or os.cpu_count() or 1
+    workers = min(workers or os.cpu_count() or 1, len(tasks))  # a process per block at most: fork starts them all
     collected: list[dict[str, npt.NDArray]] = []  # type: ignore[type-arg]
     done = 0
     if workers == 1 or len(tasks) == 1:
@@ -544,8 +544,11 @@ def summarise(contract: Contract, sim: Simulation) -> Summary:
     return Summary(n=sim.n, seed=sim.seed, tranches=tuple(tranches), payers=tuple(payers), providers=tuple(providers))
 
 
-def export(sim: Simulation, path: str) -> None:
-    """Write the per-scenario metrics to ``.csv`` or ``.parquet`` (needs pyarrow), atomically."""
+def export(sim: Simulation, path: str, *, overwrite: bool = False) -> None:
+    """Write the per-scenario metrics to ``.csv`` or ``.parquet`` (needs pyarrow), atomically.
+
+    By sibkit's output policy (``sibkit.atomic``): an existing file is replaced only with
+    ``overwrite`` (else ``FileExistsError``), and the folder must exist."""
     import io
     from pathlib import Path
 
@@ -562,7 +565,7 @@ def export(sim: Simulation, path: str) -> None:
         table = pa.table({"scenario": np.arange(sim.n), **sim.metrics})
         sink = io.BytesIO()
         pq.write_table(table, sink)
-        write_bytes_atomic(target, sink.getvalue())
+        write_bytes_atomic(target, sink.getvalue(), overwrite=overwrite)
         return
     if target.suffix.lower() != ".csv":
         raise ValueError(f"unknown output type {target.suffix or '(none)'!r}; expected .csv or .parquet")
@@ -572,4 +575,4 @@ def export(sim: Simulation, path: str) -> None:
     formats = ["%d"] + ["%.10g" if np.asarray(v).dtype.kind == "f" else "%d" for v in sim.metrics.values()]
     np.savetxt(text, rows, fmt=formats, delimiter=",")
     body = text.getvalue().replace("nan", "")  # an undefined IRR is an empty cell
-    write_bytes_atomic(target, (",".join(names) + "\n" + body).encode("utf-8"))
+    write_bytes_atomic(target, (",".join(names) + "\n" + body).encode("utf-8"), overwrite=overwrite)

@@ -59,6 +59,9 @@ _PAGE_WIDTH, _PAGE_HEIGHT, _MARGIN = Cm(21.0), Cm(29.7), Cm(2.5)
 _NOT_XML = re.compile("[^\t\n\r\x20-\x7e\x80-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """Characters a Word document cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF), and DEL."""
 
+_PROPERTY_LIMIT = 255
+"""The most characters python-docx lets a core property (the title) hold; it raises ``ValueError`` beyond."""
+
 _BREAKING = re.compile(r"[ \t\n\r\f\v\x1c-\x1f\x85\u2028\u2029]+")
 """Breaking whitespace; no-break spaces are kept (Babel writes ``€ 3.500,00`` with one)."""
 
@@ -79,6 +82,12 @@ _TEMPLATES = {
     "termsheet/macros.docx.j2": _MACROS,
     "termsheet/termsheet.docx.j2": '{% import "termsheet/macros.docx.j2" as m %}{% include "termsheet/structure.j2" %}',
 }
+
+
+def _property(text: str) -> str:
+    """``text`` cut to fit a core property: at most ``_PROPERTY_LIMIT`` characters, the last an ellipsis
+    when cut (a long contract name makes a long title; the document itself keeps it whole)."""
+    return text if len(text) <= _PROPERTY_LIMIT else text[: _PROPERTY_LIMIT - 1].rstrip() + "…"
 
 
 def _text(value: object) -> str:
@@ -235,7 +244,7 @@ def render_docx(contract: Contract, lang: str, *, today: dt.date, simulate_n: in
 
     created = dt.datetime(today.year, today.month, today.day)
     props = document.core_properties
-    props.title = next((_text(b[1]) for b in blocks if b[0] == "title"), _text(contract.name))
+    props.title = _property(next((_text(b[1]) for b in blocks if b[0] == "title"), _text(contract.name)))
     props.author = props.last_modified_by = AUTHOR
     props.created = props.modified = created
     props.revision = 1
