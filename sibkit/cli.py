@@ -1197,38 +1197,43 @@ def _property_finding(c: Contract, found: Counterexample) -> Finding:
     )
 
 
-def _above_maximum_finding(found: AboveMaximum) -> Finding:
+def _defect_finding(code: str, title: tuple[str, str], explanation: tuple[str, str], path: str) -> Finding:
+    """A finding of a ``--properties`` search that can only mean a defect in sibkit itself (English, Dutch)."""
     return Finding(
-        code="SIB-PROP-003",
+        code=code,
         severity="error",
-        title_en="A scenario pays more than the stated maximum",
-        title_nl="Een scenario betaalt meer dan het opgegeven maximum",
-        explanation_en=(
-            f"At the planned enrolment, some outcomes pay more than the maximum potential payment: {found.message}"
-        ),
-        explanation_nl=(
-            "Bij de geplande instroom betalen sommige resultaten meer dan de maximale resultaatbetaling: "
-            f"{found.message}"
-        ),
+        title_en=title[0],
+        title_nl=title[1],
+        explanation_en=explanation[0],
+        explanation_nl=explanation[1],
         mitigation_en="This is a defect in sibkit, not in the contract: please report it with the contract file.",
         mitigation_nl="Dit is een fout in sibkit, niet in het contract: meld die met het contractbestand.",
-        path="$.caps",
+        path=path,
+    )
+
+
+def _above_maximum_finding(found: AboveMaximum) -> Finding:
+    return _defect_finding(
+        "SIB-PROP-003",
+        ("A scenario pays more than the stated maximum", "Een scenario betaalt meer dan het opgegeven maximum"),
+        (
+            f"At the planned enrolment, some outcomes pay more than the maximum potential payment: {found.message}",
+            "Bij de geplande instroom betalen sommige resultaten meer dan de maximale resultaatbetaling: "
+            f"{found.message}",
+        ),
+        "$.caps",
     )
 
 
 def _order_finding(found: OrderDependence) -> Finding:
-    return Finding(
-        code="SIB-PROP-002",
-        severity="error",
-        title_en="The order of a list moves money",
-        title_nl="De volgorde van een lijst verschuift geld",
-        explanation_en=f"Listing the contract's items in another order changes a payment: {found.message}",
-        explanation_nl=(
-            f"Een andere volgorde van de onderdelen van het contract verandert een betaling: {found.message}"
+    return _defect_finding(
+        "SIB-PROP-002",
+        ("The order of a list moves money", "De volgorde van een lijst verschuift geld"),
+        (
+            f"Listing the contract's items in another order changes a payment: {found.message}",
+            f"Een andere volgorde van de onderdelen van het contract verandert een betaling: {found.message}",
         ),
-        mitigation_en="This is a defect in sibkit, not in the contract: please report it with the contract file.",
-        mitigation_nl="Dit is een fout in sibkit, niet in het contract: meld die met het contractbestand.",
-        path="$",
+        "$",
     )
 
 

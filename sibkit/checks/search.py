@@ -12,6 +12,8 @@ shrinks it to the smallest case, which is reported in plain language.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from typing import TypeVar
 
 import attrs
 import numpy as np
@@ -25,6 +27,8 @@ from sibkit.model import Contract
 from sibkit.money import format_money
 from sibkit.testing.properties import maximum_bounds_payments, order_independent
 from sibkit.testing.strategies import outcome_vectors
+
+T = TypeVar("T")
 
 __all__ = [
     "AboveMaximum",
@@ -119,6 +123,37 @@ def find_non_monotone(contract: Contract, *, max_examples: int = 300) -> Counter
     return _worse(contract, batch, pick)
 
 
+def _first_failure(strategy: st.SearchStrategy[T], prop: Callable[[T], object], max_examples: int) -> str | None:
+    """The message of the first ``AssertionError`` that ``prop`` raises on an example of ``strategy``
+    (a deterministic search, no shrinking: the message already says what went wrong), or None."""
+    found: list[str] = []
+
+    def fails(example: T) -> bool:
+        try:
+            prop(example)
+        except AssertionError as exc:
+            found.append(str(exc))
+            return True
+        return False
+
+    try:
+        find(
+            strategy,
+            fails,
+            settings=settings(
+                max_examples=max_examples,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    except NoSuchExample:
+        return None
+    return found[-1]
+
+
 @attrs.frozen(kw_only=True)
 class OrderDependence:
     """Listing the contract's items in another order changed a movement of money."""
@@ -131,33 +166,12 @@ def find_order_dependence(contract: Contract, *, max_examples: int = 25) -> Orde
     """A reordering of ``contract``'s order-free lists (``sibkit.testing.properties.reordered``) that changes
     any movement of money in its default scenario, or None. sibkit computes in a canonical order, so
     this should never find one; it is offered so that an analyst can see it hold for their own contract."""
-
-    found: list[str] = []
-
-    def changes(seed: int) -> bool:
-        try:
-            order_independent(contract, random.Random(seed))
-        except AssertionError as exc:
-            found.append(str(exc))
-            return True
-        return False
-
-    try:
-        find(
-            st.integers(min_value=0, max_value=2**32 - 1),
-            changes,
-            settings=settings(
-                max_examples=max_examples,
-                deadline=None,
-                database=None,
-                derandomize=True,
-                phases=[Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            ),
-        )
-    except NoSuchExample:
-        return None
-    return OrderDependence(message=found[-1])
+    message = _first_failure(
+        st.integers(min_value=0, max_value=2**32 - 1),
+        lambda seed: order_independent(contract, random.Random(seed)),
+        max_examples,
+    )
+    return None if message is None else OrderDependence(message=message)
 
 
 @attrs.frozen(kw_only=True)
@@ -172,29 +186,7 @@ def find_payment_above_maximum(contract: Contract, *, max_examples: int = 100) -
     """A batch of outcomes at the planned enrolment (``outcome_vectors``) in which some payer, metric, rule
     or provider is paid more than ``maximum_payment`` says it can be, or None. The maximum is meant to be
     a true upper bound, so this should never find one."""
-    found: list[str] = []
-
-    def above(batch: Batch) -> bool:
-        try:
-            maximum_bounds_payments(contract, batch)
-        except AssertionError as exc:
-            found.append(str(exc))
-            return True
-        return False
-
-    try:
-        find(
-            outcome_vectors(contract),
-            above,
-            settings=settings(
-                max_examples=max_examples,
-                deadline=None,
-                database=None,
-                derandomize=True,
-                phases=[Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            ),
-        )
-    except NoSuchExample:
-        return None
-    return AboveMaximum(message=found[-1])
+    message = _first_failure(
+        outcome_vectors(contract), lambda batch: maximum_bounds_payments(contract, batch), max_examples
+    )
+    return None if message is None else AboveMaximum(message=message)
