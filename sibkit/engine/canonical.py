@@ -144,6 +144,8 @@ def canonical(contract: Contract) -> tuple[Contract, Order]:
 
 def to_canonical(batch: Batch, order: Order) -> Batch:
     """``batch`` (axes in the contract's order) with its provider, segment and metric axes in canonical order."""
+    if order.identity:
+        return batch  # nothing to move: no copy of the (possibly large) scenario arrays
     p, s, m = order.providers, order.segments, order.metrics
     return Batch(
         enrolled=batch.enrolled[:, :, p][:, :, :, s],
@@ -162,5 +164,8 @@ def inverse(perm: I64) -> I64:
 
 
 def to_contract_order(value: I64, axis: int, perm: I64) -> I64:
-    """``value`` computed in canonical order along ``axis``, put back in the contract's order."""
+    """``value`` computed in canonical order along ``axis``, put back in the contract's order (``value``
+    itself when ``perm`` is already the identity)."""
+    if np.array_equal(perm, np.arange(perm.size)):
+        return value
     return np.take(value, inverse(perm), axis=axis)

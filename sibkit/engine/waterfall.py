@@ -134,6 +134,11 @@ def _in_contract_order(contract: Contract, flows: Flows, order: Order) -> Flows:
     sched = flows.schedule
     position = {(ln.rule, ln.metric, ln.provider): ln.index for ln in sched.lines}
     lines = np.asarray([position[key] for key in order.lines], dtype=np.int64)
+    same_lines = bool(np.array_equal(lines, np.arange(lines.size)))
+
+    def lines_back(value: I64, axis: int) -> I64:
+        return value if same_lines else np.take(value, lines, axis=axis)
+
     payer_index = {p.id: k for k, p in enumerate(contract.payers)}
     metric_index = {m.id: k for k, m in enumerate(contract.metrics)}
     provider_index = {p.id: k for k, p in enumerate(contract.providers)}
@@ -158,8 +163,8 @@ def _in_contract_order(contract: Contract, flows: Flows, order: Order) -> Flows:
         sched,
         lines=restored_lines,
         costs=back(sched.costs, 2, p),
-        due=back(np.take(sched.due, lines, axis=2), 3, k),
-        due_after=back(np.take(sched.due_after, lines, axis=2), 3, k),
+        due=back(lines_back(sched.due, 2), 3, k),
+        due_after=back(lines_back(sched.due_after, 2), 3, k),
         units_paid_for=back(sched.units_paid_for, 1, m),
     )
     return attrs.evolve(
@@ -184,7 +189,7 @@ def _in_contract_order(contract: Contract, flows: Flows, order: Order) -> Flows:
         provider_cost=back(flows.provider_cost, 1, p),
         provider_other_income=back(flows.provider_other_income, 1, p),
         provider_invested=back(flows.provider_invested, 1, p),
-        line_paid=np.take(flows.line_paid, lines, axis=1),
+        line_paid=lines_back(flows.line_paid, 1),
     )
 
 
