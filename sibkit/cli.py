@@ -378,7 +378,7 @@ def show(file: str, fmt: str, lang: str) -> None:
         for col in text["cap_columns"].split("|"):
             caps.add_column(col)
         for cap in c.caps:
-            caps.add_row(cap.level, cap.target or "", num.money(cap.amount))
+            caps.add_row(cap.level, cap.target or ", ".join(cap.metrics), num.money(cap.amount))
         out.print(caps)
 
     if c.tranches:

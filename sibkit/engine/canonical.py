@@ -120,7 +120,9 @@ def canonical(contract: Contract) -> tuple[Contract, Order]:
         investors=tuple(sorted(contract.investors, key=lambda x: x.id)),
         intermediaries=tuple(sorted(contract.intermediaries, key=lambda x: x.id)),
         evaluators=tuple(sorted(contract.evaluators, key=lambda x: x.id)),
-        caps=tuple(sorted(contract.caps, key=lambda c: (c.level, c.target or "", c.amount, c.includes_vat))),
+        caps=tuple(
+            sorted(contract.caps, key=lambda c: (c.level, c.target or "", sorted(c.metrics), c.amount, c.includes_vat))
+        ),
         savings=tuple(
             sorted(
                 contract.savings,

@@ -255,6 +255,12 @@ def maximum_payment(contract: Contract) -> MaximumPayment:
             lambda c: line_of[c[0]].provider,
             lambda c: c[1],
             lambda c: c[0] in cohort,  # the participant cap covers only per-participant lines
+            # a cap over a group of metrics bounds the group's part of any set
+            *(
+                (lambda c, group=frozenset(cap.metrics): line_of[c[0]].metric in group)
+                for cap in contract.caps
+                if cap.level == "metric" and cap.metrics
+            ),
         ],
     )
 
@@ -305,7 +311,7 @@ def _line_rooms(
     for cap in contract.caps:
         room = _room(contract, cap.amount, cap.includes_vat)
         if cap.level == "metric":
-            out.append((frozenset(ln.index for ln in lines if ln.metric == cap.target), room, 1))
+            out.append((frozenset(ln.index for ln in lines if ln.metric in cap.metric_ids()), room, 1))
         elif cap.level == "provider":
             out.append((frozenset(ln.index for ln in lines if ln.provider == cap.target), room, 1))
         elif cap.level == "contract":

@@ -97,7 +97,7 @@ def program(contract: Contract, sched: Schedule) -> tuple[dict[str, Any], list[t
     for cap in sorted(contract.caps, key=lambda c: level_order.get(c.level, -1)):
         mask = np.zeros((l_len, k_len), dtype=bool)
         if cap.level == "metric":
-            mask[[ln.index for ln in lines if ln.metric == cap.target], :] = True
+            mask[[ln.index for ln in lines if ln.metric in cap.metric_ids()], :] = True
         elif cap.level == "provider":
             mask[[ln.index for ln in lines if ln.provider == cap.target], :] = True
         elif cap.level == "payer":

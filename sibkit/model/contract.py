@@ -471,6 +471,9 @@ def contract_problems(c: Contract) -> list[Problem]:
     for i, cap in enumerate(c.caps):
         if cap.level == "metric" and cap.target is not None:
             ref("metric", cap.target, metric_ids, f"caps[{i}].target")
+        elif cap.level == "metric":
+            for j, metric in enumerate(cap.metrics):
+                ref("metric", metric, metric_ids, f"caps[{i}].metrics[{j}]")
         elif cap.level == "provider" and cap.target is not None:
             ref("provider", cap.target, provider_ids, f"caps[{i}].target")
         elif cap.level == "payer" and cap.target is not None:

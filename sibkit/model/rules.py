@@ -265,7 +265,8 @@ class Cap:
     """A maximum on outcome payments.
 
     * ``participant``: per participant, over all metrics (UK: £15,000 a person);
-    * ``metric``: over all participants, for the metric ``target``;
+    * ``metric``: over all participants, for the metric ``target``, or for the group of metrics
+      ``metrics`` together (one maximum for all housing outcomes);
     * ``provider``: paid to (or on behalf of) the provider ``target``;
     * ``payer``: paid by the payer ``target``;
     * ``contract``: all outcome payments together (the maximum potential outcome payment).
@@ -279,14 +280,32 @@ class Cap:
     """Cents (contract currency) at most."""
     target: str | None = None
     """The metric, provider or payer id, for those levels."""
+    metrics: tuple[str, ...] = ()
+    """For a ``metric`` cap over a group: the metric ids whose payments share the one ``amount``
+    (instead of ``target``)."""
     includes_vat: bool = False
     """True when ``amount`` includes VAT (Stevig Staan's €3.84m): the engine then caps payments before VAT
     at ``amount / (1 + vat_rate)``, rounded down to the cent."""
     provenance: dict[str, Provenance] = provenance_field()
 
     def __attrs_post_init__(self) -> None:
+        if self.metrics:
+            if self.level != "metric":
+                raise FieldProblem("metrics", f"a {self.level} cap takes no 'metrics'; only a metric cap does")
+            if self.target is not None:
+                raise FieldProblem("metrics", "give either 'target' (one metric) or 'metrics' (a group), not both")
+            if len(set(self.metrics)) != len(self.metrics):
+                raise FieldProblem("metrics", "a metric is named twice in the group")
+            return
         needs_target = self.level in ("metric", "provider", "payer")
         if needs_target and self.target is None:
-            raise FieldProblem("target", f"a {self.level} cap needs 'target': the {self.level} id it limits")
+            hint = " (or 'metrics': a group of metric ids)" if self.level == "metric" else ""
+            raise FieldProblem("target", f"a {self.level} cap needs 'target': the {self.level} id it limits{hint}")
         if not needs_target and self.target is not None:
             raise FieldProblem("target", f"a {self.level} cap takes no 'target'")
+
+    def metric_ids(self) -> tuple[str, ...]:
+        """The metrics a ``metric`` cap limits together (one, or its group); empty for other levels."""
+        if self.level != "metric":
+            return ()
+        return self.metrics or ((self.target,) if self.target is not None else ())

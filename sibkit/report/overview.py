@@ -87,7 +87,10 @@ def overview(contract: Contract) -> dict[str, Any]:
             for p in contract.providers
         ],
         "outcomes": outcomes,
-        "caps": [{"level": c.level, "target": c.target or "", "amount": money(c.amount)} for c in contract.caps],
+        "caps": [
+            {"level": c.level, "target": c.target or ", ".join(c.metrics), "amount": money(c.amount)}
+            for c in contract.caps
+        ],
         "tranches": [
             {
                 "id": t.id,

@@ -38,6 +38,7 @@ from typing import Any, Literal, cast, get_args
 import attrs
 import numpy as np
 import numpy.typing as npt
+from babel.lists import format_list
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
@@ -809,6 +810,12 @@ class _View:
         target = cap.target or ""
         if cap.level == "participant":
             text = self._("At most %(amount)s per participant, over all outcomes.", amount=amount)
+        elif cap.level == "metric" and cap.metrics:
+            text = self._(
+                "At most %(amount)s in all for %(metrics)s together.",
+                amount=amount,
+                metrics=format_list([self.metric(m) for m in cap.metrics], locale=self.lang.locale),
+            )
         elif cap.level == "metric":
             text = self._("At most %(amount)s in all for %(metric)s.", amount=amount, metric=self.metric(target))
         elif cap.level == "provider":

@@ -120,7 +120,7 @@ def caps_respected(contract: Contract, batch: Batch) -> Results:
                 ln.index
                 for ln in lines
                 if cap.level == "contract"
-                or (cap.level == "metric" and ln.metric == cap.target)
+                or (cap.level == "metric" and ln.metric in cap.metric_ids())
                 or (cap.level == "provider" and ln.provider == cap.target)
             ]
             paid = flows.line_paid[:, keep].sum(axis=1)
