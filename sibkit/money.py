@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sibkit.errors import show
+from sibkit.limits import MAX_CENTS, MAX_SIGNIFICANT_DIGITS
 
 __all__ = [
     "Cents",
@@ -77,6 +78,11 @@ def parse_amount(value: object) -> Cents:
         raise ValueError(f"expected a finite amount, got {show(value)}")
     if amount < 0:
         raise ValueError(f"expected an amount of at least 0, got {show(value)}")
+    # bounded before any arithmetic: 1e999999 euros would overflow Decimal or take minutes as an int
+    if amount > MAX_CENTS // 100:
+        raise ValueError(f"expected an amount of at most {MAX_CENTS // 100}.00, got {_short(value)}")
+    if amount and amount.adjusted() < -MAX_SIGNIFICANT_DIGITS:
+        raise ValueError(f"expected whole cents, got {show(value)} (an amount has at most 2 decimals)")
     cents = amount * _HUNDRED
     if cents != cents.to_integral_value():
         raise ValueError(f"expected whole cents, got {show(value)} (an amount has at most 2 decimals)")
@@ -156,6 +162,7 @@ def parse_fraction(value: object, *, what: str = "a share") -> Decimal:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"expected a finite number, got {show(value)}")
+        _check_size(value, value)
         return value
     text = value.strip()
     percent = text.endswith("%")
@@ -170,7 +177,27 @@ def parse_fraction(value: object, *, what: str = "a share") -> Decimal:
         raise ValueError(f"{expected}, got {show(value)}{hint}") from None
     if not number.is_finite():
         raise ValueError(f"expected a finite number, got {show(value)}")
+    _check_size(number, value)
     return number / _HUNDRED if percent else number
+
+
+def _short(value: object) -> str:
+    """``show(value)``, or for a number too long to print in a message, how many digits it has."""
+    text = show(value)
+    return text if len(text) <= 40 else f"a number of {len(text.strip(chr(39))):,} digits"
+
+
+def _check_size(number: Decimal, written: object) -> None:
+    """Refuse a number too large or too finely written for any contract field, before arithmetic on it
+    (``1e999999`` overflows a ``Decimal`` context; a fraction of ``1e-999999`` takes minutes)."""
+    if not number:
+        return
+    if number.adjusted() >= MAX_SIGNIFICANT_DIGITS:
+        raise ValueError(f"expected a number below 10^{MAX_SIGNIFICANT_DIGITS}, got {_short(written)}")
+    if number.adjusted() < -MAX_SIGNIFICANT_DIGITS or len(number.as_tuple().digits) > MAX_SIGNIFICANT_DIGITS:
+        raise ValueError(
+            f"expected a number written with at most {MAX_SIGNIFICANT_DIGITS} digits, got {_short(written)}"
+        )
 
 
 def round_half_up(numerator: int, denominator: int) -> int:

@@ -12,8 +12,8 @@ import attrs
 
 from sibkit.model.common import (
     fraction_in_unit,
+    month_number,
     non_negative_decimal,
-    non_negative_int,
     optional,
     valid_id,
 )
@@ -41,7 +41,7 @@ class ScenarioOutcome:
     """Difficulty segment id; omitted means every segment."""
     rate: Decimal = attrs.field(validator=non_negative_decimal)
     units: Decimal | None = attrs.field(default=None, validator=optional(non_negative_decimal))
-    month: int | None = attrs.field(default=None, validator=optional(non_negative_int))
+    month: int | None = attrs.field(default=None, validator=optional(month_number))
 
 
 @attrs.frozen(kw_only=True)
