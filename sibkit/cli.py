@@ -44,7 +44,7 @@ from sibkit.engine import (
 )
 from sibkit.engine.irr import IRR_REASONS
 from sibkit.engine.maximum import maximum_payment
-from sibkit.engine.simulate import export, summarise
+from sibkit.engine.simulate import SimulationTooLarge, export, summarise
 from sibkit.engine.simulate import simulate as run_simulation
 from sibkit.errors import ContractFileError, EngineError
 from sibkit.jit import compiled
@@ -786,9 +786,13 @@ def simulate(
         disable=as_json,
     ) as bar:
         task = bar.add_task("simulate", total=n)
-        sim = run_simulation(
-            c, n, seed, block=block, workers=workers, progress=lambda done: bar.update(task, completed=done)
-        )
+        try:
+            sim = run_simulation(
+                c, n, seed, block=block, workers=workers, progress=lambda done: bar.update(task, completed=done)
+            )
+        except SimulationTooLarge as exc:
+            err.print(str(exc), markup=False)
+            sys.exit(EXIT_USER_ERROR)
     summ = summarise(c, sim)
     if out is not None:
         try:
@@ -1039,6 +1043,9 @@ def termsheet(file: str, lang: str, fmt: str, output: str | None, force: bool, s
                 click.echo(text, nl=False)
                 return
             write_termsheet(output, text, overwrite=force)
+    except SimulationTooLarge as exc:
+        _console(err=True).print(str(exc), markup=False)
+        sys.exit(EXIT_USER_ERROR)
     except FileExistsError:
         _console(err=True).print(f"{output}: the file exists; use --force to replace it", markup=False)
         sys.exit(EXIT_USER_ERROR)
