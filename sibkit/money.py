@@ -40,6 +40,7 @@ __all__ = [
     "allocate_array",
     "cents_to_decimal",
     "format_eur",
+    "muldiv_array",
     "parse_amount",
     "parse_fraction",
     "round_half_up",
@@ -237,6 +238,29 @@ def _gcd(a: int, b: int) -> int:
     return a
 
 
+def muldiv_array(
+    a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], c: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``(a × b) // c`` and ``(a × b) % c`` elementwise (broadcast), exact even where ``a × b`` passes 2^63.
+
+    Exact whenever ``0 < c < 2^51`` and the quotient is below 2^62 in size, as for every amount and
+    weight inside ``sibkit.limits``: a float64 estimate of the quotient is off by at most 2^11 + 1, so
+    the remainder ``a × b - q × c`` is within 2^12 × c < 2^63 of zero, and int64 arithmetic, which
+    wraps modulo 2^64, computes it exactly (the engine's ``muldiv`` is the same, one pair at a time).
+    """
+    a, b, c = (np.asarray(x, dtype=np.int64) for x in (a, b, c))
+    small = 2**31
+    if bool(np.all(np.abs(a) < small)) and bool(np.all(np.abs(b) < small)):
+        p = a * b
+        q = p // c
+        return q, p - q * c
+    with np.errstate(over="ignore"):
+        q = np.floor(a.astype(np.float64) * b.astype(np.float64) / c.astype(np.float64)).astype(np.int64)
+        r = a * b - q * c
+        d = r // c
+        return q + d, r - d * c
+
+
 def allocate_array(total: npt.NDArray[np.int64], weights: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Vectorised largest-remainder split.
 
@@ -259,11 +283,9 @@ def allocate_array(total: npt.NDArray[np.int64], weights: npt.NDArray[np.int64])
     safe = np.where(zero, 1, wsum)
     sign = np.where(total < 0, -1, 1)
     mag = np.abs(total)
-    quota = mag[..., None] * w
-    floor = quota // safe[..., None]
+    floor, rem = muldiv_array(mag[..., None], w, safe[..., None])
     left = mag - floor.sum(axis=-1)
     if np.any(left):
-        rem = quota - floor * safe[..., None]
         # rank of each part among its row: larger remainder first, earlier part first among equals
         if k <= 16:
             ranks = np.zeros(rem.shape, dtype=np.int64)
