@@ -95,7 +95,7 @@ FIRST_DATE = dt.date(1900, 1, 1)
 
 LAST_DATE = dt.date(2199, 12, 31)
 """Latest date a contract may give; with at most ``MAX_MONTHS`` of term, every month the
-contract runs is a valid date (the last is in the 2240s, far from year 9999)."""
+contract runs is a valid date (the last is in 2249, far from year 9999)."""
 
 MAX_CELLS_PER_SCENARIO = 20_000_000
 """Most int64 cells one scenario needs in the engine's arrays (160 MB): a single run
