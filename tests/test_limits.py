@@ -530,3 +530,47 @@ class TestMemoryBounded:
         done = _limited(["simulate", "c.toml", "--n", str(10**12), "--workers", "1"], tmp_path)
         assert done.returncode == 2, done.stderr
         assert done.stderr.startswith("1,000,000,000,000 scenarios are more than sibkit can hold")
+
+
+class TestRangesDoc:
+    """docs/contract-format.md states the supported ranges as the code has them."""
+
+    def test_the_doc_names_every_bound(self) -> None:
+        """Each constant of ``sibkit.limits`` appears, as written, in the "Supported ranges" section."""
+        from sibkit import limits
+        from sibkit.load import MAX_FILE_BYTES
+
+        from conftest import ROOT
+
+        doc = (ROOT / "docs" / "contract-format.md").read_text(encoding="utf-8")
+        section = doc.split("## Supported ranges", 1)[1].split("\n## ", 1)[0]
+        expected = [
+            f"0 to {limits.MAX_CENTS // 100}.00",
+            f"at most €{limits.MAX_SCALE_CENTS // 100:,}.00",
+            f"0 to {limits.MAX_PARTICIPANTS:,}",
+            f"1 to {limits.MAX_MONTHS}",
+            f"0 to {limits.MAX_MONTHS}",
+            f"1 to {limits.MAX_UNITS:,}",
+            f"at most {limits.MAX_DECIMAL_PLACES} decimals",
+            f"0 to {limits.MAX_RATE} ",
+            f"0 to {limits.MAX_NUMBER:,}",
+            f"{limits.FIRST_DATE.isoformat()} to {limits.LAST_DATE.isoformat()}",
+            f"at most {limits.MAX_MONTHS} entries",
+            f"at most {limits.MAX_CELLS_PER_SCENARIO:,} numbers",
+            f"at most {MAX_FILE_BYTES:,} bytes",
+            f"at most {limits.MAX_DOTTED_KEY_PARTS} parts",
+            f"at most {limits.MAX_SIGNIFICANT_DIGITS} significant digits",
+            f"at most {limits.MAX_SIMULATED_SCENARIOS:,}",
+        ]
+        assert [text for text in expected if text not in section] == []
+
+    def test_the_doc_example_is_the_real_message(self) -> None:
+        """The refusal quoted in the doc is what sibkit says for that contract."""
+        from conftest import ROOT
+
+        doc = (ROOT / "docs" / "contract-format.md").read_text(encoding="utf-8")
+        text = EDGE.format(
+            enrol=12, term=24, people=250_000, cost=1, buffer=0, commitment=0, coupon="0", price=MAX_EUROS
+        )
+        (line,) = _problems(text)
+        assert f"```text\n{line}\n```" in doc
