@@ -19,7 +19,7 @@ import re
 import stat
 import tomllib
 from collections.abc import Callable, Mapping
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
@@ -331,7 +331,12 @@ def error_lines(exc: BaseException, path: str = "$") -> list[str]:
     if isinstance(exc, KeyError):
         key = exc.args[0] if exc.args and isinstance(exc.args[0], str) else path.rsplit(".", 1)[-1]
         return [f"missing required key {key!r} @ {path}"]
-    return [f"{exc} @ {path}"]
+    if isinstance(exc, DecimalException):
+        # the number hooks refuse what is too large first; this keeps any other case readable
+        return [f"the number is too large or too finely written to compute with @ {path}"]
+    if isinstance(exc, MemoryError):
+        return [f"the value needs more memory than this machine has; see the supported ranges @ {path}"]
+    return [f"{str(exc) or 'invalid value'} @ {path}"]
 
 
 def _is_tagged_kind(cl: type) -> bool:

@@ -574,3 +574,24 @@ class TestRangesDoc:
         )
         (line,) = _problems(text)
         assert f"```text\n{line}\n```" in doc
+
+
+class TestMessages:
+    """No problem line is a bare exception: every one says what is wrong."""
+
+    @pytest.mark.parametrize(
+        ("error", "line"),
+        [
+            (
+                __import__("decimal").Overflow(),
+                "the number is too large or too finely written to compute with @ $.x",
+            ),
+            (MemoryError(), "the value needs more memory than this machine has; see the supported ranges @ $.x"),
+            (ValueError(), "invalid value @ $.x"),
+        ],
+    )
+    def test_bare_errors_become_sentences(self, error: BaseException, line: str) -> None:
+        """``[<class 'decimal.Overflow'>]`` and an empty `` @ $`` are never shown to a user."""
+        from sibkit.load import error_lines
+
+        assert error_lines(error, "$.x") == [line]
