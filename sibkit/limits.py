@@ -38,6 +38,7 @@ __all__ = [
     "MAX_CENTS",
     "MAX_DECIMAL_PLACES",
     "MAX_DOTTED_KEY_PARTS",
+    "MAX_LIST_ITEMS",
     "MAX_MONTHS",
     "MAX_NUMBER",
     "MAX_PARTICIPANTS",
@@ -85,6 +86,11 @@ shares are weighed in billionths (``share × 10^9``) and the engine's exact rati
 MAX_SIGNIFICANT_DIGITS = 24
 """Most significant digits of a number read from a file, before it is turned into an
 integer: ``1e999999`` would otherwise take minutes and gigabytes to convert."""
+
+MAX_LIST_ITEMS = 1_000
+"""Most items in any one list or table of a contract file (providers, rules, a rate card's entries,
+the months of a plan): checks that compare items with each other stay quick, and the engine's
+arrays are bounded besides by ``MAX_CELLS_PER_SCENARIO``."""
 
 MAX_DOTTED_KEY_PARTS = 64
 """Most parts of a dotted TOML key (``a.b.c`` has 3): a sibkit contract needs at most 6;

@@ -34,7 +34,7 @@ from cattrs.errors import (
 )
 
 from sibkit.errors import ContractFileError, FieldProblem, ModelError, describe, did_you_mean, show
-from sibkit.limits import MAX_DOTTED_KEY_PARTS
+from sibkit.limits import MAX_DOTTED_KEY_PARTS, MAX_LIST_ITEMS
 from sibkit.model import RULE_TYPES, STEP_TYPES, TRANCHE_TYPES, Contract
 from sibkit.model.capital import Tranche
 from sibkit.model.rules import PaymentRule
@@ -200,6 +200,8 @@ def make_converter() -> cattrs.Converter:
     def structure_tuple(value: Any, tp: Any) -> tuple[Any, ...]:
         if not isinstance(value, (list, tuple)):
             raise ValueError(f"expected a list, got {describe(value)}")
+        if len(value) > MAX_LIST_ITEMS:
+            raise ValueError(f"expected a list of at most {MAX_LIST_ITEMS:,} items, got {len(value):,}")
         (inner,) = [a for a in get_args(tp) if a is not Ellipsis][:1] or [Any]
         hook = c.get_structure_hook(inner)
         out, errors = [], []
@@ -216,6 +218,8 @@ def make_converter() -> cattrs.Converter:
     def structure_dict(value: Any, tp: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise ValueError(f"expected a table, got {describe(value)}")
+        if len(value) > MAX_LIST_ITEMS:
+            raise ValueError(f"expected a table of at most {MAX_LIST_ITEMS:,} keys, got {len(value):,}")
         _, vt = get_args(tp)
         hook = c.get_structure_hook(vt)
         out, errors = {}, []

@@ -124,6 +124,28 @@ class TestFieldRanges:
             f"expected a whole number below 2^63, got a number of {digits:,} digits @ $.providers[0].capacity"
         ]
 
+    @given(extra=st.integers(1, 5))
+    def test_lists_are_bounded(self, extra: int) -> None:
+        """A list of more than ``MAX_LIST_ITEMS`` items is refused at the list, before its items are checked."""
+        from sibkit.limits import MAX_LIST_ITEMS
+
+        count = MAX_LIST_ITEMS + extra
+        text = _with(
+            "cost_per_participant = 2000", f"cost_per_participant = 2000\ncost_profile = [{', '.join(['0'] * count)}]"
+        )
+        assert _problems(text) == [
+            f"expected a list of at most 1,000 items, got {count:,} @ $.providers[0].cost_profile"
+        ]
+
+    def test_the_issues_2000_providers_are_refused(self) -> None:
+        """2,000 providers are refused at the list (validate used to accept them and simulate to need 8 GB)."""
+        text = MANY + "".join(
+            f'\n[[providers]]\nid = "q{i}"\nname = "Q{i}"\ncapacity = 50\n'
+            "enrolment = { total = 40, months = 12 }\ncost_per_participant = 2000\n"
+            for i in range(1000)
+        )
+        assert _problems(text) == ["expected a list of at most 1,000 items, got 2,000 @ $.providers"]
+
     def test_a_huge_amount_names_its_digits(self) -> None:
         """A 3,000-digit amount is refused by its length."""
         lines = _problems(_with("cost_per_participant = 2000", f"cost_per_participant = {'9' * 3000}"))
@@ -418,7 +440,7 @@ MANY = textwrap.dedent(
     start = 2023-01-01
     enrolment_months = 12
     service_months = 18
-    term_months = 24
+    term_months = 48
 
     [[payers]]
     id = "gemeente"
@@ -444,9 +466,10 @@ MANY = textwrap.dedent(
 ) + "".join(
     f'\n[[providers]]\nid = "p{i}"\nname = "P{i}"\ncapacity = 50\n'
     "enrolment = { total = 40, months = 12 }\ncost_per_participant = 2000\n"
-    for i in range(2000)
+    for i in range(1000)
 )
-"""A small contract with 2,000 providers: one chunk of 4,096 sampled scenarios needs about 8 GB."""
+"""A small contract with 1,000 providers over 48 months: one chunk of 4,096 sampled scenarios needs
+about 4.8 GB (the issue's case had 2,000 providers, now more than a list may hold)."""
 
 
 class TestSimulateBounds:
@@ -464,7 +487,7 @@ class TestSimulateBounds:
         )
 
     def test_a_contract_too_large_to_sample_is_refused(self) -> None:
-        """2,000 providers: one chunk would need 8 GB; refused with the reason, before sampling."""
+        """1,000 providers over 48 months: one chunk would need 4.8 GB; refused with the reason, before sampling."""
         with pytest.raises(SimulationTooLarge) as err:
             simulate(loads(MANY), 1, 0, workers=1)
         assert str(err.value) == (
@@ -516,8 +539,8 @@ class TestMemoryBounded:
             "  expected a number of months of at most 600, got 1000000000 @ $.providers[0].enrolment.months"
         )
 
-    def test_simulating_2000_providers_is_refused_within_the_limit(self, tmp_path: Path) -> None:
-        """``simulate`` on 2,000 providers stops with exit 2 and the reason, not a MemoryError."""
+    def test_simulating_1000_providers_is_refused_within_the_limit(self, tmp_path: Path) -> None:
+        """``simulate`` on 1,000 providers stops with exit 2 and the reason, not a MemoryError."""
         (tmp_path / "many.toml").write_text(MANY)
         done = _limited(["simulate", "many.toml", "--n", "4096", "--workers", "1"], tmp_path)
         assert done.returncode == 2, done.stderr
@@ -561,6 +584,7 @@ class TestRangesDoc:
             f"at most {limits.MAX_DOTTED_KEY_PARTS} parts",
             f"at most {limits.MAX_SIGNIFICANT_DIGITS} significant digits",
             f"at most {limits.MAX_SIMULATED_SCENARIOS:,}",
+            f"at most {limits.MAX_LIST_ITEMS:,} items",
         ]
         assert [text for text in expected if text not in section] == []
 
