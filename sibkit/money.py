@@ -59,8 +59,9 @@ def parse_amount(value: object) -> Cents:
     """Read an amount written in euros (``3500``, ``3500.10`` or ``"3500.10"``) as cents.
 
     Accepts ``int``, ``Decimal`` and decimal strings; refuses floats (binary
-    floats cannot hold most cent amounts exactly), booleans, negative amounts
-    and fractions of a cent. Raises ``ValueError`` with a message for a user,
+    floats cannot hold most cent amounts exactly), booleans, negative amounts,
+    amounts above ``sibkit.limits.MAX_CENTS`` (checked before any arithmetic, so
+    ``1e999999`` is refused at once) and fractions of a cent. Raises ``ValueError`` with a message for a user,
     naming the value as it was written (``3500.001``, ``'3.500,00'``, ``true``)
     and, for a localised amount such as ``"3.500,00"``, how to write it.
     """
@@ -153,7 +154,9 @@ def format_eur(cents: int) -> str:
 def parse_fraction(value: object, *, what: str = "a share") -> Decimal:
     """Read a fraction written as ``0.7``, ``"0.7"`` or ``"70%"`` exactly, as a ``Decimal``.
 
-    No range is checked here; callers say what range applies.
+    No range is checked here (callers say what range applies), only a size: a number of
+    10^24 or more, or written with more than 24 significant digits, is refused before any
+    arithmetic on it (``sibkit.limits.MAX_SIGNIFICANT_DIGITS``).
     """
     expected = f'expected {what} such as 0.25 or "25%"'
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):

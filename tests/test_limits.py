@@ -15,14 +15,17 @@ import sys
 import textwrap
 from pathlib import Path
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from sibkit.engine.batch import deterministic_batch
 from sibkit.engine.month_loop import allocate_into, muldiv
-from sibkit.engine.run import run
+from sibkit.engine.run import default_scenario, run
 from sibkit.engine.simulate import Simulation, SimulationTooLarge, export, most_scenarios, simulate
+from sibkit.engine.waterfall import run_batch
 from sibkit.errors import ContractFileError
 from sibkit.limits import (
     MAX_CENTS,
@@ -34,6 +37,7 @@ from sibkit.limits import (
     block_scenarios,
 )
 from sibkit.load import loads
+from sibkit.model import Contract
 from sibkit.model.contract import money_scale
 from sibkit.money import allocate_array, muldiv_array
 from tests.test_malformed import MINIMAL
@@ -386,7 +390,45 @@ class TestEngineAtTheEdges:
         paid = res.outcome_payments[0]
         assert paid == sum(p.paid[0] for p in res.payers)
         assert all(p.paid[0] >= 0 for p in res.payers)
-        assert all(t.loss[0] >= 0 or t.loss[0] < 0 for t in res.tranches)  # defined, not NaN
+        _within_scale(contract)
+
+    @given(
+        people=st.sampled_from([1, 999, 100_000]),
+        units=st.integers(1, MAX_UNITS),
+        price=st.integers(0, MAX_EUROS),
+        saving=st.integers(0, MAX_EUROS),
+        share=st.sampled_from(["0", "0.5", "0.123456789", "1"]),
+    )
+    def test_units_and_savings_at_the_edges_run_and_reconcile(
+        self, people: int, units: int, price: int, saving: int, share: str
+    ) -> None:
+        """Per-time units and a share of savings (units × saving × share, a product past 2^63 before its
+        division) run, reconcile and stay within the money scale."""
+        text = UNITS.format(people=people, units=units, price=price, saving=saving, share=share)
+        try:
+            contract = loads(text)
+        except ContractFileError as exc:
+            assert "sibkit computes exactly" in exc.lines[0], exc.lines
+            assume(False)
+        res = run(contract)
+        assert res.outcome_payments[0] == sum(p.paid[0] for p in res.payers)
+        _within_scale(contract)
+
+    def test_a_payment_due_far_after_the_term_is_not_paid_inside_it(self) -> None:
+        """An outcome observed 600 months after enrolment and verified 600 months later, in a one-month
+        term, is counted as unpaid after the term, never paid inside it (month arithmetic does not wrap)."""
+        text = _with(
+            'name = "Paid work"', f'name = "Paid work"\nobservation_months = {MAX_MONTHS}\nlag_months = {MAX_MONTHS}'
+        )
+        text = _with(
+            "enrolment_months = 12\nservice_months = 18\nterm_months = 24",
+            "enrolment_months = 1\nservice_months = 1\nterm_months = 1",
+            text,
+        )
+        text = _with("enrolment = { total = 40, months = 12 }", "enrolment = { total = 40, months = 1 }", text)
+        res = run(loads(text))
+        assert res.outcome_payments[0] == 40 * 105_000  # only the 30% component ('traject') at €1,050
+        assert res.unpaid_after_term[0] == 40 * 245_000  # the 70% component ('werk') at €2,450, after the term
 
     def test_beyond_the_scale_is_refused_naming_the_largest_part(self) -> None:
         """A contract that could move more than €10^13 is refused at its largest part."""
@@ -398,6 +440,71 @@ class TestEngineAtTheEdges:
             "€10,000,000,000,000.00 sibkit computes exactly; the largest part is here: its largest outcome payments, "
             "up to €250,000,000,000,000,000.00 @ $.rules[0]"
         ]
+
+
+UNITS = """\
+name = "Units"
+
+[timeline]
+start = 2023-01-01
+enrolment_months = 12
+service_months = 24
+term_months = 600
+payment_frequency = "annual"
+
+[[payers]]
+id = "a"
+name = "A"
+
+[[providers]]
+id = "p"
+name = "P"
+capacity = {people}
+enrolment = {{ total = {people}, months = 12 }}
+cost_per_participant = 0
+
+[[metrics]]
+id = "days"
+name = "Days housed"
+kind = "duration"
+unit = "day"
+
+[[metrics]]
+id = "saved"
+name = "Saved"
+
+[[savings]]
+metric = "saved"
+amount_per_unit = {saving}
+
+[[rules]]
+type = "per_time"
+id = "t"
+metric = "days"
+price_per_unit = {price}
+
+[[rules]]
+type = "share_of_savings"
+id = "s"
+metric = "saved"
+share = {share}
+
+[[scenarios]]
+name = "base"
+outcomes = [{{ metric = "days", rate = 1, units = {units} }}, {{ metric = "saved", rate = 1, units = {units} }}]
+"""
+"""A contract paying per day in a state and a share of savings, with units and amounts near their bounds."""
+
+
+def _within_scale(contract: Contract) -> None:
+    """Every integer the engine returns for ``contract`` lies within its money scale (or, for counts of
+    participants and units, within their own bounds): a value wrapped round past 2^63 is far outside both."""
+    scale = sum(cents for cents, _, _ in money_scale(contract))
+    flows = run_batch(contract, deterministic_batch(contract, default_scenario(contract)))
+    for field in attrs.fields(type(flows)):
+        value = getattr(flows, field.name)
+        if isinstance(value, np.ndarray) and value.dtype == np.int64 and value.size:
+            assert int(np.abs(value).max()) <= max(scale, MAX_PARTICIPANTS * MAX_UNITS), field.name
 
 
 class TestMuldiv:
