@@ -49,6 +49,7 @@ from sibkit.engine.simulate import simulate as run_simulation
 from sibkit.errors import ContractFileError, EngineError
 from sibkit.jit import compiled
 from sibkit.languages import LANGUAGES, LOCALES
+from sibkit.limits import MAX_SUCCESS
 from sibkit.load import load_contract
 from sibkit.model import Contract, Grant, Loan, Scenario
 from sibkit.model.rules import CohortThreshold, PerTime, RateCard, ShareOfSavings, Tariff
@@ -612,10 +613,12 @@ def run_command(file: str, scenario_name: str | None, success: str, as_json: boo
     c = _load_or_exit(file)
     try:
         factor = Decimal(success)
-        if not factor.is_finite() or factor < 0:
+        if not factor.is_finite() or not 0 <= factor <= MAX_SUCCESS:
             raise InvalidOperation
     except InvalidOperation:
-        raise click.BadParameter(f"expected a number of at least 0, got {success!r}", param_hint="--success") from None
+        raise click.BadParameter(
+            f"expected a number from 0 to {MAX_SUCCESS}, got {success!r}", param_hint="--success"
+        ) from None
     scenarios = _scenarios(c, scenario_name)
     res = _run_all(c, scenarios, factor)
     if as_json:
@@ -727,8 +730,12 @@ def ledger(file: str, scenario_name: str | None, success: str, as_csv: bool) -> 
     c = _load_or_exit(file)
     try:
         factor = Decimal(success)
+        if not factor.is_finite() or not 0 <= factor <= MAX_SUCCESS:
+            raise InvalidOperation
     except InvalidOperation:
-        raise click.BadParameter(f"expected a number, got {success!r}", param_hint="--success") from None
+        raise click.BadParameter(
+            f"expected a number from 0 to {MAX_SUCCESS}, got {success!r}", param_hint="--success"
+        ) from None
     sc = _scenarios(c, scenario_name)[0] if scenario_name else default_scenario(c)
     res = run_scenarios(c, deterministic_batch(c, sc, factor))
     entries = list(res.flows.ledger.entries(0))

@@ -46,6 +46,7 @@ __all__ = [
     "MAX_SCALE_CENTS",
     "MAX_SIGNIFICANT_DIGITS",
     "MAX_SIMULATED_SCENARIOS",
+    "MAX_SUCCESS",
     "MAX_UNITS",
     "MEMORY_BUDGET_BYTES",
     "block_scenarios",
@@ -78,6 +79,11 @@ MAX_RATE = 10
 
 MAX_NUMBER = 100_000
 """Largest other decimal number (a money multiple, an enrolment factor, units, a baseline)."""
+
+MAX_SUCCESS = 10
+"""Largest success factor (``run --success``, ``ledger --success``, ``sweep --success``): ten times a
+scenario's success rates. Shares of participants stop at 100% anyway; cohort improvements do not,
+so the money scale counts them at ten times the largest rate a scenario gives."""
 
 MAX_DECIMAL_PLACES = 9
 """Most digits after the decimal point of a share, rate or other decimal number: payer

@@ -37,6 +37,7 @@ from sibkit.engine.results import Results, results
 from sibkit.engine.run import default_scenario
 from sibkit.engine.waterfall import run_batch
 from sibkit.errors import show
+from sibkit.limits import MAX_SUCCESS
 from sibkit.model import Contract, Scenario
 
 __all__ = [
@@ -108,7 +109,8 @@ def parse_range(text: str) -> tuple[Decimal, ...]:
 
     Raises ``ValueError`` with a message for a user when ``text`` is not three
     numbers separated by colons, the count is not a whole number from 2 to
-    ``MAX_LEVELS``, a level is negative, or ``start`` exceeds ``stop``.
+    ``MAX_LEVELS``, a level is negative or above ``sibkit.limits.MAX_SUCCESS``, or
+    ``start`` exceeds ``stop``.
     """
     parts = text.split(":")
     if len(parts) != 3:
@@ -123,6 +125,8 @@ def parse_range(text: str) -> tuple[Decimal, ...]:
         raise ValueError(f"success levels must be at least 0, got {start if start < 0 else stop}")
     if start > stop:
         raise ValueError(f"the start must not exceed the stop, got start {start} and stop {stop}")
+    if stop > MAX_SUCCESS:
+        raise ValueError(f"success levels are at most {MAX_SUCCESS}, got {stop}")
     lo, hi = Fraction(start), Fraction(stop)
     return tuple(_decimal(lo + (hi - lo) * i / (count - 1)) for i in range(count))
 

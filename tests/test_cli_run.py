@@ -54,9 +54,9 @@ class TestRun:
         assert "Traceback" not in out + err
 
     def test_bad_success_factor_is_a_usage_error(self) -> None:
-        """--success must be a number of at least 0."""
+        """--success must be a number from 0 to 10."""
         code, _, err = invoke("run", str(EXAMPLE), "--success", "lots")
-        assert code == 2 and "expected a number of at least 0, got 'lots'" in err
+        assert code == 2 and "expected a number from 0 to 10, got 'lots'" in err
 
     def test_bad_file_exits_2(self) -> None:
         """A malformed contract gives its message and exit 2."""

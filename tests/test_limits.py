@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from decimal import Decimal
 from pathlib import Path
 
 import attrs
@@ -692,6 +693,7 @@ class TestRangesDoc:
             f"at most {limits.MAX_SIGNIFICANT_DIGITS} significant digits",
             f"at most {limits.MAX_SIMULATED_SCENARIOS:,}",
             f"at most {limits.MAX_LIST_ITEMS:,} items",
+            f"| 0 to {limits.MAX_SUCCESS} |",
         ]
         assert [text for text in expected if text not in section] == []
 
@@ -726,3 +728,36 @@ class TestMessages:
         from sibkit.load import error_lines
 
         assert error_lines(error, "$.x") == [line]
+
+
+class TestSuccessFactor:
+    """A success factor is at most ``MAX_SUCCESS``: a cohort improvement scaled by 10^12 wrapped round
+    and paid £0.00 without a word."""
+
+    def test_the_engine_refuses_a_factor_above_the_bound(self) -> None:
+        """``deterministic_batch`` refuses a factor above 10 with a message."""
+        contract = loads(MINIMAL)
+        with pytest.raises(ValueError) as err:
+            deterministic_batch(contract, default_scenario(contract), Decimal("1e12"))
+        assert str(err.value) == "a success factor is from 0 to 10, got 1E+12"
+
+    def test_a_sweep_range_above_the_bound_is_refused(self) -> None:
+        """``sweep --success 0:20:3`` is refused as a range."""
+        from sibkit.sweep import parse_range
+
+        with pytest.raises(ValueError) as err:
+            parse_range("0:20:3")
+        assert str(err.value) == "success levels are at most 10, got 20"
+
+    @pytest.mark.parametrize("command", ["run", "ledger"])
+    def test_run_and_ledger_refuse_a_huge_factor_with_exit_2(self, command: str) -> None:
+        """``--success 1e12`` is a usage error (exit 2), not £0.00 of outcome payments."""
+        from click.testing import CliRunner
+
+        from sibkit.cli import main
+
+        from conftest import CONTRACTS
+
+        done = CliRunner().invoke(main, [command, str(CONTRACTS / "peterborough.toml"), "--success", "1e12"])
+        assert done.exit_code == 2
+        assert "expected a number from 0 to 10, got '1e12'" in done.output

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import attrs
 
 from sibkit.errors import FieldProblem, ModelError, Problem, did_you_mean, show
-from sibkit.limits import MAX_CELLS_PER_SCENARIO, MAX_SCALE_CENTS
+from sibkit.limits import MAX_CELLS_PER_SCENARIO, MAX_SCALE_CENTS, MAX_SUCCESS
 from sibkit.model.capital import Fee, Grant, Guarantee, Loan, Tranche
 from sibkit.model.common import (
     Provenance,
@@ -304,7 +304,8 @@ def money_scale(c: Contract) -> list[tuple[int, str, str]]:
     Each entry is ``(cents, path, what)``; their sum bounds every balance, running total and
     payment the engine forms (``sibkit.limits.MAX_SCALE_CENTS``). Counts are taken at their largest:
     a provider's participants at the larger of its plan and capacity, times its largest enrolment
-    factor; units per participant at the largest a scenario gives; VAT at the contract's rate.
+    factor; units per participant at the largest a scenario gives; cohort improvements at
+    ``MAX_SUCCESS`` times the largest a scenario gives; VAT at the contract's rate.
     """
     tl = c.timeline
     months = tl.term_months
@@ -354,7 +355,7 @@ def money_scale(c: Contract) -> list[tuple[int, str, str]]:
             baseline = metric.baseline if metric is not None and metric.baseline is not None else Decimal(0)
             cohorts = -(-tl.enrolment_months // rule.cohort_months)
             price = max([int(t.price_per_unit) for t in rule.tiers] + [int(rule.pooled_price_per_unit or 0)])
-            improvement = baseline * n * rates.get(rule.metric, Decimal(1))
+            improvement = baseline * n * rates.get(rule.metric, Decimal(1)) * MAX_SUCCESS
             total = Decimal(max(t.amount for t in rule.tiers)) * cohorts + _ceil(improvement) * price
         out.append((_ceil(total * vat), path, "its largest outcome payments"))
     for i, t in enumerate(c.tranches):
