@@ -606,8 +606,25 @@ class TestSimulateBounds:
 
     def test_blocks_shrink_to_fit_the_budget(self) -> None:
         """Blocks are whole chunks, at least one, and within the budget where a chunk fits."""
-        assert block_scenarios(1_000, 4096, budget=10**9) == 4096 * 5
+        assert block_scenarios(1_000, 4096, budget=10**9) == 4096 * 15
         assert block_scenarios(10**7, 4096, budget=10**9) == 4096
+
+    def test_slicing_a_block_to_fit_memory_changes_no_figure(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """With a budget so small that the engine runs a block 7 scenarios at a time, every per-scenario
+        figure equals the run in one piece."""
+        from sibkit.engine import simulate as sim_module
+        from sibkit.load import load_contract
+
+        from conftest import EXAMPLE
+
+        contract = load_contract(EXAMPLE)
+        whole = simulate(contract, 300, 7, workers=1)
+        monkeypatch.setattr(sim_module, "MEMORY_BUDGET_BYTES", 7 * 16 * sim_module.cells_per_scenario(contract))
+        assert sim_module.engine_rows(contract) == 7
+        sliced = simulate(contract, 300, 7, workers=1)
+        assert whole.metrics.keys() == sliced.metrics.keys()
+        for key in whole.metrics:
+            np.testing.assert_array_equal(whole.metrics[key], sliced.metrics[key])
 
     def test_export_writes_exact_cents_above_2_53(self, tmp_path: Path) -> None:
         """``--out`` writes whole cents exactly; through float64, 2^53 + 1 came out as 2^53."""

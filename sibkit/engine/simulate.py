@@ -416,9 +416,11 @@ def _rows(batch: Batch, start: int, stop: int) -> Batch:
     )
 
 
-def engine_rows(contract: Contract, budget: int = MEMORY_BUDGET_BYTES) -> int:
-    """Scenarios the engine runs at once for ``contract`` within ``budget`` bytes (at least one)."""
-    return max(1, budget // (max(1, cells_per_scenario(contract)) * BYTES_PER_CELL))
+def engine_rows(contract: Contract, budget: int | None = None) -> int:
+    """Scenarios the engine runs at once for ``contract`` within ``budget`` bytes (default
+    ``MEMORY_BUDGET_BYTES``), at least one."""
+    allowed = MEMORY_BUDGET_BYTES if budget is None else budget
+    return max(1, allowed // (max(1, cells_per_scenario(contract)) * BYTES_PER_CELL))
 
 
 def _run_block(contract: Contract, seed: int, chunks: list[int], n_last: int | None) -> dict[str, npt.NDArray]:  # type: ignore[type-arg]
