@@ -17,10 +17,5 @@ class TestChecksDoc:
         for code in REGISTRY:
             assert f"### {code} — " in DOC, code
             section = DOC.split(f"### {code} — ", 1)[1].split("\n### ", 1)[0]
-            for part in (
-                "**What it detects.**",
-                "**Why it matters.**",
-                "**How it is measured.**",
-                "**How to mitigate.**",
-            ):
+            for part in ("**What it detects.**", "**Why it matters.**", "**How it is measured.**", "**How to mitigate.**"):
                 assert part in section, (code, part)

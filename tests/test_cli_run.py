@@ -70,6 +70,7 @@ class TestRun:
         assert "Tranche: senior (bank)" in out and "IRR (annual)" in out
         assert "Senior investors get their principal back from outcome payments (guarantees not counted)" in out
 
+
     def test_dutch_tables_speak_dutch_with_dutch_numbers(self) -> None:
         """``--lang nl``: Dutch labels, € 333.900,00 with a no-break space, 53,00%, 1,29; the same figures as
         the English tables; JSON keys stay as they are."""
@@ -91,7 +92,6 @@ class TestRun:
         assert code == 0
         assert "Tranche: senior (bank)" in out and "IRR (per jaar)" in out and "veelvoud" in out
         assert "vanaf een succesfactor van 0,500× de succespercentages van 'base'" in out
-
 
 class TestBreakEven:
     def test_threshold_sets_the_break_even(self) -> None:
@@ -178,7 +178,6 @@ class TestShow:
         """The Markdown overview is English only: asking for it in Dutch is a usage error that says what to use."""
         code, _, err = invoke("show", str(EXAMPLE), "--format", "markdown", "--lang", "nl")
         assert code == 2 and "termsheet" in err
-
 
 class TestContractTextIsData:
     """Contract files are data: a name that looks like Rich markup is printed as written, never styled or

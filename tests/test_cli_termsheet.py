@@ -15,9 +15,7 @@ class TestTermsheetCommand:
     def test_writes_dutch_html_and_refuses_to_overwrite(self, tmp_path: Path) -> None:
         """The first run writes the file; a second run without --force exits 2 and leaves it as it was."""
         out = tmp_path / "termsheet.html"
-        first = CliRunner().invoke(
-            main, ["termsheet", str(EXAMPLE), "--lang", "nl", "--format", "html", "-o", str(out)]
-        )
+        first = CliRunner().invoke(main, ["termsheet", str(EXAMPLE), "--lang", "nl", "--format", "html", "-o", str(out)])
         assert first.exit_code == 0, first.output
         text = out.read_text(encoding="utf-8")
         assert text.startswith("<!DOCTYPE html>") or text.lower().startswith("<!doctype html>")
@@ -40,9 +38,7 @@ class TestTermsheetCommand:
         out = tmp_path / "termsheet.docx"
         ok = CliRunner().invoke(main, ["termsheet", str(EXAMPLE), "--lang", "nl", "--format", "docx", "-o", str(out)])
         assert ok.exit_code == 0, ok.output
-        assert any(
-            "Dreamfabryk" in cell.text for t in docx.Document(str(out)).tables for row in t.rows for cell in row.cells
-        )
+        assert any("Dreamfabryk" in cell.text for t in docx.Document(str(out)).tables for row in t.rows for cell in row.cells)
         refused = CliRunner().invoke(main, ["termsheet", str(EXAMPLE), "--format", "docx"])
         assert refused.exit_code == 2 and "needs -o" in refused.output
 

@@ -57,11 +57,8 @@ class TestFailure:
         contract = data.draw(sst.contracts(investors=True))
         batch = data.draw(sst.batches(contract, 1))
         zero = type(batch)(
-            enrolled=batch.enrolled,
-            achieved=np.zeros_like(batch.achieved),
-            units=np.zeros_like(batch.units),
-            offset=batch.offset,
-            improvement=np.zeros_like(batch.improvement),
+            enrolled=batch.enrolled, achieved=np.zeros_like(batch.achieved), units=np.zeros_like(batch.units),
+            offset=batch.offset, improvement=np.zeros_like(batch.improvement),
         )
         flows = run_batch(contract, zero)
         spent = flows.ledger.total(source="contract-account", reason_prefix="service fee")

@@ -112,13 +112,7 @@ class TestXirr:
     def test_microsoft_documentation_example(self) -> None:
         """Excel's XIRR documentation: -10,000 on 2008-01-01, then 2,750, 4,250, 3,250, 2,750 → 37.34%
         (0.373362535)."""
-        dates = [
-            dt.date(2008, 1, 1),
-            dt.date(2008, 3, 1),
-            dt.date(2008, 10, 30),
-            dt.date(2009, 2, 15),
-            dt.date(2009, 4, 1),
-        ]
+        dates = [dt.date(2008, 1, 1), dt.date(2008, 3, 1), dt.date(2008, 10, 30), dt.date(2009, 2, 15), dt.date(2009, 4, 1)]
         # Excel iterates until the result is accurate within 0.000001% (its documentation), so 1e-8 absolute.
         assert xirr([-10000, 2750, 4250, 3250, 2750], dates) == pytest.approx(0.373362535, abs=1e-8)
 

@@ -82,7 +82,9 @@ PROVIDER_KEYS = (
 RULE_TYPES = "'tariff', 'rate_card', 'cohort_threshold', 'per_time', 'share_of_savings'"
 RULE_KEYS = "components, id, paid_by, price_per_participant, provenance, providers, segment_prices, type"
 """The keys a tariff rule may have (``type`` included), as the unknown-key message lists them."""
-PAYER_KINDS = "'municipality', 'regional_government', 'national_government', 'health_insurer', 'philanthropy', 'outcomes_fund', 'company', 'other'"
+PAYER_KINDS = (
+    "'municipality', 'regional_government', 'national_government', 'health_insurer', 'philanthropy', 'outcomes_fund', 'company', 'other'"
+)
 EMPTY = "the file is empty; a contract needs at least 'name', 'timeline', 'payers', 'providers', 'metrics' and 'rules'"
 NOTE_ONE = "(references between parts and totals are checked once this problem is fixed)"
 NOTE_MANY = "(references between parts and totals are checked once these problems are fixed)"
@@ -268,7 +270,7 @@ CASES: list[tuple[str, str]] = [
     (
         "weight-above-one.toml",
         "weight-above-one.toml: 1 problem\n"
-        '  expected a share between 0 and 1 (0% and 100%), got 70; write 0.7 or "70%" @ $.rules[0].components[0].weight\n'
+        "  expected a share between 0 and 1 (0% and 100%), got 70; write 0.7 or \"70%\" @ $.rules[0].components[0].weight\n"
         f"  {NOTE_ONE}",
     ),
     (
@@ -669,7 +671,10 @@ class TestMessages:
 
     @pytest.mark.parametrize(
         ("name", "expected"),
-        [(name, expected) for name, expected in CASES],
+        [
+            (name, expected)
+            for name, expected in CASES
+        ],
     )
     def test_no_python_spellings(self, name: str, expected: str) -> None:
         """Values are written the way a contract file writes them: never Decimal('…'), True, False or None."""

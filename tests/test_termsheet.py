@@ -47,7 +47,9 @@ TODAY = dt.date(2024, 6, 1)
 UPDATE = os.environ.get("SIBKIT_UPDATE_GOLDEN") == "1"
 CATALOGUE = ROOT / "sibkit" / "locale" / "nl" / "LC_MESSAGES" / "sibkit.po"
 CODE = (ROOT / "sibkit" / "report" / "termsheet.py", ROOT / "sibkit" / "report" / "i18n.py")
-RICH = sorted((ROOT / "contracts").glob("*.toml")) + sorted((ROOT / "tests" / "engine_contracts").glob("*.toml"))
+RICH = sorted((ROOT / "contracts").glob("*.toml")) + sorted(
+    (ROOT / "tests" / "engine_contracts").glob("*.toml")
+)
 """Contracts with tranches, guarantees, fees, cohort rules, savings: every part of the term sheet."""
 
 MINIMAL = """
@@ -424,7 +426,6 @@ class TestUnpaidAtTheEnd:
         """The pilot has no loans or fees: no such rows."""
         text = render_termsheet(load_contract(EXAMPLE), "en", "md", today=TODAY)
         assert "still due at the end" not in text
-
 
 # -- standalone HTML ---------------------------------------------------------------------------------------
 class TestHtml:

@@ -34,7 +34,9 @@ class TestSoftMetricWeight:
         weights = {"individueel": Decimal("0.3"), "maatschappelijk": Decimal("0.5"), "procesmatig": Decimal("0.2")}
         mitigated = attrs.evolve(
             c,
-            rules=(attrs.evolve(rule, components=tuple(Component(metric=m, weight=w) for m, w in weights.items())),),
+            rules=(
+                attrs.evolve(rule, components=tuple(Component(metric=m, weight=w) for m, w in weights.items())),
+            ),
         )
         assert soft_metric_weight(mitigated, Context(mitigated)) == []
 
