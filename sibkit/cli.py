@@ -52,7 +52,7 @@ from sibkit.engine import (
 )
 from sibkit.engine.irr import IRR_REASONS
 from sibkit.engine.maximum import maximum_payment
-from sibkit.engine.simulate import export, summarise
+from sibkit.engine.simulate import SimulationTooLarge, export, summarise
 from sibkit.engine.simulate import simulate as run_simulation
 from sibkit.errors import ContractFileError, EngineError
 from sibkit.jit import compiled
@@ -974,9 +974,13 @@ def simulate(
         disable=as_json,
     ) as bar:
         task = bar.add_task("simulate", total=n)
-        sim = run_simulation(
-            c, n, seed, block=block, workers=workers, progress=lambda done: bar.update(task, completed=done)
-        )
+        try:
+            sim = run_simulation(
+                c, n, seed, block=block, workers=workers, progress=lambda done: bar.update(task, completed=done)
+            )
+        except SimulationTooLarge as exc:
+            err.print(str(exc), markup=False)
+            sys.exit(EXIT_USER_ERROR)
     summ = summarise(c, sim)
     if out is not None:
         try:
@@ -1270,29 +1274,32 @@ def termsheet(file: str, lang: str, fmt: str, output: Path | None, force: bool, 
     c = _load_or_exit(file)
     if fmt in ("docx", "pdf") and output is None:
         raise click.BadParameter(f"a {fmt} file needs -o FILE.{fmt}", param_hint="--format")
-    if output is not None:
-        suffixes = _TERMSHEET_SUFFIXES[fmt]
-        if output.suffix.lower() not in suffixes:
-            raise click.BadParameter(
-                f"expected a {_either(suffixes)} file for --format {fmt}, got {str(output)!r}", param_hint="-o"
-            )
-        _check_output(output, force)
-    if fmt == "docx":
-        data = render_docx(c, lang, today=dt.date.today(), simulate_n=simulate_n)
-    elif fmt == "pdf":
-        try:
-            data = render_pdf(c, lang, today=dt.date.today(), simulate_n=simulate_n)
-        except RuntimeError as exc:
-            _fail(str(exc))
-    else:
-        text = render_termsheet(c, lang, fmt, today=dt.date.today(), simulate_n=simulate_n)
-        if output is None:
-            click.echo(text, nl=False)
-            return
-        data = text.encode("utf-8")
-    assert output is not None
-    with _output_errors(output):
-        write_bytes_atomic(output, data, overwrite=force)
+    try:
+        if output is not None:
+            suffixes = _TERMSHEET_SUFFIXES[fmt]
+            if output.suffix.lower() not in suffixes:
+                raise click.BadParameter(
+                    f"expected a {_either(suffixes)} file for --format {fmt}, got {str(output)!r}", param_hint="-o"
+                )
+            _check_output(output, force)
+        if fmt == "docx":
+            data = render_docx(c, lang, today=dt.date.today(), simulate_n=simulate_n)
+        elif fmt == "pdf":
+            try:
+                data = render_pdf(c, lang, today=dt.date.today(), simulate_n=simulate_n)
+            except RuntimeError as exc:
+                _fail(str(exc))
+        else:
+            text = render_termsheet(c, lang, fmt, today=dt.date.today(), simulate_n=simulate_n)
+            if output is None:
+                click.echo(text, nl=False)
+                return
+            data = text.encode("utf-8")
+        assert output is not None
+        with _output_errors(output):
+            write_bytes_atomic(output, data, overwrite=force)
+    except SimulationTooLarge as exc:
+        _fail(str(exc))
     _console(err=True).print(f"Term sheet written to {output}", markup=False)
 
 

@@ -19,7 +19,7 @@ import re
 import stat
 import tomllib
 from collections.abc import Callable, Mapping
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
@@ -34,6 +34,7 @@ from cattrs.errors import (
 )
 
 from sibkit.errors import ContractFileError, FieldProblem, ModelError, describe, did_you_mean, show
+from sibkit.limits import MAX_DOTTED_KEY_PARTS, MAX_LIST_ITEMS
 from sibkit.model import RULE_TYPES, STEP_TYPES, TRANCHE_TYPES, Contract
 from sibkit.model.capital import Tranche
 from sibkit.model.rules import PaymentRule
@@ -71,9 +72,16 @@ def _str(value: Any, _: type) -> str:
     return value
 
 
+_LARGEST_INT = 2**63 - 1
+"""Whole numbers beyond int64 are refused here, before a field's own (tighter) range is checked,
+so that no message prints a number thousands of digits long."""
+
+
 def _int(value: Any, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"expected a whole number, got {describe(value)}")
+    if abs(value) > _LARGEST_INT:
+        raise ValueError(f"expected a whole number below 2^63, got a number of {len(str(abs(value))):,} digits")
     return value
 
 
@@ -192,6 +200,8 @@ def make_converter() -> cattrs.Converter:
     def structure_tuple(value: Any, tp: Any) -> tuple[Any, ...]:
         if not isinstance(value, (list, tuple)):
             raise ValueError(f"expected a list, got {describe(value)}")
+        if len(value) > MAX_LIST_ITEMS:
+            raise ValueError(f"expected a list of at most {MAX_LIST_ITEMS:,} items, got {len(value):,}")
         (inner,) = [a for a in get_args(tp) if a is not Ellipsis][:1] or [Any]
         hook = c.get_structure_hook(inner)
         out, errors = [], []
@@ -208,6 +218,8 @@ def make_converter() -> cattrs.Converter:
     def structure_dict(value: Any, tp: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise ValueError(f"expected a table, got {describe(value)}")
+        if len(value) > MAX_LIST_ITEMS:
+            raise ValueError(f"expected a table of at most {MAX_LIST_ITEMS:,} keys, got {len(value):,}")
         _, vt = get_args(tp)
         hook = c.get_structure_hook(vt)
         out, errors = {}, []
@@ -323,7 +335,12 @@ def error_lines(exc: BaseException, path: str = "$") -> list[str]:
     if isinstance(exc, KeyError):
         key = exc.args[0] if exc.args and isinstance(exc.args[0], str) else path.rsplit(".", 1)[-1]
         return [f"missing required key {key!r} @ {path}"]
-    return [f"{exc} @ {path}"]
+    if isinstance(exc, DecimalException):
+        # the number hooks refuse what is too large first; this keeps any other case readable
+        return [f"the number is too large or too finely written to compute with @ {path}"]
+    if isinstance(exc, MemoryError):
+        return [f"the value needs more memory than this machine has; see the supported ranges @ {path}"]
+    return [f"{str(exc) or 'invalid value'} @ {path}"]
 
 
 def _is_tagged_kind(cl: type) -> bool:
@@ -449,21 +466,59 @@ def _toml_error(file: str, text: str, exc: tomllib.TOMLDecodeError) -> ContractF
     return ContractFileError(file, [f"not valid TOML: {msg}"])
 
 
+_TOO_DEEP = "lists and tables are nested too deeply (a contract nests them a few levels at most)"
+"""The problem reported when a parser runs out of stack on nested lists or tables."""
+
+_BIG_INT = re.compile(r"Exceeds the limit \((?P<limit>\d+) digits\).*value has (?P<digits>\d+) digits")
+_KEY_PART = r"(?:[A-Za-z0-9_-]+|\"[^\"\n]*\"|'[^'\n]*')"
+_LONG_DOTTED_KEY = re.compile(rf"^[ \t]*\[*[ \t]*(?:{_KEY_PART}[ \t]*\.[ \t]*){{{MAX_DOTTED_KEY_PARTS}}}", re.M)
+
+
+def _parse_limits(file: str, text: str, fmt: Literal["toml", "json"]) -> None:
+    """Refuse what would make a parser work far out of proportion to the file before parsing it.
+
+    tomllib takes time growing with the square of a dotted key's parts (``a.a.a…``).
+    """
+    if fmt == "toml" and (m := _LONG_DOTTED_KEY.search(text)):
+        line = text.count("\n", 0, m.start()) + 1
+        raise ContractFileError(
+            file, [f"a dotted key has more than {MAX_DOTTED_KEY_PARTS} parts; a contract needs at most 6"], line=line
+        )
+
+
+def _parser_limit_error(file: str, exc: BaseException) -> ContractFileError | None:
+    """The parser's own limits (nesting, digits of a whole number) as a ``ContractFileError``, else ``None``."""
+    if isinstance(exc, RecursionError):
+        return ContractFileError(file, [_TOO_DEEP])
+    if isinstance(exc, ValueError) and (m := _BIG_INT.search(str(exc))):
+        return ContractFileError(
+            file, [f"a whole number has {int(m['digits']):,} digits; numbers in a contract have at most 19"]
+        )
+    return None
+
+
 def loads(text: str, *, fmt: Literal["toml", "json"] = "toml", file: str = "<contract>") -> Contract:
     """Parse contract text in TOML or JSON; raises ``ContractFileError``."""
     if not text.strip():
         raise ContractFileError(file, [_EMPTY_FILE])
+    _parse_limits(file, text, fmt)
     if fmt == "toml":
         try:
             data = tomllib.loads(text, parse_float=Decimal)
         except tomllib.TOMLDecodeError as exc:
             raise _toml_error(file, text, exc) from None
+        except (RecursionError, ValueError) as exc:
+            if (limit := _parser_limit_error(file, exc)) is None:
+                raise
+            raise limit from None
     else:
         try:
             data = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
             raise ContractFileError(file, [f"not valid JSON: {exc.msg}"], line=exc.lineno, column=exc.colno) from None
-        except ValueError as exc:
+        except (RecursionError, ValueError) as exc:
+            if (limit := _parser_limit_error(file, exc)) is not None:
+                raise limit from None
             raise ContractFileError(file, [f"not valid JSON: {exc}"]) from None
     return structure_contract(data, file=file, fmt=fmt)
 

@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sibkit.errors import show
+from sibkit.limits import MAX_CENTS, MAX_SIGNIFICANT_DIGITS
 
 __all__ = [
     "Cents",
@@ -39,6 +40,7 @@ __all__ = [
     "allocate_array",
     "cents_to_decimal",
     "format_eur",
+    "muldiv_array",
     "parse_amount",
     "parse_fraction",
     "round_half_up",
@@ -57,8 +59,9 @@ def parse_amount(value: object) -> Cents:
     """Read an amount written in euros (``3500``, ``3500.10`` or ``"3500.10"``) as cents.
 
     Accepts ``int``, ``Decimal`` and decimal strings; refuses floats (binary
-    floats cannot hold most cent amounts exactly), booleans, negative amounts
-    and fractions of a cent. Raises ``ValueError`` with a message for a user,
+    floats cannot hold most cent amounts exactly), booleans, negative amounts,
+    amounts above ``sibkit.limits.MAX_CENTS`` (checked before any arithmetic, so
+    ``1e999999`` is refused at once) and fractions of a cent. Raises ``ValueError`` with a message for a user,
     naming the value as it was written (``3500.001``, ``'3.500,00'``, ``true``)
     and, for a localised amount such as ``"3.500,00"``, how to write it.
     """
@@ -77,6 +80,11 @@ def parse_amount(value: object) -> Cents:
         raise ValueError(f"expected a finite amount, got {show(value)}")
     if amount < 0:
         raise ValueError(f"expected an amount of at least 0, got {show(value)}")
+    # bounded before any arithmetic: 1e999999 euros would overflow Decimal or take minutes as an int
+    if amount > MAX_CENTS // 100:
+        raise ValueError(f"expected an amount of at most {MAX_CENTS // 100}.00, got {_short(value)}")
+    if amount and amount.adjusted() < -MAX_SIGNIFICANT_DIGITS:
+        raise ValueError(f"expected whole cents, got {show(value)} (an amount has at most 2 decimals)")
     cents = amount * _HUNDRED
     if cents != cents.to_integral_value():
         raise ValueError(f"expected whole cents, got {show(value)} (an amount has at most 2 decimals)")
@@ -146,7 +154,9 @@ def format_eur(cents: int) -> str:
 def parse_fraction(value: object, *, what: str = "a share") -> Decimal:
     """Read a fraction written as ``0.7``, ``"0.7"`` or ``"70%"`` exactly, as a ``Decimal``.
 
-    No range is checked here; callers say what range applies.
+    No range is checked here (callers say what range applies), only a size: a number of
+    10^24 or more, or written with more than 24 significant digits, is refused before any
+    arithmetic on it (``sibkit.limits.MAX_SIGNIFICANT_DIGITS``).
     """
     expected = f'expected {what} such as 0.25 or "25%"'
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
@@ -156,6 +166,7 @@ def parse_fraction(value: object, *, what: str = "a share") -> Decimal:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"expected a finite number, got {show(value)}")
+        _check_size(value, value)
         return value
     text = value.strip()
     percent = text.endswith("%")
@@ -170,7 +181,27 @@ def parse_fraction(value: object, *, what: str = "a share") -> Decimal:
         raise ValueError(f"{expected}, got {show(value)}{hint}") from None
     if not number.is_finite():
         raise ValueError(f"expected a finite number, got {show(value)}")
+    _check_size(number, value)
     return number / _HUNDRED if percent else number
+
+
+def _short(value: object) -> str:
+    """``show(value)``, or for a number too long to print in a message, how many digits it has."""
+    text = show(value)
+    return text if len(text) <= 40 else f"a number of {len(text.strip(chr(39))):,} digits"
+
+
+def _check_size(number: Decimal, written: object) -> None:
+    """Refuse a number too large or too finely written for any contract field, before arithmetic on it
+    (``1e999999`` overflows a ``Decimal`` context; a fraction of ``1e-999999`` takes minutes)."""
+    if not number:
+        return
+    if number.adjusted() >= MAX_SIGNIFICANT_DIGITS:
+        raise ValueError(f"expected a number below 10^{MAX_SIGNIFICANT_DIGITS}, got {_short(written)}")
+    if number.adjusted() < -MAX_SIGNIFICANT_DIGITS or len(number.as_tuple().digits) > MAX_SIGNIFICANT_DIGITS:
+        raise ValueError(
+            f"expected a number written with at most {MAX_SIGNIFICANT_DIGITS} digits, got {_short(written)}"
+        )
 
 
 def round_half_up(numerator: int, denominator: int) -> int:
@@ -210,6 +241,29 @@ def _gcd(a: int, b: int) -> int:
     return a
 
 
+def muldiv_array(
+    a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], c: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``(a × b) // c`` and ``(a × b) % c`` elementwise (broadcast), exact even where ``a × b`` passes 2^63.
+
+    Exact whenever ``0 < c < 2^51`` and the quotient is below 2^62 in size, as for every amount and
+    weight inside ``sibkit.limits``: a float64 estimate of the quotient is off by at most 2^11 + 1, so
+    the remainder ``a × b - q × c`` is within 2^12 × c < 2^63 of zero, and int64 arithmetic, which
+    wraps modulo 2^64, computes it exactly (the engine's ``muldiv`` is the same, one pair at a time).
+    """
+    a, b, c = (np.asarray(x, dtype=np.int64) for x in (a, b, c))
+    small = 2**31
+    if bool(np.all(np.abs(a) < small)) and bool(np.all(np.abs(b) < small)):
+        p = a * b
+        q = p // c
+        return q, p - q * c
+    with np.errstate(over="ignore"):
+        q = np.floor(a.astype(np.float64) * b.astype(np.float64) / c.astype(np.float64)).astype(np.int64)
+        r = a * b - q * c
+        d = r // c
+        return q + d, r - d * c
+
+
 def allocate_array(total: npt.NDArray[np.int64], weights: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Vectorised largest-remainder split.
 
@@ -232,11 +286,9 @@ def allocate_array(total: npt.NDArray[np.int64], weights: npt.NDArray[np.int64])
     safe = np.where(zero, 1, wsum)
     sign = np.where(total < 0, -1, 1)
     mag = np.abs(total)
-    quota = mag[..., None] * w
-    floor = quota // safe[..., None]
+    floor, rem = muldiv_array(mag[..., None], w, safe[..., None])
     left = mag - floor.sum(axis=-1)
     if np.any(left):
-        rem = quota - floor * safe[..., None]
         # rank of each part among its row: larger remainder first, earlier part first among equals
         if k <= 16:
             ranks = np.zeros(rem.shape, dtype=np.int64)

@@ -33,6 +33,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from sibkit import limits
 from sibkit.engine.batch import deterministic_batch, stack
 from sibkit.engine.results import Results, results
 from sibkit.engine.run import default_scenario
@@ -58,7 +59,7 @@ I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
 MAX_LEVELS = 1001
-MAX_SUCCESS = Decimal(10)
+MAX_SUCCESS = Decimal(limits.MAX_SUCCESS)
 """The largest success factor or level (``sibkit run --success``, ``ledger --success``, ``sweep --success``).
 
 Ten times a scenario's rates takes every share of 10% or more to 100%; beyond it a factor mostly
@@ -143,7 +144,8 @@ def parse_range(text: str) -> tuple[Decimal, ...]:
 
     Raises ``ValueError`` with a message for a user when ``text`` is not three
     numbers separated by colons, the count is not a whole number from 2 to
-    ``MAX_LEVELS``, a level is negative or above ``MAX_SUCCESS``, or ``start`` exceeds ``stop``.
+    ``MAX_LEVELS``, a level is negative or above ``sibkit.limits.MAX_SUCCESS``, or
+    ``start`` exceeds ``stop``.
     """
     parts = text.split(":")
     if len(parts) != 3:
@@ -160,6 +162,8 @@ def parse_range(text: str) -> tuple[Decimal, ...]:
         raise ValueError(f"success levels must be at most {MAX_SUCCESS}, got {max(start, stop)}")
     if start > stop:
         raise ValueError(f"the start must not exceed the stop, got start {start} and stop {stop}")
+    if stop > MAX_SUCCESS:
+        raise ValueError(f"success levels are at most {MAX_SUCCESS}, got {stop}")
     lo, hi = Fraction(start), Fraction(stop)
     return tuple(_decimal(lo + (hi - lo) * i / (count - 1)) for i in range(count))
 

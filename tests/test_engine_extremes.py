@@ -21,6 +21,7 @@ from sibkit.engine import Results, deterministic_batch, run, stack
 from sibkit.engine.month_loop import allocate_into
 from sibkit.engine.run import default_scenario
 from sibkit.engine.split import allocate_rows
+from sibkit.limits import MAX_NUMBER
 from sibkit.load import load_contract
 from sibkit.model import Contract, Loan, Scenario, ScenarioOutcome
 from sibkit.model.rules import ShareOfSavings
@@ -236,8 +237,13 @@ class TestCapsAtEverything:
                 ScenarioOutcome(
                     metric=m.id,
                     rate=Decimal(1),
-                    units=100
-                    * next((o.units for o in base.outcomes if o.metric == m.id and o.units is not None), Decimal(1)),
+                    units=min(
+                        100
+                        * next(
+                            (o.units for o in base.outcomes if o.metric == m.id and o.units is not None), Decimal(1)
+                        ),
+                        Decimal(MAX_NUMBER),  # the most units per achiever a contract may state
+                    ),
                 )
                 for m in contract.metrics
             ),
@@ -266,7 +272,10 @@ def extreme_scenario(draw: st.DrawFn, contract: Contract, scenario: Scenario) ->
                 st.integers(min_value=1, max_value=1000).map(lambda f, r=written: min(r * f, Decimal(1))),
             )
         )
-        units = (o.units if o.units is not None else Decimal(1)) * draw(st.integers(min_value=1, max_value=100))
+        units = min(
+            (o.units if o.units is not None else Decimal(1)) * draw(st.integers(min_value=1, max_value=100)),
+            Decimal(MAX_NUMBER),  # the most units per achiever a contract may state (sibkit.limits)
+        )
         out.append(attrs.evolve(o, rate=rate, units=units, treatment=None, comparison=None))
     return attrs.evolve(scenario, outcomes=tuple(out))
 

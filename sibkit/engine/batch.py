@@ -26,6 +26,8 @@ import numpy as np
 import numpy.typing as npt
 
 from sibkit.engine.segments import id_rank, provider_segment_weights, split_starts
+from sibkit.errors import show
+from sibkit.limits import MAX_SUCCESS
 from sibkit.model import Contract, Scenario
 from sibkit.money import allocate_array, round_half_up
 
@@ -93,8 +95,11 @@ def deterministic_batch(contract: Contract, scenario: Scenario, success: Decimal
     """The expected-value batch (N = 1) for a named scenario, with rates scaled by ``success``.
 
     Shares of participants are capped at 100% after scaling; cohort improvements are scaled
-    without a cap.
+    without a cap. ``success`` is from 0 to ``sibkit.limits.MAX_SUCCESS`` (``ValueError`` otherwise):
+    the contract's money scale counts cohort improvements up to that factor.
     """
+    if not 0 <= success <= MAX_SUCCESS:
+        raise ValueError(f"a success factor is from 0 to {MAX_SUCCESS}, got {show(success)}")
     ax = axes(contract)
     t_len, p_len, s_len, m_len = ax.months, len(ax.providers), len(ax.segments), len(ax.metrics)
     enrolled = np.zeros((1, t_len, p_len, s_len), dtype=np.int64)

@@ -6,7 +6,8 @@ arrays they are given; scratch space comes from the caller). Sizes are passed ra
 slices, and helpers have a single exit, so that compiled code never updates reference counts.
 Amounts are integer cents; ``_half_up`` rounds half up to the cent and ``allocate_into``
 (``sibkit.engine.split``) splits by the largest remainder, exactly as ``sibkit.money`` does, also where
-an amount times a weight exceeds 64 bits.
+an amount times a weight exceeds 64 bits. A product of an amount and a rate's numerator can pass
+2^63 too: ``muldiv`` forms such quotients exactly inside the ranges of ``sibkit.limits``.
 """
 
 from __future__ import annotations
@@ -39,16 +40,42 @@ from sibkit.engine.program import (
 from sibkit.engine.split import allocate_into
 from sibkit.jit import jit_loop
 
-__all__ = ["allocate_into", "month_loop"]
+__all__ = ["allocate_into", "month_loop", "muldiv"]
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
 
+_SMALL = 2**31
+"""Factors below this in size multiply exactly in an int64."""
+
+
+@jit_loop
+def muldiv(a: int, b: int, c: int) -> tuple[int, int]:
+    """``(a × b) // c`` and ``(a × b) % c``, exact, without forming ``a × b`` when it passes 2^63.
+
+    Exact whenever ``0 < c < 2^51`` and the quotient is below 2^62 in size (every amount, weight
+    and rate denominator inside ``sibkit.limits`` is). A float64 estimate of the quotient is off by
+    at most 2^11 + 1, so the true remainder ``a × b - q × c`` is within 2^12 × c < 2^63 of zero:
+    computed in int64 arithmetic, which wraps modulo 2^64, it comes out exact, and corrects ``q``."""
+    if -_SMALL < a < _SMALL and -_SMALL < b < _SMALL:
+        p = a * b
+        q = p // c
+        r = p - q * c
+    else:
+        q = math.floor(float(a) * float(b) / float(c))
+        r = a * b - q * c
+        d = r // c
+        q += d
+        r -= d * c
+    return q, r
+
+
 @jit_loop
 def _half_up(amount: int, num: int, den: int) -> int:
-    """``amount × num / den`` rounded half up to the cent."""
-    return (2 * amount * num + den) // (2 * den)
+    """``amount × num / den`` rounded half up to the cent (``amount`` at least 0)."""
+    q, r = muldiv(amount, num, den)
+    return q + (1 if 2 * r >= den else 0)
 
 
 @jit_loop
@@ -793,7 +820,7 @@ def _room(j: int, hurdle: I64, multiple: I64, drawn: I64, received: I64) -> int:
     """What tranche ``j`` may still receive under its return cap (hurdle balance, multiple), at least 0."""
     r = int(hurdle[j])
     if multiple[j, 1]:
-        r = min(r, int((drawn[j] * multiple[j, 0]) // multiple[j, 1] - received[j]))
+        r = min(r, int(muldiv(drawn[j], multiple[j, 0], multiple[j, 1])[0] - received[j]))
     return max(r, 0)
 
 

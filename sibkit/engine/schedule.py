@@ -30,7 +30,7 @@ from sibkit.engine.split import allocate_rows
 from sibkit.jit import jit
 from sibkit.model import Contract
 from sibkit.model.rules import CohortThreshold, PaymentRule, PerTime, RateCard, ShareOfSavings, Tariff
-from sibkit.money import round_half_up
+from sibkit.money import muldiv_array, round_half_up
 
 __all__ = ["Line", "Schedule", "payment_months", "ragged", "schedule"]
 
@@ -309,7 +309,9 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
                         saving = savings[metric_id].amount_per_unit
                         for share, target in ((rule.share, amounts), (rule.share_after, amounts_after)):
                             num, den = (Decimal(saving) * share).as_integer_ratio()
-                            target[:, :, s] = (2 * u * num + den) // (2 * den)
+                            # units × saving × share can pass 2^63 before the division: muldiv is exact
+                            q, r = muldiv_array(u, np.asarray(num), np.asarray(den))
+                            target[:, :, s] = q + (2 * r >= den)
                         units_paid[:, m] += u.sum(axis=1)
                     else:
                         price, repeatable, max_units = _unit_price(rule, metric_id, seg)

@@ -47,19 +47,26 @@ from sibkit.engine.results import results
 from sibkit.engine.run import default_scenario
 from sibkit.engine.segments import id_rank, provider_segment_weights, split_starts
 from sibkit.engine.waterfall import run_batch
+from sibkit.errors import SibkitError
 from sibkit.jit import jit
+from sibkit.limits import BYTES_PER_CELL, MAX_SIMULATED_SCENARIOS, MEMORY_BUDGET_BYTES, block_scenarios
 from sibkit.model import Contract, Uncertainty
+from sibkit.model.contract import cells_per_scenario
 
 __all__ = [
     "CHUNK",
     "PayerRisk",
     "ProviderRisk",
     "Simulation",
+    "SimulationTooLarge",
     "Summary",
     "TrancheRisk",
     "beta_parameters",
+    "engine_rows",
     "export",
+    "most_scenarios",
     "sample",
+    "sample_bytes",
     "simulate",
     "summarise",
 ]
@@ -73,6 +80,38 @@ between them (error below 1e-6 on the rate, far below one participant)."""
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
+
+RESULTS_BUDGET_BYTES = 2_000_000_000
+"""Memory the per-scenario results of one run may take (2 GB): each scenario keeps one 8-byte
+value per reported figure (three per provider, three per tranche, one per payer, one more)."""
+
+
+class SimulationTooLarge(SibkitError, ValueError):
+    """A Monte Carlo run asked for more scenarios than sibkit can hold: the user's number to change."""
+
+
+def _figures(contract: Contract) -> int:
+    """How many per-scenario figures ``_metrics`` keeps for ``contract``."""
+    return 1 + len(contract.payers) + 3 * len(contract.providers) + 3 * len(contract.tranches)
+
+
+SAMPLE_BUDGET_BYTES = 4_000_000_000
+"""Memory the sampled inputs of one chunk of ``CHUNK`` scenarios may take (4 GB): a chunk draws
+from one random stream, so it is sampled whole."""
+
+
+def sample_bytes(contract: Contract) -> int:
+    """Bytes the sampled inputs of one chunk take: enrolment, achievers and units per month,
+    provider, segment and metric, as int64."""
+    ax = axes(contract)
+    p_len, s_len, m_len = len(ax.providers), len(ax.segments), len(ax.metrics)
+    return CHUNK * 8 * (ax.months * p_len * s_len * (1 + 2 * m_len) + p_len * m_len)
+
+
+def most_scenarios(contract: Contract) -> int:
+    """The most scenarios one Monte Carlo run of ``contract`` may draw: at most
+    ``MAX_SIMULATED_SCENARIOS``, and few enough that their results fit ``RESULTS_BUDGET_BYTES``."""
+    return min(MAX_SIMULATED_SCENARIOS, RESULTS_BUDGET_BYTES // (8 * _figures(contract)))
 
 
 def beta_parameters(mean: float, low: float, high: float) -> tuple[float, float] | None:
@@ -286,7 +325,10 @@ def _sample_into(plan: _Plan, seed: int, chunk: int, out: Batch) -> None:
         for i in range(scores.shape[1]):
             drawn[:, i] = np.interp(scores[:, i], GRID, plan.quantiles[i])
         rate[:, uncertain] = drawn
-    factor = np.maximum(plan.enrol_mean + plan.enrol_sd * rng.standard_normal((n, p_len)), 0.0)
+    # clipped at 8 standard deviations (a chance below 10^-15): the contract's money scale counts on it
+    factor = np.clip(
+        plan.enrol_mean + plan.enrol_sd * rng.standard_normal((n, p_len)), 0.0, plan.enrol_mean + 8 * plan.enrol_sd
+    )
     enrolled = out.enrolled
     planned = plan.plan.sum(axis=0)  # (P,) planned participants
     total = np.floor(planned * factor + 0.5).astype(np.int64)  # (n, P)
@@ -362,11 +404,38 @@ def _metrics(contract: Contract, batch: Batch) -> dict[str, npt.NDArray[np.float
     return out
 
 
+def _rows(batch: Batch, start: int, stop: int) -> Batch:
+    """Scenarios ``start`` to ``stop`` of ``batch`` (views, no copies)."""
+    same = batch.units is batch.achieved
+    achieved = batch.achieved[start:stop]
+    return Batch(
+        enrolled=batch.enrolled[start:stop],
+        achieved=achieved,
+        units=achieved if same else batch.units[start:stop],
+        offset=batch.offset,
+        improvement=batch.improvement[start:stop],
+    )
+
+
+def engine_rows(contract: Contract, budget: int | None = None) -> int:
+    """Scenarios the engine runs at once for ``contract`` within ``budget`` bytes (default
+    ``MEMORY_BUDGET_BYTES``), at least one."""
+    allowed = MEMORY_BUDGET_BYTES if budget is None else budget
+    return max(1, allowed // (max(1, cells_per_scenario(contract)) * BYTES_PER_CELL))
+
+
 def _run_block(contract: Contract, seed: int, chunks: list[int], n_last: int | None) -> dict[str, npt.NDArray]:  # type: ignore[type-arg]
     plan, _ = _prepared(contract)
     # the last chunk of the run is only partly used
     keep = len(chunks) * CHUNK if n_last is None else (len(chunks) - 1) * CHUNK + n_last
-    return _metrics(contract, _sample_chunks(plan, seed, chunks, keep))
+    batch = _sample_chunks(plan, seed, chunks, keep)
+    step = engine_rows(contract)
+    if step >= keep:
+        return _metrics(contract, batch)
+    # a contract with many months, providers or lines: the engine runs the block's scenarios in slices
+    # that fit the memory budget (each scenario is independent, so the figures are the same)
+    parts = [_metrics(contract, _rows(batch, a, min(a + step, keep))) for a in range(0, keep, step)]
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
 
 _ADOPTED: list[Contract] = []
@@ -406,11 +475,26 @@ def simulate(
 
     ``workers`` processes share the blocks (default: all cores). ``progress`` is called with
     the number of scenarios finished after each block. The result does not depend on
-    ``block`` or ``workers``.
+    ``block`` or ``workers``. A block is made smaller when its arrays would not fit
+    ``MEMORY_BUDGET_BYTES`` (see ``sibkit.limits.block_scenarios``). Raises
+    ``SimulationTooLarge`` when ``n`` is above ``most_scenarios(contract)``.
     """
     if n < 1:
         raise ValueError("the number of scenarios must be at least 1")
+    most = most_scenarios(contract)
+    if n > most:
+        raise SimulationTooLarge(
+            f"{n:,} scenarios are more than sibkit can hold for this contract: at most {most:,} "
+            f"(each scenario keeps {_figures(contract):,} figures in memory)"
+        )
+    if (need := sample_bytes(contract)) > SAMPLE_BUDGET_BYTES:
+        raise SimulationTooLarge(
+            f"this contract is too large to simulate: each chunk of {CHUNK:,} scenarios needs about "
+            f"{need / 1e9:,.1f} GB for its sampled participants, more than the {SAMPLE_BUDGET_BYTES / 1e9:,.0f} GB "
+            "sibkit allows (months × providers × segments × metrics); simulate a smaller contract"
+        )
     chunks_total = -(-n // CHUNK)
+    block = min(block, block_scenarios(cells_per_scenario(contract), CHUNK))
     per_block = max(1, round(block / CHUNK))
     blocks = [list(range(i, min(i + per_block, chunks_total))) for i in range(0, chunks_total, per_block)]
     last_partial = n - (chunks_total - 1) * CHUNK
@@ -569,10 +653,16 @@ def export(sim: Simulation, path: str, *, overwrite: bool = False) -> None:
         return
     if target.suffix.lower() != ".csv":
         raise ValueError(f"unknown output type {target.suffix or '(none)'!r}; expected .csv or .parquet")
+    # each column formatted on its own: whole numbers (cents, counts) exactly as integers, never through a
+    # float64 (which drops cents above 2^53); rates to 10 significant digits, an undefined one empty
     columns = [np.arange(sim.n), *sim.metrics.values()]
-    text = io.StringIO()
-    rows = np.column_stack([np.asarray(c, dtype=np.float64) for c in columns])
-    formats = ["%d"] + ["%.10g" if np.asarray(v).dtype.kind == "f" else "%d" for v in sim.metrics.values()]
-    np.savetxt(text, rows, fmt=formats, delimiter=",")
-    body = text.getvalue().replace("nan", "")  # an undefined IRR is an empty cell
+    texts = [_column_text(np.asarray(c)) for c in columns]
+    body = "".join(",".join(row) + "\n" for row in zip(*texts, strict=True))
     write_bytes_atomic(target, (",".join(names) + "\n" + body).encode("utf-8"), overwrite=overwrite)
+
+
+def _column_text(values: npt.NDArray) -> list[str]:  # type: ignore[type-arg]
+    """One exported column as text: integers exactly, floats to 10 significant digits, NaN empty."""
+    if values.dtype.kind in "iu":
+        return [str(v) for v in values.tolist()]
+    return ["" if math.isnan(v) else f"{v:.10g}" for v in values.tolist()]

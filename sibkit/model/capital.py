@@ -22,14 +22,17 @@ from typing import Literal
 import attrs
 
 from sibkit.errors import FieldProblem
+from sibkit.limits import MAX_CENTS, MAX_MONTHS
 from sibkit.model.common import (
     Provenance,
+    annual_rate,
     fraction_in_unit,
+    money_amount,
+    month_number,
     non_negative_decimal,
-    non_negative_int,
     optional,
-    positive_int,
     provenance_field,
+    rank,
     valid_id,
 )
 from sibkit.money import Cents
@@ -53,7 +56,7 @@ __all__ = [
 class ReturnCap:
     """The most a tranche can earn: an annual IRR, a money multiple, or both (the lower binds)."""
 
-    irr: Decimal | None = attrs.field(default=None, validator=optional(non_negative_decimal))
+    irr: Decimal | None = attrs.field(default=None, validator=optional(annual_rate))
     """Annual IRR (0.13 is 13% a year), enforced as a hurdle balance accruing at this rate."""
     multiple: Decimal | None = attrs.field(default=None, validator=optional(non_negative_decimal))
     """Total cash back over cash in (1.5 is 150% of the money drawn)."""
@@ -76,7 +79,7 @@ class Drawdown:
     """
 
     kind: Literal["upfront", "as_needed", "schedule"] = "as_needed"
-    start_month: int = attrs.field(default=0, validator=non_negative_int)
+    start_month: int = attrs.field(default=0, validator=month_number)
     amounts: tuple[Cents, ...] = ()
 
     def __attrs_post_init__(self) -> None:
@@ -84,6 +87,10 @@ class Drawdown:
             raise FieldProblem("amounts", "'amounts' is given exactly when kind = \"schedule\"")
         if any(not isinstance(a, int) or a < 0 for a in self.amounts):
             raise FieldProblem("amounts", "expected amounts of at least 0")
+        if any(a > MAX_CENTS for a in self.amounts):
+            raise FieldProblem("amounts", f"expected amounts of at most {MAX_CENTS // 100}.00")
+        if len(self.amounts) > MAX_MONTHS:
+            raise FieldProblem("amounts", f"expected at most {MAX_MONTHS} monthly amounts, got {len(self.amounts)}")
 
 
 @attrs.frozen(kw_only=True)
@@ -93,9 +100,9 @@ class _TrancheTerms:
     id: str = attrs.field(validator=valid_id)
     investor: str
     """Id of the party that provides the capital (an investor, or a provider deferring its fee)."""
-    commitment: Cents = attrs.field(validator=non_negative_int)
+    commitment: Cents = attrs.field(validator=money_amount)
     """Cents (contract currency) committed; at most this much is drawn."""
-    seniority: int = attrs.field(default=1, validator=positive_int)
+    seniority: int = attrs.field(default=1, validator=rank)
     """Rank for readers and guarantees (1 = most senior); the waterfall steps set the order of payment."""
     drawdown: Drawdown = attrs.field(factory=Drawdown)
     return_cap: ReturnCap | None = None
@@ -108,7 +115,7 @@ class _TrancheTerms:
 class Loan(_TrancheTerms):
     """A loan with a coupon: senior (seniority 1) or subordinated (higher numbers)."""
 
-    coupon: Decimal = attrs.field(default=Decimal(0), validator=non_negative_decimal)
+    coupon: Decimal = attrs.field(default=Decimal(0), validator=annual_rate)
     """Annual interest rate, accrued monthly as simple interest on the outstanding
     principal (coupon / 12 per month), unpaid interest carried forward without compounding."""
 
@@ -117,21 +124,21 @@ class Loan(_TrancheTerms):
 class Equity(_TrancheTerms):
     """Equity or quasi-equity: no coupon, paid from the residual up to its return cap."""
 
-    seniority: int = attrs.field(default=3, validator=positive_int)
+    seniority: int = attrs.field(default=3, validator=rank)
 
 
 @attrs.frozen(kw_only=True)
 class RecoverableGrant(_TrancheTerms):
     """A grant repaid only from upside, after the loans, without interest."""
 
-    seniority: int = attrs.field(default=4, validator=positive_int)
+    seniority: int = attrs.field(default=4, validator=rank)
 
 
 @attrs.frozen(kw_only=True)
 class Grant(_TrancheTerms):
     """A plain grant: funds costs, is never repaid."""
 
-    seniority: int = attrs.field(default=9, validator=positive_int)
+    seniority: int = attrs.field(default=9, validator=rank)
 
 
 @attrs.frozen(kw_only=True)
@@ -139,7 +146,7 @@ class DeferredFee(_TrancheTerms):
     """Fees a provider or intermediary leaves at risk: earned while delivering,
     paid only from outcome payments at its seniority (Roca)."""
 
-    seniority: int = attrs.field(default=3, validator=positive_int)
+    seniority: int = attrs.field(default=3, validator=rank)
 
 
 Tranche = Loan | Equity | RecoverableGrant | Grant | DeferredFee
@@ -169,7 +176,7 @@ class Guarantee:
     """Id of the investor (or other party) giving the guarantee."""
     covers: tuple[str, ...] = attrs.field(validator=attrs.validators.min_len(1))
     """Ids of the tranches whose losses it pays."""
-    amount: Cents = attrs.field(validator=non_negative_int)
+    amount: Cents = attrs.field(validator=money_amount)
     """Cents (contract currency) at most."""
     coverage: Decimal = attrs.field(default=Decimal(1), validator=fraction_in_unit)
     """Share of the loss covered (1 = all of it, up to ``amount``)."""
@@ -196,11 +203,11 @@ class Fee:
     id: str = attrs.field(validator=valid_id)
     payee: str
     basis: Literal["fixed", "monthly", "percent_of_capital", "percent_of_outcome_payments"]
-    amount: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
+    amount: Cents = attrs.field(default=Cents(0), validator=money_amount)
     """Cents (contract currency): once for ``fixed``, per month for ``monthly``."""
     rate: Decimal = attrs.field(default=Decimal(0), validator=fraction_in_unit)
     """Fraction (0.02 is 2%, not an annual rate) of committed capital or of outcome payments."""
-    month: int = attrs.field(default=0, validator=non_negative_int)
+    month: int = attrs.field(default=0, validator=month_number)
     """Month a ``fixed`` or ``percent_of_capital`` fee falls due."""
     paid_from: Literal["capital", "outcome_payments", "payer"] = "capital"
     payer: str | None = None

@@ -20,6 +20,18 @@ import attrs
 from babel.numbers import get_currency_precision, list_currencies
 
 from sibkit.errors import FieldProblem, show
+from sibkit.limits import (
+    FIRST_DATE,
+    LAST_DATE,
+    MAX_CENTS,
+    MAX_DECIMAL_PLACES,
+    MAX_MONTHS,
+    MAX_NUMBER,
+    MAX_PARTICIPANTS,
+    MAX_RATE,
+    MAX_UNITS,
+)
+from sibkit.money import cents_to_decimal
 
 __all__ = [
     "Fraction01",
@@ -28,11 +40,21 @@ __all__ = [
     "Provenance",
     "Rate",
     "Source",
+    "annual_rate",
+    "bounded_decimal",
     "check_provenance",
+    "date_in_range",
     "fraction_in_unit",
+    "money_amount",
+    "month_count",
+    "month_number",
     "non_negative_int",
+    "participants",
     "percent",
     "positive_int",
+    "positive_participants",
+    "rank",
+    "unit_count",
     "valid_currency",
     "valid_id",
 ]
@@ -94,17 +116,100 @@ def positive_int(instance: object, attribute: attrs.Attribute[Any], value: int) 
         raise FieldProblem(attribute.name, f"expected a whole number of at least 1, got {show(value)}")
 
 
+def _places(value: Decimal) -> int:
+    """Digits after the decimal point of ``value`` once trailing zeros are dropped (``0.70`` has 1)."""
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent >= 0:
+        return 0
+    digits = value.as_tuple().digits
+    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -exponent - zeros)
+
+
+def _check_places(attribute: attrs.Attribute[Any], value: Decimal) -> None:
+    if _places(value) > MAX_DECIMAL_PLACES:
+        raise FieldProblem(
+            attribute.name,
+            f"expected at most {MAX_DECIMAL_PLACES} digits after the decimal point, got {show(value)}",
+        )
+
+
 def fraction_in_unit(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
-    """attrs validator: a ``Decimal`` between 0 and 1 inclusive."""
-    if not isinstance(value, Decimal) or not (0 <= value <= 1):
-        hint = f'; write {value / 100} or "{value}%"' if isinstance(value, Decimal) and 1 < value <= 100 else ""
+    """attrs validator: a ``Decimal`` between 0 and 1 inclusive, with at most ``MAX_DECIMAL_PLACES`` decimals."""
+    if not isinstance(value, Decimal) or not value.is_finite() or not (0 <= value <= 1):
+        big = isinstance(value, Decimal) and value.is_finite() and 1 < value <= 100
+        hint = f'; write {value / 100} or "{value}%"' if big else ""
         raise FieldProblem(attribute.name, f"expected a share between 0 and 1 (0% and 100%), got {show(value)}{hint}")
+    _check_places(attribute, value)
 
 
-def non_negative_decimal(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
-    """attrs validator: a ``Decimal`` of at least 0."""
-    if not isinstance(value, Decimal) or value < 0:
-        raise FieldProblem(attribute.name, f"expected a number of at least 0, got {show(value)}")
+def bounded_decimal(high: int, what: str = "a number") -> Callable[[object, attrs.Attribute[Any], Decimal], None]:
+    """attrs validator: a ``Decimal`` from 0 to ``high`` with at most ``MAX_DECIMAL_PLACES`` decimals."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
+        if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+            raise FieldProblem(attribute.name, f"expected {what} of at least 0, got {show(value)}")
+        if value > high:
+            raise FieldProblem(attribute.name, f"expected {what} of at most {high:,}, got {show(value)}")
+        _check_places(attribute, value)
+
+    return check
+
+
+non_negative_decimal = bounded_decimal(MAX_NUMBER)
+"""attrs validator: a ``Decimal`` from 0 to ``MAX_NUMBER`` (100,000), at most 9 decimals."""
+
+annual_rate = bounded_decimal(MAX_RATE, "a rate")
+"""attrs validator: an annual rate from 0 to ``MAX_RATE`` (10, i.e. 1,000% a year), at most 9 decimals."""
+
+
+def _bounded_int(
+    low: int, high: int, what: str, *, show_value: Callable[[int], str] = show
+) -> Callable[[object, attrs.Attribute[Any], int], None]:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise FieldProblem(attribute.name, f"expected {what} of at least {low}, got {show(value)}")
+        if value > high:
+            raise FieldProblem(
+                attribute.name, f"expected {what} of at most {show_value(high)}, got {show_value(value)}"
+            )
+
+    return check
+
+
+def _euros(cents: int) -> str:
+    return f"{cents_to_decimal(cents)}"
+
+
+money_amount = _bounded_int(0, MAX_CENTS, "an amount", show_value=_euros)
+"""attrs validator: cents from 0 to ``MAX_CENTS`` (€10^12); messages write euros, as files do."""
+
+participants = _bounded_int(0, MAX_PARTICIPANTS, "a number of participants")
+"""attrs validator: a count of participants from 0 to ``MAX_PARTICIPANTS``."""
+
+positive_participants = _bounded_int(1, MAX_PARTICIPANTS, "a number of participants")
+"""attrs validator: a count of participants from 1 to ``MAX_PARTICIPANTS``."""
+
+month_number = _bounded_int(0, MAX_MONTHS, "a month number")
+"""attrs validator: a month counted from the contract start, 0 to ``MAX_MONTHS``."""
+
+month_count = _bounded_int(1, MAX_MONTHS, "a number of months")
+"""attrs validator: a length in months, 1 to ``MAX_MONTHS`` (50 years)."""
+
+unit_count = _bounded_int(1, MAX_UNITS, "a number of units")
+"""attrs validator: units per participant, 1 to ``MAX_UNITS``."""
+
+rank = _bounded_int(1, 1000, "a rank")
+"""attrs validator: a seniority rank, 1 to 1,000."""
+
+
+def date_in_range(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """attrs validator: a date from ``FIRST_DATE`` to ``LAST_DATE`` (``None`` passes)."""
+    if value is not None and not FIRST_DATE <= value <= LAST_DATE:
+        raise FieldProblem(
+            attribute.name,
+            f"expected a date from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}, got {show(value)}",
+        )
 
 
 def optional(

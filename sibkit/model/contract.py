@@ -17,15 +17,18 @@ from typing import Any, Literal
 import attrs
 
 from sibkit.errors import FieldProblem, ModelError, Problem, did_you_mean, show
+from sibkit.limits import MAX_CELLS_PER_SCENARIO, MAX_SCALE_CENTS, MAX_SUCCESS
 from sibkit.model.capital import Fee, Grant, Guarantee, Loan, Tranche
 from sibkit.model.common import (
     Provenance,
     Source,
+    date_in_range,
     fraction_in_unit,
-    non_negative_int,
+    month_count,
+    month_number,
     optional,
+    participants,
     percent,
-    positive_int,
     provenance_field,
     valid_currency,
 )
@@ -37,7 +40,15 @@ from sibkit.model.uncertainty import Uncertainty
 from sibkit.model.waterfall import FeesStep, InterestStep, PrincipalStep, ResidualStep, ReturnStep, WaterfallStep
 from sibkit.money import format_eur
 
-__all__ = ["Contract", "Population", "Termination", "Timeline", "contract_problems"]
+__all__ = [
+    "Contract",
+    "Population",
+    "Termination",
+    "Timeline",
+    "cells_per_scenario",
+    "contract_problems",
+    "money_scale",
+]
 
 FORMAT_VERSION = 1
 """The contract file format version this sibkit writes and reads."""
@@ -47,17 +58,17 @@ FORMAT_VERSION = 1
 class Timeline:
     """The contract's clock. All months count from ``start`` (month 0)."""
 
-    start: dt.date
+    start: dt.date = attrs.field(validator=date_in_range)
     """First day of service (the first month of the monthly grid)."""
-    enrolment_months: int = attrs.field(validator=positive_int)
+    enrolment_months: int = attrs.field(validator=month_count)
     """Months during which participants may enrol."""
-    service_months: int = attrs.field(validator=positive_int)
+    service_months: int = attrs.field(validator=month_count)
     """Months of service delivery (at least the enrolment window)."""
-    term_months: int = attrs.field(validator=positive_int)
+    term_months: int = attrs.field(validator=month_count)
     """Months until the contract ends and is settled (at least the service term)."""
     payment_frequency: Literal["monthly", "quarterly", "semiannual", "annual", "end"] = "quarterly"
     """How often verified outcomes are invoiced and paid."""
-    signing: dt.date | None = None
+    signing: dt.date | None = attrs.field(default=None, validator=date_in_range)
     """Date the contract is signed, if known (on or before ``start``)."""
     provenance: dict[str, Provenance] = provenance_field()
 
@@ -88,7 +99,7 @@ class Timeline:
 class Termination:
     """An early end of the service (Rikers ABLE ended after three years on its interim evaluation)."""
 
-    month: int = attrs.field(validator=non_negative_int)
+    month: int = attrs.field(validator=month_number)
     """From this month (counted from the start) no one enrols, providers incur no more delivery costs and
     no more capital is drawn. Payments, repayments and the settlement carry on to the end of the term."""
     pay_outcomes_after: bool = True
@@ -106,9 +117,9 @@ class Population:
     """Eligibility criteria, one per line."""
     referred_by: str = ""
     """Who refers participants (a payer's team, the providers themselves, a court)."""
-    minimum_participants: int | None = attrs.field(default=None, validator=optional(non_negative_int))
+    minimum_participants: int | None = attrs.field(default=None, validator=optional(participants))
     """Fewest referrals the payer commits to (a GO Lab hurdle for providers); informs the term sheet."""
-    maximum_participants: int | None = attrs.field(default=None, validator=optional(non_negative_int))
+    maximum_participants: int | None = attrs.field(default=None, validator=optional(participants))
     """Most participants the contract will pay for; informs the term sheet and the volume check."""
     provenance: dict[str, Provenance] = provenance_field()
 
@@ -274,6 +285,155 @@ def _uncertainty_problems(c: Contract, u: Uncertainty, scenario: Scenario) -> li
 
 def _pct(x: Decimal) -> str:
     return percent(x)
+
+
+def _ceil(x: Decimal) -> int:
+    return int(-((-x) // 1))
+
+
+def _enrolment_factor(c: Contract, provider: str) -> Decimal:
+    """The most a provider's planned enrolment is scaled by: a scenario's factor, or the top of a Monte
+    Carlo range (``sibkit simulate`` draws the factor from a normal curve clipped at mean + 8 sd)."""
+    factor = Decimal(1)
+    for sc in c.scenarios:
+        for e in sc.enrolment:
+            if e.provider == provider:
+                factor = max(factor, e.factor)
+    if c.uncertainty is not None:
+        for u in c.uncertainty.enrolment:
+            if u.provider == provider:
+                factor = max(factor, (u.low + u.high) / 2 + 8 * (u.high - u.low) / Decimal("3.29"))
+    return factor
+
+
+def money_scale(c: Contract) -> list[tuple[int, str, str]]:
+    """Upper bounds, in cents, of every kind of money the engine can move for ``c`` over the whole term.
+
+    Each entry is ``(cents, path, what)``; their sum bounds every balance, running total and
+    payment the engine forms (``sibkit.limits.MAX_SCALE_CENTS``). Counts are taken at their largest:
+    a provider's participants at the larger of its plan and capacity, times its largest enrolment
+    factor; units per participant at the largest a scenario gives; cohort improvements at
+    ``MAX_SUCCESS`` times the largest a scenario gives; VAT at the contract's rate.
+    """
+    tl = c.timeline
+    months = tl.term_months
+    out: list[tuple[int, str, str]] = []
+    people: dict[str, int] = {}
+    for i, prov in enumerate(c.providers):
+        n = _ceil(max(prov.enrolment.participants, prov.capacity) * _enrolment_factor(c, prov.id))
+        people[prov.id] = n
+        path = f"providers[{i}]"
+        out.append(
+            (prov.cost_per_participant * n, f"{path}.cost_per_participant", "cost per participant × participants")
+        )
+        out.append((prov.fixed_cost_monthly * months, f"{path}.fixed_cost_monthly", "fixed cost × months"))
+        out.append((prov.other_income_monthly * months, f"{path}.other_income_monthly", "other income × months"))
+        out.append((prov.buffer + prov.minimum_cash, f"{path}.buffer", "buffer and minimum cash"))
+    units: dict[str, Decimal] = {}
+    rates: dict[str, Decimal] = {}
+    metrics = {m.id: m for m in c.metrics}
+    for sc in c.scenarios:
+        for o in sc.outcomes:
+            units[o.metric] = max(units.get(o.metric, Decimal(1)), o.units or Decimal(1))
+            rates[o.metric] = max(rates.get(o.metric, Decimal(1)), o.expected_rate(metrics[o.metric]))
+    vat = 1 + c.vat_rate
+    savings = {s.metric: s.amount_per_unit for s in c.savings}
+    for i, rule in enumerate(c.rules):
+        path = f"rules[{i}]"
+        n = sum(people.get(p, 0) for p in c.rule_providers(rule))
+        total = Decimal(0)
+        if isinstance(rule, Tariff):
+            price = max([int(rule.price_per_participant), *rule.segment_prices.values()])
+            total = Decimal(price) * n
+        elif isinstance(rule, RateCard):
+            for entry in rule.entries:
+                per = units.get(entry.metric, Decimal(1)) if entry.repeatable else Decimal(1)
+                if entry.repeatable and entry.max_per_participant is not None:
+                    per = min(per, Decimal(entry.max_per_participant))
+                total += max([entry.price, *entry.segment_prices.values()]) * n * _ceil(per)
+        elif isinstance(rule, PerTime):
+            per = units.get(rule.metric, Decimal(1))
+            if rule.max_units_per_participant is not None:
+                per = min(per, Decimal(rule.max_units_per_participant))
+            total = Decimal(rule.price_per_unit) * n * _ceil(per)
+        elif isinstance(rule, ShareOfSavings):
+            total = Decimal(savings.get(rule.metric, 0)) * n * _ceil(units.get(rule.metric, Decimal(1)))
+        elif isinstance(rule, CohortThreshold):
+            metric = metrics.get(rule.metric)
+            baseline = metric.baseline if metric is not None and metric.baseline is not None else Decimal(0)
+            cohorts = -(-tl.enrolment_months // rule.cohort_months)
+            price = max([int(t.price_per_unit) for t in rule.tiers] + [int(rule.pooled_price_per_unit or 0)])
+            improvement = baseline * n * rates.get(rule.metric, Decimal(1)) * MAX_SUCCESS
+            total = Decimal(max(t.amount for t in rule.tiers)) * cohorts + _ceil(improvement) * price
+        out.append((_ceil(total * vat), path, "its largest outcome payments"))
+    for i, t in enumerate(c.tranches):
+        path = f"tranches[{i}]"
+        grows = Decimal(1)
+        if isinstance(t, Loan):
+            grows += t.coupon * months / 12
+        if t.return_cap is not None and t.return_cap.irr is not None:
+            # the return cap's hurdle balance grows at the capped IRR for the whole term
+            years = Decimal(months) / 12
+            hurdle = float(1 + t.return_cap.irr) ** float(years) if t.return_cap.irr else 1.0
+            grows = max(grows, Decimal(min(hurdle, 1e30)))
+        if t.return_cap is not None and t.return_cap.multiple is not None:
+            grows = max(grows, t.return_cap.multiple)
+        out.append((_ceil(t.commitment * grows), f"{path}.commitment", "commitment with its interest and return"))
+    for i, g in enumerate(c.guarantees):
+        out.append((g.amount, f"guarantees[{i}].amount", "guarantee"))
+    for i, f in enumerate(c.fees):
+        times = months if f.basis == "monthly" else 1
+        out.append((f.amount * times, f"fees[{i}].amount", "fee"))
+    for i, payer in enumerate(c.payers):
+        committed = sum(k.commitment for k in payer.contributors)
+        out.append((max(payer.budget or 0, committed), f"payers[{i}]", "budget and commitments"))
+    for i, cap in enumerate(c.caps):
+        out.append((cap.amount, f"caps[{i}].amount", "cap"))
+    return out
+
+
+def cells_per_scenario(c: Contract) -> int:
+    """How many int64 cells one scenario needs in the engine's arrays (an estimate from above).
+
+    Months × (providers × segments × (enrolled, achieved and units of every metric, costs) +
+    payment lines × (by enrolment month per segment, due per payer, before and after a savings
+    share) + the ledger's accounts).
+    """
+    months = c.timeline.term_months
+    providers, segments, metrics = len(c.providers), max(1, len(c.segments)), len(c.metrics)
+    lines = sum(len(r.metrics()) * len(c.rule_providers(r)) for r in c.rules)
+    payers = len(c.payers) + sum(len(p.contributors) for p in c.payers)
+    accounts = lines * payers + 8 * (len(c.tranches) + len(c.fees) + providers + payers + len(c.guarantees))
+    per_month = providers * segments * (2 * metrics + 2) + lines * (2 * segments + 2 * payers + 2) + accounts
+    return months * per_month
+
+
+def _limit_problems(c: Contract) -> list[Problem]:
+    """The contract as a whole must stay inside the engine's exact ranges (``sibkit.limits``)."""
+    out: list[Problem] = []
+    parts = money_scale(c)
+    scale = sum(cents for cents, _, _ in parts)
+    if scale > MAX_SCALE_CENTS:
+        cents, path, what = max(parts)
+        out.append(
+            Problem(
+                path,
+                f"the money this contract can move adds up to as much as {format_eur(scale)}, more than the "
+                f"{format_eur(MAX_SCALE_CENTS)} sibkit computes exactly; the largest part is here: {what}, "
+                f"up to {format_eur(cents)}",
+            )
+        )
+    cells = cells_per_scenario(c)
+    if cells > MAX_CELLS_PER_SCENARIO:
+        out.append(
+            Problem(
+                "",
+                f"one scenario of this contract needs about {cells:,} numbers in memory ({cells * 8 // 10**6:,} MB), "
+                f"more than the {MAX_CELLS_PER_SCENARIO:,} sibkit supports: fewer months, providers, segments, "
+                "metrics, rules or payers",
+            )
+        )
+    return out
 
 
 def contract_problems(c: Contract) -> list[Problem]:
@@ -601,4 +761,8 @@ def contract_problems(c: Contract) -> list[Problem]:
     for path, provenance in _walk_provenance(c, ""):
         if provenance.source is not None:
             ref("source", provenance.source, source_ids, f"{path}.source")
+
+    # the ranges the engine computes exactly in (only for a contract whose references hold)
+    if not p:
+        p += _limit_problems(c)
     return p

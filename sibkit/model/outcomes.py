@@ -7,7 +7,15 @@ from typing import Literal
 
 import attrs
 
-from sibkit.model.common import Provenance, non_negative_decimal, non_negative_int, optional, provenance_field, valid_id
+from sibkit.model.common import (
+    Provenance,
+    money_amount,
+    month_number,
+    non_negative_decimal,
+    optional,
+    provenance_field,
+    valid_id,
+)
 from sibkit.money import Cents
 
 __all__ = ["EvaluationDesign", "Evidence", "Metric", "MetricKind", "Saving", "Segment"]
@@ -64,12 +72,12 @@ class Metric:
     """Where the evidence comes from (benefits register, questionnaire, court records)."""
     proposed_by: Literal["payer", "provider", "joint", "evaluator", "intermediary"] = "payer"
     """Who drafted the outcome definition."""
-    observation_months: int = attrs.field(default=0, validator=non_negative_int)
+    observation_months: int = attrs.field(default=0, validator=month_number)
     """Months from a participant's enrolment until the outcome can be observed
     (T1 for a ``change`` metric); the default timing of outcome events."""
-    lag_months: int = attrs.field(default=0, validator=non_negative_int)
+    lag_months: int = attrs.field(default=0, validator=month_number)
     """Months from the outcome happening until it is verified and can be invoiced."""
-    sustained_months: int = attrs.field(default=0, validator=non_negative_int)
+    sustained_months: int = attrs.field(default=0, validator=month_number)
     """Months the state must last to count (0 for an entry outcome, 6 for 'still in work after 26 weeks')."""
     requires: tuple[str, ...] = ()
     """Metrics a participant must have achieved before this one counts (a milestone chain)."""
@@ -88,7 +96,7 @@ class Saving:
 
     metric: str
     """The metric whose units produce the saving."""
-    amount_per_unit: Cents = attrs.field(validator=non_negative_int)
+    amount_per_unit: Cents = attrs.field(validator=money_amount)
     """Cents (contract currency) saved or gained per unit of the metric."""
     cashable: bool = False
     """True when the money actually leaves a budget (fewer benefit payments); False for

@@ -8,13 +8,17 @@ from typing import Literal
 import attrs
 
 from sibkit.errors import FieldProblem
+from sibkit.limits import MAX_MONTHS, MAX_PARTICIPANTS
 from sibkit.model.common import (
     Provenance,
+    annual_rate,
     fraction_in_unit,
-    non_negative_decimal,
-    non_negative_int,
+    money_amount,
+    month_count,
+    month_number,
     optional,
-    positive_int,
+    participants,
+    positive_participants,
     provenance_field,
     valid_id,
 )
@@ -52,7 +56,7 @@ class Contributor:
     id: str = attrs.field(validator=valid_id)
     name: str
     kind: PayerKind = "other"
-    commitment: Cents = attrs.field(validator=non_negative_int)
+    commitment: Cents = attrs.field(validator=money_amount)
     """Cents (contract currency) the contributor commits to the fund; outcome payments are charged to
     contributors in proportion to their commitments (largest remainder)."""
     provenance: dict[str, Provenance] = provenance_field()
@@ -72,10 +76,10 @@ class OutcomePayer:
     share: Decimal | None = attrs.field(default=None, validator=optional(fraction_in_unit))
     """Fixed share (0–1) of every outcome payment whose rule does not name its payers.
     Either every payer has a share (summing to 100%) or none has."""
-    budget: Cents | None = attrs.field(default=None, validator=optional(non_negative_int))
+    budget: Cents | None = attrs.field(default=None, validator=optional(money_amount))
     """Cents (contract currency) the payer has committed at most over the contract (a payer-level cap
     is written in ``caps``; this is the budget the payer reserved, used to warn on overrun)."""
-    borrowing_rate: Decimal | None = attrs.field(default=None, validator=optional(non_negative_decimal))
+    borrowing_rate: Decimal | None = attrs.field(default=None, validator=optional(annual_rate))
     """The payer's own annual cost of borrowing (e.g. 0.03 for 3% a year), to compare
     investor returns against."""
     contributors: tuple[Contributor, ...] = ()
@@ -100,11 +104,11 @@ class EnrolmentPlan:
     ``start_month`` (largest remainder, earlier months first).
     """
 
-    start_month: int = attrs.field(default=0, validator=non_negative_int)
+    start_month: int = attrs.field(default=0, validator=month_number)
     """Month (from the contract start, 0-based) of the first enrolment."""
-    total: int | None = attrs.field(default=None, validator=optional(non_negative_int))
+    total: int | None = attrs.field(default=None, validator=optional(participants))
     """Participants in all, spread evenly over ``months``."""
-    months: int | None = attrs.field(default=None, validator=optional(positive_int))
+    months: int | None = attrs.field(default=None, validator=optional(month_count))
     """Length of the even spread, in months."""
     monthly: tuple[int, ...] | None = None
     """Explicit starts per month, from ``start_month``."""
@@ -115,6 +119,11 @@ class EnrolmentPlan:
                 raise FieldProblem("monthly", "give either 'monthly' or 'total' with 'months', not both")
             if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in self.monthly):
                 raise FieldProblem("monthly", "expected whole numbers of participants of at least 0")
+            if len(self.monthly) > MAX_MONTHS:
+                count = len(self.monthly)
+                raise FieldProblem("monthly", f"expected at most {MAX_MONTHS} months of starts, got {count}")
+            if any(n > MAX_PARTICIPANTS for n in self.monthly):
+                raise FieldProblem("monthly", f"expected at most {MAX_PARTICIPANTS:,} participants in a month")
         elif self.total is None or self.months is None:
             raise FieldProblem("total", "give either 'monthly' or both 'total' and 'months'")
 
@@ -146,21 +155,21 @@ class Provider:
     id: str = attrs.field(validator=valid_id)
     name: str
     description: str = ""
-    capacity: int = attrs.field(validator=positive_int)
+    capacity: int = attrs.field(validator=positive_participants)
     """Most participants the provider can take on over the contract."""
     enrolment: EnrolmentPlan
-    cost_per_participant: Cents = attrs.field(validator=non_negative_int)
+    cost_per_participant: Cents = attrs.field(validator=money_amount)
     """Cents (contract currency) the provider spends per participant over the whole trajectory."""
     cost_profile: tuple[Decimal, ...] = (Decimal(1),)
     """Share of ``cost_per_participant`` spent in each month from enrolment (sums to 100%)."""
-    fixed_cost_monthly: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
+    fixed_cost_monthly: Cents = attrs.field(default=Cents(0), validator=money_amount)
     """Cents (contract currency) of overhead per month of the service term, whatever the enrolment."""
-    other_income_monthly: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
+    other_income_monthly: Cents = attrs.field(default=Cents(0), validator=money_amount)
     """Cents (contract currency) a month from other sources (subsidies, volunteers valued in cash)."""
-    buffer: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
+    buffer: Cents = attrs.field(default=Cents(0), validator=money_amount)
     """Cents (contract currency) of cash reserves at the start: the financial buffer that absorbs
     payment in arrears."""
-    minimum_cash: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
+    minimum_cash: Cents = attrs.field(default=Cents(0), validator=money_amount)
     """Cents (contract currency) the provider must keep to operate safely; months below it count as stress."""
     prefinances_own_costs: bool = True
     """True: the provider pays its own costs and waits for outcome payments.

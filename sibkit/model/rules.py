@@ -18,11 +18,12 @@ from sibkit.errors import FieldProblem
 from sibkit.model.common import (
     Provenance,
     fraction_in_unit,
-    non_negative_int,
+    money_amount,
+    month_count,
     optional,
     percent,
-    positive_int,
     provenance_field,
+    unit_count,
     valid_id,
 )
 from sibkit.money import Cents
@@ -78,7 +79,7 @@ class Tariff:
     """
 
     id: str = attrs.field(validator=valid_id)
-    price_per_participant: Cents = attrs.field(validator=non_negative_int)
+    price_per_participant: Cents = attrs.field(validator=money_amount)
     """Cents (contract currency) per participant who achieves every component."""
     components: tuple[Component, ...] = attrs.field(validator=attrs.validators.min_len(1))
     segment_prices: dict[str, Cents] = attrs.field(factory=dict)
@@ -106,11 +107,11 @@ class RateCardEntry:
     """One line of a rate card: a price per unit of one metric."""
 
     metric: str
-    price: Cents = attrs.field(validator=non_negative_int)
+    price: Cents = attrs.field(validator=money_amount)
     """Cents (contract currency) per unit achieved."""
     repeatable: bool = False
     """False: paid at most once per participant. True: paid per unit, up to ``max_per_participant``."""
-    max_per_participant: int | None = attrs.field(default=None, validator=optional(positive_int))
+    max_per_participant: int | None = attrs.field(default=None, validator=optional(unit_count))
     """For repeatable outcomes: most units paid per participant."""
     segment_prices: dict[str, Cents] = attrs.field(factory=dict)
     """Price by difficulty segment id, replacing ``price`` in that segment."""
@@ -144,9 +145,9 @@ class Tier:
 
     from_improvement: Decimal = attrs.field(validator=fraction_in_unit)
     """Improvement against the counterfactual (0.10 is 10% fewer events) at which the tier starts."""
-    amount: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
+    amount: Cents = attrs.field(default=Cents(0), validator=money_amount)
     """Cents (contract currency) paid once per cohort when this is the highest tier reached."""
-    price_per_unit: Cents = attrs.field(default=Cents(0), validator=non_negative_int)
+    price_per_unit: Cents = attrs.field(default=Cents(0), validator=money_amount)
     """Cents per unit of improvement (per event avoided), for all the cohort's units, when this
     is the highest tier reached."""
     provenance: dict[str, Provenance] = provenance_field()
@@ -170,7 +171,7 @@ class CohortThreshold:
     id: str = attrs.field(validator=valid_id)
     metric: str
     tiers: tuple[Tier, ...] = attrs.field(validator=attrs.validators.min_len(1))
-    cohort_months: int = attrs.field(default=12, validator=positive_int)
+    cohort_months: int = attrs.field(default=12, validator=month_count)
     """Participants who enrol in the same block of this many months form a cohort."""
     cancelled_cohorts: tuple[int, ...] = ()
     """Cohorts (numbered from 0 in enrolment order) that are not paid for, e.g. when a policy change
@@ -178,9 +179,9 @@ class CohortThreshold:
     pooled_threshold: Decimal | None = attrs.field(default=None, validator=optional(fraction_in_unit))
     """Improvement of all cohorts together (every provider's, weighted by participants) that pays,
     at the end of the term, the cohorts that missed their own tiers (Peterborough's 7.5%)."""
-    pooled_price_per_unit: Cents | None = attrs.field(default=None, validator=optional(non_negative_int))
+    pooled_price_per_unit: Cents | None = attrs.field(default=None, validator=optional(money_amount))
     """Cents per unit of improvement paid under ``pooled_threshold``; given exactly when it is."""
-    max_payment: Cents | None = attrs.field(default=None, validator=optional(non_negative_int))
+    max_payment: Cents | None = attrs.field(default=None, validator=optional(money_amount))
     """Cents (contract currency) at most for this rule over the contract."""
     providers: tuple[str, ...] = ()
     paid_by: tuple[PayerShare, ...] = attrs.field(default=(), validator=_shares_sum_to_one)
@@ -207,9 +208,9 @@ class PerTime:
 
     id: str = attrs.field(validator=valid_id)
     metric: str
-    price_per_unit: Cents = attrs.field(validator=non_negative_int)
+    price_per_unit: Cents = attrs.field(validator=money_amount)
     """Cents (contract currency) per unit of time (the metric's unit: day, week, month)."""
-    max_units_per_participant: int | None = attrs.field(default=None, validator=optional(positive_int))
+    max_units_per_participant: int | None = attrs.field(default=None, validator=optional(unit_count))
     """Most units paid per participant who achieves the state (e.g. 365 days); none means no limit."""
     providers: tuple[str, ...] = ()
     paid_by: tuple[PayerShare, ...] = attrs.field(default=(), validator=_shares_sum_to_one)
@@ -276,7 +277,7 @@ class Cap:
     """
 
     level: CapLevel
-    amount: Cents = attrs.field(validator=non_negative_int)
+    amount: Cents = attrs.field(validator=money_amount)
     """Cents (contract currency) at most."""
     target: str | None = None
     """The metric, provider or payer id, for those levels."""

@@ -14,8 +14,8 @@ import attrs
 from sibkit.errors import FieldProblem, show
 from sibkit.model.common import (
     fraction_in_unit,
+    month_number,
     non_negative_decimal,
-    non_negative_int,
     optional,
     valid_id,
 )
@@ -61,7 +61,7 @@ class ScenarioOutcome:
     """For a ``cohort_change`` metric: the comparison (counterfactual) group's level, in the unit of
     ``treatment``; above 0."""
     units: Decimal | None = attrs.field(default=None, validator=optional(non_negative_decimal))
-    month: int | None = attrs.field(default=None, validator=optional(non_negative_int))
+    month: int | None = attrs.field(default=None, validator=optional(month_number))
 
     def __attrs_post_init__(self) -> None:
         if self.rate is not None and (self.treatment is not None or self.comparison is not None):
