@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import attrs
@@ -17,6 +18,7 @@ from sibkit.engine import run
 from sibkit.engine.batch import deterministic_batch
 from sibkit.load import load_contract, loads
 from sibkit.model import Contract, Saving
+from sibkit.report.termsheet import render_termsheet
 from sibkit.testing import properties
 from sibkit.testing import strategies as sst
 
@@ -225,3 +227,11 @@ class TestShippedProperties:
         wrong[0, 0, 0, :] = [96, 24]
         with pytest.raises(AssertionError, match="participants away from its share"):
             properties.segment_mix_respected(c, attrs.evolve(batch, enrolled=wrong))
+
+
+class TestGuaranteeInTermSheet:
+    def test_dutch_sheet_has_a_row_per_covered_tranche(self) -> None:
+        """The scenario table of the Dutch term sheet says what the guarantee paid, and to whom: all of its
+        €30,000 to the senior loan in 'low', nothing in 'mid' and 'base' (the loan is repaid)."""
+        text = render_termsheet(load_contract(SIB), "nl", "md", today=dt.date(2026, 12, 4))
+        assert "| Garantie g (Foundation): betaald aan senior (Bank) | €\u00a030.000,00 | €\u00a00,00 | €\u00a00,00 |" in text

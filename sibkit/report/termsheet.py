@@ -1086,6 +1086,19 @@ class _View:
                     "money",
                     [self.money(int(r.tranches[j].interest_unpaid[0])) for r in runs],
                 )
+        for g, guarantee in enumerate(self.c.guarantees):
+            paid_to = [[int(x[0]) for _, x in r.guarantees[g].paid_to] for r in runs]
+            for t, tranche in enumerate(guarantee.covers):
+                row(
+                    self._(
+                        "Guarantee %(guarantee)s (%(guarantor)s): paid to %(tranche)s",
+                        guarantee=guarantee.id,
+                        guarantor=self.name(guarantee.guarantor),
+                        tranche=self.tranche(tranche),
+                    ),
+                    "money",
+                    [self.money(cells[t]) for cells in paid_to],
+                )
         for f, fee in enumerate(self.c.fees):
             if any(int(r.fees[f].unpaid[0]) for r in runs):
                 row(
