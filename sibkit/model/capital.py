@@ -23,6 +23,7 @@ import attrs
 
 from sibkit.errors import FieldProblem
 from sibkit.model.common import (
+    Prose,
     Provenance,
     fraction_in_unit,
     non_negative_decimal,
@@ -205,7 +206,7 @@ class Fee:
     paid_from: Literal["capital", "outcome_payments", "payer"] = "capital"
     payer: str | None = None
     """The payer that pays the fee directly, when ``paid_from = "payer"``."""
-    description: str = ""
+    description: Prose = ""
     provenance: dict[str, Provenance] = provenance_field()
 
     def __attrs_post_init__(self) -> None:

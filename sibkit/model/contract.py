@@ -19,6 +19,7 @@ import attrs
 from sibkit.errors import FieldProblem, ModelError, Problem, did_you_mean, show
 from sibkit.model.capital import Fee, Grant, Guarantee, Loan, Tranche
 from sibkit.model.common import (
+    Prose,
     Provenance,
     Source,
     fraction_in_unit,
@@ -27,6 +28,7 @@ from sibkit.model.common import (
     percent,
     positive_int,
     provenance_field,
+    text_problems,
 )
 from sibkit.model.outcomes import Metric, Saving, Segment
 from sibkit.model.parties import Evaluator, Intermediary, Investor, OutcomePayer, Provider
@@ -92,7 +94,7 @@ class Termination:
     no more capital is drawn. Payments, repayments and the settlement carry on to the end of the term."""
     pay_outcomes_after: bool = True
     """Whether outcomes that happen from that month on are still paid (for participants already enrolled)."""
-    reason: str = ""
+    reason: Prose = ""
     """What triggered it, in words (an interim evaluation below target, a change in law)."""
 
 
@@ -100,7 +102,7 @@ class Termination:
 class Population:
     """Who the contract is for and how they are referred."""
 
-    description: str = ""
+    description: Prose = ""
     eligibility: tuple[str, ...] = ()
     """Eligibility criteria, one per line."""
     referred_by: str = ""
@@ -129,8 +131,8 @@ class Contract:
     ``agreed`` (terms agreed, not yet signed), ``signed``, or ``historical`` (a past deal
     reconstructed for learning)."""
     version: str = "1"
-    description: str = ""
-    purpose: str = ""
+    description: Prose = ""
+    purpose: Prose = ""
     """The social challenge and the intervention's theory of change."""
     currency: Literal["EUR", "GBP", "USD", "INR"] = "EUR"
     """Currency of every amount; amounts are in cents of it."""
@@ -271,6 +273,9 @@ def _pct(x: Decimal) -> str:
 def contract_problems(c: Contract) -> list[Problem]:
     """Every cross-reference and consistency problem of a contract, each with its path."""
     p: list[Problem] = []
+
+    # every text (the loader checks them as it reads a file; this catches a contract built in Python)
+    p += [Problem(path, why) for path, why in text_problems(c)]
 
     # unique identifiers
     parties: list[tuple[str, str]] = []

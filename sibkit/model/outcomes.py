@@ -7,7 +7,15 @@ from typing import Literal
 
 import attrs
 
-from sibkit.model.common import Provenance, non_negative_decimal, non_negative_int, optional, provenance_field, valid_id
+from sibkit.model.common import (
+    Prose,
+    Provenance,
+    non_negative_decimal,
+    non_negative_int,
+    optional,
+    provenance_field,
+    valid_id,
+)
 from sibkit.money import Cents
 
 __all__ = ["EvaluationDesign", "Evidence", "Metric", "MetricKind", "Saving", "Segment"]
@@ -39,7 +47,7 @@ class Segment:
 
     id: str = attrs.field(validator=valid_id)
     name: str
-    description: str = ""
+    description: Prose = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -48,7 +56,7 @@ class Metric:
 
     id: str = attrs.field(validator=valid_id)
     name: str
-    description: str = ""
+    description: Prose = ""
     """The definition as the contract states it: what counts, what does not."""
     kind: MetricKind = "event"
     unit: Literal[
@@ -95,5 +103,5 @@ class Saving:
     value that is real but not cash (wellbeing, broad prosperity)."""
     budget: str = ""
     """Which budget it lands in: a payer id or a free description ('Participatiewet', 'zorg')."""
-    description: str = ""
+    description: Prose = ""
     provenance: dict[str, Provenance] = provenance_field()

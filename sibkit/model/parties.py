@@ -9,6 +9,7 @@ import attrs
 
 from sibkit.errors import FieldProblem
 from sibkit.model.common import (
+    Prose,
     Provenance,
     fraction_in_unit,
     non_negative_decimal,
@@ -145,7 +146,7 @@ class Provider:
 
     id: str = attrs.field(validator=valid_id)
     name: str
-    description: str = ""
+    description: Prose = ""
     capacity: int = attrs.field(validator=positive_int)
     """Most participants the provider can take on over the contract."""
     enrolment: EnrolmentPlan

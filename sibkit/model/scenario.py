@@ -11,6 +11,7 @@ from decimal import Decimal
 import attrs
 
 from sibkit.model.common import (
+    Prose,
     fraction_in_unit,
     non_negative_decimal,
     non_negative_int,
@@ -57,7 +58,7 @@ class Scenario:
     """A named set of expected outcomes (``low``, ``base``, ``high``)."""
 
     name: str = attrs.field(validator=valid_id)
-    description: str = ""
+    description: Prose = ""
     outcomes: tuple[ScenarioOutcome, ...] = ()
     enrolment: tuple[EnrolmentOverride, ...] = ()
     probability: Decimal | None = attrs.field(default=None, validator=optional(fraction_in_unit))
