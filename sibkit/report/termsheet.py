@@ -71,6 +71,7 @@ from sibkit.model import (
     Tariff,
     Tranche,
 )
+from sibkit.model.common import CONTROL_CHARACTERS
 from sibkit.model.waterfall import WaterfallStep
 from sibkit.money import ratio, round_half_up
 from sibkit.report import charts
@@ -1553,7 +1554,7 @@ def termsheet_view(
 # -- rendering -----------------------------------------------------------------------------------------
 def _clean(text: str) -> str:
     """Control characters (other than tab and newline) replaced by U+FFFD: they are not text in either format."""
-    return charts.CONTROL_CHARACTERS.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return CONTROL_CHARACTERS.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _escape_markdown(value: object) -> str:
