@@ -39,6 +39,7 @@ __all__ = [
     "Source",
     "check_provenance",
     "fraction_in_unit",
+    "is_prose",
     "non_negative_int",
     "percent",
     "positive_int",
