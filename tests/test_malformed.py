@@ -420,8 +420,9 @@ CASES: list[tuple[str, str]] = [
     (
         "right-to-left-override.toml",
         "right-to-left-override.toml: 1 problem\n"
-        "  'Coach \\u202eBV' has the bidirectional control U+202E (right-to-left override) at character 7 "
-        f"without its closing U+202C (pop directional formatting) {REVERSES} @ $.providers[0].name\n"
+        "  'Coach \\u202eBV' has the bidirectional control U+202E (right-to-left override) at character 7; "
+        "a one-line text holds none: any script shows in its own direction without it, and it could reverse "
+        "the text after it @ $.providers[0].name\n"
         f"  {NOTE_ONE}",
     ),
     (
@@ -435,8 +436,8 @@ CASES: list[tuple[str, str]] = [
     (
         "stray-pop.toml",
         "stray-pop.toml: 1 problem\n"
-        "  'Gemeente\\u202c' has the bidirectional control U+202C (pop directional formatting) at character 9 "
-        "that closes nothing opened before it @ $.payers[0].name\n"
+        "  'Paid work\\u202c for six months.' has the bidirectional control U+202C (pop directional formatting) "
+        "at character 10 that closes nothing opened before it @ $.metrics[0].description\n"
         f"  {NOTE_ONE}",
     ),
     (

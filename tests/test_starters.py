@@ -349,9 +349,9 @@ class TestStarterText:
             ),
             (
                 "Pilot\u202e Oost",
-                "'Pilot\\u202e Oost' has the bidirectional control U+202E (right-to-left override) at character 6 "
-                "without its closing U+202C (pop directional formatting) in the same line; "
-                "it would reverse the text after it",
+                "'Pilot\\u202e Oost' has the bidirectional control U+202E (right-to-left override) at character 6; "
+                "a one-line text holds none: any script shows in its own direction without it, "
+                "and it could reverse the text after it",
             ),
         ],
     )

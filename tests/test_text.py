@@ -85,6 +85,8 @@ PIECES = [
     "\\",
     "{{ 7*7 }}",
     "$x$",
+    ":smile:",
+    "[bold]x[/bold]",
 ]
 """Pieces that break terminals, bidirectional display or Markdown structure."""
 
@@ -160,7 +162,7 @@ class TestTextProblem:
         "text",
         [
             "Gemeente Súdwest-Fryslân — € 3.500",
-            "Stichting \u202bשלום\u202c en \u2067عمل\u2069",
+            "Stichting שלום en عمل",
             "mark \u200f and joiner \u200d🙂",
             "# | * _ ` [ ] < > & \\ {{ x }}",
             "private \ue000, no-break\u00a0space",
@@ -170,10 +172,17 @@ class TestTextProblem:
         """Any script, Markdown and HTML characters, marks, joiners and paired bidirectional controls are text."""
         assert text_problem(text) is None
 
-    def test_a_description_holds_lines_and_tabs(self) -> None:
-        """Line feeds and tabs are allowed where the text may have several lines, and only there."""
-        assert text_problem("First line\n\tindented\n\nSecond paragraph", lines=True) is None
+    def test_a_description_holds_lines_tabs_and_paired_bidi_controls(self) -> None:
+        """Line feeds, tabs and bidirectional controls closed in their line are allowed where the text may
+        have several lines, and only there."""
+        text = "First line\n\tindented \u202bשלום\u202c\n\nSecond \u2067عمل \u202e!\u202c\u2069"
+        assert text_problem(text, lines=True) is None
         assert text_problem("a\nb") is not None
+        assert text_problem("a\u2067b\u2069") == (
+            "'a\\u2067b\\u2069' has the bidirectional control U+2067 (right-to-left isolate) at character 2; "
+            "a one-line text holds none: any script shows in its own direction without it, and it could reverse "
+            "the text after it"
+        )
 
     @pytest.mark.parametrize(
         ("text", "lines", "message"),
@@ -197,13 +206,13 @@ class TestTextProblem:
             ("a\U0001fffe", False, "'a\\U0001fffe' has the noncharacter U+1FFFE at character 2, which is not text"),
             (
                 "\u2069",
-                False,
+                True,
                 "'\\u2069' has the bidirectional control U+2069 (pop directional isolate) at character 1 "
                 "that closes nothing opened before it",
             ),
             (
                 "a\u2066\u202ab\u2069\u202c",
-                False,
+                True,
                 "'a\\u2066\\u202ab\\u2069\\u202c' has the bidirectional control U+202A (left-to-right embedding) "
                 "at character 3 without its closing U+202C (pop directional formatting) in the same line; "
                 "it would reverse the text after it",
@@ -308,7 +317,7 @@ class TestLoader:
 
 # -- output -----------------------------------------------------------------------------------------
 def _outputs(values: dict[str, str]) -> dict[str, str] | None:
-    """What ``run --json``, ``show``, ``show --format markdown``, ``explain`` and ``check`` print for the
+    """What ``run --json``, ``validate``, ``show`` (text and Markdown), ``explain`` and ``check`` print for the
     minimal contract holding ``values``, or None when the loader refuses them (exit 2, no traceback)."""
     runner = CliRunner()
     with tempfile.TemporaryDirectory() as folder:
@@ -317,6 +326,7 @@ def _outputs(values: dict[str, str]) -> dict[str, str] | None:
         out: dict[str, str] = {}
         for name, args in {
             "run": ["run", str(path), "--json"],
+            "validate": ["validate", str(path)],
             "show": ["show", str(path)],
             "show-md": ["show", str(path), "--format", "markdown"],
             "explain": ["explain", str(path)],
@@ -342,7 +352,8 @@ class TestOutputs:
     @given(st.fixed_dictionaries({field: HOSTILE for field in FIELDS if field != "provider id"}))
     def test_text_is_shown_only_as_text(self, values: dict[str, str]) -> None:
         """For text the loader accepts, every command's output is plain text (``_inert``), the JSON output
-        reads back to the exact name, and the Markdown overview has the structure it has with plain names."""
+        reads back to the exact name, ``validate`` prints the name as written (no Rich markup or emoji
+        codes read in it), and the Markdown overview has the structure it has with plain names."""
         # hostile text is mostly refused; make it acceptable by dropping what the rule refuses, so the outputs
         # see every character the rule allows
         values = {f: _acceptable(t, FIELDS[f][1]) for f, t in values.items()}
@@ -352,6 +363,7 @@ class TestOutputs:
         for text in out.values():
             _inert(text)
         assert json.loads(out["run"])[0]["contract"] == values["name"]
+        assert out["validate"].endswith(f": valid — {values['name']}\n")
         assert structure(out["show-md"]) == structure(reference["show-md"])
 
     @given(st.fixed_dictionaries(dict.fromkeys(FIELDS, HOSTILE)))
@@ -412,8 +424,8 @@ class TestTermSheet:
 
 
 HOSTILE_EXAMPLE = {
-    "name": "# Evil | name *x* [l](http://e.org) ~~s~~ \u202bשלום\u202c",
-    "description": "First\n# Injected\n| a | b |\n|---|---|\n- item\n1. one\n    code\n---\n===\n\n  - second",
+    "name": "# Evil | name *x* [l](http://e.org) ~~s~~ שלום :smile:",
+    "description": "\u202bשלום\u202c First\n# Injected\n| a | b |\n|---|---|\n- item\n1. one\n    code\n---\n===\n\n  - second",
     "provider name": "- Coach | B.V. #1",
     "metric name": "1. Paid | work",
     "metric description": "<script>alert(1)</script>\n# x\n| y |",

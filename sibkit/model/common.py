@@ -11,8 +11,8 @@ Units, everywhere in the model:
 Text, everywhere in the model (see ``text_problem``): an id is ``Id``; every other
 text is one line, except the fields typed ``Prose`` (descriptions, purposes,
 assumptions, reasons), which may hold line breaks and tabs. No text holds other
-control characters, halves of surrogate pairs, noncharacters, or bidirectional
-embeddings, overrides and isolates that are not closed in the same line.
+control characters, halves of surrogate pairs or noncharacters; bidirectional
+embeddings, overrides and isolates appear only in ``Prose``, closed in the same line.
 """
 
 from __future__ import annotations
@@ -85,6 +85,13 @@ _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 _OPENERS = {"\u202a": "\u202c", "\u202b": "\u202c", "\u202d": "\u202c", "\u202e": "\u202c"}
 _OPENERS |= {"\u2066": "\u2069", "\u2067": "\u2069", "\u2068": "\u2069"}
 """Bidirectional embeddings and overrides (closed by U+202C) and isolates (closed by U+2069)."""
+_CLOSERS = ("\u202c", "\u2069")
+
+_NO_BIDI = (
+    "; a one-line text holds none: any script shows in its own direction without it, and it could reverse"
+    " the text after it"
+)
+"""Why a name may not hold an embedding, override or isolate (a table that cuts it short could drop the closer)."""
 
 _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(f"{chr(p + 0xFFFE)}{chr(p + 0xFFFF)}" for p in range(0, 0x110000, 0x10000))
 
@@ -141,9 +148,12 @@ def text_problem(text: str, *, lines: bool = False) -> str | None:
       and ``Prose`` ends its lines with ``\\n`` only;
     * no half of a UTF-16 surrogate pair (a JSON ``\\ud800`` escape without its other half) and no
       noncharacter (U+FFFE, U+FDD0, …): they are not characters and no output format can hold them;
-    * every bidirectional embedding or override (U+202A, U+202B, U+202D, U+202E) is closed by
-      U+202C, and every isolate (U+2066 to U+2068) by U+2069, nested, in the same line; an open one
-      would reverse the text that follows it in a report (``150`` shown as ``051``).
+    * a one-line text holds no bidirectional embedding, override or isolate (U+202A to U+202E,
+      U+2066 to U+2069): names in any script show in their own direction without them, and a table
+      that cuts a name short could cut off the closing one. In ``Prose``, every embedding or override
+      is closed by U+202C and every isolate by U+2069, nested, in the same line; an open one would
+      reverse the text that follows it in a report (``150`` shown as ``051``). The marks U+200E,
+      U+200F and U+061C have no extent and are allowed.
 
     The message names the character, where it is (counted from 1) and the text around it.
     """
@@ -154,10 +164,12 @@ def text_problem(text: str, *, lines: bool = False) -> str | None:
         def has(what: str) -> str:
             return f"{_excerpt(text, at)} has {what} at character {at + 1}"  # noqa: B023 - used at once
 
+        if not lines and (ch in _OPENERS or ch in _CLOSERS):
+            return has(f"the bidirectional control {_code(ch)}") + _NO_BIDI
         if ch in _OPENERS:
             open_.append((at, ch))
             continue
-        if ch in ("\u202c", "\u2069"):
+        if ch in _CLOSERS:
             if open_ and _OPENERS[open_[-1][1]] == ch:
                 open_.pop()
                 continue
