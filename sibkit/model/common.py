@@ -157,15 +157,11 @@ def text_problem(text: str, *, lines: bool = False) -> str | None:
 
     The message names the character, where it is (counted from 1) and the text around it.
     """
-    open_: list[tuple[int, str]] = []
+    open_: list[tuple[int, str]] = []  # (position, character) of each embedding or isolate still open
     for m in _SUSPECT.finditer(text):
         ch, at = m[0], m.start()
-
-        def has(what: str) -> str:
-            return f"{_excerpt(text, at)} has {what} at character {at + 1}"  # noqa: B023 - used at once
-
         if not lines and (ch in _OPENERS or ch in _CLOSERS):
-            return has(f"the bidirectional control {_code(ch)}") + _NO_BIDI
+            return _has(text, at, f"the bidirectional control {_code(ch)}") + _NO_BIDI
         if ch in _OPENERS:
             open_.append((at, ch))
             continue
@@ -174,35 +170,41 @@ def text_problem(text: str, *, lines: bool = False) -> str | None:
                 open_.pop()
                 continue
             if not open_:
-                return has(f"the bidirectional control {_code(ch)}") + " that closes nothing opened before it"
+                closer = f"the bidirectional control {_code(ch)}"
+                return _has(text, at, closer) + " that closes nothing opened before it"
             break  # closes an isolate around an embedding still open: reported as that embedding
         if ch == "\n" and lines:
             if open_:
-                break
+                break  # an embedding or isolate is still open at the end of its line
             continue
         if ch == "\t" and lines:
             continue
         if "\ud800" <= ch <= "\udfff":
             return (
-                has(f"half of a surrogate pair (U+{ord(ch):04X})")
+                _has(text, at, f"half of a surrogate pair (U+{ord(ch):04X})")
                 + ", which is not a character; a JSON \\u escape of a character beyond U+FFFF needs both halves"
             )
         if ch in _LINE_BREAKS:
             if lines:
-                return has(f"the line break {_code(ch)}") + "; end the lines of a text with \\n only"
-            return has(f"the line break {_code(ch)}") + _ONE_LINE.format("line breaks")
+                return _has(text, at, f"the line break {_code(ch)}") + "; end the lines of a text with \\n only"
+            return _has(text, at, f"the line break {_code(ch)}") + _ONE_LINE.format("line breaks")
         if ch == "\t":
-            return has("a tab (U+0009)") + _ONE_LINE.format("tabs")
+            return _has(text, at, "a tab (U+0009)") + _ONE_LINE.format("tabs")
         if unicodedata.category(ch) == "Cc":
-            return has(f"the control character {_code(ch)}") + ", which is not text"
-        return has(f"the noncharacter U+{ord(ch):04X}") + ", which is not text"
+            return _has(text, at, f"the control character {_code(ch)}") + ", which is not text"
+        return _has(text, at, f"the noncharacter U+{ord(ch):04X}") + ", which is not text"
     if open_:
         at, ch = open_[-1]
         return (
-            f"{_excerpt(text, at)} has the bidirectional control {_code(ch)} at character {at + 1} "
-            f"without its closing {_code(_OPENERS[ch])} in the same line; it would reverse the text after it"
+            _has(text, at, f"the bidirectional control {_code(ch)}")
+            + f" without its closing {_code(_OPENERS[ch])} in the same line; it would reverse the text after it"
         )
     return None
+
+
+def _has(text: str, at: int, what: str) -> str:
+    """The start of a message: ``'Coach\\x1b[2J' has <what> at character 6``."""
+    return f"{_excerpt(text, at)} has {what} at character {at + 1}"
 
 
 def is_prose(tp: object) -> bool:
@@ -246,6 +248,7 @@ def _hints(cls: type) -> dict[str, Any]:
     if cls not in _HINTS:
         _HINTS[cls] = typing.get_type_hints(cls, include_extras=True)
     return _HINTS[cls]
+
 
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 """An ``Id``, matched against the whole text (``fullmatch``: ``$`` would let a final line break through)."""
