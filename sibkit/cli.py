@@ -87,8 +87,9 @@ def _fmt(cents: int) -> str:
 
 def _console(err: bool = False) -> Console:
     """A console that prints text as it is: contract files are data, so a name such as ``[x]`` is never
-    read as Rich markup (styles are given as ``Text`` objects instead)."""
-    return Console(stderr=err, highlight=False, soft_wrap=True, markup=False)
+    read as Rich markup (styles are given as ``Text`` objects instead), nor ``:smile:`` as an emoji code.
+    The loader has refused every control character in contract text, so none reaches the terminal."""
+    return Console(stderr=err, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
 def _lang_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

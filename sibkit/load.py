@@ -37,6 +37,7 @@ from sibkit.errors import ContractFileError, FieldProblem, ModelError, describe,
 from sibkit.limits import MAX_DOTTED_KEY_PARTS, MAX_LIST_ITEMS
 from sibkit.model import RULE_TYPES, STEP_TYPES, TRANCHE_TYPES, Contract
 from sibkit.model.capital import Tranche
+from sibkit.model.common import Prose, text_problem
 from sibkit.model.rules import PaymentRule
 from sibkit.model.waterfall import WaterfallStep
 from sibkit.money import Cents, cents_to_decimal, parse_amount, parse_fraction
@@ -67,8 +68,20 @@ TAGGED: dict[Any, dict[str, type]] = {
 
 # -- strict structure hooks for primitives ------------------------------------------------------
 def _str(value: Any, _: type) -> str:
+    """A one-line text: the model's text rule (``text_problem``), checked at the field's own path."""
     if not isinstance(value, str):
         raise ValueError(f"expected a text, got {describe(value)}")
+    if why := text_problem(value):
+        raise ValueError(why)
+    return value
+
+
+def _prose(value: Any, _: type) -> str:
+    """A ``Prose`` text (a description): as ``_str``, but line breaks and tabs are allowed."""
+    if not isinstance(value, str):
+        raise ValueError(f"expected a text, got {describe(value)}")
+    if why := text_problem(value, lines=True):
+        raise ValueError(why)
     return value
 
 
@@ -187,6 +200,7 @@ def make_converter() -> cattrs.Converter:
     """Build the converter sibkit uses: strict primitives, tagged unions, defaults omitted on save."""
     c = cattrs.Converter(forbid_extra_keys=True, omit_if_default=True, detailed_validation=True)
     c.register_structure_hook(str, _str)
+    c.register_structure_hook_func(lambda t: t == Prose, _prose)
     c.register_structure_hook(int, _int)
     c.register_structure_hook(bool, _bool)
     c.register_structure_hook(Decimal, _decimal)
@@ -225,6 +239,8 @@ def make_converter() -> cattrs.Converter:
         out, errors = {}, []
         for key, item in value.items():
             try:
+                if why := text_problem(key):
+                    raise ValueError(f"the key {why}")
                 out[key] = hook(item, vt)
             except Exception as exc:
                 exc.__notes__ = [*getattr(exc, "__notes__", []), IterableValidationNote(f"@ key {key}", key, vt)]
@@ -299,10 +315,18 @@ converter = make_converter()
 
 
 # -- error rendering -----------------------------------------------------------------------------
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def _join(path: str, name: object) -> str:
+    """``path`` one step further: ``$.providers``, ``$.providers[0]``; a key that is not plain letters,
+    digits, ``-`` and ``_`` is quoted, ``$.provenance['a b']``, so that it cannot bring a control
+    character or a line break into the message."""
     if isinstance(name, int):
         return f"{path}[{name}]"
-    return f"{path}.{name}"
+    if isinstance(name, str) and _PLAIN_KEY.fullmatch(name):
+        return f"{path}.{name}"
+    return f"{path}[{name!r}]"
 
 
 def error_lines(exc: BaseException, path: str = "$") -> list[str]:
@@ -513,9 +537,13 @@ def loads(text: str, *, fmt: Literal["toml", "json"] = "toml", file: str = "<con
             raise limit from None
     else:
         try:
-            data = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+            data = json.loads(
+                text, parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_no_duplicate_keys
+            )
         except json.JSONDecodeError as exc:
             raise ContractFileError(file, [f"not valid JSON: {exc.msg}"], line=exc.lineno, column=exc.colno) from None
+        except _DuplicateKey as exc:
+            raise _json_duplicate_error(file, text, exc.key) from None
         except (RecursionError, ValueError) as exc:
             if (limit := _parser_limit_error(file, exc)) is not None:
                 raise limit from None
@@ -525,6 +553,65 @@ def loads(text: str, *, fmt: Literal["toml", "json"] = "toml", file: str = "<con
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number a contract can hold")
+
+
+class _DuplicateKey(Exception):
+    """A JSON object gives ``key`` twice (JSON allows it and keeps the last; TOML and sibkit refuse it)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, refusing a key given twice (``json``'s default silently keeps the last)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]')
+"""The JSON tokens that give an object its keys: strings and punctuation (numbers and literals are skipped)."""
+
+
+def _duplicate_key_at(text: str) -> int | None:
+    """Where (an index into ``text``) the first key given a second time in one object of the valid
+    JSON ``text`` starts, or ``None``."""
+    stack: list[set[str] | None] = []  # per open bracket: the keys of an object so far; None for a list
+    expect_key = False
+    for m in _JSON_TOKEN.finditer(text):
+        token = m[0]
+        if token in "{[":
+            stack.append(set() if token == "{" else None)
+            expect_key = token == "{"
+        elif token in "}]":
+            stack.pop()
+            expect_key = False
+        elif token == ",":
+            expect_key = bool(stack) and stack[-1] is not None
+        elif token == ":" or not expect_key:
+            expect_key = False
+        else:
+            keys, key = stack[-1], json.loads(token)
+            if keys is not None:
+                if key in keys:
+                    return m.start()
+                keys.add(key)
+            expect_key = False
+    return None
+
+
+def _json_duplicate_error(file: str, text: str, key: str) -> ContractFileError:
+    """A key given twice in one JSON object, reported as TOML reports it: at the second key's line and column."""
+    message = f"not valid JSON: the key {key!r} is given twice in the same object"
+    at = _duplicate_key_at(text)
+    if at is None:  # pragma: no cover - the decoder found one, so the scan does too
+        return ContractFileError(file, [message])
+    line = text.count("\n", 0, at) + 1
+    return ContractFileError(file, [message], line=line, column=at - text.rfind("\n", 0, at))
 
 
 def load_contract(path: str | Path) -> Contract:

@@ -9,7 +9,8 @@ The files live in the package's data folder ``sibkit/starters/``, named
 ``<kind>.<lang>.toml`` (``rate-card.nl.toml``), so they ship in the wheel. A
 starter is copied as it is, comments and layout included: only its top-level
 ``name = "..."`` line is replaced, by the given name written as a TOML basic
-string by ``tomli_w`` (quotes, backslashes and control characters escaped).
+string by ``tomli_w`` (quotes and backslashes escaped). A name a contract may not
+hold (``sibkit.model.common.text_problem``: a control character, a line break…) is refused.
 Neither the name nor the file is ever treated as a template.
 """
 
@@ -26,6 +27,7 @@ import tomli_w
 from sibkit.atomic import write_text_atomic
 from sibkit.errors import did_you_mean
 from sibkit.load import dumps, loads
+from sibkit.model.common import text_problem
 
 __all__ = ["KINDS", "LANGS", "starter_json", "starter_text", "write_starter"]
 
@@ -70,10 +72,8 @@ def _name_line(name: str) -> str:
     """The line ``name = "..."`` for ``name``, written by ``tomli_w`` (no line break at the end)."""
     if not name.strip():
         raise ValueError("the contract name is empty; give the contract a name")
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError(f"the contract name {name!r} is not valid text (it cannot be written as UTF-8)") from None
+    if why := text_problem(name):
+        raise ValueError(f"the contract name is not valid text: {why}")
     return tomli_w.dumps({"name": name}).rstrip("\n")
 
 

@@ -18,6 +18,7 @@ import attrs
 import pytest
 
 from sibkit.model import RULE_TYPES, STEP_TYPES, TRANCHE_TYPES, Contract
+from sibkit.model.common import is_prose
 from sibkit.money import Cents
 
 from conftest import ROOT
@@ -300,6 +301,27 @@ class TestContractFormatDoc:
                 if _mentions(hint, Cents) and name in rows and MONEY_UNIT not in " ".join(rows[name][2:3]):
                     wrong.append(f"{cls.__name__}.{name}")
         assert wrong == []
+
+    def test_text_fields_say_whether_they_have_lines(self, doc_text: str) -> None:
+        """A ``Prose`` field's type reads 'text, several lines'; any other text field's never does."""
+        docs = sections(doc_text)
+        wrong: list[str] = []
+        prose: list[str] = []
+        for cls in MODEL_CLASSES:
+            section = class_section(cls, docs)
+            if section is None:
+                continue
+            rows = section.rows()
+            for name, hint in typing.get_type_hints(cls, include_extras=True).items():
+                if name not in rows:
+                    continue
+                says = rows[name][1:2] == ["text, several lines"]
+                if is_prose(hint):
+                    prose.append(name)
+                if says != is_prose(hint):
+                    wrong.append(f"{cls.__name__}.{name}")
+        assert wrong == []
+        assert set(prose) == {"description", "purpose", "assumption", "reason"}
 
     def test_decimal_fields_state_a_unit(self, doc_text: str) -> None:
         """Every ``Decimal`` field (shares, rates, ratios) has a non-empty unit cell."""

@@ -12,7 +12,9 @@ was passed: the tests ``chdir`` into the directory and pass the bare file name.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import tomllib
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -86,6 +88,10 @@ PAYER_KINDS = (
     "'municipality', 'regional_government', 'national_government', 'health_insurer', 'philanthropy', 'outcomes_fund', 'company', 'other'"
 )
 EMPTY = "the file is empty; a contract needs at least 'name', 'timeline', 'payers', 'providers', 'metrics' and 'rules'"
+ONE_LINE = "this text is one line: only a description, purpose, assumption or reason may hold"
+NOT_A_CHARACTER = "which is not a character; a JSON \\u escape of a character beyond U+FFFF needs both halves"
+REVERSES = "in the same line; it would reverse the text after it"
+"""Parts of the messages for text that is not plain text."""
 NOTE_ONE = "(references between parts and totals are checked once this problem is fixed)"
 NOTE_MANY = "(references between parts and totals are checked once these problems are fixed)"
 """The last line when parts of the contract could not be built, so references between parts were not checked."""
@@ -345,6 +351,99 @@ CASES: list[tuple[str, str]] = [
         "  no payment rule pays for metric 'werk' @ $.metrics[0]\n"
         "  no payment rule pays for metric 'welzijn' @ $.metrics[2]",
     ),
+    # -- text that is not plain text: the rule of sibkit.model.common.text_problem ---------------------------
+    (
+        "escape-sequence-in-name.toml",
+        "escape-sequence-in-name.toml: 1 problem\n"
+        "  'Coach\\x1b]0;owned\\x07\\x1b[2J' has the control character U+001B (escape) at character 6, "
+        "which is not text @ $.providers[0].name\n"
+        f"  {NOTE_ONE}",
+    ),
+    (
+        "c1-control-in-name.json",
+        "c1-control-in-name.json: 1 problem\n"
+        "  'Coach\\x9b2J' has the control character U+009B (control sequence introducer) at character 6, "
+        "which is not text @ $.providers[0].name\n"
+        f"  {NOTE_ONE}",
+    ),
+    (
+        "tab-in-name.toml",
+        "tab-in-name.toml: 1 problem\n"
+        f"  'Gemeente\\tLeeuwarden' has a tab (U+0009) at character 9; {ONE_LINE} tabs @ $.payers[0].name\n"
+        f"  {NOTE_ONE}",
+    ),
+    (
+        "line-break-in-name.toml",
+        "line-break-in-name.toml: 1 problem\n"
+        "  'Paid work\\n# Injected heading' has the line break U+000A (line feed) at character 10; "
+        f"{ONE_LINE} line breaks @ $.metrics[0].name\n"
+        f"  {NOTE_ONE}",
+    ),
+    (
+        "id-with-line-break.json",
+        "id-with-line-break.json: 1 problem\n"
+        f"  'coach\\n' has the line break U+000A (line feed) at character 6; {ONE_LINE} line breaks @ $.providers[0].id\n"
+        f"  {NOTE_ONE}",
+    ),
+    (
+        "carriage-return-in-description.json",
+        "carriage-return-in-description.json: 1 problem\n"
+        "  'Paid work for\\r\\nsix months.' has the line break U+000D (carriage return) at character 14; "
+        "end the lines of a text with \\n only @ $.metrics[0].description\n"
+        f"  {NOTE_ONE}",
+    ),
+    (
+        "lone-surrogate.json",
+        "lone-surrogate.json: 1 problem\n"
+        f"  'Minimal pilot \\ud83d' has half of a surrogate pair (U+D83D) at character 15, {NOT_A_CHARACTER} @ $.name\n"
+        f"  {NOTE_ONE}",
+    ),
+    (
+        "lone-surrogate-in-key.json",
+        "lone-surrogate-in-key.json: 1 problem\n"
+        f"  unknown key 'n\\udc80me'; did you mean 'name'? expected one of: {CONTRACT_KEYS} @ $['n\\udc80me']\n"
+        f"  {NOTE_ONE}",
+    ),
+    (
+        "noncharacter.json",
+        "noncharacter.json: 1 problem\n"
+        "  'Gemeente\\uffff' has the noncharacter U+FFFF at character 9, which is not text @ $.payers[0].name\n"
+        f"  {NOTE_ONE}",
+    ),
+    (
+        "control-character-in-key.json",
+        "control-character-in-key.json: 1 problem\n"
+        "  the key 'vat_\\x1brate' has the control character U+001B (escape) at character 5, which is not text "
+        "@ $.provenance['vat_\\x1brate']\n"
+        f"  {NOTE_ONE}",
+    ),
+    (
+        "right-to-left-override.toml",
+        "right-to-left-override.toml: 1 problem\n"
+        "  'Coach \\u202eBV' has the bidirectional control U+202E (right-to-left override) at character 7; "
+        "a one-line text holds none: any script shows in its own direction without it, and it could reverse "
+        "the text after it @ $.providers[0].name\n"
+        f"  {NOTE_ONE}",
+    ),
+    (
+        "unclosed-isolate.toml",
+        "unclosed-isolate.toml: 1 problem\n"
+        "  'Paid work (\\u2067عمل\\nfor six months\\u2069).' has the bidirectional control U+2067 "
+        "(right-to-left isolate) at character 12 without its closing U+2069 (pop directional isolate) "
+        f"{REVERSES} @ $.metrics[0].description\n"
+        f"  {NOTE_ONE}",
+    ),
+    (
+        "stray-pop.toml",
+        "stray-pop.toml: 1 problem\n"
+        "  'Paid work\\u202c for six months.' has the bidirectional control U+202C (pop directional formatting) "
+        "at character 10 that closes nothing opened before it @ $.metrics[0].description\n"
+        f"  {NOTE_ONE}",
+    ),
+    (
+        "duplicate-key.json",
+        "duplicate-key.json:5:66: not valid JSON: the key 'capacity' is given twice in the same object",
+    ),
 ]
 """Each file in ``tests/malformed/`` and the exact message ``load_contract`` gives for it."""
 
@@ -482,6 +581,7 @@ class TestLoadContract:
             ("duplicate-key-last-line.toml", 38, 1),
             ("duplicate-table.toml", 39, 1),
             ("syntax-error.json", 6, 3),
+            ("duplicate-key.json", 5, 66),
         ],
     )
     def test_syntax_error_carries_line_and_column(
@@ -515,6 +615,15 @@ class TestLoadContract:
         lines = (MALFORMED / name).read_text("utf-8").splitlines()
         assert lines[err.line - 1][err.column - 1 :].startswith(f"{key} =")
         assert sum(line.startswith(f"{key} =") for line in lines[: err.line - 1]) >= 1
+
+    def test_json_duplicate_key_points_at_the_second_key(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A key given twice in a JSON object is reported where its second occurrence starts, at its quote."""
+        monkeypatch.chdir(MALFORMED)
+        err = _refusal("duplicate-key.json")
+        assert err.line is not None and err.column is not None
+        line = (MALFORMED / "duplicate-key.json").read_text("utf-8").splitlines()[err.line - 1]
+        assert line[err.column - 1 :].startswith('"capacity": 500')
+        assert line[: err.column - 1].count('"capacity"') == 1
 
     @pytest.mark.parametrize("name", ["many-problems.toml", "many-references.toml"])
     def test_reports_every_problem_at_once(self, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -680,6 +789,35 @@ class TestMessages:
         """Values are written the way a contract file writes them: never Decimal('…'), True, False or None."""
         for spelling in ("Decimal(", "True", "False", "None", "datetime."):
             assert spelling not in expected
+
+
+class TestJsonDuplicateKeys:
+    """JSON lets an object give a key twice and keeps the last; a contract refuses it, as TOML does."""
+
+    @pytest.mark.parametrize(
+        ("text", "key", "line", "column"),
+        [
+            ('{"name": "a", "name": "b"}', "name", 1, 15),
+            ('{"name": "a",\n "\\u006eame": "b"}', "name", 2, 2),
+            ('{"a": {"x": 1}, "b": {"x": 1, "y": "{\\"x\\": 2}", "x": 3}}', "x", 1, 50),
+            ('{"list": [{"x": 1}, {"x": 2, "y": [1, {"x": 3}], "x": 4}]}', "x", 1, 50),
+        ],
+    )
+    def test_second_key_is_refused_where_it_is(self, text: str, key: str, line: int, column: int) -> None:
+        """Keys are compared as JSON reads them (an escape is its character); the same key in two objects,
+        or written inside a text, is no duplicate; the line and column are those of the second key."""
+        with pytest.raises(ContractFileError) as err:
+            loads(text, fmt="json", file="a.json")
+        assert err.value.lines == (f"not valid JSON: the key {key!r} is given twice in the same object",)
+        assert (err.value.line, err.value.column) == (line, column)
+        at = sum(len(x) + 1 for x in text.split("\n")[: line - 1]) + column - 1
+        assert json.loads(text[at:].split(":", 1)[0]) == key
+
+    def test_same_key_in_different_objects_is_fine(self) -> None:
+        """The minimal contract as JSON gives 'id' and 'name' in many objects, each once: it loads."""
+        text = json.dumps(tomllib.loads(MINIMAL), default=str)
+        assert text.count('"id"') > 1
+        assert loads(text, fmt="json", file="m.json") == loads(MINIMAL, file="m.toml")
 
 
 class TestShow:

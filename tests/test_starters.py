@@ -35,9 +35,7 @@ NAMES = [
     r"C:\contracts\new \n \u0041 \\",
     "{name} ${name} %(name)s %s {{ name }} {% if x %}",
     "quotes ' '' ''' \" \"\" \"\"\"",
-    "a\nsecond line\tand a tab\r",
     "# not a comment = [table]",
-    "\u0000 control \u001f \u007f",
     "  spaces around  ",
     "🙂 emoji and ÆØÅ",
 ]
@@ -332,10 +330,37 @@ class TestStarterText:
         with pytest.raises(ValueError, match="name is empty"):
             starter_text("tariff", "en", name)
 
-    def test_name_that_is_not_text_is_refused(self) -> None:
-        """A name with a lone surrogate (as from a badly decoded file name) cannot be written as UTF-8."""
-        with pytest.raises(ValueError, match="not valid text"):
-            starter_text("tariff", "en", "pilot \udcff")
+    @pytest.mark.parametrize(
+        ("name", "problem"),
+        [
+            (
+                "pilot \udcff",
+                "'pilot \\udcff' has half of a surrogate pair (U+DCFF) at character 7, which is not a character; "
+                "a JSON \\u escape of a character beyond U+FFFF needs both halves",
+            ),
+            (
+                "a\nsecond line",
+                "'a\\nsecond line' has the line break U+000A (line feed) at character 2; this text is one line: "
+                "only a description, purpose, assumption or reason may hold line breaks",
+            ),
+            (
+                "\u0000 control",
+                "'\\x00 control' has the control character U+0000 (null) at character 1, which is not text",
+            ),
+            (
+                "Pilot\u202e Oost",
+                "'Pilot\\u202e Oost' has the bidirectional control U+202E (right-to-left override) at character 6; "
+                "a one-line text holds none: any script shows in its own direction without it, "
+                "and it could reverse the text after it",
+            ),
+        ],
+    )
+    def test_name_that_is_not_text_is_refused(self, name: str, problem: str) -> None:
+        """A name a contract file may not hold (a lone surrogate from a badly decoded file name, a line break,
+        a control character, an open right-to-left override) is refused before anything is written."""
+        with pytest.raises(ValueError) as err:
+            starter_text("tariff", "en", name)
+        assert str(err.value) == f"the contract name is not valid text: {problem}"
 
 
 class TestWriteStarter:

@@ -21,9 +21,11 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from test_termsheet import EMPTY_MESSAGES, MINIMAL
 
+from sibkit.errors import ModelError
 from sibkit.load import load_contract, loads
 from sibkit.model import Contract
 from sibkit.report import charts
+from sibkit.report.docx import _text as _word_text
 from sibkit.report.docx import render_docx, write_docx
 from sibkit.report.i18n import Language
 from sibkit.report.termsheet import render_termsheet
@@ -215,12 +217,16 @@ class TestRenderDocx:
         assert document.core_properties.title == title
         assert "Term sheet: 49" not in _text(document)
 
-    def test_text_word_cannot_hold_is_replaced(self, example: Contract) -> None:
-        """Control characters in contract text become U+FFFD instead of breaking the document; line breaks
-        become spaces, as in Markdown; a ``$`` in the name is shown as written."""
-        contract = attrs.evolve(example, name="Pilot\x00 $5\x0b\x7f line\nbreak")
+    def test_text_word_cannot_hold_never_reaches_it(self, example: Contract) -> None:
+        """A contract cannot hold a control character (the model refuses it, see tests/test_text.py); any
+        other text Word cannot hold becomes U+FFFD instead of breaking the document, and line breaks become
+        spaces, as in Markdown; a ``$`` in the name is shown as written."""
+        with pytest.raises(ModelError):
+            attrs.evolve(example, name="Pilot\x00 $5")
+        assert _word_text("Pilot\x00 $5\x0b\x7f line\nbreak\ufffe") == "Pilot\ufffd $5\ufffd\ufffd line break\ufffd"
+        contract = attrs.evolve(example, name="Pilot $5")
         document = _open(render_docx(contract, "nl", today=TODAY))
-        assert document.paragraphs[0].text == "Term sheet: Pilot\ufffd $5\ufffd\ufffd line break"
+        assert document.paragraphs[0].text == "Term sheet: Pilot $5"
         assert len(document.inline_shapes) == 2  # the payoff chart and the cash over time
 
     @pytest.mark.parametrize("length", [243, 244, 300, 5000])

@@ -24,6 +24,7 @@ import attrs
 from sibkit.errors import FieldProblem
 from sibkit.limits import MAX_CENTS, MAX_MONTHS
 from sibkit.model.common import (
+    Prose,
     Provenance,
     annual_rate,
     fraction_in_unit,
@@ -212,7 +213,7 @@ class Fee:
     paid_from: Literal["capital", "outcome_payments", "payer"] = "capital"
     payer: str | None = None
     """The payer that pays the fee directly, when ``paid_from = "payer"``."""
-    description: str = ""
+    description: Prose = ""
     provenance: dict[str, Provenance] = provenance_field()
 
     def __attrs_post_init__(self) -> None:

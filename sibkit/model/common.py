@@ -7,14 +7,22 @@ Units, everywhere in the model:
 * shares, weights and rates: ``Decimal`` fractions (``0.7`` is 70%); files may
   also write ``"70%"``; annual rates are fractions per year (``0.05`` is 5% a year);
 * time: whole months counted from the contract start (month 0 is the start month).
+
+Text, everywhere in the model (see ``text_problem``): an id is ``Id``; every other
+text is one line, except the fields typed ``Prose`` (descriptions, purposes,
+assumptions, reasons), which may hold line breaks and tabs. No text holds other
+control characters, halves of surrogate pairs or noncharacters; bidirectional
+embeddings, overrides and isolates appear only in ``Prose``, closed in the same line.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+import typing
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any, NewType
+from typing import Annotated, Any, NewType
 
 import attrs
 from babel.numbers import get_currency_precision, list_currencies
@@ -34,9 +42,11 @@ from sibkit.limits import (
 from sibkit.money import cents_to_decimal
 
 __all__ = [
+    "CONTROL_CHARACTERS",
     "Fraction01",
     "Id",
     "Months",
+    "Prose",
     "Provenance",
     "Rate",
     "Source",
@@ -45,6 +55,7 @@ __all__ = [
     "check_provenance",
     "date_in_range",
     "fraction_in_unit",
+    "is_prose",
     "money_amount",
     "month_count",
     "month_number",
@@ -54,6 +65,8 @@ __all__ = [
     "positive_int",
     "positive_participants",
     "rank",
+    "text_problem",
+    "text_problems",
     "unit_count",
     "valid_currency",
     "valid_id",
@@ -71,7 +84,198 @@ Fraction01 = NewType("Fraction01", Decimal)
 Rate = NewType("Rate", Decimal)
 """A non-negative annual rate or a non-negative ratio (``0.05`` is 5% a year)."""
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+# -- text ------------------------------------------------------------------------------------------
+@attrs.frozen
+class _SeveralLines:
+    """The mark that makes a text field ``Prose``."""
+
+
+Prose = Annotated[str, _SeveralLines()]
+"""A text that may hold several lines (and tabs): a description, a purpose, an assumption, a reason.
+
+Every other text in a contract is one line. In Python it is a plain ``str``; the loader and
+``text_problems`` read the mark to apply the rule for several lines.
+"""
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Characters that are not text in any output: control characters (C0, DEL and C1) other than tab,
+line feed and carriage return, and halves of surrogate pairs. A contract never holds them (see
+``text_problem``); a report that shows other text (a file name, a message) replaces them with U+FFFD."""
+
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+"""Characters that end a line somewhere (a terminal, Markdown, the Unicode line-breaking rules)."""
+
+_OPENERS = {"\u202a": "\u202c", "\u202b": "\u202c", "\u202d": "\u202c", "\u202e": "\u202c"}
+_OPENERS |= {"\u2066": "\u2069", "\u2067": "\u2069", "\u2068": "\u2069"}
+"""Bidirectional embeddings and overrides (closed by U+202C) and isolates (closed by U+2069)."""
+_CLOSERS = ("\u202c", "\u2069")
+
+_NO_BIDI = (
+    "; a one-line text holds none: any script shows in its own direction without it, and it could reverse"
+    " the text after it"
+)
+"""Why a name may not hold an embedding, override or isolate (a table that cuts it short could drop the closer)."""
+
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(f"{chr(p + 0xFFFE)}{chr(p + 0xFFFF)}" for p in range(0, 0x110000, 0x10000))
+
+_SUSPECT = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\u202a-\u202e\u2066-\u2069" + _NONCHARACTERS + "]"
+)
+"""Every character ``text_problem`` looks at twice; any other character is text."""
+
+_CONTROL_NAMES = {
+    "\x00": "null",
+    "\x07": "bell",
+    "\x08": "backspace",
+    "\t": "tab",
+    "\n": "line feed",
+    "\x0b": "vertical tab",
+    "\x0c": "form feed",
+    "\r": "carriage return",
+    "\x1b": "escape",
+    "\x7f": "delete",
+    "\x85": "next line",
+    "\x9b": "control sequence introducer",
+    "\u2028": "line separator",
+    "\u2029": "paragraph separator",
+}
+
+PROSE_FIELDS = "a description, purpose, assumption or reason"
+"""The fields that may hold several lines, as messages name them."""
+
+_ONE_LINE = f"; this text is one line: only {PROSE_FIELDS} may hold {{}}"
+
+
+def _code(ch: str) -> str:
+    """``U+001B (escape)``, ``U+202E (right-to-left override)``: a character named for a message."""
+    name = _CONTROL_NAMES.get(ch) or unicodedata.name(ch, "").lower()
+    return f"U+{ord(ch):04X} ({name})" if name else f"U+{ord(ch):04X}"
+
+
+def _excerpt(text: str, at: int) -> str:
+    """``text`` quoted as a contract file writes it (escapes for what cannot be seen), cut to a
+    few dozen characters around position ``at`` so a long description does not flood the message."""
+    start, end = max(0, at - 30), min(len(text), at + 30)
+    body = repr(text[start:end])
+    return ("…" if start else "") + body + ("…" if end < len(text) else "")
+
+
+def text_problem(text: str, *, lines: bool = False) -> str | None:
+    """Why ``text`` cannot be contract text, or ``None`` when it can.
+
+    The rule, for every text in a contract (``lines``: the text is ``Prose``):
+
+    * no control character (C0, DEL, C1): they move the cursor, retitle a terminal window or
+      erase the screen; a ``Prose`` text may hold line feeds (``\\n``) and tabs;
+    * no other line break (carriage return, U+2028, U+2029, …): one-line text stays one line,
+      and ``Prose`` ends its lines with ``\\n`` only;
+    * no half of a UTF-16 surrogate pair (a JSON ``\\ud800`` escape without its other half) and no
+      noncharacter (U+FFFE, U+FDD0, …): they are not characters and no output format can hold them;
+    * a one-line text holds no bidirectional embedding, override or isolate (U+202A to U+202E,
+      U+2066 to U+2069): names in any script show in their own direction without them, and a table
+      that cuts a name short could cut off the closing one. In ``Prose``, every embedding or override
+      is closed by U+202C and every isolate by U+2069, nested, in the same line; an open one would
+      reverse the text that follows it in a report (``150`` shown as ``051``). The marks U+200E,
+      U+200F and U+061C have no extent and are allowed.
+
+    The message names the character, where it is (counted from 1) and the text around it.
+    """
+    open_: list[tuple[int, str]] = []  # (position, character) of each embedding or isolate still open
+    for m in _SUSPECT.finditer(text):
+        ch, at = m[0], m.start()
+        if not lines and (ch in _OPENERS or ch in _CLOSERS):
+            return _has(text, at, f"the bidirectional control {_code(ch)}") + _NO_BIDI
+        if ch in _OPENERS:
+            open_.append((at, ch))
+            continue
+        if ch in _CLOSERS:
+            if open_ and _OPENERS[open_[-1][1]] == ch:
+                open_.pop()
+                continue
+            if not open_:
+                closer = f"the bidirectional control {_code(ch)}"
+                return _has(text, at, closer) + " that closes nothing opened before it"
+            break  # closes an isolate around an embedding still open: reported as that embedding
+        if ch == "\n" and lines:
+            if open_:
+                break  # an embedding or isolate is still open at the end of its line
+            continue
+        if ch == "\t" and lines:
+            continue
+        if "\ud800" <= ch <= "\udfff":
+            return (
+                _has(text, at, f"half of a surrogate pair (U+{ord(ch):04X})")
+                + ", which is not a character; a JSON \\u escape of a character beyond U+FFFF needs both halves"
+            )
+        if ch in _LINE_BREAKS:
+            if lines:
+                return _has(text, at, f"the line break {_code(ch)}") + "; end the lines of a text with \\n only"
+            return _has(text, at, f"the line break {_code(ch)}") + _ONE_LINE.format("line breaks")
+        if ch == "\t":
+            return _has(text, at, "a tab (U+0009)") + _ONE_LINE.format("tabs")
+        if unicodedata.category(ch) == "Cc":
+            return _has(text, at, f"the control character {_code(ch)}") + ", which is not text"
+        return _has(text, at, f"the noncharacter U+{ord(ch):04X}") + ", which is not text"
+    if open_:
+        at, ch = open_[-1]
+        return (
+            _has(text, at, f"the bidirectional control {_code(ch)}")
+            + f" without its closing {_code(_OPENERS[ch])} in the same line; it would reverse the text after it"
+        )
+    return None
+
+
+def _has(text: str, at: int, what: str) -> str:
+    """The start of a message: ``'Coach\\x1b[2J' has <what> at character 6``."""
+    return f"{_excerpt(text, at)} has {what} at character {at + 1}"
+
+
+def is_prose(tp: object) -> bool:
+    """Whether ``tp`` (a field's resolved type) is ``Prose`` or ``Prose | None``."""
+    return tp == Prose or Prose in typing.get_args(tp)
+
+
+def text_problems(obj: object, path: str = "") -> Iterator[tuple[str, str]]:
+    """``(path, message)`` for every text in ``obj`` (an attrs object, a tuple or dict of them) that
+    ``text_problem`` refuses; paths as in ``Problem`` (``providers[0].name``)."""
+    if attrs.has(type(obj)):
+        hints = _hints(type(obj))
+        for a in attrs.fields(type(obj)):  # type: ignore[arg-type]
+            value = getattr(obj, a.name)
+            sub = f"{path}.{a.name}" if path else a.name
+            if isinstance(value, str):
+                if why := text_problem(value, lines=is_prose(hints.get(a.name))):
+                    yield sub, why
+            else:
+                yield from text_problems(value, sub)
+    elif isinstance(obj, tuple):
+        for i, item in enumerate(obj):
+            if isinstance(item, str):
+                if why := text_problem(item):
+                    yield f"{path}[{i}]", why
+            else:
+                yield from text_problems(item, f"{path}[{i}]")
+    elif isinstance(obj, dict):
+        for key, item in obj.items():
+            if isinstance(key, str) and (why := text_problem(key)):
+                yield path, f"the key {why}"
+            else:
+                yield from text_problems(item, f"{path}.{key}")
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    """The resolved field types of an attrs class, ``Annotated`` marks kept (cached)."""
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls, include_extras=True)
+    return _HINTS[cls]
+
+
+_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
+"""An ``Id``, matched against the whole text (``fullmatch``: ``$`` would let a final line break through)."""
 
 
 def percent(x: Decimal) -> str:
@@ -81,7 +285,7 @@ def percent(x: Decimal) -> str:
 
 def valid_id(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
     """attrs validator: an identifier as ``Id`` describes."""
-    if not isinstance(value, str) or not _ID.match(value):
+    if not isinstance(value, str) or not _ID.fullmatch(value):
         raise FieldProblem(
             attribute.name,
             f"expected an identifier of lower-case letters, digits, '-' or '_', got {show(value)}",
@@ -251,7 +455,7 @@ class Provenance:
     """Id of an entry in the contract's ``sources``."""
     locator: str = ""
     """Where in the source: page, line, table (``S000:L39``)."""
-    assumption: str | None = None
+    assumption: Prose | None = None
     """The reasoning behind a number the sources do not give."""
 
     def __attrs_post_init__(self) -> None:

@@ -20,6 +20,7 @@ from sibkit.errors import FieldProblem, ModelError, Problem, did_you_mean, show
 from sibkit.limits import MAX_CELLS_PER_SCENARIO, MAX_SCALE_CENTS, MAX_SUCCESS
 from sibkit.model.capital import Fee, Grant, Guarantee, Loan, Tranche
 from sibkit.model.common import (
+    Prose,
     Provenance,
     Source,
     date_in_range,
@@ -30,6 +31,7 @@ from sibkit.model.common import (
     participants,
     percent,
     provenance_field,
+    text_problems,
     valid_currency,
 )
 from sibkit.model.outcomes import Metric, Saving, Segment
@@ -104,7 +106,7 @@ class Termination:
     no more capital is drawn. Payments, repayments and the settlement carry on to the end of the term."""
     pay_outcomes_after: bool = True
     """Whether outcomes that happen from that month on are still paid (for participants already enrolled)."""
-    reason: str = ""
+    reason: Prose = ""
     """What triggered it, in words (an interim evaluation below target, a change in law)."""
 
 
@@ -112,7 +114,7 @@ class Termination:
 class Population:
     """Who the contract is for and how they are referred."""
 
-    description: str = ""
+    description: Prose = ""
     eligibility: tuple[str, ...] = ()
     """Eligibility criteria, one per line."""
     referred_by: str = ""
@@ -141,8 +143,8 @@ class Contract:
     ``agreed`` (terms agreed, not yet signed), ``signed``, or ``historical`` (a past deal
     reconstructed for learning)."""
     version: str = "1"
-    description: str = ""
-    purpose: str = ""
+    description: Prose = ""
+    purpose: Prose = ""
     """The social challenge and the intervention's theory of change."""
     currency: str = attrs.field(default="EUR", validator=valid_currency)
     """ISO 4217 code of the currency of every amount (any code with two decimal places: EUR, GBP,
@@ -439,6 +441,9 @@ def _limit_problems(c: Contract) -> list[Problem]:
 def contract_problems(c: Contract) -> list[Problem]:
     """Every cross-reference and consistency problem of a contract, each with its path."""
     p: list[Problem] = []
+
+    # every text (the loader checks them as it reads a file; this catches a contract built in Python)
+    p += [Problem(path, why) for path, why in text_problems(c)]
 
     # unique identifiers
     parties: list[tuple[str, str]] = []

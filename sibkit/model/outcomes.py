@@ -8,6 +8,7 @@ from typing import Literal
 import attrs
 
 from sibkit.model.common import (
+    Prose,
     Provenance,
     money_amount,
     month_number,
@@ -47,7 +48,7 @@ class Segment:
 
     id: str = attrs.field(validator=valid_id)
     name: str
-    description: str = ""
+    description: Prose = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -56,7 +57,7 @@ class Metric:
 
     id: str = attrs.field(validator=valid_id)
     name: str
-    description: str = ""
+    description: Prose = ""
     """The definition as the contract states it: what counts, what does not."""
     kind: MetricKind = "event"
     unit: Literal[
@@ -103,5 +104,5 @@ class Saving:
     value that is real but not cash (wellbeing, broad prosperity)."""
     budget: str = ""
     """Which budget it lands in: a payer id or a free description ('Participatiewet', 'zorg')."""
-    description: str = ""
+    description: Prose = ""
     provenance: dict[str, Provenance] = provenance_field()

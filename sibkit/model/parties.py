@@ -10,6 +10,7 @@ import attrs
 from sibkit.errors import FieldProblem
 from sibkit.limits import MAX_MONTHS, MAX_PARTICIPANTS
 from sibkit.model.common import (
+    Prose,
     Provenance,
     annual_rate,
     fraction_in_unit,
@@ -154,7 +155,7 @@ class Provider:
 
     id: str = attrs.field(validator=valid_id)
     name: str
-    description: str = ""
+    description: Prose = ""
     capacity: int = attrs.field(validator=positive_participants)
     """Most participants the provider can take on over the contract."""
     enrolment: EnrolmentPlan

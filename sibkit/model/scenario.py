@@ -13,6 +13,7 @@ import attrs
 
 from sibkit.errors import FieldProblem, show
 from sibkit.model.common import (
+    Prose,
     fraction_in_unit,
     month_number,
     non_negative_decimal,
@@ -105,7 +106,7 @@ class Scenario:
     """A named set of expected outcomes (``low``, ``base``, ``high``)."""
 
     name: str = attrs.field(validator=valid_id)
-    description: str = ""
+    description: Prose = ""
     outcomes: tuple[ScenarioOutcome, ...] = ()
     enrolment: tuple[EnrolmentOverride, ...] = ()
     probability: Decimal | None = attrs.field(default=None, validator=optional(fraction_in_unit))

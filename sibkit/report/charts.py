@@ -16,7 +16,6 @@ stays text in the SVG (searchable, translatable), not paths.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -33,6 +32,7 @@ from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
 from sibkit.engine.results import Results
 from sibkit.model import Contract
+from sibkit.model.common import CONTROL_CHARACTERS
 from sibkit.money import SYMBOLS
 from sibkit.sweep import BreakEven, BreakEvenKind, Sweep
 
@@ -129,10 +129,6 @@ def _render(fig: Figure, fmt: ChartFormat) -> bytes:
 
 def _currency(contract: Contract) -> str:
     return SYMBOLS.get(contract.currency, contract.currency)
-
-
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-"""Control characters (tab and line breaks excepted) that no report shows; they are replaced by U+FFFD."""
 
 
 def _as_written(text: str) -> str:

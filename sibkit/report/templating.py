@@ -20,7 +20,18 @@ from markupsafe import Markup
 
 __all__ = ["markdown_environment", "markdown_escape", "templates_dir"]
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
+"""Characters that mark up inline text anywhere in a line (``~`` strikes through in GitHub's Markdown)."""
+
+_MD_INDENT = re.compile(r"(?<=\n)[ \t]+|^(?:[ ]{0,3}\t|[ ]{4})[ \t]*")
+"""Indentation at the start of a line of the text (four spaces or a tab would begin a code block), and
+at the start of the text if it is that deep."""
+
+_MD_LINE_START = re.compile(
+    r"^([ ]{0,3})(?:([-+=])(?=[-+= \t]*$|[ \t])|(\d{1,9})([.)])(?=[ \t]|$))", re.MULTILINE
+)
+"""What begins a block at the start of a line: a list item (``- ``, ``+ ``, ``1. ``, ``1) ``), or a
+line of ``-`` or ``=`` (a rule, or the underline that turns the line above into a heading)."""
 
 
 def templates_dir() -> Path:
@@ -32,11 +43,20 @@ def templates_dir() -> Path:
 
 
 def markdown_escape(value: object) -> str:
-    """Text that Markdown shows literally: Markdown syntax backslash-escaped, HTML as entities."""
+    """Text that Markdown shows literally: Markdown syntax backslash-escaped, HTML as entities.
+
+    Nothing in the text can change the document's structure around it: inline syntax is escaped
+    wherever it is (``#``, ``|``, ``*``, ``[``, a backtick …), and at the start of each of its lines,
+    indentation is dropped and a list marker, a rule or a heading underline is escaped (``1\\. ``,
+    ``\\- ``, ``\\---``). Blank lines still separate paragraphs; a value that must stay on one line (a
+    table cell, a heading) goes through a filter that joins its lines first (the term sheet's
+    ``oneline``), and contract names are one line by the model's rule.
+    """
     if isinstance(value, Markup):
         return str(value)
     text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SPECIAL.sub(r"\\\1", _MD_INDENT.sub("", text))
+    return _MD_LINE_START.sub(lambda m: m[1] + (f"\\{m[2]}" if m[2] else f"{m[3]}\\{m[4]}"), text)
 
 
 def _finalize_markdown(value: Any) -> Any:

@@ -72,6 +72,7 @@ from sibkit.model import (
     Tariff,
     Tranche,
 )
+from sibkit.model.common import CONTROL_CHARACTERS
 from sibkit.model.waterfall import WaterfallStep
 from sibkit.money import ratio, round_half_up
 from sibkit.report import charts
@@ -1088,7 +1089,7 @@ class _View:
                 )
         for g, guarantee in enumerate(self.c.guarantees):
             paid_to = [[int(x[0]) for _, x in r.guarantees[g].paid_to] for r in runs]
-            for t, tranche in enumerate(guarantee.covers):
+            for position, tranche in enumerate(guarantee.covers):
                 row(
                     self._(
                         "Guarantee %(guarantee)s (%(guarantor)s): paid to %(tranche)s",
@@ -1097,7 +1098,7 @@ class _View:
                         tranche=self.tranche(tranche),
                     ),
                     "money",
-                    [self.money(cells[t]) for cells in paid_to],
+                    [self.money(cells[position]) for cells in paid_to],
                 )
         for f, fee in enumerate(self.c.fees):
             if any(int(r.fees[f].unpaid[0]) for r in runs):
@@ -1573,7 +1574,7 @@ def termsheet_view(
 # -- rendering -----------------------------------------------------------------------------------------
 def _clean(text: str) -> str:
     """Control characters (other than tab and newline) replaced by U+FFFD: they are not text in either format."""
-    return charts.CONTROL_CHARACTERS.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return CONTROL_CHARACTERS.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _escape_markdown(value: object) -> str:

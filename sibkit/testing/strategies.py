@@ -58,7 +58,24 @@ from sibkit.model.rules import PaymentRule
 from sibkit.model.waterfall import WaterfallStep
 from sibkit.money import Cents
 
-__all__ = ["batches", "contracts", "outcome_vectors", "scenarios", "shares"]
+__all__ = ["batches", "contracts", "outcome_vectors", "scenarios", "shares", "texts"]
+
+
+_BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+"""Embeddings, overrides, isolates and their closers: a contract may hold them only in pairs."""
+
+
+def texts(*, lines: bool = False, min_size: int = 1, max_size: int = 30) -> st.SearchStrategy[str]:
+    """Text a contract may hold (``sibkit.model.common.text_problem``): a name, or with ``lines``
+    a description. Characters of every Unicode category except control characters (a description
+    also gets line feeds and tabs), line and paragraph separators, surrogates, unassigned code
+    points and bidirectional controls; ``min_size`` to ``max_size`` characters."""
+    alphabet = st.characters(
+        exclude_categories=("Cc", "Cs", "Cn", "Zl", "Zp"),
+        exclude_characters=_BIDI_CONTROLS,
+        include_characters="\n\t" if lines else "",
+    )
+    return st.text(alphabet, min_size=min_size, max_size=max_size)
 
 
 def shares(n: int) -> st.SearchStrategy[list[Decimal]]:
@@ -226,7 +243,7 @@ def contracts(
         }
     scenario = draw(scenarios_for(metrics, name="base"))
     return Contract(
-        name=draw(st.text(min_size=1, max_size=30)),
+        name=draw(texts()),
         timeline=timeline,
         payers=payers,
         providers=tuple(providers),
