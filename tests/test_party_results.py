@@ -235,3 +235,20 @@ class TestGuaranteeInTermSheet:
         €30,000 to the senior loan in 'low', nothing in 'mid' and 'base' (the loan is repaid)."""
         text = render_termsheet(load_contract(SIB), "nl", "md", today=dt.date(2026, 12, 4))
         assert "| Garantie g (Foundation): betaald aan senior (Bank) | €\u00a030.000,00 | €\u00a00,00 | €\u00a00,00 |" in text
+
+
+class TestSavingsPerUnitOfTime:
+    def test_a_daily_saving_grows_with_the_days_achieved(self) -> None:
+        """A saving on a metric that counts days is a saving per day: 10 of 20 participants housed for 200
+        days, paid for at most 180 each, save 10 × 180 × €30 = €54,000 in the care budget (not the city's),
+        besides 5 benefit exits × €1,200 = €6,000 for the city."""
+        text = (ROOT / "tests" / "engine_contracts" / "per-day-savings.toml").read_text(encoding="utf-8")
+        text = text.replace(
+            "[[scenarios]]",
+            '[[savings]]\nmetric = "housed"\namount_per_unit = 30\ncashable = true\nbudget = "Wmo (zorgkantoor)"\n\n'
+            "[[scenarios]]",
+        )
+        res = run(loads(text, file="per-day.toml"), "base")
+        got = {b.budget: (b.payer, int(b.cashable[0])) for b in res.budgets}
+        assert got == {"city": ("city", 6_000_00), "Wmo (zorgkantoor)": (None, 54_000_00)}
+        assert int(res.payers[0].cashable_savings[0]) == 6_000_00
