@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sibkit.engine.batch import deterministic_batch
 from sibkit.engine.run import run
 from sibkit.engine.split import allocate_rows
 from sibkit.errors import ContractFileError, FieldProblem
@@ -94,6 +95,18 @@ THREE_PAYERS = THIRDS.replace(
     '[[payers]]\nid = "county"\nname = "County"\nshare = "1/3"\n',
 )
 """The same deal paid by three payers of ``"1/3"`` each (listed out of id order)."""
+
+
+SEGMENT_THIRDS = THIRDS.replace(
+    "capacity = 1\nenrolment = { monthly = [1] }",
+    "capacity = 100\nenrolment = { monthly = [100] }\nsegment_mix = ["
+    ' { segment = "zwaar", share = "1/3" }, { segment = "midden", share = "1/3" }, { segment = "licht", share = "1/3" } ]',
+).replace(
+    "[[metrics]]",
+    '[[segments]]\nid = "zwaar"\nname = "Zwaar"\n\n[[segments]]\nid = "midden"\nname = "Midden"\n\n'
+    '[[segments]]\nid = "licht"\nname = "Licht"\n\n[[metrics]]',
+)
+"""The deal with 100 participants and three difficulty segments of ``"1/3"`` each (listed out of id order)."""
 
 
 def _with_residual(shares: str) -> str:
@@ -347,3 +360,32 @@ class TestEngineSplitsRatiosExactly:
         total = sum(weights)
         items = ", ".join(f'{{ party = "{p}", share = "{w}/{total}" }}' for p, w in zip(parties, weights, strict=True))
         assert _residual_cents(loads(_with_residual(f"[ {items} ]"))) == _hamilton(10_000, weights, parties)
+
+    def test_hundred_participants_over_three_segment_thirds(self) -> None:
+        """100 participants over three segments of ``"1/3"``: 100 = 3 × 33 + 1, the extra participant to
+        'licht', the id that sorts first (the contract lists it last)."""
+        c = loads(SEGMENT_THIRDS)
+        enrolled = deterministic_batch(c, c.scenario("all")).enrolled[0, :, 0, :].sum(axis=0).tolist()
+        assert dict(zip([s.id for s in c.segments], enrolled, strict=True)) == {"zwaar": 33, "midden": 33, "licht": 34}
+
+    def test_segment_shares_must_sum_to_one(self) -> None:
+        """A segment mix of 1/3, 1/3 and 0.3 is reported at the provider's ``segment_mix`` with the exact sum."""
+        text = SEGMENT_THIRDS.replace('{ segment = "licht", share = "1/3" }', '{ segment = "licht", share = 0.3 }')
+        assert _problems(text) == ["segment shares sum to 29/30 (96.67%), expected 100% @ $.providers[0].segment_mix"]
+
+    def test_three_equal_contributors_need_no_ratio(self) -> None:
+        """Contributors to a pooled fund are weighed by their commitments: three equal commitments pay
+        €1,100.00 as 36,667 / 36,667 / 36,666 cents, the extra cents to 'alpha' and 'mid' (ids sorting first)."""
+        text = THIRDS.replace(
+            '[[payers]]\nid = "city"\nname = "City"\n',
+            '[[payers]]\nid = "fund"\nname = "Fund"\nkind = "outcomes_fund"\ncontributors = ['
+            ' { id = "zeta", name = "Zeta", commitment = 5000 }, { id = "alpha", name = "Alpha", commitment = 5000 },'
+            ' { id = "mid", name = "Mid", commitment = 5000 } ]\n',
+        )
+        c = loads(text)
+        flows = run(c, c.scenario("all")).flows.ledger.flows
+        paid = {
+            who: int(flows[(who, "fund", "contribution to outcome payments")][0].sum())
+            for who in ("zeta", "alpha", "mid")
+        }
+        assert paid == {"zeta": 36666, "alpha": 36667, "mid": 36667}
