@@ -275,9 +275,15 @@ def _money(cents: int | None) -> str:
 
 def _pct(x: object) -> str:
     from decimal import Decimal
+    from fractions import Fraction
 
-    assert isinstance(x, Decimal)
-    return f"{x * 100:g}%"
+    from sibkit.money import share_decimal, share_display
+
+    assert isinstance(x, (Decimal, Fraction))
+    if isinstance(x, Fraction) and share_decimal(x) is None:
+        # a ratio such as 1/3 is shown rounded half up to 33.33% (the engine uses it exactly)
+        return f"{(share_display(x) * 100).normalize():f}%"
+    return f"{share_display(x) * 100:g}%"
 
 
 @main.command()

@@ -44,6 +44,7 @@ __all__ = [
     "MAX_PARTICIPANTS",
     "MAX_RATE",
     "MAX_SCALE_CENTS",
+    "MAX_SHARE_DENOMINATOR",
     "MAX_SIGNIFICANT_DIGITS",
     "MAX_SIMULATED_SCENARIOS",
     "MAX_SUCCESS",
@@ -86,8 +87,15 @@ scenario's success rates. Shares of participants stop at 100% anyway; cohort imp
 so the money scale counts them at ten times the largest rate a scenario gives."""
 
 MAX_DECIMAL_PLACES = 9
-"""Most digits after the decimal point of a share, rate or other decimal number: payer
-shares are weighed in billionths (``share × 10^9``) and the engine's exact ratios stay small."""
+"""Most digits after the decimal point of a share, rate or other decimal number: a decimal
+share's denominator then divides 10^9 (within ``MAX_SHARE_DENOMINATOR``, alone and with the
+other decimal shares of its list) and the engine's exact ratios stay small."""
+
+MAX_SHARE_DENOMINATOR = 1_000_000_000
+"""Largest denominator of a share written as a ratio (``"1/3"``), and of the shares of one list
+(a residual step's shares, a rule's ``paid_by``, the payers' fixed shares, a provider's
+``segment_mix``) brought to a common denominator: the engine splits by the integer weights
+``share × denominator``, which stay as small as the billionths of ``MAX_DECIMAL_PLACES``."""
 
 MAX_SIGNIFICANT_DIGITS = 24
 """Most significant digits of a number read from a file, before it is turned into an

@@ -6,6 +6,9 @@ coerced silently: ``"false"`` is not a boolean, ``1.9`` is not a whole number,
 ``12`` is not a text. Every problem in a file is reported at once, one line
 each, as ``message @ path`` (``$`` is the top of the file), with values written
 the way a contract file writes them (``3500.001``, ``true``, ``'3.500,00'``).
+Shares that split an amount (payer, residual and segment shares) are read as
+exact ``Fraction``: ``0.25``, ``"25%"`` or the ratio ``"1/4"``; they are written
+back as a decimal when one is exact and as the ratio (``"1/3"``) otherwise.
 The references between parts (ids that must exist, totals across the contract)
 are checked only once every part could be built; until then a last line says so.
 """
@@ -20,6 +23,7 @@ import stat
 import tomllib
 from collections.abc import Callable, Mapping
 from decimal import Decimal, DecimalException
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
@@ -40,7 +44,7 @@ from sibkit.model.capital import Tranche
 from sibkit.model.common import Prose, text_problem
 from sibkit.model.rules import PaymentRule
 from sibkit.model.waterfall import WaterfallStep
-from sibkit.money import Cents, cents_to_decimal, parse_amount, parse_fraction
+from sibkit.money import Cents, cents_to_decimal, parse_amount, parse_fraction, parse_share, share_decimal, share_text
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -106,6 +110,16 @@ def _bool(value: Any, _: type) -> bool:
 
 def _decimal(value: Any, _: type) -> Decimal:
     return parse_fraction(value, what="a number")
+
+
+def _share(value: Any, _: type) -> Fraction:
+    return parse_share(value)
+
+
+def _unstructure_share(share: Fraction) -> Decimal | str:
+    """A share as a file writes it: an exact decimal (``0.25``) when there is one, else the ratio (``"1/3"``)."""
+    exact = share_decimal(share)
+    return share_text(share) if exact is None else exact
 
 
 def _cents(value: Any, _: type) -> Cents:
@@ -204,10 +218,12 @@ def make_converter() -> cattrs.Converter:
     c.register_structure_hook(int, _int)
     c.register_structure_hook(bool, _bool)
     c.register_structure_hook(Decimal, _decimal)
+    c.register_structure_hook(Fraction, _share)
     c.register_structure_hook(Cents, _cents)
     c.register_structure_hook(dt.date, _date)
     c.register_unstructure_hook(Cents, cents_to_decimal)
     c.register_unstructure_hook(Decimal, lambda d: d)
+    c.register_unstructure_hook(Fraction, _unstructure_share)
     c.register_unstructure_hook(dt.date, lambda d: d)
     c.register_structure_hook_func(_is_literal, lambda v, t: _literal_hook(t)(v, t))
 

@@ -16,12 +16,17 @@ Rounding rules (the only two used anywhere):
   largest remainders, ties to the earlier part. The parts always add up to the
   whole, to the cent.
 
-Shares, weights and rates in a contract are ``Decimal`` so that ``0.7`` is
-exactly seven tenths; the engine turns them into exact integer ratios.
+Weights and rates in a contract are ``Decimal`` so that ``0.7`` is exactly
+seven tenths; the engine turns them into exact integer ratios. Shares that split
+an amount between parties (payers, residual parties, difficulty segments) are
+``fractions.Fraction``, so that a third is exactly ``"1/3"`` (``parse_share``);
+the engine splits by the integer weights ``share_weights`` gives (three thirds
+split as 1:1:1), and people are shown ``33.33%`` (``share_display``).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
@@ -32,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sibkit.errors import show
-from sibkit.limits import MAX_CENTS, MAX_SIGNIFICANT_DIGITS
+from sibkit.limits import MAX_CENTS, MAX_SHARE_DENOMINATOR, MAX_SIGNIFICANT_DIGITS
 
 __all__ = [
     "Cents",
@@ -43,7 +48,12 @@ __all__ = [
     "muldiv_array",
     "parse_amount",
     "parse_fraction",
+    "parse_share",
     "round_half_up",
+    "share_decimal",
+    "share_display",
+    "share_text",
+    "share_weights",
 ]
 
 Cents = NewType("Cents", int)
@@ -151,14 +161,14 @@ def format_eur(cents: int) -> str:
     return format_money(cents, "EUR")
 
 
-def parse_fraction(value: object, *, what: str = "a share") -> Decimal:
+def parse_fraction(value: object, *, what: str = "a share", examples: str = '0.25 or "25%"') -> Decimal:
     """Read a fraction written as ``0.7``, ``"0.7"`` or ``"70%"`` exactly, as a ``Decimal``.
 
     No range is checked here (callers say what range applies), only a size: a number of
     10^24 or more, or written with more than 24 significant digits, is refused before any
     arithmetic on it (``sibkit.limits.MAX_SIGNIFICANT_DIGITS``).
     """
-    expected = f'expected {what} such as 0.25 or "25%"'
+    expected = f"expected {what} such as {examples}"
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise ValueError(f"{expected}, got {show(value)}")
     if isinstance(value, int):
@@ -183,6 +193,87 @@ def parse_fraction(value: object, *, what: str = "a share") -> Decimal:
         raise ValueError(f"expected a finite number, got {show(value)}")
     _check_size(number, value)
     return number / _HUNDRED if percent else number
+
+
+_RATIO = re.compile(r"([+-]?[0-9]+)\s*/\s*([0-9]+)")
+"""A ratio as written in a file: ``"1/3"`` (spaces around the slash allowed)."""
+
+_SHARE_EXAMPLES = '0.25, "25%" or "1/4"'
+
+
+def parse_share(value: object) -> Fraction:
+    """Read a share written as ``0.25``, ``"0.25"``, ``"25%"`` or the ratio ``"1/4"``, exactly.
+
+    A ratio must have a denominator from 1 to ``MAX_SHARE_DENOMINATOR`` and lie between 0 and 1
+    (checked here, so that the message can quote the ratio as written); a decimal or a percentage
+    is read by ``parse_fraction`` and its range is left to the field's validator.
+    """
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, str) and "/" in value:
+        match = _RATIO.fullmatch(value.strip())
+        if not match or max(len(match[1]), len(match[2])) > MAX_SIGNIFICANT_DIGITS:
+            raise ValueError(f"expected a share such as {_SHARE_EXAMPLES}, got {_short(value)}")
+        num, den = int(match[1]), int(match[2])
+        if den == 0:
+            raise ValueError(f"a ratio's denominator must not be 0, got {show(value)}")
+        if den > MAX_SHARE_DENOMINATOR:
+            raise ValueError(
+                f"expected a ratio with a denominator of at most {MAX_SHARE_DENOMINATOR:,}, got {show(value)}"
+            )
+        share = Fraction(num, den)
+        if not 0 <= share <= 1:
+            raise ValueError(f"expected a ratio between 0 and 1 (0% and 100%), got {show(value)}")
+        return share
+    return Fraction(parse_fraction(value, what="a share", examples=_SHARE_EXAMPLES))
+
+
+def share_decimal(share: Fraction) -> Decimal | None:
+    """``share`` as an exact ``Decimal`` (``1/4`` → ``0.25``), or ``None`` when no decimal is exact (``1/3``)."""
+    den = share.denominator
+    twos = fives = 0
+    while den % 2 == 0:
+        den //= 2
+        twos += 1
+    while den % 5 == 0:
+        den //= 5
+        fives += 1
+    if den != 1:
+        return None
+    places = max(twos, fives)
+    return Decimal(share.numerator * 10**places // share.denominator).scaleb(-places)
+
+
+def share_text(share: Fraction) -> str:
+    """``share`` as a contract file writes it: a decimal when exact (``0.25``), else the ratio (``1/3``)."""
+    exact = share_decimal(share)
+    return f"{share.numerator}/{share.denominator}" if exact is None else f"{exact:f}"
+
+
+def share_display(share: Fraction | Decimal) -> Decimal:
+    """A share to show people: exact when it is a decimal, else rounded half up to four decimals
+    (``1/3`` → ``0.3333``, shown as ``33.33%``; ``2/3`` → ``0.6667``). Only for display: the engine
+    always uses the exact share."""
+    if isinstance(share, Decimal):
+        return share
+    exact = share_decimal(share)
+    if exact is not None:
+        return exact
+    return Decimal(round_half_up(share.numerator * 10_000, share.denominator)).scaleb(-4)
+
+
+def share_weights(shares: Sequence[Fraction | Decimal | int]) -> list[int]:
+    """The smallest integer weights in exact proportion to ``shares``: each share times the shares'
+    least common denominator, divided by the weights' greatest common divisor (``1/3, 1/3, 1/3`` →
+    ``1, 1, 1``; ``0.7, 0.3`` → ``7, 3``). Largest remainder on these weights splits an amount
+    exactly as the shares say (scaling every weight alike changes no part)."""
+    exact = [Fraction(s) for s in shares]
+    denom = 1
+    for f in exact:
+        denom = denom * f.denominator // math.gcd(denom, f.denominator)
+    ints = [int(f * denom) for f in exact]
+    g = math.gcd(*ints)
+    return [x // g for x in ints] if g else ints
 
 
 def _short(value: object) -> str:

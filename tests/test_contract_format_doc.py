@@ -13,6 +13,7 @@ import re
 import typing
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from fractions import Fraction
 
 import attrs
 import pytest
@@ -336,3 +337,25 @@ class TestContractFormatDoc:
                 if _mentions(hint, Decimal) and name in rows and rows[name][2:3] in ([], [""], ["—"]):
                     missing.append(f"{cls.__name__}.{name}")
         assert missing == []
+
+    def test_share_fields_say_they_take_a_ratio(self, doc_text: str) -> None:
+        """Every ``Fraction`` field (a share that splits an amount) is typed 'share' and its unit names the
+        ratio form ``"1/3"``; no ``Decimal`` field claims to be such a share (it would refuse ``"1/3"``)."""
+        docs = sections(doc_text)
+        wrong: list[str] = []
+        shares: list[str] = []
+        for cls in MODEL_CLASSES:
+            section = class_section(cls, docs)
+            if section is None:
+                continue
+            rows = section.rows()
+            for name, hint in typing.get_type_hints(cls).items():
+                if name not in rows:
+                    continue
+                says_share = rows[name][1:2] == ["share"] and '"1/3"' in " ".join(rows[name][2:3])
+                if _mentions(hint, Fraction):
+                    shares.append(f"{cls.__name__}.{name}")
+                if says_share != _mentions(hint, Fraction):
+                    wrong.append(f"{cls.__name__}.{name}")
+        assert wrong == []
+        assert sorted(shares) == ["OutcomePayer.share", "PayerShare.share", "ResidualShare.share", "SegmentShare.share"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
@@ -280,7 +281,7 @@ class TestLoadContract:
         crowd capital, a revolving fund."""
         c = contract("stevig-staan")
         assert len(c.payers) == 10
-        assert sum((p.share or Decimal(0) for p in c.payers), Decimal(0)) == 1
+        assert sum((p.share or 0 for p in c.payers), Fraction(0)) == 1
         assert c.vat_rate == Decimal("0.21")
         (contract_cap,) = (cap for cap in c.caps if cap.level == "contract")
         assert (contract_cap.amount, contract_cap.includes_vat) == (_cents("3840000"), True)

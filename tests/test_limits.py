@@ -703,6 +703,8 @@ class TestRangesDoc:
             f"0 to {limits.MAX_MONTHS}",
             f"1 to {limits.MAX_UNITS:,}",
             f"at most {limits.MAX_DECIMAL_PLACES} decimals",
+            f"a denominator of at most {limits.MAX_SHARE_DENOMINATOR:,}",
+            f"a common denominator of at most {limits.MAX_SHARE_DENOMINATOR:,}",
             f"0 to {limits.MAX_RATE} ",
             f"0 to {limits.MAX_NUMBER:,}",
             f"{limits.FIRST_DATE.isoformat()} to {limits.LAST_DATE.isoformat()}",

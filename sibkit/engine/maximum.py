@@ -47,10 +47,9 @@ import attrs
 import numpy as np
 
 from sibkit.engine.batch import Batch, axes, deterministic_batch
-from sibkit.engine.schedule import Line, payment_months, schedule
+from sibkit.engine.schedule import Line, payer_weights, payment_months, schedule
 from sibkit.model import Contract, Scenario, ScenarioOutcome
 from sibkit.model.rules import CohortThreshold, PaymentRule, PerTime, RateCard, ShareOfSavings
-from sibkit.money import round_half_up
 
 __all__ = ["MaximumPayment", "composition", "maximum_payment"]
 
@@ -152,9 +151,7 @@ def composition(contract: Contract) -> list[tuple[str, int, str, str]]:
 
 def _payer_weights(line: Line, k_len: int) -> list[int]:
     """The integer weights the engine splits ``line`` over the payers with (as ``schedule._split_payers``)."""
-    weights = [0] * k_len
-    for k, share in line.payers:
-        weights[k] += round_half_up(int(share * 10**9), 1)
+    weights = payer_weights(line, k_len)
     if sum(1 for w in weights if w) == 1:  # one payer pays the whole line
         return [1 if w else 0 for w in weights]
     return weights

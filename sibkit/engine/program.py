@@ -22,6 +22,7 @@ from sibkit.engine.schedule import Schedule, ragged
 from sibkit.model import Contract, Fee, Grant, Loan
 from sibkit.model.rules import CohortThreshold
 from sibkit.model.waterfall import FeesStep, InterestStep, PrincipalStep, ResidualStep
+from sibkit.money import share_weights
 
 __all__ = ["SCRATCH_ROWS", "program", "scratch_width"]
 
@@ -156,7 +157,7 @@ def program(contract: Contract, sched: Schedule) -> tuple[dict[str, Any], list[t
         elif isinstance(step, ResidualStep):
             step_kind.append(RESIDUAL)
             step_items.append([])
-            kinds_row, targets_row, weights_row = [], [], []
+            kinds_row, targets_row = [], []
             for share in step.shares:
                 if share.party in tranche_at:
                     kinds_row.append(TO_TRANCHE)
@@ -170,10 +171,10 @@ def program(contract: Contract, sched: Schedule) -> tuple[dict[str, Any], list[t
                 else:
                     kinds_row.append(TO_PAYER)
                     targets_row.append(payer_at[share.party])
-                weights_row.append(int(share.share * 10**9))
             share_kind.append(kinds_row)
             share_target.append(targets_row)
-            share_weight.append(weights_row)
+            # exact integer weights: three shares of "1/3" split as 1:1:1
+            share_weight.append(share_weights([share.share for share in step.shares]))
         else:
             step_kind.append(
                 INTEREST if isinstance(step, InterestStep) else PRINCIPAL if isinstance(step, PrincipalStep) else RETURN

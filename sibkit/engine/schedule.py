@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -30,7 +31,7 @@ from sibkit.engine.split import allocate_rows
 from sibkit.jit import jit
 from sibkit.model import Contract
 from sibkit.model.rules import CohortThreshold, PaymentRule, PerTime, RateCard, ShareOfSavings, Tariff
-from sibkit.money import muldiv_array, round_half_up
+from sibkit.money import muldiv_array, round_half_up, share_weights
 
 __all__ = ["Line", "Schedule", "payment_months", "ragged", "schedule"]
 
@@ -48,8 +49,8 @@ class Line:
     metric_index: int
     provider: str
     provider_index: int
-    payers: tuple[tuple[int, Decimal], ...]
-    """(payer index, share) pairs."""
+    payers: tuple[tuple[int, Fraction], ...]
+    """(payer index, exact share) pairs."""
     savings: bool = False
     """A share-of-savings line: its share may change once investors are repaid."""
 
@@ -382,6 +383,15 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
     )
 
 
+def payer_weights(line: Line, k_len: int) -> list[int]:
+    """The smallest integer weights (K,) in exact proportion to the payers' shares of ``line``
+    (``share_weights``: three payers of ``"1/3"`` weigh 1:1:1), zero for payers not paying it."""
+    by_payer = [Fraction(0)] * k_len
+    for k, share in line.payers:
+        by_payer[k] += share
+    return share_weights(by_payer)
+
+
 def _split_payers(lines: tuple[Line, ...] | list[Line], due_lines: I64, k_len: int) -> I64:
     """(N, T, L) line payments split over payers by their shares: (N, T, L, K), largest remainder."""
     n, t_len, n_lines = due_lines.shape
@@ -390,9 +400,7 @@ def _split_payers(lines: tuple[Line, ...] | list[Line], due_lines: I64, k_len: i
         return single
     due = np.zeros((n, t_len, n_lines, k_len), dtype=np.int64)
     for line in lines:
-        weights = np.zeros(k_len, dtype=np.int64)
-        for k, share in line.payers:
-            weights[k] += round_half_up(int(share * 10**9), 1)
+        weights = np.asarray(payer_weights(line, k_len), dtype=np.int64)
         if np.count_nonzero(weights) == 1:  # one payer pays the whole line: nothing to split
             due[:, :, line.index, int(np.argmax(weights))] = due_lines[:, :, line.index]
         else:

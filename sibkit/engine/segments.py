@@ -24,36 +24,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
 
 from sibkit.jit import jit
+from sibkit.money import share_weights
 
 __all__ = ["id_rank", "provider_segment_weights", "segment_weights", "split_starts"]
 
 I64 = npt.NDArray[np.int64]
 
 
-def segment_weights(shares: Sequence[Decimal]) -> I64:
-    """Exact integer weights for decimal ``shares`` (each scaled by the smallest power of ten that
-    makes every share whole, then divided by their greatest common divisor)."""
-    exponent = max((max(0, -int(s.as_tuple().exponent)) for s in shares if s.is_finite()), default=0)
-    ints = [int(s.scaleb(exponent)) for s in shares]
-    g = 0
-    for x in ints:
-        g = int(np.gcd(g, x))
-    return np.asarray([x // g if g else x for x in ints], dtype=np.int64)
+def segment_weights(shares: Sequence[Fraction | Decimal]) -> I64:
+    """Exact integer weights for ``shares`` (``share_weights``: each share times their least common
+    denominator, then divided by the weights' greatest common divisor; ``"1/3"`` three times → 1:1:1)."""
+    return np.asarray(share_weights(list(shares)), dtype=np.int64)
 
 
-def provider_segment_weights(mix: Sequence[tuple[str, Decimal]], segments: Sequence[str | None]) -> I64:
+def provider_segment_weights(mix: Sequence[tuple[str, Fraction]], segments: Sequence[str | None]) -> I64:
     """Integer weights (S,) of a provider's segment ``mix`` ``(segment id, share)`` along the contract's
     ``segments``; a provider without a mix puts everyone in the first segment (which is then the
     contract's only, pseudo, segment)."""
     if not mix:
         return np.asarray([1] + [0] * (len(segments) - 1), dtype=np.int64)
     share = dict(mix)
-    return segment_weights([share.get(seg or "", Decimal(0)) for seg in segments])
+    return segment_weights([share.get(seg or "", Fraction(0)) for seg in segments])
 
 
 def id_rank(ids: Sequence[str]) -> I64:

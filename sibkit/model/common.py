@@ -4,8 +4,11 @@ Units, everywhere in the model:
 
 * money: ``Cents`` (int, cents of the contract currency); written in files in
   currency units (``3500`` or ``"3500.00"``);
-* shares, weights and rates: ``Decimal`` fractions (``0.7`` is 70%); files may
+* weights and rates: ``Decimal`` fractions (``0.7`` is 70%); files may
   also write ``"70%"``; annual rates are fractions per year (``0.05`` is 5% a year);
+* shares that split an amount between parties (``Share``: payer shares, residual
+  shares, segment mixes): exact ``fractions.Fraction``; files write ``0.7``, ``"70%"``
+  or a ratio such as ``"1/3"``;
 * time: whole months counted from the contract start (month 0 is the start month).
 
 Text, everywhere in the model (see ``text_problem``): an id is ``Id``; every other
@@ -17,11 +20,13 @@ embeddings, overrides and isolates appear only in ``Prose``, closed in the same 
 
 from __future__ import annotations
 
+import math
 import re
 import typing
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from fractions import Fraction
 from typing import Annotated, Any, NewType
 
 import attrs
@@ -37,9 +42,10 @@ from sibkit.limits import (
     MAX_NUMBER,
     MAX_PARTICIPANTS,
     MAX_RATE,
+    MAX_SHARE_DENOMINATOR,
     MAX_UNITS,
 )
-from sibkit.money import cents_to_decimal
+from sibkit.money import cents_to_decimal, parse_share, share_decimal, share_display, share_text
 
 __all__ = [
     "CONTROL_CHARACTERS",
@@ -49,6 +55,7 @@ __all__ = [
     "Prose",
     "Provenance",
     "Rate",
+    "Share",
     "Source",
     "annual_rate",
     "bounded_decimal",
@@ -65,8 +72,11 @@ __all__ = [
     "positive_int",
     "positive_participants",
     "rank",
+    "share_in_unit",
+    "shares_common_denominator",
     "text_problem",
     "text_problems",
+    "to_share",
     "unit_count",
     "valid_currency",
     "valid_id",
@@ -80,6 +90,12 @@ Months = NewType("Months", int)
 
 Fraction01 = NewType("Fraction01", Decimal)
 """A share between 0 and 1 inclusive (``0.7`` or ``"70%"`` in a file)."""
+
+Share = Fraction
+"""A share of an amount between 0 and 1 inclusive, exact: ``0.7``, ``"70%"`` or ``"1/3"`` in a file.
+
+A plain ``fractions.Fraction`` (the loader reads every ``Fraction`` field with ``parse_share``);
+the name says what it holds."""
 
 Rate = NewType("Rate", Decimal)
 """A non-negative annual rate or a non-negative ratio (``0.05`` is 5% a year)."""
@@ -278,8 +294,14 @@ _ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 """An ``Id``, matched against the whole text (``fullmatch``: ``$`` would let a final line break through)."""
 
 
-def percent(x: Decimal) -> str:
-    """A fraction as a percentage for messages: ``Decimal('0.95')`` → ``95%``, ``0.125`` → ``12.5%``."""
+def percent(x: Decimal | Fraction) -> str:
+    """A fraction as a percentage for messages: ``Decimal('0.95')`` → ``95%``, ``0.125`` → ``12.5%``;
+    a ratio with no exact decimal keeps the ratio: ``Fraction(1, 3)`` → ``1/3 (33.33%)``."""
+    if isinstance(x, Fraction):
+        exact = share_decimal(x)
+        if exact is None:
+            return f"{share_text(x)} ({(share_display(x) * 100).normalize():f}%)"
+        x = exact
     return f"{(x * 100).normalize():f}%"
 
 
@@ -345,6 +367,54 @@ def fraction_in_unit(instance: object, attribute: attrs.Attribute[Any], value: D
         hint = f'; write {value / 100} or "{value}%"' if big else ""
         raise FieldProblem(attribute.name, f"expected a share between 0 and 1 (0% and 100%), got {show(value)}{hint}")
     _check_places(attribute, value)
+
+
+def to_share(value: Fraction | Decimal | int | str) -> Fraction:
+    """attrs converter of a ``Share`` field: a ``Decimal``, an ``int`` or a text such as ``"1/3"``
+    becomes the exact ``Fraction``. Anything else is passed on unchanged for ``share_in_unit`` to refuse
+    (a converter cannot name the field)."""
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Fraction(value)
+    if isinstance(value, Decimal) and value.is_finite():
+        return Fraction(value)
+    if isinstance(value, str):
+        return parse_share(value)
+    return value  # type: ignore[return-value]
+
+
+def share_in_unit(instance: object, attribute: attrs.Attribute[Any], value: Fraction) -> None:
+    """attrs validator of a ``Share``: a ``Fraction`` between 0 and 1 inclusive; a decimal one with at most
+    ``MAX_DECIMAL_PLACES`` decimals, a ratio with a denominator of at most ``MAX_SHARE_DENOMINATOR``."""
+    if not isinstance(value, Fraction) or not (0 <= value <= 1):
+        shown = share_text(value) if isinstance(value, Fraction) else show(value)
+        exact = share_decimal(value) if isinstance(value, Fraction) else None
+        hint = f'; write {exact / 100} or "{exact}%"' if exact is not None and 1 < exact <= 100 else ""
+        raise FieldProblem(attribute.name, f"expected a share between 0 and 1 (0% and 100%), got {shown}{hint}")
+    exact = share_decimal(value)
+    if exact is not None:
+        _check_places(attribute, exact)
+    elif value.denominator > MAX_SHARE_DENOMINATOR:
+        raise FieldProblem(
+            attribute.name,
+            f"expected a ratio with a denominator of at most {MAX_SHARE_DENOMINATOR:,}, got {share_text(value)}",
+        )
+
+
+def shares_common_denominator(shares: Sequence[Fraction], what: str) -> str | None:
+    """Why the ``shares`` of one list cannot be split exactly by the engine, or ``None``: brought to a
+    common denominator, it must be at most ``MAX_SHARE_DENOMINATOR`` (it is the sum of the integer
+    weights the engine splits with)."""
+    denom = 1
+    for s in shares:
+        denom = denom * s.denominator // math.gcd(denom, s.denominator)
+    if denom <= MAX_SHARE_DENOMINATOR:
+        return None
+    return (
+        f"{what} have a common denominator of {denom:,}; at most {MAX_SHARE_DENOMINATOR:,} is supported: "
+        "write them with fewer digits or simpler ratios"
+    )
 
 
 def bounded_decimal(high: int, what: str = "a number") -> Callable[[object, attrs.Attribute[Any], Decimal], None]:

@@ -12,6 +12,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Literal
 
 import attrs
@@ -31,6 +32,7 @@ from sibkit.model.common import (
     participants,
     percent,
     provenance_field,
+    shares_common_denominator,
     text_problems,
     valid_currency,
 )
@@ -209,13 +211,13 @@ class Contract:
                 return s
         raise KeyError(name)
 
-    def rule_payers(self, rule: PaymentRule) -> tuple[tuple[str, Decimal], ...]:
-        """``(payer id, share)`` pairs that pay this rule's payments."""
+    def rule_payers(self, rule: PaymentRule) -> tuple[tuple[str, Fraction], ...]:
+        """``(payer id, exact share)`` pairs that pay this rule's payments."""
         if rule.paid_by:
             return tuple((s.payer, s.share) for s in rule.paid_by)
         if len(self.payers) == 1:
-            return ((self.payers[0].id, Decimal(1)),)
-        return tuple((p.id, p.share or Decimal(0)) for p in self.payers)
+            return ((self.payers[0].id, Fraction(1)),)
+        return tuple((p.id, p.share or Fraction(0)) for p in self.payers)
 
     def rule_providers(self, rule: PaymentRule) -> tuple[str, ...]:
         """Providers a rule applies to."""
@@ -285,7 +287,7 @@ def _uncertainty_problems(c: Contract, u: Uncertainty, scenario: Scenario) -> li
     return out
 
 
-def _pct(x: Decimal) -> str:
+def _pct(x: Decimal | Fraction) -> str:
     return percent(x)
 
 
@@ -487,9 +489,12 @@ def contract_problems(c: Contract) -> list[Problem]:
         if any(s is None for s in shares):
             p.append(Problem("payers", "either every payer has a 'share' or none has"))
         else:
-            total = sum((s for s in shares if s is not None), Decimal(0))
-            if total != 1:
-                p.append(Problem("payers", f"payer shares sum to {_pct(total)}, expected 100%"))
+            given = [s for s in shares if s is not None]
+            payer_total = sum(given, Fraction(0))
+            if payer_total != 1:
+                p.append(Problem("payers", f"payer shares sum to {_pct(payer_total)}, expected 100%"))
+            elif problem := shares_common_denominator(given, "the payer shares"):
+                p.append(Problem("payers", problem))
     payers_have_shares = len(c.payers) == 1 or all(s is not None for s in shares)
     for i, payer in enumerate(c.payers):
         committed = sum(k.commitment for k in payer.contributors)
@@ -530,9 +535,11 @@ def contract_problems(c: Contract) -> list[Problem]:
         for j, mix in enumerate(prov.segment_mix):
             ref("segment", mix.segment, segment_ids, f"{path}.segment_mix[{j}].segment")
         if prov.segment_mix:
-            total = sum((m.share for m in prov.segment_mix), Decimal(0))
-            if total != 1:
-                p.append(Problem(f"{path}.segment_mix", f"segment shares sum to {_pct(total)}, expected 100%"))
+            mix_total = sum((m.share for m in prov.segment_mix), Fraction(0))
+            if mix_total != 1:
+                p.append(Problem(f"{path}.segment_mix", f"segment shares sum to {_pct(mix_total)}, expected 100%"))
+            elif problem := shares_common_denominator([m.share for m in prov.segment_mix], "the segment shares"):
+                p.append(Problem(f"{path}.segment_mix", problem))
         if not prov.prefinances_own_costs and not c.tranches:
             p.append(
                 Problem(

@@ -12,8 +12,8 @@ from sibkit.limits import MAX_MONTHS, MAX_PARTICIPANTS
 from sibkit.model.common import (
     Prose,
     Provenance,
+    Share,
     annual_rate,
-    fraction_in_unit,
     money_amount,
     month_count,
     month_number,
@@ -21,6 +21,8 @@ from sibkit.model.common import (
     participants,
     positive_participants,
     provenance_field,
+    share_in_unit,
+    to_share,
     valid_id,
 )
 from sibkit.money import Cents
@@ -74,8 +76,11 @@ class OutcomePayer:
     id: str = attrs.field(validator=valid_id)
     name: str
     kind: PayerKind = "other"
-    share: Decimal | None = attrs.field(default=None, validator=optional(fraction_in_unit))
-    """Fixed share (0–1) of every outcome payment whose rule does not name its payers.
+    share: Share | None = attrs.field(
+        default=None, converter=attrs.converters.optional(to_share), validator=optional(share_in_unit)
+    )
+    """Exact fixed share (0–1; ``0.25``, ``"25%"`` or ``"1/4"`` in a file) of every outcome payment whose
+    rule does not name its payers.
     Either every payer has a share (summing to 100%) or none has."""
     budget: Cents | None = attrs.field(default=None, validator=optional(money_amount))
     """Cents (contract currency) the payer has committed at most over the contract (a payer-level cap
@@ -93,7 +98,8 @@ class SegmentShare:
     """The share of a provider's participants in one difficulty segment."""
 
     segment: str
-    share: Decimal = attrs.field(validator=fraction_in_unit)
+    share: Share = attrs.field(converter=to_share, validator=share_in_unit)
+    """Exact share (0–1) of the provider's participants: ``0.25``, ``"25%"`` or ``"1/4"`` in a file."""
 
 
 @attrs.frozen(kw_only=True)

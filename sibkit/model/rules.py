@@ -10,6 +10,7 @@ kind (``tariff``, ``rate_card``, ``cohort_threshold``, ``per_time``,
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 from typing import Literal
 
 import attrs
@@ -17,12 +18,16 @@ import attrs
 from sibkit.errors import FieldProblem
 from sibkit.model.common import (
     Provenance,
+    Share,
     fraction_in_unit,
     money_amount,
     month_count,
     optional,
     percent,
     provenance_field,
+    share_in_unit,
+    shares_common_denominator,
+    to_share,
     unit_count,
     valid_id,
 )
@@ -50,15 +55,19 @@ class PayerShare:
     """Which payer pays what share of a rule's payments."""
 
     payer: str
-    share: Decimal = attrs.field(validator=fraction_in_unit)
+    share: Share = attrs.field(converter=to_share, validator=share_in_unit)
+    """Exact share (0–1) of the rule's payments: ``0.25``, ``"25%"`` or ``"1/4"`` in a file."""
 
 
 def _shares_sum_to_one(
     instance: object, attribute: attrs.Attribute[tuple[PayerShare, ...]], value: tuple[PayerShare, ...]
 ) -> None:
-    if value and sum((s.share for s in value), Decimal(0)) != 1:
-        total = sum((s.share for s in value), Decimal(0))
+    total = sum((s.share for s in value), Fraction(0))
+    if value and total != 1:
         raise FieldProblem(attribute.name, f"payer shares sum to {percent(total)}, expected 100%")
+    problem = shares_common_denominator([s.share for s in value], "the payer shares")
+    if problem:
+        raise FieldProblem(attribute.name, problem)
 
 
 @attrs.frozen(kw_only=True)

@@ -10,13 +10,13 @@ providers.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from fractions import Fraction
 from typing import Literal
 
 import attrs
 
 from sibkit.errors import FieldProblem
-from sibkit.model.common import fraction_in_unit, percent
+from sibkit.model.common import Share, percent, share_in_unit, shares_common_denominator, to_share
 
 __all__ = [
     "STEP_TYPES",
@@ -72,7 +72,8 @@ class ResidualShare:
     """Who receives a share of what is left: a tranche id, a provider, a payer, or ``revolving_fund``."""
 
     party: str
-    share: Decimal = attrs.field(validator=fraction_in_unit)
+    share: Share = attrs.field(converter=to_share, validator=share_in_unit)
+    """Exact share (0–1) of what is left: ``0.25``, ``"25%"`` or ``"1/4"`` in a file."""
 
 
 @attrs.frozen(kw_only=True)
@@ -83,9 +84,12 @@ class ResidualStep:
 
     @shares.validator
     def _sum(self, attribute: attrs.Attribute[tuple[ResidualShare, ...]], value: tuple[ResidualShare, ...]) -> None:
-        total = sum((s.share for s in value), Decimal(0))
+        total = sum((s.share for s in value), Fraction(0))
         if total != 1:
             raise FieldProblem("shares", f"residual shares sum to {percent(total)}, expected 100%")
+        problem = shares_common_denominator([s.share for s in value], "the residual shares")
+        if problem:
+            raise FieldProblem("shares", problem)
 
 
 WaterfallStep = FeesStep | InterestStep | PrincipalStep | ReturnStep | ResidualStep

@@ -32,6 +32,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from fractions import Fraction
 from importlib import resources
 
 from babel.dates import format_date
@@ -41,6 +42,7 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import Translations
 
 from sibkit.languages import LANGUAGES, LOCALES, Lang
+from sibkit.money import share_display
 
 __all__ = [
     "DOMAIN",
@@ -166,9 +168,11 @@ class Language:
             return None
         return self.money(math.floor(cents + 0.5), currency)
 
-    def percent(self, fraction: Decimal) -> str:
-        """A share or rate written in the contract (``0.0725`` → ``7,25%`` / ``7.25%``), exact to four decimals."""
-        return format_percent(fraction, format=PERCENT_PATTERN, locale=self.locale)
+    def percent(self, fraction: Decimal | Fraction) -> str:
+        """A share or rate written in the contract (``0.0725`` → ``7,25%`` / ``7.25%``), exact to four decimals;
+        a ratio with no exact decimal is first rounded half up to four decimals (``1/3`` → ``33,33%`` / ``33.33%``,
+        ``share_display``), as Babel would round half-even."""
+        return format_percent(share_display(fraction), format=PERCENT_PATTERN, locale=self.locale)
 
     def rate(self, fraction: float) -> str | None:
         """A computed rate (an IRR, a chance) with one decimal; ``None`` when undefined (NaN)."""
