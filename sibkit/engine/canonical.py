@@ -22,7 +22,7 @@ scenario). A tie between equal remainders thus goes to the id that sorts first (
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import numpy as np
@@ -34,6 +34,7 @@ from sibkit.model import Contract, ResidualStep
 __all__ = ["Order", "canonical", "to_canonical", "to_contract_order"]
 
 I64 = npt.NDArray[np.int64]
+A = TypeVar("A", npt.NDArray[np.int64], npt.NDArray[np.float64])
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -145,16 +146,28 @@ def canonical(contract: Contract) -> tuple[Contract, Order]:
 
 
 def to_canonical(batch: Batch, order: Order) -> Batch:
-    """``batch`` (axes in the contract's order) with its provider, segment and metric axes in canonical order."""
+    """``batch`` (axes in the contract's order) with its provider, segment and metric axes in canonical order.
+
+    Only the axes whose order changes are taken (one copy per array and axis), so a contract listed in id
+    order costs nothing and one listed otherwise costs a copy of the scenario arrays."""
     if order.identity:
         return batch  # nothing to move: no copy of the (possibly large) scenario arrays
+
+    def moved(value: A, axes: dict[int, I64]) -> A:
+        for axis, perm in axes.items():
+            if not np.array_equal(perm, np.arange(perm.size)):
+                value = np.take(value, perm, axis=axis)
+        return value
+
     p, s, m = order.providers, order.segments, order.metrics
+    same = batch.units is batch.achieved
+    achieved = moved(batch.achieved, {2: p, 3: s, 4: m})
     return Batch(
-        enrolled=batch.enrolled[:, :, p][:, :, :, s],
-        achieved=batch.achieved[:, :, p][:, :, :, s][:, :, :, :, m],
-        units=batch.units[:, :, p][:, :, :, s][:, :, :, :, m],
-        offset=batch.offset[p][:, s][:, :, m],
-        improvement=batch.improvement[:, p][:, :, m],
+        enrolled=moved(batch.enrolled, {2: p, 3: s}),
+        achieved=achieved,
+        units=achieved if same else moved(batch.units, {2: p, 3: s, 4: m}),
+        offset=moved(batch.offset, {0: p, 1: s, 2: m}),
+        improvement=moved(batch.improvement, {1: p, 2: m}),
     )
 
 
