@@ -163,6 +163,7 @@ class Results:
     providers: tuple[ProviderResults, ...]
     fees: tuple[FeeResults, ...]
     guarantees: tuple[GuaranteeResults, ...]
+    """What each guarantee paid, and to which tranche, in the contract's order."""
     budgets: tuple[BudgetSavings, ...]
     """Savings per budget named in the contract, in order of first mention."""
     participants: I64
