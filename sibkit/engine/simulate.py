@@ -42,6 +42,7 @@ import numpy.typing as npt
 from scipy import special
 
 from sibkit.engine.batch import Batch, axes, deterministic_batch
+from sibkit.engine.canonical import canonical
 from sibkit.engine.maximum import MaximumPayment, maximum_payment
 from sibkit.engine.results import results
 from sibkit.engine.run import default_scenario
@@ -481,6 +482,10 @@ def simulate(
     """
     if n < 1:
         raise ValueError("the number of scenarios must be at least 1")
+    # sample and run in the engine's canonical order (``sibkit.engine.canonical``): the draws then do not
+    # depend on how the contract lists its parties either, and the engine needs no copy of each block in
+    # another order; the metrics are keyed by id, so nothing needs putting back
+    contract, _ = canonical(contract)
     most = most_scenarios(contract)
     if n > most:
         raise SimulationTooLarge(
