@@ -1,0 +1,28 @@
+"""Hostile and extreme input against the merged work of issue #19: the number ranges, the text rules
+and the option checks combined. Each test is a reproducer of a defect found by a reliability pass
+over the merged result, with the behaviour it must have."""
+
+from __future__ import annotations
+
+from sibkit.engine import run
+from sibkit.load import loads
+
+from conftest import ROOT
+
+POOLED = (ROOT / "tests" / "engine_contracts" / "pooled-cohorts.toml").read_text(encoding="utf-8")
+
+
+class TestCohortBaselineDecimals:
+    """A cohort baseline may have up to 9 decimals (``limits.MAX_DECIMAL_PLACES``)."""
+
+    def test_a_baseline_of_one_billionth_runs_and_pays_exactly(self) -> None:
+        """Baseline 0.000000001 events per participant (9 decimals, within range) made the units of
+        improvement a division by 10^21, past int64: every command ended in an OverflowError traceback.
+        By hand, at £1,000,000,000 a unit: 1,000 people × 10^-9 × 7% (north) = 7 × 10^-8 units, £70.00;
+        1,000 × 10^-9 × 9.5% (south) = 9.5 × 10^-8 units, £95.00; together 8.25%, at least the pooled
+        7.5%, so both are paid the pooled price."""
+        text = POOLED.replace("baseline = 1.55", "baseline = 0.000000001").replace(
+            "price_per_unit = 100", "price_per_unit = 1000000000"
+        )
+        flows = run(loads(text, file="pooled.toml"), "published-levels").flows
+        assert flows.line_paid.tolist() == [[7000, 9500]]
