@@ -4,10 +4,15 @@ over the merged result, with the behaviour it must have."""
 
 from __future__ import annotations
 
-from sibkit.engine import run
-from sibkit.load import loads
+import json
 
-from conftest import ROOT
+import pytest
+
+from sibkit.engine import run
+from sibkit.errors import ContractFileError
+from sibkit.load import dumps, load_contract, loads
+
+from conftest import EXAMPLE, ROOT
 
 POOLED = (ROOT / "tests" / "engine_contracts" / "pooled-cohorts.toml").read_text(encoding="utf-8")
 
@@ -26,3 +31,19 @@ class TestCohortBaselineDecimals:
         )
         flows = run(loads(text, file="pooled.toml"), "published-levels").flows
         assert flows.line_paid.tolist() == [[7000, 9500]]
+
+
+class TestDateDigits:
+    """A date written as text in a JSON contract."""
+
+    def test_a_date_in_other_digits_is_refused_with_the_date_message(self) -> None:
+        """``"٢٠٢٣-٠١-٠١"`` (Arabic-Indic digits) passed the date shape (``\\d`` matches any script's
+        digits) and then failed in ``date.fromisoformat`` with Python's own message, "Invalid isoformat
+        string"; it gets the message every other wrong date gets."""
+        data = json.loads(dumps(load_contract(EXAMPLE), fmt="json"))
+        data["timeline"]["start"] = "٢٠٢٣-٠١-٠١"
+        with pytest.raises(ContractFileError) as info:
+            loads(json.dumps(data), fmt="json", file="c.json")
+        assert str(info.value).splitlines()[1] == (
+            "  expected a date such as 2023-01-01, got the text '٢٠٢٣-٠١-٠١' @ $.timeline.start"
+        )
