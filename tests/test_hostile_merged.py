@@ -9,6 +9,7 @@ import json
 import pytest
 
 from sibkit.engine import run
+from sibkit.engine.maximum import maximum_payment
 from sibkit.errors import ContractFileError
 from sibkit.load import dumps, load_contract, loads
 
@@ -47,3 +48,77 @@ class TestDateDigits:
         assert str(info.value).splitlines()[1] == (
             "  expected a date such as 2023-01-01, got the text '٢٠٢٣-٠١-٠١' @ $.timeline.start"
         )
+
+
+THREE_PAYERS = """
+format = 1
+name = "Three payers at the top of the amount range"
+currency = "CHF"
+
+[timeline]
+start = 2025-01-01
+enrolment_months = 1
+service_months = 6
+term_months = 12
+
+[[payers]]
+id = "kanton"
+name = "Kanton"
+
+[[payers]]
+id = "gemeinde"
+name = "Gemeinde"
+
+[[payers]]
+id = "stiftung"
+name = "Stiftung"
+
+[[providers]]
+id = "coach"
+name = "Coach"
+capacity = 1
+enrolment = { monthly = [1] }
+cost_per_participant = 0
+
+[[metrics]]
+id = "arbeit"
+name = "Arbeit"
+observation_months = 3
+
+[[rules]]
+type = "tariff"
+id = "tarif"
+price_per_participant = 600000000000
+components = [ { metric = "arbeit", weight = 1 } ]
+paid_by = [
+  { payer = "kanton", share = "0.333333333" },
+  { payer = "gemeinde", share = "0.333333333" },
+  { payer = "stiftung", share = "0.333333334" },
+]
+
+[[scenarios]]
+name = "base"
+outcomes = [ { metric = "arbeit", rate = 1 } ]
+"""
+
+
+class TestMaximumOfSharedLines:
+    """The maximum potential payment of a payer that shares a line with others, for amounts in range."""
+
+    def test_each_payer_maximum_is_its_share_of_the_largest_price(self) -> None:
+        """A payer's natural part of a shared line was formed as cents × weight (its share in
+        billionths) in int64: CHF 600,000,000,000 × 333,333,333 wrapped round, and `show`, `run` and the
+        term sheet reported a maximum of a few francs (a 'share of maximum payment' of millions of
+        percent; `check --properties` called it a defect in sibkit). By hand: 600,000,000,000 ×
+        0.333333333 = 199,999,999,800.00, and × 0.333333334 = 200,000,000,400.00; they are what the
+        engine pays when the one participant achieves the outcome."""
+        contract = loads(THREE_PAYERS, file="three.toml")
+        maximum = maximum_payment(contract)
+        assert maximum.by_payer == {
+            "kanton": 19_999_999_980_000,
+            "gemeinde": 19_999_999_980_000,
+            "stiftung": 20_000_000_040_000,
+        }
+        assert maximum.total == 60_000_000_000_000
+        paid = run(contract).flows.payer_paid.sum(axis=(0, 1)).tolist()
+        assert paid == [19_999_999_980_000, 19_999_999_980_000, 20_000_000_040_000]
