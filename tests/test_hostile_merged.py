@@ -122,3 +122,28 @@ class TestMaximumOfSharedLines:
         assert maximum.total == 60_000_000_000_000
         paid = run(contract).flows.payer_paid.sum(axis=(0, 1)).tolist()
         assert paid == [19_999_999_980_000, 19_999_999_980_000, 20_000_000_040_000]
+
+
+class TestScenarioLevels:
+    """Treatment and comparison levels whose ratio is outside the range of a cohort improvement."""
+
+    def test_levels_implying_an_improvement_beyond_the_range_are_refused(self) -> None:
+        """Treatment 100,000 against comparison 0.000000001 (each in range) is an improvement of
+        −10^14, which the engine turned into int64 trillionths through an invalid cast (a
+        RuntimeWarning and a garbage improvement that could tip the pooled test). An improvement,
+        written or worked out from levels, lies between −100,000 and 100,000."""
+        text = POOLED.replace("treatment = 144.15, comparison = 155", "treatment = 100000, comparison = 0.000000001")
+        with pytest.raises(ContractFileError) as info:
+            loads(text, file="pooled.toml")
+        assert str(info.value).splitlines()[1] == (
+            "  the treatment level 100000 is more than 100001 times the comparison level 0.000000001: "
+            "the improvement they give is outside −100,000 to 100,000 (−10,000,000% to 10,000,000%) "
+            "@ $.scenarios[4].outcomes[0].treatment"
+        )
+
+    def test_levels_at_the_edge_of_the_range_run(self) -> None:
+        """Treatment exactly 100,001 times the comparison (an improvement of −100,000, the end of the
+        range) loads and runs; the cohort did worse, so it is paid nothing."""
+        text = POOLED.replace("treatment = 144.15, comparison = 155", "treatment = 100.001, comparison = 0.001")
+        flows = run(loads(text, file="pooled.toml"), "published-levels").flows
+        assert flows.line_paid.tolist() == [[0, 0]]
