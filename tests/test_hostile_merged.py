@@ -5,6 +5,10 @@ over the merged result, with the behaviour it must have."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +16,7 @@ from sibkit.engine import run
 from sibkit.engine.maximum import maximum_payment
 from sibkit.errors import ContractFileError
 from sibkit.load import dumps, load_contract, loads
+from sibkit.sweep import parse_range
 
 from conftest import EXAMPLE, ROOT
 
@@ -147,3 +152,32 @@ class TestScenarioLevels:
         text = POOLED.replace("treatment = 144.15, comparison = 155", "treatment = 100.001, comparison = 0.001")
         flows = run(loads(text, file="pooled.toml"), "published-levels").flows
         assert flows.line_paid.tolist() == [[0, 0]]
+
+
+class TestSuccessLevelDecimals:
+    """Success levels with an extreme exponent (``sweep --success``)."""
+
+    @pytest.mark.parametrize("text", ["0:1e-999999999:3", "1e-999999999:1:3"])
+    def test_a_level_with_a_billion_decimals_is_refused_at_once(self, text: str) -> None:
+        """``sweep --success 0:1e-999999999:3`` ran for minutes (a ten-to-the-billion denominator in an
+        exact fraction) until killed; a level has at most 12 decimals, as levels are rounded to 12."""
+        with pytest.raises(ValueError) as info:
+            parse_range(text)
+        assert str(info.value) == "expected at most 12 digits after the decimal point, got '1e-999999999'"
+
+    def test_twelve_decimals_and_trailing_zeros_are_fine(self) -> None:
+        """12 decimals is the most a level has; zeros after the last digit do not count."""
+        assert parse_range("0.123456789012:1.50000000000000000000:2") == (Decimal("0.123456789012"), Decimal("1.5"))
+
+    def test_the_command_exits_2(self, tmp_path: Path) -> None:
+        """In a subprocess: exit code 2 with the message, no traceback."""
+        done = subprocess.run(
+            [sys.executable, "-m", "sibkit.cli", "sweep", str(EXAMPLE), "--success", "0:1e-999999999:3"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
+        assert done.returncode == 2
+        assert "expected at most 12 digits after the decimal point, got '1e-999999999'" in done.stderr
+        assert "Traceback" not in done.stderr
