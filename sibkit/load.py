@@ -140,8 +140,11 @@ _MONTHS = (
     "November",
     "December",
 )
-_DATE_SHAPE = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})")
-_DATETIME_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:\d{2})?)?")
+# re.ASCII: ``\d`` alone also matches other scripts' digits (``٢٠٢٣``), which ``date.fromisoformat`` refuses
+_DATE_SHAPE = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})", re.ASCII)
+_DATETIME_SHAPE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:\d{2})?)?", re.ASCII
+)
 
 
 def _not_a_date(written: str) -> str | None:

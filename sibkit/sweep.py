@@ -114,9 +114,18 @@ def _plain_number(token: str) -> Decimal | None:
 
 
 def _number(token: str, text: str) -> Decimal:
+    """One number of a range: plain, with at most ``_INEXACT_PLACES`` decimals (levels are rounded to them
+    anyway; ``1e-999999999`` would take minutes to turn into a fraction with a billion-digit denominator)."""
     number = _plain_number(token)
     if number is None:
         raise ValueError(f"{_RANGE_HELP}, got {show(text)}")
+    # decimals as written, zeros at the end not counted (``normalize`` would round 1e-999999999 to 0)
+    _, digits, exponent = number.as_tuple()
+    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    if isinstance(exponent, int) and exponent + trailing < -_INEXACT_PLACES:
+        raise ValueError(
+            f"expected at most {_INEXACT_PLACES} digits after the decimal point, got {show(token.strip())}"
+        )
     return number
 
 

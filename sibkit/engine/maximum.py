@@ -220,7 +220,9 @@ def maximum_payment(contract: Contract) -> MaximumPayment:
         w, total_w = weights[ln.index], sum(weights[ln.index])
         for k in range(k_len):
             if w[k]:  # the largest remainder never gives a payer more than its share rounded up
-                cell_natural[(ln.index, k)] = int((-(-per_month[:, ln.index] * w[k] // total_w)).sum())
+                # in Python integers: cents × a weight in billionths can pass 2**63 (10^14 × 10^9)
+                months = per_month[:, ln.index].tolist()
+                cell_natural[(ln.index, k)] = sum(-(-cents * w[k] // total_w) for cents in months)
     cells = frozenset(cell_natural)
     payers_of = {ln.index: frozenset(k for k in range(k_len) if weights[ln.index][k]) for ln in lines}
 

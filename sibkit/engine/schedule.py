@@ -489,7 +489,9 @@ def _cohort_due(
     most_steps = max((int(np.abs(steps).max(initial=0)) for steps, _, _ in per_provider.values()), default=0)
     most_scaled = max(b_num, 1) * most_people * most_steps
     bound = max(most_people * most_steps * t_den, t_num * IMPROVEMENT_STEPS * most_people, most_scaled)
-    for price, amount in [(t.price_per_unit, t.amount) for t in rule.tiers] + [(pooled_price, 0)]:
+    # price 1: the whole units counted (``_times_half_up(scaled, 1, whole)``), whose divisor is ``whole``
+    # itself, past int64 for a baseline of seven or more decimals
+    for price, amount in [(t.price_per_unit, t.amount) for t in rule.tiers] + [(pooled_price, 0), (1, 0)]:
         big, small = _reduced(price, whole)
         bound = max(bound, 2 * small * big + small, (most_scaled // small + 1) * big + amount)
     wide: type = np.int64 if bound < 2**62 else object

@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 
 from sibkit.errors import FieldProblem, show
+from sibkit.limits import MAX_NUMBER
 from sibkit.model.common import (
     Prose,
     fraction_in_unit,
@@ -78,6 +79,16 @@ class ScenarioOutcome:
         if self.rate is None and self.treatment is None:
             raise FieldProblem(
                 "rate", "give 'rate', or for a cohort_change metric the 'treatment' and 'comparison' levels"
+            )
+        # |improvement| <= MAX_NUMBER in either direction: (c - t) / c >= -MAX_NUMBER and (t - c) / c <= MAX_NUMBER
+        # both say t <= (MAX_NUMBER + 1) × c; the engine counts improvements in int64 trillionths
+        levels = (self.treatment, self.comparison)
+        if levels[0] is not None and levels[1] is not None and levels[0] > (MAX_NUMBER + 1) * levels[1]:
+            raise FieldProblem(
+                "treatment",
+                f"the treatment level {levels[0]:f} is more than {MAX_NUMBER + 1} times the comparison "
+                f"level {levels[1]:f}: the improvement they give is outside −{MAX_NUMBER:,} to "
+                f"{MAX_NUMBER:,} (−{MAX_NUMBER * 100:,}% to {MAX_NUMBER * 100:,}%)",
             )
 
     def expected_rate(self, metric: Metric) -> Decimal:
