@@ -36,6 +36,7 @@ from sibkit.checks.search import (
     AboveMaximum,
     Counterexample,
     OrderDependence,
+    SearchNotRun,
     find_non_monotone,
     find_order_dependence,
     find_payment_above_maximum,
@@ -1158,15 +1159,21 @@ def check(file: str, lang: str, fmt: str, fail_on: str | None, properties: bool)
     c = _load_or_exit(file)
     findings = run_checks(c)
     if properties:
-        found = find_non_monotone(c)
-        if found is not None:
-            findings.insert(0, _property_finding(c, found))
-        reordered = find_order_dependence(c)
-        if reordered is not None:
-            findings.insert(0, _order_finding(reordered))
-        above = find_payment_above_maximum(c)
-        if above is not None:
-            findings.insert(0, _above_maximum_finding(above))
+        try:
+            found = find_non_monotone(c)
+            if found is not None:
+                findings.insert(0, _property_finding(c, found))
+            reordered = find_order_dependence(c)
+            if reordered is not None:
+                findings.insert(0, _order_finding(reordered))
+            above = find_payment_above_maximum(c)
+            if above is not None:
+                findings.insert(0, _above_maximum_finding(above))
+        except SearchNotRun as exc:
+            _fail(
+                f"{file}: the --properties search for {exc} could not run: Hypothesis cannot draw outcomes "
+                "for a contract this large (run sibkit check without --properties, or search a smaller copy)"
+            )
     if fmt == "json":
         click.echo(json.dumps([attrs.asdict(f) for f in findings], indent=2, ensure_ascii=False))
     else:

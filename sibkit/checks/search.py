@@ -19,10 +19,11 @@ import attrs
 import numpy as np
 from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
-from hypothesis.errors import NoSuchExample
+from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from sibkit.engine.batch import Batch, axes, stack
 from sibkit.engine.waterfall import Flows, run_batch
+from sibkit.errors import SibkitError
 from sibkit.model import Contract
 from sibkit.money import format_money
 from sibkit.testing.properties import maximum_bounds_payments, order_independent
@@ -34,10 +35,17 @@ __all__ = [
     "AboveMaximum",
     "Counterexample",
     "OrderDependence",
+    "SearchNotRun",
     "find_non_monotone",
     "find_order_dependence",
     "find_payment_above_maximum",
 ]
+
+
+class SearchNotRun(SibkitError, RuntimeError):
+    """A ``--properties`` search could not draw a single valid example for this contract (Hypothesis gave
+    up: the outcome vectors of a very large contract exceed what it generates), so it found nothing
+    because it searched nothing; saying "no counterexample" would be untrue."""
 
 
 @attrs.frozen(kw_only=True)
@@ -120,10 +128,14 @@ def find_non_monotone(contract: Contract, *, max_examples: int = 300) -> Counter
         )
     except NoSuchExample:
         return None
+    except Unsatisfiable as exc:
+        raise SearchNotRun("one more result that pays someone less") from exc
     return _worse(contract, batch, pick)
 
 
-def _first_failure(strategy: st.SearchStrategy[T], prop: Callable[[T], object], max_examples: int) -> str | None:
+def _first_failure(
+    strategy: st.SearchStrategy[T], prop: Callable[[T], object], max_examples: int, what: str
+) -> str | None:
     """The message of the first ``AssertionError`` that ``prop`` raises on an example of ``strategy``
     (a deterministic search, no shrinking: the message already says what went wrong), or None."""
     found: list[str] = []
@@ -151,6 +163,8 @@ def _first_failure(strategy: st.SearchStrategy[T], prop: Callable[[T], object], 
         )
     except NoSuchExample:
         return None
+    except Unsatisfiable as exc:
+        raise SearchNotRun(what) from exc
     return found[-1]
 
 
@@ -170,6 +184,7 @@ def find_order_dependence(contract: Contract, *, max_examples: int = 25) -> Orde
         st.integers(min_value=0, max_value=2**32 - 1),
         lambda seed: order_independent(contract, random.Random(seed)),
         max_examples,
+        "a reordering of the contract's lists that moves money",
     )
     return None if message is None else OrderDependence(message=message)
 
@@ -187,6 +202,9 @@ def find_payment_above_maximum(contract: Contract, *, max_examples: int = 100) -
     or provider is paid more than ``maximum_payment`` says it can be, or None. The maximum is meant to be
     a true upper bound, so this should never find one."""
     message = _first_failure(
-        outcome_vectors(contract), lambda batch: maximum_bounds_payments(contract, batch), max_examples
+        outcome_vectors(contract),
+        lambda batch: maximum_bounds_payments(contract, batch),
+        max_examples,
+        "outcomes that pay more than the stated maximum",
     )
     return None if message is None else AboveMaximum(message=message)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import attrs
 import pytest
 from click.testing import CliRunner
+from hypothesis.errors import Unsatisfiable
 
+from sibkit.checks import search
 from sibkit.checks.search import find_non_monotone, find_payment_above_maximum
 from sibkit.cli import main
 from sibkit.engine.maximum import MaximumPayment
@@ -62,3 +64,21 @@ class TestFindPaymentAboveMaximum:
         assert found is not None
         assert found.message.startswith("all payers: scenario")
         assert "above the maximum of 6300000" in found.message
+
+
+class TestSearchNotRun:
+    def test_cli_says_the_search_could_not_run(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """When Hypothesis cannot draw one valid outcome vector (a contract of 2 × 10,000,000 participants over
+        600 months did this), `check --properties` says the search could not run, exit 2, no traceback,
+        rather than reporting that nothing was found."""
+
+        def unsatisfiable(*args: object, **kwargs: object) -> object:
+            raise Unsatisfiable("Unable to satisfy assumptions")
+
+        monkeypatch.setattr(search, "find", unsatisfiable)
+        with pytest.raises(search.SearchNotRun):
+            search.find_non_monotone(load_contract(EXAMPLE))
+        result = CliRunner().invoke(main, ["check", str(EXAMPLE), "--properties"], env={"COLUMNS": "300"})
+        assert result.exit_code == 2
+        assert "the --properties search for one more result that pays someone less could not run" in result.output
+        assert "Traceback" not in result.output
