@@ -38,10 +38,12 @@ __all__ = [
     "MAX_CENTS",
     "MAX_DECIMAL_PLACES",
     "MAX_DOTTED_KEY_PARTS",
+    "MAX_LINE_CHARS",
     "MAX_LIST_ITEMS",
     "MAX_MONTHS",
     "MAX_NUMBER",
     "MAX_PARTICIPANTS",
+    "MAX_PROSE_CHARS",
     "MAX_RATE",
     "MAX_SCALE_CENTS",
     "MAX_SHARE_DENOMINATOR",
@@ -100,6 +102,15 @@ MAX_SHARE_DENOMINATOR = 1_000_000_000
 MAX_SIGNIFICANT_DIGITS = 24
 """Most significant digits of a number read from a file, before it is turned into an
 integer: ``1e999999`` would otherwise take minutes and gigabytes to convert."""
+
+MAX_LINE_CHARS = 1_000
+"""Most characters in a one-line text (a name, an id, a unit, a source's title): a report checks and
+escapes every text each time it is shown, so a name of a million characters made one term sheet
+take minutes; no real name is longer than a sentence."""
+
+MAX_PROSE_CHARS = 100_000
+"""Most characters in a text of several lines (a description, a purpose, an assumption): about
+thirty pages, far more than a contract file describes in one field."""
 
 MAX_LIST_ITEMS = 1_000
 """Most items in any one list or table of a contract file (providers, rules, a rate card's entries,

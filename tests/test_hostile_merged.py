@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,10 +16,13 @@ import pytest
 from sibkit.engine import run
 from sibkit.engine.maximum import maximum_payment
 from sibkit.errors import ContractFileError
+from sibkit.limits import MAX_LINE_CHARS
 from sibkit.load import dumps, load_contract, loads
 from sibkit.sweep import parse_range
 
 from conftest import EXAMPLE, ROOT
+
+PILOT_TEXT = EXAMPLE.read_text(encoding="utf-8")
 
 POOLED = (ROOT / "tests" / "engine_contracts" / "pooled-cohorts.toml").read_text(encoding="utf-8")
 
@@ -181,3 +185,27 @@ class TestSuccessLevelDecimals:
         assert done.returncode == 2
         assert "expected at most 12 digits after the decimal point, got '1e-999999999'" in done.stderr
         assert "Traceback" not in done.stderr
+
+
+class TestTextLength:
+    def test_a_million_character_name_is_refused_at_once(self) -> None:
+        """A 1,000,000-character contract name (one term sheet took 74 s and 1 GB with it) is refused at
+        load, quickly, naming the limit; a 1,000-character name is fine."""
+        text = PILOT_TEXT.replace('name = "Leeuwarden Oost — pilot resultatenfonds"', f'name = "{"x" * 10**6}"', 1)
+        started = time.perf_counter()
+        with pytest.raises(ContractFileError) as info:
+            loads(text, file="long.toml")
+        assert time.perf_counter() - started < 10
+        assert (
+            f"is 1,000,000 characters long; a one-line text may have at most {MAX_LINE_CHARS:,} @ $.name"
+            in str(info.value)
+        )
+        ok = PILOT_TEXT.replace('name = "Leeuwarden Oost — pilot resultatenfonds"', f'name = "{"x" * 1000}"', 1)
+        assert loads(ok, file="ok.toml").name == "x" * 1000
+
+    def test_a_long_description_is_refused(self) -> None:
+        """A description over 100,000 characters is refused at its path."""
+        text = PILOT_TEXT.replace('description = """\n', f'description = """\n{"y" * 100_001}', 1)
+        with pytest.raises(ContractFileError) as info:
+            loads(text, file="long.toml")
+        assert "characters long; a text of several lines may have at most 100,000 @ $.description" in str(info.value)

@@ -716,6 +716,8 @@ class TestRangesDoc:
             f"at most {limits.MAX_SIMULATED_SCENARIOS:,}",
             f"at most {limits.MAX_LIST_ITEMS:,} items",
             f"| 0 to {limits.MAX_SUCCESS} |",
+            f"at most {limits.MAX_LINE_CHARS:,} characters",
+            f"at most {limits.MAX_PROSE_CHARS:,} characters",
         ]
         assert [text for text in expected if text not in section] == []
 

@@ -38,9 +38,11 @@ from sibkit.limits import (
     LAST_DATE,
     MAX_CENTS,
     MAX_DECIMAL_PLACES,
+    MAX_LINE_CHARS,
     MAX_MONTHS,
     MAX_NUMBER,
     MAX_PARTICIPANTS,
+    MAX_PROSE_CHARS,
     MAX_RATE,
     MAX_SHARE_DENOMINATOR,
     MAX_UNITS,
@@ -197,6 +199,10 @@ def text_problem(text: str, *, lines: bool = False) -> str | None:
 
     The message names the character, where it is (counted from 1) and the text around it.
     """
+    limit = MAX_PROSE_CHARS if lines else MAX_LINE_CHARS
+    if len(text) > limit:  # before anything else: every later step reads the whole text
+        kind = "a text of several lines" if lines else "a one-line text"
+        return f"{_excerpt(text, 0)} is {len(text):,} characters long; {kind} may have at most {limit:,}"
     open_: list[tuple[int, str]] = []  # (position, character) of each embedding or isolate still open
     for m in _SUSPECT.finditer(text):
         ch, at = m[0], m.start()
