@@ -56,8 +56,8 @@ from sibkit.engine.maximum import maximum_payment
 from sibkit.engine.simulate import SimulationTooLarge, export, summarise
 from sibkit.engine.simulate import simulate as run_simulation
 from sibkit.errors import ContractFileError, EngineError
+from sibkit.i18n import LANGUAGES, LOCALES, Language
 from sibkit.jit import compiled
-from sibkit.languages import LANGUAGES, LOCALES
 from sibkit.load import load_contract
 from sibkit.model import Contract, Grant, Loan, Scenario
 from sibkit.model.rules import CohortThreshold, PerTime, RateCard, ShareOfSavings, Tariff
@@ -66,7 +66,6 @@ from sibkit.report import summary
 from sibkit.report.charts import payoff_chart
 from sibkit.report.docx import render_docx
 from sibkit.report.explain import explain
-from sibkit.report.i18n import Language
 from sibkit.report.overview import render_markdown
 from sibkit.report.pdf import render_pdf
 from sibkit.report.termsheet import chart_labels, render_termsheet

@@ -19,11 +19,11 @@ from sibkit.engine.batch import deterministic_batch
 from sibkit.engine.run import run
 from sibkit.engine.split import allocate_rows
 from sibkit.errors import ContractFileError, FieldProblem
+from sibkit.i18n import Language
 from sibkit.load import dumps, loads
 from sibkit.model import Contract, PayerShare, ResidualShare, ResidualStep, SegmentShare
 from sibkit.model.common import percent
 from sibkit.money import allocate, parse_share, share_display, share_text, share_weights
-from sibkit.report.i18n import Language
 
 THIRDS = """\
 format = 1

@@ -15,7 +15,6 @@ Markdown goldens too.
 from __future__ import annotations
 
 import datetime as dt
-import gettext
 import os
 import re
 from collections.abc import Iterator
@@ -25,18 +24,14 @@ from typing import Any
 
 import attrs
 import pytest
-from babel.messages.extract import DEFAULT_KEYWORDS, extract
-from babel.messages.pofile import read_po
 from hypothesis import HealthCheck, given, settings
-from jinja2.ext import babel_extract
 
-import sibkit.report.i18n as i18n
 import sibkit.report.termsheet as termsheet
+from sibkit.i18n import Language
 from sibkit.load import load_contract, loads
 from sibkit.model import Contract
 from sibkit.report import charts
-from sibkit.report.i18n import Language
-from sibkit.report.templating import markdown_escape, templates_dir
+from sibkit.report.templating import markdown_escape
 from sibkit.report.termsheet import render_termsheet, render_view, termsheet_view, write_termsheet
 from sibkit.testing.strategies import contracts
 
@@ -226,92 +221,7 @@ class TestGolden:
         assert margin["cells"] == ["-€49,800.00", "€9,100.00", "€72,100.00"]
 
 
-# -- the catalogue -----------------------------------------------------------------------------------------
-def _extracted() -> dict[str | tuple[str, ...], list[str]]:
-    """Every message in the term sheet's code and templates, with where it is."""
-    found: dict[str | tuple[str, ...], list[str]] = {}
-    keywords = dict(DEFAULT_KEYWORDS)
-    for path in CODE:
-        with path.open("rb") as fh:
-            for lineno, message, _comments, _context in extract("python", fh, keywords=keywords):
-                found.setdefault(message, []).append(f"{path.name}:{lineno}")
-    options = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}
-    for path in sorted((templates_dir() / "termsheet").glob("*.j2")):
-        with path.open("rb") as fh:
-            found_here = extract(babel_extract, fh, keywords=keywords, options=options)  # type: ignore[arg-type]
-            for lineno, message, _comments, _context in found_here:
-                found.setdefault(message, []).append(f"{path.name}:{lineno}")
-    return found
-
-
-def _catalogue() -> Any:
-    with CATALOGUE.open("rb") as fh:
-        return read_po(fh, locale="nl", domain="sibkit")
-
-
-def _key(message: Any) -> str | tuple[str, ...]:
-    return message.id if isinstance(message.id, str) else tuple(message.id)
-
-
-class TestCatalogue:
-    def test_every_message_has_a_dutch_translation(self) -> None:
-        """Every message the extractor finds in termsheet.py, i18n.py and templates/termsheet/ is translated."""
-        extracted = _extracted()
-        assert len(extracted) > 300
-        catalogue = {_key(m): m for m in _catalogue() if m.id}
-        missing = [f"{k!r} ({', '.join(v)})" for k, v in extracted.items() if k not in catalogue]
-        assert missing == []
-        untranslated = [
-            k for k, m in catalogue.items() if m.fuzzy or not (m.string if isinstance(m.string, str) else all(m.string))
-        ]
-        assert untranslated == []
-
-    def test_no_obsolete_messages(self) -> None:
-        """The catalogue holds no message the code no longer uses."""
-        extracted = _extracted()
-        assert [k for k in (_key(m) for m in _catalogue() if m.id) if k not in extracted] == []
-
-    def test_placeholders_match(self) -> None:
-        """Each translation has the placeholders of its message: %(name)s and the charts' {name}."""
-        catalogue = _catalogue()
-        assert [(m.id, errors) for m, errors in catalogue.check()] == []
-        for m in catalogue:
-            if not m.id:
-                continue
-            ids = [m.id] if isinstance(m.id, str) else list(m.id)
-            strings = [m.string] if isinstance(m.string, str) else list(m.string)
-            for form in strings:
-                for pattern in (r"%\(\w+\)[sd]", r"\{\w+\}"):
-                    assert sorted(set(re.findall(pattern, form))) == sorted(set(re.findall(pattern, ids[-1]))), m.id
-
-    def test_every_message_used_at_runtime_is_translated(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        """Rendering rich contracts in Dutch looks up only messages the catalogue translates
-        (this catches messages the extractor cannot see, such as a gettext call inside an f-string)."""
-        seen: set[str | tuple[str, str]] = set()
-        real = i18n.translations
-
-        class Recording(gettext.NullTranslations):
-            def __init__(self, inner: gettext.NullTranslations) -> None:
-                super().__init__()
-                self.inner = inner
-
-            def gettext(self, message: str) -> str:
-                seen.add(message)
-                return self.inner.gettext(message)
-
-            def ngettext(self, singular: str, plural: str, n: int) -> str:
-                seen.add((singular, plural))
-                return self.inner.ngettext(singular, plural, n)
-
-        monkeypatch.setattr(i18n, "translations", lambda lang: Recording(real(lang)))
-        for path in [EXAMPLE, *RICH[:4], ROOT / "tests" / "engine_contracts" / "sib-guarantee.toml"]:
-            view = termsheet_view(load_contract(path), "nl", today=TODAY, simulate_n=10)
-            for fmt in ("md", "html"):
-                render_view(view, fmt)
-        known = {_key(m) for m in _catalogue() if m.id}
-        assert len(seen) > 150
-        assert sorted(map(str, seen - known)) == []
-
+class TestChartLabels:
     def test_chart_labels_follow_the_charts_module(self) -> None:
         """Every chart text marked for translation is exactly that of ``charts.LABELS`` (all three charts)."""
         assert charts.LABELS == termsheet._CHART_LABELS

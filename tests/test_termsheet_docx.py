@@ -22,12 +22,12 @@ from docx.table import Table
 from test_termsheet import EMPTY_MESSAGES, MINIMAL
 
 from sibkit.errors import ModelError
+from sibkit.i18n import Language
 from sibkit.load import load_contract, loads
 from sibkit.model import Contract
 from sibkit.report import charts
 from sibkit.report.docx import _text as _word_text
 from sibkit.report.docx import render_docx, write_docx
-from sibkit.report.i18n import Language
 from sibkit.report.termsheet import render_termsheet
 
 from conftest import EXAMPLE, ROOT

@@ -9,7 +9,7 @@ from typing import Literal
 import attrs
 from babel.numbers import format_currency
 
-from sibkit.languages import LOCALES
+from sibkit.i18n import LOCALES
 
 __all__ = ["SEVERITIES", "Check", "Finding", "Severity", "amount_text"]
 

@@ -11,7 +11,7 @@ from sibkit.checks import register
 from sibkit.checks.context import Context
 from sibkit.checks.finding import Finding, Severity, amount_text
 from sibkit.engine.results import ProviderResults, Results
-from sibkit.languages import LOCALES
+from sibkit.i18n import LOCALES
 from sibkit.model import Contract, Provider
 
 __all__ = ["provider_liquidity"]

@@ -40,8 +40,8 @@ from docx.table import Table
 from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemLoader, StrictUndefined
 
 from sibkit.atomic import write_bytes_atomic
+from sibkit.i18n import Language
 from sibkit.model import Contract
-from sibkit.report.i18n import Language
 from sibkit.report.templating import templates_dir
 from sibkit.report.termsheet import chart_image, compute, termsheet_view
 

@@ -48,6 +48,7 @@ from sibkit.engine.maximum import maximum_payment
 from sibkit.engine.results import Results
 from sibkit.engine.run import default_scenario, run
 from sibkit.engine.simulate import Summary, simulate, summarise
+from sibkit.i18n import N_, Language, interpolate
 from sibkit.model import (
     Cap,
     CohortThreshold,
@@ -76,7 +77,6 @@ from sibkit.model.common import CONTROL_CHARACTERS
 from sibkit.model.waterfall import WaterfallStep
 from sibkit.money import ratio, round_half_up
 from sibkit.report import charts
-from sibkit.report.i18n import Language, interpolate
 from sibkit.report.templating import markdown_escape, templates_dir
 from sibkit.sweep import BreakEven, parse_range, sweep
 
@@ -112,11 +112,6 @@ NOT_DEFINED = "–"
 when nothing was paid for)."""
 
 _TEMPLATES = {"md": "termsheet/termsheet.md.j2", "html": "termsheet/termsheet.html.j2"}
-
-
-def N_(message: str) -> str:
-    """Mark ``message`` for extraction into the catalogue; it is translated where it is used."""
-    return message
 
 
 GLOSSARY: tuple[tuple[str, str], ...] = (

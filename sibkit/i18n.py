@@ -1,9 +1,16 @@
-"""Languages of sibkit's reports: translations from gettext catalogues and Babel formatting.
+"""The language layer: every sentence sibkit writes goes through here, in every language.
 
 English is the source language: every message in the code and the templates is
 written in English. Other languages live in gettext catalogues,
 ``sibkit/locale/<lang>/LC_MESSAGES/sibkit.po``, which are compiled in memory when
-first used (no build step, no ``.mo`` files).
+first used (no build step, no ``.mo`` files). A new language is one more catalogue
+and one more entry in ``LOCALES``.
+
+This module sits on the lowest floor (it imports only ``sibkit.money``), so the
+checks, the engine-facing reports and the CLI all use the same words and the same
+number writer. Analysis code never formats: it returns typed *facts* (``Money``,
+``Month``, ``Share``, ``Rate``, ``Count`` …, defined here) and the edge turns a
+message and its facts into a sentence with ``Language.say``.
 
 Formatting follows the language's locale (``nl`` → ``nl_NL``, ``en`` → ``en_GB``)
 through Babel: money ``€ 3.500,00`` / ``€3,500.00`` (Babel puts a no-break space
@@ -13,13 +20,13 @@ stays 7.25% (Babel's default pattern would round it to 7%), dates ``1 januari
 already rounded it, so formatting never rounds an amount.
 
 Messages use ``%(name)s`` placeholders (``%(num)d`` for the count of a plural), never
-positional ones, so a translation may reorder them. To change a message, edit it in the
-code or template and in the catalogue; ``tests/test_termsheet.py`` lists every message
-without a Dutch translation (with its file and line), every catalogue entry no longer
-used, and every placeholder a translation lost. Messages are found by Babel's extractors:
-``python`` over ``sibkit/report/termsheet.py`` and ``sibkit/report/i18n.py`` (keywords
-``gettext``, ``ngettext``, ``_`` and ``N_`` for words marked where they are defined), and
-``jinja2`` over ``templates/termsheet/*.j2``.
+positional ones, so a translation may reorder them. Words defined in a table are
+marked with ``N_`` where they are defined and translated where they are used. To change
+a message, edit it in the code or template and in the catalogue; ``tests/test_catalogue.py``
+extracts every message from the whole package and its templates (Babel's ``python`` and
+``jinja2`` extractors; keywords ``gettext``, ``ngettext``, ``_`` and ``N_``) and lists every
+message without a Dutch translation, every catalogue entry no longer used, and every
+placeholder a translation lost.
 """
 
 from __future__ import annotations
@@ -34,26 +41,145 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from importlib import resources
+from typing import Literal, get_args
 
+import attrs
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import Translations
 
-from sibkit.languages import LANGUAGES, LOCALES, Lang
 from sibkit.money import share_display
 
 __all__ = [
     "DOMAIN",
     "LANGUAGES",
     "LOCALES",
+    "N_",
+    "Count",
+    "Date",
+    "Decimal_",
+    "Fact",
     "Lang",
     "Language",
+    "Money",
+    "Month",
+    "Multiple",
+    "Rate",
+    "Share",
+    "Word",
     "catalogue_path",
+    "fact_json",
     "interpolate",
     "translations",
 ]
+
+Lang = Literal["en", "nl"]
+"""A language sibkit writes in."""
+
+LANGUAGES: tuple[Lang, ...] = get_args(Lang)
+"""Every language; ``en`` is the source language."""
+
+LOCALES: dict[Lang, str] = {"en": "en_GB", "nl": "nl_NL"}
+"""The Babel locale each language formats numbers, money and dates with."""
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction into the catalogue; it is translated where it is used."""
+    return message
+
+
+# -- facts: typed values that become words only at the edge ----------------------------------------
+@attrs.frozen
+class Money:
+    """An amount in whole cents of ``currency`` (ISO 4217)."""
+
+    cents: int
+    currency: str
+
+
+@attrs.frozen
+class Month:
+    """A calendar month (the day is ignored), written ``januari 2023`` / ``January 2023``."""
+
+    date: dt.date
+
+
+@attrs.frozen
+class Date:
+    """A calendar day, written ``1 januari 2023`` / ``1 January 2023``."""
+
+    date: dt.date
+
+
+@attrs.frozen
+class Share:
+    """A share or rate as written in a contract (``0.0725``), exact to four decimals of a percent."""
+
+    value: Decimal | Fraction
+
+
+@attrs.frozen
+class Rate:
+    """A computed rate or chance (an IRR, a probability), one decimal of a percent; NaN is "undefined"."""
+
+    value: float
+
+
+@attrs.frozen
+class Multiple:
+    """A money multiple (``1.25×``); NaN is "undefined"."""
+
+    value: float
+
+
+@attrs.frozen
+class Count:
+    """A whole number of things (participants, months, results), written with grouping."""
+
+    value: int
+
+
+@attrs.frozen
+class Decimal_:
+    """A plain number as written (a level ``0.9``, a factor), with the locale's decimal mark."""
+
+    value: Decimal
+
+
+@attrs.frozen
+class Word:
+    """A word or phrase from the catalogue (marked with ``N_``), translated when written: an enum value,
+    a kind of rule. Names from the contract are plain ``str`` and are never translated."""
+
+    message: str
+
+
+Fact = Money | Month | Date | Share | Rate | Multiple | Count | Decimal_ | Word | str
+"""A value a sentence is built from: typed so every language writes it its own way, plain ``str`` for names."""
+
+
+def fact_json(value: Fact) -> object:
+    """``value`` for JSON: money as ``{"cents", "currency"}``, dates ISO, shares as exact decimal strings,
+    rates and multiples as numbers (``null`` when undefined), counts as integers, words as their English text."""
+    if isinstance(value, Money):
+        return {"cents": value.cents, "currency": value.currency}
+    if isinstance(value, Month):
+        return value.date.strftime("%Y-%m")
+    if isinstance(value, Date):
+        return value.date.isoformat()
+    if isinstance(value, Share):
+        return str(share_display(value.value))
+    if isinstance(value, Rate | Multiple):
+        return None if math.isnan(value.value) else value.value
+    if isinstance(value, Count):
+        return value.value
+    if isinstance(value, Decimal_):
+        return str(value.value)
+    if isinstance(value, Word):
+        return value.message
+    return value
 
 
 DOMAIN = "sibkit"
@@ -126,6 +252,7 @@ def _plain(value: object) -> str:
     return str(value)
 
 
+
 class Language:
     """Translating and formatting for one report language.
 
@@ -193,6 +320,46 @@ class Language:
     def integer(self, value: int) -> str:
         """A whole number with this locale's grouping (``12.345`` / ``12,345``)."""
         return format_decimal(int(value), format="#,##0", locale=self.locale)
+
+    # -- facts -----------------------------------------------------------------------------------
+    def value(self, fact: Fact) -> str:
+        """One fact written in this language (money, months, shares… by type; names as they are)."""
+        if isinstance(fact, Money):
+            return self.money(fact.cents, fact.currency)
+        if isinstance(fact, Month):
+            return self.month(fact.date)
+        if isinstance(fact, Date):
+            return self.date(fact.date)
+        if isinstance(fact, Share):
+            return self.percent(fact.value)
+        if isinstance(fact, Rate):
+            return self.rate(fact.value) or self.gettext("undefined")
+        if isinstance(fact, Multiple):
+            return self.multiple(fact.value) or self.gettext("undefined")
+        if isinstance(fact, Count):
+            return self.integer(fact.value)
+        if isinstance(fact, Decimal_):
+            return self.decimal(fact.value)
+        if isinstance(fact, Word):
+            return self.translations.gettext(fact.message)
+        return str(fact)
+
+    def say(self, message: str, facts: Mapping[str, Fact]) -> str:
+        """``message`` (an English msgid, marked with ``N_``) in this language, its placeholders filled with
+        ``facts`` each written by ``value``. A ``Count`` may fill ``%(name)d``."""
+        text = self.translations.gettext(message)
+        out: list[str] = []
+        pos = 0
+        for m in _PLACEHOLDER.finditer(text):
+            out.append(text[pos : m.start()])
+            if m["name"] is None:
+                out.append("%")
+            else:
+                fact = facts[m["name"]]
+                out.append(str(fact.value) if m["conv"] == "d" and isinstance(fact, Count) else self.value(fact))
+            pos = m.end()
+        out.append(text[pos:])
+        return "".join(out)
 
     # -- dates -----------------------------------------------------------------------------------
     def date(self, value: dt.date) -> str:
