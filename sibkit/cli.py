@@ -1359,9 +1359,7 @@ def _json_number(value: object) -> object:
 
 
 def _month_date(c: Contract, month: int) -> str:
-    start = c.timeline.start
-    m = start.month - 1 + month
-    return f"{start.year + m // 12}-{m % 12 + 1:02d}"
+    return c.timeline.month_start(month).strftime("%Y-%m")
 
 
 EXIT_INTERNAL_ERROR = 3

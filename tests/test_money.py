@@ -142,3 +142,36 @@ class TestAllocate:
         for row, total in zip(arr, totals, strict=True):
             expect = allocate(abs(total), weights)
             assert list(row) == [x if total >= 0 else -x for x in expect]
+
+
+class TestModelRules:
+    """The model owns its rules: one unit price, one calendar month, one default scenario."""
+
+    def test_tariff_unit_price_rounds_half_up(self) -> None:
+        """€0.05 × 50% is 2.5 cents: half up gives 3 (banker's rounding would give 2)."""
+        from sibkit.model.rules import Component, Tariff
+
+        half = Decimal("0.5")
+        rule = Tariff(
+            id="t",
+            price_per_participant=5,
+            components=(Component(metric="a", weight=half), Component(metric="b", weight=half)),
+            segment_prices={"hard": 9},
+        )
+        assert rule.unit_price("a") == 3
+        assert rule.unit_price("b") == 3
+        assert rule.unit_price("a", "hard") == 5
+        assert rule.unit_price("a", "other") == 3
+        with pytest.raises(KeyError):
+            rule.unit_price("c")
+
+    def test_month_start(self) -> None:
+        """Month 13 of a contract starting on 15 January 2024 begins on 1 February 2025; ``end`` is month term."""
+        import datetime as dt
+
+        from sibkit.model.contract import Timeline
+
+        t = Timeline(start=dt.date(2024, 1, 15), enrolment_months=1, service_months=1, term_months=24)
+        assert t.month_start(13) == dt.date(2025, 2, 1)
+        assert t.month_start(0) == dt.date(2024, 1, 1)
+        assert t.end == dt.date(2026, 1, 1)

@@ -3,8 +3,6 @@ runs out of cash before it is paid."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from babel.dates import format_date
 
 from sibkit.checks import register
@@ -35,9 +33,7 @@ _FREQUENCY_NL = {
 
 def _when(contract: Contract, month: int, lang: str) -> str:
     """``month 13 (February 2024)`` / ``maand 13 (februari 2024)``."""
-    start = contract.timeline.start
-    m = start.month - 1 + month
-    date = dt.date(start.year + m // 12, m % 12 + 1, 1)
+    date = contract.timeline.month_start(month)
     # month names as Babel writes them for the locale (the term sheets use the same)
     name = format_date(date, "MMMM yyyy", locale=LOCALES["nl"] if lang == "nl" else LOCALES["en"])
     return f"maand {month} ({name})" if lang == "nl" else f"month {month} ({name})"

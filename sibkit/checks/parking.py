@@ -6,7 +6,7 @@ what a provider can expect to be paid for one participant of a segment in the ex
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 
@@ -75,13 +75,10 @@ def expected_payment_per_participant(
             if rate == 0:
                 continue
             if isinstance(rule, Tariff):
-                base = rule.segment_prices.get(priced, rule.price_per_participant) if priced else None
-                base = rule.price_per_participant if base is None else base
-                weight = next(c.weight for c in rule.components if c.metric == metric)
-                total += rate * (Decimal(base) * weight).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+                total += rate * rule.unit_price(metric, priced)
             elif isinstance(rule, RateCard):
-                entry = next(e for e in rule.entries if e.metric == metric)
-                price = entry.segment_prices.get(priced, entry.price) if priced else entry.price
+                entry = rule.entry(metric)
+                price = rule.unit_price(metric, priced)
                 units = (
                     _units(scenario, metric, provider, segment, entry.max_per_participant)
                     if entry.repeatable

@@ -20,19 +20,8 @@ __all__ = ["break_even_success", "default_scenario", "run", "run_scenarios"]
 
 
 def default_scenario(contract: Contract) -> Scenario:
-    """The contract's ``base`` scenario, else its first, else one where every outcome is achieved."""
-    for s in contract.scenarios:
-        if s.name == "base":
-            return s
-    if contract.scenarios:
-        return contract.scenarios[0]
-    from sibkit.model import ScenarioOutcome
-
-    return Scenario(
-        name="all-outcomes",
-        description="every participant achieves every outcome",
-        outcomes=tuple(ScenarioOutcome(metric=m.id, rate=Decimal(1)) for m in contract.metrics),
-    )
+    """``contract.default_scenario()``, kept for callers of the engine's API."""
+    return contract.default_scenario()
 
 
 def run(contract: Contract, scenario: str | Scenario | None = None, success: Decimal = Decimal(1)) -> Results:

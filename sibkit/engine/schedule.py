@@ -31,7 +31,7 @@ from sibkit.engine.split import allocate_rows
 from sibkit.jit import jit
 from sibkit.model import Contract
 from sibkit.model.rules import CohortThreshold, PaymentRule, PerTime, RateCard, ShareOfSavings, Tariff
-from sibkit.money import muldiv_array, round_half_up, share_weights
+from sibkit.money import muldiv_array, share_weights
 
 __all__ = ["Line", "Schedule", "payment_months", "ragged", "schedule"]
 
@@ -155,14 +155,11 @@ def _profile(cost: int, profile: tuple[Decimal, ...]) -> list[int]:
 def _unit_price(rule: PaymentRule, metric: str, segment: str | None) -> tuple[int, bool, int | None]:
     """(price per unit in cents, repeatable, max units per participant) of a per-participant line."""
     if isinstance(rule, Tariff):
-        price = rule.segment_prices.get(segment, rule.price_per_participant) if segment else rule.price_per_participant
-        weight = next(c.weight for c in rule.components if c.metric == metric)
-        num, den = weight.as_integer_ratio()
-        return round_half_up(price * num, den), False, 1
+        return rule.unit_price(metric, segment), False, 1
     if isinstance(rule, RateCard):
-        entry = next(e for e in rule.entries if e.metric == metric)
-        price = entry.segment_prices.get(segment, entry.price) if segment else entry.price
-        return price, entry.repeatable, (entry.max_per_participant if entry.repeatable else 1)
+        entry = rule.entry(metric)
+        max_units = entry.max_per_participant if entry.repeatable else 1
+        return rule.unit_price(metric, segment), entry.repeatable, max_units
     if isinstance(rule, PerTime):
         return rule.price_per_unit, True, rule.max_units_per_participant
     raise TypeError(type(rule).__name__)  # pragma: no cover

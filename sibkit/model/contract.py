@@ -39,7 +39,7 @@ from sibkit.model.common import (
 from sibkit.model.outcomes import Metric, Saving, Segment
 from sibkit.model.parties import Evaluator, Intermediary, Investor, OutcomePayer, Provider
 from sibkit.model.rules import Cap, CohortThreshold, PaymentRule, PerTime, RateCard, ShareOfSavings, Tariff
-from sibkit.model.scenario import Scenario
+from sibkit.model.scenario import Scenario, ScenarioOutcome
 from sibkit.model.uncertainty import Uncertainty
 from sibkit.model.waterfall import FeesStep, InterestStep, PrincipalStep, ResidualStep, ReturnStep, WaterfallStep
 from sibkit.money import format_eur
@@ -92,11 +92,16 @@ class Timeline:
         if self.signing is not None and self.signing > self.start:
             raise FieldProblem("signing", f"signing date {self.signing} is after the start {self.start}")
 
+    def month_start(self, month: int) -> dt.date:
+        """The first day of contract month ``month`` (month 0 is ``start``'s month): the one calendar rule.
+        Months are calendar months, so month 1 of a contract starting on 15 January begins on 1 February."""
+        months = self.start.month - 1 + month
+        return dt.date(self.start.year + months // 12, months % 12 + 1, 1)
+
     @property
     def end(self) -> dt.date:
         """First day after the last month of the term."""
-        months = self.start.month - 1 + self.term_months
-        return dt.date(self.start.year + months // 12, months % 12 + 1, 1)
+        return self.month_start(self.term_months)
 
 
 @attrs.frozen(kw_only=True)
@@ -210,6 +215,20 @@ class Contract:
             if s.name == name:
                 return s
         raise KeyError(name)
+
+    def default_scenario(self) -> Scenario:
+        """The ``base`` scenario, else the first, else one where every participant achieves every outcome
+        (named ``all-outcomes``): what ``run``, ``explain`` and the checks use when no scenario is named."""
+        for s in self.scenarios:
+            if s.name == "base":
+                return s
+        if self.scenarios:
+            return self.scenarios[0]
+        return Scenario(
+            name="all-outcomes",
+            description="every participant achieves every outcome",
+            outcomes=tuple(ScenarioOutcome(metric=m.id, rate=Decimal(1)) for m in self.metrics),
+        )
 
     def rule_payers(self, rule: PaymentRule) -> tuple[tuple[str, Fraction], ...]:
         """``(payer id, exact share)`` pairs that pay this rule's payments."""

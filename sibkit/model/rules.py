@@ -31,7 +31,7 @@ from sibkit.model.common import (
     unit_count,
     valid_id,
 )
-from sibkit.money import Cents
+from sibkit.money import Cents, round_half_up
 
 __all__ = [
     "RULE_TYPES",
@@ -110,6 +110,17 @@ class Tariff:
         """The metrics this rule pays for."""
         return tuple(c.metric for c in self.components)
 
+    def unit_price(self, metric: str, segment: str | None = None) -> Cents:
+        """Cents paid per achiever of ``metric``'s component, for a participant in ``segment`` (``None``: no
+        segment): ``round_half_up(price × weight)``, the segment's price replacing the general one.
+        The one rounding rule for a tariff's parts; raises ``KeyError`` for a metric it does not pay for."""
+        price = self.segment_prices.get(segment, self.price_per_participant) if segment else self.price_per_participant
+        weight = next((c.weight for c in self.components if c.metric == metric), None)
+        if weight is None:
+            raise KeyError(metric)
+        num, den = weight.as_integer_ratio()
+        return Cents(round_half_up(price * num, den))
+
 
 @attrs.frozen(kw_only=True)
 class RateCardEntry:
@@ -142,6 +153,19 @@ class RateCard:
     def metrics(self) -> tuple[str, ...]:
         """The metrics this rule pays for."""
         return tuple(e.metric for e in self.entries)
+
+    def entry(self, metric: str) -> RateCardEntry:
+        """The entry that prices ``metric`` (``KeyError`` when absent)."""
+        for e in self.entries:
+            if e.metric == metric:
+                return e
+        raise KeyError(metric)
+
+    def unit_price(self, metric: str, segment: str | None = None) -> Cents:
+        """Cents paid per unit of ``metric`` for a participant in ``segment`` (``None``: no segment): the
+        segment's price where the entry has one, else the entry's price. Exact, no rounding."""
+        e = self.entry(metric)
+        return e.segment_prices.get(segment, e.price) if segment else e.price
 
 
 @attrs.frozen(kw_only=True)

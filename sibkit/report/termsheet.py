@@ -318,12 +318,6 @@ def _sort_key(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch))
 
 
-def _add_months(start: dt.date, months: int) -> dt.date:
-    """The first day of the month ``months`` after ``start``'s month."""
-    m = start.month - 1 + months
-    return dt.date(start.year + m // 12, m % 12 + 1, 1)
-
-
 def _join(items: Sequence[str]) -> str:
     return ", ".join(items)
 
@@ -381,7 +375,7 @@ class _View:
         return self._metric_names.get(metric_id, metric_id)
 
     def month(self, month: int) -> str:
-        return self.lang.month(_add_months(self.c.timeline.start, month))
+        return self.lang.month(self.c.timeline.month_start(month))
 
     def months(self, n: int) -> str:
         return self.lang.ngettext("%(num)d month", "%(num)d months", n)
