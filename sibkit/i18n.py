@@ -36,14 +36,18 @@ import functools
 import gettext as _gettext
 import io
 import math
+import os
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from importlib import resources
-from typing import Literal, get_args
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Literal, cast
 
 import attrs
+from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -75,14 +79,66 @@ __all__ = [
     "translations",
 ]
 
+DOMAIN = "sibkit"
+"""The gettext domain: catalogues are ``sibkit/locale/<lang>/LC_MESSAGES/sibkit.po``."""
+
 Lang = Literal["en", "nl"]
-"""A language sibkit writes in."""
+"""A language sibkit ships (a language added with one more catalogue is a plain ``str`` code at runtime)."""
 
-LANGUAGES: tuple[Lang, ...] = get_args(Lang)
-"""Every language; ``en`` is the source language."""
+LOCALE_PATH_ENV = "SIBKIT_LOCALE_PATH"
+"""Environment variable: folders (separated by ``os.pathsep``) searched before the package for
+``<lang>/LC_MESSAGES/sibkit.po``, so a translator can try a new language without touching the install."""
 
-LOCALES: dict[Lang, str] = {"en": "en_GB", "nl": "nl_NL"}
-"""The Babel locale each language formats numbers, money and dates with."""
+_SHIPPED_LOCALES: dict[str, str] = {"en": "en_GB", "nl": "nl_NL"}
+_LANG_CODE = re.compile(r"[a-z]{2,3}(?:_[A-Z]{2})?")
+_HEADER_LANGUAGE = re.compile(rb'^"Language: ([A-Za-z_]+)\\n"', re.MULTILINE)
+
+
+def _catalogue_roots() -> list[Traversable]:
+    """Where catalogues are looked for: the folders of ``SIBKIT_LOCALE_PATH``, then the package."""
+    extra: list[Traversable] = [Path(p) for p in os.environ.get(LOCALE_PATH_ENV, "").split(os.pathsep) if p]
+    return [*extra, resources.files("sibkit").joinpath("locale")]
+
+
+def _catalogue_file(root: Traversable, lang: str) -> Traversable:
+    return root.joinpath(lang, "LC_MESSAGES", f"{DOMAIN}.po")
+
+
+def _babel_locale(catalogue: Traversable, lang: str) -> str | None:
+    """The Babel locale a catalogue formats with: its ``Language:`` header (``nl_NL``), else its folder name."""
+    with catalogue.open("rb") as fh:
+        head = fh.read(4096)
+    m = _HEADER_LANGUAGE.search(head)
+    code = m[1].decode() if m else lang
+    try:
+        Locale.parse(code)
+    except (ValueError, UnknownLocaleError):
+        return None
+    return code
+
+
+def _discover() -> dict[str, str]:
+    """Every language with a catalogue (and English, the source language), with its Babel locale."""
+    found = dict(_SHIPPED_LOCALES)
+    for root in reversed(_catalogue_roots()):
+        if not root.is_dir():
+            continue
+        for folder in sorted(root.iterdir(), key=lambda f: f.name):
+            if folder.name in found or not _LANG_CODE.fullmatch(folder.name):
+                continue
+            catalogue = _catalogue_file(root, folder.name)
+            if catalogue.is_file() and (locale := _babel_locale(catalogue, folder.name)):
+                found[folder.name] = locale
+    return found
+
+
+LOCALES: dict[str, str] = _discover()
+"""The Babel locale each language formats numbers, money and dates with: ``en`` → ``en_GB``, ``nl`` →
+``nl_NL``, and for any further catalogue the locale named in its ``Language:`` header."""
+
+LANGUAGES: tuple[str, ...] = tuple(LOCALES)
+"""Every language sibkit writes in; ``en`` is the source language. One more language is one more
+catalogue: ``sibkit/locale/<lang>/LC_MESSAGES/sibkit.po`` (or in a folder of ``SIBKIT_LOCALE_PATH``)."""
 
 
 def N_(message: str) -> str:
@@ -182,9 +238,6 @@ def fact_json(value: Fact) -> object:
     return value
 
 
-DOMAIN = "sibkit"
-"""The gettext domain: catalogues are ``sibkit/locale/<lang>/LC_MESSAGES/sibkit.po``."""
-
 PERCENT_PATTERN = "#,##0.####%"
 """Contract shares and rates: exact up to four decimals of a percent (``7.25%``, ``70%``)."""
 
@@ -200,7 +253,7 @@ _PLACEHOLDER = re.compile(r"%(?:\((?P<name>\w+)\)(?P<conv>[sd])|%)")
 def _check_lang(lang: str) -> Lang:
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; expected one of: {', '.join(LANGUAGES)}")
-    return lang
+    return cast(Lang, lang)
 
 
 def catalogue_path(lang: str) -> str:
@@ -217,7 +270,7 @@ def translations(lang: str) -> _gettext.NullTranslations:
     """
     if _check_lang(lang) == "en":
         return _gettext.NullTranslations()
-    source = resources.files("sibkit").joinpath(catalogue_path(lang))
+    source = next(f for root in _catalogue_roots() if (f := _catalogue_file(root, lang)).is_file())
     with source.open("rb") as fh:
         catalog = read_po(fh, locale=lang, domain=DOMAIN)
     compiled = io.BytesIO()
