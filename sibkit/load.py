@@ -214,8 +214,21 @@ def _is_tagged(tp: Any) -> bool:
 
 
 def make_converter() -> cattrs.Converter:
-    """Build the converter sibkit uses: strict primitives, tagged unions, defaults omitted on save."""
+    """Build the converter sibkit uses: strict primitives, tagged unions, defaults omitted on save.
+
+    Hooks are registered in this order (cattrs tries the later ones first): primitives and literals,
+    lists and tables, attrs classes, tagged unions."""
     c = cattrs.Converter(forbid_extra_keys=True, omit_if_default=True, detailed_validation=True)
+    _register_primitives(c)
+    c.register_structure_hook_func(_is_tuple, _tuple_hook(c))
+    c.register_structure_hook_func(_is_dict, _dict_hook(c))
+    c.register_structure_hook_factory(attrs.has, lambda cl: _attrs_hook(c, cl))
+    _register_tagged(c)
+    return c
+
+
+def _register_primitives(c: cattrs.Converter) -> None:
+    """Strict text, prose, numbers, booleans, shares, cents, dates and literals (and how they are saved)."""
     c.register_structure_hook(str, _str)
     c.register_structure_hook_func(lambda t: t == Prose, _prose)
     c.register_structure_hook(int, _int)
@@ -229,6 +242,10 @@ def make_converter() -> cattrs.Converter:
     c.register_unstructure_hook(Fraction, _unstructure_share)
     c.register_unstructure_hook(dt.date, lambda d: d)
     c.register_structure_hook_func(_is_literal, lambda v, t: _literal_hook(t)(v, t))
+
+
+def _tuple_hook(c: cattrs.Converter) -> Callable[[Any, Any], tuple[Any, ...]]:
+    """A list of at most ``MAX_LIST_ITEMS`` items, every item checked (all errors collected)."""
 
     def structure_tuple(value: Any, tp: Any) -> tuple[Any, ...]:
         if not isinstance(value, (list, tuple)):
@@ -247,6 +264,12 @@ def make_converter() -> cattrs.Converter:
         if errors:
             raise IterableValidationError(f"While structuring {tp}", errors, tp)
         return tuple(out)
+
+    return structure_tuple
+
+
+def _dict_hook(c: cattrs.Converter) -> Callable[[Any, Any], dict[str, Any]]:
+    """A table of at most ``MAX_LIST_ITEMS`` keys, each key valid text, every value checked."""
 
     def structure_dict(value: Any, tp: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -268,20 +291,23 @@ def make_converter() -> cattrs.Converter:
             raise IterableValidationError(f"While structuring {tp}", errors, tp)
         return out
 
-    c.register_structure_hook_func(_is_tuple, structure_tuple)
-    c.register_structure_hook_func(_is_dict, structure_dict)
+    return structure_dict
 
-    def attrs_factory(cl: type) -> Callable[[Any, Any], Any]:
-        inner: Callable[[Any, Any], Any] = cattrs.gen.make_dict_structure_fn(cl, c)
 
-        def structure(value: Any, _: Any) -> Any:
-            if not isinstance(value, dict):
-                raise ValueError(f"expected a table, got {describe(value)}")
-            return inner(value, cl)
+def _attrs_hook(c: cattrs.Converter, cl: type) -> Callable[[Any, Any], Any]:
+    """An attrs class from a table (anything else is refused with what it is)."""
+    inner: Callable[[Any, Any], Any] = cattrs.gen.make_dict_structure_fn(cl, c)
 
-        return structure
+    def structure(value: Any, _: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValueError(f"expected a table, got {describe(value)}")
+        return inner(value, cl)
 
-    c.register_structure_hook_factory(attrs.has, attrs_factory)
+    return structure
+
+
+def _register_tagged(c: cattrs.Converter) -> None:
+    """Rules, tranches and waterfall steps (``TAGGED``) chosen by their ``type`` key, and saved with it."""
 
     def structure_tagged(value: Any, tp: Any) -> Any:
         kinds = TAGGED[tp]
@@ -308,7 +334,6 @@ def make_converter() -> cattrs.Converter:
         c.register_unstructure_hook_func(lambda t: _is_tagged(t), lambda v: unstructure_tagged(v))
         for cls in TAGGED[union].values():
             c.register_unstructure_hook(cls, _plain_unstructure(c, cls))
-    return c
 
 
 def _union_of(value: object) -> Any:

@@ -45,6 +45,7 @@ from typing import TypeVar
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from sibkit.engine.batch import Batch, axes, deterministic_batch
 from sibkit.engine.schedule import Line, payer_weights, payment_months, schedule
@@ -208,74 +209,18 @@ def maximum_payment(contract: Contract) -> MaximumPayment:
     uncapped = attrs.evolve(contract, caps=tuple(c for c in contract.caps if c.level != "participant"))
     sched = schedule(uncapped, everything)
     lines = sched.lines
-    k_len = len(contract.payers)
     rules = {r.id: r for r in contract.rules}
     open_lines = {ln.index for ln in lines if ln.metric in _unbounded_metrics(rules[ln.rule])}
-    per_month = sched.due[0].sum(axis=2)  # (T, L) cents due per payment month and line, before caps
-    line_total = [int(per_month[:, ln.index].sum()) for ln in lines]
-    paying = [int(np.count_nonzero(per_month[:, ln.index])) for ln in lines]  # months each line pays in
-    weights = [_payer_weights(ln, k_len) for ln in lines]
-    cell_natural: dict[Cell, int] = {}
-    for ln in lines:
-        w, total_w = weights[ln.index], sum(weights[ln.index])
-        for k in range(k_len):
-            if w[k]:  # the largest remainder never gives a payer more than its share rounded up
-                # in Python integers: cents × a weight in billionths can pass 2**63 (10^14 × 10^9)
-                months = per_month[:, ln.index].tolist()
-                cell_natural[(ln.index, k)] = sum(-(-cents * w[k] // total_w) for cents in months)
-    cells = frozenset(cell_natural)
-    payers_of = {ln.index: frozenset(k for k in range(k_len) if weights[ln.index][k]) for ln in lines}
-
-    def natural(items: frozenset[Cell]) -> Bound:
-        by_line: dict[int, set[int]] = {}
-        for index, k in items:
-            by_line.setdefault(index, set()).add(k)
-        if any(index in open_lines for index in by_line):
-            return _INF
-        return sum(
-            line_total[index] if ks == payers_of[index] else sum(cell_natural[(index, k)] for k in ks)
-            for index, ks in by_line.items()
-        )
-
+    natural = _Natural(contract, lines, sched.due[0].sum(axis=2), open_lines)
+    cells = frozenset(natural.cells)
     line_rooms = _line_rooms(contract, lines, everything)
-    rooms = [(frozenset(c for c in cells if c[0] in covered), room) for covered, room, _ in line_rooms]
-    for cap in contract.caps:
-        if cap.level == "payer":
-            k = next(k for k, p in enumerate(contract.payers) if p.id == cap.target)
-            rooms.append((frozenset(c for c in cells if c[1] == k), _room(contract, cap.amount, cap.includes_vat)))
+    bound = _smallest(natural, _rooms(contract, cells, line_rooms), _splits(contract, lines))
     line_of = {ln.index: ln for ln in lines}
-    cohort = {ln.index for ln in lines if isinstance(rules[ln.rule], CohortThreshold)}
-    bound = _smallest(
-        natural,
-        rooms,
-        [
-            lambda c: line_of[c[0]].metric,
-            lambda c: line_of[c[0]].rule,
-            lambda c: line_of[c[0]].provider,
-            lambda c: c[1],
-            lambda c: c[0] in cohort,  # the participant cap covers only per-participant lines
-            # a cap over a group of metrics bounds the group's part of any set
-            *(
-                (lambda c, group=frozenset(cap.metrics): line_of[c[0]].metric in group)
-                for cap in contract.caps
-                if cap.level == "metric" and cap.metrics
-            ),
-        ],
-    )
 
     def of(select: Callable[[Line], bool]) -> int | None:
         return _cents(bound(frozenset(c for c in cells if select(line_of[c[0]]))))
 
-    by_payer: dict[str, int | None] = {}
-    rounding: dict[str, int] = {}
-    for k, payer in enumerate(contract.payers):
-        best = bound(frozenset(c for c in cells if c[1] == k))
-        share = _share_bound(contract, k, lines, weights, line_total, paying, open_lines, line_rooms)
-        strict = _cents(best)
-        by_payer[payer.id], rounding[payer.id] = strict, 0
-        if share is not None and (strict is None or share[0] < strict):
-            by_payer[payer.id] = share[0]
-            rounding[payer.id] = share[1] if strict is None else min(share[1], strict - share[0])
+    by_payer, rounding = _payer_bounds(contract, lines, cells, bound, natural, line_rooms)
     return MaximumPayment(
         by_rule={r.id: of(lambda ln, r=r: ln.rule == r.id) for r in contract.rules},  # type: ignore[misc]
         by_metric={m.id: of(lambda ln, m=m: ln.metric == m.id) for m in contract.metrics},  # type: ignore[misc]
@@ -284,8 +229,101 @@ def maximum_payment(contract: Contract) -> MaximumPayment:
         rounding_by_payer=rounding,
         by_line={(ln.rule, ln.metric, ln.provider): of(lambda x, ln=ln: x is ln) for ln in lines},  # type: ignore[misc]
         total=_cents(bound(cells)),
-        before_caps=None if open_lines else sum(line_total),
+        before_caps=None if open_lines else sum(natural.line_total),
     )
+
+
+class _Natural:
+    """The natural maximum (before caps) of each payment line and each (line, payer) cell; called on a
+    set of cells, their natural maximum (infinite when one of their lines has none)."""
+
+    def __init__(
+        self, contract: Contract, lines: tuple[Line, ...], per_month: npt.NDArray[np.int64], open_lines: set[int]
+    ) -> None:
+        # per_month: (T, L) cents due per payment month and line, before caps
+        k_len = len(contract.payers)
+        self.open_lines = open_lines
+        self.line_total = [int(per_month[:, ln.index].sum()) for ln in lines]
+        self.paying = [int(np.count_nonzero(per_month[:, ln.index])) for ln in lines]  # months each line pays in
+        self.weights = [_payer_weights(ln, k_len) for ln in lines]
+        self.cells: dict[Cell, int] = {}
+        for ln in lines:
+            w, total_w = self.weights[ln.index], sum(self.weights[ln.index])
+            for k in range(k_len):
+                if w[k]:  # the largest remainder never gives a payer more than its share rounded up
+                    # in Python integers: cents × a weight in billionths can pass 2**63 (10^14 × 10^9)
+                    months = per_month[:, ln.index].tolist()
+                    self.cells[(ln.index, k)] = sum(-(-cents * w[k] // total_w) for cents in months)
+        self.payers_of = {ln.index: frozenset(k for k in range(k_len) if self.weights[ln.index][k]) for ln in lines}
+
+    def __call__(self, items: frozenset[Cell]) -> Bound:
+        by_line: dict[int, set[int]] = {}
+        for index, k in items:
+            by_line.setdefault(index, set()).add(k)
+        if any(index in self.open_lines for index in by_line):
+            return _INF
+        return sum(
+            self.line_total[index] if ks == self.payers_of[index] else sum(self.cells[(index, k)] for k in ks)
+            for index, ks in by_line.items()
+        )
+
+
+def _rooms(
+    contract: Contract, cells: frozenset[Cell], line_rooms: list[tuple[frozenset[int], int, int]]
+) -> list[tuple[frozenset[Cell], int]]:
+    """Every cap as the cells it covers and its room: those covering whole lines, then payer caps."""
+    rooms = [(frozenset(c for c in cells if c[0] in covered), room) for covered, room, _ in line_rooms]
+    for cap in contract.caps:
+        if cap.level == "payer":
+            k = next(k for k, p in enumerate(contract.payers) if p.id == cap.target)
+            rooms.append((frozenset(c for c in cells if c[1] == k), _room(contract, cap.amount, cap.includes_vat)))
+    return rooms
+
+
+def _splits(contract: Contract, lines: tuple[Line, ...]) -> list[Callable[[Cell], Hashable]]:
+    """The ways a set of cells is split into parts whose bounds add up: by metric, rule, provider,
+    payer, kind of line, and each group of metrics a cap covers."""
+    rules = {r.id: r for r in contract.rules}
+    line_of = {ln.index: ln for ln in lines}
+    cohort = {ln.index for ln in lines if isinstance(rules[ln.rule], CohortThreshold)}
+    return [
+        lambda c: line_of[c[0]].metric,
+        lambda c: line_of[c[0]].rule,
+        lambda c: line_of[c[0]].provider,
+        lambda c: c[1],
+        lambda c: c[0] in cohort,  # the participant cap covers only per-participant lines
+        # a cap over a group of metrics bounds the group's part of any set
+        *(
+            (lambda c, group=frozenset(cap.metrics): line_of[c[0]].metric in group)
+            for cap in contract.caps
+            if cap.level == "metric" and cap.metrics
+        ),
+    ]
+
+
+def _payer_bounds(
+    contract: Contract,
+    lines: tuple[Line, ...],
+    cells: frozenset[Cell],
+    bound: Callable[[frozenset[Cell]], Bound],
+    natural: _Natural,
+    line_rooms: list[tuple[frozenset[int], int, int]],
+) -> tuple[dict[str, int | None], dict[str, int]]:
+    """Each payer's bound (the tighter of its cells' bound and its share of the lines' bound) and the
+    cents rounding may add to a share bound (see the module)."""
+    by_payer: dict[str, int | None] = {}
+    rounding: dict[str, int] = {}
+    for k, payer in enumerate(contract.payers):
+        best = bound(frozenset(c for c in cells if c[1] == k))
+        share = _share_bound(
+            contract, k, lines, natural.weights, natural.line_total, natural.paying, natural.open_lines, line_rooms
+        )
+        strict = _cents(best)
+        by_payer[payer.id], rounding[payer.id] = strict, 0
+        if share is not None and (strict is None or share[0] < strict):
+            by_payer[payer.id] = share[0]
+            rounding[payer.id] = share[1] if strict is None else min(share[1], strict - share[0])
+    return by_payer, rounding
 
 
 def _room(contract: Contract, amount: int, includes_vat: bool) -> int:

@@ -26,7 +26,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from sibkit.engine.batch import Batch, axes
+from sibkit.engine.batch import Axes, Batch, axes
 from sibkit.engine.split import allocate_rows
 from sibkit.jit import jit
 from sibkit.model import Contract
@@ -212,76 +212,98 @@ def _scatter(
                             unpaid[i] += value
 
 
-def schedule(contract: Contract, batch: Batch) -> Schedule:
-    """Costs and outcome payment lines due for every scenario of ``batch``."""
-    ax = axes(contract)
-    n, t_len = batch.n, ax.months
-    pay = payment_months(contract)
+class _Clipped:
+    """Achievers and units of each metric after milestone chains: nobody achieves a step without the
+    steps it requires. Only the clipped metrics get new columns; the batch is never copied or changed."""
+
+    def __init__(self, contract: Contract, batch: Batch) -> None:
+        self.batch = batch
+        self.achieved_cols: dict[int, I64] = {}
+        self.units_cols: dict[int, I64] = {}
+        metric_index = {m.id: i for i, m in enumerate(contract.metrics)}
+        for _ in range(len(contract.metrics)):  # enough passes for the longest chain
+            for m, metric in enumerate(contract.metrics):
+                for req in metric.requires:
+                    self._clip(m, self.achieved(metric_index[req]))
+
+    def achieved(self, m: int) -> I64:
+        """(N, T, P, S) achievers of metric ``m``."""
+        return self.achieved_cols[m] if m in self.achieved_cols else self.batch.achieved[..., m]
+
+    def units(self, m: int) -> I64:
+        """(N, T, P, S) units of metric ``m``."""
+        return self.units_cols[m] if m in self.units_cols else self.batch.units[..., m]
+
+    def _clip(self, m: int, limit: I64) -> None:
+        """At most ``limit`` achievers of ``m``; their units shrink in proportion, rounded down."""
+        batch = self.batch
+        got = self.achieved(m)
+        over = got > limit
+        if not over.any():
+            return
+        same_units = m not in self.units_cols and (
+            batch.units is batch.achieved or np.array_equal(batch.units[..., m], got)
+        )
+        if same_units:  # one unit per achiever: units follow the clipped count
+            self.achieved_cols[m] = self.units_cols[m] = np.minimum(got, limit)
+        else:
+            keep = np.where(got > 0, limit / np.maximum(got, 1), 0)
+            units = self.units(m)
+            self.units_cols[m] = np.where(over, np.floor(units * keep).astype(np.int64), units)
+            self.achieved_cols[m] = np.minimum(got, limit)
+
+
+class _Lines:
+    """The payment lines of a schedule, as ``_build_lines`` makes them.
+
+    A per-participant line's amounts are by enrolment month (N, T, S), each a contiguous block of
+    ``amounts_all`` (position ``per_line[line index]``), scattered to payment months by ``_due_by_month``;
+    a cohort line's payments are already by payment month (``direct``: N, T+1).
+    """
+
+    def __init__(self, contract: Contract, batch: Batch, ax: Axes) -> None:
+        n = batch.n
+        per_participant = sum(
+            len(rule.metrics()) * len(contract.rule_providers(rule))
+            for rule in contract.rules
+            if not isinstance(rule, CohortThreshold)
+        )
+        self.lines: list[Line] = []
+        self.amounts_all = np.zeros((per_participant, n, ax.months, len(ax.segments)), dtype=np.int64)
+        self.by_enrol: list[I64] = []
+        self.by_enrol_after: list[I64 | None] = []
+        self.offsets: list[I64] = []  # (S,) months from enrolment to payment, per line
+        self.achievers: list[I64] = []  # (N, T, S) per line, for the participant cap
+        self.direct: dict[int, I64] = {}
+        self.per_line: dict[int, int] = {}  # line index -> position in by_enrol
+        self.units_paid = np.zeros((n, len(ax.metrics)), dtype=np.int64)
+
+    @property
+    def any_savings(self) -> bool:
+        """Whether a share-of-savings line may pay a different share once investors are repaid."""
+        return any(ln.savings for ln in self.lines)
+
+
+def _build_lines(contract: Contract, batch: Batch, ax: Axes, pay: I64) -> _Lines:
+    """Every payment line, rule by rule, metric by metric, provider by provider, with its amounts."""
     payer_index = {p.id: k for k, p in enumerate(contract.payers)}
     metric_index = {m: i for i, m in enumerate(ax.metrics)}
     provider_index = {p: i for i, p in enumerate(ax.providers)}
-    metrics = {m.id: m for m in contract.metrics}
-    savings = {s.metric: s for s in contract.savings}
-
-    # milestone chains: nobody achieves a step without the steps it requires. Only the clipped
-    # metrics get new columns; the batch itself is never copied or changed.
-    achieved_cols: dict[int, I64] = {}
-    units_cols: dict[int, I64] = {}
-
-    def achieved_of(m: int) -> I64:
-        return achieved_cols[m] if m in achieved_cols else batch.achieved[..., m]
-
-    def units_of(m: int) -> I64:
-        return units_cols[m] if m in units_cols else batch.units[..., m]
-
-    for _ in range(len(ax.metrics)):
-        for m, metric in enumerate(contract.metrics):
-            for req in metric.requires:
-                limit = achieved_of(metric_index[req])
-                got = achieved_of(m)
-                over = got > limit
-                if over.any():
-                    same_units = m not in units_cols and (
-                        batch.units is batch.achieved or np.array_equal(batch.units[..., m], got)
-                    )
-                    if same_units:  # one unit per achiever: units follow the clipped count
-                        achieved_cols[m] = units_cols[m] = np.minimum(got, limit)
-                    else:
-                        keep = np.where(got > 0, limit / np.maximum(got, 1), 0)
-                        units_cols[m] = np.where(over, np.floor(units_of(m) * keep).astype(np.int64), units_of(m))
-                        achieved_cols[m] = np.minimum(got, limit)
-
+    clipped = _Clipped(contract, batch)
     has_participant_cap = any(c.level == "participant" for c in contract.caps)
-    lines: list[Line] = []
-    # per-participant lines: amounts by enrolment month (N, T, S), scattered to payment months below
-    by_enrol: list[I64] = []
-    by_enrol_after: list[I64 | None] = []
-    offsets: list[I64] = []  # (S,) months from enrolment to payment, per line
-    achievers: list[I64] = []  # (N, T, S) per line, for the participant cap
-    direct: dict[int, I64] = {}  # cohort lines: payments by payment month (N, T+1)
-    per_line: dict[int, int] = {}  # line index -> position in by_enrol
-    units_paid = np.zeros((n, len(ax.metrics)), dtype=np.int64)
+    acc = _Lines(contract, batch, ax)
     cohort_due: dict[int, tuple[I64, I64]] = {}  # the current cohort rule's lines, by provider index
-    # every per-participant line's amounts in one array, a contiguous (N, T, S) block per line
-    per_participant = sum(
-        len(rule.metrics()) * len(contract.rule_providers(rule))
-        for rule in contract.rules
-        if not isinstance(rule, CohortThreshold)
-    )
-    amounts_all = np.zeros((per_participant, n, t_len, len(ax.segments)), dtype=np.int64)
-
     for rule in contract.rules:
         payers = tuple((payer_index[pid], share) for pid, share in contract.rule_payers(rule))
         for metric_id in rule.metrics():
             m = metric_index[metric_id]
-            metric = metrics[metric_id]
             if isinstance(rule, CohortThreshold):  # one computation for all its providers: the pooled test
                 rule_providers = [provider_index[prov_id] for prov_id in contract.rule_providers(rule)]
                 cohort_due = _cohort_due(contract, rule, batch, rule_providers, m, pay)
             for prov_id in contract.rule_providers(rule):
                 p = provider_index[prov_id]
                 line = Line(
-                    index=len(lines),
+                    index=len(acc.lines),
                     rule=rule.id,
                     metric=metric_id,
                     metric_index=m,
@@ -290,90 +312,129 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
                     payers=payers,
                     savings=isinstance(rule, ShareOfSavings),
                 )
-                lines.append(line)
+                acc.lines.append(line)
                 if isinstance(rule, CohortThreshold):
-                    direct[line.index], counted = cohort_due[p]
-                    units_paid[:, m] += counted
-                    continue
-                amounts = amounts_all[len(by_enrol)]
-                amounts_after = np.zeros_like(amounts) if line.savings else None
-                got = np.zeros_like(amounts) if has_participant_cap else amounts
-                a_all, u_all = achieved_of(m), units_of(m)
-                for s, seg in enumerate(ax.segments):
-                    a = a_all[:, :, p, s]
-                    u = u_all[:, :, p, s]
-                    if isinstance(rule, ShareOfSavings):
-                        assert amounts_after is not None
-                        saving = savings[metric_id].amount_per_unit
-                        for share, target in ((rule.share, amounts), (rule.share_after, amounts_after)):
-                            num, den = (Decimal(saving) * share).as_integer_ratio()
-                            # units × saving × share can pass 2^63 before the division: muldiv is exact
-                            q, r = muldiv_array(u, np.asarray(num), np.asarray(den))
-                            target[:, :, s] = q + (2 * r >= den)
-                        units_paid[:, m] += u.sum(axis=1)
-                    else:
-                        price, repeatable, max_units = _unit_price(rule, metric_id, seg)
-                        cap = -1 if max_units is None else max_units
-                        _price_units(a, u, price, repeatable, cap, amounts, s, units_paid, m)
-                    if has_participant_cap:
-                        got[:, :, s] = a
-                per_line[line.index] = len(by_enrol)
-                by_enrol.append(amounts)
-                by_enrol_after.append(amounts_after)
-                offsets.append(batch.offset[p, :, m] + metric.lag_months)
-                achievers.append(got)
+                    acc.direct[line.index], counted = cohort_due[p]
+                    acc.units_paid[:, m] += counted
+                else:
+                    _price_line(contract, batch, ax, rule, line, clipped, acc, has_participant_cap)
+    return acc
 
-    participant_cut = np.zeros(n, dtype=np.int64)
-    caps = [c.amount for c in contract.caps if c.level == "participant"]
-    if caps and by_enrol:
-        aligned = [lines[index] for index, _ in sorted(per_line.items(), key=lambda item: item[1])]
-        participant_cut = _participant_cap(min(caps), aligned, by_enrol, achievers, by_enrol_after)
 
-    n_lines, k_len = len(lines), len(contract.payers)
-    any_savings = any(ln.savings for ln in lines)
+def _price_line(
+    contract: Contract,
+    batch: Batch,
+    ax: Axes,
+    rule: Tariff | RateCard | PerTime | ShareOfSavings,
+    line: Line,
+    clipped: _Clipped,
+    acc: _Lines,
+    has_participant_cap: bool,
+) -> None:
+    """A per-participant line's amounts by enrolment month and segment, added to ``acc``."""
+    m, p = line.metric_index, line.provider_index
+    amounts = acc.amounts_all[len(acc.by_enrol)]
+    amounts_after = np.zeros_like(amounts) if line.savings else None
+    got = np.zeros_like(amounts) if has_participant_cap else amounts
+    a_all, u_all = clipped.achieved(m), clipped.units(m)
+    savings = {x.metric: x.amount_per_unit for x in contract.savings}
+    for s, seg in enumerate(ax.segments):
+        a = a_all[:, :, p, s]
+        u = u_all[:, :, p, s]
+        if isinstance(rule, ShareOfSavings):
+            assert amounts_after is not None
+            saving = savings[line.metric]
+            for share, target in ((rule.share, amounts), (rule.share_after, amounts_after)):
+                num, den = (Decimal(saving) * share).as_integer_ratio()
+                # units × saving × share can pass 2^63 before the division: muldiv is exact
+                q, r = muldiv_array(u, np.asarray(num), np.asarray(den))
+                target[:, :, s] = q + (2 * r >= den)
+            acc.units_paid[:, m] += u.sum(axis=1)
+        else:
+            price, repeatable, max_units = _unit_price(rule, line.metric, seg)
+            cap = -1 if max_units is None else max_units
+            _price_units(a, u, price, repeatable, cap, amounts, s, acc.units_paid, m)
+        if has_participant_cap:
+            got[:, :, s] = a
+    acc.per_line[line.index] = len(acc.by_enrol)
+    acc.by_enrol.append(amounts)
+    acc.by_enrol_after.append(amounts_after)
+    acc.offsets.append(batch.offset[p, :, m] + contract.metric(line.metric).lag_months)
+    acc.achievers.append(got)
+
+
+def _targets(contract: Contract, acc: _Lines, pay: I64, t_len: int, line_at: I64) -> I64:
+    """(lines, S, T) the month each per-participant line's payments by enrolment month are paid in
+    (``t_len``: never, as after an early end that stops paying), and ``line_at[pos]`` its line index."""
     term = contract.termination
     stop_paying = term.month if term is not None and not term.pay_outcomes_after else None
+    s_len = acc.amounts_all.shape[3]
+    targets = np.full((len(acc.by_enrol), s_len, t_len), t_len, dtype=np.int64)
+    for line in acc.lines:
+        if line.index in acc.direct:
+            continue
+        pos = acc.per_line[line.index]
+        line_at[pos] = line.index
+        for s in range(s_len):
+            months = np.arange(t_len) + int(acc.offsets[pos][s])
+            target = pay[np.minimum(months, len(pay) - 1)]
+            if stop_paying is not None:  # outcomes after an early end are not paid: counted as unpaid
+                event = np.arange(t_len) + int(acc.offsets[pos][s]) - contract.metric(line.metric).lag_months
+                target = np.where(event >= stop_paying, t_len, target)
+            targets[pos, s] = target
+    return targets
+
+
+def _due_by_month(contract: Contract, acc: _Lines, pay: I64, n: int) -> tuple[I64, I64, I64, npt.NDArray[np.bool_]]:
+    """(N, T, L) payments due per scenario, payment month and line, the same with share-of-savings
+    lines at ``share_after``, (N,) payments verified after the term (unpaid), and (T,) paying months."""
+    t_len = contract.timeline.term_months
+    any_savings = acc.any_savings
     # scenario-major: due_lines[scenario, payment month, line]; payments verified after the term go to unpaid
-    due_lines = np.zeros((n, t_len, n_lines), dtype=np.int64)
+    due_lines = np.zeros((n, t_len, len(acc.lines)), dtype=np.int64)
     due_lines_after = np.zeros_like(due_lines) if any_savings else due_lines
     unpaid = np.zeros(n, dtype=np.int64)
     paying = np.zeros(t_len, dtype=np.bool_)
-    targets = np.full((len(by_enrol), len(ax.segments), t_len), t_len, dtype=np.int64)
-    line_at = np.zeros(len(by_enrol), dtype=np.int64)
-    for line in lines:
-        index = line.index
-        if index in direct:
-            due_lines[:, :, index] = direct[index][:, :t_len]
-            unpaid += direct[index][:, t_len]
-            paying |= direct[index][:, :t_len].any(axis=0)
-            if any_savings:
-                due_lines_after[:, :, index] = direct[index][:, :t_len]
-            continue
-        pos = per_line[index]
-        line_at[pos] = index
-        for s in range(len(ax.segments)):
-            months = np.arange(t_len) + int(offsets[pos][s])
-            target = pay[np.minimum(months, len(pay) - 1)]
-            if stop_paying is not None:  # outcomes after an early end are not paid: counted as unpaid
-                event = np.arange(t_len) + int(offsets[pos][s]) - metrics[line.metric].lag_months
-                target = np.where(event >= stop_paying, t_len, target)
-            targets[pos, s] = target
-    _scatter(amounts_all, targets, line_at, due_lines, unpaid, paying)
+    for index, direct in acc.direct.items():
+        due_lines[:, :, index] = direct[:, :t_len]
+        unpaid += direct[:, t_len]
+        paying |= direct[:, :t_len].any(axis=0)
+        if any_savings:
+            due_lines_after[:, :, index] = direct[:, :t_len]
+    line_at = np.zeros(len(acc.by_enrol), dtype=np.int64)
+    targets = _targets(contract, acc, pay, t_len, line_at)
+    _scatter(acc.amounts_all, targets, line_at, due_lines, unpaid, paying)
     if any_savings:
-        after_all = amounts_all.copy()
-        for pos, after in enumerate(by_enrol_after):
+        after_all = acc.amounts_all.copy()
+        for pos, after in enumerate(acc.by_enrol_after):
             if after is not None:
                 after_all[pos] = after
         _scatter(after_all, targets, line_at, due_lines_after, np.zeros(n, dtype=np.int64), paying)
-    due = _split_payers(lines, due_lines, k_len)
+    return due_lines, due_lines_after, unpaid, paying
+
+
+def schedule(contract: Contract, batch: Batch) -> Schedule:
+    """Costs and outcome payment lines due for every scenario of ``batch``."""
+    ax = axes(contract)
+    n = batch.n
+    pay = payment_months(contract)
+    acc = _build_lines(contract, batch, ax, pay)
+    participant_cut = np.zeros(n, dtype=np.int64)
+    caps = [c.amount for c in contract.caps if c.level == "participant"]
+    if caps and acc.by_enrol:
+        aligned = [acc.lines[index] for index, _ in sorted(acc.per_line.items(), key=lambda item: item[1])]
+        participant_cut = _participant_cap(min(caps), aligned, acc.by_enrol, acc.achievers, acc.by_enrol_after)
+    due_lines, due_lines_after, unpaid, paying = _due_by_month(contract, acc, pay, n)
+    k_len = len(contract.payers)
+    due = _split_payers(acc.lines, due_lines, k_len)
     # share-of-savings lines may pay a different share once investors are repaid
-    due_after = _split_payers(lines, due_lines_after, k_len) if any_savings else due
+    due_after = _split_payers(acc.lines, due_lines_after, k_len) if acc.any_savings else due
     return Schedule(
-        lines=tuple(lines),
+        lines=tuple(acc.lines),
         costs=_cost_matrix(contract, batch),
         due=due,
         due_after=due_after,
-        units_paid_for=units_paid,
+        units_paid_for=acc.units_paid,
         unpaid_after_term=unpaid,
         participant_cap_cut=participant_cut,
         paying=paying,
@@ -463,25 +524,45 @@ def _cohort_due(
     participants × trillionths is compared with the threshold times the participants, in integers.
     """
     metric = contract.metric(rule.metric)
-    t_len = contract.timeline.term_months
-    enrolment_months = contract.timeline.enrolment_months
-    n = batch.n
     b_num, b_den = (metric.baseline or Decimal(0)).as_integer_ratio()
     whole = b_den * IMPROVEMENT_STEPS  # units of improvement = b_num × participants × steps / whole
+    per_provider = _cohorts(contract, rule, batch, providers, m)
+    wide = _wide(rule, per_provider, b_num, whole)
+    pooled_hit = _pooled_hit(rule, per_provider, wide, batch.n)
+    when = _cohort_months(contract, rule, pay)
+    return {
+        p: _cohort_payments(contract, rule, cohort, pooled_hit, when, b_num, whole, wide)
+        for p, cohort in per_provider.items()
+    }
+
+
+_Cohorts = tuple[I64, I64, list[tuple[int, I64]]]
+"""One provider's (N,) improvement in trillionths, (N,) highest tier reached (-1: none), and
+``(first enrolment month, (N,) participants)`` of each cohort that is not cancelled."""
+
+
+def _cohorts(
+    contract: Contract, rule: CohortThreshold, batch: Batch, providers: list[int], m: int
+) -> dict[int, _Cohorts]:
+    """Each provider's improvement, tier reached and live cohorts (``_Cohorts``)."""
     starts = np.asarray([_ceil_steps(t.from_improvement) for t in rule.tiers], dtype=np.int64)
     k = rule.cohort_months
+    enrolment_months = contract.timeline.enrolment_months
     live = [c0 for number, c0 in enumerate(range(0, enrolment_months, k)) if number not in rule.cancelled_cohorts]
-
-    per_provider: dict[int, tuple[I64, I64, list[tuple[int, I64]]]] = {}
+    per_provider: dict[int, _Cohorts] = {}
     for p in providers:
         steps = _steps(batch.improvement[:, p, m])
         tier = np.searchsorted(starts, steps, side="right") - 1  # -1: below every tier
         enrol = batch.enrolled[:, :, p, :].sum(axis=2)
         per_provider[p] = (steps, tier, [(c0, enrol[:, c0 : c0 + k].sum(axis=1)) for c0 in live])
+    return per_provider
 
+
+def _wide(rule: CohortThreshold, per_provider: dict[int, _Cohorts], b_num: int, whole: int) -> type:
+    """``np.int64`` when no intermediate value of the cohort sums can pass 2**62, else ``object``
+    (Python integers: exact, slower)."""
     t_num, t_den = (rule.pooled_threshold or Decimal(0)).as_integer_ratio()
     pooled_price = rule.pooled_price_per_unit or 0
-    # int64 when no intermediate value can pass 2**62, else Python integers (object arrays: exact, slower)
     most_people = sum(int(size.max(initial=0)) for _, _, sizes in per_provider.values() for _, size in sizes)
     most_steps = max((int(np.abs(steps).max(initial=0)) for steps, _, _ in per_provider.values()), default=0)
     most_scaled = max(b_num, 1) * most_people * most_steps
@@ -491,8 +572,12 @@ def _cohort_due(
     for price, amount in [(t.price_per_unit, t.amount) for t in rule.tiers] + [(pooled_price, 0), (1, 0)]:
         big, small = _reduced(price, whole)
         bound = max(bound, 2 * small * big + small, (most_scaled // small + 1) * big + amount)
-    wide: type = np.int64 if bound < 2**62 else object
+    return np.int64 if bound < 2**62 else object
 
+
+def _pooled_hit(rule: CohortThreshold, per_provider: dict[int, _Cohorts], wide: type, n: int) -> npt.NDArray[np.bool_]:
+    """(N,) whether all live cohorts together reach the pooled threshold (exact, in integers)."""
+    t_num, t_den = (rule.pooled_threshold or Decimal(0)).as_integer_ratio()
     weighted: npt.NDArray[Any] = np.zeros(n, dtype=wide)  # Σ participants × steps over every live cohort
     people: npt.NDArray[Any] = np.zeros(n, dtype=wide)  # Σ participants
     for steps, _, sizes in per_provider.values():
@@ -502,34 +587,57 @@ def _cohort_due(
     pooled_hit = np.zeros(n, dtype=np.bool_)
     if rule.pooled_threshold is not None:
         pooled_hit = ((people > 0) & (weighted * t_den >= t_num * IMPROVEMENT_STEPS * people)).astype(np.bool_)
+    return pooled_hit
 
-    due: dict[int, tuple[I64, I64]] = {}
-    for p, (steps, tier, sizes) in per_provider.items():
-        out = np.zeros((n, t_len + 1), dtype=np.int64)
-        counted = np.zeros(n, dtype=np.int64)
-        pooled = np.zeros(n, dtype=np.int64)
-        reached = tier >= 0
-        hit = ~reached & pooled_hit
-        gained: npt.NDArray[Any] = np.maximum(steps, 0).astype(wide) * b_num
-        for c0, size in sizes:
-            if not np.any(size):
-                continue
-            scaled = gained * size.astype(wide)  # units × whole, exact
-            whole_units = _times_half_up(scaled, 1, whole).astype(np.int64)
-            cents = np.zeros(n, dtype=np.int64)
-            for j, t in enumerate(rule.tiers):
-                at = tier == j
-                if at.any():
-                    cents[at] = t.amount + _times_half_up(scaled[at], t.price_per_unit, whole)
-            counted += np.where(reached | hit, whole_units, 0)
-            last = min(c0 + k - 1, enrolment_months - 1)
-            when = int(pay[min(last + metric.observation_months + metric.lag_months, len(pay) - 1)])
-            out[:, when] += cents
-            if hit.any():
-                pooled[hit] += _times_half_up(scaled[hit], pooled_price, whole).astype(np.int64)
-        out[:, t_len - 1] += pooled
-        due[p] = (out, counted)
-    return due
+
+def _cohort_months(contract: Contract, rule: CohortThreshold, pay: I64) -> dict[int, int]:
+    """The month each cohort (by its first enrolment month) is paid in: the payment month after its last
+    enrolment month plus the metric's observation and lag months."""
+    metric = contract.metric(rule.metric)
+    k, enrolment_months = rule.cohort_months, contract.timeline.enrolment_months
+    out: dict[int, int] = {}
+    for c0 in range(0, enrolment_months, k):
+        last = min(c0 + k - 1, enrolment_months - 1)
+        out[c0] = int(pay[min(last + metric.observation_months + metric.lag_months, len(pay) - 1)])
+    return out
+
+
+def _cohort_payments(
+    contract: Contract,
+    rule: CohortThreshold,
+    cohort: _Cohorts,
+    pooled_hit: npt.NDArray[np.bool_],
+    when: dict[int, int],
+    b_num: int,
+    whole: int,
+    wide: type,
+) -> tuple[I64, I64]:
+    """One provider's (N, T+1) cohort payments by payment month and (N,) units counted in paid cohorts."""
+    steps, tier, sizes = cohort
+    n, t_len = steps.shape[0], contract.timeline.term_months
+    pooled_price = rule.pooled_price_per_unit or 0
+    out = np.zeros((n, t_len + 1), dtype=np.int64)
+    counted = np.zeros(n, dtype=np.int64)
+    pooled = np.zeros(n, dtype=np.int64)
+    reached = tier >= 0
+    hit = ~reached & pooled_hit
+    gained: npt.NDArray[Any] = np.maximum(steps, 0).astype(wide) * b_num
+    for c0, size in sizes:
+        if not np.any(size):
+            continue
+        scaled = gained * size.astype(wide)  # units × whole, exact
+        whole_units = _times_half_up(scaled, 1, whole).astype(np.int64)
+        cents = np.zeros(n, dtype=np.int64)
+        for j, t in enumerate(rule.tiers):
+            at = tier == j
+            if at.any():
+                cents[at] = t.amount + _times_half_up(scaled[at], t.price_per_unit, whole)
+        counted += np.where(reached | hit, whole_units, 0)
+        out[:, when[c0]] += cents
+        if hit.any():
+            pooled[hit] += _times_half_up(scaled[hit], pooled_price, whole).astype(np.int64)
+    out[:, t_len - 1] += pooled
+    return out, counted
 
 
 def _participant_cap(

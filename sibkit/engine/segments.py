@@ -89,7 +89,14 @@ def split_starts(plan: I64, weights: I64, rank: I64, out: I64) -> None:
         for t in range(t_len):
             out[t, first] = plan[t]
         return
-    # step 1: segment totals over the whole enrolment, largest remainder, ties by rank
+    final = _segment_totals(total, weights, wsum, rank)
+    _place(plan, weights, wsum, rank, final, out)
+
+
+@jit
+def _segment_totals(total: int, weights: I64, wsum: int, rank: I64) -> I64:
+    """Step 1: the segment totals (S,) over the whole enrolment, largest remainder, ties by ``rank``."""
+    s_len = weights.shape[0]
     final = np.empty(s_len, dtype=np.int64)
     left = total
     for s in range(s_len):
@@ -107,10 +114,17 @@ def split_starts(plan: I64, weights: I64, rank: I64, out: I64) -> None:
                 best = s
                 best_rem = rem
         final[best] += 1
-    # step 2: place participants one at a time on running totals
+    return final
+
+
+@jit
+def _place(plan: I64, weights: I64, wsum: int, rank: I64, final: I64, out: I64) -> None:
+    """Step 2: place participants one at a time on running totals, each in the segment furthest below
+    its share among those short of their ``final`` total (ties by ``rank``); ``out`` (T, S) counts them."""
+    s_len = weights.shape[0]
     placed = np.zeros(s_len, dtype=np.int64)
     h = 0
-    for t in range(t_len):
+    for t in range(plan.shape[0]):
         for _ in range(plan[t]):
             h += 1
             best = -1

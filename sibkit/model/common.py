@@ -225,20 +225,7 @@ def text_problem(text: str, *, lines: bool = False) -> str | None:
             continue
         if ch == "\t" and lines:
             continue
-        if "\ud800" <= ch <= "\udfff":
-            return (
-                _has(text, at, f"half of a surrogate pair (U+{ord(ch):04X})")
-                + ", which is not a character; a JSON \\u escape of a character beyond U+FFFF needs both halves"
-            )
-        if ch in _LINE_BREAKS:
-            if lines:
-                return _has(text, at, f"the line break {_code(ch)}") + "; end the lines of a text with \\n only"
-            return _has(text, at, f"the line break {_code(ch)}") + _ONE_LINE.format("line breaks")
-        if ch == "\t":
-            return _has(text, at, "a tab (U+0009)") + _ONE_LINE.format("tabs")
-        if unicodedata.category(ch) == "Cc":
-            return _has(text, at, f"the control character {_code(ch)}") + ", which is not text"
-        return _has(text, at, f"the noncharacter U+{ord(ch):04X}") + ", which is not text"
+        return _not_text(text, at, ch, lines)
     if open_:
         at, ch = open_[-1]
         return (
@@ -246,6 +233,26 @@ def text_problem(text: str, *, lines: bool = False) -> str | None:
             + f" without its closing {_code(_OPENERS[ch])} in the same line; it would reverse the text after it"
         )
     return None
+
+
+def _not_text(text: str, at: int, ch: str, lines: bool) -> str:
+    """Why ``ch``, at ``at`` in ``text``, is no character of contract text (``lines``: ``Prose``): a half
+    of a surrogate pair, a line break other than a ``Prose`` line feed, a tab in one-line text, another
+    control character or a noncharacter."""
+    if "\ud800" <= ch <= "\udfff":
+        return (
+            _has(text, at, f"half of a surrogate pair (U+{ord(ch):04X})")
+            + ", which is not a character; a JSON \\u escape of a character beyond U+FFFF needs both halves"
+        )
+    if ch in _LINE_BREAKS:
+        if lines:
+            return _has(text, at, f"the line break {_code(ch)}") + "; end the lines of a text with \\n only"
+        return _has(text, at, f"the line break {_code(ch)}") + _ONE_LINE.format("line breaks")
+    if ch == "\t":
+        return _has(text, at, "a tab (U+0009)") + _ONE_LINE.format("tabs")
+    if unicodedata.category(ch) == "Cc":
+        return _has(text, at, f"the control character {_code(ch)}") + ", which is not text"
+    return _has(text, at, f"the noncharacter U+{ord(ch):04X}") + ", which is not text"
 
 
 def _has(text: str, at: int, what: str) -> str:
