@@ -16,7 +16,7 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
-from sibkit.engine.ledger import CONTRACT_ACCOUNT, COSTS, OTHER_INCOME, REVOLVING_FUND, TAX
+from sibkit.engine.ledger import CONTRACT_ACCOUNT, COSTS, OTHER_INCOME, REVOLVING_FUND, TAX, Reason, Why
 from sibkit.engine.records import Capital, Caps, Fees, Funds, Guarantees, Keys, ProviderTerms, Steps, Terms
 from sibkit.engine.schedule import Schedule, ragged
 from sibkit.model import Contract, Fee, Grant, Loan
@@ -51,10 +51,10 @@ FEES, INTEREST, PRINCIPAL, RETURN, RESIDUAL = 0, 1, 2, 3, 4
 # residual parties
 TO_TRANCHE, TO_FUND, TO_PROVIDER, TO_PAYER = 0, 1, 2, 3
 # why a tranche is paid (ledger reasons, in this order)
-TRANCHE_REASONS = ("interest", "principal", "return", "residual", "unused capital returned")
+TRANCHE_REASONS = (Why.INTEREST, Why.PRINCIPAL, Why.RETURN, Why.RESIDUAL, Why.UNUSED_CAPITAL)
 R_INTEREST, R_PRINCIPAL, R_RETURN, R_RESIDUAL, R_UNUSED = 0, 1, 2, 3, 4
 # why a payer gets money back (ledger reasons, in this order)
-REFUND_REASONS = ("residual returned to payer", "unused money returned at settlement")
+REFUND_REASONS = (Why.PAYER_RESIDUAL, Why.SETTLEMENT_REFUND)
 STAMP = 10**7
 """Ledger movements are ordered by ``month × STAMP + call number within the month``."""
 
@@ -78,16 +78,16 @@ class _Keys:
     """Ledger keys ``(from, to, reason)`` numbered in the order they are first asked for."""
 
     def __init__(self) -> None:
-        self.index: dict[tuple[str, str, str], int] = {}
+        self.index: dict[tuple[str, str, Reason], int] = {}
 
-    def __call__(self, source: str, target: str, reason: str) -> int:
+    def __call__(self, source: str, target: str, reason: Reason) -> int:
         return self.index.setdefault((source, target, reason), len(self.index))
 
-    def table(self) -> list[tuple[str, str, str]]:
+    def table(self) -> list[tuple[str, str, Reason]]:
         return list(self.index)
 
 
-def program(contract: Contract, sched: Schedule) -> tuple[Terms, Keys, list[tuple[str, str, str]]]:
+def program(contract: Contract, sched: Schedule) -> tuple[Terms, Keys, list[tuple[str, str, Reason]]]:
     """Everything the month loop needs about ``contract``: its terms, the ledger key numbers the loop
     records under, and the ledger keys ``(from, to, reason)`` those numbers stand for."""
     steps = _steps(contract)
@@ -347,34 +347,36 @@ def _keys(contract: Contract, sched: Schedule, key: _Keys) -> Keys:
     metric_names = {m.id: m.name for m in contract.metrics}
     contributors = [list(pay.contributors) for pay in payers]
     line_payee = [CONTRACT_ACCOUNT if tranches else ln.provider for ln in lines]
-    line_reason = [f"outcome payment: {metric_names[ln.metric]}, {providers[ln.provider_index].name}" for ln in lines]
+    line_reason = [
+        Reason(Why.OUTCOME_PAYMENT, metric_names[ln.metric], providers[ln.provider_index].name) for ln in lines
+    ]
     fee_payer = _fee_payers(contract)
-    draw = _ints([key(t.investor, CONTRACT_ACCOUNT, f"capital drawn: {t.id}") for t in tranches])
-    fund = _ints([key(CONTRACT_ACCOUNT, prov.id, "service fee from capital") for prov in providers])
-    fee_account = _ints([key(CONTRACT_ACCOUNT, f.payee, f"fee: {f.id}") for f in fees])
+    draw = _ints([key(t.investor, CONTRACT_ACCOUNT, Reason(Why.CAPITAL_DRAWN, t.id)) for t in tranches])
+    fund = _ints([key(CONTRACT_ACCOUNT, prov.id, Reason(Why.COSTS_FUNDED)) for prov in providers])
+    fee_account = _ints([key(CONTRACT_ACCOUNT, f.payee, Reason(Why.FEE, f.id)) for f in fees])
     contrib_outcome = ragged(
-        [
-            [key(c.id, pay.id, "contribution to outcome payments") for c in contributors[k]]
-            for k, pay in enumerate(payers)
-        ]
+        [[key(c.id, pay.id, Reason(Why.FUND_CONTRIBUTION)) for c in contributors[k]] for k, pay in enumerate(payers)]
     )
-    vat = _ints([key(pay.id, TAX, "VAT on outcome payments") for pay in payers])
+    vat = _ints([key(pay.id, TAX, Reason(Why.VAT)) for pay in payers])
     line = np.asarray(
         [[key(pay.id, line_payee[ln.index], line_reason[ln.index]) for ln in lines] for pay in payers], dtype=np.int64
     ).reshape(len(payers), len(lines))
     contrib_fee = ragged(
         [
-            [key(c.id, payers[fee_payer[i]].id, f"contribution to fee: {f.id}") for c in contributors[fee_payer[i]]]
+            [key(c.id, payers[fee_payer[i]].id, Reason(Why.FEE_CONTRIBUTION, f.id)) for c in contributors[fee_payer[i]]]
             if fee_payer[i] >= 0
             else []
             for i, f in enumerate(fees)
         ]
     )
     by_payer = _ints(
-        [key(payers[fee_payer[i]].id, f.payee, f"fee: {f.id}") if fee_payer[i] >= 0 else -1 for i, f in enumerate(fees)]
+        [
+            key(payers[fee_payer[i]].id, f.payee, Reason(Why.FEE, f.id)) if fee_payer[i] >= 0 else -1
+            for i, f in enumerate(fees)
+        ]
     )
     tranche = np.asarray(
-        [[key(CONTRACT_ACCOUNT, t.investor, f"{r}: {t.id}") for r in TRANCHE_REASONS] for t in tranches],
+        [[key(CONTRACT_ACCOUNT, t.investor, Reason(r, t.id)) for r in TRANCHE_REASONS] for t in tranches],
         dtype=np.int64,
     ).reshape(len(tranches), len(TRANCHE_REASONS))
     return _later_keys(
@@ -390,15 +392,15 @@ def _later_keys(contract: Contract, key: _Keys, contributors: list[list[Contribu
     after the others, in this order)."""
     payers, providers, tranches = contract.payers, contract.providers, contract.tranches
     k_len = len(payers)
-    fund_residual = _ints([key(CONTRACT_ACCOUNT, REVOLVING_FUND, "residual to the revolving fund")])
-    provider_residual = _ints([key(CONTRACT_ACCOUNT, prov.id, "residual: provider incentive") for prov in providers])
+    fund_residual = _ints([key(CONTRACT_ACCOUNT, REVOLVING_FUND, Reason(Why.RESIDUAL_TO_FUND))])
+    provider_residual = _ints([key(CONTRACT_ACCOUNT, prov.id, Reason(Why.PROVIDER_INCENTIVE)) for prov in providers])
     refund = np.asarray(
-        [[key(CONTRACT_ACCOUNT, pay.id, r) for r in REFUND_REASONS] for pay in payers], dtype=np.int64
+        [[key(CONTRACT_ACCOUNT, pay.id, Reason(r)) for r in REFUND_REASONS] for pay in payers], dtype=np.int64
     ).reshape(k_len, len(REFUND_REASONS))
     refund_contrib = (
         np.stack(
             [
-                ragged([[key(pay.id, c.id, r) for c in contributors[k]] for k, pay in enumerate(payers)])
+                ragged([[key(pay.id, c.id, Reason(r)) for c in contributors[k]] for k, pay in enumerate(payers)])
                 for r in REFUND_REASONS
             ],
             axis=1,
@@ -406,11 +408,11 @@ def _later_keys(contract: Contract, key: _Keys, contributors: list[list[Contribu
         if k_len
         else np.zeros((0, len(REFUND_REASONS), 1), dtype=np.int64)
     )
-    other_income = _ints([key(OTHER_INCOME, prov.id, "other income") for prov in providers])
-    costs = _ints([key(prov.id, COSTS, "delivery costs") for prov in providers])
+    other_income = _ints([key(OTHER_INCOME, prov.id, Reason(Why.OTHER_INCOME)) for prov in providers])
+    costs = _ints([key(prov.id, COSTS, Reason(Why.COSTS)) for prov in providers])
     guarantee = ragged(
         [
-            [key(g.guarantor, tranches[j].investor, f"guarantee draw: {g.id} for {tranches[j].id}") for j in covers]
+            [key(g.guarantor, tranches[j].investor, Reason(Why.GUARANTEE_DRAW, g.id, tranches[j].id)) for j in covers]
             for g, covers in zip(contract.guarantees, _covers(contract), strict=True)
         ]
     )

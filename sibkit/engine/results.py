@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sibkit.engine.irr import annualise, irr
+from sibkit.engine.ledger import Why
 from sibkit.engine.maximum import MaximumPayment, maximum_payment
 from sibkit.engine.waterfall import Flows
 from sibkit.jit import jit
@@ -322,7 +323,7 @@ def results(contract: Contract, flows: Flows, *, maximum: MaximumPayment | None 
         FeeResults(
             id=fee.id,
             payee=fee.payee,
-            paid=flows.ledger.total(target=fee.payee, reason_prefix=f"fee: {fee.id}", exact=True),
+            paid=flows.ledger.total(target=fee.payee, why=Why.FEE, ref=fee.id),
             unpaid=flows.fee_unpaid[:, f],
         )
         for f, fee in enumerate(contract.fees)
@@ -371,8 +372,4 @@ def _budget_owners(contract: Contract) -> dict[str, str]:
 
 
 def _guarantee_total(flows: Flows, guarantee: str, tranche: str) -> I64:
-    out = np.zeros(flows.provider_cash.shape[0], dtype=np.int64)
-    for (_, _, reason), arr in flows.ledger.flows.items():
-        if reason == f"guarantee draw: {guarantee} for {tranche}":
-            out += arr.sum(axis=1)
-    return out
+    return flows.ledger.total(why=Why.GUARANTEE_DRAW, ref=guarantee, of=tranche)

@@ -46,7 +46,7 @@ import numpy.typing as npt
 from sibkit.engine import records
 from sibkit.engine.batch import Batch, axes
 from sibkit.engine.canonical import Order, canonical, to_canonical, to_contract_order
-from sibkit.engine.ledger import CONTRACT_ACCOUNT, Ledger
+from sibkit.engine.ledger import CONTRACT_ACCOUNT, Ledger, Reason, Why
 from sibkit.engine.month_loop import month_loop
 from sibkit.engine.program import program
 from sibkit.engine.schedule import Schedule, schedule
@@ -226,7 +226,7 @@ def _run(contract: Contract, batch: Batch, *, detail: bool) -> Flows:
     return flows
 
 
-def _check_book(book: records.Book, table: list[tuple[str, str, str]]) -> None:
+def _check_book(book: records.Book, table: list[tuple[str, str, Reason]]) -> None:
     """Raise ``EngineError`` if the loop recorded a negative movement, or if scenarios took different
     numbers of ledger ticks in a month (ticks order the ledger, so they must not depend on the scenario)."""
     if book.error[0] >= 0:
@@ -279,15 +279,12 @@ def reconcile(contract: Contract, flows: Flows, *, closing_account: I64, closing
     for j, t in enumerate(contract.tranches):
         got = zero.copy()
         for (_, target, reason), arr in led.flows.items():
-            if target == t.investor and (reason.endswith(f": {t.id}") or reason.endswith(f" for {t.id}")):
+            if target == t.investor and reason.tranche == t.id:
                 got = got + arr.sum(axis=1)
         if np.any(got != flows.tranche_cash[:, :, j].sum(axis=1) + flows.tranche_drawn[:, j]):
             problems.append(f"tranche {t.id}: the ledger and the tranche's cash flow disagree")
     for k, payer in enumerate(contract.payers):
-        paid = zero.copy()
-        for (source, _, reason), arr in led.flows.items():
-            if source == payer.id and reason.startswith("outcome payment"):
-                paid = paid + arr.sum(axis=1)
+        paid = led.total(source=payer.id, why=Why.OUTCOME_PAYMENT)
         if np.any(paid != flows.payer_paid[:, :, k].sum(axis=1)):
             problems.append(f"payer {payer.id}: the ledger and its outcome payments disagree")
     if problems:
