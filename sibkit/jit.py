@@ -18,7 +18,7 @@ from typing import Any, TypeVar, cast
 
 import numba
 
-__all__ = ["compiled", "jit", "jit_loop"]
+__all__ = ["compiled", "jit", "jit_loop", "jit_step"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,6 +42,19 @@ def jit_loop(fn: F) -> F:
         return jit(fn)
     options = {"_nrt": False}  # not in Numba's typed signature of ``njit``
     return cast(F, cast(Any, numba.njit)(cache=True, nogil=True, **options)(fn))
+
+
+def jit_step(fn: F) -> F:
+    """Like ``jit_loop``, for one step of a compiled loop: Numba inlines it into its caller before compiling.
+
+    Numba passes a record (a named tuple of arrays) as one argument per field of every array, a few
+    hundred for the month loop's records; a step that LLVM does not inline would copy them all on every
+    call. Inlined, the step costs nothing, and the loop can still be read and tested step by step.
+    """
+    if not _NRT_SWITCH:  # pragma: no cover - depends on the Numba release
+        return cast(F, numba.njit(cache=True, nogil=True, inline="always")(fn))
+    options = {"_nrt": False}
+    return cast(F, cast(Any, numba.njit)(cache=True, nogil=True, inline="always", **options)(fn))
 
 
 def _knows_nrt_switch() -> bool:

@@ -124,8 +124,8 @@ class TestLedgerTicks:
         real = waterfall.program
 
         def miscounted(*args: Any) -> Any:
-            arrays, keys = real(*args)
-            return {**arrays, "step_ticks": arrays["step_ticks"] + 1}, keys
+            terms, keys, table = real(*args)
+            return terms._replace(steps=terms.steps._replace(ticks=terms.steps.ticks + 1)), keys, table
 
         monkeypatch.setattr(waterfall, "program", miscounted)
         with pytest.raises(EngineError, match="different numbers of ledger movements"):

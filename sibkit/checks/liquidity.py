@@ -8,6 +8,7 @@ from babel.dates import format_date
 from sibkit.checks import register
 from sibkit.checks.context import Context
 from sibkit.checks.finding import Finding, Severity, amount_text
+from sibkit.engine.ledger import Why
 from sibkit.engine.results import ProviderResults, Results
 from sibkit.i18n import LOCALES
 from sibkit.model import Contract, Provider
@@ -46,7 +47,7 @@ def _first_receipt(results: Results, provider: str) -> int | None:
         return None
     first: int | None = None
     for (_, target, reason), arr in ledger.flows.items():
-        if target == provider and reason.startswith(("outcome payment", "residual")):
+        if target == provider and reason.why in (Why.OUTCOME_PAYMENT, Why.RESIDUAL, Why.PROVIDER_INCENTIVE):
             months = arr[0].nonzero()[0]
             if len(months) and (first is None or int(months[0]) < first):
                 first = int(months[0])

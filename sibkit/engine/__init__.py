@@ -4,7 +4,7 @@ import sibkit.engine.month_loop as _month_loop
 import sibkit.engine.schedule as _schedule
 from sibkit.engine.batch import Axes, Batch, axes, deterministic_batch, stack
 from sibkit.engine.irr import annualise, irr, npv, xirr, xnpv
-from sibkit.engine.ledger import Entry, Ledger
+from sibkit.engine.ledger import Entry, Ledger, Reason, Why
 from sibkit.engine.results import FeeResults, PayerResults, ProviderResults, Results, TrancheResults, results
 from sibkit.engine.run import break_even_success, default_scenario, run, run_scenarios
 from sibkit.engine.waterfall import Flows, run_batch
@@ -23,8 +23,10 @@ __all__ = [
     "Ledger",
     "PayerResults",
     "ProviderResults",
+    "Reason",
     "Results",
     "TrancheResults",
+    "Why",
     "annualise",
     "axes",
     "break_even_success",

@@ -13,17 +13,25 @@ engine's own:
 * ``other-income``: providers' other funding;
 * ``tax-authority``: VAT on outcome payments;
 * ``revolving-fund``: upside recycled into the programme.
+
+Every movement says why it happened with a typed ``Reason`` (after Hastructure's ``TxnComment``): a
+``Why`` and the ids or names it refers to. A reason is also its text (``"interest: senior"``), the
+words written in ledger tables and CSV files; code finds movements by ``why`` and ``ref``, never by
+matching that text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from enum import Enum
+from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
 __all__ = ["CONTRACT_ACCOUNT", "COSTS", "EXTERNAL", "OTHER_INCOME", "REVOLVING_FUND", "TAX", "Entry", "Ledger"]
+__all__ += ["Reason", "Why"]
 
 I64 = npt.NDArray[np.int64]
 
@@ -36,6 +44,85 @@ EXTERNAL = frozenset({COSTS, OTHER_INCOME, TAX})
 """Accounts outside the deal: money that leaves to, or comes from, the rest of the world."""
 
 
+class Why(Enum):
+    """Why money moved: each kind of movement the engine records, with its text (``{ref}`` and ``{of}``
+    stand for the reason's references)."""
+
+    CAPITAL_DRAWN = "capital drawn: {ref}"
+    """An investor's capital into the contract account (``ref``: the tranche)."""
+    COSTS_FUNDED = "service fee from capital"
+    """The contract account pays a provider's costs."""
+    FEE = "fee: {ref}"
+    """A fee paid, from the contract account or by a payer (``ref``: the fee)."""
+    FUND_CONTRIBUTION = "contribution to outcome payments"
+    """A contributor's share of what its pooled fund pays for outcomes."""
+    VAT = "VAT on outcome payments"
+    """VAT on a payer's outcome payments."""
+    OUTCOME_PAYMENT = "outcome payment: {ref}, {of}"
+    """An outcome payment (``ref``: the metric's name, ``of``: the provider's name)."""
+    FEE_CONTRIBUTION = "contribution to fee: {ref}"
+    """A contributor's share of a fee its pooled fund pays (``ref``: the fee)."""
+    INTEREST = "interest: {ref}"
+    """Interest paid to a tranche (``ref``: the tranche)."""
+    PRINCIPAL = "principal: {ref}"
+    """Principal repaid to a tranche (``ref``: the tranche)."""
+    RETURN = "return: {ref}"
+    """A return step's payment to a tranche (``ref``: the tranche)."""
+    RESIDUAL = "residual: {ref}"
+    """A tranche's share of the residual (``ref``: the tranche)."""
+    UNUSED_CAPITAL = "unused capital returned: {ref}"
+    """Capital drawn and not spent, back to its tranche (``ref``: the tranche)."""
+    RESIDUAL_TO_FUND = "residual to the revolving fund"
+    """The revolving fund's share of the residual."""
+    PROVIDER_INCENTIVE = "residual: provider incentive"
+    """A provider's share of the residual."""
+    PAYER_RESIDUAL = "residual returned to payer"
+    """A payer's share of the residual (also passed on to a pooled fund's contributors)."""
+    SETTLEMENT_REFUND = "unused money returned at settlement"
+    """What the contract account holds at the settlement, back to the payers (and contributors)."""
+    OTHER_INCOME = "other income"
+    """A provider's other income."""
+    COSTS = "delivery costs"
+    """A provider's spending."""
+    GUARANTEE_DRAW = "guarantee draw: {ref} for {of}"
+    """A guarantee pays a tranche's investor (``ref``: the guarantee, ``of``: the tranche)."""
+
+
+TRANCHE_PAYMENTS = frozenset({Why.INTEREST, Why.PRINCIPAL, Why.RETURN, Why.RESIDUAL, Why.UNUSED_CAPITAL})
+"""Reasons for which the contract account pays a tranche's investor (``ref``: the tranche)."""
+
+
+class Reason(str):
+    """Why a movement happened: ``why`` and the ids or names it refers to (``ref``, ``of``), immutable.
+
+    A reason is also the text written in ledger tables and CSV files (``str(reason)``, e.g.
+    ``"guarantee draw: g1 for senior"``), and equal to that text, so a ledger key can still be looked
+    up by its words; code that looks for movements reads ``why``, ``ref`` and ``of`` instead.
+    """
+
+    why: Why
+    ref: str
+    of: str
+
+    def __new__(cls, why: Why, ref: str = "", of: str = "") -> Reason:
+        self = super().__new__(cls, why.value.format(ref=ref, of=of))
+        self.__dict__.update(why=why, ref=ref, of=of)
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a Reason cannot be changed: {name}")
+
+    def __reduce__(self) -> tuple[type[Reason], tuple[Why, str, str]]:
+        return (Reason, (self.why, self.ref, self.of))
+
+    @property
+    def tranche(self) -> str | None:
+        """The tranche whose investor this movement pays (tranche payments and guarantee draws), else None."""
+        if self.why in TRANCHE_PAYMENTS:
+            return self.ref
+        return self.of if self.why is Why.GUARANTEE_DRAW else None
+
+
 @attrs.frozen(kw_only=True)
 class Entry:
     """One movement: ``amount`` cents from ``source`` to ``target`` in ``month`` (0-based), and why."""
@@ -44,7 +131,7 @@ class Entry:
     source: str
     target: str
     amount: int
-    reason: str
+    reason: Reason
 
 
 class Ledger:
@@ -59,11 +146,11 @@ class Ledger:
         self.n = n
         self.months = months if detail else 1
         self.detail = detail
-        self.flows: dict[tuple[str, str, str], I64] = {}
+        self.flows: dict[tuple[str, str, Reason], I64] = {}
 
     @classmethod
     def from_moves(
-        cls, moves: I64, first: I64, keys: list[tuple[str, str, str]], *, months: int, detail: bool
+        cls, moves: I64, first: I64, keys: list[tuple[str, str, Reason]], *, months: int, detail: bool
     ) -> Ledger:
         """The ledger of the engine's month loop: ``moves`` (N, T or 1, keys) in cents, one column per
         key ``(from, to, reason)``. Keys that never moved are left out; the others are kept in the order
@@ -105,15 +192,27 @@ class Ledger:
         return {k[0] for k in self.flows} | {k[1] for k in self.flows}
 
     def total(
-        self, *, source: str | None = None, target: str | None = None, reason_prefix: str = "", exact: bool = False
+        self,
+        *,
+        source: str | None = None,
+        target: str | None = None,
+        why: Why | None = None,
+        ref: str | None = None,
+        of: str | None = None,
+        reason_prefix: str = "",
+        exact: bool = False,
     ) -> I64:
-        """Sum over matching movements per scenario, shape ``(N,)``: reasons starting with ``reason_prefix``,
-        or (``exact``) equal to it."""
+        """Sum over matching movements per scenario, shape ``(N,)``: from ``source``, to ``target``, for
+        ``why`` with references ``ref`` and ``of`` (each when given); and with reasons whose text starts with
+        ``reason_prefix``, or (``exact``) equals it."""
         out = np.zeros(self.n, dtype=np.int64)
         for (s, t, r), arr in self.flows.items():
             if (
                 (source is None or s == source)
                 and (target is None or t == target)
+                and (why is None or r.why is why)
+                and (ref is None or r.ref == ref)
+                and (of is None or r.of == of)
                 and (r == reason_prefix if exact else r.startswith(reason_prefix))
             ):
                 out += arr.sum(axis=1)

@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sibkit.engine.irr import annualise, irr
+from sibkit.engine.ledger import Why
 from sibkit.engine.maximum import MaximumPayment, maximum_payment
 from sibkit.engine.waterfall import Flows
 from sibkit.jit import jit
@@ -221,117 +222,21 @@ def results(contract: Contract, flows: Flows, *, maximum: MaximumPayment | None 
     """Per-party results of a run (``maximum``: the contract's maximum payment, if already computed)."""
     n = flows.provider_cash.shape[0]
     sched = flows.schedule
-    tranches = []
-    for j, t in enumerate(contract.tranches):
-        cash = flows.tranche_cash[:, :, j]
-        rate, why = irr(cash)
-        drawn = flows.tranche_drawn[:, j]
-        returned = cash.sum(axis=1) + drawn  # draws are the negative part of the cash flow
-        guaranteed = np.zeros(n, dtype=np.int64)
-        for g in contract.guarantees:
-            if t.id in g.covers:
-                guaranteed += _guarantee_total(flows, g.id, t.id)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            multiple = np.where(drawn > 0, returned / np.maximum(drawn, 1), np.nan)
-        tranches.append(
-            TrancheResults(
-                id=t.id,
-                investor=t.investor,
-                drawn=drawn,
-                returned=returned,
-                guaranteed=guaranteed,
-                irr=annualise(rate),
-                irr_reason=why,
-                multiple=multiple,
-                loss=np.maximum(drawn - returned, 0),
-                payback_month=_payback(cash),
-                interest_unpaid=flows.interest_unpaid[:, j],
-            )
-        )
-    participants = flows.participants
     mx = maximum if maximum is not None else maximum_payment(contract)
-    savings_total = np.zeros(n, dtype=np.int64)
-    cashable_total = np.zeros(n, dtype=np.int64)
-    owner = _budget_owners(contract)
-    by_budget: dict[str, tuple[I64, I64]] = {}
-    metric_index = {m.id: i for i, m in enumerate(contract.metrics)}
-    for s in contract.savings:
-        value = sched.units_paid_for[:, metric_index[s.metric]] * s.amount_per_unit
-        cash = value if s.cashable else np.zeros(n, dtype=np.int64)
-        savings_total += value
-        cashable_total += cash
-        all_before, cash_before = by_budget.get(s.budget, (np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)))
-        by_budget[s.budget] = (all_before + value, cash_before + cash)
-    budgets = tuple(
-        BudgetSavings(budget=b, payer=owner.get(b), savings=all_, cashable=cash)
-        for b, (all_, cash) in by_budget.items()
-    )
-    units_all = sched.units_paid_for.sum(axis=1)
-    payers = []
-    for k, payer in enumerate(contract.payers):
-        paid = flows.payer_paid[:, :, k].sum(axis=1) - flows.payer_refund[:, k]
-        vat, fees = flows.payer_vat[:, k], flows.payer_fees[:, k]
-        saved = np.zeros(n, dtype=np.int64)
-        for b in budgets:
-            if b.payer == payer.id:
-                saved += b.cashable
-        outlay = paid + vat + fees
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per_participant = np.where(participants > 0, outlay / np.maximum(participants, 1), np.nan)
-            per_outcome = np.where(units_all > 0, outlay / np.maximum(units_all, 1), np.nan)
-            mx_k = mx.by_payer.get(payer.id)
-            share_max = paid / mx_k if mx_k else np.full(n, np.nan)
-            bcr = np.where(outlay > 0, saved / np.maximum(outlay, 1), np.nan)
-        payers.append(
-            PayerResults(
-                id=payer.id,
-                paid=paid,
-                vat=vat,
-                fees=fees,
-                cost_per_participant=per_participant,
-                cost_per_outcome=per_outcome,
-                maximum=mx_k,
-                share_of_maximum=np.asarray(share_max, dtype=np.float64),
-                cashable_savings=saved,
-                net_of_savings=outlay - saved,
-                benefit_cost_ratio=bcr,
-                budget_exceeded=(outlay > payer.budget) if payer.budget is not None else np.zeros(n, dtype=bool),
-            )
-        )
-    providers = []
-    for p, prov in enumerate(contract.providers):
-        revenue = flows.provider_revenue[:, p]
-        other = flows.provider_other_income[:, p]
-        cost = flows.provider_cost[:, p]
-        providers.append(
-            ProviderResults(
-                id=prov.id,
-                revenue=revenue,
-                other_income=other,
-                cost=cost,
-                invested=flows.provider_invested[:, p],
-                margin=revenue + other - cost - flows.provider_invested[:, p],
-                lowest_cash=flows.provider_lowest[:, p],
-                lowest_cash_month=flows.provider_lowest_month[:, p],
-                months_below_zero=flows.provider_months_below_zero[:, p],
-                months_below_minimum=flows.provider_months_below_minimum[:, p],
-            )
-        )
-    paid_all = flows.payer_paid.sum(axis=(1, 2)) - flows.payer_refund.sum(axis=1)
-    fee_results = tuple(
-        FeeResults(
-            id=fee.id,
-            payee=fee.payee,
-            paid=flows.ledger.total(target=fee.payee, reason_prefix=f"fee: {fee.id}", exact=True),
-            unpaid=flows.fee_unpaid[:, f],
-        )
-        for f, fee in enumerate(contract.fees)
-    )
+    savings_total, cashable_total, budgets = _savings(contract, flows)
     return Results(
-        tranches=tuple(tranches),
-        payers=tuple(payers),
-        providers=tuple(providers),
-        fees=fee_results,
+        tranches=tuple(_tranche(contract, flows, j) for j in range(len(contract.tranches))),
+        payers=tuple(_payer(contract, flows, k, mx, budgets) for k in range(len(contract.payers))),
+        providers=tuple(_provider(flows, p, prov.id) for p, prov in enumerate(contract.providers)),
+        fees=tuple(
+            FeeResults(
+                id=fee.id,
+                payee=fee.payee,
+                paid=flows.ledger.total(target=fee.payee, why=Why.FEE, ref=fee.id),
+                unpaid=flows.fee_unpaid[:, f],
+            )
+            for f, fee in enumerate(contract.fees)
+        ),
         guarantees=tuple(
             GuaranteeResults(
                 id=g.id,
@@ -343,15 +248,120 @@ def results(contract: Contract, flows: Flows, *, maximum: MaximumPayment | None 
             for g in contract.guarantees
         ),
         budgets=budgets,
-        participants=participants,
+        participants=flows.participants,
         outcome_units=sched.units_paid_for,
-        outcome_payments=paid_all,
+        outcome_payments=flows.payer_paid.sum(axis=(1, 2)) - flows.payer_refund.sum(axis=1),
         maximum_payment=mx.total,
         savings=savings_total,
         cashable_savings=cashable_total,
         cap_cut=flows.cap_cut + sched.participant_cap_cut,
         unpaid_after_term=sched.unpaid_after_term,
         flows=flows,
+    )
+
+
+def _tranche(contract: Contract, flows: Flows, j: int) -> TrancheResults:
+    """Tranche ``j``'s results: IRR, multiple and loss from its cash flow, what guarantees paid it."""
+    t = contract.tranches[j]
+    cash = flows.tranche_cash[:, :, j]
+    rate, why = irr(cash)
+    drawn = flows.tranche_drawn[:, j]
+    returned = cash.sum(axis=1) + drawn  # draws are the negative part of the cash flow
+    guaranteed = np.zeros(flows.provider_cash.shape[0], dtype=np.int64)
+    for g in contract.guarantees:
+        if t.id in g.covers:
+            guaranteed += _guarantee_total(flows, g.id, t.id)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        multiple = np.where(drawn > 0, returned / np.maximum(drawn, 1), np.nan)
+    return TrancheResults(
+        id=t.id,
+        investor=t.investor,
+        drawn=drawn,
+        returned=returned,
+        guaranteed=guaranteed,
+        irr=annualise(rate),
+        irr_reason=why,
+        multiple=multiple,
+        loss=np.maximum(drawn - returned, 0),
+        payback_month=_payback(cash),
+        interest_unpaid=flows.interest_unpaid[:, j],
+    )
+
+
+def _savings(contract: Contract, flows: Flows) -> tuple[I64, I64, tuple[BudgetSavings, ...]]:
+    """Savings over the term, all and cashable, in total and by budget (credited to the budget's payer)."""
+    n = flows.provider_cash.shape[0]
+    savings_total = np.zeros(n, dtype=np.int64)
+    cashable_total = np.zeros(n, dtype=np.int64)
+    owner = _budget_owners(contract)
+    by_budget: dict[str, tuple[I64, I64]] = {}
+    metric_index = {m.id: i for i, m in enumerate(contract.metrics)}
+    for s in contract.savings:
+        value = flows.schedule.units_paid_for[:, metric_index[s.metric]] * s.amount_per_unit
+        cash = value if s.cashable else np.zeros(n, dtype=np.int64)
+        savings_total += value
+        cashable_total += cash
+        all_before, cash_before = by_budget.get(s.budget, (np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)))
+        by_budget[s.budget] = (all_before + value, cash_before + cash)
+    budgets = tuple(
+        BudgetSavings(budget=b, payer=owner.get(b), savings=all_, cashable=cash)
+        for b, (all_, cash) in by_budget.items()
+    )
+    return savings_total, cashable_total, budgets
+
+
+def _payer(
+    contract: Contract, flows: Flows, k: int, mx: MaximumPayment, budgets: tuple[BudgetSavings, ...]
+) -> PayerResults:
+    """Payer ``k``'s results: what it paid net of refunds, per participant and outcome, against its savings."""
+    payer = contract.payers[k]
+    n, participants = flows.provider_cash.shape[0], flows.participants
+    units_all = flows.schedule.units_paid_for.sum(axis=1)
+    paid = flows.payer_paid[:, :, k].sum(axis=1) - flows.payer_refund[:, k]
+    vat, fees = flows.payer_vat[:, k], flows.payer_fees[:, k]
+    saved = np.zeros(n, dtype=np.int64)
+    for b in budgets:
+        if b.payer == payer.id:
+            saved += b.cashable
+    outlay = paid + vat + fees
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_participant = np.where(participants > 0, outlay / np.maximum(participants, 1), np.nan)
+        per_outcome = np.where(units_all > 0, outlay / np.maximum(units_all, 1), np.nan)
+        mx_k = mx.by_payer.get(payer.id)
+        share_max = paid / mx_k if mx_k else np.full(n, np.nan)
+        bcr = np.where(outlay > 0, saved / np.maximum(outlay, 1), np.nan)
+    return PayerResults(
+        id=payer.id,
+        paid=paid,
+        vat=vat,
+        fees=fees,
+        cost_per_participant=per_participant,
+        cost_per_outcome=per_outcome,
+        maximum=mx_k,
+        share_of_maximum=np.asarray(share_max, dtype=np.float64),
+        cashable_savings=saved,
+        net_of_savings=outlay - saved,
+        benefit_cost_ratio=bcr,
+        budget_exceeded=(outlay > payer.budget) if payer.budget is not None else np.zeros(n, dtype=bool),
+    )
+
+
+def _provider(flows: Flows, p: int, provider: str) -> ProviderResults:
+    """Provider ``p``'s results: revenue, costs, margin and its cash at its lowest."""
+    revenue = flows.provider_revenue[:, p]
+    other = flows.provider_other_income[:, p]
+    cost = flows.provider_cost[:, p]
+    return ProviderResults(
+        id=provider,
+        revenue=revenue,
+        other_income=other,
+        cost=cost,
+        invested=flows.provider_invested[:, p],
+        margin=revenue + other - cost - flows.provider_invested[:, p],
+        lowest_cash=flows.provider_lowest[:, p],
+        lowest_cash_month=flows.provider_lowest_month[:, p],
+        months_below_zero=flows.provider_months_below_zero[:, p],
+        months_below_minimum=flows.provider_months_below_minimum[:, p],
     )
 
 
@@ -371,8 +381,5 @@ def _budget_owners(contract: Contract) -> dict[str, str]:
 
 
 def _guarantee_total(flows: Flows, guarantee: str, tranche: str) -> I64:
-    out = np.zeros(flows.provider_cash.shape[0], dtype=np.int64)
-    for (_, _, reason), arr in flows.ledger.flows.items():
-        if reason == f"guarantee draw: {guarantee} for {tranche}":
-            out += arr.sum(axis=1)
-    return out
+    """What ``guarantee`` paid the investor of ``tranche``, per scenario."""
+    return flows.ledger.total(why=Why.GUARANTEE_DRAW, ref=guarantee, of=tranche)

@@ -51,7 +51,7 @@ from sibkit.engine.waterfall import run_batch
 from sibkit.errors import SibkitError
 from sibkit.jit import jit
 from sibkit.limits import BYTES_PER_CELL, MAX_SIMULATED_SCENARIOS, MEMORY_BUDGET_BYTES, block_scenarios
-from sibkit.model import Contract, Uncertainty
+from sibkit.model import Contract, Scenario, Uncertainty
 from sibkit.model.contract import cells_per_scenario
 
 __all__ = [
@@ -153,31 +153,67 @@ class _Plan:
 
 
 def _plan(contract: Contract) -> _Plan:
+    """What every sample of ``contract`` shares: the base scenario's batch, each rate's Beta distribution
+    (as quantiles on ``GRID``), the planned starts and the enrolment spread."""
     ax = axes(contract)
     u = contract.uncertainty or Uncertainty(scenario=default_scenario(contract).name)
     names = {s.name for s in contract.scenarios}
     scenario = contract.scenario(u.scenario) if u.scenario in names else default_scenario(contract)
     base = deterministic_batch(contract, scenario)
-    p_len, s_len, m_len = len(ax.providers), len(ax.segments), len(ax.metrics)
-    mean = np.zeros((p_len, s_len, m_len))
-    units_per = np.ones((p_len, s_len, m_len))
-    alpha = np.full((p_len, s_len, m_len), np.nan)
-    beta = np.full((p_len, s_len, m_len), np.nan)
-    cohort = np.asarray([m.kind == "cohort_change" for m in contract.metrics])
+    p_len, s_len = len(ax.providers), len(ax.segments)
+    mean, units_per, alpha, beta = _rates(contract, scenario, u)
+    shares = [
+        provider_segment_weights([(m.segment, m.share) for m in provider.segment_mix], ax.segments)
+        for provider in contract.providers
+    ]
+    enrol_mean, enrol_sd = _enrolment_spread(contract, u)
+    uncertain = ~np.isnan(alpha)
+    quantiles = np.asarray(
+        special.betaincinv(alpha[uncertain][:, None], beta[uncertain][:, None], special.ndtr(GRID)[None, :])
+        if uncertain.any()
+        else np.zeros((0, GRID.size)),
+        dtype=np.float64,
+    )
+    return _Plan(
+        base=base,
+        mean=mean,
+        alpha=alpha,
+        beta=beta,
+        quantiles=quantiles,
+        units_per=units_per,
+        cohort=np.asarray([m.kind == "cohort_change" for m in contract.metrics]),
+        plan=base.enrolled[0].sum(axis=2),  # (T, P)
+        shares=shares,
+        share_weights=np.asarray(shares, dtype=np.int64).reshape(p_len, s_len),
+        segment_rank=id_rank([seg or "" for seg in ax.segments]),
+        enrol_mean=enrol_mean,
+        enrol_sd=enrol_sd,
+        shared=float(u.shared),
+        noise=u.participant_noise,
+    )
+
+
+def _rates(contract: Contract, scenario: Scenario, u: Uncertainty) -> tuple[F64, F64, F64, F64]:
+    """(P, S, M) arrays: each expected rate (the uncertainty's mean where it gives one), units per achiever,
+    and the Beta parameters alpha and beta of uncertain rates (NaN where the rate is fixed)."""
+    ax = axes(contract)
+    shape = (len(ax.providers), len(ax.segments), len(ax.metrics))
+    mean, units_per = np.zeros(shape), np.ones(shape)
+    alpha, beta = np.full(shape, np.nan), np.full(shape, np.nan)
+    # the most specific range first: provider and segment, provider, segment, neither
+    specs = sorted(u.outcomes, key=lambda o: -((o.provider is not None) * 2 + (o.segment is not None)))
     for p, prov in enumerate(ax.providers):
         for s, seg in enumerate(ax.segments):
             for m, metric in enumerate(contract.metrics):
                 line = scenario.line_for(metric.id, prov, seg)
                 rate = float(line.expected_rate(metric)) if line is not None else 0.0
-                mean[p, s, m] = rate if cohort[m] else min(rate, 1.0)
+                mean[p, s, m] = rate if metric.kind == "cohort_change" else min(rate, 1.0)
                 if line is not None and line.units is not None:
                     units_per[p, s, m] = float(line.units)
                 spec = next(
                     (
                         o
-                        for o in sorted(
-                            u.outcomes, key=lambda o: -((o.provider is not None) * 2 + (o.segment is not None))
-                        )
+                        for o in specs
                         if o.metric == metric.id and o.provider in (None, prov) and o.segment in (None, seg)
                     ),
                     None,
@@ -189,42 +225,21 @@ def _plan(contract: Contract) -> _Plan:
                 ab = beta_parameters(mean[p, s, m], float(spec.low), float(spec.high))
                 if ab is not None:
                     alpha[p, s, m], beta[p, s, m] = ab
-    plan = base.enrolled[0].sum(axis=2)  # (T, P)
-    shares = [
-        provider_segment_weights([(m.segment, m.share) for m in provider.segment_mix], ax.segments)
-        for provider in contract.providers
-    ]
-    enrol_mean = np.ones(p_len)
-    enrol_sd = np.zeros(p_len)
+    return mean, units_per, alpha, beta
+
+
+def _enrolment_spread(contract: Contract, u: Uncertainty) -> tuple[F64, F64]:
+    """(P,) each provider's enrolment factor: mean and standard deviation (its low–high range taken as
+    the central 90%, ±1.645 standard deviations)."""
+    p_len = len(contract.providers)
+    enrol_mean, enrol_sd = np.ones(p_len), np.zeros(p_len)
     factors = {e.provider: e for e in u.enrolment}
-    for p, prov_id in enumerate(ax.providers):
-        if prov_id in factors:
-            e = factors[prov_id]
+    for p, prov in enumerate(contract.providers):
+        if prov.id in factors:
+            e = factors[prov.id]
             enrol_mean[p] = float(e.low + e.high) / 2
             enrol_sd[p] = float(e.high - e.low) / 3.29
-    uncertain = ~np.isnan(alpha)
-    quantiles = (
-        special.betaincinv(alpha[uncertain][:, None], beta[uncertain][:, None], special.ndtr(GRID)[None, :])
-        if uncertain.any()
-        else np.zeros((0, GRID.size))
-    )
-    return _Plan(
-        base=base,
-        mean=mean,
-        alpha=alpha,
-        beta=beta,
-        quantiles=quantiles,
-        units_per=units_per,
-        cohort=cohort,
-        plan=plan,
-        shares=shares,
-        share_weights=np.asarray(shares, dtype=np.int64).reshape(p_len, s_len),
-        segment_rank=id_rank([seg or "" for seg in ax.segments]),
-        enrol_mean=enrol_mean,
-        enrol_sd=enrol_sd,
-        shared=float(u.shared),
-        noise=u.participant_noise,
-    )
+    return enrol_mean, enrol_sd
 
 
 _PREPARED: dict[int, tuple[Contract, _Plan, MaximumPayment]] = {}
@@ -486,24 +501,8 @@ def simulate(
     # depend on how the contract lists its parties either, and the engine needs no copy of each block in
     # another order; the metrics are keyed by id, so nothing needs putting back
     contract, _ = canonical(contract)
-    most = most_scenarios(contract)
-    if n > most:
-        raise SimulationTooLarge(
-            f"{n:,} scenarios are more than sibkit can hold for this contract: at most {most:,} "
-            f"(each scenario keeps {_figures(contract):,} figures in memory)"
-        )
-    if (need := sample_bytes(contract)) > SAMPLE_BUDGET_BYTES:
-        raise SimulationTooLarge(
-            f"this contract is too large to simulate: each chunk of {CHUNK:,} scenarios needs about "
-            f"{need / 1e9:,.1f} GB for its sampled participants, more than the {SAMPLE_BUDGET_BYTES / 1e9:,.0f} GB "
-            "sibkit allows (months × providers × segments × metrics); simulate a smaller contract"
-        )
-    chunks_total = -(-n // CHUNK)
-    block = min(block, block_scenarios(cells_per_scenario(contract), CHUNK))
-    per_block = max(1, round(block / CHUNK))
-    blocks = [list(range(i, min(i + per_block, chunks_total))) for i in range(0, chunks_total, per_block)]
-    last_partial = n - (chunks_total - 1) * CHUNK
-    tasks = [(b, last_partial if b[-1] == chunks_total - 1 and last_partial != CHUNK else None) for b in blocks]
+    _check_size(contract, n)
+    tasks = _tasks(contract, n, block)
     workers = min(workers or os.cpu_count() or 1, len(tasks))  # a process per block at most: fork starts them all
     collected: list[dict[str, npt.NDArray]] = []  # type: ignore[type-arg]
     done = 0
@@ -527,6 +526,34 @@ def simulate(
                     progress(min(done, n))
     metrics = {key: np.concatenate([c[key] for c in collected]) for key in collected[0]}
     return Simulation(n=n, seed=seed, metrics=metrics)
+
+
+def _check_size(contract: Contract, n: int) -> None:
+    """Raise ``SimulationTooLarge`` when ``n`` scenarios of ``contract``, or one chunk of its samples, do not fit."""
+    most = most_scenarios(contract)
+    if n > most:
+        raise SimulationTooLarge(
+            f"{n:,} scenarios are more than sibkit can hold for this contract: at most {most:,} "
+            f"(each scenario keeps {_figures(contract):,} figures in memory)"
+        )
+    if (need := sample_bytes(contract)) > SAMPLE_BUDGET_BYTES:
+        raise SimulationTooLarge(
+            f"this contract is too large to simulate: each chunk of {CHUNK:,} scenarios needs about "
+            f"{need / 1e9:,.1f} GB for its sampled participants, more than the {SAMPLE_BUDGET_BYTES / 1e9:,.0f} GB "
+            "sibkit allows (months × providers × segments × metrics); simulate a smaller contract"
+        )
+
+
+def _tasks(contract: Contract, n: int, block: int) -> list[tuple[list[int], int | None]]:
+    """``n`` scenarios as blocks of whole chunks (of about ``block`` scenarios, fewer when a block would not
+    fit ``MEMORY_BUDGET_BYTES``): each block's chunk numbers, and the scenarios of its last chunk when that
+    is the partial last chunk of the run (else None)."""
+    chunks_total = -(-n // CHUNK)
+    block = min(block, block_scenarios(cells_per_scenario(contract), CHUNK))
+    per_block = max(1, round(block / CHUNK))
+    blocks = [list(range(i, min(i + per_block, chunks_total))) for i in range(0, chunks_total, per_block)]
+    last_partial = n - (chunks_total - 1) * CHUNK
+    return [(b, last_partial if b[-1] == chunks_total - 1 and last_partial != CHUNK else None) for b in blocks]
 
 
 @attrs.frozen(kw_only=True)

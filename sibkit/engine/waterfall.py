@@ -36,17 +36,19 @@ to the payers in proportion to what they paid.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from sibkit.engine import records
 from sibkit.engine.batch import Batch, axes
 from sibkit.engine.canonical import Order, canonical, to_canonical, to_contract_order
-from sibkit.engine.ledger import CONTRACT_ACCOUNT, Ledger
+from sibkit.engine.ledger import CONTRACT_ACCOUNT, Ledger, Reason, Why
 from sibkit.engine.month_loop import month_loop
-from sibkit.engine.program import SCRATCH_ROWS, program, scratch_width
+from sibkit.engine.program import program
 from sibkit.engine.schedule import Schedule, schedule
 from sibkit.errors import EngineError
 from sibkit.model import Contract
@@ -129,16 +131,51 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
     return _in_contract_order(contract, flows, order)
 
 
+_AXES_BACK = {
+    "tranche_cash": (2, "tranches"),
+    "tranche_drawn": (1, "tranches"),
+    "tranche_repaid": (1, "tranches"),
+    "tranche_due_after": (2, "tranches"),
+    "interest_unpaid": (1, "tranches"),
+    "payer_paid": (2, "payers"),
+    "payer_vat": (1, "payers"),
+    "payer_fees": (1, "payers"),
+    "payer_refund": (1, "payers"),
+    **{name: (2 if name == "provider_cash" else 1, "providers") for name in records.PROVIDER_ARRAYS},
+}
+"""The arrays of ``Flows`` kept in canonical order by the engine: their axis and the list it runs over."""
+
+
 def _in_contract_order(contract: Contract, flows: Flows, order: Order) -> Flows:
     """``flows`` computed for the canonical contract, with every axis put back in ``contract``'s order."""
-    sched = flows.schedule
-    position = {(ln.rule, ln.metric, ln.provider): ln.index for ln in sched.lines}
-    lines = np.asarray([position[key] for key in order.lines], dtype=np.int64)
-    same_lines = bool(np.array_equal(lines, np.arange(lines.size)))
+    lines = _line_order(flows.schedule, order)
 
     def lines_back(value: I64, axis: int) -> I64:
-        return value if same_lines else np.take(value, lines, axis=axis)
+        return value if lines is None else np.take(value, lines, axis=axis)
 
+    back: dict[str, Any] = {
+        name: to_contract_order(getattr(flows, name), axis, getattr(order, kind))
+        for name, (axis, kind) in _AXES_BACK.items()
+    }
+    return attrs.evolve(
+        flows,
+        schedule=_schedule_back(contract, flows.schedule, order, lines_back),
+        line_paid=lines_back(flows.line_paid, 1),
+        **back,
+    )
+
+
+def _line_order(sched: Schedule, order: Order) -> I64 | None:
+    """The canonical position of each of the contract's payment lines (None: the same order)."""
+    position = {(ln.rule, ln.metric, ln.provider): ln.index for ln in sched.lines}
+    lines = np.asarray([position[key] for key in order.lines], dtype=np.int64)
+    return None if np.array_equal(lines, np.arange(lines.size)) else lines
+
+
+def _schedule_back(
+    contract: Contract, sched: Schedule, order: Order, lines_back: Callable[[I64, int], I64]
+) -> Schedule:
+    """The canonical contract's schedule in ``contract``'s order: its lines renumbered, its arrays reordered."""
     payer_index = {p.id: k for k, p in enumerate(contract.payers)}
     metric_index = {m.id: k for k, m in enumerate(contract.metrics)}
     provider_index = {p.id: k for k, p in enumerate(contract.providers)}
@@ -154,128 +191,50 @@ def _in_contract_order(contract: Contract, flows: Flows, order: Order) -> Flows:
         )
         for o, key in enumerate(order.lines)
     )
-    j, k, p, m = order.tranches, order.payers, order.providers, order.metrics
-
-    def back(value: I64, axis: int, perm: I64) -> I64:
-        return to_contract_order(value, axis, perm)
-
-    schedule_back = attrs.evolve(
+    k, p = order.payers, order.providers
+    return attrs.evolve(
         sched,
         lines=restored_lines,
-        costs=back(sched.costs, 2, p),
-        due=back(lines_back(sched.due, 2), 3, k),
-        due_after=back(lines_back(sched.due_after, 2), 3, k),
-        units_paid_for=back(sched.units_paid_for, 1, m),
-    )
-    return attrs.evolve(
-        flows,
-        schedule=schedule_back,
-        tranche_cash=back(flows.tranche_cash, 2, j),
-        tranche_drawn=back(flows.tranche_drawn, 1, j),
-        tranche_repaid=back(flows.tranche_repaid, 1, j),
-        tranche_due_after=back(flows.tranche_due_after, 2, j),
-        interest_unpaid=back(flows.interest_unpaid, 1, j),
-        payer_paid=back(flows.payer_paid, 2, k),
-        payer_vat=back(flows.payer_vat, 1, k),
-        payer_fees=back(flows.payer_fees, 1, k),
-        payer_refund=back(flows.payer_refund, 1, k),
-        provider_cash=back(flows.provider_cash, 2, p),
-        provider_lowest=back(flows.provider_lowest, 1, p),
-        provider_lowest_month=back(flows.provider_lowest_month, 1, p),
-        provider_months_below_zero=back(flows.provider_months_below_zero, 1, p),
-        provider_months_below_minimum=back(flows.provider_months_below_minimum, 1, p),
-        provider_closing=back(flows.provider_closing, 1, p),
-        provider_revenue=back(flows.provider_revenue, 1, p),
-        provider_cost=back(flows.provider_cost, 1, p),
-        provider_other_income=back(flows.provider_other_income, 1, p),
-        provider_invested=back(flows.provider_invested, 1, p),
-        line_paid=lines_back(flows.line_paid, 1),
+        costs=to_contract_order(sched.costs, 2, p),
+        due=to_contract_order(lines_back(sched.due, 2), 3, k),
+        due_after=to_contract_order(lines_back(sched.due_after, 2), 3, k),
+        units_paid_for=to_contract_order(sched.units_paid_for, 1, order.metrics),
     )
 
 
 def _run(contract: Contract, batch: Batch, *, detail: bool) -> Flows:
     """The engine proper: ``run_batch`` for a contract already in canonical order."""
-    ax = axes(contract)
-    n, t_len = batch.n, ax.months
+    n, t_len = batch.n, axes(contract).months
     sched = schedule(contract, batch)
-    arrays, keys = program(contract, sched)
-    p_len, k_len, j_len = len(contract.providers), len(contract.payers), len(contract.tranches)
-    l_len, g_len = len(sched.lines), len(contract.guarantees)
-
-    def zeros(*shape: int) -> I64:
-        return np.zeros(shape, dtype=np.int64)
-
-    out = {
-        "tranche_cash": zeros(n, t_len, j_len),
-        "tranche_drawn": zeros(n, j_len),
-        "tranche_repaid": zeros(n, j_len),
-        "tranche_due_after": zeros(n, t_len if detail else 0, j_len),
-        "guarantee_paid": zeros(n, g_len),
-        "payer_paid": zeros(n, t_len, k_len),
-        "payer_vat": zeros(n, k_len),
-        "payer_fees": zeros(n, k_len),
-        "payer_refund": zeros(n, k_len),
-        "provider_cash": zeros(n, t_len if detail else 0, p_len),
-        "lowest": zeros(n, p_len),
-        "lowest_month": zeros(n, p_len),
-        "below_zero": zeros(n, p_len),
-        "below_minimum": zeros(n, p_len),
-        "cash_out": zeros(n, p_len),
-        "revenue": zeros(n, p_len),
-        "spent": zeros(n, p_len),
-        "other": zeros(n, p_len),
-        "invested": zeros(n, p_len),
-        "fee_unpaid": zeros(n, len(contract.fees)),
-        "interest_unpaid": zeros(n, j_len),
-        "cap_cut": zeros(n),
-        "line_paid": zeros(n, l_len),
-        "closing_account": zeros(n),
-        "moves": zeros(n, t_len if detail else 1, len(keys)),
-        "first": np.full(len(keys), np.iinfo(np.int64).max, dtype=np.int64),
-        "error": np.full(3, -1, dtype=np.int64),
-        "month_ticks": np.full(t_len + 1, -1, dtype=np.int64),
-        "scratch": zeros(SCRATCH_ROWS, scratch_width(arrays, l_len, k_len)),
-    }
-    # called by keyword: ``program`` and ``out`` name every parameter of the loop
-    cast(Any, month_loop)(costs=sched.costs, due=sched.due, due_after=sched.due_after, detail=detail, **arrays, **out)
-    error = out["error"]
-    if error[0] >= 0:
-        source, target, reason = keys[int(error[1])]
-        raise EngineError(f"a negative movement from {source} to {target} ({reason}) in month {int(error[2])}")
-    if np.any(out["month_ticks"] == -2):
-        month = int(np.flatnonzero(out["month_ticks"] == -2)[0])
-        raise EngineError(f"scenarios recorded different numbers of ledger movements in month {month}")
-    ledger = Ledger.from_moves(out["moves"], out["first"], keys, months=t_len, detail=detail)
+    terms, keys, table = program(contract, sched)
+    sizes = {"j": len(contract.tranches), "k": len(contract.payers), "p": len(contract.providers)}
+    sizes |= {"g": len(contract.guarantees), "f": len(contract.fees), "l": len(sched.lines)}
+    out = records.out(n, t_len, detail, sizes)
+    book = records.book(n, t_len, detail, len(table))
+    state = records.state(terms, len(sched.lines), len(contract.payers))
+    month_loop(sched.costs, sched.due, sched.due_after, detail, terms, keys, out, book, state)
+    _check_book(book, table)
+    arrays = out._asdict()
+    closing_account = arrays.pop("closing_account")
     flows = Flows(
-        ledger=ledger,
+        ledger=Ledger.from_moves(book.moves, book.first, table, months=t_len, detail=detail),
         schedule=sched,
-        tranche_cash=out["tranche_cash"],
-        tranche_drawn=out["tranche_drawn"],
-        tranche_repaid=out["tranche_repaid"],
-        tranche_due_after=out["tranche_due_after"],
-        guarantee_paid=out["guarantee_paid"],
-        payer_paid=out["payer_paid"],
-        payer_vat=out["payer_vat"],
-        payer_fees=out["payer_fees"],
-        payer_refund=out["payer_refund"],
-        provider_cash=out["provider_cash"],
-        provider_revenue=out["revenue"],
-        provider_cost=out["spent"],
-        provider_other_income=out["other"],
-        provider_invested=out["invested"],
-        provider_lowest=out["lowest"],
-        provider_lowest_month=out["lowest_month"],
-        provider_months_below_zero=out["below_zero"],
-        provider_months_below_minimum=out["below_minimum"],
-        provider_closing=out["cash_out"],
-        fee_unpaid=out["fee_unpaid"],
-        interest_unpaid=out["interest_unpaid"],
-        cap_cut=out["cap_cut"],
-        line_paid=out["line_paid"],
         participants=batch.enrolled.sum(axis=(1, 2, 3)),
+        **arrays,
     )
-    reconcile(contract, flows, closing_account=out["closing_account"], closing_cash=out["cash_out"])
+    reconcile(contract, flows, closing_account=closing_account, closing_cash=out.provider_closing)
     return flows
+
+
+def _check_book(book: records.Book, table: list[tuple[str, str, Reason]]) -> None:
+    """Raise ``EngineError`` if the loop recorded a negative movement, or if scenarios took different
+    numbers of ledger ticks in a month (ticks order the ledger, so they must not depend on the scenario)."""
+    if book.error[0] >= 0:
+        source, target, reason = table[int(book.error[1])]
+        raise EngineError(f"a negative movement from {source} to {target} ({reason}) in month {int(book.error[2])}")
+    if np.any(book.month_ticks == -2):
+        month = int(np.flatnonzero(book.month_ticks == -2)[0])
+        raise EngineError(f"scenarios recorded different numbers of ledger movements in month {month}")
 
 
 def reconcile(contract: Contract, flows: Flows, *, closing_account: I64, closing_cash: I64) -> None:
@@ -320,15 +279,12 @@ def reconcile(contract: Contract, flows: Flows, *, closing_account: I64, closing
     for j, t in enumerate(contract.tranches):
         got = zero.copy()
         for (_, target, reason), arr in led.flows.items():
-            if target == t.investor and (reason.endswith(f": {t.id}") or reason.endswith(f" for {t.id}")):
+            if target == t.investor and reason.tranche == t.id:
                 got = got + arr.sum(axis=1)
         if np.any(got != flows.tranche_cash[:, :, j].sum(axis=1) + flows.tranche_drawn[:, j]):
             problems.append(f"tranche {t.id}: the ledger and the tranche's cash flow disagree")
     for k, payer in enumerate(contract.payers):
-        paid = zero.copy()
-        for (source, _, reason), arr in led.flows.items():
-            if source == payer.id and reason.startswith("outcome payment"):
-                paid = paid + arr.sum(axis=1)
+        paid = led.total(source=payer.id, why=Why.OUTCOME_PAYMENT)
         if np.any(paid != flows.payer_paid[:, :, k].sum(axis=1)):
             problems.append(f"payer {payer.id}: the ledger and its outcome payments disagree")
     if problems:

@@ -23,7 +23,7 @@ import attrs
 import numpy as np
 
 from sibkit.engine.batch import Batch, stack
-from sibkit.engine.ledger import CONTRACT_ACCOUNT
+from sibkit.engine.ledger import CONTRACT_ACCOUNT, Why
 from sibkit.engine.maximum import MaximumPayment, _everything, maximum_payment
 from sibkit.engine.results import Results, results
 from sibkit.engine.run import run
@@ -65,16 +65,14 @@ def conservation(contract: Contract, batch: Batch) -> Flows:
     return flows
 
 
+_FROM_WATERFALL = (Why.INTEREST, Why.PRINCIPAL, Why.RETURN, Why.RESIDUAL)
+
+
 def _received_from_waterfall(flows: Flows, contract: Contract, j: int) -> Any:
     t = contract.tranches[j]
     out = np.zeros(flows.tranche_cash.shape[:2], dtype=np.int64)
     for (source, _, reason), arr in flows.ledger.flows.items():
-        if source == CONTRACT_ACCOUNT and reason in (
-            f"interest: {t.id}",
-            f"principal: {t.id}",
-            f"return: {t.id}",
-            f"residual: {t.id}",
-        ):
+        if source == CONTRACT_ACCOUNT and reason.ref == t.id and reason.why in _FROM_WATERFALL:
             out += arr
     return out
 
