@@ -6,11 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import numpy as np
+import numpy.typing as npt
 
 from sibkit.checks import register
 from sibkit.checks.context import Context
 from sibkit.checks.finding import Clause, Finding, Message, messages, money, percent
-from sibkit.engine.results import results
+from sibkit.engine.results import Results, results
 from sibkit.engine.simulate import sample
 from sibkit.engine.waterfall import run_batch
 from sibkit.i18n import N_, Count, Fact, Listing, Share
@@ -62,6 +63,23 @@ def _pct(x: float | Decimal) -> Share:
     return percent(float(x), 1 if 0 < value < 10 else 0)
 
 
+def _simulated(contract: Contract, n: int, seed: int) -> tuple[Results, list[npt.NDArray[np.int64]], float | None]:
+    """``n`` simulated scenarios (``seed``): their results, each tranche's loss per scenario without guarantees,
+    and the share of the expected loss of all capital (before guarantees) that commercial investors bear (None
+    when nothing is expected to be lost)."""
+    kinds = {i.id: i.kind for i in contract.investors}
+    res = results(contract, run_batch(contract, sample(contract, n, seed), detail=False))
+    # a tranche's loss without guarantees: what it drew less what it got back from the deal itself
+    unguarded = [np.maximum(tr.drawn - (tr.returned - tr.guaranteed), 0) for tr in res.tranches]
+    expected_total = 0.0  # expected loss of all capital before guarantees: borne by investors or guarantors
+    expected_commercial = 0.0
+    for j, t in enumerate(contract.tranches):
+        expected_total += float(np.mean(unguarded[j]))
+        if kinds.get(t.investor) not in NOT_COMMERCIAL:
+            expected_commercial += float(np.mean(res.tranches[j].loss))
+    return res, unguarded, (expected_commercial / expected_total if expected_total > 0 else None)
+
+
 @register(CODE, "risk_transfer")
 def risk_transfer(
     contract: Contract,
@@ -82,24 +100,11 @@ def risk_transfer(
         return []
     kinds = {i.id: i.kind for i in contract.investors}
     names = {i.id: i.name for i in contract.investors}
-    candidates = [
-        (j, t)
-        for j, t in enumerate(contract.tranches)
-        if t.id in covered and kinds.get(t.investor) not in NOT_COMMERCIAL
-    ]
+    commercial = [(j, t) for j, t in enumerate(contract.tranches) if kinds.get(t.investor) not in NOT_COMMERCIAL]
+    candidates = [(j, t) for j, t in commercial if t.id in covered]
     if not candidates:
         return []
-    res = results(contract, run_batch(contract, sample(contract, n, seed), detail=False))
-    # a tranche's loss without guarantees: what it drew less what it got back from the deal itself
-    unguarded = [np.maximum(tr.drawn - (tr.returned - tr.guaranteed), 0) for tr in res.tranches]
-    expected_total = 0.0  # expected loss of all capital before guarantees: borne by investors or guarantors
-    expected_commercial = 0.0
-    for j, t in enumerate(contract.tranches):
-        tr = res.tranches[j]
-        expected_total += float(np.mean(unguarded[j]))
-        if kinds.get(t.investor) not in NOT_COMMERCIAL:
-            expected_commercial += float(np.mean(tr.loss))
-
+    res, unguarded, borne = _simulated(contract, n, seed)
     out: list[Finding] = []
     cur = contract.currency
     for j, t in candidates:
@@ -131,8 +136,8 @@ def risk_transfer(
             facts["chance_after"] = _pct(chance_after)
         if isinstance(t, Loan) and t.coupon > 0:
             facts["coupon"] = _pct(t.coupon)
-        if expected_total > 0:
-            facts["borne"] = _pct(expected_commercial / expected_total)
+        if borne is not None:
+            facts["borne"] = _pct(borne)
         path = f"$.guarantees[{guarantees[0][0]}]"
         out.append(Finding(code=CODE, kind="absorbed", severity="warning", path=path, facts=facts))
     return out

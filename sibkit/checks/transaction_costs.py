@@ -35,6 +35,9 @@ messages(
         )
     },
 )
+_PARTIES = ("intermediaries", "evaluators", "investors", "providers", "payers")
+"""The contract's lists of parties a fee or a return can be paid to (a later list wins on a shared id)."""
+
 _REMEDIES = {
     "percent-fees": N_("replace fees that are a percentage of capital or of outcome payments by fixed fees"),
     "returns": N_("lower the coupon or cap investors' returns, and send upside to a revolving fund"),
@@ -78,27 +81,9 @@ def transaction_costs(
     outcome = int(base.outcome_payments[0])
     if outcome <= 0:
         return []
-    names: dict[str, str] = {x.id: x.name for x in contract.intermediaries}
-    names |= {x.id: x.name for x in contract.evaluators}
-    names |= {x.id: x.name for x in contract.investors}
-    names |= {x.id: x.name for x in contract.providers}
-    names |= {x.id: x.name for x in contract.payers}
-    providers = {p.id for p in contract.providers}
-    by_payee: dict[str, int] = {}
-    for fee in base.fees:
-        if fee.payee not in providers and int(fee.paid[0]):
-            by_payee[fee.payee] = by_payee.get(fee.payee, 0) + int(fee.paid[0])
+    by_payee = _fees_by_payee(contract, base)
     fees = sum(by_payee.values())
-    returns_by_investor: dict[str, int] = {}
-    for j, t in enumerate(contract.tranches):
-        if isinstance(t, Grant):
-            continue
-        got = sum(_moved(base, {f"interest: {t.id}", f"return: {t.id}", f"residual: {t.id}"}).values())
-        tr = base.tranches[j]
-        gain = int(tr.returned[0]) - int(tr.guaranteed[0]) - int(tr.drawn[0])  # what it earned above its capital
-        earned = min(got, max(gain, 0))
-        if earned:
-            returns_by_investor[t.investor] = returns_by_investor.get(t.investor, 0) + earned
+    returns_by_investor = _returns_by_investor(contract, base)
     returns = sum(returns_by_investor.values())
     total = fees + returns
     share = Decimal(total) / Decimal(outcome)
@@ -110,6 +95,7 @@ def transaction_costs(
         return []
 
     cur = contract.currency
+    names = {x.id: x.name for group in _PARTIES for x in getattr(contract, group)}
     parts: list[Phrase] = []
     if fees:
         ranked = sorted(by_payee.items(), key=lambda x: -x[1])
@@ -136,6 +122,32 @@ def transaction_costs(
         facts["total"] = money(total, cur)
     path = "$.fees" if fees >= returns else "$.tranches"
     return [Finding(code=CODE, kind="costs", severity=severity, path=path, facts=facts)]
+
+
+def _fees_by_payee(contract: Contract, base: Results) -> dict[str, int]:
+    """Cents of fees paid in the expected run per payee, leaving out fees paid to providers."""
+    providers = {p.id for p in contract.providers}
+    by_payee: dict[str, int] = {}
+    for fee in base.fees:
+        if fee.payee not in providers and int(fee.paid[0]):
+            by_payee[fee.payee] = by_payee.get(fee.payee, 0) + int(fee.paid[0])
+    return by_payee
+
+
+def _returns_by_investor(contract: Contract, base: Results) -> dict[str, int]:
+    """Cents each investor earns above its capital in the expected run: interest, returns and residual, at most
+    what its tranches gained (grants earn nothing)."""
+    out: dict[str, int] = {}
+    for j, t in enumerate(contract.tranches):
+        if isinstance(t, Grant):
+            continue
+        got = sum(_moved(base, {f"interest: {t.id}", f"return: {t.id}", f"residual: {t.id}"}).values())
+        tr = base.tranches[j]
+        gain = int(tr.returned[0]) - int(tr.guaranteed[0]) - int(tr.drawn[0])  # what it earned above its capital
+        earned = min(got, max(gain, 0))
+        if earned:
+            out[t.investor] = out.get(t.investor, 0) + earned
+    return out
 
 
 def _paid(name: str, cents: int, currency: str) -> Phrase:

@@ -99,6 +99,20 @@ def _budget(payer: OutcomePayer) -> tuple[int, str] | None:
     return min(options, key=lambda o: o[0]) if options else None
 
 
+def _budget_facts(contract: Contract, payer: OutcomePayer, budget: int, source: str) -> dict[str, Fact]:
+    """The payer, its budget and where the budget comes from, the lowest cap that applies (if any) and the
+    VAT rate (if any)."""
+    caps = [c.amount for c in contract.caps if c.level == "payer" and c.target == payer.id]
+    caps += [c.amount for c in contract.caps if c.level == "contract"]
+    cur = contract.currency
+    facts: dict[str, Fact] = {"payer": payer.name, "budget": money(budget, cur), "source": Word(source)}
+    if caps:
+        facts["cap"] = money(min(caps), cur)
+    if contract.vat_rate:
+        facts["vat_rate"] = Share(contract.vat_rate)
+    return facts
+
+
 def _with_vat(contract: Contract, cents: int) -> int:
     num, den = contract.vat_rate.as_integer_ratio()
     return cents + round_half_up(cents * num, den)
@@ -148,15 +162,9 @@ def volume_overrun(contract: Contract, context: Context, *, tolerance: Decimal =
             continue
         budget, source = found
         limit = Decimal(budget) * (1 + tolerance)
-        caps = [c.amount for c in contract.caps if c.level == "payer" and c.target == payer.id]
-        caps += [c.amount for c in contract.caps if c.level == "contract"]
         most = maximum.by_payer.get(payer.id)
         cur = contract.currency
-        facts: dict[str, Fact] = {"payer": payer.name, "budget": money(budget, cur), "source": Word(source)}
-        if caps:
-            facts["cap"] = money(min(caps), cur)
-        if contract.vat_rate:
-            facts["vat_rate"] = Share(contract.vat_rate)
+        facts = _budget_facts(contract, payer, budget, source)
         path = f"$.payers[{k}].budget" if payer.budget is not None else f"$.payers[{k}].contributors"
         if most is None:
             out.append(Finding(code=CODE, kind="unbounded", severity="error", path=path, facts=facts))
