@@ -161,10 +161,12 @@ class Word:
 @attrs.frozen
 class Listing:
     """Several facts written as one list: ``A, B and C`` / ``A, B en C`` (``and``), ``A, B, C`` (``comma``)
-    or ``A; B; C`` (``semicolon``)."""
+    or ``A; B; C`` (``semicolon``); with ``quoted`` each item in single quotes (``'A', 'B'``), as names of
+    rules and segments are quoted in sentences."""
 
     items: tuple[Fact, ...]
     joined: Literal["and", "comma", "semicolon"] = "comma"
+    quoted: bool = False
 
 
 @attrs.frozen
@@ -377,7 +379,7 @@ class Language:
         return str(fact)
 
     def _listing(self, fact: Listing) -> str:
-        items = [self.value(item) for item in fact.items]
+        items = [f"'{self.value(item)}'" if fact.quoted else self.value(item) for item in fact.items]
         if fact.joined == "semicolon":
             return "; ".join(items)
         if fact.joined == "comma" or len(items) < 2:

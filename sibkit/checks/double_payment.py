@@ -57,8 +57,8 @@ messages(
 )
 
 
-def _names(items: list[str]) -> Listing:
-    return Listing(tuple(items), "and")
+def _names(items: list[str], *, quoted: bool = False) -> Listing:
+    return Listing(tuple(items), "and", quoted=quoted)
 
 
 @register(CODE, "double_payment")
@@ -85,12 +85,12 @@ def double_payment(contract: Contract, context: Context) -> list[Finding]:
             continue
         reported.add(key)
         providers = [contract.provider(p).name for (m, p), r in paying.items() if m == metric and r == rules]
-        ids = list(dict.fromkeys(f"'{contract.rules[i].id}'" for i in rules))
+        ids = list(dict.fromkeys(contract.rules[i].id for i in rules))
         who = sorted({payers[p] for i in rules for p, _ in contract.rule_payers(contract.rules[i])})
         facts: dict[str, Fact] = {
             "metric": contract.metric(metric).name,
             "times": Count(len(rules)),
-            "rules": _names(ids),
+            "rules": _names(ids, quoted=True),
             "providers": _names(providers),
             "payers": _names(who),
         }
@@ -102,7 +102,7 @@ def double_payment(contract: Contract, context: Context) -> list[Finding]:
         if open_rules:
             open_facts: dict[str, Fact] = {
                 "providers": _names([p.name for p in contract.providers]),
-                "rules": _names([f"'{r.id}'" for _, r in open_rules]),
+                "rules": _names([r.id for _, r in open_rules], quoted=True),
             }
             path = f"$.rules[{open_rules[0][0]}]"
             found.append(Finding(code=CODE, kind="open-rule", severity="info", path=path, facts=open_facts))

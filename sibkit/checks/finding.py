@@ -21,7 +21,7 @@ from typing import Literal
 import attrs
 from babel.numbers import format_currency
 
-from sibkit.i18n import LOCALES, Fact, Language, Money, Share, fact_json
+from sibkit.i18n import LANGUAGES, LOCALES, Fact, Language, Money, Share, fact_json
 
 __all__ = [
     "MESSAGES",
@@ -98,6 +98,17 @@ class Message:
         """Every part of the three texts."""
         return self.title + self.explanation + self.mitigation
 
+    def names(self) -> set[str]:
+        """Every fact name the message looks at: placeholders, and the conditions of its clauses."""
+        out: set[str] = set()
+        for part in self.parts():
+            out |= part.names() if isinstance(part, Clause) else placeholders(part)
+        return out
+
+    def required(self) -> set[str]:
+        """The placeholders of the parts that are always written: a finding must give each."""
+        return {name for part in self.parts() if isinstance(part, str) for name in placeholders(part)}
+
 
 MESSAGES: dict[tuple[str, str], Message] = {}
 """Every message by ``(code, kind)``, registered by the check modules as they are imported."""
@@ -146,7 +157,19 @@ class Finding:
     path: str
     """Where in the contract it applies (``$.rules[0]``), or ``$`` for the contract as a whole."""
     facts: Mapping[str, Fact] = attrs.field(factory=dict, hash=False)
-    """The numbers and names the message is written with, by placeholder name."""
+    """The numbers and names the message is written with, by placeholder name: each one used by the message
+    (a placeholder or a clause's condition), and each placeholder of a part always written given."""
+
+    @facts.validator
+    def _matches_message(self, _: attrs.Attribute[Mapping[str, Fact]], facts: Mapping[str, Fact]) -> None:
+        message = message_for(self.code, self.kind)
+        unused = set(facts) - message.names()
+        missing = message.required() - set(facts)
+        if unused or missing:
+            raise ValueError(
+                f"finding {self.code}/{self.kind}: facts not in its message {sorted(unused)}, "
+                f"placeholders without a fact {sorted(missing)}"
+            )
 
     @property
     def message(self) -> Message:
@@ -175,7 +198,7 @@ class Finding:
         language (``title_en``, ``title_nl`` …), path, kind and facts."""
         out: dict[str, object] = {"code": self.code, "severity": self.severity}
         for text in ("title", "explanation", "mitigation"):
-            for lang in ("en", "nl"):
+            for lang in LANGUAGES:
                 out[f"{text}_{lang}"] = getattr(self, text)(lang)
         out |= {"path": self.path, "kind": self.kind, "facts": self.facts_json()}
         return out

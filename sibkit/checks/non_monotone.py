@@ -30,7 +30,7 @@ CODE = "SIB-MONO-001"
 F64 = npt.NDArray[np.float64]
 
 
-MITIGATION = N_(
+_MITIGATION = N_(
     "Make every payment grow with results: give each provider its own cap instead of one shared pot, do not lower "
     "a share of savings once investors are repaid (or lower it only for later outcomes), and use tiers without "
     "gaps."
@@ -45,7 +45,7 @@ messages(
                 "(one per provider and outcome). A party that earns less when results improve has a reason to hold "
                 "results back, or to dispute them."
             ),
-            mitigation=MITIGATION,
+            mitigation=_MITIGATION,
         )
     },
 )

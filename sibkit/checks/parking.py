@@ -193,7 +193,7 @@ def parking(contract: Contract, context: Context, *, min_cover: Decimal = Decima
         }
         kind = "all" if losing[0][0] is None else "segments"
         if kind == "segments":
-            facts["segments"] = Listing(tuple(f"'{names[seg]}'" for seg, _, _ in losing if seg is not None))
+            facts["segments"] = Listing(tuple(names[seg] for seg, _, _ in losing if seg is not None), quoted=True)
         if not prov.prefinances_own_costs:
             facts["costs_paid_from"] = Word(N_("investors' capital"))
         path = f"$.providers[{i}].cost_per_participant"

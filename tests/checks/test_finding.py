@@ -11,9 +11,9 @@ from babel.messages.pofile import read_po
 from click.testing import CliRunner
 
 from sibkit.checks import REGISTRY, Finding, _load_all, run_checks
-from sibkit.checks.finding import MESSAGES, Clause, Message, message_for, messages, placeholders
+from sibkit.checks.finding import MESSAGES, Clause, message_for, messages, placeholders
 from sibkit.cli import main
-from sibkit.i18n import Count, Language, Listing, Money, Month, Phrase, Word
+from sibkit.i18n import Count, Language, Listing, Money, Month, Phrase, Word, fact_json
 from sibkit.load import load_contract
 
 from conftest import CONTRACTS, EXAMPLE, ROOT
@@ -36,14 +36,6 @@ def _findings() -> tuple[Finding, ...]:
 
 def _text(part: str | Clause) -> str:
     return part.text if isinstance(part, Clause) else part
-
-
-def _names(message: Message) -> set[str]:
-    """Every fact name a message looks at: its placeholders, and the ``when``/``unless`` of its clauses."""
-    used: set[str] = set()
-    for part in message.parts():
-        used |= part.names() if isinstance(part, Clause) else placeholders(part)
-    return used
 
 
 class TestMessages:
@@ -76,18 +68,30 @@ class TestMessages:
 
 class TestFacts:
     def test_every_fact_is_used_and_every_placeholder_given(self) -> None:
-        """For every finding on the shipped contracts: each fact it carries is used by its message (a
-        placeholder, or the condition of a clause), and each placeholder of a part that is always written
-        has a fact; both languages render."""
+        """Every finding on the shipped contracts is built (so its facts passed the check at construction:
+        each fact used by its message, each always-written placeholder given) and renders in both languages."""
         found = _findings()
         assert len(found) > 40
         for f in found:
-            message = f.message
-            assert set(f.facts) <= _names(message), (f.code, f.kind, set(f.facts) - _names(message))
-            required = set().union(*(placeholders(p) for p in message.parts() if isinstance(p, str)))
-            assert required <= set(f.facts), (f.code, f.kind, required - set(f.facts))
+            assert set(f.facts) <= f.message.names() and f.message.required() <= set(f.facts)
             for lang in ("en", "nl"):
                 assert f.title(lang) and f.explanation(lang) and f.mitigation(lang)
+
+    def test_a_fact_the_message_does_not_use_is_refused(self) -> None:
+        """A finding with a fact its message never writes is a bug in the check: refused when it is built."""
+        with pytest.raises(ValueError, match=r"SIB-PROP-002/order: facts not in its message \['extra'\]"):
+            Finding(code="SIB-PROP-002", kind="order", severity="error", path="$", facts={"message": "x", "extra": "y"})
+
+    def test_a_missing_placeholder_is_refused(self) -> None:
+        """A finding without a fact its always-written sentence needs is refused when it is built, not when a
+        term sheet is rendered."""
+        with pytest.raises(ValueError, match=r"placeholders without a fact \['message'\]"):
+            Finding(code="SIB-PROP-002", kind="order", severity="error", path="$", facts={})
+
+    def test_an_optional_clause_needs_no_fact(self) -> None:
+        """A clause whose fact is absent is left out: the liquidity explanation without a first payment month."""
+        message = message_for("SIB-CASH-001", "zero")
+        assert "first_month" in message.names() and "first_month" not in message.required()
 
     def test_kinds_seen_on_the_shipped_contracts(self) -> None:
         """The shipped contracts exercise most message kinds, so the fact test above is not vacuous."""
@@ -150,23 +154,22 @@ class TestListingAndPhrase:
         )
 
     def test_facts_json(self) -> None:
-        """A finding's facts for JSON: money in cents, months as YYYY-MM, counts as integers, phrases with
-        their template and facts, lists as lists."""
-        f = Finding(
-            code="SIB-CASH-001",
-            kind="zero",
-            severity="error",
-            path="$",
-            facts={
-                "lowest": Money(-12_50, "EUR"),
-                "month": Month(dt.date(2024, 2, 1)),
-                "term": Count(36),
-                "who": Listing((Phrase.of("tranche %(tranche)s", tranche="senior"),)),
-            },
-        )
-        assert f.facts_json() == {
+        """Facts for JSON: money in cents, months as YYYY-MM, counts as integers, lists as lists (quotes are for
+        sentences only), phrases as their template with their own facts."""
+        facts = {
+            "lowest": Money(-12_50, "EUR"),
+            "month": Month(dt.date(2024, 2, 1)),
+            "term": Count(36),
+            "rules": Listing(("a", "b"), "and", quoted=True),
+            "who": Listing((Phrase.of("tranche %(tranche)s", tranche="senior"),)),
+        }
+        assert {k: fact_json(v) for k, v in facts.items()} == {
             "lowest": {"cents": -1250, "currency": "EUR"},
             "month": "2024-02",
             "term": 36,
+            "rules": ["a", "b"],
             "who": [{"phrase": "tranche %(tranche)s", "tranche": "senior"}],
         }
+        assert Language("en").value(facts["rules"]) == "'a' and 'b'"
+        f = Finding(code="SIB-PROP-002", kind="order", severity="error", path="$", facts={"message": "moved"})
+        assert f.facts_json() == {"message": "moved"}
