@@ -30,16 +30,16 @@ from rich.table import Table
 from rich.text import Text
 
 from sibkit.atomic import check_output, write_bytes_atomic
-from sibkit.checks import Finding, run_checks
+from sibkit.checks import run_checks
 from sibkit.checks.finding import amount_text
 from sibkit.checks.search import (
-    AboveMaximum,
-    Counterexample,
-    OrderDependence,
     SearchNotRun,
+    above_maximum_finding,
     find_non_monotone,
     find_order_dependence,
     find_payment_above_maximum,
+    order_finding,
+    property_finding,
 )
 from sibkit.engine import (
     ENGINE_LOOPS,
@@ -1161,20 +1161,20 @@ def check(file: str, lang: str, fmt: str, fail_on: str | None, properties: bool)
         try:
             found = find_non_monotone(c)
             if found is not None:
-                findings.insert(0, _property_finding(c, found))
+                findings.insert(0, property_finding(c, found))
             reordered = find_order_dependence(c)
             if reordered is not None:
-                findings.insert(0, _order_finding(reordered))
+                findings.insert(0, order_finding(reordered))
             above = find_payment_above_maximum(c)
             if above is not None:
-                findings.insert(0, _above_maximum_finding(above))
+                findings.insert(0, above_maximum_finding(above))
         except SearchNotRun as exc:
             _fail(
                 f"{file}: the --properties search for {exc} could not run: Hypothesis cannot draw outcomes "
                 "for a contract this large (run sibkit check without --properties, or search a smaller copy)"
             )
     if fmt == "json":
-        click.echo(json.dumps([attrs.asdict(f) for f in findings], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([f.to_json() for f in findings], indent=2, ensure_ascii=False))
     else:
         out = _console()
         heading = {"nl": ("fout", "waarschuwing", "ter informatie"), "en": ("error", "warning", "info")}[lang]
@@ -1195,63 +1195,6 @@ def check(file: str, lang: str, fmt: str, fail_on: str | None, properties: bool)
         order = {"info": 0, "warning": 1, "error": 2}
         if any(order[f.severity] >= order[fail_on] for f in findings):
             sys.exit(1)
-
-
-def _property_finding(c: Contract, found: Counterexample) -> Finding:
-    counts = ", ".join(f"{m}: {n}" for m, n in found.base_outcomes.items())
-    return Finding(
-        code="SIB-PROP-001",
-        severity="error",
-        title_en="More results pay someone less",
-        title_nl="Meer resultaat levert iemand minder op",
-        explanation_en=f"{found.sentence(c, 'en')} Smallest case found (results per outcome: {counts}).",
-        explanation_nl=f"{found.sentence(c, 'nl')} Kleinste gevonden geval (resultaten per uitkomst: {counts}).",
-        mitigation_en="Make every payment grow with results: separate caps per provider, tiers without gaps, "
-        "and no share that falls once investors are repaid.",
-        mitigation_nl="Laat elke betaling meegroeien met het resultaat: aparte plafonds per aanbieder, "
-        "treden zonder gaten en geen aandeel dat daalt zodra investeerders zijn terugbetaald.",
-        path="$.rules",
-    )
-
-
-def _defect_finding(code: str, title: tuple[str, str], explanation: tuple[str, str], path: str) -> Finding:
-    """A finding of a ``--properties`` search that can only mean a defect in sibkit itself (English, Dutch)."""
-    return Finding(
-        code=code,
-        severity="error",
-        title_en=title[0],
-        title_nl=title[1],
-        explanation_en=explanation[0],
-        explanation_nl=explanation[1],
-        mitigation_en="This is a defect in sibkit, not in the contract: please report it with the contract file.",
-        mitigation_nl="Dit is een fout in sibkit, niet in het contract: meld die met het contractbestand.",
-        path=path,
-    )
-
-
-def _above_maximum_finding(found: AboveMaximum) -> Finding:
-    return _defect_finding(
-        "SIB-PROP-003",
-        ("A scenario pays more than the stated maximum", "Een scenario betaalt meer dan het opgegeven maximum"),
-        (
-            f"At the planned enrolment, some outcomes pay more than the maximum potential payment: {found.message}",
-            "Bij de geplande instroom betalen sommige resultaten meer dan de maximale resultaatbetaling: "
-            f"{found.message}",
-        ),
-        "$.caps",
-    )
-
-
-def _order_finding(found: OrderDependence) -> Finding:
-    return _defect_finding(
-        "SIB-PROP-002",
-        ("The order of a list moves money", "De volgorde van een lijst verschuift geld"),
-        (
-            f"Listing the contract's items in another order changes a payment: {found.message}",
-            f"Een andere volgorde van de onderdelen van het contract verandert een betaling: {found.message}",
-        ),
-        "$",
-    )
 
 
 _TERMSHEET_SUFFIXES = {

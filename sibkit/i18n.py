@@ -67,9 +67,11 @@ __all__ = [
     "Fact",
     "Lang",
     "Language",
+    "Listing",
     "Money",
     "Month",
     "Multiple",
+    "Phrase",
     "Rate",
     "Share",
     "Word",
@@ -212,7 +214,32 @@ class Word:
     message: str
 
 
-Fact = Money | Month | Date | Share | Rate | Multiple | Count | Decimal_ | Word | str
+@attrs.frozen
+class Listing:
+    """Several facts written as one list: ``A, B and C`` / ``A, B en C`` (``and``), ``A, B, C`` (``comma``)
+    or ``A; B; C`` (``semicolon``); with ``quoted`` each item in single quotes (``'A', 'B'``), as names of
+    rules and segments are quoted in sentences."""
+
+    items: tuple[Fact, ...]
+    joined: Literal["and", "comma", "semicolon"] = "comma"
+    quoted: bool = False
+
+
+@attrs.frozen
+class Phrase:
+    """A small message (marked with ``N_``) with its own facts, used as one fact of a larger sentence: an item
+    of a list, or a party described by its role (``the investor %(name)s``)."""
+
+    message: str
+    facts: tuple[tuple[str, Fact], ...]
+
+    @classmethod
+    def of(cls, message: str, **facts: Fact) -> Phrase:
+        """``Phrase(message, facts)`` with the facts given by name."""
+        return cls(message, tuple(facts.items()))
+
+
+Fact = Money | Month | Date | Share | Rate | Multiple | Count | Decimal_ | Word | Listing | Phrase | str
 """A value a sentence is built from: typed so every language writes it its own way, plain ``str`` for names."""
 
 
@@ -235,6 +262,10 @@ def fact_json(value: Fact) -> object:
         return str(value.value)
     if isinstance(value, Word):
         return value.message
+    if isinstance(value, Listing):
+        return [fact_json(item) for item in value.items]
+    if isinstance(value, Phrase):
+        return {"phrase": value.message, **{k: fact_json(v) for k, v in value.facts}}
     return value
 
 
@@ -303,7 +334,6 @@ def interpolate(message: str, variables: Mapping[str, object], escape: Callable[
 
 def _plain(value: object) -> str:
     return str(value)
-
 
 
 class Language:
@@ -395,7 +425,19 @@ class Language:
             return self.decimal(fact.value)
         if isinstance(fact, Word):
             return self.translations.gettext(fact.message)
+        if isinstance(fact, Listing):
+            return self._listing(fact)
+        if isinstance(fact, Phrase):
+            return self.say(fact.message, dict(fact.facts))
         return str(fact)
+
+    def _listing(self, fact: Listing) -> str:
+        items = [f"'{self.value(item)}'" if fact.quoted else self.value(item) for item in fact.items]
+        if fact.joined == "semicolon":
+            return "; ".join(items)
+        if fact.joined == "comma" or len(items) < 2:
+            return ", ".join(items)
+        return self.gettext(N_("%(head)s and %(last)s"), head=", ".join(items[:-1]), last=items[-1])
 
     def say(self, message: str, facts: Mapping[str, Fact]) -> str:
         """``message`` (an English msgid, marked with ``N_``) in this language, its placeholders filled with

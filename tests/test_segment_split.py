@@ -109,7 +109,7 @@ class TestSegmentMixReproducer:
         contract = loads(text, file="mix.toml")
         findings = [f for f in run_checks(contract) if f.code == "SIB-PARK-001"]
         assert findings, "a €500 price for half the 'lang' participants cannot cover a €1,000 cost"
-        assert "(30% of its participants" in findings[0].explanation_en
+        assert "(30% of its participants" in findings[0].explanation("en")
 
 
 def _split(plan: list[int], weights: list[int], rank: list[int]) -> np.ndarray:

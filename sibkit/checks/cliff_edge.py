@@ -8,7 +8,8 @@ import attrs
 
 from sibkit.checks import register
 from sibkit.checks.context import Context
-from sibkit.checks.finding import Finding, amount_text
+from sibkit.checks.finding import Clause, Finding, Message, messages, money, percent
+from sibkit.i18n import N_, Count, Fact, Share
 from sibkit.model import Contract
 from sibkit.model.rules import CohortThreshold, Tier
 
@@ -83,8 +84,42 @@ def jumps(contract: Contract, rule: CohortThreshold, cohort: int) -> tuple[list[
     return found, most
 
 
-def _pct(x: Decimal) -> str:
-    return f"{(x * 100).normalize():f}%"
+_EXPLANATION = (
+    N_(
+        "Rule '%(rule)s' pays for %(metric)s. For a cohort of about %(cohort)d participants it pays %(below)s at "
+        "an improvement just below %(at)s"
+    ),
+    N_(
+        " and %(above)s at %(at)s: one small step in the result moves %(share)s of the most the rule pays per "
+        "cohort (%(most)s)."
+    ),
+    Clause(N_(" The rule has %(steps)d such steps.")),
+    N_(
+        " Near the threshold everyone gains from a result that is just over the line (by choosing who is "
+        "counted, or by how the result is measured), and a result just under it pays nothing for real "
+        "improvement."
+    ),
+)
+_TITLE = N_("Cliff edge: the payment jumps from %(below)s to %(above)s at %(at)s")
+_MITIGATION = N_(
+    "Pay a price per unit of improvement from the first unit (a first tier at 0%), or let tiers start low and "
+    "rise gradually so that no single step in the result moves much money."
+)
+messages(
+    CODE,
+    {
+        "tier": Message(title=_TITLE, explanation=_EXPLANATION, mitigation=_MITIGATION),
+        "pooled": Message(
+            title=_TITLE,
+            explanation=(
+                _EXPLANATION[0],
+                N_(" (under the pooled trigger for all cohorts together)"),
+                *_EXPLANATION[1:],
+            ),
+            mitigation=_MITIGATION,
+        ),
+    },
+)
 
 
 @register(CODE, "cliff_edge")
@@ -107,46 +142,18 @@ def cliff_edge(contract: Contract, context: Context, *, min_jump_share: Decimal 
         if not cliffs:
             continue
         big = max(cliffs, key=lambda j: j.size)
-        share = f"{Decimal(big.size) / Decimal(most) * 100:.0f}%"
-        en = {k: amount_text(v, cur, "en") for k, v in (("below", big.below), ("above", big.above), ("most", most))}
-        nl = {k: amount_text(v, cur, "nl") for k, v in (("below", big.below), ("above", big.above), ("most", most))}
-        metric = contract.metric(rule.metric).name
-        which_en = " (under the pooled trigger for all cohorts together)" if big.pooled else ""
-        which_nl = " (onder de gezamenlijke drempel voor alle cohorten)" if big.pooled else ""
-        more_en = f" The rule has {len(cliffs)} such steps." if len(cliffs) > 1 else ""
-        more_nl = f" De regel heeft {len(cliffs)} van zulke sprongen." if len(cliffs) > 1 else ""
-        found.append(
-            Finding(
-                code=CODE,
-                severity="warning",
-                title_en=f"Cliff edge: the payment jumps from {en['below']} to {en['above']} at {_pct(big.at)}",
-                title_nl=f"Klifeffect: de betaling springt van {nl['below']} naar {nl['above']} bij {_pct(big.at)}",
-                explanation_en=(
-                    f"Rule '{rule.id}' pays for {metric}. For a cohort of about {cohort} participants it pays "
-                    f"{en['below']} at an improvement just below {_pct(big.at)}{which_en} and {en['above']} "
-                    f"at {_pct(big.at)}: one small step in the result moves {share} of the most the rule pays per "
-                    f"cohort ({en['most']}).{more_en} Near the threshold everyone gains from a result that is just "
-                    "over the line (by choosing who is counted, or by how the result is measured), and a result "
-                    "just under it pays nothing for real improvement."
-                ),
-                explanation_nl=(
-                    f"Regel '{rule.id}' betaalt voor {metric}. Voor een cohort van ongeveer {cohort} deelnemers "
-                    f"betaalt hij {nl['below']} bij een verbetering net onder {_pct(big.at)}{which_nl} en "
-                    f"{nl['above']} bij {_pct(big.at)}: één kleine stap in het resultaat verschuift {share} van "
-                    f"het meeste dat de regel per cohort betaalt ({nl['most']}).{more_nl} Vlak bij de drempel heeft "
-                    "iedereen belang bij een resultaat net boven de streep (door te kiezen wie meetelt, of hoe er "
-                    "gemeten wordt), en een resultaat net eronder levert voor echte verbetering niets op."
-                ),
-                mitigation_en=(
-                    "Pay a price per unit of improvement from the first unit (a first tier at 0%), or let tiers "
-                    "start low and rise gradually so that no single step in the result moves much money."
-                ),
-                mitigation_nl=(
-                    "Betaal een prijs per eenheid verbetering vanaf de eerste eenheid (een eerste trede bij 0%), of "
-                    "laat de treden laag beginnen en geleidelijk oplopen, zodat geen enkele kleine stap in het "
-                    "resultaat veel geld verschuift."
-                ),
-                path=f"$.rules[{i}].tiers",
-            )
-        )
+        facts: dict[str, Fact] = {
+            "rule": rule.id,
+            "metric": contract.metric(rule.metric).name,
+            "cohort": Count(cohort),
+            "at": Share(big.at),
+            "below": money(big.below, cur),
+            "above": money(big.above, cur),
+            "most": money(most, cur),
+            "share": percent(Decimal(big.size) / Decimal(most)),
+        }
+        if len(cliffs) > 1:
+            facts["steps"] = Count(len(cliffs))
+        kind = "pooled" if big.pooled else "tier"
+        found.append(Finding(code=CODE, kind=kind, severity="warning", path=f"$.rules[{i}].tiers", facts=facts))
     return found

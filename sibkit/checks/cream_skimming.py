@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from sibkit.checks import register
 from sibkit.checks.context import Context
-from sibkit.checks.finding import Finding, amount_text
+from sibkit.checks.finding import Clause, Finding, Message, messages, money, percent
 from sibkit.checks.parking import enrolled, expected_payment_per_participant
+from sibkit.i18n import N_, Count, Fact, Listing, Phrase
 from sibkit.model import Contract
 from sibkit.model.rules import CohortThreshold, PaymentRule, RateCard, Tariff
 
@@ -15,16 +17,63 @@ __all__ = ["cream_skimming"]
 
 CODE = "SIB-CREAM-001"
 
-_MITIGATION_EN = (
+_MITIGATION = N_(
     "Define difficulty segments (for example years on welfare: under 2 years, 2–5 years, over 5 years), record "
     "each participant's segment at intake, and pay a higher price (segment_prices) for harder segments so that a "
     "hard case is worth about as much to the provider as an easy one."
 )
-_MITIGATION_NL = (
-    "Leg zwaarte-segmenten vast (bijvoorbeeld jaren in de bijstand: korter dan 2 jaar, 2–5 jaar, langer dan "
-    "5 jaar), registreer bij instroom in welk segment een deelnemer valt, en betaal voor zwaardere segmenten een "
-    "hogere prijs (segment_prices), zodat een moeilijke casus de aanbieder ongeveer evenveel oplevert als een "
-    "makkelijke."
+messages(
+    CODE,
+    {
+        "no-segments": Message(
+            title=N_("One price for every participant, however hard to help"),
+            explanation=(
+                N_("The contract has no difficulty segments: every participant "),
+                Clause(N_("is worth up to %(full_result)s at full result")),
+                Clause(N_("is paid at the same prices"), unless="full_result"),
+                N_(
+                    ", whether they are close to their goal or far from it. In the expected scenario a provider "
+                    "earns on average %(average)s per participant, but far more for someone likely to succeed "
+                    "anyway and far less for a hard case. A provider that picks the easy cases earns more while "
+                    "changing less (cream-skimming), and the payer pays for results that would have come anyway."
+                ),
+            ),
+            mitigation=_MITIGATION,
+        ),
+        "same-price": Message(
+            title=N_("Difficulty segments exist, but every segment pays the same price"),
+            explanation=(
+                N_(
+                    "The contract defines %(segments)d difficulty segments, but no payment rule sets a different "
+                    "price per segment."
+                ),
+                Clause(
+                    N_(
+                        " Yet the expected success rates differ by segment (%(rates)s), so a participant in an "
+                        "easy segment is worth far more to the provider."
+                    )
+                ),
+                Clause(
+                    N_(" If the segments differ in how hard they are, a participant in an easy segment is worth more."),
+                    unless="rates",
+                ),
+                N_(" Providers that pick the easy cases earn more while changing less (cream-skimming)."),
+            ),
+            mitigation=_MITIGATION,
+        ),
+        "gap": Message(
+            title=N_("Hard cases are still worth %(gap)s less than easy ones"),
+            explanation=N_(
+                "Prices differ by segment, but not enough: in the expected scenario a participant in "
+                "'%(harder)s' earns the provider %(harder_pays)s, one in '%(easier)s' %(easier_pays)s (%(gap)s "
+                "less). Providers still gain by choosing the easier participants (cream-skimming)."
+            ),
+            mitigation=N_(
+                "Raise the price for '%(harder)s' until its expected payment per participant is close to that of "
+                "'%(easier)s' (price about inversely proportional to the expected success rate)."
+            ),
+        ),
+    },
 )
 
 
@@ -99,91 +148,63 @@ def cream_skimming(contract: Contract, context: Context, *, max_gap: Decimal = D
     path = f"$.rules[{index}]"
     if not contract.segments:
         full = _full_result(contract, [r for _, r in per_participant])
-        avg_en, avg_nl = amount_text(expected[None], cur, "en"), amount_text(expected[None], cur, "nl")
-        if full is None:
-            worth_en, worth_nl = "is paid at the same prices", "wordt tegen dezelfde prijzen betaald"
-        else:
-            worth_en = f"is worth up to {amount_text(full, cur, 'en')} at full result"
-            worth_nl = f"levert bij volledig resultaat tot {amount_text(full, cur, 'nl')} op"
-        return [
-            Finding(
-                code=CODE,
-                severity="warning",
-                title_en="One price for every participant, however hard to help",
-                title_nl="Eén prijs per deelnemer, hoe moeilijk die ook te helpen is",
-                explanation_en=(
-                    f"The contract has no difficulty segments: every participant {worth_en}, whether they are "
-                    f"close to their goal or far from it. In the expected scenario a provider earns on "
-                    f"average {avg_en} per participant, but far more for someone likely to succeed anyway and far "
-                    "less for a hard case. A provider that picks the easy cases earns more while changing less "
-                    "(cream-skimming), and the payer pays for results that would have come anyway."
-                ),
-                explanation_nl=(
-                    f"Het contract kent geen zwaarte-segmenten: elke deelnemer {worth_nl}, of die nu dicht bij "
-                    f"het doel staat of er ver van af. In het verwachte scenario ontvangt een aanbieder "
-                    f"gemiddeld {avg_nl} per deelnemer, maar veel meer voor iemand die het toch wel had gered en "
-                    "veel minder voor een moeilijke casus. Een aanbieder die de makkelijke gevallen kiest, verdient "
-                    "meer en verandert minder (afromen), en de betaler betaalt voor resultaten die er toch wel waren "
-                    "gekomen."
-                ),
-                mitigation_en=_MITIGATION_EN,
-                mitigation_nl=_MITIGATION_NL,
-                path=path,
-            )
-        ]
+        facts: dict[str, Fact] = {"average": money(expected[None], cur)}
+        if full is not None:
+            facts["full_result"] = money(full, cur)
+        return [Finding(code=CODE, kind="no-segments", severity="warning", path=path, facts=facts)]
     names = {s.id: s.name for s in contract.segments}
     if not priced:
-        rates_en, rates_nl = [], []
-        metrics = sorted(
-            {m for _, r in per_participant for m in r.metrics()}, key=[m.id for m in contract.metrics].index
-        )
-        for metric in metrics:
-            by_seg = {}
-            for seg in segments:
-                per_provider = {}
-                for p in contract.providers:
-                    line = scenario.line_for(metric, p.id, seg)
-                    rate = line.expected_rate(contract.metric(metric)) if line is not None else Decimal(0)
-                    per_provider[p.id] = (rate, counts[(p.id, seg)])
-                by_seg[seg] = _weighted(per_provider)
-            if len(set(by_seg.values())) > 1:
-                listed = ", ".join(f"'{names[s]}' {v * 100:.0f}%" for s, v in by_seg.items() if s is not None)
-                name = contract.metric(metric).name
-                rates_en.append(f"{name}: {listed}")
-                rates_nl.append(f"{name}: {listed}")
-        if rates_en:
-            odds_en = (
-                f" Yet the expected success rates differ by segment ({'; '.join(rates_en)}), so a participant in "
-                "an easy segment is worth far more to the provider."
+        facts = {"segments": Count(len(contract.segments))}
+        rates = _rates_by_segment(contract, context, per_participant, segments, counts)
+        if rates:
+            facts["rates"] = Listing(tuple(rates), "semicolon")
+        return [Finding(code=CODE, kind="same-price", severity="warning", path=path, facts=facts)]
+    return _gap(contract, context, segments, counts, expected, names, path, max_gap)
+
+
+def _rates_by_segment(
+    contract: Contract,
+    context: Context,
+    per_participant: Sequence[tuple[int, PaymentRule]],
+    segments: tuple[str | None, ...],
+    counts: dict[tuple[str, str | None], int],
+) -> list[Phrase]:
+    """Per metric whose expected success rate differs by segment: ``name: 'segment' 50%, …``."""
+    names = {s.id: s.name for s in contract.segments}
+    out: list[Phrase] = []
+    metrics = sorted({m for _, r in per_participant for m in r.metrics()}, key=[m.id for m in contract.metrics].index)
+    for metric in metrics:
+        by_seg = {}
+        for seg in segments:
+            per_provider = {}
+            for p in contract.providers:
+                line = context.scenario.line_for(metric, p.id, seg)
+                rate = line.expected_rate(contract.metric(metric)) if line is not None else Decimal(0)
+                per_provider[p.id] = (rate, counts[(p.id, seg)])
+            by_seg[seg] = _weighted(per_provider)
+        if len(set(by_seg.values())) > 1:
+            listed = Listing(
+                tuple(
+                    Phrase.of(N_("'%(segment)s' %(rate)s"), segment=names[s], rate=percent(v))
+                    for s, v in by_seg.items()
+                    if s is not None
+                )
             )
-            odds_nl = (
-                f" Toch verschillen de verwachte slagingskansen per segment ({'; '.join(rates_nl)}), dus een "
-                "deelnemer uit een makkelijk segment is de aanbieder veel meer waard."
-            )
-        else:
-            odds_en = " If the segments differ in how hard they are, a participant in an easy segment is worth more."
-            odds_nl = " Als de segmenten verschillen in zwaarte, is een deelnemer uit een makkelijk segment meer waard."
-        return [
-            Finding(
-                code=CODE,
-                severity="warning",
-                title_en="Difficulty segments exist, but every segment pays the same price",
-                title_nl="Er zijn zwaarte-segmenten, maar elk segment krijgt dezelfde prijs",
-                explanation_en=(
-                    f"The contract defines {len(contract.segments)} difficulty segments, but no payment rule sets "
-                    f"a different price per segment.{odds_en} Providers that pick the easy cases earn more while "
-                    "changing less (cream-skimming)."
-                ),
-                explanation_nl=(
-                    f"Het contract kent {len(contract.segments)} zwaarte-segmenten, maar geen betaalregel geeft "
-                    f"een segment een eigen prijs.{odds_nl} Aanbieders die de makkelijke gevallen kiezen, "
-                    "verdienen meer en veranderen minder (afromen)."
-                ),
-                mitigation_en=_MITIGATION_EN,
-                mitigation_nl=_MITIGATION_NL,
-                path=path,
-            )
-        ]
+            out.append(Phrase.of(N_("%(metric)s: %(rates)s"), metric=contract.metric(metric).name, rates=listed))
+    return out
+
+
+def _gap(
+    contract: Contract,
+    context: Context,
+    segments: tuple[str | None, ...],
+    counts: dict[tuple[str, str | None], int],
+    expected: dict[str | None, Decimal],
+    names: dict[str, str],
+    path: str,
+    max_gap: Decimal,
+) -> list[Finding]:
+    """Segments priced differently, but a harder one still earns more than ``max_gap`` less than an easier one."""
     reached = [seg for seg in segments if seg is not None and any(counts[(p.id, seg)] for p in contract.providers)]
     odds = {
         seg: _weighted(
@@ -204,34 +225,12 @@ def cream_skimming(contract: Contract, context: Context, *, max_gap: Decimal = D
     worst, best = max(pairs, key=lambda ab: 1 - expected[ab[0]] / expected[ab[1]])
     if 1 - expected[worst] / expected[best] <= max_gap:
         return []
-    gap = f"{(1 - expected[worst] / expected[best]) * 100:.0f}%"
-    worst_en, worst_nl = amount_text(expected[worst], cur, "en"), amount_text(expected[worst], cur, "nl")
-    best_en, best_nl = amount_text(expected[best], cur, "en"), amount_text(expected[best], cur, "nl")
-    return [
-        Finding(
-            code=CODE,
-            severity="warning",
-            title_en=f"Hard cases are still worth {gap} less than easy ones",
-            title_nl=f"Moeilijke gevallen leveren nog steeds {gap} minder op dan makkelijke",
-            explanation_en=(
-                f"Prices differ by segment, but not enough: in the expected scenario a participant in "
-                f"'{names[worst]}' earns the provider {worst_en}, one in '{names[best]}' {best_en} ({gap} less). "
-                "Providers still gain by choosing the easier participants (cream-skimming)."
-            ),
-            explanation_nl=(
-                f"De prijzen verschillen per segment, maar niet genoeg: in het verwachte scenario levert een "
-                f"deelnemer in '{names[worst]}' de aanbieder {worst_nl} op, een deelnemer in '{names[best]}' "
-                f"{best_nl} ({gap} minder). Aanbieders winnen nog steeds door de makkelijkere deelnemers te kiezen "
-                "(afromen)."
-            ),
-            mitigation_en=(
-                f"Raise the price for '{names[worst]}' until its expected payment per participant is close to that "
-                f"of '{names[best]}' (price about inversely proportional to the expected success rate)."
-            ),
-            mitigation_nl=(
-                f"Verhoog de prijs voor '{names[worst]}' tot de verwachte betaling per deelnemer dicht bij die van "
-                f"'{names[best]}' ligt (prijs ongeveer omgekeerd evenredig met de verwachte slagingskans)."
-            ),
-            path=path,
-        )
-    ]
+    cur = contract.currency
+    facts: dict[str, Fact] = {
+        "gap": percent(1 - expected[worst] / expected[best]),
+        "harder": names[worst],
+        "harder_pays": money(expected[worst], cur),
+        "easier": names[best],
+        "easier_pays": money(expected[best], cur),
+    }
+    return [Finding(code=CODE, kind="gap", severity="warning", path=path, facts=facts)]

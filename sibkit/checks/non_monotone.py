@@ -16,9 +16,10 @@ import numpy.typing as npt
 
 from sibkit.checks import register
 from sibkit.checks.context import Context
-from sibkit.checks.finding import Finding, amount_text
+from sibkit.checks.finding import Finding, Message, messages, money
 from sibkit.engine.batch import Batch, deterministic_batch, stack
 from sibkit.engine.waterfall import Flows, run_batch
+from sibkit.i18n import N_, Count, Fact, Listing, Phrase
 from sibkit.model import Contract, Loan
 
 __all__ = ["non_monotone_payout"]
@@ -27,6 +28,27 @@ CODE = "SIB-MONO-001"
 
 
 F64 = npt.NDArray[np.float64]
+
+
+_MITIGATION = N_(
+    "Make every payment grow with results: give each provider its own cap instead of one shared pot, do not lower "
+    "a share of savings once investors are repaid (or lower it only for later outcomes), and use tiers without "
+    "gaps."
+)
+messages(
+    CODE,
+    {
+        "pays-less": Message(
+            title=N_("More results pay someone less"),
+            explanation=N_(
+                "At the expected results: %(drops)s. This happens for %(cells)d of the %(probes)d outcomes probed "
+                "(one per provider and outcome). A party that earns less when results improve has a reason to hold "
+                "results back, or to dispute them."
+            ),
+            mitigation=_MITIGATION,
+        )
+    },
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -118,35 +140,6 @@ def non_monotone_payout(contract: Contract, context: Context, *, tolerance: int 
         if key not in worst or d.amount > worst[key].amount:
             worst[key] = d
     ordered = sorted(worst.values(), key=lambda d: -d.amount)
-    investors = {i.id: i.name for i in contract.investors}
-
-    def money(cents: int) -> str:
-        return amount_text(cents, contract.currency, "en")
-
-    def money_nl(cents: int) -> str:
-        return amount_text(cents, contract.currency, "nl")
-
-    def sentence(d: _Drop, lang: str) -> str:
-        amount = money_nl(d.amount) if lang == "nl" else money(d.amount)
-        prov = contract.providers[d.probe.provider].name
-        metric = contract.metrics[d.probe.metric].name
-        if d.kind == "payer":
-            who = contract.payers[d.index].name
-            if lang == "nl":
-                return (
-                    f"als één deelnemer meer van {prov} '{metric}' bereikt, betaalt {who} {amount} "
-                    "minder aan resultaatbetalingen"
-                )
-            return f"if one more participant of {prov} reaches '{metric}', {who} pays {amount} less"
-        if d.kind == "provider":
-            who = contract.providers[d.index].name
-        else:
-            t = contract.tranches[d.index]
-            who = f"{investors.get(t.investor, t.investor)} ({t.id})"
-        if lang == "nl":
-            return f"als één deelnemer meer van {prov} '{metric}' bereikt, ontvangt {who} {amount} minder"
-        return f"if one more participant of {prov} reaches '{metric}', {who} is paid {amount} less"
-
     cells = len({(d.probe.provider, d.probe.metric) for d in drops})
     first = ordered[0]
     metric_id = contract.metrics[first.probe.metric].id
@@ -159,34 +152,31 @@ def non_monotone_payout(contract: Contract, context: Context, *, tolerance: int 
         ),
         None,
     )
-    listed_en = "; ".join(sentence(d, "en") for d in ordered[:4])
-    listed_nl = "; ".join(sentence(d, "nl") for d in ordered[:4])
-    return [
-        Finding(
-            code=CODE,
-            severity="error",
-            title_en="More results pay someone less",
-            title_nl="Meer resultaat levert iemand minder op",
-            explanation_en=(
-                f"At the expected results: {listed_en}. This happens for {cells} of the "
-                f"{len(probes)} outcomes probed (one per provider and outcome). A party that earns less when "
-                "results improve has a reason to hold results back, or to dispute them."
-            ),
-            explanation_nl=(
-                f"Bij de verwachte resultaten: {listed_nl}. Dit gebeurt bij {cells} van de {len(probes)} "
-                "onderzochte resultaten (één per aanbieder en resultaat). Een partij die minder verdient als de "
-                "resultaten beter worden, heeft reden om resultaten tegen te houden of te betwisten."
-            ),
-            mitigation_en=(
-                "Make every payment grow with results: give each provider its own cap instead of one shared pot, "
-                "do not lower a share of savings once investors are repaid (or lower it only for later outcomes), "
-                "and use tiers without gaps."
-            ),
-            mitigation_nl=(
-                "Laat elke betaling meegroeien met het resultaat: geef elke aanbieder een eigen plafond in plaats "
-                "van één gedeelde pot, verlaag een deel van de besparing niet zodra investeerders zijn terugbetaald "
-                "(of alleen voor latere resultaten), en gebruik treden zonder gaten."
-            ),
-            path=f"$.rules[{rule}]" if rule is not None else "$.rules",
-        )
-    ]
+    facts: dict[str, Fact] = {
+        "drops": Listing(tuple(_sentence(contract, d) for d in ordered[:4]), "semicolon"),
+        "cells": Count(cells),
+        "probes": Count(len(probes)),
+    }
+    path = f"$.rules[{rule}]" if rule is not None else "$.rules"
+    return [Finding(code=CODE, kind="pays-less", severity="error", path=path, facts=facts)]
+
+
+def _sentence(contract: Contract, d: _Drop) -> Phrase:
+    """One drop: who is paid how much less when one more participant of a provider reaches an outcome."""
+    facts: dict[str, Fact] = {
+        "provider": contract.providers[d.probe.provider].name,
+        "metric": contract.metrics[d.probe.metric].name,
+        "amount": money(d.amount, contract.currency),
+    }
+    if d.kind == "payer":
+        facts["who"] = contract.payers[d.index].name
+        message = N_("if one more participant of %(provider)s reaches '%(metric)s', %(who)s pays %(amount)s less")
+    else:
+        if d.kind == "provider":
+            facts["who"] = contract.providers[d.index].name
+        else:
+            t = contract.tranches[d.index]
+            investors = {i.id: i.name for i in contract.investors}
+            facts["who"] = f"{investors.get(t.investor, t.investor)} ({t.id})"
+        message = N_("if one more participant of %(provider)s reaches '%(metric)s', %(who)s is paid %(amount)s less")
+    return Phrase(message, tuple(facts.items()))

@@ -12,8 +12,9 @@ import numpy as np
 
 from sibkit.checks import register
 from sibkit.checks.context import Context
-from sibkit.checks.finding import Finding, amount_text
+from sibkit.checks.finding import Clause, Finding, Message, messages, money, percent
 from sibkit.engine.batch import deterministic_batch
+from sibkit.i18n import N_, Fact, Listing, Phrase, Word
 from sibkit.model import Contract, Scenario
 from sibkit.model.rules import CohortThreshold, PerTime, RateCard, ShareOfSavings, Tariff
 
@@ -102,6 +103,63 @@ def expected_payment_per_participant(
     return total
 
 
+_EXPLANATION = (
+    N_(
+        "In the expected scenario ('%(scenario)s') %(provider)s earns in outcome payments %(earned)s, but spends "
+        "%(cost)s on each participant. Once enrolled, these participants cost more than they bring in, so there "
+        "is pressure to give them little attention ('parking') and to spend the effort on participants more "
+        "likely to pay out."
+    ),
+    Clause(
+        N_(
+            " Its costs are paid from investors' capital, so the loss falls on the investors, who in turn press "
+            "for results where they come cheapest."
+        ),
+        when="costs_paid_from",
+    ),
+)
+_MITIGATION = N_(
+    "Raise the price for these participants (a difficulty segment with its own segment price), pay for a "
+    "process or engagement outcome every participant can reach, or pay a fee per enrolled participant, so that "
+    "serving a hard case is not a loss."
+)
+messages(
+    CODE,
+    {
+        "all": Message(
+            title=N_("%(provider)s is expected to lose money on each participant"),
+            explanation=_EXPLANATION,
+            mitigation=_MITIGATION,
+        ),
+        "segments": Message(
+            title=N_("%(provider)s is expected to lose money on participants in segment %(segments)s"),
+            explanation=_EXPLANATION,
+            mitigation=_MITIGATION,
+        ),
+    },
+)
+
+
+def _earned(cents: Decimal, gap: Decimal, currency: str, segment: str | None, share: Decimal) -> Phrase:
+    """What one participant (of a segment) earns the provider, and the shortfall against its cost."""
+    if segment is None:
+        return Phrase.of(
+            N_("%(expected)s per participant (a shortfall of %(gap)s each)"),
+            expected=money(cents, currency),
+            gap=money(gap, currency),
+        )
+    return Phrase.of(
+        N_(
+            "%(expected)s per participant in segment '%(segment)s' (%(share)s of its participants; "
+            "a shortfall of %(gap)s each)"
+        ),
+        expected=money(cents, currency),
+        segment=segment,
+        share=percent(share),
+        gap=money(gap, currency),
+    )
+
+
 @register(CODE, "parking")
 def parking(contract: Contract, context: Context, *, min_cover: Decimal = Decimal(1)) -> list[Finding]:
     """Flag each provider with participants (a difficulty segment, or all of them) whose expected outcome
@@ -123,71 +181,21 @@ def parking(contract: Contract, context: Context, *, min_cover: Decimal = Decima
                 losing.append((seg, n, expected))
         if not losing:
             continue
-        parts: dict[str, list[str]] = {"en": [], "nl": []}
-        for seg, n, expected in losing:
-            gap = {lang: amount_text(cost - expected, cur, lang) for lang in ("en", "nl")}
-            exp = {lang: amount_text(expected, cur, lang) for lang in ("en", "nl")}
-            if seg is None:
-                parts["en"].append(f"{exp['en']} per participant (a shortfall of {gap['en']} each)")
-                parts["nl"].append(f"{exp['nl']} per deelnemer (een tekort van {gap['nl']} per deelnemer)")
-            else:
-                share = f"{Decimal(n) / Decimal(total_people) * 100:.0f}%"
-                parts["en"].append(
-                    f"{exp['en']} per participant in segment '{names[seg]}' ({share} of its participants; "
-                    f"a shortfall of {gap['en']} each)"
-                )
-                parts["nl"].append(
-                    f"{exp['nl']} per deelnemer in segment '{names[seg]}' ({share} van zijn deelnemers; "
-                    f"een tekort van {gap['nl']} per deelnemer)"
-                )
-        cost_en, cost_nl = amount_text(cost, cur, "en"), amount_text(cost, cur, "nl")
-        whole = losing[0][0] is None
-        where = ", ".join(f"'{names[seg]}'" for seg, _, _ in losing if seg is not None)
-        funded_en = funded_nl = ""
+        earned = [
+            _earned(e, cost - e, cur, None if seg is None else names[seg], Decimal(n) / Decimal(total_people))
+            for seg, n, e in losing
+        ]
+        facts: dict[str, Fact] = {
+            "provider": prov.name,
+            "scenario": context.scenario.name,
+            "earned": Listing(tuple(earned), "semicolon"),
+            "cost": money(cost, cur),
+        }
+        kind = "all" if losing[0][0] is None else "segments"
+        if kind == "segments":
+            facts["segments"] = Listing(tuple(names[seg] for seg, _, _ in losing if seg is not None), quoted=True)
         if not prov.prefinances_own_costs:
-            funded_en = (
-                " Its costs are paid from investors' capital, so the loss falls on the investors, who in turn "
-                "press for results where they come cheapest."
-            )
-            funded_nl = (
-                " Zijn kosten worden betaald uit het kapitaal van investeerders; het verlies komt bij hen terecht, "
-                "en zij sturen op resultaten waar die het goedkoopst te halen zijn."
-            )
-        found.append(
-            Finding(
-                code=CODE,
-                severity="warning",
-                title_en=(
-                    f"{prov.name} is expected to lose money on "
-                    + ("each participant" if whole else f"participants in segment {where}")
-                ),
-                title_nl=(
-                    f"{prov.name} verliest naar verwachting geld op "
-                    + ("elke deelnemer" if whole else f"deelnemers in segment {where}")
-                ),
-                explanation_en=(
-                    f"In the expected scenario ('{context.scenario.name}') {prov.name} earns in outcome payments "
-                    f"{'; '.join(parts['en'])}, but spends {cost_en} on each participant. Once enrolled, these "
-                    "participants cost more than they bring in, so there is pressure to give them little attention "
-                    f"('parking') and to spend the effort on participants more likely to pay out.{funded_en}"
-                ),
-                explanation_nl=(
-                    f"In het verwachte scenario ('{context.scenario.name}') ontvangt {prov.name} aan "
-                    f"resultaatbetalingen {'; '.join(parts['nl'])}, maar geeft {cost_nl} per deelnemer uit. "
-                    "Deze deelnemers kosten meer dan ze opleveren; zo ontstaat de druk om ze weinig aandacht te "
-                    f"geven ('parkeren') en de inzet te richten op deelnemers die eerder geld opleveren.{funded_nl}"
-                ),
-                mitigation_en=(
-                    "Raise the price for these participants (a difficulty segment with its own segment price), pay "
-                    "for a process or engagement outcome every participant can reach, or pay a fee per enrolled "
-                    "participant, so that serving a hard case is not a loss."
-                ),
-                mitigation_nl=(
-                    "Verhoog de prijs voor deze deelnemers (een zwaarte-segment met een eigen segmentprijs), betaal "
-                    "voor een proces- of deelnameresultaat dat elke deelnemer kan halen, of betaal een vergoeding "
-                    "per ingestroomde deelnemer, zodat een moeilijke casus geen verlies is."
-                ),
-                path=f"$.providers[{i}].cost_per_participant",
-            )
-        )
+            facts["costs_paid_from"] = Word(N_("investors' capital"))
+        path = f"$.providers[{i}].cost_per_participant"
+        found.append(Finding(code=CODE, kind=kind, severity="warning", path=path, facts=facts))
     return found

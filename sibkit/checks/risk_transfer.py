@@ -6,13 +6,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 import numpy as np
+import numpy.typing as npt
 
 from sibkit.checks import register
 from sibkit.checks.context import Context
-from sibkit.checks.finding import Finding, amount_text
-from sibkit.engine.results import results
+from sibkit.checks.finding import Clause, Finding, Message, messages, money, percent
+from sibkit.engine.results import Results, results
 from sibkit.engine.simulate import sample
 from sibkit.engine.waterfall import run_batch
+from sibkit.i18n import N_, Count, Fact, Listing, Share
 from sibkit.model import Contract, Loan
 
 __all__ = ["NOT_COMMERCIAL", "risk_transfer"]
@@ -24,14 +26,58 @@ NOT_COMMERCIAL = frozenset({"foundation", "government"})
 """Investor kinds whose capital is not commercial: philanthropy and public money."""
 
 
-def _pct(x: float | Decimal) -> str:
+messages(
+    CODE,
+    {
+        "absorbed": Message(
+            title=N_("%(investor)s hardly carries risk: guarantees absorb %(absorbed)s of its expected loss"),
+            explanation=(
+                N_(
+                    "In %(scenarios)s simulated scenarios the %(tranche)s tranche of %(investor)s (%(commitment)s) "
+                    "would lose money in %(chance_before)s of them without guarantees, %(loss_before)s on average. "
+                    "The guarantee of %(guarantors)s (up to %(guaranteed)s) pays %(paid)s of that on average "
+                    "(%(absorbed)s), so "
+                ),
+                Clause(N_("%(investor)s loses money in only %(chance_after)s of the scenarios")),
+                Clause(N_("%(investor)s loses money in none of them"), unless="chance_after"),
+                ".",
+                Clause(N_(" The payer still pays a coupon of %(coupon)s a year for that risk.")),
+                Clause(N_(" Of the expected loss of all capital and guarantees, commercial investors bear %(borne)s.")),
+                N_(
+                    " The deal is presented as moving the risk of failure to private investors, but it sits with "
+                    "the guarantor."
+                ),
+            ),
+            mitigation=N_(
+                "Make the guarantee smaller, let it cover only part of each loss (coverage below 100%), or price "
+                "it: lower the coupon of the covered tranche to reflect the risk it no longer carries."
+            ),
+        )
+    },
+)
+
+
+def _pct(x: float | Decimal) -> Share:
+    """A share as the finding quotes it: one decimal of a percent under 10%, else whole percents."""
     value = float(x) * 100
-    return f"{value:.1f}%" if 0 < value < 10 else f"{value:.0f}%"
+    return percent(float(x), 1 if 0 < value < 10 else 0)
 
 
-def _pct_nl(x: float | Decimal) -> str:
-    """As ``_pct``, with a decimal comma."""
-    return _pct(x).replace(".", ",")
+def _simulated(contract: Contract, n: int, seed: int) -> tuple[Results, list[npt.NDArray[np.int64]], float | None]:
+    """``n`` simulated scenarios (``seed``): their results, each tranche's loss per scenario without guarantees,
+    and the share of the expected loss of all capital (before guarantees) that commercial investors bear (None
+    when nothing is expected to be lost)."""
+    kinds = {i.id: i.kind for i in contract.investors}
+    res = results(contract, run_batch(contract, sample(contract, n, seed), detail=False))
+    # a tranche's loss without guarantees: what it drew less what it got back from the deal itself
+    unguarded = [np.maximum(tr.drawn - (tr.returned - tr.guaranteed), 0) for tr in res.tranches]
+    expected_total = 0.0  # expected loss of all capital before guarantees: borne by investors or guarantors
+    expected_commercial = 0.0
+    for j, t in enumerate(contract.tranches):
+        expected_total += float(np.mean(unguarded[j]))
+        if kinds.get(t.investor) not in NOT_COMMERCIAL:
+            expected_commercial += float(np.mean(res.tranches[j].loss))
+    return res, unguarded, (expected_commercial / expected_total if expected_total > 0 else None)
 
 
 @register(CODE, "risk_transfer")
@@ -54,31 +100,13 @@ def risk_transfer(
         return []
     kinds = {i.id: i.kind for i in contract.investors}
     names = {i.id: i.name for i in contract.investors}
-    candidates = [
-        (j, t)
-        for j, t in enumerate(contract.tranches)
-        if t.id in covered and kinds.get(t.investor) not in NOT_COMMERCIAL
-    ]
+    commercial = [(j, t) for j, t in enumerate(contract.tranches) if kinds.get(t.investor) not in NOT_COMMERCIAL]
+    candidates = [(j, t) for j, t in commercial if t.id in covered]
     if not candidates:
         return []
-    res = results(contract, run_batch(contract, sample(contract, n, seed), detail=False))
-    # a tranche's loss without guarantees: what it drew less what it got back from the deal itself
-    unguarded = [np.maximum(tr.drawn - (tr.returned - tr.guaranteed), 0) for tr in res.tranches]
-    expected_total = 0.0  # expected loss of all capital before guarantees: borne by investors or guarantors
-    expected_commercial = 0.0
-    for j, t in enumerate(contract.tranches):
-        tr = res.tranches[j]
-        expected_total += float(np.mean(unguarded[j]))
-        if kinds.get(t.investor) not in NOT_COMMERCIAL:
-            expected_commercial += float(np.mean(tr.loss))
-
-    def money(cents: float) -> str:
-        return amount_text(round(cents), contract.currency, "en")
-
-    def money_nl(cents: float) -> str:
-        return amount_text(round(cents), contract.currency, "nl")
-
+    res, unguarded, borne = _simulated(contract, n, seed)
     out: list[Finding] = []
+    cur = contract.currency
     for j, t in candidates:
         tr = res.tranches[j]
         before = unguarded[j]
@@ -92,59 +120,24 @@ def risk_transfer(
         if not (chance_before >= chance and chance_after < chance and share > absorbed):
             continue
         guarantees = [(g_i, g) for g_i, g in enumerate(contract.guarantees) if t.id in g.covers]
-        guarantors = ", ".join(dict.fromkeys(names.get(g.guarantor, g.guarantor) for _, g in guarantees))
-        amount = sum(g.amount for _, g in guarantees)
-        investor = names.get(t.investor, t.investor)
-        coupon_en = coupon_nl = ""
-        if isinstance(t, Loan) and t.coupon > 0:
-            coupon_en = f" The payer still pays a coupon of {_pct(t.coupon)} a year for that risk."
-            coupon_nl = f" De betaler betaalt voor dat risico nog steeds {_pct_nl(t.coupon)} rente per jaar."
-        borne_en = borne_nl = ""
-        if expected_total > 0:
-            borne = expected_commercial / expected_total
-            borne_en = f" Of the expected loss of all capital and guarantees, commercial investors bear {_pct(borne)}."
-            borne_nl = (
-                f" Van het verwachte verlies van al het kapitaal en de garanties dragen commerciële investeerders "
-                f"{_pct_nl(borne)}."
-            )
+        facts: dict[str, Fact] = {
+            "investor": names.get(t.investor, t.investor),
+            "absorbed": _pct(share),
+            "scenarios": Count(n),
+            "tranche": t.id,
+            "commitment": money(t.commitment, cur),
+            "chance_before": _pct(chance_before),
+            "loss_before": money(round(loss_before), cur),
+            "guarantors": Listing(tuple(dict.fromkeys(names.get(g.guarantor, g.guarantor) for _, g in guarantees))),
+            "guaranteed": money(sum(g.amount for _, g in guarantees), cur),
+            "paid": money(round(paid), cur),
+        }
         if chance_after > 0:
-            rarely_en = f"{investor} loses money in only {_pct(chance_after)} of the scenarios"
-            rarely_nl = f"{investor} maar in {_pct_nl(chance_after)} van de scenario's verlies lijdt"
-        else:
-            rarely_en = f"{investor} loses money in none of them"
-            rarely_nl = f"{investor} in geen enkel scenario verlies lijdt"
-        n_nl = f"{n:,}".replace(",", ".")
-        out.append(
-            Finding(
-                code=CODE,
-                severity="warning",
-                title_en=f"{investor} hardly carries risk: guarantees absorb {_pct(share)} of its expected loss",
-                title_nl=f"{investor} draagt nauwelijks risico: garanties vangen {_pct_nl(share)} van het verwachte "
-                "verlies op",
-                explanation_en=(
-                    f"In {n:,} simulated scenarios the {t.id} tranche of {investor} ({money(t.commitment)}) would "
-                    f"lose money in {_pct(chance_before)} of them without guarantees, {money(loss_before)} on "
-                    f"average. The guarantee of {guarantors} (up to {money(amount)}) pays {money(paid)} of that "
-                    f"on average ({_pct(share)}), so {rarely_en}.{coupon_en}{borne_en} The deal is presented as "
-                    "moving the risk of failure to private investors, but it sits with the guarantor."
-                ),
-                explanation_nl=(
-                    f"In {n_nl} gesimuleerde scenario's zou de tranche {t.id} van {investor} "
-                    f"({money_nl(t.commitment)}) zonder garanties in {_pct_nl(chance_before)} ervan geld verliezen, "
-                    f"gemiddeld {money_nl(loss_before)}. De garantie van {guarantors} (tot {money_nl(amount)}) "
-                    f"betaalt daarvan gemiddeld {money_nl(paid)} ({_pct_nl(share)}), zodat {rarely_nl}.{coupon_nl}"
-                    f"{borne_nl} De constructie wordt gepresenteerd als overdracht van het risico op mislukking naar "
-                    "private investeerders, maar het risico ligt bij de garantiegever."
-                ),
-                mitigation_en=(
-                    "Make the guarantee smaller, let it cover only part of each loss (coverage below 100%), or "
-                    "price it: lower the coupon of the covered tranche to reflect the risk it no longer carries."
-                ),
-                mitigation_nl=(
-                    "Maak de garantie kleiner, laat haar maar een deel van elk verlies dekken (dekking onder 100%), "
-                    "of beprijs haar: verlaag de rente op de gedekte tranche naar het risico dat die nog draagt."
-                ),
-                path=f"$.guarantees[{guarantees[0][0]}]",
-            )
-        )
+            facts["chance_after"] = _pct(chance_after)
+        if isinstance(t, Loan) and t.coupon > 0:
+            facts["coupon"] = _pct(t.coupon)
+        if borne is not None:
+            facts["borne"] = _pct(borne)
+        path = f"$.guarantees[{guarantees[0][0]}]"
+        out.append(Finding(code=CODE, kind="absorbed", severity="warning", path=path, facts=facts))
     return out

@@ -21,11 +21,12 @@ from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
+from sibkit.checks.finding import Finding, Message, messages, money
 from sibkit.engine.batch import Batch, axes, stack
 from sibkit.engine.waterfall import Flows, run_batch
 from sibkit.errors import SibkitError
+from sibkit.i18n import N_, Count, Fact, Listing, Phrase, Word
 from sibkit.model import Contract
-from sibkit.money import format_money
 from sibkit.testing.properties import maximum_bounds_payments, order_independent
 from sibkit.testing.strategies import outcome_vectors
 
@@ -36,10 +37,53 @@ __all__ = [
     "Counterexample",
     "OrderDependence",
     "SearchNotRun",
+    "above_maximum_finding",
     "find_non_monotone",
     "find_order_dependence",
     "find_payment_above_maximum",
+    "order_finding",
+    "property_finding",
 ]
+
+_DEFECT = N_("This is a defect in sibkit, not in the contract: please report it with the contract file.")
+messages(
+    "SIB-PROP-001",
+    {
+        "pays-less": Message(
+            title=N_("More results pay someone less"),
+            explanation=N_(
+                "If one more participant of %(provider)s (enrolled in month %(month_number)d) reaches '%(metric)s', "
+                "%(party)s is paid %(loss)s less. Smallest case found (results per outcome: %(results)s)."
+            ),
+            mitigation=N_(
+                "Make every payment grow with results: separate caps per provider, tiers without gaps, and no share "
+                "that falls once investors are repaid."
+            ),
+        )
+    },
+)
+messages(
+    "SIB-PROP-002",
+    {
+        "order": Message(
+            title=N_("The order of a list moves money"),
+            explanation=N_("Listing the contract's items in another order changes a payment: %(message)s"),
+            mitigation=_DEFECT,
+        )
+    },
+)
+messages(
+    "SIB-PROP-003",
+    {
+        "above-maximum": Message(
+            title=N_("A scenario pays more than the stated maximum"),
+            explanation=N_(
+                "At the planned enrolment, some outcomes pay more than the maximum potential payment: %(message)s"
+            ),
+            mitigation=_DEFECT,
+        )
+    },
+)
 
 
 class SearchNotRun(SibkitError, RuntimeError):
@@ -56,33 +100,50 @@ class Counterexample:
     provider: str
     month: int
     """Enrolment month (from the contract start) of the extra achiever."""
-    party: str
+    party: Fact
+    """Who is paid less: the payers together, a provider (its name) or a tranche."""
     loss: int
     """Cents the party receives less."""
     base_outcomes: dict[str, int]
     """Units achieved per metric in the case before the extra result."""
 
-    def sentence(self, contract: Contract, lang: str = "en") -> str:
-        """The counterexample in one plain sentence."""
-        name = contract.metric(self.metric).name
-        amount = format_money(self.loss, contract.currency)
-        if lang == "nl":
-            return (
-                f"Als één deelnemer meer van {self.provider} (gestart in maand {self.month}) '{name}' bereikt, "
-                f"ontvangt {self.party} {amount} minder."
-            )
-        return (
-            f"If one more participant of {self.provider} (enrolled in month {self.month}) reaches '{name}', "
-            f"{self.party} is paid {amount} less."
-        )
+
+def property_finding(contract: Contract, found: Counterexample) -> Finding:
+    """The ``--properties`` finding (``SIB-PROP-001``) for the smallest case where more results pay less."""
+    results = tuple(
+        Phrase.of(N_("%(metric)s: %(count)d"), metric=m, count=Count(n)) for m, n in found.base_outcomes.items()
+    )
+    facts: dict[str, Fact] = {
+        "provider": found.provider,
+        "month_number": Count(found.month),
+        "metric": contract.metric(found.metric).name,
+        "party": found.party,
+        "loss": money(found.loss, contract.currency),
+        "results": Listing(results),
+    }
+    return Finding(code="SIB-PROP-001", kind="pays-less", severity="error", path="$.rules", facts=facts)
 
 
-def _received(contract: Contract, flows: Flows) -> dict[str, np.ndarray]:
-    out: dict[str, np.ndarray] = {"the payers together": flows.payer_paid.sum(axis=(1, 2))}
+def order_finding(found: OrderDependence) -> Finding:
+    """The ``--properties`` finding (``SIB-PROP-002``) for a reordering that moves money: a defect in sibkit."""
+    return Finding(code="SIB-PROP-002", kind="order", severity="error", path="$", facts={"message": found.message})
+
+
+def above_maximum_finding(found: AboveMaximum) -> Finding:
+    """The ``--properties`` finding (``SIB-PROP-003``) for a payment above the stated maximum: a defect in sibkit."""
+    return Finding(
+        code="SIB-PROP-003", kind="above-maximum", severity="error", path="$.caps", facts={"message": found.message}
+    )
+
+
+def _received(contract: Contract, flows: Flows) -> dict[Fact, np.ndarray]:
+    out: dict[Fact, np.ndarray] = {Word(N_("the payers together")): flows.payer_paid.sum(axis=(1, 2))}
     for p, prov in enumerate(contract.providers):
         out[prov.name] = flows.provider_revenue[:, p]
     for j, t in enumerate(contract.tranches):
-        out[f"tranche {t.id}"] = flows.tranche_cash[:, :, j].sum(axis=1) + flows.tranche_drawn[:, j]
+        out[Phrase.of(N_("tranche %(tranche)s"), tranche=t.id)] = (
+            flows.tranche_cash[:, :, j].sum(axis=1) + flows.tranche_drawn[:, j]
+        )
     return out
 
 

@@ -6,13 +6,52 @@ from decimal import Decimal
 
 from sibkit.checks import register
 from sibkit.checks.context import Context
-from sibkit.checks.finding import Finding, Severity, amount_text
+from sibkit.checks.finding import Clause, Finding, Message, Severity, messages, money, percent
 from sibkit.engine.results import Results
+from sibkit.i18n import N_, Fact, Listing, Phrase, Word
 from sibkit.model import Contract, Grant
 
 __all__ = ["transaction_costs"]
 
 CODE = "SIB-COST-001"
+
+
+messages(
+    CODE,
+    {
+        "costs": Message(
+            title=N_("%(share)s of the outcome payments goes to fees and investors' returns"),
+            explanation=(
+                N_("At the expected results the payers pay %(outcome_payments)s for outcomes. Of that, %(parts)s"),
+                Clause(N_(": together %(total)s, %(share)s")),
+                Clause(N_(": %(share)s of the outcome payments"), unless="total"),
+                N_(
+                    ". That money pays for structuring, measurement and capital rather than for the service to "
+                    "participants; above about %(info)s a council should ask whether a simpler contract would buy "
+                    "the same results."
+                ),
+            ),
+            mitigation=N_("%(remedies)s."),
+        )
+    },
+)
+_PARTIES = ("intermediaries", "evaluators", "investors", "providers", "payers")
+"""The contract's lists of parties a fee or a return can be paid to (a later list wins on a shared id)."""
+
+_REMEDIES = {
+    "percent-fees": N_("replace fees that are a percentage of capital or of outcome payments by fixed fees"),
+    "returns": N_("lower the coupon or cap investors' returns, and send upside to a revolving fund"),
+    "evaluation": N_("fund the evaluation from a grant or a research budget instead of the outcome payments"),
+    "negotiate": N_("negotiate fixed, lower fees"),
+}
+"""The remedies the mitigation proposes, by when they apply."""
+_REMEDIES_FIRST = {
+    "percent-fees": N_("Replace fees that are a percentage of capital or of outcome payments by fixed fees"),
+    "returns": N_("Lower the coupon or cap investors' returns, and send upside to a revolving fund"),
+    "evaluation": N_("Fund the evaluation from a grant or a research budget instead of the outcome payments"),
+    "negotiate": N_("Negotiate fixed, lower fees"),
+}
+"""The same remedies starting a sentence."""
 
 
 def _moved(results: Results, reasons: set[str]) -> dict[str, int]:
@@ -42,27 +81,9 @@ def transaction_costs(
     outcome = int(base.outcome_payments[0])
     if outcome <= 0:
         return []
-    names: dict[str, str] = {x.id: x.name for x in contract.intermediaries}
-    names |= {x.id: x.name for x in contract.evaluators}
-    names |= {x.id: x.name for x in contract.investors}
-    names |= {x.id: x.name for x in contract.providers}
-    names |= {x.id: x.name for x in contract.payers}
-    providers = {p.id for p in contract.providers}
-    by_payee: dict[str, int] = {}
-    for fee in base.fees:
-        if fee.payee not in providers and int(fee.paid[0]):
-            by_payee[fee.payee] = by_payee.get(fee.payee, 0) + int(fee.paid[0])
+    by_payee = _fees_by_payee(contract, base)
     fees = sum(by_payee.values())
-    returns_by_investor: dict[str, int] = {}
-    for j, t in enumerate(contract.tranches):
-        if isinstance(t, Grant):
-            continue
-        got = sum(_moved(base, {f"interest: {t.id}", f"return: {t.id}", f"residual: {t.id}"}).values())
-        tr = base.tranches[j]
-        gain = int(tr.returned[0]) - int(tr.guaranteed[0]) - int(tr.drawn[0])  # what it earned above its capital
-        earned = min(got, max(gain, 0))
-        if earned:
-            returns_by_investor[t.investor] = returns_by_investor.get(t.investor, 0) + earned
+    returns_by_investor = _returns_by_investor(contract, base)
     returns = sum(returns_by_investor.values())
     total = fees + returns
     share = Decimal(total) / Decimal(outcome)
@@ -73,74 +94,75 @@ def transaction_costs(
     else:
         return []
 
-    def money(cents: int) -> str:
-        return amount_text(cents, contract.currency, "en")
-
-    def money_nl(cents: int) -> str:
-        return amount_text(cents, contract.currency, "nl")
-
-    pct = f"{share * 100:.0f}%"
-    parts_en, parts_nl = [], []
+    cur = contract.currency
+    names = {x.id: x.name for group in _PARTIES for x in getattr(contract, group)}
+    parts: list[Phrase] = []
     if fees:
         ranked = sorted(by_payee.items(), key=lambda x: -x[1])
-        listed_en = ", ".join(f"{names.get(p, p)} {money(a)}" for p, a in ranked)
-        listed_nl = ", ".join(f"{names.get(p, p)} {money_nl(a)}" for p, a in ranked)
-        parts_en.append(f"fees take {money(fees)} ({listed_en})")
-        parts_nl.append(f"{money_nl(fees)} naar vergoedingen ({listed_nl})")
+        listed = Listing(tuple(_paid(names.get(p, p), a, cur) for p, a in ranked))
+        parts.append(Phrase.of(N_("fees take %(fees)s (%(payees)s)"), fees=money(fees, cur), payees=listed))
     if returns:
         ranked = sorted(returns_by_investor.items(), key=lambda x: -x[1])
-        listed_en = ", ".join(f"{names.get(i, i)} {money(a)}" for i, a in ranked)
-        listed_nl = ", ".join(f"{names.get(i, i)} {money_nl(a)}" for i, a in ranked)
-        parts_en.append(f"investors receive {money(returns)} in interest and returns above their capital ({listed_en})")
-        parts_nl.append(
-            f"{money_nl(returns)} naar investeerders als rente en rendement boven hun kapitaal ({listed_nl})"
+        listed = Listing(tuple(_paid(names.get(i, i), a, cur) for i, a in ranked))
+        parts.append(
+            Phrase.of(
+                N_("investors receive %(returns)s in interest and returns above their capital (%(investors)s)"),
+                returns=money(returns, cur),
+                investors=listed,
+            )
         )
-    remedies_en, remedies_nl = [], []
-    if any(f.basis.startswith("percent") for f in contract.fees):
-        remedies_en.append("replace fees that are a percentage of capital or of outcome payments by fixed fees")
-        remedies_nl.append(
-            "vervang vergoedingen die een percentage van kapitaal of betalingen zijn door vaste bedragen"
-        )
-    if returns:
-        remedies_en.append("lower the coupon or cap investors' returns, and send upside to a revolving fund")
-        remedies_nl.append(
-            "verlaag de rente of begrens het rendement van investeerders, en laat meeropbrengst naar een "
-            "revolverend fonds gaan"
-        )
-    if any(by_payee.get(e.id) for e in contract.evaluators):
-        remedies_en.append("fund the evaluation from a grant or a research budget instead of the outcome payments")
-        remedies_nl.append(
-            "betaal de evaluatie uit een subsidie of onderzoeksbudget in plaats van uit de resultaatbetalingen"
-        )
-    if not remedies_en:
-        remedies_en.append("negotiate fixed, lower fees")
-        remedies_nl.append("onderhandel over lagere, vaste vergoedingen")
+    facts: dict[str, Fact] = {
+        "share": percent(share),
+        "outcome_payments": money(outcome, cur),
+        "parts": Listing(tuple(parts), "and"),
+        "info": percent(info),
+        "remedies": _remedies(contract, by_payee, returns),
+    }
+    if len(parts) > 1:
+        facts["total"] = money(total, cur)
     path = "$.fees" if fees >= returns else "$.tranches"
-    if len(parts_en) > 1:
-        together_en, together_nl = f": together {money(total)}, {pct}", f": samen {money_nl(total)}, {pct}"
-    else:
-        together_en, together_nl = f": {pct} of the outcome payments", f": {pct} van de resultaatbetalingen"
-    return [
-        Finding(
-            code=CODE,
-            severity=severity,
-            title_en=f"{pct} of the outcome payments goes to fees and investors' returns",
-            title_nl=f"{pct} van de resultaatbetalingen gaat naar vergoedingen en rendement voor investeerders",
-            explanation_en=(
-                f"At the expected results the payers pay {money(outcome)} for outcomes. Of that, "
-                f"{' and '.join(parts_en)}{together_en}. That money pays for structuring, "
-                "measurement and capital rather than for the service to participants; above about "
-                f"{info * 100:.0f}% a council should ask whether a simpler contract would buy the same results."
-            ),
-            explanation_nl=(
-                f"Bij de verwachte resultaten betalen de betalers {money_nl(outcome)} voor resultaten. Daarvan gaat "
-                f"{' en '.join(parts_nl)}{together_nl}. Dat geld betaalt voor opzet, meting en "
-                "kapitaal in plaats van voor de dienstverlening aan deelnemers; boven ongeveer "
-                f"{info * 100:.0f}% moet een raad zich afvragen of een eenvoudiger contract dezelfde resultaten "
-                "oplevert."
-            ),
-            mitigation_en="; ".join(remedies_en).capitalize() + ".",
-            mitigation_nl="; ".join(remedies_nl).capitalize() + ".",
-            path=path,
-        )
-    ]
+    return [Finding(code=CODE, kind="costs", severity=severity, path=path, facts=facts)]
+
+
+def _fees_by_payee(contract: Contract, base: Results) -> dict[str, int]:
+    """Cents of fees paid in the expected run per payee, leaving out fees paid to providers."""
+    providers = {p.id for p in contract.providers}
+    by_payee: dict[str, int] = {}
+    for fee in base.fees:
+        if fee.payee not in providers and int(fee.paid[0]):
+            by_payee[fee.payee] = by_payee.get(fee.payee, 0) + int(fee.paid[0])
+    return by_payee
+
+
+def _returns_by_investor(contract: Contract, base: Results) -> dict[str, int]:
+    """Cents each investor earns above its capital in the expected run: interest, returns and residual, at most
+    what its tranches gained (grants earn nothing)."""
+    out: dict[str, int] = {}
+    for j, t in enumerate(contract.tranches):
+        if isinstance(t, Grant):
+            continue
+        got = sum(_moved(base, {f"interest: {t.id}", f"return: {t.id}", f"residual: {t.id}"}).values())
+        tr = base.tranches[j]
+        gain = int(tr.returned[0]) - int(tr.guaranteed[0]) - int(tr.drawn[0])  # what it earned above its capital
+        earned = min(got, max(gain, 0))
+        if earned:
+            out[t.investor] = out.get(t.investor, 0) + earned
+    return out
+
+
+def _paid(name: str, cents: int, currency: str) -> Phrase:
+    return Phrase.of(N_("%(name)s %(amount)s"), name=name, amount=money(cents, currency))
+
+
+def _remedies(contract: Contract, by_payee: dict[str, int], returns: int) -> Listing:
+    """What the mitigation proposes, most specific first; the first starts the sentence."""
+    keys = []
+    if any(f.basis.startswith("percent") for f in contract.fees):
+        keys.append("percent-fees")
+    if returns:
+        keys.append("returns")
+    if any(by_payee.get(e.id) for e in contract.evaluators):
+        keys.append("evaluation")
+    keys = keys or ["negotiate"]
+    words = [Word(_REMEDIES_FIRST[keys[0]])] + [Word(_REMEDIES[k]) for k in keys[1:]]
+    return Listing(tuple(words), "semicolon")

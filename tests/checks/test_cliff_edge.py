@@ -43,10 +43,10 @@ class TestCliffEdge:
         (finding,) = check(peterborough())
         assert finding.code == CODE and finding.severity == "warning"
         assert finding.path == "$.rules[0].tiers"
-        assert "£0.00" in finding.title_en and "£1,693,440.00" in finding.title_en and "10%" in finding.title_en
-        assert "1008 participants" in finding.explanation_en and "21%" in finding.explanation_en
-        assert "£\u00a01.693.440,00" in finding.explanation_nl
-        assert "2 such steps" in finding.explanation_en
+        assert "£0.00" in finding.title("en") and "£1,693,440.00" in finding.title("en") and "10%" in finding.title("en")
+        assert "1008 participants" in finding.explanation("en") and "21%" in finding.explanation("en")
+        assert "£\u00a01.693.440,00" in finding.explanation("nl")
+        assert "2 such steps" in finding.explanation("en")
 
     def test_both_triggers_are_jumps(self) -> None:
         """The single-cohort tier (10%) and the pooled trigger (7.5%) both jump from nothing. A typical cohort
@@ -80,7 +80,7 @@ class TestCliffEdge:
     def test_amount_tiers_jump(self) -> None:
         """Rikers pays a fixed $4.8m from an 8.5% reduction: a cliff from $0."""
         (finding,) = check(load_contract(SHAPES / "rikers.toml"))
-        assert "$0.00" in finding.title_en and "$4,800,000.00" in finding.title_en and "8.5%" in finding.title_en
+        assert "$0.00" in finding.title("en") and "$4,800,000.00" in finding.title("en") and "8.5%" in finding.title("en")
 
     def test_threshold_is_a_parameter(self) -> None:
         """With ``min_jump_share`` at 25%, Peterborough's 21% jump passes."""

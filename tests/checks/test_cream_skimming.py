@@ -44,16 +44,16 @@ class TestCreamSkimming:
         (finding,) = check(leeuwarden())
         assert finding.code == CODE and finding.severity == "warning"
         assert finding.path == "$.rules[0]"
-        assert "€3,500.00" in finding.explanation_en and "€1,855.00" in finding.explanation_en
-        assert "€\u00a03.500,00" in finding.explanation_nl and "afromen" in finding.explanation_nl
+        assert "€3,500.00" in finding.explanation("en") and "€1,855.00" in finding.explanation("en")
+        assert "€\u00a03.500,00" in finding.explanation("nl") and "afromen" in finding.explanation("nl")
 
     def test_segments_with_equal_prices_quote_the_rates(self) -> None:
         """Segments exist but pay the same price: the warning quotes each segment's expected success rate."""
         (finding,) = check(segmented())
         assert finding.code == CODE and finding.severity == "warning"
-        assert "'Short on welfare' 60%" in finding.explanation_en
-        assert "'Long on welfare' 20%" in finding.explanation_en
-        assert "'Long on welfare' 20%" in finding.explanation_nl
+        assert "'Short on welfare' 60%" in finding.explanation("en")
+        assert "'Long on welfare' 20%" in finding.explanation("en")
+        assert "'Long on welfare' 20%" in finding.explanation("nl")
 
     def test_mitigation_price_follows_difficulty(self) -> None:
         """Pricing 'lang' at €9,000 (three times 'kort', as its odds are a third) removes the finding."""
@@ -63,8 +63,8 @@ class TestCreamSkimming:
         """At €4,500 for 'lang', a hard case is expected to earn €900 against €1,800: still 50% less."""
         (finding,) = check(segmented(lang_price=450000))
         assert finding.severity == "warning"
-        assert "50%" in finding.title_en and "50%" in finding.title_nl
-        assert "€900.00" in finding.explanation_en and "€1,800.00" in finding.explanation_en
+        assert "50%" in finding.title("en") and "50%" in finding.title("nl")
+        assert "€900.00" in finding.explanation("en") and "€1,800.00" in finding.explanation("en")
 
     def test_threshold_is_a_parameter(self) -> None:
         """With ``max_gap`` at 60%, the 50% gap left at €4,500 passes."""

@@ -36,9 +36,9 @@ class TestDeadweight:
         (finding,) = check(leeuwarden())
         assert finding.code == CODE and finding.severity == "warning"
         assert finding.path == "$.metrics[0].design"
-        assert "100%" in finding.title_en and "100%" in finding.title_nl
-        assert "before/after" in finding.explanation_en and "voor/na-meting" in finding.explanation_nl
-        assert "o-alternatief" in finding.explanation_nl
+        assert "100%" in finding.title("en") and "100%" in finding.title("nl")
+        assert "before/after" in finding.explanation("en") and "voor/na-meting" in finding.explanation("nl")
+        assert "o-alternatief" in finding.explanation("nl")
 
     def test_mitigation_predicted_baseline(self) -> None:
         """With every result measured against a predicted baseline, there is no finding."""
@@ -53,5 +53,5 @@ class TestDeadweight:
         """With the societal result (20%) compared, 80% remains: flagged at 50%, passes at 85%."""
         c = with_design(leeuwarden(), "historical_baseline", "maatschappelijk")
         (finding,) = check(c)
-        assert "80%" in finding.title_en
+        assert "80%" in finding.title("en")
         assert check(c, threshold=Decimal("0.85")) == []

@@ -40,8 +40,8 @@ class TestDoublePayment:
         (finding,) = check(leeuwarden())
         assert finding.code == CODE and finding.severity == "info"
         assert finding.path == "$.rules[0]"
-        assert "Wijkbedrijf Bilgaard and Dreamfabryk" in finding.explanation_en
-        assert "Wijkbedrijf Bilgaard en Dreamfabryk" in finding.explanation_nl
+        assert "Wijkbedrijf Bilgaard and Dreamfabryk" in finding.explanation("en")
+        assert "Wijkbedrijf Bilgaard en Dreamfabryk" in finding.explanation("nl")
 
     def test_mitigation_participant_cap(self) -> None:
         """A cap of €3,500 per participant removes the finding."""
@@ -60,14 +60,14 @@ class TestDoublePayment:
         warnings = [f for f in check(with_bonus(leeuwarden())) if f.severity == "warning"]
         (finding,) = warnings
         assert finding.code == CODE and finding.path == "$.rules[1]"
-        assert "paid 2 times" in finding.title_en and "2 keer" in finding.title_nl
-        assert "'leeuwarden' and 'bonus'" in finding.explanation_en
-        assert "Wijkbedrijf Bilgaard and Dreamfabryk" in finding.explanation_en
+        assert "paid 2 times" in finding.title("en") and "2 keer" in finding.title("nl")
+        assert "'leeuwarden' and 'bonus'" in finding.explanation("en")
+        assert "Wijkbedrijf Bilgaard and Dreamfabryk" in finding.explanation("en")
 
     def test_participant_cap_lowers_the_severity(self) -> None:
         """With a participant cap the double rule is information only, and the open-rule note disappears."""
         (finding,) = check(with_participant_cap(with_bonus(leeuwarden())))
-        assert finding.severity == "info" and "paid 2 times" in finding.title_en
+        assert finding.severity == "info" and "paid 2 times" in finding.title("en")
 
     def test_single_provider_single_rule(self) -> None:
         """One provider paid under one rule has nothing to pay twice."""

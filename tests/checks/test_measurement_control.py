@@ -39,9 +39,9 @@ class TestMeasurementControl:
             (CODE, "warning", "$.metrics[0].measured_by"),
             (CODE, "warning", "$.metrics[2].measured_by"),
         ]
-        assert "70%" in findings[0].title_en and "10%" in findings[1].title_en
-        assert "soft" in findings[0].explanation_en and "hard" in findings[1].explanation_en
-        assert "de aanbieders zelf" in findings[0].explanation_nl
+        assert "70%" in findings[0].title("en") and "10%" in findings[1].title("en")
+        assert "soft" in findings[0].explanation("en") and "hard" in findings[1].explanation("en")
+        assert "de aanbieders zelf" in findings[0].explanation("nl")
 
     def test_mitigation_independent_evaluator(self) -> None:
         """With Wageningen University (independent) measuring both, there is no finding."""
@@ -52,7 +52,7 @@ class TestMeasurementControl:
         c = measured_by(leeuwarden(), "wur", "individueel", "procesmatig")
         c = attrs.evolve(c, evaluators=tuple(attrs.evolve(e, independent=False) for e in c.evaluators))
         findings = check(c)
-        assert len(findings) == 2 and "not independent" in findings[0].explanation_en
+        assert len(findings) == 2 and "not independent" in findings[0].explanation("en")
 
     def test_investor_and_paid_intermediary(self) -> None:
         """An investor, and an intermediary paid a share of outcome payments, gain from the result."""
@@ -74,7 +74,7 @@ class TestMeasurementControl:
         assert set(interested_parties(c)) >= {"fonds", "regie", "providers"}
         c = measured_by(measured_by(c, "fonds", "individueel"), "regie", "procesmatig")
         first, second = check(c)
-        assert "Impactfonds" in first.explanation_en and "Regiebureau" in second.explanation_en
+        assert "Impactfonds" in first.explanation("en") and "Regiebureau" in second.explanation("en")
 
     def test_unpaid_or_payer_measured_metrics_pass(self) -> None:
         """The societal result, checked by the municipality (a contributor to the payer), is not flagged."""

@@ -103,9 +103,9 @@ class TestNonMonotonePayout:
         (finding,) = non_monotone_payout(c, Context(c))
         assert finding.code == CODE and finding.severity == "error"
         assert finding.path == "$.rules[0]"
-        assert "City pays €1,800.00 less" in finding.explanation_en
-        assert "Coach is paid €1,800.00 less" in finding.explanation_en
-        assert "ontvangt Coach €\u00a01.800,00 minder" in finding.explanation_nl
+        assert "City pays €1,800.00 less" in finding.explanation("en")
+        assert "Coach is paid €1,800.00 less" in finding.explanation("en")
+        assert "ontvangt Coach €\u00a01.800,00 minder" in finding.explanation("nl")
 
     def test_mitigation_keep_the_share(self) -> None:
         """Paying the same share after repayment (no step down) makes payments grow with results."""
@@ -121,9 +121,9 @@ class TestNonMonotonePayout:
         the other way round."""
         c = load_contract(SHARED_POT)
         (finding,) = non_monotone_payout(c, Context(c))
-        assert "Alpha reaches 'Job', Beta is paid €150.00 less" in finding.explanation_en
-        assert "Beta reaches 'Job', Alpha is paid €150.00 less" in finding.explanation_en
-        assert "2 of the 2 outcomes" in finding.explanation_en
+        assert "Alpha reaches 'Job', Beta is paid €150.00 less" in finding.explanation("en")
+        assert "Beta reaches 'Job', Alpha is paid €150.00 less" in finding.explanation("en")
+        assert "2 of the 2 outcomes" in finding.explanation("en")
 
     def test_mitigation_a_cap_per_provider(self) -> None:
         """Two provider caps of €750 instead of one shared cap: each provider's pay depends on its own results."""

@@ -41,13 +41,13 @@ class TestOutcomeDefinition:
         (finding,) = check(proposed_by(leeuwarden(), "provider", "individueel"))
         assert finding.code == CODE and finding.severity == "warning"
         assert finding.path == "$.metrics[0].proposed_by"
-        assert "70%" in finding.explanation_en and "70%" in finding.explanation_nl
-        assert "wereld op z'n kop" in finding.explanation_nl
+        assert "70%" in finding.explanation("en") and "70%" in finding.explanation("nl")
+        assert "wereld op z'n kop" in finding.explanation("nl")
 
     def test_intermediary_defined_outcome_is_information(self) -> None:
         """The societal result drafted by the intermediary: information, with its 20%."""
         (finding,) = check(proposed_by(leeuwarden(), "intermediary", "maatschappelijk"))
-        assert finding.severity == "info" and "20%" in finding.explanation_en
+        assert finding.severity == "info" and "20%" in finding.explanation("en")
 
     def test_mitigation_payer_adopts_the_definition(self) -> None:
         """Once the payer defines (or adopts) the outcome, the finding goes."""

@@ -49,10 +49,10 @@ class TestParking:
         (finding,) = check(dear_dreamfabryk())
         assert finding.code == CODE and finding.severity == "warning"
         assert finding.path == "$.providers[1].cost_per_participant"
-        assert "Dreamfabryk" in finding.title_en
-        assert "€1,855.00" in finding.explanation_en and "€2,500.00" in finding.explanation_en
-        assert "€645.00" in finding.explanation_en
-        assert "€\u00a01.855,00" in finding.explanation_nl and "parkeren" in finding.explanation_nl
+        assert "Dreamfabryk" in finding.title("en")
+        assert "€1,855.00" in finding.explanation("en") and "€2,500.00" in finding.explanation("en")
+        assert "€645.00" in finding.explanation("en")
+        assert "€\u00a01.855,00" in finding.explanation("nl") and "parkeren" in finding.explanation("nl")
 
     def test_mitigation_higher_tariff(self) -> None:
         """Raising the tariff to €5,000 (expected €2,650 per participant) removes the finding."""
@@ -66,8 +66,8 @@ class TestParking:
         """The 'lang' segment expects 20% × €3,000 = €600 against €1,000 of cost; 'kort' (€1,800) is fine."""
         (finding,) = check(loads(SEGMENTED))
         assert finding.severity == "warning"
-        assert "'Long on welfare'" in finding.title_en and "Short on welfare" not in finding.explanation_en
-        assert "€600.00" in finding.explanation_en and "50%" in finding.explanation_en
+        assert "'Long on welfare'" in finding.title("en") and "Short on welfare" not in finding.explanation("en")
+        assert "€600.00" in finding.explanation("en") and "50%" in finding.explanation("en")
 
     def test_mitigation_segment_price(self) -> None:
         """A €6,000 price for 'lang' (expected €1,200 per participant) covers the €1,000 cost."""

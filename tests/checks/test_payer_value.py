@@ -55,7 +55,7 @@ class TestSavingsCover:
         (finding,) = savings_cover(sib(), Context(sib()))
         assert finding.code == CODE_SAVINGS and finding.severity == "info"
         assert finding.path == "$.savings"
-        assert "€200,000.00" in finding.explanation_en and "€\u00a0200.000,00" in finding.explanation_nl
+        assert "€200,000.00" in finding.explanation("en") and "€\u00a0200.000,00" in finding.explanation("nl")
 
     def test_payments_above_cashable_savings_warn(self) -> None:
         """At €3,000 saved per reconviction avoided, 40 × €3,000 = €120,000 covers 60% of the €200,000 paid:
@@ -64,9 +64,9 @@ class TestSavingsCover:
         (finding,) = savings_cover(c, Context(c))
         assert finding.code == CODE_SAVINGS and finding.severity == "warning"
         assert finding.path == "$.payers[0]"
-        assert "60%" in finding.title_en and "60%" in finding.title_nl
-        assert "€120,000.00" in finding.explanation_en and "€80,000.00" in finding.explanation_en
-        assert "about 40%" in finding.mitigation_en
+        assert "60%" in finding.title("en") and "60%" in finding.title("nl")
+        assert "€120,000.00" in finding.explanation("en") and "€80,000.00" in finding.explanation("en")
+        assert "about 40%" in finding.mitigation("en")
 
     def test_mitigation_price_within_the_saving(self) -> None:
         """Paying €3,000 per reconviction avoided (the saving itself) removes the finding."""
@@ -90,7 +90,7 @@ class TestCapitalCost:
         (finding,) = capital_cost(sib(), Context(sib()))
         assert finding.code == CODE_CAPITAL and finding.severity == "info"
         assert finding.path == "$.payers"
-        assert "11.4%" in finding.explanation_en and "11,4%" in finding.explanation_nl
+        assert "11.4%" in finding.explanation("en") and "11,4%" in finding.explanation("nl")
 
     def test_returns_far_above_the_borrowing_rate_warn(self) -> None:
         """The city borrows at 3%; the bank earns 11.4% and the fund 46.4% a year: both more than 5 points
@@ -100,9 +100,9 @@ class TestCapitalCost:
         (finding,) = capital_cost(c, Context(c))
         assert finding.code == CODE_CAPITAL and finding.severity == "warning"
         assert finding.path == "$.payers[0].borrowing_rate"
-        assert "46.4%" in finding.title_en and "3.0%" in finding.title_en
-        assert "46,4%" in finding.title_nl
-        assert "€56,900.00" in finding.explanation_en and "€5,750.00" in finding.explanation_en
+        assert "46.4%" in finding.title("en") and "3.0%" in finding.title("en")
+        assert "46,4%" in finding.title("nl")
+        assert "€56,900.00" in finding.explanation("en") and "€5,750.00" in finding.explanation("en")
 
     def test_mitigation_lower_coupon_and_no_upside(self) -> None:
         """A 6% coupon and the upside to the revolving fund: the bank earns about 5.8%, the fund 0%, both

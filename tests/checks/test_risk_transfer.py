@@ -37,9 +37,9 @@ class TestRiskTransfer:
         (finding,) = risk_transfer(c, Context(c))
         assert finding.code == CODE and finding.severity == "warning"
         assert finding.path == "$.guarantees[0]"
-        assert "Bank" in finding.title_en and "100%" in finding.title_en
-        assert "none of them" in finding.explanation_en and "geen enkel scenario" in finding.explanation_nl
-        assert "coupon of 12% a year" in finding.explanation_en
+        assert "Bank" in finding.title("en") and "100%" in finding.title("en")
+        assert "none of them" in finding.explanation("en") and "geen enkel scenario" in finding.explanation("nl")
+        assert "coupon of 12% a year" in finding.explanation("en")
 
     def test_numbers_match_the_simulation_without_guarantees(self) -> None:
         """The chance and size of the loss 'without guarantees' are those of ``sibkit simulate`` on the same
@@ -48,8 +48,8 @@ class TestRiskTransfer:
         bare = summarise(c, simulate(attrs.evolve(c, guarantees=()), 2000, 0, workers=1))
         senior = next(t for t in bare.tranches if t.id == "senior")
         (finding,) = risk_transfer(c, Context(c))
-        assert f"{senior.chance_of_loss * 100:.0f}%" in finding.explanation_en
-        assert f"€{senior.expected_loss / 100:,.2f}" in finding.explanation_en
+        assert f"{senior.chance_of_loss * 100:.0f}%" in finding.explanation("en")
+        assert f"€{senior.expected_loss / 100:,.2f}" in finding.explanation("en")
         guarded = summarise(c, simulate(c, 2000, 0, workers=1))
         assert next(t for t in guarded.tranches if t.id == "senior").chance_of_loss == 0
 
@@ -75,9 +75,9 @@ class TestRiskTransfer:
         had no effect, so the bank lost money in every scenario without the guarantee and in none with it."""
         c = load_contract(RIKERS)
         (finding,) = risk_transfer(c, Context(c))
-        assert "Goldman Sachs" in finding.title_en
-        assert "Bloomberg Philanthropies" in finding.explanation_en
-        assert "$7,200,000.00" in finding.explanation_en
+        assert "Goldman Sachs" in finding.title("en")
+        assert "Bloomberg Philanthropies" in finding.explanation("en")
+        assert "$7,200,000.00" in finding.explanation("en")
 
     def test_no_guarantees_no_finding(self) -> None:
         """The Leeuwarden pilot has no investors and no guarantees."""

@@ -83,8 +83,8 @@ class TestShortTermism:
         (finding,) = check(loads(JOBS))
         assert finding.code == CODE and finding.severity == "warning"
         assert finding.path == "$.metrics[0].sustained_months"
-        assert "75%" in finding.title_en and "75%" in finding.title_nl
-        assert "25%" in finding.explanation_en and "Still in work after 6 months (6 months)" in finding.explanation_en
+        assert "75%" in finding.title("en") and "75%" in finding.title("nl")
+        assert "25%" in finding.explanation("en") and "Still in work after 6 months (6 months)" in finding.explanation("en")
 
     def test_mitigation_pay_more_for_sustained_work(self) -> None:
         """Swapping the prices (€1,000 entry, €3,000 sustained) puts 25% on entry: no finding."""
@@ -99,8 +99,8 @@ class TestShortTermism:
         nothing has to last: information."""
         (finding,) = check(load_contract(EXAMPLE))
         assert finding.code == CODE and finding.severity == "info"
-        assert "30%" in finding.explanation_en and "36 months" in finding.explanation_en
-        assert "36 maanden" in finding.explanation_nl
+        assert "30%" in finding.explanation("en") and "36 months" in finding.explanation("en")
+        assert "36 maanden" in finding.explanation("nl")
 
     def test_leeuwarden_with_a_retention_requirement(self) -> None:
         """Requiring the societal result to last 6 months removes the finding."""

@@ -23,7 +23,7 @@ class TestSoftMetricWeight:
         """The pilot pays 70% of €3,500 for a self-reported wellbeing score the providers collect: an error."""
         (finding,) = soft_metric_weight(leeuwarden(), Context(leeuwarden()))
         assert finding.code == CODE and finding.severity == "error"
-        assert "70%" in finding.title_en and "70%" in finding.title_nl
+        assert "70%" in finding.title("en") and "70%" in finding.title("nl")
         assert finding.path == "$.metrics[0].evidence"
 
     def test_mitigation_hard_outcomes_carry_the_weight(self) -> None:

@@ -40,16 +40,16 @@ class TestTransactionCosts:
         (finding,) = transaction_costs(sib(), Context(sib()))
         assert finding.code == CODE and finding.severity == "warning"
         assert finding.path == "$.tranches"
-        assert "28%" in finding.title_en and "28%" in finding.title_nl
-        assert "€56,900.00" in finding.explanation_en and "€\u00a056.900,00" in finding.explanation_nl
-        assert "Impact fund €43,100.00" in finding.explanation_en and "Bank €13,800.00" in finding.explanation_en
+        assert "28%" in finding.title("en") and "28%" in finding.title("nl")
+        assert "€56,900.00" in finding.explanation("en") and "€\u00a056.900,00" in finding.explanation("nl")
+        assert "Impact fund €43,100.00" in finding.explanation("en") and "Bank €13,800.00" in finding.explanation("en")
 
     def test_between_15_and_25_percent_is_info(self) -> None:
         """With 20% of the upside to the lender: €13,800 + €17,240 = €31,040, 15.5% → info."""
         c = upside_to_sub(sib(), "0.2")
         (finding,) = transaction_costs(c, Context(c))
-        assert finding.severity == "info" and "16%" in finding.title_en
-        assert "€31,040.00" in finding.explanation_en
+        assert finding.severity == "info" and "16%" in finding.title("en")
+        assert "€31,040.00" in finding.explanation("en")
 
     def test_mitigation_upside_to_the_revolving_fund(self) -> None:
         """All upside to the revolving fund: only the €13,800 interest remains, 6.9%: no finding."""
@@ -75,8 +75,8 @@ class TestTransactionCosts:
         )
         (finding,) = transaction_costs(c, Context(c))
         assert finding.severity == "info" and finding.path == "$.fees"
-        assert "Social Finance €20,000.00" in finding.explanation_en and "€33,800.00" in finding.explanation_en
-        assert "fixed fees" in finding.mitigation_en
+        assert "Social Finance €20,000.00" in finding.explanation("en") and "€33,800.00" in finding.explanation("en")
+        assert "fixed fees" in finding.mitigation("en")
 
     def test_leeuwarden_has_no_transaction_costs(self) -> None:
         """The pilot has no investors and no fees."""

@@ -42,11 +42,11 @@ class TestVolumeOverrun:
         (finding,) = findings(uncapped(600_000_00))
         assert finding.code == CODE and finding.severity == "error"
         assert finding.path == "$.payers[0].budget"
-        assert "€630,000.00" in finding.title_en and "€600,000.00" in finding.title_en
-        assert "€30,000.00 more" in finding.explanation_en
-        assert "€\u00a030.000,00 meer" in finding.explanation_nl
-        assert "No cap" in finding.explanation_en
-        assert "cap of €600,000.00" in finding.mitigation_en and "171 participants" in finding.mitigation_en
+        assert "€630,000.00" in finding.title("en") and "€600,000.00" in finding.title("en")
+        assert "€30,000.00 more" in finding.explanation("en")
+        assert "€\u00a030.000,00 meer" in finding.explanation("nl")
+        assert "No cap" in finding.explanation("en")
+        assert "cap of €600,000.00" in finding.mitigation("en") and "171 participants" in finding.mitigation("en")
 
     def test_mitigation_payer_cap_equal_to_the_budget(self) -> None:
         """A payer cap of €600,000 holds the maximum, at plan and at capacity, to the budget."""
@@ -65,8 +65,8 @@ class TestVolumeOverrun:
         €700,000: a warning, with a referral limit of 185 (185 × €3,500 = €647,500) as remedy."""
         (finding,) = findings(uncapped(650_000_00))
         assert finding.code == CODE and finding.severity == "warning"
-        assert "200 participants" in finding.explanation_en and "€700,000.00" in finding.explanation_en
-        assert "185 participants" in finding.mitigation_en
+        assert "200 participants" in finding.explanation("en") and "€700,000.00" in finding.explanation("en")
+        assert "185 participants" in finding.mitigation("en")
 
     def test_mitigation_referral_limit_within_the_budget(self) -> None:
         """With referrals limited to 185, capacity no longer matters: no finding."""
@@ -79,7 +79,7 @@ class TestVolumeOverrun:
         c = uncapped(600_000_00)
         c = attrs.evolve(c, caps=(Cap(level="payer", target="resultatenfonds", amount=Cents(650_000_00)),))
         (finding,) = findings(c)
-        assert finding.severity == "error" and "€650,000.00" in finding.explanation_en
+        assert finding.severity == "error" and "€650,000.00" in finding.explanation("en")
 
     def test_contributors_commitments_are_the_budget_of_a_fund(self) -> None:
         """A fund without a stated budget can pay what its contributors committed: €300,000 each → €600,000."""
@@ -89,14 +89,14 @@ class TestVolumeOverrun:
         c = attrs.evolve(c, caps=(), payers=(attrs.evolve(fund, budget=None, contributors=contributors),))
         (finding,) = findings(c)
         assert finding.severity == "error" and finding.path == "$.payers[0].contributors"
-        assert "what its contributors committed" in finding.explanation_en
+        assert "what its contributors committed" in finding.explanation("en")
 
     def test_unbounded_payments_are_an_error(self) -> None:
         """A share of savings has no natural maximum: with a budget and no cap, an error."""
         c = load_contract(ROOT / "tests" / "engine_contracts" / "per-day-savings.toml")
         c = attrs.evolve(c, payers=(attrs.evolve(c.payers[0], budget=Cents(30_000_00)),))
         (finding,) = findings(c)
-        assert finding.severity == "error" and "no maximum" in finding.title_en
+        assert finding.severity == "error" and "no maximum" in finding.title("en")
 
     def test_tolerance_is_a_parameter(self) -> None:
         """Tolerating 5% over the budget lets €630,000 against €600,000 (5% over) pass at plan level."""
