@@ -69,8 +69,9 @@ from sibkit.report.explain import explain
 from sibkit.report.overview import render_markdown
 from sibkit.report.pdf import render_pdf
 from sibkit.report.termsheet import chart_labels, render_termsheet
+from sibkit.report.words import break_even_sentence, party_name
 from sibkit.starters import KINDS, LANGS, write_starter
-from sibkit.sweep import MAX_SUCCESS, parse_range, parse_success
+from sibkit.sweep import MAX_SUCCESS, BreakEven, Sweep, parse_range, parse_success
 from sibkit.sweep import sweep as run_sweep
 
 __all__ = ["main"]
@@ -1095,7 +1096,14 @@ def sweep_command(
             "tranche_irr": {
                 k: [None if math.isnan(x) else x for x in v.tolist()] for k, v in curves.tranche_irr.items()
             },
-            "break_even": [attrs.asdict(b) for b in curves.break_even],
+            "break_even": [
+                {
+                    **attrs.asdict(b),
+                    "description": _break_even_text(c, curves, b, "en"),
+                    "description_nl": _break_even_text(c, curves, b, "nl"),
+                }
+                for b in curves.break_even
+            ],
         }
         click.echo(json.dumps(data, indent=2))
         return
@@ -1132,9 +1140,15 @@ def sweep_command(
         )
     out.print(t)
     for b in curves.break_even:
-        out.print(f"• {b.description if lang == 'en' else b.description_nl}", markup=False)
+        out.print(f"• {_break_even_text(c, curves, b, lang)}", markup=False)
     if chart is not None:
         out.print(text["chart"].format(path=chart), markup=False)
+
+
+def _break_even_text(c: Contract, curves: Sweep, point: BreakEven, lang: str) -> str:
+    """``point`` as one sentence in ``lang``."""
+    words = Language(lang)
+    return break_even_sentence(words, point, party_name(words, c, point), curves.scenario, curves.levels)
 
 
 @main.command()
