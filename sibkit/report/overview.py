@@ -27,21 +27,6 @@ def overview(contract: Contract, lang: Language | None = None) -> dict[str, Any]
     def money(cents: int | None) -> str:
         return words.money_or(cents, cur, words.gettext("unbounded"))
 
-    outcomes = []
-    for rule in contract.rules:
-        payers = ", ".join(f"{p} {words.percent(s)}" for p, s in contract.rule_payers(rule))
-        for metric_id, price in prices(words, contract, rule):
-            m = contract.metric(metric_id)
-            outcomes.append(
-                {
-                    "rule": rule.id,
-                    "name": m.name,
-                    "kind": word(words, METRIC_KIND, m.kind),
-                    "evidence": word(words, EVIDENCE, m.evidence),
-                    "price": price,
-                    "payers": payers,
-                }
-            )
     mx = maximum_payment(contract)
     return {
         "name": contract.name,
@@ -76,7 +61,7 @@ def overview(contract: Contract, lang: Language | None = None) -> dict[str, Any]
             }
             for p in contract.providers
         ],
-        "outcomes": outcomes,
+        "outcomes": _outcomes(contract, words),
         "caps": [
             {
                 "level": word(words, CAP_LEVEL, c.level),
@@ -99,6 +84,26 @@ def overview(contract: Contract, lang: Language | None = None) -> dict[str, Any]
         "maximum": [{"payer": k, "amount": money(v)} for k, v in mx.by_payer.items()],
         "maximum_total": money(mx.total),
     }
+
+
+def _outcomes(contract: Contract, words: Language) -> list[dict[str, str]]:
+    """One row per outcome a rule pays for: the rule, the outcome, its kind and evidence, its price, its payers."""
+    rows = []
+    for rule in contract.rules:
+        payers = ", ".join(f"{p} {words.percent(s)}" for p, s in contract.rule_payers(rule))
+        for metric_id, price in prices(words, contract, rule):
+            m = contract.metric(metric_id)
+            rows.append(
+                {
+                    "rule": rule.id,
+                    "name": m.name,
+                    "kind": word(words, METRIC_KIND, m.kind),
+                    "evidence": word(words, EVIDENCE, m.evidence),
+                    "price": price,
+                    "payers": payers,
+                }
+            )
+    return rows
 
 
 def render_markdown(contract: Contract) -> str:

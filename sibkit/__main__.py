@@ -1,0 +1,5 @@
+"""``python -m sibkit``: the ``sibkit`` command."""
+
+from sibkit.cli import run
+
+run()
