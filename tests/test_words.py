@@ -101,3 +101,11 @@ class TestWords:
             "Tranche sub (Fund) does not earn an IRR of at least 0% at any level swept (0× to 0.45× the 'base' "
             "success rates)."
         )
+
+    def test_irr_reasons_follow_the_engine(self) -> None:
+        """The words for an undefined IRR are the engine's English reasons (the JSON's), translated in Dutch."""
+        from sibkit.engine.irr import IRR_REASONS
+        from sibkit.report.words import IRR_REASON, irr_reason
+
+        assert {code: irr_reason(EN, code) for code in IRR_REASON} == {k: v for k, v in IRR_REASONS.items() if k}
+        assert irr_reason(NL, 2) == "meer dan één tekenwissel: het rendement is niet eenduidig"
