@@ -40,6 +40,7 @@ from sibkit.engine.run import default_scenario
 from sibkit.engine.waterfall import run_batch
 from sibkit.errors import show
 from sibkit.model import Contract, Scenario
+from sibkit.money import share_decimal
 
 __all__ = [
     "IRR_TOLERANCE",
@@ -86,20 +87,13 @@ also reads ``1_000``, ``nan``, ``Infinity`` and digits of other scripts; none of
 
 # -- parsing a range of levels ------------------------------------------------------------------------
 def _decimal(value: Fraction) -> Decimal:
-    """``value`` as a ``Decimal``: exact with as few decimals as needed when it has a finite decimal form,
-    else rounded half up to ``_INEXACT_PLACES`` decimals."""
-    den = value.denominator
-    twos = fives = 0
-    while den % 2 == 0:
-        den //= 2
-        twos += 1
-    while den % 5 == 0:
-        den //= 5
-        fives += 1
-    places = max(twos, fives) if den == 1 else _INEXACT_PLACES
-    scaled = value * 10**places
-    whole = math.floor(scaled + Fraction(1, 2))
-    return Decimal(whole).scaleb(-places)
+    """``value`` as a ``Decimal``: exact with as few decimals as needed when it has a finite decimal form
+    (``sibkit.money.share_decimal``), else rounded half up to ``_INEXACT_PLACES`` decimals."""
+    exact = share_decimal(value)
+    if exact is not None:
+        return exact
+    whole = math.floor(value * 10**_INEXACT_PLACES + Fraction(1, 2))
+    return Decimal(whole).scaleb(-_INEXACT_PLACES)
 
 
 def _plain_number(token: str) -> Decimal | None:
@@ -207,7 +201,8 @@ BreakEvenMethod = Literal["interpolated", "jump", "grid", "start", "never"]
 class BreakEven:
     """Where one party's curve first reaches its target, on the grid of levels swept.
 
-    Levels are multiples of the scenario's success rates (unitless, ``1`` = as written).
+    Levels are multiples of the scenario's success rates (unitless, ``1`` = as written). This is data only:
+    ``sibkit.report.words.break_even_sentence`` puts it into words, in the reader's language.
     """
 
     what: BreakEvenKind
@@ -220,10 +215,6 @@ class BreakEven:
     above: float | None
     """The first level swept that reaches the target (``None``: never)."""
     method: BreakEvenMethod
-    description: str
-    """One sentence in English for a reader, naming the party, the level and how it was found."""
-    description_nl: str
-    """The same sentence in Dutch, with Dutch decimals (``0,578×``)."""
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -255,12 +246,6 @@ class Sweep:
 
 
 # -- break-even points ------------------------------------------------------------------------------------
-def _fmt(level: float, lang: str = "en") -> str:
-    """A level for a sentence: ``0.5×``, ``0.952×`` (``0,952×`` in Dutch)."""
-    text = f"{level:.3f}".rstrip("0").rstrip(".")
-    return f"{text if lang == 'en' else text.replace('.', ',')}×"
-
-
 def _locate(
     levels: Sequence[float], values: F64, target: float, tolerance: float
 ) -> tuple[float | None, int | None, BreakEvenMethod]:
@@ -288,91 +273,14 @@ def _locate(
     return x0 + (x1 - x0) * (target - v0) / (v1 - v0), i, "interpolated"
 
 
-_EVENT: dict[BreakEvenKind, tuple[str, str, str]] = {
-    "principal_back": ("gets its principal back (guarantees included)", "get its principal back", "multiple"),
-    "irr_zero": ("earns an IRR of at least 0%", "earn an IRR of at least 0%", "IRR"),
-    "margin_zero": ("breaks even (margin of at least 0)", "break even", "margin"),
-}
-"""What reaching each target means, as (``it …``, ``it does not …``, the quantity)."""
-
-_EVENT_NL: dict[BreakEvenKind, tuple[str, str, str]] = {
-    "principal_back": (
-        "krijgt de hoofdsom terug (garanties meegeteld)",
-        "krijgt de hoofdsom op geen enkel onderzocht niveau terug",
-        "veelvoud",
-    ),
-    "irr_zero": (
-        "haalt een IRR van ten minste 0%",
-        "haalt op geen enkel onderzocht niveau een IRR van ten minste 0%",
-        "IRR",
-    ),
-    "margin_zero": ("speelt quitte (marge ten minste 0)", "speelt op geen enkel onderzocht niveau quitte", "marge"),
-}
-"""The same in Dutch, as (reaching it, never reaching it on the levels swept, the quantity)."""
-
 _TOLERANCE: dict[BreakEvenKind, float] = {"principal_back": 0.0, "irr_zero": IRR_TOLERANCE, "margin_zero": 0.0}
 
 
-def _break_even(
-    what: BreakEvenKind, party: str, name: str, levels: Sequence[float], values: F64, target: float, scenario: str
-) -> BreakEven:
+def _break_even(what: BreakEvenKind, party: str, levels: Sequence[float], values: F64, target: float) -> BreakEven:
     level, i, method = _locate(levels, values, target, _TOLERANCE[what])
     below = levels[i - 1] if i else None
     above = levels[i] if i is not None else None
-    event, base_form, quantity = _EVENT[what]
-    of = f"the '{scenario}' success rates"
-    if method == "never":
-        text = f"{name} does not {base_form} at any level swept ({_fmt(levels[0])} to {_fmt(levels[-1])} {of})."
-    elif method == "start":
-        text = f"{name} {event} already at {_fmt(levels[0])} {of}, the lowest level swept."
-    elif method == "interpolated":
-        assert level is not None and below is not None and above is not None
-        text = f"{name} {event} from about {_fmt(level)} {of} (interpolated between {_fmt(below)} and {_fmt(above)})."
-    elif method == "jump":
-        assert below is not None and above is not None
-        text = f"{name} {event} from {_fmt(above)} {of}; the result jumps between {_fmt(below)} and {_fmt(above)}."
-    else:
-        assert below is not None and above is not None
-        text = f"{name} {event} from {_fmt(above)} {of}; at {_fmt(below)} its {quantity} is undefined."
-    return BreakEven(
-        what=what,
-        party=party,
-        level=level,
-        below=below,
-        above=above,
-        method=method,
-        description=text,
-        description_nl=_dutch(what, name, levels, level, below, above, method, scenario),
-    )
-
-
-def _dutch(
-    what: BreakEvenKind,
-    name: str,
-    levels: Sequence[float],
-    level: float | None,
-    below: float | None,
-    above: float | None,
-    method: BreakEvenMethod,
-    scenario: str,
-) -> str:
-    """The break-even sentence in Dutch (see ``_break_even``)."""
-    event, negative, quantity = _EVENT_NL[what]
-    of = f"de succespercentages van '{scenario}'"
-
-    def fmt(x: float | None) -> str:
-        assert x is not None
-        return _fmt(x, "nl")
-
-    if method == "never":
-        return f"{name} {negative} ({fmt(levels[0])} tot {fmt(levels[-1])} {of})."
-    if method == "start":
-        return f"{name} {event} al bij {fmt(levels[0])} {of}, het laagste niveau."
-    if method == "interpolated":
-        return f"{name} {event} vanaf ongeveer {fmt(level)} {of} (geïnterpoleerd tussen {fmt(below)} en {fmt(above)})."
-    if method == "jump":
-        return f"{name} {event} vanaf {fmt(above)} {of}; het resultaat springt tussen {fmt(below)} en {fmt(above)}."
-    return f"{name} {event} vanaf {fmt(above)} {of}; bij {fmt(below)} is de {quantity} niet bepaald."
+    return BreakEven(what=what, party=party, level=level, below=below, above=above, method=method)
 
 
 # -- the sweep ---------------------------------------------------------------------------------------------
@@ -397,14 +305,12 @@ def sweep(contract: Contract, levels: Sequence[Decimal], scenario: Scenario | No
     grid = tuple(float(x) for x in levels)
     payer_cost = {p.id: p.paid + p.vat + p.fees for p in res.payers}
     margin = {p.id: p.margin for p in res.providers}
-    investors = {i.id: i.name for i in contract.investors}
     found: list[BreakEven] = []
     for t in res.tranches:
-        name = f"Tranche {t.id} ({investors.get(t.investor, t.investor)})"
-        found.append(_break_even("principal_back", t.id, name, grid, t.multiple, 1.0, sc.name))
-        found.append(_break_even("irr_zero", t.id, name, grid, t.irr, 0.0, sc.name))
-    for prov, p in zip(contract.providers, res.providers, strict=True):
-        found.append(_break_even("margin_zero", p.id, prov.name, grid, p.margin.astype(np.float64), 0.0, sc.name))
+        found.append(_break_even("principal_back", t.id, grid, t.multiple, 1.0))
+        found.append(_break_even("irr_zero", t.id, grid, t.irr, 0.0))
+    for p in res.providers:
+        found.append(_break_even("margin_zero", p.id, grid, p.margin.astype(np.float64), 0.0))
     return Sweep(
         scenario=sc.name,
         levels=grid,

@@ -13,6 +13,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 import sibkit.cli
+import sibkit.cli.simulate
+import sibkit.cli.sweep
+import sibkit.cli.termsheet
 from sibkit.cli import main
 from sibkit.load import load_contract
 
@@ -63,8 +66,13 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*args: object, **kwargs: object) -> None:
         raise AssertionError("the work started before the output file was checked")
 
-    for name in ("run_simulation", "run_sweep", "render_termsheet", "render_docx"):
-        monkeypatch.setattr(sibkit.cli, name, boom)
+    for module, name in (
+        (sibkit.cli.simulate, "run_simulation"),
+        (sibkit.cli.sweep, "run_sweep"),
+        (sibkit.cli.termsheet, "render_termsheet"),
+        (sibkit.cli.termsheet, "render_docx"),
+    ):
+        monkeypatch.setattr(module, name, boom)
 
 
 class TestOneOutputPolicy:
@@ -73,7 +81,7 @@ class TestOneOutputPolicy:
         output-file type and each such command has --force."""
         writers = {}
         for name, command in main.commands.items():  # type: ignore[attr-defined]
-            outputs = [p.name for p in command.params if isinstance(p.type, sibkit.cli._OutputFile)]
+            outputs = [p.name for p in command.params if isinstance(p.type, sibkit.cli.OutputFile)]
             if outputs:
                 writers[name] = outputs
                 assert any(p.name == "force" and p.is_flag for p in command.params), name

@@ -193,7 +193,7 @@ class TestSweep:
         assert "Uitbetalingscurven" in out and "resultatenfonds betaalt" in out and "dreamfabryk marge" in out
         assert "€\u00a0-37.450,00" in out and "€\u00a09.100,00" in out and "0,75" in out
         level = f"{0.75 + 0.25 * 37_450 / 46_550:.3f}".replace(".", ",")
-        assert f"Dreamfabryk speelt quitte (marge ten minste 0) vanaf ongeveer {level}×" in out
+        assert f"Dreamfabryk draait quitte (marge ten minste 0) vanaf ongeveer {level}×" in out
         svg = chart.read_text(encoding="utf-8")
         assert "Succesniveau" in svg and "400.000" in svg
 
@@ -211,8 +211,8 @@ class TestShow:
         """`show --lang nl`: Dutch tables and notation; the figures are the contract's."""
         code, out, _ = invoke("show", str(EXAMPLE), "--lang", "nl")
         assert code == 0
-        assert "Partijen" in out and "uitkomstbetaler" in out and "legt in €\u00a0350.000,00" in out
-        assert "70,00% van €\u00a03.500,00 per deelnemer" in out and "betaling elk kwartaal" in out
+        assert "Partijen" in out and "uitkomstbetaler" in out and "legt €\u00a0350.000,00 in" in out
+        assert "70% van €\u00a03.500,00 per deelnemer" in out and "betaling per kwartaal" in out
         assert "Maximale resultaatbetaling" in out and "€\u00a0630.000,00" in out
 
     def test_markdown_in_dutch_points_to_the_term_sheet(self) -> None:

@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 
 from sibkit.engine import run
+from sibkit.i18n import Language
 from sibkit.load import load_contract
 from sibkit.model import Contract
+from sibkit.report.words import break_even_sentence, party_name
 from sibkit.sweep import BreakEven, BreakEvenKind, Sweep, parse_range, sweep
 
 from conftest import EXAMPLE, ROOT
@@ -27,6 +29,12 @@ def _sib() -> Contract:
 
 def _point(result: Sweep, what: BreakEvenKind, party: str) -> BreakEven:
     return next(b for b in result.break_even if b.what == what and b.party == party)
+
+
+def _say(result: Sweep, point: BreakEven, lang: str) -> str:
+    """The break-even sentence for the SIB contract, as ``sibkit sweep`` prints it."""
+    words = Language(lang)
+    return break_even_sentence(words, point, party_name(words, _sib(), point), result.scenario, result.levels)
 
 
 def _at(result: Sweep, level: str) -> int:
@@ -136,8 +144,8 @@ class TestSweep:
         multiple = sib_sweep.tranche_multiple["senior"]
         assert float(multiple[_at(sib_sweep, "0.45")]) == 0.5
         assert float(multiple[_at(sib_sweep, "0.5")]) == pytest.approx(73_800 / 60_000)
-        assert "0.5×" in point.description and "jumps between 0.45× and 0.5×" in point.description
-        assert point.description_nl == (
+        assert "0.5×" in _say(sib_sweep, point, "en") and "jumps between 0.45× and 0.5×" in _say(sib_sweep, point, "en")
+        assert _say(sib_sweep, point, "nl") == (
             "Tranche senior (Bank) krijgt de hoofdsom terug (garanties meegeteld) vanaf 0,5× de succespercentages "
             "van 'base'; het resultaat springt tussen 0,45× en 0,5×."
         )
@@ -158,8 +166,9 @@ class TestSweep:
         point = _point(sib_sweep, "principal_back", "sub")
         assert (point.below, point.above, point.method) == (0.55, 0.6, "interpolated")
         assert point.level == pytest.approx(0.55 + 0.05 * 0.095 / 0.1725)
-        assert "about 0.578×" in point.description
-        assert "vanaf ongeveer 0,578×" in point.description_nl and "tussen 0,55× en 0,6×" in point.description_nl
+        dutch = _say(sib_sweep, point, "nl")
+        assert "about 0.578×" in _say(sib_sweep, point, "en")
+        assert "vanaf ongeveer 0,578×" in dutch and "tussen 0,55× en 0,6×" in dutch
 
     def test_provider_funded_by_capital_breaks_even_from_the_start(self, sib_sweep: Sweep) -> None:
         """The provider's €100,000 cost is paid from the capital drawn: its margin is 0 at every level."""
@@ -170,17 +179,19 @@ class TestSweep:
     def test_undefined_irr_below_is_not_interpolated(self) -> None:
         """On the grid 0.45, 0.6 the sub lender gets nothing back at 0.45 (no IRR) and 4.0% a year at 0.6:
         the break-even is reported at 0.6, the first level that reaches it."""
-        point = _point(sweep(_sib(), [Decimal("0.45"), Decimal("0.6")]), "irr_zero", "sub")
+        result = sweep(_sib(), [Decimal("0.45"), Decimal("0.6")])
+        point = _point(result, "irr_zero", "sub")
         assert (point.level, point.below, point.above, point.method) == (0.6, 0.45, 0.6, "grid")
-        assert "at 0.45× its IRR is undefined" in point.description
-        assert "bij 0,45× is de IRR niet bepaald" in point.description_nl
+        assert "at 0.45× its IRR is undefined" in _say(result, point, "en")
+        assert "bij 0,45× is de IRR niet bepaald" in _say(result, point, "nl")
 
     def test_never_reached_has_no_level(self) -> None:
         """Up to 0.45 nothing is paid: the sub lender never gets its principal back on that grid."""
-        point = _point(sweep(_sib(), parse_range("0:0.45:10")), "principal_back", "sub")
+        result = sweep(_sib(), parse_range("0:0.45:10"))
+        point = _point(result, "principal_back", "sub")
         assert (point.level, point.below, point.above, point.method) == (None, None, None, "never")
-        assert "does not get its principal back at any level swept (0× to 0.45×" in point.description
-        assert "krijgt de hoofdsom op geen enkel onderzocht niveau terug (0× tot 0,45×" in point.description_nl
+        assert "does not get its principal back at any level swept (0× to 0.45×" in _say(result, point, "en")
+        assert "krijgt de hoofdsom op geen enkel onderzocht niveau terug (0× tot 0,45×" in _say(result, point, "nl")
 
     def test_one_run_equals_single_runs(self, sib_sweep: Sweep) -> None:
         """The vectorised sweep gives, at each level, what a single run at that level gives."""

@@ -19,9 +19,8 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Literal
 
 import attrs
-from babel.numbers import format_currency
 
-from sibkit.i18n import LANGUAGES, LOCALES, Fact, Language, Money, Share, fact_json
+from sibkit.i18n import LANGUAGES, Fact, Language, Money, Share, fact_json
 
 __all__ = [
     "MESSAGES",
@@ -31,7 +30,6 @@ __all__ = [
     "Finding",
     "Message",
     "Severity",
-    "amount_text",
     "message_for",
     "messages",
     "money",
@@ -226,11 +224,3 @@ def percent(share: Decimal | float, decimals: int = 0) -> Share:
     the findings quote computed shares; a float is taken at its exact binary value."""
     exact = Decimal(share * 100) if isinstance(share, float) else Decimal(share) * 100
     return Share(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN) / 100)
-
-
-def amount_text(cents: int | Decimal, currency: str, lang: str) -> str:
-    """Money rounded half up to the cent, as Babel writes it for the language's locale: ``€51,650.00`` /
-    ``€ 51.650,00``. Kept for the reports that still write money themselves; findings use ``money``."""
-    whole = int(Decimal(cents).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    locale = LOCALES["nl"] if lang == "nl" else LOCALES["en"]
-    return format_currency(Decimal(whole) / 100, currency, locale=locale)

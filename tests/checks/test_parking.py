@@ -7,8 +7,9 @@ from decimal import Decimal
 import attrs
 
 from sibkit.checks import Context, Finding
-from sibkit.checks.finding import amount_text
+from sibkit.checks.finding import money
 from sibkit.checks.parking import CODE, expected_payment_per_participant, parking
+from sibkit.i18n import Language
 from sibkit.load import load_contract, loads
 from sibkit.model import Contract, RateCard, Tariff
 from sibkit.money import Cents
@@ -84,11 +85,11 @@ class TestParking:
 
 
 class TestFormatAmount:
-    def test_dutch_and_english(self) -> None:  # amount_text is shared by every check
+    def test_dutch_and_english(self) -> None:  # every check's money facts are written this way
         """Amounts are rounded half up to the cent and written as Babel writes them for the language (as the
         term sheets do): Dutch separators and a no-break space after the sign in Dutch; US$ for dollars."""
-        assert amount_text(Decimal("185500.4"), "EUR", "en") == "€1,855.00"
-        assert amount_text(Decimal("-1249.5"), "EUR", "en") == "-€12.50"
-        assert amount_text(350000, "USD", "en") == "US$3,500.00"
-        assert amount_text(185500, "EUR", "nl") == "€\u00a01.855,00"
-        assert amount_text(-12345, "GBP", "nl") == "£\u00a0-123,45"
+        assert Language("en").value(money(Decimal("185500.4"), "EUR")) == "€1,855.00"
+        assert Language("en").value(money(Decimal("-1249.5"), "EUR")) == "-€12.50"
+        assert Language("en").value(money(350000, "USD")) == "US$3,500.00"
+        assert Language("nl").value(money(185500, "EUR")) == "€\u00a01.855,00"
+        assert Language("nl").value(money(-12345, "GBP")) == "£\u00a0-123,45"

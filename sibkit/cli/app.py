@@ -1,0 +1,135 @@
+"""The ``sibkit`` command group and what every command shares: exit codes, consoles, loading a contract,
+failing with a message, and the output policy for files a command writes.
+
+Exit status: 0 when all went well, 1 when a check found what it was asked to
+fail on, 2 for a user's mistake (a bad file, a wrong option), 3 for an internal
+error of sibkit (money that did not reconcile). A user's mistake never prints a
+traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from rich.console import Console
+from rich.text import Text
+
+from sibkit.atomic import check_output
+from sibkit.engine import ENGINE_LOOPS
+from sibkit.errors import ContractFileError, EngineError
+from sibkit.i18n import Language
+from sibkit.jit import compiled
+from sibkit.load import load_contract
+from sibkit.model import Contract
+
+__all__ = [
+    "EXIT_INTERNAL_ERROR",
+    "EXIT_USER_ERROR",
+    "check_output_file",
+    "console",
+    "fail",
+    "header",
+    "load_or_exit",
+    "main",
+    "output_errors",
+    "run",
+]
+
+EXIT_USER_ERROR = 2
+"""Exit status for a user's mistake: a bad file, a wrong option, a file that may not be written."""
+
+EXIT_INTERNAL_ERROR = 3
+"""Exit status for sibkit's own bug (money that did not reconcile)."""
+
+
+def console(err: bool = False) -> Console:
+    """A console that prints text as it is: contract files are data, so a name such as ``[x]`` is never
+    read as Rich markup (styles are given as ``Text`` objects instead), nor ``:smile:`` as an emoji code.
+    The loader has refused every control character in contract text, so none reaches the terminal."""
+    return Console(stderr=err, highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+
+def fail(message: str) -> NoReturn:
+    """Print ``message`` on standard error and exit with code 2 (a user's mistake)."""
+    console(err=True).print(message, markup=False)
+    sys.exit(EXIT_USER_ERROR)
+
+
+@contextmanager
+def output_errors(path: Path, lang: Language | None = None) -> Iterator[None]:
+    """Every command's one way of saying that it cannot write ``path``: ``PATH: reason``, exit 2."""
+    words = lang or Language("en")
+    try:
+        yield
+    except FileExistsError:
+        fail(words.gettext("%(path)s: the file exists; use --force to replace it", path=path))
+    except IsADirectoryError:
+        fail(words.gettext("%(path)s: is a folder; give a file name", path=path))
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        folder = path.parent
+        if not folder.exists():
+            fail(words.gettext("%(path)s: the folder %(folder)s does not exist", path=path, folder=folder))
+        if not folder.is_dir():
+            fail(words.gettext("%(path)s: %(folder)s is not a folder", path=path, folder=folder))
+        fail(words.gettext("%(path)s: cannot write: %(reason)s", path=path, reason=exc.strerror or exc))
+    except OSError as exc:
+        fail(words.gettext("%(path)s: cannot write: %(reason)s", path=path, reason=exc.strerror or exc))
+
+
+def check_output_file(path: Path, force: bool, lang: Language | None = None) -> None:
+    """Refuse (exit 2) a file the output policy would not write, before the command does its work."""
+    with output_errors(path, lang):
+        check_output(path, overwrite=force)
+
+
+def header(text: str, name: str) -> Text:
+    """A table's heading line ``text``, with the contract's ``name`` in it set in bold."""
+    line = Text(text)
+    at = text.find(name)
+    if at >= 0:
+        line.stylize("bold", at, at + len(name))
+    return line
+
+
+def load_or_exit(file: str, *, engine: bool = True) -> Contract:
+    """The contract in ``file``, or a clear message and exit code 2. ``engine``: the command runs the
+    engine, so tell a person at a terminal (stderr) when its compiled code is not cached yet and the
+    run will start by compiling it."""
+    try:
+        contract = load_contract(file)
+    except ContractFileError as exc:
+        console(err=True).print(str(exc), markup=False)
+        sys.exit(EXIT_USER_ERROR)
+    if engine and sys.stderr.isatty() and not compiled(*ENGINE_LOOPS):
+        console(err=True).print(
+            "sibkit: first run on this machine: compiling the engine (once, 10 to 20 seconds) …", markup=False
+        )
+    return contract
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="sibkit")
+def main() -> None:
+    """sibkit: structure, compute and check outcome-based contracts (Social Impact Bonds)."""
+
+
+def run() -> None:
+    """Entry point for the console script.
+
+    An ``EngineError`` is sibkit's own bug (money did not reconcile), never the user's: it is
+    reported in one paragraph with exit status 3 rather than a traceback.
+    """
+    try:
+        main()
+    except EngineError as exc:
+        console(err=True).print(
+            f"sibkit: internal error: {exc}\nThis is a bug in sibkit, not in your contract. "
+            "Please report it with the contract file and the command you ran.",
+            markup=False,
+        )
+        sys.exit(EXIT_INTERNAL_ERROR)

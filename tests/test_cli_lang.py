@@ -1,0 +1,145 @@
+"""`--lang nl`: every command that prints tables or sentences speaks Dutch throughout, with Dutch numbers.
+
+Each test asserts a few Dutch words, Dutch money (``€ 3.500,00`` with a no-break space) and the absence
+of the English table headings, labels and file codes the same command prints in English.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from sibkit.cli import main
+
+from conftest import EXAMPLE, ROOT
+
+SIB = ROOT / "tests" / "engine_contracts" / "sib-guarantee.toml"
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), env={"COLUMNS": "250"})
+    return result.exit_code, result.output
+
+
+def _absent(text: str, *english: str) -> list[str]:
+    """The English words of ``english`` that ``text`` still contains."""
+    return [word for word in english if word in text]
+
+
+class TestDutchCommands:
+    def test_show(self) -> None:
+        """`show --lang nl` (Leeuwarden): Dutch headings, kinds, evidence and status; €3,500 in Dutch notation."""
+        code, out = invoke("show", str(EXAMPLE), "--lang", "nl")
+        assert code == 0
+        for dutch in ("Partijen", "Resultaten en prijzen", "verandering", "zacht", "historisch", "totaal"):
+            assert dutch in out
+        assert "van €\u00a03.500,00 per deelnemer" in out
+        english = ("Parties", "outcome payer", "Outcomes and prices", "evidence", "Maximum potential", "payments")
+        assert _absent(out, *english, "change ", "soft", "historical", "€3,500.00") == []
+
+    def test_show_capital_words(self) -> None:
+        """`show --lang nl` on a SIB: tranche types, investor kinds, metric kinds and the frequency in Dutch,
+        never as the file's codes (cohort_change, impact_fund, Loan, end)."""
+        code, out = invoke("show", str(SIB), "--lang", "nl")
+        assert code == 0
+        for dutch in (
+            "Kapitaalstructuur",
+            "lening",
+            "impactfonds",
+            "verandering in een cohort",
+            "aan het eind",
+            "dekt",
+        ):
+            assert dutch in out
+        assert (
+            _absent(out, "cohort_change", "cohort change", "impact_fund", "Loan", "loan ", "covers", "seniority") == []
+        )
+
+    def test_run(self) -> None:
+        """`run --lang nl`: Dutch row labels and Dutch money, no English label left."""
+        code, out = invoke("run", str(EXAMPLE), "--scenario", "base", "--lang", "nl")
+        assert code == 0
+        for dutch in ("succesfactor", "deelnemers", "resultaatbetalingen", "Betaler:", "Aanbieder:", "marge"):
+            assert dutch in out
+        assert "€\u00a0333.900,00" in out
+        english = ("success factor", "participants", "outcome payments", "Payer:", "Provider:", "margin", "lowest cash")
+        assert _absent(out, *english, "€333,900.00") == []
+
+    def test_run_tranches_in_dutch(self) -> None:
+        """`run --lang nl` on a SIB: tranche, guarantee and break-even lines in Dutch."""
+        code, out = invoke("run", str(SIB), "--lang", "nl")
+        assert code == 0
+        for dutch in ("opgenomen", "terugontvangen", "IRR (per jaar)", "Garantie", "De senior investeerders"):
+            assert dutch in out
+        assert _absent(out, "drawn", "returned", "IRR (annual)", "Guarantee", "Senior investors", "payback") == []
+
+    def test_simulate(self) -> None:
+        """`simulate --lang nl`: Dutch headings and columns; the count with a Dutch thousands separator."""
+        code, out = invoke("simulate", str(EXAMPLE), "--n", "1500", "--seed", "3", "--lang", "nl")
+        assert code == 0
+        for dutch in ("1.500 scenario's", "Betalers", "verwacht", "kans boven budget", "Aanbieders", "verwachte marge"):
+            assert dutch in out
+        assert _absent(out, "1,500 scenarios", "Payers", "expected", "chance over budget", "Providers") == []
+
+    def test_sweep(self) -> None:
+        """`sweep --lang nl`: Dutch heading, columns, levels with a decimal comma and Dutch break-even sentences."""
+        code, out = invoke("sweep", str(SIB), "--success", "0:1:5", "--lang", "nl")
+        assert code == 0
+        for dutch in ("geschaald van 0 tot 1", "Uitbetalingscurven", "city betaalt", "0,25", "krijgt de hoofdsom"):
+            assert dutch in out
+        assert "€\u00a0100.000,00" in out
+        english = (
+            "scaled from",
+            "Payoff curves",
+            "city pays",
+            "0.25",
+            "principal back",
+            "success rates",
+            "€100,000.00",
+        )
+        assert _absent(out, *english) == []
+
+    def test_explain(self) -> None:
+        """`explain --lang nl`: Dutch headings and the frequency in Dutch."""
+        code, out = invoke("explain", str(SIB), "--lang", "nl")
+        assert code == 0
+        assert "# Hoe het geld loopt" in out and "## Waarvoor wordt betaald" in out and "aan het eind van" in out
+        assert _absent(out, "How the money moves", "What is paid for", "at the end", "seniority", "loan ") == []
+
+    def test_check(self) -> None:
+        """`check --lang nl`: severities and the remedy label in Dutch."""
+        code, out = invoke("check", str(EXAMPLE), "--lang", "nl")
+        assert code == 0
+        assert "Wat te doen:" in out and ("WAARSCHUWING" in out or "FOUT" in out)
+        assert _absent(out, "What to do", "WARNING (", "ERROR (", "INFO (") == []
+
+    def test_validate(self) -> None:
+        """`validate --lang nl`: the confirmation in Dutch."""
+        code, out = invoke("validate", str(EXAMPLE), "--lang", "nl")
+        assert code == 0 and f"{EXAMPLE}: geldig — " in out and "valid —" not in out
+
+    def test_new_and_termsheet_messages(self, tmp_path: Path) -> None:
+        """`new --lang nl` and `termsheet --lang nl -o` confirm in Dutch."""
+        target = tmp_path / "werk.toml"
+        code, out = invoke("new", "Werk", "--like", "tariff", "--lang", "nl", "-o", str(target))
+        assert code == 0 and "om in te vullen; controleer het met: sibkit validate" in out
+        sheet = tmp_path / "sheet.md"
+        code, out = invoke("termsheet", str(target), "--lang", "nl", "--format", "md", "-o", str(sheet))
+        assert code == 0 and f"Term sheet geschreven naar {sheet}" in out and "written to" not in out
+
+    def test_output_refusal_in_dutch(self, tmp_path: Path) -> None:
+        """A file that exists is refused (exit 2) in the command's language."""
+        chart = tmp_path / "c.svg"
+        chart.write_text("x", encoding="utf-8")
+        code, out = invoke("sweep", str(SIB), "--chart", str(chart), "--lang", "nl")
+        assert code == 2 and f"{chart}: het bestand bestaat al; gebruik --force om het te vervangen" in out
+
+
+class TestEnglishStaysEnglish:
+    def test_show_english_words(self) -> None:
+        """Without --lang the same words are English: tranche types and codes in words, no Dutch."""
+        code, out = invoke("show", str(SIB))
+        assert code == 0
+        assert "Capital structure" in out and "loan" in out and "impact fund" in out and "cohort change" in out
+        assert _absent(out, "Kapitaalstructuur", "lening", "impact_fund", "cohort_change") == []
