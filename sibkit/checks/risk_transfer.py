@@ -61,7 +61,7 @@ def risk_transfer(
     ]
     if not candidates:
         return []
-    res = results(contract, run_batch(contract, sample(contract, n, seed), detail=False))
+    res = results(contract, run_batch(contract, sample(contract, n, seed), detail=False), maximum=context.maximum)
     # a tranche's loss without guarantees: what it drew less what it got back from the deal itself
     unguarded = [np.maximum(tr.drawn - (tr.returned - tr.guaranteed), 0) for tr in res.tranches]
     expected_total = 0.0  # expected loss of all capital before guarantees: borne by investors or guarantors

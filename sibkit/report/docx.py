@@ -217,8 +217,11 @@ def render_docx(contract: Contract, lang: str, *, today: dt.date, simulate_n: in
     ``simulate_n`` adds a Monte Carlo summary of that many scenarios. Raises ``ValueError`` for
     an unknown language or a ``simulate_n`` below 1.
     """
-    view = termsheet_view(contract, lang, today=today, simulate_n=simulate_n)
-    language = Language(view["lang"])
+    language = Language(lang)
+    if simulate_n is not None and simulate_n < 1:
+        raise ValueError(f"the number of Monte Carlo scenarios must be at least 1, got {simulate_n}")
+    computed = compute(contract, simulate_n)  # once: the view's text and the pictures show the same results
+    view = termsheet_view(contract, lang, today=today, computed=computed)
     blocks = _blocks(view)
 
     document = docx.Document()
@@ -228,15 +231,12 @@ def render_docx(contract: Contract, lang: str, *, today: dt.date, simulate_n: in
     tag = _LANGUAGE_TAGS[language.code]
     _set_language(document, tag)
 
-    computed: list[Any] = []
     images: dict[str, bytes] = {}
 
     def png(kind: str) -> bytes:
         """A chart of the view as PNG: the same engine results and translated labels as its SVG."""
         if kind not in images:
-            if not computed:
-                computed.append(compute(contract, simulate_n))
-            images[kind] = chart_image(contract, language, computed[0], kind, "png")
+            images[kind] = chart_image(contract, language, computed, kind, "png")
         return images[kind]
 
     for block in blocks:

@@ -44,7 +44,7 @@ from markupsafe import Markup, escape
 
 from sibkit.atomic import write_text_atomic
 from sibkit.checks import run_checks
-from sibkit.engine.maximum import maximum_payment
+from sibkit.engine.maximum import MaximumPayment, maximum_payment
 from sibkit.engine.results import Results
 from sibkit.engine.run import default_scenario, run
 from sibkit.engine.simulate import Summary, simulate, summarise
@@ -78,7 +78,7 @@ from sibkit.model.waterfall import WaterfallStep
 from sibkit.money import ratio, round_half_up
 from sibkit.report import charts
 from sibkit.report.templating import markdown_escape, templates_dir
-from sibkit.sweep import BreakEven, parse_range, sweep
+from sibkit.sweep import BreakEven, Sweep, parse_range, sweep
 
 __all__ = [
     "CHART_LEVELS",
@@ -325,18 +325,27 @@ def _join(items: Sequence[str]) -> str:
 # -- the view model ------------------------------------------------------------------------------------
 @attrs.frozen(kw_only=True, eq=False)
 class Computed:
-    """Everything the engine computes for a term sheet, independent of the language."""
+    """Everything the engine computes for a term sheet, independent of the language: computed once by
+    ``compute`` and passed to every section, chart and output format (Markdown, HTML, Word, PDF)."""
 
+    maximum: MaximumPayment
+    """The contract's maximum potential outcome payment (computed once; every run below reuses it)."""
     scenarios: tuple[Scenario, ...]
     named: bool
     runs: tuple[Results, ...]
     sweep_levels: tuple[Decimal, ...]
     chart_scenario: Scenario
-    break_even: tuple[BreakEven, ...]
+    sweep: Sweep
+    """The payoff sweep of ``chart_scenario`` over ``sweep_levels`` (the payoff chart and its break-evens)."""
     findings: list[Any]
     simulation: Summary | None
     simulated_costs: npt.NDArray[np.int64] | None
     """What the payers paid together in each simulated scenario, cents (for the distribution chart)."""
+
+    @property
+    def break_even(self) -> tuple[BreakEven, ...]:
+        """The break-even levels of the payoff sweep."""
+        return self.sweep.break_even
 
 
 class _View:
@@ -824,7 +833,7 @@ class _View:
 
     def payment(self) -> dict[str, Any]:
         c = self.c
-        mx = maximum_payment(c)
+        mx = self.computed.maximum
         unbounded = self._("no limit: a rule without a natural maximum is not capped")
         maximum = [[self.name(p), self.lang.money_or(v, c.currency, unbounded)] for p, v in mx.by_payer.items()]
         maximum.append([self._("All payers together"), self.lang.money_or(mx.total, c.currency, unbounded)])
@@ -1279,7 +1288,7 @@ class _View:
     def risks(self) -> list[str]:
         c = self.c
         out = []
-        mx = maximum_payment(c)
+        mx = self.computed.maximum
         if mx.total is None:
             out.append(
                 self._(
@@ -1484,12 +1493,13 @@ def _provenance(obj: object, path: str, item: str) -> Iterator[tuple[str, str, P
 def compute(contract: Contract, simulate_n: int | None) -> Computed:
     """Run the engine for a term sheet: one run per named scenario, the payoff sweep, the checks and, with
     ``simulate_n`` scenarios, Monte Carlo. Every output format (Markdown, HTML, Word, PDF) renders from it."""
+    maximum = maximum_payment(contract)
     named = bool(contract.scenarios)
     scenarios = contract.scenarios if named else (default_scenario(contract),)
-    runs = tuple(run(contract, sc) for sc in scenarios)
+    runs = tuple(run(contract, sc, maximum=maximum) for sc in scenarios)
     levels = parse_range(CHART_LEVELS)
     chart_scenario = default_scenario(contract)
-    swept = sweep(contract, levels, chart_scenario)
+    swept = sweep(contract, levels, chart_scenario, maximum=maximum)
     simulation = None
     simulated_costs = None
     if simulate_n is not None:
@@ -1500,13 +1510,14 @@ def compute(contract: Contract, simulate_n: int | None) -> Computed:
             np.zeros(simulate_n, dtype=np.int64),
         )
     return Computed(
+        maximum=maximum,
         scenarios=tuple(scenarios),
         named=named,
         runs=runs,
         sweep_levels=levels,
         chart_scenario=chart_scenario,
-        break_even=swept.break_even,
-        findings=run_checks(contract),
+        sweep=swept,
+        findings=run_checks(contract, maximum=maximum),
         simulation=simulation,
         simulated_costs=simulated_costs,
     )
@@ -1524,8 +1535,7 @@ def chart_image(contract: Contract, lang: Language, comp: Computed, kind: str, f
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
         if kind == "payoff":
-            swept = sweep(contract, comp.sweep_levels, comp.chart_scenario)
-            return charts.payoff_chart(swept, contract, fmt, labels=labels, locale=lang.locale)
+            return charts.payoff_chart(comp.sweep, contract, fmt, labels=labels, locale=lang.locale)
         if kind == "cash":
             index = next(i for i, s in enumerate(comp.scenarios) if s.name == comp.chart_scenario.name)
             return charts.waterfall_chart(comp.runs[index], contract, 0, fmt, labels=labels, locale=lang.locale)
@@ -1543,7 +1553,12 @@ def _svg_text(data: bytes) -> str:
 
 
 def termsheet_view(
-    contract: Contract, lang: str, *, today: dt.date | None = None, simulate_n: int | None = None
+    contract: Contract,
+    lang: str,
+    *,
+    today: dt.date | None = None,
+    simulate_n: int | None = None,
+    computed: Computed | None = None,
 ) -> dict[str, Any]:
     """The term sheet of ``contract`` in ``lang`` (``nl`` or ``en``) as plain data for the templates.
 
@@ -1551,12 +1566,15 @@ def termsheet_view(
     shares as percentages, dates written out), in lists and dicts; the chart is SVG text. ``today``
     is the date the term sheet shows (default: the current date; pass one for reproducible output).
     With ``simulate_n``, a Monte Carlo summary of that many scenarios (seed 0, one process) is
-    included. Raises ``ValueError`` for an unknown language or a ``simulate_n`` below 1.
+    included. ``computed``: the engine results of ``compute(contract, simulate_n)`` when the caller
+    already has them (the Word document draws its pictures from the same results); ``simulate_n`` is
+    then not used. Raises ``ValueError`` for an unknown language or a ``simulate_n`` below 1.
     """
     language = Language(lang)
     if simulate_n is not None and simulate_n < 1:
         raise ValueError(f"the number of Monte Carlo scenarios must be at least 1, got {simulate_n}")
-    computed = compute(contract, simulate_n)
+    if computed is None:
+        computed = compute(contract, simulate_n)
     return _View(contract, language, today or dt.date.today(), computed).build()
 
 
