@@ -14,6 +14,7 @@ Markdown goldens too.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import importlib
 import os
@@ -34,6 +35,7 @@ import sibkit
 import sibkit.engine.maximum
 import sibkit.engine.waterfall
 import sibkit.report.termsheet as termsheet
+import sibkit.report.termsheet.render
 import sibkit.sweep
 from sibkit.i18n import Language
 from sibkit.load import load_contract, loads
@@ -231,8 +233,14 @@ class TestGolden:
 
 class TestChartLabels:
     def test_chart_labels_follow_the_charts_module(self) -> None:
-        """Every chart text marked for translation is exactly that of ``charts.LABELS`` (all three charts)."""
-        assert charts.LABELS == termsheet._CHART_LABELS
+        """``chart_labels`` gives every text of ``charts.LABELS`` (all three charts): English as written, and in
+        Dutch a translation for each, its ``{…}`` fields kept."""
+        assert termsheet.chart_labels(Language("en")) == charts.LABELS
+        dutch = termsheet.chart_labels(Language("nl"))
+        assert dutch.keys() == charts.LABELS.keys()
+        assert dutch["money_panel"] == "Kosten van de betaler en marge van de aanbieder"
+        for key, text in charts.LABELS.items():
+            assert sorted(re.findall(r"\{\w+\}", dutch[key])) == sorted(re.findall(r"\{\w+\}", text)), key
 
     def test_chart_is_translated_and_labels_restored(self, views: dict[str, dict[str, Any]]) -> None:
         """The Dutch chart speaks Dutch; drawing it leaves ``charts.LABELS`` in English."""
@@ -288,6 +296,34 @@ class TestComputeOnce:
         assert calls["maximum_payment"] == 1
         assert calls["sweep"] == 1
         assert calls["run_batch"] <= 7
+
+
+class TestPackage:
+    PACKAGE = ROOT / "sibkit" / "report" / "termsheet"
+
+    def test_small_modules_and_functions(self) -> None:
+        """The term sheet package keeps one concept per module: no module over 500 lines, no function over 60."""
+        too_long = []
+        for path in sorted(self.PACKAGE.glob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            if text.count("\n") > 500:
+                too_long.append(path.name)
+            for node in ast.walk(ast.parse(text)):
+                length = (node.end_lineno or 0) - node.lineno + 1 if isinstance(node, ast.FunctionDef) else 0
+                if length > 60:
+                    too_long.append(f"{path.name}:{getattr(node, 'name', '')}")
+        assert too_long == []
+
+    def test_no_language_branches(self) -> None:
+        """No section or template asks which language it writes: every word goes through the catalogue."""
+        templates = sorted((ROOT / "templates" / "termsheet").glob("*.j2"))
+        branches = [
+            f"{path.name}:{number}"
+            for path in [*sorted(self.PACKAGE.glob("*.py")), *templates]
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+            if re.search(r"""(?:\.code|\blang)\s*[!=]=\s*["'](?:nl|en)["']""", line)
+        ]
+        assert branches == []
 
 
 # -- formatting --------------------------------------------------------------------------------------------
@@ -472,7 +508,7 @@ class TestWrite:
         def broken(view: dict[str, Any], fmt: str) -> str:
             raise RuntimeError("template failed")
 
-        monkeypatch.setattr(termsheet, "render_view", broken)
+        monkeypatch.setattr(sibkit.report.termsheet.render, "render_view", broken)
         target = tmp_path / "termsheet.html"
         with pytest.raises(RuntimeError, match="template failed"):
             write_termsheet(target, termsheet.render_termsheet(loads(MINIMAL), "en", "html", today=TODAY))
