@@ -35,6 +35,7 @@ import numpy.typing as npt
 
 from sibkit import limits
 from sibkit.engine.batch import deterministic_batch, stack
+from sibkit.engine.maximum import MaximumPayment
 from sibkit.engine.results import Results, results
 from sibkit.engine.run import default_scenario
 from sibkit.engine.waterfall import run_batch
@@ -284,13 +285,19 @@ def _break_even(what: BreakEvenKind, party: str, levels: Sequence[float], values
 
 
 # -- the sweep ---------------------------------------------------------------------------------------------
-def sweep(contract: Contract, levels: Sequence[Decimal], scenario: Scenario | None = None) -> Sweep:
+def sweep(
+    contract: Contract,
+    levels: Sequence[Decimal],
+    scenario: Scenario | None = None,
+    *,
+    maximum: MaximumPayment | None = None,
+) -> Sweep:
     """Run ``contract`` at every success level in ``levels`` (ascending, at least 0) in one engine run.
 
     ``scenario`` (default: the contract's default scenario, ``base`` when it has one) supplies the
     success rates that each level scales. Returns the per-party curves and break-even points.
     Raises ``ValueError`` when ``levels`` is empty, longer than ``MAX_LEVELS``, not ascending, or
-    has a negative level.
+    has a negative level. ``maximum``: the contract's maximum payment, if the caller already has it.
     """
     if not levels:
         raise ValueError("no success levels to sweep")
@@ -301,7 +308,8 @@ def sweep(contract: Contract, levels: Sequence[Decimal], scenario: Scenario | No
     if any(b < a for a, b in pairwise(levels)):
         raise ValueError("success levels must be in ascending order")
     sc = scenario if scenario is not None else default_scenario(contract)
-    res = results(contract, run_batch(contract, stack([deterministic_batch(contract, sc, x) for x in levels])))
+    batch = stack([deterministic_batch(contract, sc, x) for x in levels])
+    res = results(contract, run_batch(contract, batch), maximum=maximum)
     grid = tuple(float(x) for x in levels)
     payer_cost = {p.id: p.paid + p.vat + p.fees for p in res.payers}
     margin = {p.id: p.margin for p in res.providers}

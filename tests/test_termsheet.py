@@ -14,10 +14,15 @@ Markdown goldens too.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import importlib
 import os
+import pkgutil
 import re
-from collections.abc import Iterator
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,11 +31,17 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+import sibkit
+import sibkit.engine.maximum
+import sibkit.engine.waterfall
 import sibkit.report.termsheet as termsheet
+import sibkit.report.termsheet.render
+import sibkit.sweep
 from sibkit.i18n import Language
 from sibkit.load import load_contract, loads
 from sibkit.model import Contract
 from sibkit.report import charts
+from sibkit.report.docx import render_docx
 from sibkit.report.templating import markdown_escape
 from sibkit.report.termsheet import render_termsheet, render_view, termsheet_view, write_termsheet
 from sibkit.testing.strategies import contracts
@@ -41,7 +52,6 @@ GOLDEN = Path(__file__).parent / "golden"
 TODAY = dt.date(2024, 6, 1)
 UPDATE = os.environ.get("SIBKIT_UPDATE_GOLDEN") == "1"
 CATALOGUE = ROOT / "sibkit" / "locale" / "nl" / "LC_MESSAGES" / "sibkit.po"
-CODE = (ROOT / "sibkit" / "report" / "termsheet.py", ROOT / "sibkit" / "report" / "i18n.py")
 RICH = sorted((ROOT / "contracts").glob("*.toml")) + sorted(
     (ROOT / "tests" / "engine_contracts").glob("*.toml")
 )
@@ -223,14 +233,97 @@ class TestGolden:
 
 class TestChartLabels:
     def test_chart_labels_follow_the_charts_module(self) -> None:
-        """Every chart text marked for translation is exactly that of ``charts.LABELS`` (all three charts)."""
-        assert charts.LABELS == termsheet._CHART_LABELS
+        """``chart_labels`` gives every text of ``charts.LABELS`` (all three charts): English as written, and in
+        Dutch a translation for each, its ``{…}`` fields kept."""
+        assert termsheet.chart_labels(Language("en")) == charts.LABELS
+        dutch = termsheet.chart_labels(Language("nl"))
+        assert dutch.keys() == charts.LABELS.keys()
+        assert dutch["money_panel"] == "Kosten van de betaler en marge van de aanbieder"
+        for key, text in charts.LABELS.items():
+            assert sorted(re.findall(r"\{\w+\}", dutch[key])) == sorted(re.findall(r"\{\w+\}", text)), key
 
     def test_chart_is_translated_and_labels_restored(self, views: dict[str, dict[str, Any]]) -> None:
         """The Dutch chart speaks Dutch; drawing it leaves ``charts.LABELS`` in English."""
         assert "Kosten van de betaler en marge van de aanbieder" in views["nl"]["chart"]["svg"]
         assert "Payer cost and provider margin" in views["en"]["chart"]["svg"]
         assert charts.LABELS["money_panel"] == "Payer cost and provider margin"
+
+
+# -- engine work, done once --------------------------------------------------------------------------------
+def _count_engine_calls(monkeypatch: pytest.MonkeyPatch, contract: Contract) -> Counter[str]:
+    """Wrap ``maximum_payment``, ``run_batch`` and ``sweep`` wherever a sibkit module has imported them and
+    count their calls (``maximum_payment`` only for ``contract``, not for the changed copies a check builds)."""
+    for info in pkgutil.walk_packages(sibkit.__path__, "sibkit."):
+        importlib.import_module(info.name)
+    originals: dict[str, Callable[..., Any]] = {
+        "maximum_payment": sibkit.engine.maximum.maximum_payment,
+        "run_batch": sibkit.engine.waterfall.run_batch,
+        "sweep": sibkit.sweep.sweep,
+    }
+    calls: Counter[str] = Counter()
+
+    def counting(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if name != "maximum_payment" or args[0] == contract:
+                calls[name] += 1
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    for module_name, module in list(sys.modules.items()):
+        if module_name == "sibkit" or module_name.startswith("sibkit."):
+            for name, fn in originals.items():
+                if getattr(module, name, None) is fn:
+                    monkeypatch.setattr(module, name, counting(name, fn))
+    return calls
+
+
+class TestComputeOnce:
+    def test_term_sheet_computes_the_maximum_once(self, example: Contract, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A term sheet computes the maximum payment once and sweeps once: the scenario runs, the checks, the
+        payment and risk sections and the payoff chart all reuse them (before: 11 maximums, 2 sweeps)."""
+        calls = _count_engine_calls(monkeypatch, example)
+        render_termsheet(example, "nl", "md", today=TODAY)
+        assert calls["maximum_payment"] == 1
+        assert calls["sweep"] == 1
+        # three scenarios, the sweep, the checks' expected and half-success runs, one check's own batch
+        assert calls["run_batch"] <= 7
+
+    def test_word_document_computes_once(self, example: Contract, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The Word document draws its pictures from the results its text shows: one computation, not two."""
+        calls = _count_engine_calls(monkeypatch, example)
+        render_docx(example, "en", today=TODAY)
+        assert calls["maximum_payment"] == 1
+        assert calls["sweep"] == 1
+        assert calls["run_batch"] <= 7
+
+
+class TestPackage:
+    PACKAGE = ROOT / "sibkit" / "report" / "termsheet"
+
+    def test_small_modules_and_functions(self) -> None:
+        """The term sheet package keeps one concept per module: no module over 500 lines, no function over 60."""
+        too_long = []
+        for path in sorted(self.PACKAGE.glob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            if text.count("\n") > 500:
+                too_long.append(path.name)
+            for node in ast.walk(ast.parse(text)):
+                length = (node.end_lineno or 0) - node.lineno + 1 if isinstance(node, ast.FunctionDef) else 0
+                if length > 60:
+                    too_long.append(f"{path.name}:{getattr(node, 'name', '')}")
+        assert too_long == []
+
+    def test_no_language_branches(self) -> None:
+        """No section or template asks which language it writes: every word goes through the catalogue."""
+        templates = sorted((ROOT / "templates" / "termsheet").glob("*.j2"))
+        branches = [
+            f"{path.name}:{number}"
+            for path in [*sorted(self.PACKAGE.glob("*.py")), *templates]
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+            if re.search(r"""(?:\.code|\blang)\s*[!=]=\s*["'](?:nl|en)["']""", line)
+        ]
+        assert branches == []
 
 
 # -- formatting --------------------------------------------------------------------------------------------
@@ -415,7 +508,7 @@ class TestWrite:
         def broken(view: dict[str, Any], fmt: str) -> str:
             raise RuntimeError("template failed")
 
-        monkeypatch.setattr(termsheet, "render_view", broken)
+        monkeypatch.setattr(sibkit.report.termsheet.render, "render_view", broken)
         target = tmp_path / "termsheet.html"
         with pytest.raises(RuntimeError, match="template failed"):
             write_termsheet(target, termsheet.render_termsheet(loads(MINIMAL), "en", "html", today=TODAY))

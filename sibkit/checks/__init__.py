@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from sibkit.checks.context import Context
 from sibkit.checks.finding import SEVERITIES, Check, Finding, Severity
+from sibkit.engine.maximum import MaximumPayment
 from sibkit.model import Contract
 
 __all__ = ["REGISTRY", "SEVERITIES", "Check", "Context", "Finding", "Severity", "register", "run_checks"]
@@ -31,10 +32,11 @@ def register(code: str, name: str) -> Callable[[Callable[..., list[Finding]]], C
     return add
 
 
-def run_checks(contract: Contract) -> list[Finding]:
-    """Every registered check's findings, most severe first, then by code."""
+def run_checks(contract: Contract, *, maximum: MaximumPayment | None = None) -> list[Finding]:
+    """Every registered check's findings, most severe first, then by code (``maximum``: the contract's
+    maximum payment, if the caller already has it)."""
     _load_all()
-    context = Context(contract)
+    context = Context(contract, maximum=maximum)
     found: list[Finding] = []
     for check in REGISTRY.values():
         found.extend(check.run(contract, context))

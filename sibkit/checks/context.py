@@ -16,8 +16,10 @@ __all__ = ["Context"]
 class Context:
     """Lazily computed results of ``contract`` for checks (the base scenario, low success, the maximum)."""
 
-    def __init__(self, contract: Contract) -> None:
+    def __init__(self, contract: Contract, *, maximum: MaximumPayment | None = None) -> None:
         self.contract = contract
+        if maximum is not None:  # already computed by the caller (the term sheet): not computed again
+            self.maximum = maximum
 
     @cached_property
     def scenario(self) -> Scenario:
@@ -27,12 +29,12 @@ class Context:
     @cached_property
     def base(self) -> Results:
         """Results of the expected scenario (N = 1)."""
-        return run(self.contract, self.scenario)
+        return run(self.contract, self.scenario, maximum=self.maximum)
 
     @cached_property
     def low(self) -> Results:
         """Results at half the expected success (a bad but plausible year)."""
-        return run(self.contract, self.scenario, success=Decimal("0.5"))
+        return run(self.contract, self.scenario, success=Decimal("0.5"), maximum=self.maximum)
 
     @cached_property
     def maximum(self) -> MaximumPayment:
@@ -46,4 +48,4 @@ class Context:
 
     @cached_property
     def _maximum_lines(self) -> list[tuple[str, int, str, str]]:
-        return composition(self.contract)
+        return composition(self.contract, maximum=self.maximum)

@@ -11,6 +11,7 @@ import numpy.typing as npt
 from sibkit.checks import register
 from sibkit.checks.context import Context
 from sibkit.checks.finding import Clause, Finding, Message, messages, money, percent
+from sibkit.engine.maximum import MaximumPayment
 from sibkit.engine.results import Results, results
 from sibkit.engine.simulate import sample
 from sibkit.engine.waterfall import run_batch
@@ -63,12 +64,14 @@ def _pct(x: float | Decimal) -> Share:
     return percent(float(x), 1 if 0 < value < 10 else 0)
 
 
-def _simulated(contract: Contract, n: int, seed: int) -> tuple[Results, list[npt.NDArray[np.int64]], float | None]:
+def _simulated(
+    contract: Contract, n: int, seed: int, maximum: MaximumPayment
+) -> tuple[Results, list[npt.NDArray[np.int64]], float | None]:
     """``n`` simulated scenarios (``seed``): their results, each tranche's loss per scenario without guarantees,
     and the share of the expected loss of all capital (before guarantees) that commercial investors bear (None
     when nothing is expected to be lost)."""
     kinds = {i.id: i.kind for i in contract.investors}
-    res = results(contract, run_batch(contract, sample(contract, n, seed), detail=False))
+    res = results(contract, run_batch(contract, sample(contract, n, seed), detail=False), maximum=maximum)
     # a tranche's loss without guarantees: what it drew less what it got back from the deal itself
     unguarded = [np.maximum(tr.drawn - (tr.returned - tr.guaranteed), 0) for tr in res.tranches]
     expected_total = 0.0  # expected loss of all capital before guarantees: borne by investors or guarantors
@@ -104,7 +107,7 @@ def risk_transfer(
     candidates = [(j, t) for j, t in commercial if t.id in covered]
     if not candidates:
         return []
-    res, unguarded, borne = _simulated(contract, n, seed)
+    res, unguarded, borne = _simulated(contract, n, seed, context.maximum)
     out: list[Finding] = []
     cur = contract.currency
     for j, t in candidates:

@@ -128,17 +128,18 @@ def _everything(contract: Contract) -> Batch:
     return attrs.evolve(base, units=units)
 
 
-def composition(contract: Contract) -> list[tuple[str, int, str, str]]:
+def composition(contract: Contract, *, maximum: MaximumPayment | None = None) -> list[tuple[str, int, str, str]]:
     """``(metric, cents, provider, rule)`` per payment line: how the maximum payment is made up, for
     shares "of the money". A line with a natural maximum counts at it (every planned participant
     achieving every outcome, repeatable ones at their per-participant maximum, before caps other
     than the participant cap; a cohort rule at a 100% improvement); a line without one counts at the
     tightest cap that covers it (its bound in ``maximum_payment``) and, where nothing bounds it, at one
-    unit per achiever (a floor: its real share can be any larger)."""
+    unit per achiever (a floor: its real share can be any larger). ``maximum``: ``maximum_payment(contract)``,
+    if the caller already has it."""
     sched = schedule(contract, _everything(contract))
     totals = sched.due[0].sum(axis=(0, 2)) if sched.due.shape[2] else np.zeros(0, dtype=np.int64)
     rules = {r.id: r for r in contract.rules}
-    capped = maximum_payment(contract).by_line
+    capped = (maximum if maximum is not None else maximum_payment(contract)).by_line
     out = []
     for ln in sched.lines:
         cents = int(totals[ln.index])

@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sibkit.engine.batch import Batch, deterministic_batch, stack
+from sibkit.engine.maximum import MaximumPayment
 from sibkit.engine.results import Results, results
 from sibkit.engine.waterfall import run_batch
 from sibkit.model import Contract, Scenario
@@ -24,20 +25,30 @@ def default_scenario(contract: Contract) -> Scenario:
     return contract.default_scenario()
 
 
-def run(contract: Contract, scenario: str | Scenario | None = None, success: Decimal = Decimal(1)) -> Results:
-    """Run one scenario (by name, or the default) at a success factor (1 = as written)."""
+def run(
+    contract: Contract,
+    scenario: str | Scenario | None = None,
+    success: Decimal = Decimal(1),
+    *,
+    maximum: MaximumPayment | None = None,
+) -> Results:
+    """Run one scenario (by name, or the default) at a success factor (1 = as written).
+
+    ``maximum``: the contract's maximum payment, when the caller has already computed it (it does not
+    depend on the scenario), so that it is not computed again.
+    """
     if scenario is None:
         sc = default_scenario(contract)
     elif isinstance(scenario, str):
         sc = contract.scenario(scenario)
     else:
         sc = scenario
-    return results(contract, run_batch(contract, deterministic_batch(contract, sc, success)))
+    return results(contract, run_batch(contract, deterministic_batch(contract, sc, success)), maximum=maximum)
 
 
-def run_scenarios(contract: Contract, batch: Batch) -> Results:
-    """Run every scenario of ``batch`` at once."""
-    return results(contract, run_batch(contract, batch))
+def run_scenarios(contract: Contract, batch: Batch, *, maximum: MaximumPayment | None = None) -> Results:
+    """Run every scenario of ``batch`` at once (``maximum``: the contract's maximum payment, if already computed)."""
+    return results(contract, run_batch(contract, batch), maximum=maximum)
 
 
 def break_even_success(

@@ -5,8 +5,9 @@
 * ``waterfall_chart``: each party's cumulative cash over the term, for one
   scenario of an engine run.
 
-Every text shown in a chart is in ``LABELS`` below, so a translation only has
-to replace that dict. Figures are drawn without pyplot (no global state, no GUI
+Every text shown in a chart is in ``LABELS`` below, in English and marked for
+translation; a caller passes them translated as ``labels`` (the term sheet's
+``chart_labels``). Figures are drawn without pyplot (no global state, no GUI
 backend) on matplotlib's default style, whatever the user's ``matplotlibrc``
 says; PNG is rendered by Agg. SVG output is deterministic (fixed hash salt for
 element ids, no date) so two runs of the same input give the same bytes; text
@@ -31,6 +32,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
 from sibkit.engine.results import Results
+from sibkit.i18n import N_
 from sibkit.model import Contract
 from sibkit.model.common import CONTROL_CHARACTERS
 from sibkit.money import SYMBOLS
@@ -49,37 +51,38 @@ ChartFormat = Literal["svg", "png"]
 
 LABELS: dict[str, str] = {
     # payoff chart
-    "payoff_title": "{contract}: who pays and who earns at each success level",
-    "success_axis": "Success level (× '{scenario}' scenario)",
-    "money_axis": "Amount ({currency})",
-    "money_panel": "Payer cost and provider margin",
-    "irr_axis": "IRR (% a year)",
-    "irr_panel": "Investor return per tranche",
-    "no_tranches": "No investor tranches in this contract: no IRR to show.",
-    "payer_cost": "{party}: cost (payer)",
-    "provider_margin": "{party}: margin (provider)",
-    "tranche_irr": "{party}: IRR (tranche, {investor})",
-    "be_principal_back": "principal back",
-    "be_irr_zero": "IRR 0%",
-    "be_margin_zero": "margin 0",
-    "be_party": "{party}: {events}",
-    "be_key": "({number}) from {level}×:",
-    "be_heading": "Break-even levels (dotted lines)",
+    "payoff_title": N_("{contract}: who pays and who earns at each success level"),
+    "success_axis": N_("Success level (× '{scenario}' scenario)"),
+    "money_axis": N_("Amount ({currency})"),
+    "money_panel": N_("Payer cost and provider margin"),
+    "irr_axis": N_("IRR (% a year)"),
+    "irr_panel": N_("Investor return per tranche"),
+    "no_tranches": N_("No investor tranches in this contract: no IRR to show."),
+    "payer_cost": N_("{party}: cost (payer)"),
+    "provider_margin": N_("{party}: margin (provider)"),
+    "tranche_irr": N_("{party}: IRR (tranche, {investor})"),
+    "be_principal_back": N_("principal back"),
+    "be_irr_zero": N_("IRR 0%"),
+    "be_margin_zero": N_("margin 0"),
+    "be_party": N_("{party}: {events}"),
+    "be_key": N_("({number}) from {level}×:"),
+    "be_heading": N_("Break-even levels (dotted lines)"),
     # waterfall chart
-    "waterfall_title": "{contract}: cumulative cash by party",
-    "month_axis": "Months from the contract start ({start})",
-    "cash_axis": "Cumulative cash ({currency})",
-    "payer_cash": "{party} (payer)",
-    "provider_cash": "{party} (provider)",
-    "tranche_cash": "{party} (tranche, {investor})",
+    "waterfall_title": N_("{contract}: cumulative cash by party"),
+    "month_axis": N_("Months from the contract start ({start})"),
+    "cash_axis": N_("Cumulative cash ({currency})"),
+    "payer_cash": N_("{party} (payer)"),
+    "provider_cash": N_("{party} (provider)"),
+    "tranche_cash": N_("{party} (tranche, {investor})"),
     # Monte Carlo distribution
-    "distribution_title": "{contract}: what the payers pay in {count} simulated scenarios",
-    "distribution_axis": "Payers' cost: outcome payments, VAT and fees ({currency})",
-    "share_axis": "Share of scenarios (%)",
-    "median": "median",
-    "p95": "95th percentile",
+    "distribution_title": N_("{contract}: what the payers pay in {count} simulated scenarios"),
+    "distribution_axis": N_("Payers' cost: outcome payments, VAT and fees ({currency})"),
+    "share_axis": N_("Share of scenarios (%)"),
+    "median": N_("median"),
+    "p95": N_("95th percentile"),
 }
-"""Every text the charts show, in English; ``{…}`` fields are filled in (ids, names, currency symbol)."""
+"""Every text the charts show, in English and marked for translation (the term sheet passes them translated as
+``labels``); ``{…}`` fields are filled in (ids, names, currency symbol)."""
 
 _BREAK_EVEN_LABEL: dict[BreakEvenKind, str] = {
     "principal_back": "be_principal_back",

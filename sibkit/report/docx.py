@@ -50,9 +50,6 @@ __all__ = ["AUTHOR", "render_docx", "write_docx"]
 AUTHOR = "sibkit"
 """The author and last editor recorded in the document's properties."""
 
-_LANGUAGE_TAGS = {"nl": "nl-NL", "en": "en-GB"}
-"""The language of the document's text (Word's spelling check), per term sheet language."""
-
 _PAGE_WIDTH, _PAGE_HEIGHT, _MARGIN = Cm(21.0), Cm(29.7), Cm(2.5)
 """A4 with 2.5 cm margins."""
 
@@ -125,7 +122,6 @@ def _blocks(view: dict[str, Any]) -> list[Block]:
     return blocks
 
 
-# -- the chart -----------------------------------------------------------------------------------------
 # -- building the document ---------------------------------------------------------------------------------
 def _repeat_as_header(table: Table) -> None:
     """The table's first row is repeated at the top of every page the table runs onto."""
@@ -217,26 +213,26 @@ def render_docx(contract: Contract, lang: str, *, today: dt.date, simulate_n: in
     ``simulate_n`` adds a Monte Carlo summary of that many scenarios. Raises ``ValueError`` for
     an unknown language or a ``simulate_n`` below 1.
     """
-    view = termsheet_view(contract, lang, today=today, simulate_n=simulate_n)
-    language = Language(view["lang"])
+    language = Language(lang)
+    if simulate_n is not None and simulate_n < 1:
+        raise ValueError(f"the number of Monte Carlo scenarios must be at least 1, got {simulate_n}")
+    computed = compute(contract, simulate_n)  # once: the view's text and the pictures show the same results
+    view = termsheet_view(contract, lang, today=today, computed=computed)
     blocks = _blocks(view)
 
     document = docx.Document()
     section = document.sections[0]
     section.page_width, section.page_height = _PAGE_WIDTH, _PAGE_HEIGHT
     section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = _MARGIN
-    tag = _LANGUAGE_TAGS[language.code]
+    tag = language.locale.replace("_", "-")  # the language's Babel locale as a BCP 47 tag: nl_NL -> nl-NL
     _set_language(document, tag)
 
-    computed: list[Any] = []
     images: dict[str, bytes] = {}
 
     def png(kind: str) -> bytes:
         """A chart of the view as PNG: the same engine results and translated labels as its SVG."""
         if kind not in images:
-            if not computed:
-                computed.append(compute(contract, simulate_n))
-            images[kind] = chart_image(contract, language, computed[0], kind, "png")
+            images[kind] = chart_image(contract, language, computed, kind, "png")
         return images[kind]
 
     for block in blocks:
