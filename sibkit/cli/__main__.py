@@ -2,4 +2,5 @@
 
 from sibkit.cli.app import run
 
-run()
+if __name__ == "__main__":  # importing the module (a package walk, a test) runs nothing
+    run()
