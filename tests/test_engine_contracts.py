@@ -105,6 +105,27 @@ class TestRateCardCaps:
         assert int(due[lines["sustained"]]) == 1_419_718
         assert int(due[lines["qualification"]]) == 591_549
 
+    def test_results_after_the_term_take_no_room_under_the_participant_cap(self) -> None:
+        """Sustained work verified 8 months late (month 14 of a 12-month term) is never paid, so it must not
+        share the £4,000 participant cap with what is paid: entry 10 × £1,000 and qualification 5 × 3 × £500
+        = £17,500, nobody over £2,500, nothing cut; 6 × £3,000 = £18,000 unpaid after the term. (Found by
+        the monotonicity property: the cap's cut was shared with the unpaid results, so one more late result
+        lowered what was paid, here by £7,500 × 17,500/35,500.)"""
+        c = contract("rate-card-caps")
+        late = attrs.evolve(c.metric("sustained"), lag_months=8)
+        c = attrs.evolve(c, metrics=tuple(late if m.id == "sustained" else m for m in c.metrics))
+        s = run(c, "base").flows.schedule
+        assert int(s.due[0].sum()) == 17_500_00
+        assert int(s.participant_cap_cut[0]) == 0
+        assert int(s.unpaid_after_term[0]) == 18_000_00
+        nobody_sustains = attrs.evolve(
+            c.scenarios[0],
+            outcomes=tuple(
+                attrs.evolve(o, rate=Decimal(0)) if o.metric == "sustained" else o for o in c.scenarios[0].outcomes
+            ),
+        )
+        assert int(run(c, nobody_sustains).flows.schedule.due[0].sum()) == 17_500_00
+
     def test_contract_cap_cuts_the_latest_payments(self) -> None:
         """Paid in time order: entry in month 1 (788,733), qualification in month 3 (591,549), sustained in
         month 6: only £25,000 − £13,802.82 = 1,119,718 cents of it fit under the contract cap."""

@@ -385,9 +385,12 @@ def _targets(contract: Contract, acc: _Lines, pay: I64, t_len: int, line_at: I64
     return targets
 
 
-def _due_by_month(contract: Contract, acc: _Lines, pay: I64, n: int) -> tuple[I64, I64, I64, npt.NDArray[np.bool_]]:
+def _due_by_month(
+    contract: Contract, acc: _Lines, n: int, targets: I64, line_at: I64
+) -> tuple[I64, I64, I64, npt.NDArray[np.bool_]]:
     """(N, T, L) payments due per scenario, payment month and line, the same with share-of-savings
-    lines at ``share_after``, (N,) payments verified after the term (unpaid), and (T,) paying months."""
+    lines at ``share_after``, (N,) payments verified after the term (unpaid), and (T,) paying months.
+    ``targets`` and ``line_at`` are ``_targets``'s."""
     t_len = contract.timeline.term_months
     any_savings = acc.any_savings
     # scenario-major: due_lines[scenario, payment month, line]; payments verified after the term go to unpaid
@@ -401,8 +404,6 @@ def _due_by_month(contract: Contract, acc: _Lines, pay: I64, n: int) -> tuple[I6
         paying |= direct[:, :t_len].any(axis=0)
         if any_savings:
             due_lines_after[:, :, index] = direct[:, :t_len]
-    line_at = np.zeros(len(acc.by_enrol), dtype=np.int64)
-    targets = _targets(contract, acc, pay, t_len, line_at)
     _scatter(acc.amounts_all, targets, line_at, due_lines, unpaid, paying)
     if any_savings:
         after_all = acc.amounts_all.copy()
@@ -420,11 +421,12 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
     pay = payment_months(contract)
     acc = _build_lines(contract, batch, ax, pay)
     participant_cut = np.zeros(n, dtype=np.int64)
+    line_at = np.zeros(len(acc.by_enrol), dtype=np.int64)
+    targets = _targets(contract, acc, pay, contract.timeline.term_months, line_at)
     caps = [c.amount for c in contract.caps if c.level == "participant"]
     if caps and acc.by_enrol:
-        aligned = [acc.lines[index] for index, _ in sorted(acc.per_line.items(), key=lambda item: item[1])]
-        participant_cut = _participant_cap(min(caps), aligned, acc.by_enrol, acc.achievers, acc.by_enrol_after)
-    due_lines, due_lines_after, unpaid, paying = _due_by_month(contract, acc, pay, n)
+        participant_cut = _participant_cap_within_term(min(caps), acc, targets)
+    due_lines, due_lines_after, unpaid, paying = _due_by_month(contract, acc, n, targets, line_at)
     k_len = len(contract.payers)
     due = _split_payers(acc.lines, due_lines, k_len)
     # share-of-savings lines may pay a different share once investors are repaid
@@ -638,6 +640,30 @@ def _cohort_payments(
             pooled[hit] += _times_half_up(scaled[hit], pooled_price, whole).astype(np.int64)
     out[:, t_len - 1] += pooled
     return out, counted
+
+
+def _participant_cap_within_term(cap: int, acc: _Lines, targets: I64) -> I64:
+    """The participant cap (``_participant_cap``) on the payments made within the term, (N,) cents cut.
+
+    A result verified after the term, or after an early end that stops paying, is never paid
+    (``unpaid_after_term``): it takes no room under the cap from the results that are paid. Were it
+    counted, the cap's cut would be shared with it, and one more late result would lower what is paid."""
+    t_len = targets.shape[2]
+    late = [targets[pos].T[np.newaxis] >= t_len for pos in range(len(acc.by_enrol))]  # (1, T, S) per line
+    kept = [np.where(m, a, 0) for m, a in zip(late, acc.by_enrol, strict=True)]
+    kept_after = [None if a is None else np.where(m, a, 0) for m, a in zip(late, acc.by_enrol_after, strict=True)]
+    for m, a, after in zip(late, acc.by_enrol, acc.by_enrol_after, strict=True):
+        a[...] = np.where(m, 0, a)  # in place: the blocks are views of amounts_all
+        if after is not None:
+            after[...] = np.where(m, 0, after)
+    achievers = [np.where(m, 0, c) for m, c in zip(late, acc.achievers, strict=True)]
+    aligned = [acc.lines[index] for index, _ in sorted(acc.per_line.items(), key=lambda item: item[1])]
+    cut = _participant_cap(cap, aligned, acc.by_enrol, achievers, acc.by_enrol_after)
+    for a, k, after, k_after in zip(acc.by_enrol, kept, acc.by_enrol_after, kept_after, strict=True):
+        a += k
+        if after is not None and k_after is not None:
+            after += k_after
+    return cut
 
 
 def _participant_cap(
