@@ -143,3 +143,20 @@ class TestEnglishStaysEnglish:
         assert code == 0
         assert "Capital structure" in out and "loan" in out and "impact fund" in out and "cohort change" in out
         assert _absent(out, "Kapitaalstructuur", "lening", "impact_fund", "cohort_change") == []
+
+
+class TestLedgerLanguage:
+    def test_dutch_table(self) -> None:
+        """`ledger --lang nl`: Dutch headings, reasons and money; the contract's names as written."""
+        code, out = invoke("ledger", str(SIB), "--lang", "nl")
+        assert code == 0
+        assert "Grootboek" in out and "reden" in out and "kapitaal opgenomen: senior" in out
+        assert "€\u00a0" in out
+        assert _absent(out, "Ledger", "capital drawn", "outcome payment", "interest:") == []
+
+    def test_csv_stays_english(self) -> None:
+        """The CSV is for machines: English reasons and plain decimals whatever --lang says."""
+        code, out = invoke("ledger", str(SIB), "--csv", "--lang", "nl")
+        assert code == 0
+        assert out.splitlines()[0] == "month,date,from,to,amount,reason"
+        assert "capital drawn: senior" in out

@@ -129,6 +129,7 @@ class TestThirdLanguage:
             pytest.param(("check",), id="check"),
             pytest.param(("show",), id="show"),
             pytest.param(("run",), id="run"),
+            pytest.param(("ledger",), id="ledger"),
             pytest.param(("sweep",), id="sweep"),
             pytest.param(("simulate", "--n", "200", "--seed", "1"), id="simulate"),
             pytest.param(("termsheet", "--format", "md"), id="termsheet"),

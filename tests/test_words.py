@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sibkit.engine.ledger import Reason, Why
 from sibkit.i18n import Language
 from sibkit.load import load_contract
 from sibkit.report.words import (
@@ -13,6 +14,7 @@ from sibkit.report.words import (
     METRIC_KIND,
     break_even_sentence,
     fixed,
+    ledger_reason,
     level,
     names,
     prices,
@@ -109,3 +111,20 @@ class TestWords:
 
         assert {code: irr_reason(EN, code) for code in IRR_REASON} == {k: v for k, v in IRR_REASONS.items() if k}
         assert irr_reason(NL, 2) == "meer dan één tekenwissel: het rendement is niet eenduidig"
+
+
+class TestLedgerReason:
+    @pytest.mark.parametrize("why", list(Why))
+    def test_english_is_the_engines_text(self, why: Why) -> None:
+        """In English a reason reads exactly as the engine's text (the CSV's and the JSON's), for every kind."""
+        reason = Reason(why, "senior", "Provider A")
+        assert ledger_reason(EN, reason) == str(reason)
+
+    @pytest.mark.parametrize("why", list(Why))
+    def test_dutch_keeps_the_names(self, why: Why) -> None:
+        """In Dutch every kind has its own words, and the names it refers to stay as the contract wrote them."""
+        reason = Reason(why, "senior", "Provider A")
+        dutch = ledger_reason(NL, reason)
+        assert dutch != str(reason)
+        for name in ("senior", "Provider A"):
+            assert (name in dutch) == (name in str(reason))

@@ -96,19 +96,18 @@ def header(text: str, name: str) -> Text:
     return line
 
 
-def load_or_exit(file: str, *, engine: bool = True) -> Contract:
+def load_or_exit(file: str, *, engine: bool = True, lang: str = "en") -> Contract:
     """The contract in ``file``, or a clear message and exit code 2. ``engine``: the command runs the
-    engine, so tell a person at a terminal (stderr) when its compiled code is not cached yet and the
-    run will start by compiling it."""
+    engine, so tell a person at a terminal (stderr), in ``lang``, when its compiled code is not cached
+    yet and the run will start by compiling it."""
     try:
         contract = load_contract(file)
     except ContractFileError as exc:
         console(err=True).print(str(exc), markup=False)
         sys.exit(EXIT_USER_ERROR)
     if engine and sys.stderr.isatty() and not compiled(*ENGINE_LOOPS):
-        console(err=True).print(
-            "sibkit: first run on this machine: compiling the engine (once, 10 to 20 seconds) …", markup=False
-        )
+        notice = Language(lang).gettext("first run on this machine: compiling the engine (once, under a minute) …")
+        console(err=True).print(f"sibkit: {notice}", markup=False)
     return contract
 
 

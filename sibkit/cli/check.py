@@ -48,7 +48,7 @@ _SEVERITY = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
 )
 def check(file: str, lang: str, fmt: str, fail_on: str | None, properties: bool) -> None:
     """Perverse incentives and risks in the contract in FILE, most severe first, with remedies."""
-    c = load_or_exit(file)
+    c = load_or_exit(file, lang=lang)
     findings = run_checks(c)
     if properties:
         findings = _searched(c, file) + findings

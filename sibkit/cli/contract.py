@@ -78,5 +78,5 @@ def new_command(name: str, kind: str, lang: str, output: Path | None, force: boo
 @lang_option("Language of the text.")
 def explain_command(file: str, lang: str) -> None:
     """The money flow of the contract in FILE in plain language: who pays whom, when, for what, who bears risk."""
-    c = load_or_exit(file)
+    c = load_or_exit(file, lang=lang)
     click.echo(explain(c, lang), nl=False)

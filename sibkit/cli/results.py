@@ -17,11 +17,11 @@ from rich.table import Table
 from sibkit.cli.app import console, header, load_or_exit, main
 from sibkit.cli.options import SUCCESS_FACTOR, lang_option
 from sibkit.engine import Results, break_even_success, default_scenario, deterministic_batch, run_scenarios, stack
-from sibkit.i18n import Language
+from sibkit.i18n import N_, Language
 from sibkit.model import Contract, Scenario
 from sibkit.money import cents_to_decimal
 from sibkit.report import summary
-from sibkit.report.words import fixed, irr_reason, table_money, table_rate
+from sibkit.report.words import account, fixed, irr_reason, ledger_reason, table_money, table_rate
 from sibkit.sweep import MAX_SUCCESS
 
 __all__ = ["ledger", "run_command", "scenarios_named"]
@@ -89,7 +89,7 @@ class _Tables:
 @lang_option("Language of the tables.")
 def run_command(file: str, scenario_name: str | None, success: Decimal, as_json: bool, lang: str) -> None:
     """Compute who pays whom for the contract in FILE: payers, providers, tranches."""
-    c = load_or_exit(file)
+    c = load_or_exit(file, lang=lang)
     scenarios = scenarios_named(c, scenario_name)
     res = _run_all(c, scenarios, success)
     if as_json:
@@ -268,10 +268,16 @@ def _break_even(c: Contract, scenario: Scenario, w: Language) -> str:
     show_default=True,
     help=f"Scale every success rate by this factor, 0 to {MAX_SUCCESS}.",
 )
-@click.option("--csv", "as_csv", is_flag=True, help="Print comma-separated values instead of a table.")
-def ledger(file: str, scenario_name: str | None, success: Decimal, as_csv: bool) -> None:
+@click.option(
+    "--csv",
+    "as_csv",
+    is_flag=True,
+    help="Print comma-separated values instead of a table (for machines: English reasons, amounts with a dot).",
+)
+@lang_option("Language of the table.")
+def ledger(file: str, scenario_name: str | None, success: Decimal, as_csv: bool, lang: str) -> None:
     """Every movement of money for one scenario: month, from, to, amount, reason."""
-    c = load_or_exit(file)
+    c = load_or_exit(file, lang=lang)
     sc = scenarios_named(c, scenario_name)[0] if scenario_name is not None else default_scenario(c)
     res = run_scenarios(c, deterministic_batch(c, sc, success))
     entries = list(res.flows.ledger.entries(0))
@@ -287,10 +293,23 @@ def ledger(file: str, scenario_name: str | None, success: Decimal, as_csv: bool)
             writer.writerow([e.month, month(e.month), e.source, e.target, str(cents_to_decimal(e.amount)), e.reason])
         click.echo(buf.getvalue(), nl=False)
         return
-    words = Language("en")
-    t = Table(title=f"Ledger — {c.name}, scenario '{sc.name}'", title_justify="left")
-    for col, just in (("month", "right"), ("from", "left"), ("to", "left"), ("amount", "right"), ("reason", "left")):
-        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    words = Language(lang)
+    title = words.gettext("Ledger — %(contract)s, scenario '%(scenario)s'", contract=c.name, scenario=sc.name)
+    t = Table(title=title, title_justify="left")
+    for col, just in (
+        (N_("month"), "right"),
+        (N_("from"), "left"),
+        (N_("to"), "left"),
+        (N_("amount"), "right"),
+        (N_("reason"), "left"),
+    ):
+        t.add_column(words.translate(col), justify=just)  # type: ignore[arg-type]
     for e in entries:
-        t.add_row(f"{e.month} ({month(e.month)})", e.source, e.target, words.money(e.amount, c.currency), e.reason)
+        t.add_row(
+            f"{e.month} ({month(e.month)})",
+            account(words, e.source),
+            account(words, e.target),
+            words.money(e.amount, c.currency),
+            ledger_reason(words, e.reason),
+        )
     console().print(t)

@@ -64,7 +64,7 @@ def simulate(
     lang: str,
 ) -> None:
     """Monte Carlo: draw N scenarios from the contract's uncertainty and report the risks per party."""
-    c = load_or_exit(file)
+    c = load_or_exit(file, lang=lang)
     words = Language(lang)
     if out is not None:
         check_output_file(out, force, words)

@@ -59,7 +59,7 @@ def sweep_command(
     lang: str,
 ) -> None:
     """Payoff curves: payer cost, provider margins and investor IRRs against the success level."""
-    c = load_or_exit(file)
+    c = load_or_exit(file, lang=lang)
     words = Language(lang)
     if chart is not None:
         check_output_file(chart, force, words)

@@ -49,7 +49,7 @@ _SUFFIXES = {
 )
 def termsheet(file: str, lang: str, fmt: str, output: Path | None, force: bool, simulate_n: int | None) -> None:
     """A term sheet for the contract in FILE, in Dutch or English, as Markdown, standalone HTML or Word."""
-    c = load_or_exit(file)
+    c = load_or_exit(file, lang=lang)
     words = Language(lang)
     if fmt in ("docx", "pdf") and output is None:
         raise click.BadParameter(f"a {fmt} file needs -o FILE.{fmt}", param_hint="--format")

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
+from sibkit.engine.ledger import CONTRACT_ACCOUNT, COSTS, OTHER_INCOME, REVOLVING_FUND, TAX, Reason, Why
 from sibkit.i18n import N_, Language
 from sibkit.model import Contract, DeferredFee, Equity, Grant, Loan, RecoverableGrant, Tranche
 from sibkit.model.rules import CohortThreshold, PaymentRule, PerTime, RateCard, ShareOfSavings, Tariff
@@ -149,6 +150,50 @@ _TRANCHE_TYPE: dict[type, str] = {
     Grant: N_("grant"),
     DeferredFee: N_("deferred fee"),
 }
+
+
+LEDGER_REASON: dict[Why, str] = {
+    Why.CAPITAL_DRAWN: N_("capital drawn: %(ref)s"),
+    Why.COSTS_FUNDED: N_("service fee from capital"),
+    Why.FEE: N_("fee: %(ref)s"),
+    Why.FUND_CONTRIBUTION: N_("contribution to outcome payments"),
+    Why.VAT: N_("VAT on outcome payments"),
+    Why.OUTCOME_PAYMENT: N_("outcome payment: %(ref)s, %(of)s"),
+    Why.FEE_CONTRIBUTION: N_("contribution to fee: %(ref)s"),
+    Why.INTEREST: N_("interest: %(ref)s"),
+    Why.PRINCIPAL: N_("principal: %(ref)s"),
+    Why.RETURN: N_("return: %(ref)s"),
+    Why.RESIDUAL: N_("residual: %(ref)s"),
+    Why.UNUSED_CAPITAL: N_("unused capital returned: %(ref)s"),
+    Why.RESIDUAL_TO_FUND: N_("residual to the revolving fund"),
+    Why.PROVIDER_INCENTIVE: N_("residual: provider incentive"),
+    Why.PAYER_RESIDUAL: N_("residual returned to payer"),
+    Why.SETTLEMENT_REFUND: N_("unused money returned at settlement"),
+    Why.OTHER_INCOME: N_("other income"),
+    Why.COSTS: N_("delivery costs"),
+    Why.GUARANTEE_DRAW: N_("guarantee draw: %(ref)s for %(of)s"),
+}
+"""A ledger reason in words; in English exactly the engine's text (``str(reason)``, the CSV's)."""
+
+
+ACCOUNT = {
+    CONTRACT_ACCOUNT: N_("contract account"),
+    COSTS: N_("delivery costs"),
+    OTHER_INCOME: N_("other income"),
+    TAX: N_("tax authority"),
+    REVOLVING_FUND: N_("revolving fund"),
+}
+"""The engine's own ledger accounts in words (the other accounts are the contract's party ids)."""
+
+
+def account(lang: Language, name: str) -> str:
+    """A ledger account in ``lang``: the engine's own accounts in words, a party's id as the contract wrote it."""
+    return lang.translate(ACCOUNT[name]) if name in ACCOUNT else name
+
+
+def ledger_reason(lang: Language, reason: Reason) -> str:
+    """Why money moved, in ``lang``; the names it refers to are the contract's, as written."""
+    return lang.translate(LEDGER_REASON[reason.why], ref=reason.ref, of=reason.of)
 
 
 def word(lang: Language, words: Mapping[str, str], code: str) -> str:
