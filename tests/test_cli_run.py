@@ -215,10 +215,15 @@ class TestShow:
         assert "70% van €\u00a03.500,00 per deelnemer" in out and "betaling per kwartaal" in out
         assert "Maximale resultaatbetaling" in out and "€\u00a0630.000,00" in out
 
-    def test_markdown_in_dutch_points_to_the_term_sheet(self) -> None:
-        """The Markdown overview is English only: asking for it in Dutch is a usage error that says what to use."""
-        code, _, err = invoke("show", str(EXAMPLE), "--format", "markdown", "--lang", "nl")
-        assert code == 2 and "termsheet" in err
+    def test_markdown_in_dutch(self) -> None:
+        """The Markdown overview speaks Dutch too: headings, column names, words and money; no English left."""
+        code, out, _ = invoke("show", str(EXAMPLE), "--format", "markdown", "--lang", "nl")
+        assert code == 0
+        assert "## Uitkomstbetalers" in out and "| betaler | budget | bijdragers |" in out
+        assert "## Maximale resultaatbetaling" in out and "| **totaal** | **€\u00a0630.000,00** |" in out
+        assert "*Status: " in out and ", versie " in out
+        for english in ("Outcome payers", "Providers", "cost per participant", "Maximum potential", "version"):
+            assert english not in out
 
 class TestContractTextIsData:
     """Contract files are data: a name that looks like Rich markup is printed as written, never styled or

@@ -128,6 +128,7 @@ class TestThirdLanguage:
             pytest.param(("explain",), id="explain"),
             pytest.param(("check",), id="check"),
             pytest.param(("show",), id="show"),
+            pytest.param(("show", "--format", "markdown"), id="show-markdown"),
             pytest.param(("run",), id="run"),
             pytest.param(("ledger",), id="ledger"),
             pytest.param(("sweep",), id="sweep"),

@@ -49,17 +49,12 @@ def _table(words: Language, title: str, columns: Sequence[str]) -> Table:
     show_default=True,
     help="Tables for the terminal, or Markdown (from templates/overview.md.j2) to paste into a document.",
 )
-@lang_option("Language of the tables (the Markdown overview is English; for Dutch, use termsheet --lang nl).")
+@lang_option("Language of the tables or the Markdown overview.")
 def show(file: str, fmt: str, lang: str) -> None:
     """A readable overview of the contract in FILE: parties, outcomes, prices, caps, capital."""
     c = load_or_exit(file, engine=False)
     if fmt == "markdown":
-        if lang != "en":
-            raise click.BadParameter(
-                "the Markdown overview is in English; for a Dutch document use: sibkit termsheet FILE --lang nl",
-                param_hint="--lang",
-            )
-        click.echo(render_markdown(c), nl=False)
+        click.echo(render_markdown(c, Language(lang)), nl=False)
         return
     words = Language(lang)
     out = console()

@@ -106,6 +106,7 @@ def _outcomes(contract: Contract, words: Language) -> list[dict[str, str]]:
     return rows
 
 
-def render_markdown(contract: Contract) -> str:
-    """The overview as Markdown, from ``templates/overview.md.j2``."""
-    return markdown_environment().get_template("overview.md.j2").render(c=overview(contract))
+def render_markdown(contract: Contract, lang: Language | None = None) -> str:
+    """The overview as Markdown, from ``templates/overview.md.j2``, in ``lang`` (English by default)."""
+    words = lang or Language("en")
+    return markdown_environment(words).get_template("overview.md.j2").render(c=overview(contract, words))

@@ -18,6 +18,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from sibkit.i18n import Language, interpolate
+
 __all__ = ["markdown_environment", "markdown_escape", "templates_dir"]
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
@@ -65,14 +67,28 @@ def _finalize_markdown(value: Any) -> Any:
     return markdown_escape(value)
 
 
-def markdown_environment() -> Environment:
-    """The environment for ``*.md.j2`` templates: every value escaped for Markdown."""
-    return Environment(
+def markdown_environment(lang: Language | None = None) -> Environment:
+    """The environment for ``*.md.j2`` templates: every value escaped for Markdown, and the template's
+    messages (``_``, ``gettext``, ``ngettext``) from the catalogue of ``lang`` (English by default),
+    each message and each value filled into it escaped the same way."""
+    language = lang or Language("en")
+    env = Environment(
         loader=FileSystemLoader(templates_dir()),
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
         finalize=_finalize_markdown,
+        extensions=["jinja2.ext.i18n"],
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+    def gettext(message: str, **variables: object) -> Markup:
+        return Markup(interpolate(language.translations.gettext(message), variables, markdown_escape))
+
+    def ngettext(singular: str, plural: str, n: int, **variables: object) -> Markup:
+        text = language.translations.ngettext(singular, plural, n)
+        return Markup(interpolate(text, {"num": n, **variables}, markdown_escape))
+
+    env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
+    return env
