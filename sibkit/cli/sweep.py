@@ -18,7 +18,7 @@ from sibkit.cli.app import check_output_file, console, header, load_or_exit, mai
 from sibkit.cli.options import OutputFile, SuccessRange, force_option, lang_option
 from sibkit.cli.results import scenarios_named
 from sibkit.engine import default_scenario
-from sibkit.i18n import Language
+from sibkit.i18n import LANGUAGES, Language
 from sibkit.model import Contract
 from sibkit.report.charts import payoff_chart
 from sibkit.report.termsheet import chart_labels
@@ -121,7 +121,6 @@ def _table(c: Contract, curves: Sweep, words: Language) -> Table:
 
 def _json(c: Contract, curves: Sweep) -> dict[str, Any]:
     """The curves and break-even points as JSON-ready data (keys in docs/uncertainty.md)."""
-    english, dutch = Language("en"), Language("nl")
     return {
         "scenario": curves.scenario,
         "levels": list(curves.levels),
@@ -131,8 +130,11 @@ def _json(c: Contract, curves: Sweep) -> dict[str, Any]:
         "break_even": [
             {
                 **attrs.asdict(b),
-                "description": _sentence(c, curves, b, english),
-                "description_nl": _sentence(c, curves, b, dutch),
+                # one sentence per language: "description" in English, "description_<code>" in the others
+                **{
+                    "description" if code == "en" else f"description_{code}": _sentence(c, curves, b, Language(code))
+                    for code in LANGUAGES
+                },
             }
             for b in curves.break_even
         ],
