@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from sibkit.cli import main
@@ -160,3 +161,22 @@ class TestLedgerLanguage:
         assert code == 0
         assert out.splitlines()[0] == "month,date,from,to,amount,reason"
         assert "capital drawn: senior" in out
+
+
+class TestMessagesInDutch:
+    @pytest.mark.parametrize(
+        ("args", "dutch"),
+        [
+            (["run", str(EXAMPLE), "--scenario", "midden"], "geen scenario 'midden' in dit contract; het heeft:"),
+            (["termsheet", str(EXAMPLE), "--format", "pdf"], "een pdf-bestand vraagt om -o BESTAND.pdf"),
+            (
+                ["termsheet", str(EXAMPLE), "--format", "md", "-o", "x.pdf"],
+                "verwacht een .md, .markdown of .txt-bestand voor --format md",
+            ),
+        ],
+    )
+    def test_usage_errors_in_the_commands_language(self, args: list[str], dutch: str) -> None:
+        """A mistake on the command line that sibkit itself explains is explained in --lang (Click's own
+        frame, "Error: Invalid value for", stays Click's)."""
+        code, out = invoke(*args, "--lang", "nl")
+        assert code == 2 and dutch in out

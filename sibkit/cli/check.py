@@ -51,7 +51,7 @@ def check(file: str, lang: str, fmt: str, fail_on: str | None, properties: bool)
     c = load_or_exit(file, lang=lang)
     findings = run_checks(c)
     if properties:
-        findings = _searched(c, file) + findings
+        findings = _searched(c, file, Language(lang)) + findings
     if fmt == "json":
         _print_json(findings)
     else:
@@ -84,7 +84,7 @@ def _print_text(findings: list[Finding], words: Language) -> None:
             out.print(f"    {remedy}", markup=False)
 
 
-def _searched(c: Contract, file: str) -> list[Finding]:
+def _searched(c: Contract, file: str, words: Language) -> list[Finding]:
     """The findings of the ``--properties`` searches (most severe kind first); exit 2 when they cannot run."""
     found: list[Finding] = []
     try:  # the searches run in this order; their findings are listed in the reverse order
@@ -99,7 +99,11 @@ def _searched(c: Contract, file: str) -> list[Finding]:
             found.insert(0, above_maximum_finding(above))
     except SearchNotRun as exc:
         fail(
-            f"{file}: the --properties search for {exc} could not run: Hypothesis cannot draw outcomes "
-            "for a contract this large (run sibkit check without --properties, or search a smaller copy)"
+            words.gettext(
+                "%(file)s: the --properties search for %(search)s could not run: Hypothesis cannot draw outcomes "
+                "for a contract this large (run sibkit check without --properties, or search a smaller copy)",
+                file=file,
+                search=str(exc),
+            )
         )
     return found

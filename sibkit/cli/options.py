@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sibkit.i18n import LANGUAGES
+from sibkit.i18n import LANGUAGES, Language
 from sibkit.sweep import parse_range, parse_success
 
 __all__ = [
@@ -77,9 +77,11 @@ class SuccessRange(_RangeType):
             self.fail(str(exc), param, ctx)
 
 
-def either(words: Sequence[str]) -> str:
-    """``.a``, ``.a or .b``, ``.a, .b or .c``."""
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+def either(words: Sequence[str], lang: Language | None = None) -> str:
+    """``.a``, ``.a or .b``, ``.a, .b or .c`` (in ``lang``, English by default)."""
+    if len(words) == 1:
+        return words[0]
+    return (lang or Language("en")).gettext("%(first)s or %(last)s", first=", ".join(words[:-1]), last=words[-1])
 
 
 class OutputFile(_PathType):

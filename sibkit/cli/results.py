@@ -27,16 +27,19 @@ from sibkit.sweep import MAX_SUCCESS
 __all__ = ["ledger", "run_command", "scenarios_named"]
 
 
-def scenarios_named(c: Contract, name: str | None) -> list[Scenario]:
-    """The scenario called ``name``, or every named scenario (the default scenario when there are none)."""
+def scenarios_named(c: Contract, name: str | None, lang: str = "en") -> list[Scenario]:
+    """The scenario called ``name``, or every named scenario (the default scenario when there are none);
+    a usage error in ``lang`` when the contract has no such scenario."""
     if name is None:
         return list(c.scenarios) or [default_scenario(c)]
     try:
         return [c.scenario(name)]
     except KeyError:
-        known = ", ".join(s.name for s in c.scenarios) or "none"
+        words = Language(lang)
+        known = ", ".join(s.name for s in c.scenarios) or words.gettext("none")
         raise click.BadParameter(
-            f"no scenario {name!r} in this contract; it has: {known}", param_hint="--scenario"
+            words.gettext("no scenario %(name)s in this contract; it has: %(known)s", name=repr(name), known=known),
+            param_hint="--scenario",
         ) from None
 
 
@@ -90,7 +93,7 @@ class _Tables:
 def run_command(file: str, scenario_name: str | None, success: Decimal, as_json: bool, lang: str) -> None:
     """Compute who pays whom for the contract in FILE: payers, providers, tranches."""
     c = load_or_exit(file, lang=lang)
-    scenarios = scenarios_named(c, scenario_name)
+    scenarios = scenarios_named(c, scenario_name, lang)
     res = _run_all(c, scenarios, success)
     if as_json:
         data = [summary(c, res, s.name, float(success), i) for i, s in enumerate(scenarios)]
@@ -278,7 +281,7 @@ def _break_even(c: Contract, scenario: Scenario, w: Language) -> str:
 def ledger(file: str, scenario_name: str | None, success: Decimal, as_csv: bool, lang: str) -> None:
     """Every movement of money for one scenario: month, from, to, amount, reason."""
     c = load_or_exit(file, lang=lang)
-    sc = scenarios_named(c, scenario_name)[0] if scenario_name is not None else default_scenario(c)
+    sc = scenarios_named(c, scenario_name, lang)[0] if scenario_name is not None else default_scenario(c)
     res = run_scenarios(c, deterministic_batch(c, sc, success))
     entries = list(res.flows.ledger.entries(0))
 

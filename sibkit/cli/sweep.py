@@ -63,7 +63,7 @@ def sweep_command(
     words = Language(lang)
     if chart is not None:
         check_output_file(chart, force, words)
-    sc = scenarios_named(c, scenario_name)[0] if scenario_name is not None else default_scenario(c)
+    sc = scenarios_named(c, scenario_name, lang)[0] if scenario_name is not None else default_scenario(c)
     curves = run_sweep(c, levels, sc)
     if chart is not None:
         fmt: Literal["png", "svg"] = "png" if chart.suffix.lower() == ".png" else "svg"

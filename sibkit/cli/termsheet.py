@@ -52,13 +52,19 @@ def termsheet(file: str, lang: str, fmt: str, output: Path | None, force: bool, 
     c = load_or_exit(file, lang=lang)
     words = Language(lang)
     if fmt in ("docx", "pdf") and output is None:
-        raise click.BadParameter(f"a {fmt} file needs -o FILE.{fmt}", param_hint="--format")
+        raise click.BadParameter(words.gettext("a %(fmt)s file needs -o FILE.%(fmt)s", fmt=fmt), param_hint="--format")
     try:
         if output is not None:
             suffixes = _SUFFIXES[fmt]
             if output.suffix.lower() not in suffixes:
                 raise click.BadParameter(
-                    f"expected a {either(suffixes)} file for --format {fmt}, got {str(output)!r}", param_hint="-o"
+                    words.gettext(
+                        "expected a %(suffixes)s file for --format %(fmt)s, got %(given)s",
+                        suffixes=either(suffixes, words),
+                        fmt=fmt,
+                        given=repr(str(output)),
+                    ),
+                    param_hint="-o",
                 )
             check_output_file(output, force, words)
         data = _render(c, lang, fmt, simulate_n, to_stdout=output is None)
