@@ -68,7 +68,7 @@ def simulate(
     words = Language(lang)
     if out is not None:
         check_output_file(out, force, words)
-    sim = _draw(c, n, seed, block, workers, quiet=as_json)
+    sim = _draw(c, n, seed, block, workers, quiet=as_json, words=words)
     summ = summarise(c, sim)
     if out is not None:
         try:
@@ -86,10 +86,13 @@ def simulate(
         con.print(table)
 
 
-def _draw(c: Contract, n: int, seed: int, block: int, workers: int | None, *, quiet: bool) -> Simulation:
-    """Run the simulation with a progress bar on standard error (none when ``quiet``); exit 2 when too large."""
+def _draw(
+    c: Contract, n: int, seed: int, block: int, workers: int | None, *, quiet: bool, words: Language
+) -> Simulation:
+    """Run the simulation with a progress bar on standard error (none when ``quiet``), labelled in ``words``'s
+    language; exit 2 when too large."""
     err = console(err=True)
-    columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (TextColumn(words.gettext("simulating")), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
         task = bar.add_task("simulate", total=n)
         try:
