@@ -15,8 +15,9 @@ from sibkit.model import (
     Tranche,
 )
 from sibkit.model.waterfall import WaterfallStep
-from sibkit.report.termsheet.vocabulary import GUARANTEE_KIND, INSTRUMENT, MODE, NOT_DEFINED
-from sibkit.report.termsheet.writer import Writer, join, label, squash
+from sibkit.report.termsheet.vocabulary import INSTRUMENT, MODE, NOT_DEFINED
+from sibkit.report.termsheet.writer import Writer, join, squash
+from sibkit.report.words import GUARANTEE_KIND, word
 
 
 def _return_cap(w: Writer, t: Tranche) -> str:
@@ -50,11 +51,11 @@ def _drawdown(w: Writer, t: Tranche) -> str:
 
 def _step(w: Writer, step: WaterfallStep) -> str:
     if isinstance(step, FeesStep):
-        return w._("Fees: %(fees)s, %(mode)s.", fees=join(list(step.fees)), mode=label(w.lang, MODE, step.mode))
+        return w._("Fees: %(fees)s, %(mode)s.", fees=join(list(step.fees)), mode=word(w.lang, MODE, step.mode))
     if isinstance(step, ResidualStep):
         return w._("Everything left: %(shares)s.", shares=residual(w, step))
     names = join([w.tranche(t) for t in step.tranches])
-    mode = label(w.lang, MODE, step.mode)
+    mode = word(w.lang, MODE, step.mode)
     if isinstance(step, InterestStep):
         return w._("Interest due on %(tranches)s, %(mode)s.", tranches=names, mode=mode)
     if isinstance(step, PrincipalStep):
@@ -87,7 +88,7 @@ def financing(w: Writer) -> dict[str, Any]:
         rows.append(
             [
                 t.id,
-                label(w.lang, INSTRUMENT, type(t).__name__),
+                word(w.lang, INSTRUMENT, type(t).__name__),
                 w.name(t.investor),
                 w.money(t.commitment),
                 w.lang.integer(t.seniority),
@@ -107,7 +108,7 @@ def financing(w: Writer) -> dict[str, Any]:
     guarantees = [
         [
             g.id,
-            label(w.lang, GUARANTEE_KIND, g.kind),
+            word(w.lang, GUARANTEE_KIND, g.kind),
             w.name(g.guarantor),
             join([w.tranche(x) for x in g.covers]),
             w.money(g.amount),

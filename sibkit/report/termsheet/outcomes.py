@@ -12,8 +12,9 @@ from sibkit.model import (
     RateCard,
     Tariff,
 )
-from sibkit.report.termsheet.vocabulary import DESIGN, EVALUATOR_ROLE, EVIDENCE, METRIC_KIND, PROPOSED_BY, UNIT
-from sibkit.report.termsheet.writer import Writer, join, label, squash
+from sibkit.report.termsheet.vocabulary import DESIGN, EVALUATOR_ROLE, EVIDENCE, METRIC_KIND, PROPOSED_BY
+from sibkit.report.termsheet.writer import Writer, join, squash
+from sibkit.report.words import UNIT, word
 
 
 def _payment_terms(w: Writer, metric: Metric) -> str:
@@ -53,16 +54,16 @@ def metrics(w: Writer) -> list[dict[str, Any]]:
         fields = [
             [w._("Identifier"), m.id],
             [w._("Definition"), squash(m.description) or w._("The contract gives no definition.")],
-            [w._("Kind"), label(w.lang, METRIC_KIND, m.kind)],
-            [w._("Unit"), label(w.lang, UNIT, m.unit)],
-            [w._("Evidence"), label(w.lang, EVIDENCE, m.evidence)],
-            [w._("Evaluation design"), label(w.lang, DESIGN, m.design)],
+            [w._("Kind"), word(w.lang, METRIC_KIND, m.kind)],
+            [w._("Unit"), word(w.lang, UNIT, m.unit)],
+            [w._("Evidence"), word(w.lang, EVIDENCE, m.evidence)],
+            [w._("Evaluation design"), word(w.lang, DESIGN, m.design)],
             [
                 w._("Measured by"),
                 w.name(m.measured_by) if m.measured_by else w._("The contract does not say who measures."),
             ],
             [w._("Data source"), m.data_source or w._("The contract names no data source.")],
-            [w._("Definition proposed by"), label(w.lang, PROPOSED_BY, m.proposed_by)],
+            [w._("Definition proposed by"), word(w.lang, PROPOSED_BY, m.proposed_by)],
             [
                 w._("Observed"),
                 w._("at enrolment")
@@ -90,7 +91,7 @@ def metrics(w: Writer) -> list[dict[str, Any]]:
                     w._(
                         "%(baseline)s %(unit)s per participant; success means %(direction)s",
                         baseline=w.lang.decimal(m.baseline if m.baseline is not None else Decimal(0)),
-                        unit=label(w.lang, UNIT, m.unit),
+                        unit=word(w.lang, UNIT, m.unit),
                         direction=w._("fewer") if direction == "decrease" else w._("more"),
                     ),
                 ]
@@ -106,7 +107,7 @@ def evaluation(w: Writer) -> dict[str, Any]:
         rows.append(
             [
                 m.name,
-                label(w.lang, DESIGN, m.design),
+                word(w.lang, DESIGN, m.design),
                 w._("hard") if m.evidence == "hard" else w._("soft"),
                 w.name(m.measured_by) if m.measured_by else w._("not stated"),
             ]
@@ -115,7 +116,7 @@ def evaluation(w: Writer) -> dict[str, Any]:
         w._(
             "%(name)s: %(role)s, %(independence)s",
             name=ev.name,
-            role=label(w.lang, EVALUATOR_ROLE, ev.role),
+            role=word(w.lang, EVALUATOR_ROLE, ev.role),
             independence=w._("independent of every party whose money depends on the result")
             if ev.independent
             else w._("not independent of the parties whose money depends on the result"),

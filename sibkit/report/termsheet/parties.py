@@ -9,11 +9,11 @@ from sibkit.report.termsheet.vocabulary import (
     CONFIGURATION,
     EVALUATOR_ROLE,
     FREQUENCY,
-    INVESTOR_KIND,
     PAYER_KIND,
     STATUS,
 )
-from sibkit.report.termsheet.writer import Writer, join, label, paragraphs, squash
+from sibkit.report.termsheet.writer import Writer, join, paragraphs, squash
+from sibkit.report.words import INVESTOR_KIND, word
 
 
 def header(w: Writer) -> dict[str, Any]:
@@ -21,7 +21,7 @@ def header(w: Writer) -> dict[str, Any]:
     c = w.c
     return {
         "name": c.name,
-        "status": label(w.lang, STATUS, c.status),
+        "status": word(w.lang, STATUS, c.status),
         "binding": w.lang.translate(BINDING[c.status]) if c.status in BINDING else "",
         "version": c.version,
         "date": w.lang.date(w.today),
@@ -36,7 +36,7 @@ def parties(w: Writer) -> dict[str, Any]:
     c = w.c
     rows: list[list[str]] = []
     for payer in c.payers:
-        details = [label(w.lang, PAYER_KIND, payer.kind)]
+        details = [word(w.lang, PAYER_KIND, payer.kind)]
         if payer.share is not None and len(c.payers) > 1:
             details.append(w._("pays %(share)s of outcome payments", share=w.lang.percent(payer.share)))
         if payer.budget is not None:
@@ -51,7 +51,7 @@ def parties(w: Writer) -> dict[str, Any]:
                     k.name,
                     join(
                         [
-                            label(w.lang, PAYER_KIND, k.kind),
+                            word(w.lang, PAYER_KIND, k.kind),
                             w._("commits %(amount)s", amount=w.money(k.commitment)),
                         ]
                     ),
@@ -67,11 +67,11 @@ def parties(w: Writer) -> dict[str, Any]:
             text = w._("%(facts)s. %(description)s", facts=text, description=squash(prov.description))
         rows.append([w._("Provider"), prov.name, text])
     for inv in c.investors:
-        rows.append([w._("Investor"), inv.name, label(w.lang, INVESTOR_KIND, inv.kind)])
+        rows.append([w._("Investor"), inv.name, word(w.lang, INVESTOR_KIND, inv.kind)])
     for im in c.intermediaries:
         rows.append([w._("Intermediary"), im.name, im.role])
     for ev in c.evaluators:
-        role = label(w.lang, EVALUATOR_ROLE, ev.role)
+        role = word(w.lang, EVALUATOR_ROLE, ev.role)
         independence = w._("independent") if ev.independent else w._("not independent")
         rows.append([w._("Evaluator"), ev.name, join([role, independence])])
     missing = []
@@ -183,7 +183,7 @@ def timeline(w: Writer) -> dict[str, Any]:
             w._("Payments"),
             w._(
                 "verified outcomes are invoiced and paid %(frequency)s",
-                frequency=label(w.lang, FREQUENCY, tl.payment_frequency),
+                frequency=word(w.lang, FREQUENCY, tl.payment_frequency),
             ),
         ],
     ]

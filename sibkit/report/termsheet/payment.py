@@ -16,8 +16,9 @@ from sibkit.model import (
     ShareOfSavings,
     Tariff,
 )
-from sibkit.report.termsheet.vocabulary import FREQUENCY, NOT_DEFINED, UNIT
-from sibkit.report.termsheet.writer import Writer, join, label
+from sibkit.report.termsheet.vocabulary import FREQUENCY, NOT_DEFINED
+from sibkit.report.termsheet.writer import Writer, join
+from sibkit.report.words import UNIT, word
 
 
 class _Described(NamedTuple):
@@ -120,7 +121,7 @@ def _per_time(w: Writer, rule: PerTime) -> _Described:
     sentence = w._(
         "%(price)s per %(unit)s a participant spends in the state %(metric)s, %(limit)s.",
         price=w.money(rule.price_per_unit),
-        unit=label(w.lang, UNIT, metric.unit),
+        unit=word(w.lang, UNIT, metric.unit),
         metric=metric.name,
         limit=limit,
     )
@@ -143,7 +144,7 @@ def _savings(w: Writer, rule: ShareOfSavings) -> _Described:
         share=w.lang.percent(rule.share),
         metric=metric.name,
         amount=w.money(saving.amount_per_unit),
-        unit=label(w.lang, UNIT, metric.unit),
+        unit=word(w.lang, UNIT, metric.unit),
         cashable=w._("cashable") if saving.cashable else w._("not cashable"),
         until=until,
     )
@@ -241,7 +242,7 @@ def payment(w: Writer) -> dict[str, Any]:
         "vat": vat,
         "frequency": w._(
             "Verified outcomes are invoiced and paid %(frequency)s.",
-            frequency=label(w.lang, FREQUENCY, c.timeline.payment_frequency),
+            frequency=word(w.lang, FREQUENCY, c.timeline.payment_frequency),
         ),
         "maximum": maximum,
     }

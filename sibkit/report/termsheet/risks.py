@@ -15,8 +15,9 @@ from sibkit.model import (
     Tranche,
 )
 from sibkit.report.termsheet.financing import residual
-from sibkit.report.termsheet.vocabulary import GUARANTEE_KIND, SEVERITY
-from sibkit.report.termsheet.writer import Writer, join, label
+from sibkit.report.termsheet.vocabulary import SEVERITY
+from sibkit.report.termsheet.writer import Writer, join
+from sibkit.report.words import GUARANTEE_KIND, word
 
 
 def findings(w: Writer) -> dict[str, Any]:
@@ -25,7 +26,7 @@ def findings(w: Writer) -> dict[str, Any]:
     items = [
         {
             "title": f.title(code),
-            "severity": label(w.lang, SEVERITY, f.severity),
+            "severity": word(w.lang, SEVERITY, f.severity),
             "code": f.code,
             "explanation": f.explanation(code),
             "mitigation": f.mitigation(code),
@@ -153,7 +154,7 @@ def _guarantee(w: Writer, g: Guarantee) -> str:
         "%(tranches)s at the end of the term, up to %(amount)s: %(guarantor)s bears that part of the loss "
         "before the investors do.",
         guarantee=g.id,
-        kind=label(w.lang, GUARANTEE_KIND, g.kind),
+        kind=word(w.lang, GUARANTEE_KIND, g.kind),
         guarantor=w.name(g.guarantor),
         coverage=w.lang.percent(g.coverage),
         tranches=join([w.tranche(t) for t in g.covers]),

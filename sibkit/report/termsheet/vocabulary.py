@@ -76,17 +76,6 @@ PAYER_KIND = {
     "company": N_("company"),
     "other": N_("other organisation"),
 }
-INVESTOR_KIND = {
-    "bank": N_("bank"),
-    "foundation": N_("foundation"),
-    "impact_fund": N_("impact fund"),
-    "crowd": N_("crowd investors"),
-    "provider": N_("provider"),
-    "intermediary": N_("intermediary"),
-    "government": N_("government"),
-    "health_insurer": N_("health insurer"),
-    "other": N_("other organisation"),
-}
 EVALUATOR_ROLE = {
     "evaluator": N_("evaluator (measures the effect)"),
     "validator": N_("validator (verifies claimed outcomes)"),
@@ -98,18 +87,6 @@ METRIC_KIND = {
     "cohort_change": N_("the change of a whole cohort against a counterfactual"),
     "duration": N_("time spent in a state"),
     "milestone": N_("a step in a chain of milestones"),
-}
-UNIT = {
-    "participant": N_("participant"),
-    "household": N_("household"),
-    "event": N_("event"),
-    "day": N_("day"),
-    "week": N_("week"),
-    "month": N_("month"),
-    "quarter": N_("quarter"),
-    "year": N_("year"),
-    "qualification": N_("qualification"),
-    "cohort": N_("cohort"),
 }
 EVIDENCE = {
     "hard": N_("hard: administrative or verifiable records"),
@@ -139,7 +116,6 @@ FREQUENCY = {
 }
 MODE = {"sequential": N_("in the order listed"), "pro_rata": N_("pro rata")}
 SEVERITY = {"info": N_("Information"), "warning": N_("Warning"), "error": N_("Error")}
-GUARANTEE_KIND = {"guarantee": N_("guarantee"), "first_loss": N_("first-loss piece")}
 INSTRUMENT = {
     Loan.__name__: N_("loan"),
     Equity.__name__: N_("equity or quasi-equity"),

@@ -16,14 +16,9 @@ from sibkit.i18n import Language
 from sibkit.model import Contract
 from sibkit.report.termsheet.compute import Computed
 
-__all__ = ["Writer", "join", "label", "paragraphs", "sort_key", "squash"]
+__all__ = ["Writer", "join", "paragraphs", "sort_key", "squash"]
 
 _BREAKING = re.compile(r"[ \t\n\r\f\v\x1c-\x1f\x85\u2028\u2029]+")
-
-
-def label(lang: Language, words: dict[str, str], key: str) -> str:
-    """The translated word for ``key``; an unknown key (a newer model) as written, underscores as spaces."""
-    return lang.translate(words[key]) if key in words else key.replace("_", " ")
 
 
 def squash(text: str) -> str:
