@@ -11,6 +11,7 @@ escape every value through ``finalize`` so a contract name like
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from markupsafe import Markup
 
 from sibkit.i18n import Language, interpolate
 
-__all__ = ["markdown_environment", "markdown_escape", "templates_dir"]
+__all__ = ["install_messages", "markdown_environment", "markdown_escape", "templates_dir"]
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
 """Characters that mark up inline text anywhere in a line (``~`` strikes through in GitHub's Markdown)."""
@@ -83,12 +84,19 @@ def markdown_environment(lang: Language | None = None) -> Environment:
         lstrip_blocks=True,
     )
 
+    install_messages(env, language, markdown_escape)
+    return env
+
+
+def install_messages(env: Environment, language: Language, escape: Callable[[object], str]) -> None:
+    """Give ``env``'s templates ``_``, ``gettext`` and ``ngettext`` (``jinja2.ext.i18n``) in ``language``:
+    the translated message and each value filled into it escaped by ``escape`` for the output format."""
+
     def gettext(message: str, **variables: object) -> Markup:
-        return Markup(interpolate(language.translations.gettext(message), variables, markdown_escape))
+        return Markup(interpolate(language.translations.gettext(message), variables, escape))
 
     def ngettext(singular: str, plural: str, n: int, **variables: object) -> Markup:
         text = language.translations.ngettext(singular, plural, n)
-        return Markup(interpolate(text, {"num": n, **variables}, markdown_escape))
+        return Markup(interpolate(text, {"num": n, **variables}, escape))
 
     env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
-    return env

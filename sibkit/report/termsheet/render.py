@@ -20,10 +20,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from sibkit.atomic import write_text_atomic
-from sibkit.i18n import Language, interpolate
+from sibkit.i18n import Language
 from sibkit.model import Contract
 from sibkit.model.common import CONTROL_CHARACTERS
-from sibkit.report.templating import markdown_escape, templates_dir
+from sibkit.report.templating import install_messages, markdown_escape, templates_dir
 from sibkit.report.termsheet.view import termsheet_view
 from sibkit.report.termsheet.writer import squash
 
@@ -89,14 +89,7 @@ def termsheet_environment(fmt: str, lang: str) -> Environment:
         lstrip_blocks=True,
     )
 
-    def gettext(message: str, **variables: object) -> Markup:
-        return Markup(interpolate(language.translations.gettext(message), variables, esc))
-
-    def ngettext(singular: str, plural: str, n: int, **variables: object) -> Markup:
-        text = language.translations.ngettext(singular, plural, n)
-        return Markup(interpolate(text, {"num": n, **variables}, esc))
-
-    env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
+    install_messages(env, language, esc)
     env.filters["oneline"] = _oneline
     return env
 
