@@ -8,18 +8,28 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+
+import attrs
+
+from sibkit.facts import N_, Fact, Phrase
 
 __all__ = [
     "ContractFileError",
     "EngineError",
+    "FieldProblem",
+    "Line",
     "ModelError",
     "Problem",
+    "Refusal",
     "SibkitError",
-    "describe",
+    "described",
     "did_you_mean",
+    "english",
+    "in_language",
+    "phrase_of",
+    "quoted",
     "show",
 ]
 
@@ -54,29 +64,34 @@ def show(value: object) -> str:
     return repr(value)
 
 
-def describe(value: object) -> str:
-    """What a value is, for ``expected …, got …`` messages: ``the number 1.9``, ``the text 'abc'``."""
+def described(value: object) -> Phrase:
+    """What a value is, for ``expected …, got …`` messages: ``the number 1.9``, ``the text 'abc'``.
+
+    The value itself is written as the file writes it (``show``), in every language; the words around
+    it are a message of the catalogue.
+    """
     if value is None or isinstance(value, bool):
-        return show(value)
+        return Phrase.of(N_("%(value)s"), value=show(value))
     if isinstance(value, (int, float, Decimal)):
-        return f"the number {show(value)}"
+        return Phrase.of(N_("the number %(value)s"), value=show(value))
     if isinstance(value, str):
-        return f"the text {show(value)}"
+        return Phrase.of(N_("the text %(value)s"), value=show(value))
     if isinstance(value, Mapping):
-        return "a table"
+        return Phrase.of(N_("a table"))
     if isinstance(value, (list, tuple)):
-        return "a list"
+        return Phrase.of(N_("a list"))
     if isinstance(value, dt.datetime):
-        return f"the date and time {show(value)}"
+        return Phrase.of(N_("the date and time %(value)s"), value=show(value))
     if isinstance(value, dt.date):
-        return f"the date {show(value)}"
+        return Phrase.of(N_("the date %(value)s"), value=show(value))
     if isinstance(value, dt.time):
-        return f"the time {show(value)}"
-    return f"{type(value).__name__} {value!r}"
+        return Phrase.of(N_("the time %(value)s"), value=show(value))
+    return Phrase.of(N_("%(value)s"), value=f"{type(value).__name__} {value!r}")
 
 
-def did_you_mean(word: object, options: Iterable[str]) -> str:
-    """``"; did you mean 'buffer'?"`` when ``word`` is a text close to one of ``options``, else ``""``."""
+def did_you_mean(word: object, options: Iterable[str]) -> Fact:
+    """``"; did you mean 'buffer'?"`` when ``word`` is a text close to one of ``options``, else ``""``
+    (a fact to end a message with: ``unknown key %(key)s%(hint)s``)."""
     if not isinstance(word, str):
         return ""
     choices = list(options)
@@ -84,42 +99,79 @@ def did_you_mean(word: object, options: Iterable[str]) -> str:
     if not match:
         lowered = {c.lower(): c for c in choices}
         match = [lowered[m] for m in difflib.get_close_matches(word.lower(), list(lowered), n=1)]
-    return f"; did you mean {match[0]!r}?" if match else ""
+    return Phrase.of(N_("; did you mean %(match)s?"), match=repr(match[0])) if match else ""
+
+
+def quoted(words: Iterable[object]) -> str:
+    """Keys or codes of the file format as a list a message can end with: ``'a', 'b', 'c'`` (never translated:
+    they are what the file must say)."""
+    return ", ".join(repr(w) for w in words)
+
+
+def english(fact: Fact) -> str:
+    """``fact`` written in English, the source language: what ``str()`` of an error shows."""
+    # imported here: the language layer sits above this module (it formats with sibkit.money)
+    from sibkit.i18n import Language
+
+    return Language("en").value(fact)
+
+
+def in_language(fact: Fact, lang: str) -> str:
+    """``fact`` written in ``lang`` (a language code of ``sibkit.i18n.LANGUAGES``)."""
+    from sibkit.i18n import Language
+
+    return Language(lang).value(fact)
 
 
 class SibkitError(Exception):
     """Base class of every error sibkit raises on purpose."""
 
 
+class Refusal(SibkitError, ValueError):
+    """A value sibkit refuses, with the reason as a message and its facts (a ``Phrase``), so that the
+    edge can say it in the user's language; ``str()`` is the English sentence."""
+
+    def __init__(self, phrase: Phrase) -> None:
+        self.phrase = phrase
+        super().__init__(english(phrase))
+
+    @classmethod
+    def of(cls, message: str, **facts: Fact) -> Refusal:
+        """``Refusal(Phrase.of(message, **facts))``."""
+        return cls(Phrase.of(message, **facts))
+
+
+def phrase_of(exc: BaseException) -> Phrase | None:
+    """The message of an error sibkit raised on purpose (a ``Refusal`` or a ``FieldProblem``), else ``None``."""
+    return getattr(exc, "phrase", None) if isinstance(exc, SibkitError) else None
+
+
+@attrs.frozen
 class Problem:
-    """One problem found in a contract: a message and the path it concerns.
+    """One problem found in a contract: a message with its facts, and the path it concerns.
 
     ``path`` is relative to the contract root, written the way ``cattrs``
     writes it (``providers[1].cost_per_participant``); an empty path means the
     contract as a whole.
     """
 
-    __slots__ = ("message", "path")
+    path: str
+    phrase: Phrase
 
-    def __init__(self, path: str, message: str) -> None:
-        self.path = path
-        self.message = message
+    @property
+    def message(self) -> str:
+        """The problem in English."""
+        return english(self.phrase)
 
-    def render(self, root: str = "$") -> str:
-        """The problem as one ``message @ path`` line."""
+    def where(self, root: str = "$") -> str:
+        """The path from ``root``: ``$.providers[1].cost_per_participant``."""
         if not self.path:
-            return f"{self.message} @ {root}"
-        sep = "" if self.path.startswith("[") else "."
-        return f"{self.message} @ {root}{sep}{self.path}"
+            return root
+        return root + ("" if self.path.startswith("[") else ".") + self.path
 
-    def __repr__(self) -> str:
-        return f"Problem({self.path!r}, {self.message!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Problem) and (self.path, self.message) == (other.path, other.message)
-
-    def __hash__(self) -> int:
-        return hash((self.path, self.message))
+    def render(self, root: str = "$", lang: str = "en") -> str:
+        """The problem as one ``message @ path`` line, in ``lang``."""
+        return f"{in_language(self.phrase, lang)} @ {self.where(root)}"
 
 
 class ModelError(SibkitError, ValueError):
@@ -141,59 +193,74 @@ class FieldProblem(SibkitError, ValueError):
     errors at the enclosing object; the loader appends ``field`` to that path.
     """
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, phrase: Phrase) -> None:
         self.field = field
-        super().__init__(message)
+        self.phrase = phrase
+        super().__init__(english(phrase))
+
+    @classmethod
+    def of(cls, field: str, message: str, **facts: Fact) -> FieldProblem:
+        """``FieldProblem(field, Phrase.of(message, **facts))``."""
+        return cls(field, Phrase.of(message, **facts))
+
+
+Line = tuple[Phrase, "str | None"]
+"""One problem of a contract file: its message, and the path it concerns (``$.providers[0].cost``), or
+``None`` when it concerns the file as a whole (it is empty, it is not TOML)."""
 
 
 class ContractFileError(SibkitError, ValueError):
     """A contract file could not be read or is not a valid contract.
 
-    ``lines`` holds every problem (``message @ path`` for content problems),
-    then the ``note`` if there is one (``count`` counts the problems only);
-    ``line`` and ``column`` locate a syntax error. ``str()`` starts with the
-    file name (and line), then one problem per line.
+    ``problems`` holds every problem as a message and the path it concerns (``Line``), ``note_phrase``
+    an optional last line; ``line`` and ``column`` locate a syntax error. ``show(lang)`` writes it all
+    in a language, ``str()`` in English. In English, ``lines`` holds every problem as ``message @ path``
+    and then the ``note``, if there is one (``count`` counts the problems only).
     """
 
     def __init__(
         self,
         file: str,
-        lines: Sequence[str],
+        problems: Sequence[Line],
         *,
         line: int | None = None,
         column: int | None = None,
-        note: str | None = None,
+        note: Phrase | None = None,
     ) -> None:
         self.file = file
-        self.count = len(lines)
-        self.note = note
-        self.lines = (*lines, note) if note else tuple(lines)
+        self.problems = tuple(problems)
+        self.count = len(self.problems)
+        self.note_phrase = note
         self.line = line
         self.column = column
-        super().__init__(self.render())
+        self.note = english(note) if note else None
+        self.lines = self._lines("en")
+        super().__init__(self.show("en"))
 
-    def render(self) -> str:
-        """The message a user sees.
+    def _lines(self, lang: str) -> tuple[str, ...]:
+        lines = [in_language(p, lang) + (f" @ {path}" if path else "") for p, path in self.problems]
+        return (*lines, in_language(self.note_phrase, lang)) if self.note_phrase else tuple(lines)
+
+    def show(self, lang: str = "en") -> str:
+        """The message a user sees, in ``lang``.
 
         * a syntax error: ``file:line[:column]: problem``;
         * one problem with the file as a whole (no ``@ path``): ``file: problem``;
         * otherwise a header with the number of problems, then one problem per line
-          (and the ``note``, if any, as a last line).
+          (and the note, if any, as a last line).
         """
+        from sibkit.i18n import Language  # the language layer sits above this module
+
         where = self.file
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        if len(self.lines) == 1 and (self.line is not None or not _AT_PATH.search(self.lines[0])):
-            return f"{where}: {self.lines[0]}"
-        count = self.count
-        head = f"{where}: {count} problem{'s' if count != 1 else ''}"
-        return "\n".join([head, *(f"  {x}" for x in self.lines)])
-
-
-_AT_PATH = re.compile(r" @ \$\S*$")
-"""The ``@ path`` that ends a problem about one place in a contract (``$`` alone is the whole contract)."""
+        lines = self._lines(lang)
+        if len(lines) == 1 and (self.line is not None or self.problems[0][1] is None):
+            return f"{where}: {lines[0]}"
+        count = Language(lang).ngettext("%(num)d problem", "%(num)d problems", self.count)
+        return "\n".join([f"{where}: {count}", *(f"  {x}" for x in lines)])
 
 
 class EngineError(SibkitError, RuntimeError):

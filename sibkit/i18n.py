@@ -46,7 +46,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Literal, cast
 
-import attrs
 from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
@@ -54,6 +53,21 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import Translations
 
+from sibkit.facts import (
+    N_,
+    Count,
+    Date,
+    Decimal_,
+    Fact,
+    Listing,
+    Money,
+    Month,
+    Multiple,
+    Phrase,
+    Rate,
+    Share,
+    Word,
+)
 from sibkit.money import share_display
 
 __all__ = [
@@ -141,106 +155,6 @@ LOCALES: dict[str, str] = _discover()
 LANGUAGES: tuple[str, ...] = tuple(LOCALES)
 """Every language sibkit writes in; ``en`` is the source language. One more language is one more
 catalogue: ``sibkit/locale/<lang>/LC_MESSAGES/sibkit.po`` (or in a folder of ``SIBKIT_LOCALE_PATH``)."""
-
-
-def N_(message: str) -> str:
-    """Mark ``message`` for extraction into the catalogue; it is translated where it is used."""
-    return message
-
-
-# -- facts: typed values that become words only at the edge ----------------------------------------
-@attrs.frozen
-class Money:
-    """An amount in whole cents of ``currency`` (ISO 4217)."""
-
-    cents: int
-    currency: str
-
-
-@attrs.frozen
-class Month:
-    """A calendar month (the day is ignored), written ``januari 2023`` / ``January 2023``."""
-
-    date: dt.date
-
-
-@attrs.frozen
-class Date:
-    """A calendar day, written ``1 januari 2023`` / ``1 January 2023``."""
-
-    date: dt.date
-
-
-@attrs.frozen
-class Share:
-    """A share or rate as written in a contract (``0.0725``), exact to four decimals of a percent."""
-
-    value: Decimal | Fraction
-
-
-@attrs.frozen
-class Rate:
-    """A computed rate or chance (an IRR, a probability), one decimal of a percent; NaN is "undefined"."""
-
-    value: float
-
-
-@attrs.frozen
-class Multiple:
-    """A money multiple (``1.25×``); NaN is "undefined"."""
-
-    value: float
-
-
-@attrs.frozen
-class Count:
-    """A whole number of things (participants, months, results), written with grouping."""
-
-    value: int
-
-
-@attrs.frozen
-class Decimal_:
-    """A plain number as written (a level ``0.9``, a factor), with the locale's decimal mark."""
-
-    value: Decimal
-
-
-@attrs.frozen
-class Word:
-    """A word or phrase from the catalogue (marked with ``N_``), translated when written: an enum value,
-    a kind of rule. Names from the contract are plain ``str`` and are never translated."""
-
-    message: str
-
-
-@attrs.frozen
-class Listing:
-    """Several facts written as one list: ``A, B and C`` / ``A, B en C`` (``and``), ``A, B, C`` (``comma``)
-    or ``A; B; C`` (``semicolon``); with ``quoted`` each item in single quotes (``'A', 'B'``), as names of
-    rules and segments are quoted in sentences."""
-
-    items: tuple[Fact, ...]
-    joined: Literal["and", "comma", "semicolon"] = "comma"
-    quoted: bool = False
-
-
-@attrs.frozen
-class Phrase:
-    """A small message (marked with ``N_``) with its own facts, used as one fact of a larger sentence: an item
-    of a list, or a party described by its role (``the investor %(name)s``)."""
-
-    message: str
-    facts: tuple[tuple[str, Fact], ...]
-
-    @classmethod
-    def of(cls, message: str, **facts: Fact) -> Phrase:
-        """``Phrase(message, facts)`` with the facts given by name."""
-        return cls(message, tuple(facts.items()))
-
-
-Fact = Money | Month | Date | Share | Rate | Multiple | Count | Decimal_ | Word | Listing | Phrase | str
-"""A value a sentence is built from: typed so every language writes it its own way, plain ``str`` for names."""
 
 
 def fact_json(value: Fact) -> object:

@@ -37,7 +37,19 @@ from cattrs.errors import (
     IterableValidationNote,
 )
 
-from sibkit.errors import ContractFileError, FieldProblem, ModelError, describe, did_you_mean, show
+from sibkit.errors import (
+    ContractFileError,
+    FieldProblem,
+    Line,
+    ModelError,
+    Refusal,
+    described,
+    did_you_mean,
+    phrase_of,
+    quoted,
+    show,
+)
+from sibkit.facts import N_, Count, Fact, Listing, Month, Phrase
 from sibkit.limits import MAX_DOTTED_KEY_PARTS, MAX_LIST_ITEMS
 from sibkit.model import RULE_TYPES, STEP_TYPES, TRANCHE_TYPES, Contract
 from sibkit.model.capital import Tranche
@@ -74,18 +86,18 @@ TAGGED: dict[Any, dict[str, type]] = {
 def _str(value: Any, _: type) -> str:
     """A one-line text: the model's text rule (``text_problem``), checked at the field's own path."""
     if not isinstance(value, str):
-        raise ValueError(f"expected a text, got {describe(value)}")
+        raise Refusal.of(N_("expected a text, got %(got)s"), got=described(value))
     if why := text_problem(value):
-        raise ValueError(why)
+        raise Refusal(why)
     return value
 
 
 def _prose(value: Any, _: type) -> str:
     """A ``Prose`` text (a description): as ``_str``, but line breaks and tabs are allowed."""
     if not isinstance(value, str):
-        raise ValueError(f"expected a text, got {describe(value)}")
+        raise Refusal.of(N_("expected a text, got %(got)s"), got=described(value))
     if why := text_problem(value, lines=True):
-        raise ValueError(why)
+        raise Refusal(why)
     return value
 
 
@@ -96,15 +108,18 @@ so that no message prints a number thousands of digits long."""
 
 def _int(value: Any, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"expected a whole number, got {describe(value)}")
+        raise Refusal.of(N_("expected a whole number, got %(got)s"), got=described(value))
     if abs(value) > _LARGEST_INT:
-        raise ValueError(f"expected a whole number below 2^63, got a number of {len(str(abs(value))):,} digits")
+        raise Refusal.of(
+            N_("expected a whole number below 2^63, got a number of %(digits)s digits"),
+            digits=Count(len(str(abs(value)))),
+        )
     return value
 
 
 def _bool(value: Any, _: type) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {describe(value)}")
+        raise Refusal.of(N_("expected true or false, got %(got)s"), got=described(value))
     return value
 
 
@@ -126,20 +141,6 @@ def _cents(value: Any, _: type) -> Cents:
     return parse_amount(value)
 
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 # re.ASCII: ``\d`` alone also matches other scripts' digits (``٢٠٢٣``), which ``date.fromisoformat`` refuses
 _DATE_SHAPE = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})", re.ASCII)
 _DATETIME_SHAPE = re.compile(
@@ -147,41 +148,49 @@ _DATETIME_SHAPE = re.compile(
 )
 
 
-def _not_a_date(written: str) -> str | None:
+def _not_a_date(written: str) -> Phrase | None:
     """Why ``written`` (starting ``YYYY-MM-DD``) is not a calendar date, or ``None`` if it is one.
 
-    ``"2023-02-30"`` → ``"February 2023 has 28 days"``.
+    ``"2023-02-30"`` → ``February 2023 has 28 days``.
     """
     m = _DATE_SHAPE.match(written)
     if m is None:
         return None
     year, month, day = int(m["year"]), int(m["month"]), int(m["day"])
     if year < 1:
-        return "a year is 0001 or later"
+        return Phrase.of(N_("a year is 0001 or later"))
     if not 1 <= month <= 12:
-        return "a month is 01 to 12"
+        return Phrase.of(N_("a month is 01 to 12"))
     days = calendar.monthrange(year, month)[1]
     if day < 1:
-        return "a day is 01 or later"
+        return Phrase.of(N_("a day is 01 or later"))
     if day > days:
-        return f"{_MONTHS[month - 1]} {year} has {days} days"
+        return Phrase.of(N_("%(month)s has %(days)s days"), month=Month(dt.date(year, month, 1)), days=Count(days))
     return None
 
 
 def _date(value: Any, _: type) -> dt.date:
     if isinstance(value, dt.datetime):
-        raise ValueError(f"expected a date without a time of day, got {show(value)}; write {value.date().isoformat()}")
+        raise Refusal.of(
+            N_("expected a date without a time of day, got %(got)s; write %(date)s"),
+            got=show(value),
+            date=value.date().isoformat(),
+        )
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
         text = value.strip()
         if _DATE_SHAPE.fullmatch(text):
             if why := _not_a_date(text):
-                raise ValueError(f"{show(value)} is not a calendar date ({why})")
+                raise Refusal.of(N_("%(value)s is not a calendar date (%(why)s)"), value=show(value), why=why)
             return dt.date.fromisoformat(text)
         if _DATETIME_SHAPE.fullmatch(text) and not _not_a_date(text):
-            raise ValueError(f"expected a date without a time of day, got {show(value)}; write {text[:10]}")
-    raise ValueError(f"expected a date such as 2023-01-01, got {describe(value)}")
+            raise Refusal.of(
+                N_("expected a date without a time of day, got %(got)s; write %(date)s"),
+                got=show(value),
+                date=text[:10],
+            )
+    raise Refusal.of(N_("expected a date such as 2023-01-01, got %(got)s"), got=described(value))
 
 
 def _literal_hook(tp: Any) -> Callable[[Any, Any], Any]:
@@ -189,9 +198,11 @@ def _literal_hook(tp: Any) -> Callable[[Any, Any], Any]:
 
     def structure(value: Any, _: Any) -> Any:
         if isinstance(value, bool) or value not in allowed:
-            options = ", ".join(repr(a) for a in allowed)
+            options = quoted(allowed)
             hint = did_you_mean(value, [a for a in allowed if isinstance(a, str)])
-            raise ValueError(f"expected one of {options}, got {describe(value)}{hint}")
+            raise Refusal.of(
+                N_("expected one of %(options)s, got %(got)s%(hint)s"), options=options, got=described(value), hint=hint
+            )
         return value
 
     return structure
@@ -249,9 +260,13 @@ def _tuple_hook(c: cattrs.Converter) -> Callable[[Any, Any], tuple[Any, ...]]:
 
     def structure_tuple(value: Any, tp: Any) -> tuple[Any, ...]:
         if not isinstance(value, (list, tuple)):
-            raise ValueError(f"expected a list, got {describe(value)}")
+            raise Refusal.of(N_("expected a list, got %(got)s"), got=described(value))
         if len(value) > MAX_LIST_ITEMS:
-            raise ValueError(f"expected a list of at most {MAX_LIST_ITEMS:,} items, got {len(value):,}")
+            raise Refusal.of(
+                N_("expected a list of at most %(most)s items, got %(got)s"),
+                most=Count(MAX_LIST_ITEMS),
+                got=Count(len(value)),
+            )
         (inner,) = [a for a in get_args(tp) if a is not Ellipsis][:1] or [Any]
         hook = c.get_structure_hook(inner)
         out, errors = [], []
@@ -273,16 +288,20 @@ def _dict_hook(c: cattrs.Converter) -> Callable[[Any, Any], dict[str, Any]]:
 
     def structure_dict(value: Any, tp: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise ValueError(f"expected a table, got {describe(value)}")
+            raise Refusal.of(N_("expected a table, got %(got)s"), got=described(value))
         if len(value) > MAX_LIST_ITEMS:
-            raise ValueError(f"expected a table of at most {MAX_LIST_ITEMS:,} keys, got {len(value):,}")
+            raise Refusal.of(
+                N_("expected a table of at most %(most)s keys, got %(got)s"),
+                most=Count(MAX_LIST_ITEMS),
+                got=Count(len(value)),
+            )
         _, vt = get_args(tp)
         hook = c.get_structure_hook(vt)
         out, errors = {}, []
         for key, item in value.items():
             try:
                 if why := text_problem(key):
-                    raise ValueError(f"the key {why}")
+                    raise Refusal.of(N_("the key %(why)s"), why=why)
                 out[key] = hook(item, vt)
             except Exception as exc:
                 exc.__notes__ = [*getattr(exc, "__notes__", []), IterableValidationNote(f"@ key {key}", key, vt)]
@@ -300,7 +319,7 @@ def _attrs_hook(c: cattrs.Converter, cl: type) -> Callable[[Any, Any], Any]:
 
     def structure(value: Any, _: Any) -> Any:
         if not isinstance(value, dict):
-            raise ValueError(f"expected a table, got {describe(value)}")
+            raise Refusal.of(N_("expected a table, got %(got)s"), got=described(value))
         return inner(value, cl)
 
     return structure
@@ -311,15 +330,21 @@ def _register_tagged(c: cattrs.Converter) -> None:
 
     def structure_tagged(value: Any, tp: Any) -> Any:
         kinds = TAGGED[tp]
-        options = ", ".join(repr(k) for k in kinds)
+        options = quoted(kinds)
         if not isinstance(value, dict):
-            raise ValueError(f"expected a table, got {describe(value)}")
+            raise Refusal.of(N_("expected a table, got %(got)s"), got=described(value))
         if "type" not in value:
-            raise ValueError(f"missing key 'type'; expected one of {options}")
+            raise Refusal.of(N_("missing key 'type'; expected one of %(options)s"), options=options)
         tag = value["type"]
         if not isinstance(tag, str) or tag not in kinds:
             hint = did_you_mean(tag, kinds)
-            raise FieldProblem("type", f"unknown type {show(tag)}{hint or ';'} expected one of {options}")
+            raise FieldProblem.of(
+                "type",
+                N_("unknown type %(tag)s%(hint)s expected one of %(options)s"),
+                tag=show(tag),
+                hint=hint or ";",
+                options=options,
+            )
         body = {k: v for k, v in value.items() if k != "type"}
         return c.structure(body, kinds[tag])
 
@@ -373,9 +398,9 @@ def _join(path: str, name: object) -> str:
     return f"{path}[{name!r}]"
 
 
-def error_lines(exc: BaseException, path: str = "$") -> list[str]:
-    """Every problem in a structuring error as ``message @ path`` lines."""
-    lines: list[str] = []
+def error_lines(exc: BaseException, path: str = "$") -> list[Line]:
+    """Every problem in a structuring error as a message and the path it concerns."""
+    lines: list[Line] = []
     if isinstance(exc, ClassValidationError):
         class_notes, without = exc.group_exceptions()
         for sub, note in class_notes:
@@ -391,24 +416,35 @@ def error_lines(exc: BaseException, path: str = "$") -> list[str]:
             lines += error_lines(sub, path)
         return lines
     if isinstance(exc, ModelError):
-        return [p.render(path) for p in exc.problems]
+        return [(p.phrase, p.where(path)) for p in exc.problems]
     if isinstance(exc, ForbiddenExtraKeysError):
         known = sorted({a.name for a in attrs.fields(exc.cl)} | ({"type"} if _is_tagged_kind(exc.cl) else set()))
         return [
-            f"unknown key {k!r}{did_you_mean(k, known) or ';'} expected one of: {', '.join(known)} @ {_join(path, k)}"
+            (
+                Phrase.of(
+                    N_("unknown key %(key)s%(hint)s expected one of: %(known)s"),
+                    key=repr(k),
+                    hint=did_you_mean(k, known) or ";",
+                    known=", ".join(known),
+                ),
+                _join(path, k),
+            )
             for k in sorted(exc.extra_fields)
         ]
     if isinstance(exc, FieldProblem):
-        return [f"{exc} @ {_join(path, exc.field)}"]
+        return [(exc.phrase, _join(path, exc.field))]
     if isinstance(exc, KeyError):
         key = exc.args[0] if exc.args and isinstance(exc.args[0], str) else path.rsplit(".", 1)[-1]
-        return [f"missing required key {key!r} @ {path}"]
+        return [(Phrase.of(N_("missing required key %(key)s"), key=repr(key)), path)]
     if isinstance(exc, DecimalException):
         # the number hooks refuse what is too large first; this keeps any other case readable
-        return [f"the number is too large or too finely written to compute with @ {path}"]
+        return [(Phrase.of(N_("the number is too large or too finely written to compute with")), path)]
     if isinstance(exc, MemoryError):
-        return [f"the value needs more memory than this machine has; see the supported ranges @ {path}"]
-    return [f"{str(exc) or 'invalid value'} @ {path}"]
+        return [(Phrase.of(N_("the value needs more memory than this machine has; see the supported ranges")), path)]
+    if (phrase := phrase_of(exc)) is not None:
+        return [(phrase, path)]
+    # an error not raised by sibkit on purpose: its own (English) words are all there is
+    return [(Phrase.of(N_("%(value)s"), value=str(exc) or "invalid value"), path)]
 
 
 def _is_tagged_kind(cl: type) -> bool:
@@ -417,25 +453,30 @@ def _is_tagged_kind(cl: type) -> bool:
 
 
 # -- public functions ----------------------------------------------------------------------------
-_EMPTY_FILE = (
-    "the file is empty; a contract needs at least 'name', 'timeline', 'payers', 'providers', 'metrics' and 'rules'"
+_EMPTY_FILE = Phrase.of(
+    N_("the file is empty; a contract needs at least %(keys)s"),
+    keys=Listing(("name", "timeline", "payers", "providers", "metrics", "rules"), joined="and", quoted=True),
 )
 """The problem reported for a file with no contract in it (nothing, only whitespace or only comments)."""
 
 
-_TOP = {"toml": "a table", "json": "an object"}
-"""What the top of a contract file is, in the words of its format."""
+_TOP = {
+    "toml": N_("expected a table at the top of the file, got %(got)s"),
+    "json": N_("expected an object at the top of the file, got %(got)s"),
+}
+"""The problem of a file whose top is not a table, in the words of its format (a JSON "object")."""
 
 
-def _references_note(count: int) -> str:
+def _references_note(count: int) -> Phrase:
     """The last line of a refusal whose problems stopped the contract from being built.
 
     The checks between parts (ids that must exist, shares and totals across the
     contract) run only on a contract whose every part could be built, so they
     have not run yet.
     """
-    fixed = "this problem is fixed" if count == 1 else "these problems are fixed"
-    return f"(references between parts and totals are checked once {fixed})"
+    if count == 1:
+        return Phrase.of(N_("(references between parts and totals are checked once this problem is fixed)"))
+    return Phrase.of(N_("(references between parts and totals are checked once these problems are fixed)"))
 
 
 def structure_contract(
@@ -449,9 +490,9 @@ def structure_contract(
     the messages (a JSON "object" is a TOML "table").
     """
     if not isinstance(data, Mapping):
-        raise ContractFileError(file, [f"expected {_TOP[fmt]} at the top of the file, got {describe(data)} @ $"])
+        raise ContractFileError(file, [(Phrase.of(_TOP[fmt], got=described(data)), "$")])
     if not data:
-        raise ContractFileError(file, [_EMPTY_FILE])
+        raise ContractFileError(file, [(_EMPTY_FILE, None)])
     try:
         return converter.structure(dict(data), Contract)
     except (ClassValidationError, IterableValidationError, ValueError, TypeError, KeyError) as exc:
@@ -482,7 +523,7 @@ _TOML_TWICE = re.compile(r"^Cannot declare \((?P<key>.*?),?\) twice$")
 _TOML_INLINE_TWICE = re.compile(r"^Duplicate inline table key (?P<key>.+)$")
 
 
-def _toml_problem(text: str, msg: str, line: int, column: int | None) -> tuple[str, int | None] | None:
+def _toml_problem(text: str, msg: str, line: int, column: int | None) -> tuple[Phrase, int | None] | None:
     """A plain wording of one of tomllib's messages (and a better column), or ``None`` to keep tomllib's."""
     lines = text.split("\n")
     source = lines[line - 1].rstrip("\r") if 1 <= line <= len(lines) else ""
@@ -491,27 +532,46 @@ def _toml_problem(text: str, msg: str, line: int, column: int | None) -> tuple[s
         for m in _DATETIME_SHAPE.finditer(source):
             if column is None or m.start() < column <= m.end() + 1:
                 if why := _not_a_date(m[0]):
-                    return f"{m[0][:10]} is not a calendar date ({why})", m.start() + 1
+                    return _phrase(
+                        N_("%(value)s is not a calendar date (%(why)s)"), value=m[0][:10], why=why
+                    ), m.start() + 1
                 if m.end() > m.start() + 10:
-                    return f"{m[0]} is not a valid date and time of day", m.start() + 1
+                    return _phrase(N_("%(value)s is not a valid date and time of day"), value=m[0]), m.start() + 1
         if msg == "Invalid date or datetime":
-            return "invalid date or time", column
+            return _phrase(N_("invalid date or time")), column
         return None
     if msg == "Cannot overwrite a value":
         if pair := _TOML_KEY_LINE.match(source):
             key = re.sub(r"\s+", "", pair["key"])
-            return f"the key {key!r} is given twice in the same table", len(pair["indent"]) + 1
+            return _phrase(N_("the key %(key)s is given twice in the same table"), key=repr(key)), len(
+                pair["indent"]
+            ) + 1
         if header := _TOML_HEADER_LINE.match(source):
             key = re.sub(r"\s+", "", header["key"])
-            return f"the key {key!r} already has a value, so it cannot also start a table", len(header["indent"]) + 1
-        return "a key is given twice in the same table", column
+            already = N_("the key %(key)s already has a value, so it cannot also start a table")
+            return _phrase(already, key=repr(key)), len(header["indent"]) + 1
+        return _phrase(N_("a key is given twice in the same table")), column
     if twice := _TOML_TWICE.match(msg):
         name = ".".join(k.strip().strip("'\"") for k in twice["key"].split(","))
         header = _TOML_HEADER_LINE.match(source)
-        return f"the table [{name}] is given twice", len(header["indent"]) + 1 if header else column
+        return _phrase(N_("the table [%(name)s] is given twice"), name=name), len(
+            header["indent"]
+        ) + 1 if header else column
     if inline := _TOML_INLINE_TWICE.match(msg):
-        return f"the key {inline['key']} is given twice in the same inline table", column
+        return _phrase(N_("the key %(key)s is given twice in the same inline table"), key=inline["key"]), column
     return None
+
+
+def _phrase(message: str, **facts: Fact) -> Phrase:
+    """A syntax problem: ``not valid TOML: <message>``."""
+    return Phrase.of(N_("not valid TOML: %(problem)s"), problem=Phrase.of(message, **facts))
+
+
+def _parser_says(fmt: str, words: str) -> Phrase:
+    """A syntax problem in the parser's own (English) words, which sibkit has no translation of."""
+    if fmt == "json":
+        return Phrase.of(N_("not valid JSON: %(problem)s"), problem=words)
+    return Phrase.of(N_("not valid TOML: %(problem)s"), problem=words)
 
 
 def _toml_error(file: str, text: str, exc: tomllib.TOMLDecodeError) -> ContractFileError:
@@ -521,20 +581,21 @@ def _toml_error(file: str, text: str, exc: tomllib.TOMLDecodeError) -> ContractF
         line, column = int(m["line"]), int(m["col"])
         plain = _toml_problem(text, m["msg"], line, column)
         if plain is None:
-            return ContractFileError(file, [f"not valid TOML: {m['msg']}"], line=line, column=column)
-        return ContractFileError(file, [f"not valid TOML: {plain[0]}"], line=line, column=plain[1])
+            return ContractFileError(file, [(_parser_says("toml", m["msg"]), None)], line=line, column=column)
+        return ContractFileError(file, [(plain[0], None)], line=line, column=plain[1])
     if m := _TOML_END.match(msg):
         # the problem was found at the very end: on the last line with something written on it, if we know
         # what it is (a key given twice on the last line), else the file stops in the middle of something
         last = max((i + 1 for i, x in enumerate(text.split("\n")) if x.strip()), default=1)
         if plain := _toml_problem(text, m["msg"], last, None):
-            return ContractFileError(file, [f"not valid TOML: {plain[0]}"], line=last, column=plain[1])
+            return ContractFileError(file, [(plain[0], None)], line=last, column=plain[1])
         line = text.count("\n") + 1
-        return ContractFileError(file, [f"not valid TOML: {m['msg']} (the file ends too early)"], line=line)
-    return ContractFileError(file, [f"not valid TOML: {msg}"])
+        early = Phrase.of(N_("%(problem)s (the file ends too early)"), problem=m["msg"])
+        return ContractFileError(file, [(Phrase.of(N_("not valid TOML: %(problem)s"), problem=early), None)], line=line)
+    return ContractFileError(file, [(_parser_says("toml", msg), None)])
 
 
-_TOO_DEEP = "lists and tables are nested too deeply (a contract nests them a few levels at most)"
+_TOO_DEEP = Phrase.of(N_("lists and tables are nested too deeply (a contract nests them a few levels at most)"))
 """The problem reported when a parser runs out of stack on nested lists or tables."""
 
 _BIG_INT = re.compile(r"Exceeds the limit \((?P<limit>\d+) digits\).*value has (?P<digits>\d+) digits")
@@ -549,26 +610,24 @@ def _parse_limits(file: str, text: str, fmt: Literal["toml", "json"]) -> None:
     """
     if fmt == "toml" and (m := _LONG_DOTTED_KEY.search(text)):
         line = text.count("\n", 0, m.start()) + 1
-        raise ContractFileError(
-            file, [f"a dotted key has more than {MAX_DOTTED_KEY_PARTS} parts; a contract needs at most 6"], line=line
-        )
+        too_many = N_("a dotted key has more than %(most)s parts; a contract needs at most 6")
+        raise ContractFileError(file, [(Phrase.of(too_many, most=Count(MAX_DOTTED_KEY_PARTS)), None)], line=line)
 
 
 def _parser_limit_error(file: str, exc: BaseException) -> ContractFileError | None:
     """The parser's own limits (nesting, digits of a whole number) as a ``ContractFileError``, else ``None``."""
     if isinstance(exc, RecursionError):
-        return ContractFileError(file, [_TOO_DEEP])
+        return ContractFileError(file, [(_TOO_DEEP, None)])
     if isinstance(exc, ValueError) and (m := _BIG_INT.search(str(exc))):
-        return ContractFileError(
-            file, [f"a whole number has {int(m['digits']):,} digits; numbers in a contract have at most 19"]
-        )
+        digits = N_("a whole number has %(digits)s digits; numbers in a contract have at most 19")
+        return ContractFileError(file, [(Phrase.of(digits, digits=Count(int(m["digits"]))), None)])
     return None
 
 
 def loads(text: str, *, fmt: Literal["toml", "json"] = "toml", file: str = "<contract>") -> Contract:
     """Parse contract text in TOML or JSON; raises ``ContractFileError``."""
     if not text.strip():
-        raise ContractFileError(file, [_EMPTY_FILE])
+        raise ContractFileError(file, [(_EMPTY_FILE, None)])
     _parse_limits(file, text, fmt)
     if fmt == "toml":
         try:
@@ -585,18 +644,21 @@ def loads(text: str, *, fmt: Literal["toml", "json"] = "toml", file: str = "<con
                 text, parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_no_duplicate_keys
             )
         except json.JSONDecodeError as exc:
-            raise ContractFileError(file, [f"not valid JSON: {exc.msg}"], line=exc.lineno, column=exc.colno) from None
+            raise ContractFileError(
+                file, [(_parser_says("json", exc.msg), None)], line=exc.lineno, column=exc.colno
+            ) from None
         except _DuplicateKey as exc:
             raise _json_duplicate_error(file, text, exc.key) from None
         except (RecursionError, ValueError) as exc:
             if (limit := _parser_limit_error(file, exc)) is not None:
                 raise limit from None
-            raise ContractFileError(file, [f"not valid JSON: {exc}"]) from None
+            why: Fact = phrase_of(exc) or str(exc)
+            raise ContractFileError(file, [(Phrase.of(N_("not valid JSON: %(problem)s"), problem=why), None)]) from None
     return structure_contract(data, file=file, fmt=fmt)
 
 
 def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number a contract can hold")
+    raise Refusal.of(N_("%(name)s is not a number a contract can hold"), name=name)
 
 
 class _DuplicateKey(Exception):
@@ -650,12 +712,18 @@ def _duplicate_key_at(text: str) -> int | None:
 
 def _json_duplicate_error(file: str, text: str, key: str) -> ContractFileError:
     """A key given twice in one JSON object, reported as TOML reports it: at the second key's line and column."""
-    message = f"not valid JSON: the key {key!r} is given twice in the same object"
+    twice = Phrase.of(N_("the key %(key)s is given twice in the same object"), key=repr(key))
+    message = Phrase.of(N_("not valid JSON: %(problem)s"), problem=twice)
     at = _duplicate_key_at(text)
     if at is None:  # pragma: no cover - the decoder found one, so the scan does too
-        return ContractFileError(file, [message])
+        return ContractFileError(file, [(message, None)])
     line = text.count("\n", 0, at) + 1
-    return ContractFileError(file, [message], line=line, column=at - text.rfind("\n", 0, at))
+    return ContractFileError(file, [(message, None)], line=line, column=at - text.rfind("\n", 0, at))
+
+
+def _refused(file: str, message: str, *, line: int | None = None, **facts: Fact) -> ContractFileError:
+    """The refusal of a whole file (it is missing, binary, too big): ``message`` with its ``facts``."""
+    return ContractFileError(file, [(Phrase.of(message, **facts), None)], line=line)
 
 
 def load_contract(path: str | Path) -> Contract:
@@ -665,41 +733,40 @@ def load_contract(path: str | Path) -> Contract:
     try:
         info = p.stat()
     except (FileNotFoundError, NotADirectoryError):
-        raise ContractFileError(file, ["no such file"]) from None
+        raise _refused(file, N_("no such file")) from None
     except PermissionError:
-        raise ContractFileError(file, ["permission denied: the file cannot be read"]) from None
+        raise _refused(file, N_("permission denied: the file cannot be read")) from None
     except OSError as exc:
-        raise ContractFileError(file, [f"the file cannot be read: {exc.strerror or exc}"]) from None
+        raise _refused(file, N_("the file cannot be read: %(reason)s"), reason=str(exc.strerror or exc)) from None
     if stat.S_ISDIR(info.st_mode):
-        raise ContractFileError(file, ["this is a directory, not a contract file"])
+        raise _refused(file, N_("this is a directory, not a contract file"))
     suffix = p.suffix.lower()
     if not suffix:
-        raise ContractFileError(file, ["the file name has no .toml or .json ending"])
+        raise _refused(file, N_("the file name has no .toml or .json ending"))
     if suffix not in (".toml", ".json"):
-        raise ContractFileError(file, [f"unknown file type {p.suffix!r}; expected a .toml or .json file"])
+        raise _refused(file, N_("unknown file type %(suffix)s; expected a .toml or .json file"), suffix=repr(p.suffix))
     if not stat.S_ISREG(info.st_mode):
-        raise ContractFileError(file, ["this is a special file (such as a pipe or a device), not a contract file"])
+        raise _refused(file, N_("this is a special file (such as a pipe or a device), not a contract file"))
     if info.st_size > MAX_FILE_BYTES:
-        raise ContractFileError(
-            file, [f"the file is {info.st_size:,} bytes; a contract file is at most {MAX_FILE_BYTES:,} bytes"]
-        )
+        too_big = N_("the file is %(size)s bytes; a contract file is at most %(most)s bytes")
+        raise _refused(file, too_big, size=Count(info.st_size), most=Count(MAX_FILE_BYTES))
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
-        raise ContractFileError(file, ["no such file"]) from None
+        raise _refused(file, N_("no such file")) from None
     except IsADirectoryError:
-        raise ContractFileError(file, ["this is a directory, not a contract file"]) from None
+        raise _refused(file, N_("this is a directory, not a contract file")) from None
     except PermissionError:
-        raise ContractFileError(file, ["permission denied: the file cannot be read"]) from None
+        raise _refused(file, N_("permission denied: the file cannot be read")) from None
     except OSError as exc:
-        raise ContractFileError(file, [f"the file cannot be read: {exc.strerror or exc}"]) from None
+        raise _refused(file, N_("the file cannot be read: %(reason)s"), reason=str(exc.strerror or exc)) from None
     if b"\x00" in raw:
-        raise ContractFileError(file, ["this is a binary file, not a text contract (TOML or JSON)"])
+        raise _refused(file, N_("this is a binary file, not a text contract (TOML or JSON)"))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ContractFileError(file, ["not UTF-8 text: save the file as UTF-8"], line=line) from None
+        raise _refused(file, N_("not UTF-8 text: save the file as UTF-8"), line=line) from None
     return loads(text, fmt="json" if suffix == ".json" else "toml", file=file)
 
 

@@ -36,7 +36,8 @@ from typing import NewType
 import numpy as np
 import numpy.typing as npt
 
-from sibkit.errors import show
+from sibkit.errors import Refusal, show
+from sibkit.facts import N_, Count, Fact, Listing, Phrase, Word
 from sibkit.limits import MAX_CENTS, MAX_SHARE_DENOMINATOR, MAX_SIGNIFICANT_DIGITS
 
 __all__ = [
@@ -62,7 +63,8 @@ Cents = NewType("Cents", int)
 _HUNDRED = Decimal(100)
 
 
-_AMOUNT = 'expected an amount such as 3500 or "3500.00"'
+_AMOUNT = N_('expected an amount such as 3500 or "3500.00", got %(got)s%(hint)s')
+"""The refusal of a value that is no amount; ``hint`` says how to write it, or is ``""``."""
 
 
 def parse_amount(value: object) -> Cents:
@@ -71,35 +73,39 @@ def parse_amount(value: object) -> Cents:
     Accepts ``int``, ``Decimal`` and decimal strings; refuses floats (binary
     floats cannot hold most cent amounts exactly), booleans, negative amounts,
     amounts above ``sibkit.limits.MAX_CENTS`` (checked before any arithmetic, so
-    ``1e999999`` is refused at once) and fractions of a cent. Raises ``ValueError`` with a message for a user,
-    naming the value as it was written (``3500.001``, ``'3.500,00'``, ``true``)
+    ``1e999999`` is refused at once) and fractions of a cent. Raises ``Refusal`` (a ``ValueError``) with a
+    message for a user, naming the value as it was written (``3500.001``, ``'3.500,00'``, ``true``)
     and, for a localised amount such as ``"3.500,00"``, how to write it.
     """
     if isinstance(value, float):
-        raise ValueError(f"{_AMOUNT}, got {show(value)} (a binary float; write it as a decimal)")
+        raise Refusal.of(_AMOUNT, got=show(value), hint=Phrase.of(N_(" (a binary float; write it as a decimal)")))
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
-        raise ValueError(f"{_AMOUNT}, got {show(value)}")
+        raise Refusal.of(_AMOUNT, got=show(value), hint="")
     if isinstance(value, str):
         try:
             amount = Decimal(value.strip())
         except InvalidOperation:
-            raise ValueError(f"{_AMOUNT}, got {show(value)}{_amount_hint(value)}") from None
+            raise Refusal.of(_AMOUNT, got=show(value), hint=_amount_hint(value)) from None
     else:
         amount = Decimal(value)
     if not amount.is_finite():
-        raise ValueError(f"expected a finite amount, got {show(value)}")
+        raise Refusal.of(N_("expected a finite amount, got %(got)s"), got=show(value))
     if amount < 0:
-        raise ValueError(f"expected an amount of at least 0, got {show(value)}")
+        raise Refusal.of(N_("expected an amount of at least 0, got %(got)s"), got=show(value))
     # bounded before any arithmetic: 1e999999 euros would overflow Decimal or take minutes as an int
     if amount > MAX_CENTS // 100:
-        raise ValueError(f"expected an amount of at most {MAX_CENTS // 100}.00, got {_short(value)}")
+        raise Refusal.of(
+            N_("expected an amount of at most %(most)s, got %(got)s"), most=f"{MAX_CENTS // 100}.00", got=_short(value)
+        )
     if amount and amount.adjusted() < -MAX_SIGNIFICANT_DIGITS:
-        raise ValueError(f"expected whole cents, got {show(value)} (an amount has at most 2 decimals)")
+        raise Refusal.of(_WHOLE_CENTS, got=show(value))
     cents = amount * _HUNDRED
     if cents != cents.to_integral_value():
-        raise ValueError(f"expected whole cents, got {show(value)} (an amount has at most 2 decimals)")
+        raise Refusal.of(_WHOLE_CENTS, got=show(value))
     return Cents(int(cents))
 
+
+_WHOLE_CENTS = N_("expected whole cents, got %(got)s (an amount has at most 2 decimals)")
 
 _CURRENCY = re.compile(r"^(?:€|eur(?:o|os)?\b)\s*|\s*(?:€|\beur(?:o|os)?)$", re.IGNORECASE)
 _GROUPED = re.compile(r"\d{1,3}(?:(?P<sep>[.,' ])\d{3})(?:(?P=sep)\d{3})*")
@@ -125,19 +131,22 @@ def _amount_readings(text: str) -> list[str]:
     return []
 
 
-def _amount_hint(text: str) -> str:
+def _amount_hint(text: str) -> Fact:
     """How to write a localised amount (``"€ 3.500,00"``) plainly, as ``"; write 3500.00: …"``; else ``""``."""
     spaced = text.replace("\u00a0", " ").replace("\u202f", " ").strip()
     bare = _CURRENCY.sub("", spaced).strip()
     readings = _amount_readings(bare)
     if not readings:
         return ""
-    how = []
+    how: list[Fact] = []
     if bare != spaced:
-        how.append("no currency sign")
+        how.append(Word(N_("no currency sign")))
     if not re.fullmatch(r"\d+(?:\.\d{1,2})?", bare):
-        how.append("a dot for decimals, no thousands separator")
-    return f"; write {' or '.join(readings)}: {', '.join(how)}"
+        how.append(Word(N_("a dot for decimals, no thousands separator")))
+    written: Fact = readings[0]
+    if len(readings) > 1:
+        written = Phrase.of(N_("%(first)s or %(second)s"), first=readings[0], second=readings[1])
+    return Phrase.of(N_("; write %(amount)s: %(how)s"), amount=written, how=Listing(tuple(how), joined="comma"))
 
 
 def cents_to_decimal(cents: int) -> Decimal:
@@ -161,21 +170,25 @@ def format_eur(cents: int) -> str:
     return format_money(cents, "EUR")
 
 
-def parse_fraction(value: object, *, what: str = "a share", examples: str = '0.25 or "25%"') -> Decimal:
+def parse_fraction(value: object, *, what: str = N_("a share"), examples: str = N_('0.25 or "25%"')) -> Decimal:
     """Read a fraction written as ``0.7``, ``"0.7"`` or ``"70%"`` exactly, as a ``Decimal``.
 
     No range is checked here (callers say what range applies), only a size: a number of
     10^24 or more, or written with more than 24 significant digits, is refused before any
-    arithmetic on it (``sibkit.limits.MAX_SIGNIFICANT_DIGITS``).
+    arithmetic on it (``sibkit.limits.MAX_SIGNIFICANT_DIGITS``). ``what`` and ``examples`` are
+    messages (marked with ``N_``), translated where the refusal is shown.
     """
-    expected = f"expected {what} such as {examples}"
+
+    def refuse(hint: Fact = "") -> Refusal:
+        return Refusal.of(_EXPECTED, what=Word(what), examples=Word(examples), got=show(value), hint=hint)
+
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
-        raise ValueError(f"{expected}, got {show(value)}")
+        raise refuse()
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise ValueError(f"expected a finite number, got {show(value)}")
+            raise Refusal.of(_FINITE, got=show(value))
         _check_size(value, value)
         return value
     text = value.strip()
@@ -185,20 +198,24 @@ def parse_fraction(value: object, *, what: str = "a share", examples: str = '0.2
     try:
         number = Decimal(text)
     except InvalidOperation:
-        hint = ""
+        hint: Fact = ""
         if re.fullmatch(r"\d+,\d+", text):
-            hint = f"; write {text.replace(',', '.')}{'%' if percent else ''}: a dot for decimals"
-        raise ValueError(f"{expected}, got {show(value)}{hint}") from None
+            written = text.replace(",", ".") + ("%" if percent else "")
+            hint = Phrase.of(N_("; write %(number)s: a dot for decimals"), number=written)
+        raise refuse(hint) from None
     if not number.is_finite():
-        raise ValueError(f"expected a finite number, got {show(value)}")
+        raise Refusal.of(_FINITE, got=show(value))
     _check_size(number, value)
     return number / _HUNDRED if percent else number
 
 
+_EXPECTED = N_("expected %(what)s such as %(examples)s, got %(got)s%(hint)s")
+_FINITE = N_("expected a finite number, got %(got)s")
+
 _RATIO = re.compile(r"([+-]?[0-9]+)\s*/\s*([0-9]+)")
 """A ratio as written in a file: ``"1/3"`` (spaces around the slash allowed)."""
 
-_SHARE_EXAMPLES = '0.25, "25%" or "1/4"'
+_SHARE_EXAMPLES = N_('0.25, "25%" or "1/4"')
 
 
 def parse_share(value: object) -> Fraction:
@@ -213,17 +230,21 @@ def parse_share(value: object) -> Fraction:
     if isinstance(value, str) and "/" in value:
         match = _RATIO.fullmatch(value.strip())
         if not match or max(len(match[1]), len(match[2])) > MAX_SIGNIFICANT_DIGITS:
-            raise ValueError(f"expected a share such as {_SHARE_EXAMPLES}, got {_short(value)}")
+            raise Refusal.of(
+                _EXPECTED, what=Word(N_("a share")), examples=Word(_SHARE_EXAMPLES), got=_short(value), hint=""
+            )
         num, den = int(match[1]), int(match[2])
         if den == 0:
-            raise ValueError(f"a ratio's denominator must not be 0, got {show(value)}")
+            raise Refusal.of(N_("a ratio's denominator must not be 0, got %(got)s"), got=show(value))
         if den > MAX_SHARE_DENOMINATOR:
-            raise ValueError(
-                f"expected a ratio with a denominator of at most {MAX_SHARE_DENOMINATOR:,}, got {show(value)}"
+            raise Refusal.of(
+                N_("expected a ratio with a denominator of at most %(most)s, got %(got)s"),
+                most=Count(MAX_SHARE_DENOMINATOR),
+                got=show(value),
             )
         share = Fraction(num, den)
         if not 0 <= share <= 1:
-            raise ValueError(f"expected a ratio between 0 and 1 (0% and 100%), got {show(value)}")
+            raise Refusal.of(N_("expected a ratio between 0 and 1 (0%% and 100%%), got %(got)s"), got=show(value))
         return share
     return Fraction(parse_fraction(value, what="a share", examples=_SHARE_EXAMPLES))
 
@@ -276,10 +297,12 @@ def share_weights(shares: Sequence[Fraction | Decimal | int]) -> list[int]:
     return [x // g for x in ints] if g else ints
 
 
-def _short(value: object) -> str:
+def _short(value: object) -> Fact:
     """``show(value)``, or for a number too long to print in a message, how many digits it has."""
     text = show(value)
-    return text if len(text) <= 40 else f"a number of {len(text.strip(chr(39))):,} digits"
+    if len(text) <= 40:
+        return text
+    return Phrase.of(N_("a number of %(digits)s digits"), digits=Count(len(text.strip(chr(39)))))
 
 
 def _check_size(number: Decimal, written: object) -> None:
@@ -288,10 +311,16 @@ def _check_size(number: Decimal, written: object) -> None:
     if not number:
         return
     if number.adjusted() >= MAX_SIGNIFICANT_DIGITS:
-        raise ValueError(f"expected a number below 10^{MAX_SIGNIFICANT_DIGITS}, got {_short(written)}")
+        raise Refusal.of(
+            N_("expected a number below 10^%(power)s, got %(got)s"),
+            power=str(MAX_SIGNIFICANT_DIGITS),
+            got=_short(written),
+        )
     if number.adjusted() < -MAX_SIGNIFICANT_DIGITS or len(number.as_tuple().digits) > MAX_SIGNIFICANT_DIGITS:
-        raise ValueError(
-            f"expected a number written with at most {MAX_SIGNIFICANT_DIGITS} digits, got {_short(written)}"
+        raise Refusal.of(
+            N_("expected a number written with at most %(most)s digits, got %(got)s"),
+            most=Count(MAX_SIGNIFICANT_DIGITS),
+            got=_short(written),
         )
 
 

@@ -25,7 +25,8 @@ from typing import Final
 import tomli_w
 
 from sibkit.atomic import write_text_atomic
-from sibkit.errors import did_you_mean
+from sibkit.errors import Refusal, did_you_mean
+from sibkit.facts import N_
 from sibkit.load import dumps, loads
 from sibkit.model.common import text_problem
 
@@ -55,12 +56,19 @@ _NAME_KEY: Final = "name = "
 """How the contract's name line starts in every starter file."""
 
 
+_UNKNOWN = {
+    "kind": N_("unknown kind %(value)s%(hint)s expected one of: %(options)s"),
+    "language": N_("unknown language %(value)s%(hint)s expected one of: %(options)s"),
+}
+"""The refusal of a starter's kind or language that does not exist."""
+
+
 def _choice(what: str, value: object, options: tuple[str, ...]) -> str:
-    """``value`` if it is one of ``options``, else a ``ValueError`` naming every choice."""
+    """``value`` if it is one of ``options``, else a ``Refusal`` naming every choice."""
     if isinstance(value, str) and value in options:
         return value
-    hint = did_you_mean(value, options)
-    raise ValueError(f"unknown {what} {value!r}{hint or ';'} expected one of: {', '.join(options)}")
+    hint = did_you_mean(value, options) or ";"
+    raise Refusal.of(_UNKNOWN[what], value=repr(value), hint=hint, options=", ".join(options))
 
 
 def _resource(kind: str, lang: str) -> Traversable:
@@ -71,9 +79,9 @@ def _resource(kind: str, lang: str) -> Traversable:
 def _name_line(name: str) -> str:
     """The line ``name = "..."`` for ``name``, written by ``tomli_w`` (no line break at the end)."""
     if not name.strip():
-        raise ValueError("the contract name is empty; give the contract a name")
+        raise Refusal.of(N_("the contract name is empty; give the contract a name"))
     if why := text_problem(name):
-        raise ValueError(f"the contract name is not valid text: {why}")
+        raise Refusal.of(N_("the contract name is not valid text: %(why)s"), why=why)
     return tomli_w.dumps({"name": name}).rstrip("\n")
 
 
@@ -140,6 +148,6 @@ def write_starter(path: str | Path, kind: str, lang: str, name: str, *, overwrit
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in (".toml", ".json"):
-        raise ValueError(f"unknown file type {target.suffix!r}; expected a .toml or .json file")
+        raise Refusal.of(N_("unknown file type %(suffix)s; expected a .toml or .json file"), suffix=repr(target.suffix))
     text = starter_json(kind, lang, name) if suffix == ".json" else starter_text(kind, lang, name)
     write_text_atomic(target, text, overwrite=overwrite)

@@ -39,7 +39,8 @@ from sibkit.engine.maximum import MaximumPayment
 from sibkit.engine.results import Results, results
 from sibkit.engine.run import default_scenario
 from sibkit.engine.waterfall import run_batch
-from sibkit.errors import show
+from sibkit.errors import Refusal, show
+from sibkit.facts import N_, Count
 from sibkit.model import Contract, Scenario
 from sibkit.money import share_decimal
 
@@ -79,7 +80,7 @@ IRR_TOLERANCE = 1e-9
 _INEXACT_PLACES = 12
 """Decimal places kept for a level that has no exact decimal form (``0:1:4`` gives thirds)."""
 
-_RANGE_HELP = "expected start:stop:count such as 0:1.5:31"
+_RANGE_HELP = N_("expected start:stop:count such as 0:1.5:31, got %(got)s")
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 """A number as a person types it: ASCII digits, an optional point and exponent. Python's ``Decimal``
@@ -113,13 +114,15 @@ def _number(token: str, text: str) -> Decimal:
     anyway; ``1e-999999999`` would take minutes to turn into a fraction with a billion-digit denominator)."""
     number = _plain_number(token)
     if number is None:
-        raise ValueError(f"{_RANGE_HELP}, got {show(text)}")
+        raise Refusal.of(_RANGE_HELP, got=show(text))
     # decimals as written, zeros at the end not counted (``normalize`` would round 1e-999999999 to 0)
     _, digits, exponent = number.as_tuple()
     trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
     if isinstance(exponent, int) and exponent + trailing < -_INEXACT_PLACES:
-        raise ValueError(
-            f"expected at most {_INEXACT_PLACES} digits after the decimal point, got {show(token.strip())}"
+        raise Refusal.of(
+            N_("expected at most %(most)s digits after the decimal point, got %(got)s"),
+            most=Count(_INEXACT_PLACES),
+            got=show(token.strip()),
         )
     return number
 
@@ -134,7 +137,7 @@ def parse_success(text: str) -> Decimal:
     """
     number = _plain_number(text)
     if number is None or number > MAX_SUCCESS or number < 0:
-        raise ValueError(f"expected a number from 0 to {MAX_SUCCESS}, got {show(text)}")
+        raise Refusal.of(N_("expected a number from 0 to %(most)s, got %(got)s"), most=str(MAX_SUCCESS), got=show(text))
     return number
 
 
@@ -153,21 +156,29 @@ def parse_range(text: str) -> tuple[Decimal, ...]:
     """
     parts = text.split(":")
     if len(parts) != 3:
-        raise ValueError(f"{_RANGE_HELP}, got {show(text)}")
+        raise Refusal.of(_RANGE_HELP, got=show(text))
     start, stop, count_d = (_number(p, text) for p in parts)
     if count_d != count_d.to_integral_value() or count_d < 2:
-        raise ValueError(f"the count must be a whole number of at least 2, got {parts[2].strip()}")
+        raise Refusal.of(N_("the count must be a whole number of at least 2, got %(got)s"), got=parts[2].strip())
     if count_d > MAX_LEVELS:  # compared as a Decimal: int() of 1e999999999 would take minutes
-        raise ValueError(f"the count must be at most {MAX_LEVELS}, got {parts[2].strip()}")
+        raise Refusal.of(
+            N_("the count must be at most %(most)s, got %(got)s"), most=str(MAX_LEVELS), got=parts[2].strip()
+        )
     count = int(count_d)
     if start < 0 or stop < 0:
-        raise ValueError(f"success levels must be at least 0, got {start if start < 0 else stop}")
+        raise Refusal.of(N_("success levels must be at least 0, got %(got)s"), got=str(start if start < 0 else stop))
     if start > MAX_SUCCESS or stop > MAX_SUCCESS:
-        raise ValueError(f"success levels must be at most {MAX_SUCCESS}, got {max(start, stop)}")
+        raise Refusal.of(
+            N_("success levels must be at most %(most)s, got %(got)s"), most=str(MAX_SUCCESS), got=str(max(start, stop))
+        )
     if start > stop:
-        raise ValueError(f"the start must not exceed the stop, got start {start} and stop {stop}")
+        raise Refusal.of(
+            N_("the start must not exceed the stop, got start %(start)s and stop %(stop)s"),
+            start=str(start),
+            stop=str(stop),
+        )
     if stop > MAX_SUCCESS:
-        raise ValueError(f"success levels are at most {MAX_SUCCESS}, got {stop}")
+        raise Refusal.of(N_("success levels are at most %(most)s, got %(got)s"), most=str(MAX_SUCCESS), got=str(stop))
     lo, hi = Fraction(start), Fraction(stop)
     return tuple(_decimal(lo + (hi - lo) * i / (count - 1)) for i in range(count))
 

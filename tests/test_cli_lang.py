@@ -176,7 +176,48 @@ class TestMessagesInDutch:
         ],
     )
     def test_usage_errors_in_the_commands_language(self, args: list[str], dutch: str) -> None:
-        """A mistake on the command line that sibkit itself explains is explained in --lang (Click's own
-        frame, "Error: Invalid value for", stays Click's)."""
+        """A mistake on the command line that sibkit itself explains is explained in --lang."""
         code, out = invoke(*args, "--lang", "nl")
         assert code == 2 and dutch in out
+
+    @pytest.mark.parametrize(
+        ("args", "dutch"),
+        [
+            (
+                ["run", str(EXAMPLE), "--success", "abc"],
+                "Fout: Ongeldige waarde voor '--success': verwacht een getal van 0 tot en met 10, gekregen: 'abc'",
+            ),
+            (
+                ["sweep", str(EXAMPLE), "--success", "1:0:3"],
+                "het begin mag niet boven het eind liggen, gekregen: begin 1 en eind 0",
+            ),
+            (["run", str(EXAMPLE), "--bogus"], "Fout: Optie '--bogus' bestaat niet."),
+            (["run"], "Fout: Ontbrekend argument 'FILE'."),
+            (["new", "X", "--like", "tarif"], "Ongeldige waarde voor '--like': 'tarif' is niet een van"),
+        ],
+    )
+    def test_clicks_frame_in_the_commands_language(self, args: list[str], dutch: str) -> None:
+        """Click's own frame (``Usage:``, ``Error: Invalid value for …``) is written in --lang too, wherever
+        --lang stands on the line, and the same line without it stays English."""
+        code, out = invoke(*args, "--lang", "nl")
+        assert code == 2 and dutch in out and "Gebruik:" in out
+        assert "Usage:" not in out and "Error:" not in out
+        code, out = invoke(*args)
+        assert code == 2 and "Usage:" in out and "Gebruik:" not in out
+
+    def test_a_contract_file_refused_in_dutch(self) -> None:
+        """Every problem of a refused contract file, its header and its note in Dutch."""
+        code, out = invoke("validate", str(ROOT / "tests" / "malformed" / "many-problems.toml"), "--lang", "nl")
+        assert code == 2
+        assert "many-problems.toml: 6 problemen" in out
+        assert "verwacht een geheel getal, gekregen: het getal 1.9 @ $.providers[0].capacity" in out
+        assert "verwacht true of false, gekregen: de tekst 'false' @ $.providers[0].prefinances_own_costs" in out
+        assert (
+            "(verwijzingen tussen onderdelen en totalen worden gecontroleerd zodra deze problemen zijn opgelost)" in out
+        )
+        assert _absent(out.replace("many-problems", ""), "expected", " got ", "problems", "references") == []
+
+    def test_a_missing_file_in_dutch(self) -> None:
+        """A refusal of the file as a whole: ``FILE: bestand bestaat niet``."""
+        code, out = invoke("run", "nergens.toml", "--lang", "nl")
+        assert code == 2 and out.strip() == "nergens.toml: bestand bestaat niet"

@@ -749,9 +749,10 @@ class TestMessages:
     )
     def test_bare_errors_become_sentences(self, error: BaseException, line: str) -> None:
         """``[<class 'decimal.Overflow'>]`` and an empty `` @ $`` are never shown to a user."""
+        from sibkit.errors import english
         from sibkit.load import error_lines
 
-        assert error_lines(error, "$.x") == [line]
+        assert [f"{english(phrase)} @ {path}" for phrase, path in error_lines(error, "$.x")] == [line]
 
 
 class TestSuccessFactor:

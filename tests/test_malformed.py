@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from sibkit.errors import ContractFileError, show
+from sibkit.facts import Phrase
 from sibkit.load import MAX_FILE_BYTES, load_contract, loads, structure_contract
 from sibkit.model import Contract
 
@@ -662,31 +663,38 @@ class TestLoadContract:
         assert str(err.value) == f"{path}: {EMPTY}"
 
 
+def _said(text: str) -> Phrase:
+    """A message that is its own text in every language (no catalogue entry needed for the test)."""
+    return Phrase.of("%(text)s", text=text)
+
+
 class TestMessages:
     """How a refusal reads: one line for a problem with the file itself, the references note, no Python spellings."""
 
     def test_one_problem_with_the_file_is_one_line(self) -> None:
         """A problem with the file as a whole (no '@ path') is written on the file's own line."""
-        assert str(ContractFileError("missing.toml", ["no such file"])) == "missing.toml: no such file"
+        assert str(ContractFileError("missing.toml", [(_said("no such file"), None)])) == "missing.toml: no such file"
 
     def test_several_problems_with_the_file_get_a_header(self) -> None:
         """Several problems always get the header with their number, then one indented line each."""
-        err = ContractFileError("a.toml", ["first", "second"])
+        err = ContractFileError("a.toml", [(_said("first"), None), (_said("second"), None)])
         assert str(err) == "a.toml: 2 problems\n  first\n  second"
 
     def test_one_problem_at_a_path_gets_a_header(self) -> None:
         """A problem at a place in the contract keeps the header, so the '@ path' line reads like the others."""
-        err = ContractFileError("a.toml", ["expected a text, got the number 2023 @ $.name"])
+        err = ContractFileError("a.toml", [(_said("expected a text, got the number 2023"), "$.name")])
         assert str(err) == "a.toml: 1 problem\n  expected a text, got the number 2023 @ $.name"
 
     def test_a_syntax_error_names_line_and_column(self) -> None:
         """A syntax error is 'file:line:column: message', on one line."""
-        err = ContractFileError("a.toml", ["not valid TOML: Invalid value"], line=3, column=7)
+        err = ContractFileError("a.toml", [(_said("not valid TOML: Invalid value"), None)], line=3, column=7)
         assert str(err) == "a.toml:3:7: not valid TOML: Invalid value"
 
     def test_the_note_is_the_last_line_and_not_counted(self) -> None:
         """The note is appended to the lines, after the problems, and the header counts the problems only."""
-        err = ContractFileError("a.toml", ["x @ $.a", "y @ $.b"], note="(a note)")
+        err = ContractFileError(
+            "a.toml", [(_said("x"), "$.a"), (_said("y"), "$.b")], note=_said("(a note)")
+        )
         assert err.lines == ("x @ $.a", "y @ $.b", "(a note)")
         assert (err.count, err.note) == (2, "(a note)")
         assert str(err) == "a.toml: 2 problems\n  x @ $.a\n  y @ $.b\n  (a note)"

@@ -18,13 +18,16 @@ import re
 import subprocess
 import sys
 import tomllib
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
+from sibkit.model import Contract
 from sibkit.report.termsheet import GLOSSARY
 
 from conftest import EXAMPLE, ROOT
@@ -36,7 +39,18 @@ _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+")
 
 ALLOWED = {
     # Codes and units that are the same in every language.
-    "EUR", "IRR", "SIB", "CSV", "JSON", "HTML", "PDF", "DOCX", "P5", "P50", "P95", "NaN",
+    "EUR",
+    "IRR",
+    "SIB",
+    "CSV",
+    "JSON",
+    "HTML",
+    "PDF",
+    "DOCX",
+    "P5",
+    "P50",
+    "P95",
+    "NaN",
 }
 """Latin words any language may show: currency and file-format codes, check code prefixes."""
 
@@ -145,9 +159,109 @@ class TestThirdLanguage:
         assert _leftovers(out, EXAMPLE, glossary=args[0] == "termsheet") == []
 
 
+MALFORMED = ROOT / "tests" / "malformed"
+
+
+def _format_keys() -> set[str]:
+    """Every key and ``type`` tag a contract file may hold: words of the file format, the same in every
+    language (a refusal lists them: ``expected one of: caps, currency, …``)."""
+    from sibkit.load import TAGGED
+
+    keys: set[str] = set()
+    seen: set[type] = set()
+
+    def walk(tp: object) -> None:
+        if isinstance(tp, type) and attrs.has(tp) and tp not in seen:
+            seen.add(tp)
+            for field in attrs.fields(tp):
+                keys.add(field.name)
+                walk(field.type)
+        for arg in typing.get_args(tp):
+            walk(arg)
+
+    walk(typing.get_type_hints(Contract)["providers"])
+    for hints in (Contract,):
+        for field in attrs.fields(hints):
+            keys.add(field.name)
+            walk(typing.get_type_hints(Contract)[field.name])
+    for kinds in TAGGED.values():
+        keys |= set(kinds)
+        for cls in kinds.values():
+            walk(cls)
+    return keys
+
+
+def _refusal_leftovers(text: str, files: list[Path]) -> list[str]:
+    """Latin words in the refusals of ``files`` that neither the catalogue, the files nor the format wrote.
+
+    Taken away as data: the parser's own description of a syntax error (after ``not valid TOML:``), file
+    names, paths (``$.providers[0]``), values quoted as the file writes them (``'coach-bv'``), Unicode's
+    code points and names of characters (``U+2067 (right-to-left isolate)``), words of the files and keys of the format.
+    """
+    text = re.sub(r"⟦not valid (?:TOML|JSON): ⟧[^\n]*", " ", text)
+    text = re.sub(r"\S+\.(?:toml|json)\b", " ", text)
+    text = re.sub(r"(U\+[0-9A-F]{4,6}⟦ \(⟧)[^⟦\n]*(⟦\)⟧)", r"\1 \2", text)
+    text = re.sub(r"'(?:[^'\n\\]|\\.)*'", " ", text)
+    while _WRAPPED.search(text):
+        text = _WRAPPED.sub(" ", text)
+    text = re.sub(r"\$\S*|U\+[0-9A-F]{4,6}", " ", text)
+    data = {w for f in files for w in re.findall(r"[\w-]+", f.read_text(errors="replace"))} | _format_keys()
+    text = re.sub(r"[\w-]+", lambda m: " " if m[0] in data else m[0], text)
+    return sorted({w for w in _LATIN_WORD.findall(text) if w not in ALLOWED})
+
+
+class TestRefusals:
+    def test_every_refusal_of_a_contract_file_goes_through_the_catalogue(self, locale_path: Path) -> None:
+        """``validate --lang xx`` over the whole malformed corpus: every problem, the header, the note
+        and the file-level refusals are written by the catalogue (only the parser's own description of
+        a syntax error, the file's own words and the format's keys are left)."""
+        files = sorted(p for p in MALFORMED.iterdir() if p.suffix in (".toml", ".json"))
+        env = {**os.environ, "SIBKIT_LOCALE_PATH": str(locale_path), "COLUMNS": "200", "NO_COLOR": "1"}
+        done = subprocess.run(
+            [sys.executable, "-m", "sibkit", "validate", *map(str, files), "--lang", "xx"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=600,
+        )
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.count("⟦") > len(files)
+        assert _refusal_leftovers(done.stderr, files) == []
+
+    def test_usage_errors_go_through_the_catalogue(self, locale_path: Path) -> None:
+        """Click's frame (``Usage:``, ``Error: Invalid value for …``) and sibkit's option errors in ``xx``."""
+        env = {**os.environ, "SIBKIT_LOCALE_PATH": str(locale_path), "COLUMNS": "200", "NO_COLOR": "1"}
+        for args in (
+            ["run", str(EXAMPLE), "--success", "abc"],
+            ["sweep", str(EXAMPLE), "--success", "1:0:3"],
+            ["run", str(EXAMPLE), "--no-such-option"],
+            ["termsheet", str(EXAMPLE), "-o", "x.txt"],
+        ):
+            done = subprocess.run(
+                [sys.executable, "-m", "sibkit", *args, "--lang", "xx"],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=ROOT,
+                timeout=600,
+            )
+            assert done.returncode == 2, done.stderr
+            # the usage line is command syntax; quoted: the user's input, the command to try;
+            # .htm: file types; html: a --format
+            text = re.sub(r"^.*\[OPTIONS\].*$|'[^'\n]*'|\.\w+\b|\b(?:html|md|pdf|docx)\b", " ", done.stderr, flags=re.M)
+            assert "⟦" in text
+            assert _leftovers(text, EXAMPLE) == [], (args, done.stderr)
+
+
 class TestLeftovers:
     def test_catches_a_word_the_catalogue_did_not_write(self) -> None:
         """The filter itself can fail: an English word outside ⟦…⟧ is reported; a contract key ("id") does not
         hide a word that contains it; glossary terms count as data only where asked."""
         assert _leftovers("⟦Payer⟧ investor individual", EXAMPLE) == ["individual", "investor"]
         assert _leftovers("⟦Payer⟧ investor", EXAMPLE, glossary=True) == []
+
+    def test_catches_an_english_word_in_a_refusal(self) -> None:
+        """The refusal filter takes away quoted values, paths and the format's keys, not a message's words."""
+        line = "a.toml: ⟦unknown key ⟧'owner'⟦;⟧ expected one of: caps, governing_law @ $.owner"
+        assert _refusal_leftovers(line, []) == ["expected", "of", "one"]

@@ -30,7 +30,7 @@ from markdown_it import MarkdownIt
 from test_malformed import MINIMAL
 
 from sibkit.cli import main
-from sibkit.errors import ContractFileError, ModelError
+from sibkit.errors import ContractFileError, ModelError, english
 from sibkit.load import loads
 from sibkit.model import Contract
 from sibkit.model.common import CONTROL_CHARACTERS, text_problem, valid_id
@@ -155,6 +155,12 @@ def structure(markdown: str) -> list[tuple[str, str]]:
 
 
 # -- the rule -------------------------------------------------------------------------------------
+def _why(text: str, lines: bool = False) -> str | None:
+    """``text_problem`` in English (the message a user reads), or ``None``."""
+    problem = text_problem(text, lines=lines)
+    return None if problem is None else english(problem)
+
+
 class TestTextProblem:
     """``text_problem(text, lines=False)``: why a text cannot be contract text, or None."""
 
@@ -170,15 +176,15 @@ class TestTextProblem:
     )
     def test_text_of_every_script_is_a_name(self, text: str) -> None:
         """Any script, Markdown and HTML characters, marks, joiners and paired bidirectional controls are text."""
-        assert text_problem(text) is None
+        assert _why(text) is None
 
     def test_a_description_holds_lines_tabs_and_paired_bidi_controls(self) -> None:
         """Line feeds, tabs and bidirectional controls closed in their line are allowed where the text may
         have several lines, and only there."""
         text = "First line\n\tindented \u202bשלום\u202c\n\nSecond \u2067عمل \u202e!\u202c\u2069"
-        assert text_problem(text, lines=True) is None
-        assert text_problem("a\nb") is not None
-        assert text_problem("a\u2067b\u2069") == (
+        assert _why(text, lines=True) is None
+        assert _why("a\nb") is not None
+        assert _why("a\u2067b\u2069") == (
             "'a\\u2067b\\u2069' has the bidirectional control U+2067 (right-to-left isolate) at character 2; "
             "a one-line text holds none: any script shows in its own direction without it, and it could reverse "
             "the text after it"
@@ -229,12 +235,12 @@ class TestTextProblem:
     def test_refuses_with_the_character_and_where_it_is(self, text: str, lines: bool, message: str) -> None:
         """The message quotes the text with escapes, names the character by code point and says where it is;
         nesting must be proper (an embedding inside an isolate closes first) and closes in its own line."""
-        assert text_problem(text, lines=lines) == message
+        assert _why(text, lines=lines) == message
 
     def test_long_text_is_quoted_around_the_problem(self) -> None:
         """A long description is cut to the part around the character, so the message stays one short line."""
         text = "x" * 500 + "\x07" + "y" * 500
-        assert text_problem(text, lines=True) == (
+        assert _why(text, lines=True) == (
             "…'" + "x" * 30 + "\\x07" + "y" * 29 + "'… has the control character U+0007 (bell) at character 501, "
             "which is not text"
         )
@@ -243,14 +249,14 @@ class TestTextProblem:
     def test_the_message_is_itself_plain_text(self, text: str) -> None:
         """Whatever the text, the message that refuses it has no character the rule refuses: it can be printed."""
         for lines in (False, True):
-            message = text_problem(text, lines=lines)
-            assert message is None or text_problem(message) is None
+            message = _why(text, lines=lines)
+            assert message is None or _why(message) is None
 
     @given(texts(), texts(lines=True))
     def test_the_shipped_strategy_draws_valid_text(self, name: str, description: str) -> None:
         """``sibkit.testing.strategies.texts`` draws only text a contract may hold."""
-        assert text_problem(name) is None
-        assert text_problem(description, lines=True) is None
+        assert _why(name) is None
+        assert _why(description, lines=True) is None
 
 
 class TestValidId:
@@ -300,14 +306,14 @@ class TestLoader:
         try:
             contract = loads(_with({field: text}), fmt="json", file="c.json")
         except ContractFileError as err:
-            problem = text_problem(text, lines=lines)
+            problem = _why(text, lines=lines)
             if problem is None:
                 assert field == "provider id"
                 problem = f"expected an identifier of lower-case letters, digits, '-' or '_', got {text!r}"
             assert err.lines[0] == f"{problem} @ {_path(field)}"
-            assert text_problem(str(err), lines=True) is None
+            assert _why(str(err), lines=True) is None
             return
-        assert text_problem(text, lines=lines) is None
+        assert _why(text, lines=lines) is None
         keys, _ = FIELDS[field]
         value: Any = contract
         for k in keys:
@@ -370,7 +376,7 @@ class TestOutputs:
     @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
     def test_refused_text_never_reaches_an_output(self, values: dict[str, str]) -> None:
         """Text the rule refuses stops every command at loading with exit 2, never a traceback."""
-        refused = any(text_problem(t, lines=FIELDS[f][1]) for f, t in values.items())
+        refused = any(_why(t, lines=FIELDS[f][1]) for f, t in values.items())
         out = _outputs(values)
         if refused:
             assert out is None
@@ -435,7 +441,7 @@ HOSTILE_EXAMPLE = {
 
 def _acceptable(text: str, lines: bool) -> str:
     """``text`` without the characters ``text_problem`` refuses (each dropped until the rule is met)."""
-    while (problem := text_problem(text, lines=lines)) is not None:
+    while (problem := _why(text, lines=lines)) is not None:
         at = int(re.search(r" at character (\d+)", problem)[1]) - 1  # type: ignore[index]
         text = text[:at] + text[at + 1 :]
     return text

@@ -16,10 +16,22 @@ import attrs
 import pytest
 
 from sibkit.errors import ContractFileError
+from sibkit.i18n import Language
 from sibkit.load import load_contract
 from sibkit.model import Contract
 from sibkit.model import contract as contract_module
-from sibkit.model.validation import VALIDATIONS, Refs, Validation, contract_problems, texts
+from sibkit.model import scale as scale_module
+from sibkit.model.validation import (
+    VALIDATIONS,
+    Refs,
+    Validation,
+    contract_problems,
+    payer_shares,
+    provider_plans,
+    rule_links,
+    texts,
+    unknown,
+)
 
 HERE = Path(__file__).resolve().parent / "validation"
 """The multi-problem contract files."""
@@ -243,3 +255,66 @@ class TestValidations:
         """On a contract of the library every validation yields nothing."""
         c = _library_contract()
         assert list(check(c, Refs.of(c))) == []
+
+
+class TestInDutch:
+    """The validations' problems are messages with facts, written in the user's language at the edge."""
+
+    @pytest.mark.parametrize("name", sorted(TABLES))
+    def test_every_message_has_a_dutch_translation(self, name: str, unchecked: None) -> None:
+        """Every problem the tables reach is translated: its message is in the Dutch catalogue."""
+        c = _unchecked_contract(name)
+        untranslated = [p.phrase.message for p in contract_problems(c) if translated(p.phrase.message) is None]
+        assert untranslated == []
+
+    def test_an_unknown_reference(self, unchecked: None) -> None:
+        """The kind of part is part of the message (Dutch adjectives follow its gender); ids stay as written."""
+        c = _unchecked_contract("many-problems.toml")
+        (problem,) = [p for p in provider_plans(c, Refs.of(c)) if p.path == "providers[0].segment_mix[0].segment"]
+        assert problem.render(lang="nl") == (
+            "onbekend segment 'hard'; verwacht een van: 'easy' @ $.providers[0].segment_mix[0].segment"
+        )
+        (payer,) = [p for p in rule_links(c, Refs.of(c)) if p.path == "rules[0].paid_by[0].payer"]
+        assert payer.render(lang="nl") == (
+            "onbekende betaler 'stad'; verwacht een van: 'fonds', 'gemeente' @ $.rules[0].paid_by[0].payer"
+        )
+
+    def test_nothing_to_refer_to(self) -> None:
+        """With no part of the kind defined, the list of options says so, in each language."""
+        (problem,) = unknown("segment", "hard", frozenset(), "x")
+        assert problem.render() == "unknown segment 'hard'; expected one of: none defined @ $.x"
+        assert problem.render(lang="nl") == "onbekend segment 'hard'; verwacht een van: er zijn er geen @ $.x"
+
+    def test_money_in_the_languages_format(self, unchecked: None) -> None:
+        """Amounts are money facts: Dutch writes the euro sign with a no-break space and a decimal comma."""
+        c = _unchecked_contract("many-problems.toml")
+        (problem,) = [p for p in payer_shares(c, Refs.of(c)) if p.path == "payers[1].budget"]
+        assert problem.render(lang="nl") == (
+            "het budget van het fonds (€\u00a02.000,00) is groter dan wat de bijdragers toezeggen (€\u00a01.000,00)"
+            " @ $.payers[1].budget"
+        )
+
+    def test_the_engines_ranges(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The limits' problems name the largest part in the language too, and count with its grouping."""
+        c = _library_contract()
+        monkeypatch.setattr(scale_module, "MAX_SCALE_CENTS", 100)
+        monkeypatch.setattr(scale_module, "MAX_CELLS_PER_SCENARIO", 1000)
+        money, cells = scale_module.limit_problems(c)
+        assert money.message.startswith("the money this contract can move adds up to as much as €")
+        assert ", more than the €1.00 sibkit computes exactly; the largest part is here: " in money.message
+        dutch = money.render(lang="nl")
+        assert dutch.startswith("het geld dat dit contract kan verplaatsen, loopt op tot wel €\u00a0")
+        assert ", meer dan de €\u00a01,00 die sibkit exact kan berekenen; het grootste deel zit hier: " in dutch
+        what = next(w for cents, path, w in scale_module.money_scale(c) if path == money.path)
+        assert f": {translated(what)}, tot €\u00a0" in dutch
+        assert cells.render(lang="nl").endswith(
+            "meer dan de 1.000 die sibkit aankan: gebruik minder maanden, aanbieders, segmenten, indicatoren, "
+            "regels of betalers @ $"
+        )
+        assert "more than the 1,000 sibkit supports: fewer months" in cells.message
+
+
+def translated(message: str) -> str | None:
+    """``message`` in Dutch, or ``None`` when the catalogue has no translation for it."""
+    text = Language("nl").translations.gettext(message)
+    return None if text == message else text

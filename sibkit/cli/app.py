@@ -10,16 +10,17 @@ traceback.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
 from rich.text import Text
 
 from sibkit.atomic import check_output
+from sibkit.cli.language import install_click_messages, language_of, speaking
 from sibkit.engine import ENGINE_LOOPS
 from sibkit.errors import ContractFileError, EngineError
 from sibkit.i18n import Language
@@ -97,13 +98,13 @@ def header(text: str, name: str) -> Text:
 
 
 def load_or_exit(file: str, *, engine: bool = True, lang: str = "en") -> Contract:
-    """The contract in ``file``, or a clear message and exit code 2. ``engine``: the command runs the
-    engine, so tell a person at a terminal (stderr), in ``lang``, when its compiled code is not cached
-    yet and the run will start by compiling it."""
+    """The contract in ``file``, or a clear message in ``lang`` and exit code 2. ``engine``: the command
+    runs the engine, so tell a person at a terminal (stderr), in ``lang``, when its compiled code is not
+    cached yet and the run will start by compiling it."""
     try:
         contract = load_contract(file)
     except ContractFileError as exc:
-        console(err=True).print(str(exc), markup=False)
+        console(err=True).print(exc.show(lang), markup=False)
         sys.exit(EXIT_USER_ERROR)
     if engine and sys.stderr.isatty() and not compiled(*ENGINE_LOOPS):
         notice = Language(lang).gettext("first run on this machine: compiling the engine (once, under a minute) …")
@@ -111,7 +112,20 @@ def load_or_exit(file: str, *, engine: bool = True, lang: str = "en") -> Contrac
     return contract
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class SibkitGroup(click.Group):
+    """The ``sibkit`` group: it reads ``--lang`` before Click reads the command line, so that usage
+    errors and option errors are written in the language asked for (``cli.language``)."""
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **kwargs: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        with speaking(language_of(argv)):
+            return super().main(args, *rest, **kwargs)
+
+
+install_click_messages()
+
+
+@click.group(cls=SibkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="sibkit")
 def main() -> None:
     """sibkit: structure, compute and check outcome-based contracts (Social Impact Bonds)."""
@@ -126,9 +140,13 @@ def run() -> None:
     try:
         main()
     except EngineError as exc:
+        words = Language(language_of(sys.argv[1:]))
         console(err=True).print(
-            f"sibkit: internal error: {exc}\nThis is a bug in sibkit, not in your contract. "
-            "Please report it with the contract file and the command you ran.",
+            words.gettext(
+                "sibkit: internal error: %(error)s\nThis is a bug in sibkit, not in your contract. "
+                "Please report it with the contract file and the command you ran.",
+                error=str(exc),
+            ),
             markup=False,
         )
         sys.exit(EXIT_INTERNAL_ERROR)

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from sibkit.cli.app import EXIT_USER_ERROR, console, fail, load_or_exit, main, output_errors
+from sibkit.cli.language import refusal_text
 from sibkit.cli.options import OutputFile, force_option, lang_option
 from sibkit.errors import ContractFileError
 from sibkit.i18n import Language
@@ -22,7 +23,7 @@ __all__ = ["explain_command", "new_command", "validate"]
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=str))
-@lang_option("Language of the confirmation (the problems found are in English).")
+@lang_option("Language of the confirmation and of the problems found.")
 def validate(files: Sequence[str], lang: str) -> None:
     """Check contract FILES; print every problem as 'message @ path'. Exit 2 if any file is invalid."""
     words = Language(lang)
@@ -32,7 +33,7 @@ def validate(files: Sequence[str], lang: str) -> None:
         try:
             contract = load_contract(file)
         except ContractFileError as exc:
-            err.print(str(exc), markup=False)
+            err.print(exc.show(lang), markup=False)
             bad += 1
             continue
         out.print(words.gettext("%(file)s: valid — %(name)s", file=file, name=contract.name), markup=False)
@@ -64,7 +65,7 @@ def new_command(name: str, kind: str, lang: str, output: Path | None, force: boo
         with output_errors(target, words):
             write_starter(target, kind, lang, name, overwrite=force)
     except ValueError as exc:
-        fail(str(exc))
+        fail(refusal_text(exc))
     console().print(
         words.gettext(
             "%(file)s: a %(kind)s contract to fill in; check it with: sibkit validate %(file)s", file=target, kind=kind

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from sibkit.cli.language import refusal_text, words
 from sibkit.i18n import LANGUAGES, Language
 from sibkit.sweep import parse_range, parse_success
 
@@ -60,7 +61,7 @@ class _SuccessFactor(_FactorType):
         try:
             return parse_success(str(value))
         except ValueError as exc:
-            self.fail(str(exc), param, ctx)
+            self.fail(refusal_text(exc), param, ctx)
 
 
 class SuccessRange(_RangeType):
@@ -74,7 +75,7 @@ class SuccessRange(_RangeType):
         try:
             return parse_range(str(value))
         except ValueError as exc:
-            self.fail(str(exc), param, ctx)
+            self.fail(refusal_text(exc), param, ctx)
 
 
 def either(words: Sequence[str], lang: Language | None = None) -> str:
@@ -102,10 +103,17 @@ class OutputFile(_PathType):
             return value
         text = str(value)
         if not text or "\x00" in text:
-            self.fail(f"expected a file name, got {text!r}", param, ctx)
+            self.fail(words().gettext("expected a file name, got %(got)s", got=repr(text)), param, ctx)
         path = Path(text)
         if self.suffixes and path.suffix.lower() not in self.suffixes:
-            self.fail(f"expected a {either(self.suffixes)} file, got {text!r}", param, ctx)
+            lang = words()
+            self.fail(
+                lang.gettext(
+                    "expected a %(kinds)s file, got %(got)s", kinds=either(self.suffixes, lang), got=repr(text)
+                ),
+                param,
+                ctx,
+            )
         return path
 
 

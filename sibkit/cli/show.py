@@ -52,7 +52,7 @@ def _table(words: Language, title: str, columns: Sequence[str]) -> Table:
 @lang_option("Language of the tables or the Markdown overview.")
 def show(file: str, fmt: str, lang: str) -> None:
     """A readable overview of the contract in FILE: parties, outcomes, prices, caps, capital."""
-    c = load_or_exit(file, engine=False)
+    c = load_or_exit(file, engine=False, lang=lang)
     if fmt == "markdown":
         click.echo(render_markdown(c, Language(lang)), nl=False)
         return

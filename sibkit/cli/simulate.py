@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sibkit.cli.app import EXIT_USER_ERROR, check_output_file, console, fail, header, load_or_exit, main, output_errors
+from sibkit.cli.language import refusal_text
 from sibkit.cli.options import MAX_SEED, MAX_WORKERS, SCENARIO_COUNT, OutputFile, force_option, lang_option
 from sibkit.engine.simulate import Simulation, SimulationTooLarge, Summary, export, summarise
 from sibkit.engine.simulate import simulate as run_simulation
@@ -75,7 +76,7 @@ def simulate(
             with output_errors(out, words):
                 export(sim, str(out), overwrite=force)
         except ValueError as exc:
-            fail(f"{out}: {exc}")
+            fail(f"{out}: {refusal_text(exc)}")
     if as_json:
         click.echo(json.dumps(attrs.asdict(summ), indent=2, default=_json_number))
         return
@@ -100,7 +101,7 @@ def _draw(
                 c, n, seed, block=block, workers=workers, progress=lambda done: bar.update(task, completed=done)
             )
         except SimulationTooLarge as exc:
-            err.print(str(exc), markup=False)
+            err.print(refusal_text(exc), markup=False)
             sys.exit(EXIT_USER_ERROR)
 
 

@@ -9,6 +9,7 @@ import click
 
 from sibkit.atomic import write_bytes_atomic
 from sibkit.cli.app import check_output_file, console, fail, load_or_exit, main, output_errors
+from sibkit.cli.language import refusal_text
 from sibkit.cli.options import SCENARIO_COUNT, OutputFile, either, force_option, lang_option
 from sibkit.engine.simulate import SimulationTooLarge
 from sibkit.i18n import Language
@@ -74,7 +75,7 @@ def termsheet(file: str, lang: str, fmt: str, output: Path | None, force: bool, 
         with output_errors(output, words):
             write_bytes_atomic(output, data, overwrite=force)
     except SimulationTooLarge as exc:
-        fail(str(exc))
+        fail(refusal_text(exc))
     console(err=True).print(words.gettext("Term sheet written to %(path)s", path=output), markup=False)
 
 
@@ -87,7 +88,7 @@ def _render(c: Contract, lang: str, fmt: str, simulate_n: int | None, *, to_stdo
         try:
             return render_pdf(c, lang, today=today, simulate_n=simulate_n)
         except RuntimeError as exc:
-            fail(str(exc))
+            fail(refusal_text(exc))
     text = render_termsheet(c, lang, fmt, today=today, simulate_n=simulate_n)
     if to_stdout:
         click.echo(text, nl=False)

@@ -34,6 +34,7 @@ import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from decimal import Decimal
 from multiprocessing import get_context
 
 import attrs
@@ -48,7 +49,8 @@ from sibkit.engine.results import results
 from sibkit.engine.run import default_scenario
 from sibkit.engine.segments import id_rank, provider_segment_weights, split_starts
 from sibkit.engine.waterfall import run_batch
-from sibkit.errors import SibkitError
+from sibkit.errors import Refusal
+from sibkit.facts import N_, Count, Decimal_
 from sibkit.jit import jit
 from sibkit.limits import BYTES_PER_CELL, MAX_SIMULATED_SCENARIOS, MEMORY_BUDGET_BYTES, block_scenarios
 from sibkit.model import Contract, Scenario, Uncertainty
@@ -87,7 +89,7 @@ RESULTS_BUDGET_BYTES = 2_000_000_000
 value per reported figure (three per provider, three per tranche, one per payer, one more)."""
 
 
-class SimulationTooLarge(SibkitError, ValueError):
+class SimulationTooLarge(Refusal):
     """A Monte Carlo run asked for more scenarios than sibkit can hold: the user's number to change."""
 
 
@@ -532,15 +534,25 @@ def _check_size(contract: Contract, n: int) -> None:
     """Raise ``SimulationTooLarge`` when ``n`` scenarios of ``contract``, or one chunk of its samples, do not fit."""
     most = most_scenarios(contract)
     if n > most:
-        raise SimulationTooLarge(
-            f"{n:,} scenarios are more than sibkit can hold for this contract: at most {most:,} "
-            f"(each scenario keeps {_figures(contract):,} figures in memory)"
+        raise SimulationTooLarge.of(
+            N_(
+                "%(n)s scenarios are more than sibkit can hold for this contract: at most %(most)s "
+                "(each scenario keeps %(figures)s figures in memory)"
+            ),
+            n=Count(n),
+            most=Count(most),
+            figures=Count(_figures(contract)),
         )
     if (need := sample_bytes(contract)) > SAMPLE_BUDGET_BYTES:
-        raise SimulationTooLarge(
-            f"this contract is too large to simulate: each chunk of {CHUNK:,} scenarios needs about "
-            f"{need / 1e9:,.1f} GB for its sampled participants, more than the {SAMPLE_BUDGET_BYTES / 1e9:,.0f} GB "
-            "sibkit allows (months × providers × segments × metrics); simulate a smaller contract"
+        raise SimulationTooLarge.of(
+            N_(
+                "this contract is too large to simulate: each chunk of %(chunk)s scenarios needs about "
+                "%(need)s GB for its sampled participants, more than the %(budget)s GB "
+                "sibkit allows (months × providers × segments × metrics); simulate a smaller contract"
+            ),
+            chunk=Count(CHUNK),
+            need=Decimal_(Decimal(need).scaleb(-9).quantize(Decimal("0.1"))),
+            budget=Count(SAMPLE_BUDGET_BYTES // 10**9),
         )
 
 
@@ -677,14 +689,16 @@ def export(sim: Simulation, path: str, *, overwrite: bool = False) -> None:
             import pyarrow as pa  # type: ignore[import-not-found]
             import pyarrow.parquet as pq  # type: ignore[import-not-found]
         except ImportError:
-            raise ValueError("writing .parquet needs pyarrow: pip install pyarrow (or write .csv)") from None
+            raise Refusal.of(N_("writing .parquet needs pyarrow: pip install pyarrow (or write .csv)")) from None
         table = pa.table({"scenario": np.arange(sim.n), **sim.metrics})
         sink = io.BytesIO()
         pq.write_table(table, sink)
         write_bytes_atomic(target, sink.getvalue(), overwrite=overwrite)
         return
     if target.suffix.lower() != ".csv":
-        raise ValueError(f"unknown output type {target.suffix or '(none)'!r}; expected .csv or .parquet")
+        raise Refusal.of(
+            N_("unknown output type %(suffix)s; expected .csv or .parquet"), suffix=repr(target.suffix or "(none)")
+        )
     # each column formatted on its own: whole numbers (cents, counts) exactly as integers, never through a
     # float64 (which drops cents above 2^53); rates to 10 significant digits, an undefined one empty
     columns = [np.arange(sim.n), *sim.metrics.values()]

@@ -22,6 +22,7 @@ from typing import Literal
 import attrs
 
 from sibkit.errors import FieldProblem
+from sibkit.facts import N_, Count
 from sibkit.limits import MAX_CENTS, MAX_MONTHS
 from sibkit.model.common import (
     Prose,
@@ -64,9 +65,11 @@ class ReturnCap:
 
     def __attrs_post_init__(self) -> None:
         if self.irr is None and self.multiple is None:
-            raise FieldProblem("irr", "a return cap needs 'irr', 'multiple' or both")
+            raise FieldProblem.of("irr", N_("a return cap needs 'irr', 'multiple' or both"))
         if self.multiple is not None and self.multiple < 1:
-            raise FieldProblem("multiple", f"a multiple cap below 1 would cap the principal, got {self.multiple}")
+            raise FieldProblem.of(
+                "multiple", N_("a multiple cap below 1 would cap the principal, got %(got)s"), got=str(self.multiple)
+            )
 
 
 @attrs.frozen(kw_only=True)
@@ -85,13 +88,18 @@ class Drawdown:
 
     def __attrs_post_init__(self) -> None:
         if (self.kind == "schedule") != bool(self.amounts):
-            raise FieldProblem("amounts", "'amounts' is given exactly when kind = \"schedule\"")
+            raise FieldProblem.of("amounts", N_("'amounts' is given exactly when kind = \"schedule\""))
         if any(not isinstance(a, int) or a < 0 for a in self.amounts):
-            raise FieldProblem("amounts", "expected amounts of at least 0")
+            raise FieldProblem.of("amounts", N_("expected amounts of at least 0"))
         if any(a > MAX_CENTS for a in self.amounts):
-            raise FieldProblem("amounts", f"expected amounts of at most {MAX_CENTS // 100}.00")
+            raise FieldProblem.of("amounts", N_("expected amounts of at most %(most)s"), most=f"{MAX_CENTS // 100}.00")
         if len(self.amounts) > MAX_MONTHS:
-            raise FieldProblem("amounts", f"expected at most {MAX_MONTHS} monthly amounts, got {len(self.amounts)}")
+            raise FieldProblem.of(
+                "amounts",
+                N_("expected at most %(most)s monthly amounts, got %(got)s"),
+                most=Count(MAX_MONTHS),
+                got=str(len(self.amounts)),
+            )
 
 
 @attrs.frozen(kw_only=True)
@@ -218,8 +226,8 @@ class Fee:
 
     def __attrs_post_init__(self) -> None:
         if self.basis in ("fixed", "monthly") and self.rate != 0:
-            raise FieldProblem("rate", f"a {self.basis} fee takes 'amount', not 'rate'")
+            raise FieldProblem.of("rate", N_("a %(basis)s fee takes 'amount', not 'rate'"), basis=self.basis)
         if self.basis.startswith("percent") and self.amount != 0:
-            raise FieldProblem("amount", f"a {self.basis} fee takes 'rate', not 'amount'")
+            raise FieldProblem.of("amount", N_("a %(basis)s fee takes 'rate', not 'amount'"), basis=self.basis)
         if (self.paid_from == "payer") != (self.payer is not None):
-            raise FieldProblem("payer", "'payer' is given exactly when paid_from = \"payer\"")
+            raise FieldProblem.of("payer", N_("'payer' is given exactly when paid_from = \"payer\""))

@@ -33,6 +33,8 @@ import attrs
 from babel.numbers import get_currency_precision, list_currencies
 
 from sibkit.errors import FieldProblem, show
+from sibkit.facts import N_, Count, Fact, Phrase, Word
+from sibkit.facts import Share as ShareFact
 from sibkit.limits import (
     FIRST_DATE,
     LAST_DATE,
@@ -129,46 +131,40 @@ _OPENERS |= {"\u2066": "\u2069", "\u2067": "\u2069", "\u2068": "\u2069"}
 """Bidirectional embeddings and overrides (closed by U+202C) and isolates (closed by U+2069)."""
 _CLOSERS = ("\u202c", "\u2069")
 
-_NO_BIDI = (
-    "; a one-line text holds none: any script shows in its own direction without it, and it could reverse"
-    " the text after it"
-)
-"""Why a name may not hold an embedding, override or isolate (a table that cuts it short could drop the closer)."""
-
 _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(f"{chr(p + 0xFFFE)}{chr(p + 0xFFFF)}" for p in range(0, 0x110000, 0x10000))
 
-_SUSPECT = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\u202a-\u202e\u2066-\u2069" + _NONCHARACTERS + "]"
-)
+_SUSPECT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\u202a-\u202e\u2066-\u2069" + _NONCHARACTERS + "]")
 """Every character ``text_problem`` looks at twice; any other character is text."""
 
 _CONTROL_NAMES = {
-    "\x00": "null",
-    "\x07": "bell",
-    "\x08": "backspace",
-    "\t": "tab",
-    "\n": "line feed",
-    "\x0b": "vertical tab",
-    "\x0c": "form feed",
-    "\r": "carriage return",
-    "\x1b": "escape",
-    "\x7f": "delete",
-    "\x85": "next line",
-    "\x9b": "control sequence introducer",
-    "\u2028": "line separator",
-    "\u2029": "paragraph separator",
+    "\x00": N_("null"),
+    "\x07": N_("bell"),
+    "\x08": N_("backspace"),
+    "\t": N_("tab"),
+    "\n": N_("line feed"),
+    "\x0b": N_("vertical tab"),
+    "\x0c": N_("form feed"),
+    "\r": N_("carriage return"),
+    "\x1b": N_("escape"),
+    "\x7f": N_("delete"),
+    "\x85": N_("next line"),
+    "\x9b": N_("control sequence introducer"),
+    "\u2028": N_("line separator"),
+    "\u2029": N_("paragraph separator"),
 }
+"""Names of the characters people meet most, translated; any other character is named by its Unicode name."""
 
 PROSE_FIELDS = "a description, purpose, assumption or reason"
 """The fields that may hold several lines, as messages name them."""
 
-_ONE_LINE = f"; this text is one line: only {PROSE_FIELDS} may hold {{}}"
 
-
-def _code(ch: str) -> str:
+def _code(ch: str) -> Fact:
     """``U+001B (escape)``, ``U+202E (right-to-left override)``: a character named for a message."""
-    name = _CONTROL_NAMES.get(ch) or unicodedata.name(ch, "").lower()
-    return f"U+{ord(ch):04X} ({name})" if name else f"U+{ord(ch):04X}"
+    code = f"U+{ord(ch):04X}"
+    if ch in _CONTROL_NAMES:
+        return Phrase.of(N_("%(code)s (%(name)s)"), code=code, name=Word(_CONTROL_NAMES[ch]))
+    name = unicodedata.name(ch, "").lower()  # Unicode's own name of the character: not translated
+    return Phrase.of(N_("%(code)s (%(name)s)"), code=code, name=name) if name else code
 
 
 def _excerpt(text: str, at: int) -> str:
@@ -179,8 +175,8 @@ def _excerpt(text: str, at: int) -> str:
     return ("…" if start else "") + body + ("…" if end < len(text) else "")
 
 
-def text_problem(text: str, *, lines: bool = False) -> str | None:
-    """Why ``text`` cannot be contract text, or ``None`` when it can.
+def text_problem(text: str, *, lines: bool = False) -> Phrase | None:
+    """Why ``text`` cannot be contract text (a message with its facts), or ``None`` when it can.
 
     The rule, for every text in a contract (``lines``: the text is ``Prose``):
 
@@ -201,13 +197,25 @@ def text_problem(text: str, *, lines: bool = False) -> str | None:
     """
     limit = MAX_PROSE_CHARS if lines else MAX_LINE_CHARS
     if len(text) > limit:  # before anything else: every later step reads the whole text
-        kind = "a text of several lines" if lines else "a one-line text"
-        return f"{_excerpt(text, 0)} is {len(text):,} characters long; {kind} may have at most {limit:,}"
+        too_long = (
+            N_("%(text)s is %(length)s characters long; a text of several lines may have at most %(most)s")
+            if lines
+            else N_("%(text)s is %(length)s characters long; a one-line text may have at most %(most)s")
+        )
+        return Phrase.of(too_long, text=_excerpt(text, 0), length=Count(len(text)), most=Count(limit))
     open_: list[tuple[int, str]] = []  # (position, character) of each embedding or isolate still open
     for m in _SUSPECT.finditer(text):
         ch, at = m[0], m.start()
         if not lines and (ch in _OPENERS or ch in _CLOSERS):
-            return _has(text, at, f"the bidirectional control {_code(ch)}") + _NO_BIDI
+            return _has(
+                N_(
+                    "%(text)s has the bidirectional control %(char)s at character %(at)s; a one-line text holds"
+                    " none: any script shows in its own direction without it, and it could reverse the text after it"
+                ),
+                text,
+                at,
+                char=_code(ch),
+            )
         if ch in _OPENERS:
             open_.append((at, ch))
             continue
@@ -216,8 +224,15 @@ def text_problem(text: str, *, lines: bool = False) -> str | None:
                 open_.pop()
                 continue
             if not open_:
-                closer = f"the bidirectional control {_code(ch)}"
-                return _has(text, at, closer) + " that closes nothing opened before it"
+                return _has(
+                    N_(
+                        "%(text)s has the bidirectional control %(char)s at character %(at)s"
+                        " that closes nothing opened before it"
+                    ),
+                    text,
+                    at,
+                    char=_code(ch),
+                )
             break  # closes an isolate around an embedding still open: reported as that embedding
         if ch == "\n" and lines:
             if open_:
@@ -228,36 +243,72 @@ def text_problem(text: str, *, lines: bool = False) -> str | None:
         return _not_text(text, at, ch, lines)
     if open_:
         at, ch = open_[-1]
-        return (
-            _has(text, at, f"the bidirectional control {_code(ch)}")
-            + f" without its closing {_code(_OPENERS[ch])} in the same line; it would reverse the text after it"
+        return _has(
+            N_(
+                "%(text)s has the bidirectional control %(char)s at character %(at)s without its closing %(closer)s"
+                " in the same line; it would reverse the text after it"
+            ),
+            text,
+            at,
+            char=_code(ch),
+            closer=_code(_OPENERS[ch]),
         )
     return None
 
 
-def _not_text(text: str, at: int, ch: str, lines: bool) -> str:
+def _not_text(text: str, at: int, ch: str, lines: bool) -> Phrase:
     """Why ``ch``, at ``at`` in ``text``, is no character of contract text (``lines``: ``Prose``): a half
     of a surrogate pair, a line break other than a ``Prose`` line feed, a tab in one-line text, another
     control character or a noncharacter."""
+    code = f"U+{ord(ch):04X}"
     if "\ud800" <= ch <= "\udfff":
-        return (
-            _has(text, at, f"half of a surrogate pair (U+{ord(ch):04X})")
-            + ", which is not a character; a JSON \\u escape of a character beyond U+FFFF needs both halves"
+        surrogate = N_(
+            "%(text)s has half of a surrogate pair (%(code)s) at character %(at)s, which is not a character;"
+            " a JSON \\u escape of a character beyond U+FFFF needs both halves"
         )
+        return _has(surrogate, text, at, code=code)
     if ch in _LINE_BREAKS:
         if lines:
-            return _has(text, at, f"the line break {_code(ch)}") + "; end the lines of a text with \\n only"
-        return _has(text, at, f"the line break {_code(ch)}") + _ONE_LINE.format("line breaks")
+            return _has(
+                N_("%(text)s has the line break %(char)s at character %(at)s; end the lines of a text with \\n only"),
+                text,
+                at,
+                char=_code(ch),
+            )
+        return _has(
+            N_(
+                "%(text)s has the line break %(char)s at character %(at)s; this text is one line: only a description,"
+                " purpose, assumption or reason may hold line breaks"
+            ),
+            text,
+            at,
+            char=_code(ch),
+        )
     if ch == "\t":
-        return _has(text, at, "a tab (U+0009)") + _ONE_LINE.format("tabs")
+        return _has(
+            N_(
+                "%(text)s has a tab (U+0009) at character %(at)s; this text is one line: only a description,"
+                " purpose, assumption or reason may hold tabs"
+            ),
+            text,
+            at,
+        )
     if unicodedata.category(ch) == "Cc":
-        return _has(text, at, f"the control character {_code(ch)}") + ", which is not text"
-    return _has(text, at, f"the noncharacter U+{ord(ch):04X}") + ", which is not text"
+        return _has(
+            N_("%(text)s has the control character %(char)s at character %(at)s, which is not text"),
+            text,
+            at,
+            char=_code(ch),
+        )
+    return _has(
+        N_("%(text)s has the noncharacter %(code)s at character %(at)s, which is not text"), text, at, code=code
+    )
 
 
-def _has(text: str, at: int, what: str) -> str:
-    """The start of a message: ``'Coach\\x1b[2J' has <what> at character 6``."""
-    return f"{_excerpt(text, at)} has {what} at character {at + 1}"
+def _has(message: str, text: str, at: int, **facts: Fact) -> Phrase:
+    """``message`` about the character at ``at`` in ``text``: ``'Coach\\x1b[2J' has … at character 6``
+    (``%(text)s`` is the text around it, ``%(at)s`` where it is, counted from 1)."""
+    return Phrase.of(message, text=_excerpt(text, at), at=Count(at + 1), **facts)
 
 
 def is_prose(tp: object) -> bool:
@@ -265,7 +316,7 @@ def is_prose(tp: object) -> bool:
     return tp == Prose or Prose in typing.get_args(tp)
 
 
-def text_problems(obj: object, path: str = "") -> Iterator[tuple[str, str]]:
+def text_problems(obj: object, path: str = "") -> Iterator[tuple[str, Phrase]]:
     """``(path, message)`` for every text in ``obj`` (an attrs object, a tuple or dict of them) that
     ``text_problem`` refuses; paths as in ``Problem`` (``providers[0].name``)."""
     if attrs.has(type(obj)):
@@ -288,7 +339,7 @@ def text_problems(obj: object, path: str = "") -> Iterator[tuple[str, str]]:
     elif isinstance(obj, dict):
         for key, item in obj.items():
             if isinstance(key, str) and (why := text_problem(key)):
-                yield path, f"the key {why}"
+                yield path, Phrase.of(N_("the key %(why)s"), why=why)
             else:
                 yield from text_problems(item, f"{path}.{key}")
 
@@ -307,23 +358,33 @@ _ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 """An ``Id``, matched against the whole text (``fullmatch``: ``$`` would let a final line break through)."""
 
 
-def percent(x: Decimal | Fraction) -> str:
-    """A fraction as a percentage for messages: ``Decimal('0.95')`` → ``95%``, ``0.125`` → ``12.5%``;
-    a ratio with no exact decimal keeps the ratio: ``Fraction(1, 3)`` → ``1/3 (33.33%)``."""
+def percent(x: Decimal | Fraction) -> Fact:
+    """A fraction as a percentage for messages (a ``Share``): ``Decimal('0.95')`` → ``95%``, ``0.125`` →
+    ``12.5%``; a ratio with no exact decimal keeps the ratio: ``Fraction(1, 3)`` → ``1/3 (33.33%)``.
+
+    The language layer writes a ``Share`` with at most four decimals of a percent and with grouping
+    (``1,000%``); a percentage it would write otherwise (``0.78125%``, ``1000%``) is kept as written here,
+    in every language, so that no message rounds a value it refuses."""
     if isinstance(x, Fraction):
         exact = share_decimal(x)
         if exact is None:
-            return f"{share_text(x)} ({(share_display(x) * 100).normalize():f}%)"
+            shown = share_display(x)
+            share: Fact = ShareFact(x) if abs(shown) < 10 else f"{(shown * 100).normalize():f}%"
+            return Phrase.of(N_("%(ratio)s (%(share)s)"), ratio=share_text(x), share=share)
         x = exact
-    return f"{(x * 100).normalize():f}%"
+    written = f"{(x * 100).normalize():f}"
+    if len(written.partition(".")[2]) > 4 or abs(x) >= 10:
+        return written + "%"
+    return ShareFact(x)
 
 
 def valid_id(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
     """attrs validator: an identifier as ``Id`` describes."""
     if not isinstance(value, str) or not _ID.fullmatch(value):
-        raise FieldProblem(
+        raise FieldProblem.of(
             attribute.name,
-            f"expected an identifier of lower-case letters, digits, '-' or '_', got {show(value)}",
+            N_("expected an identifier of lower-case letters, digits, '-' or '_', got %(got)s"),
+            got=show(value),
         )
 
 
@@ -331,28 +392,36 @@ def valid_currency(instance: object, attribute: attrs.Attribute[Any], value: str
     """attrs validator: an ISO 4217 code that Babel knows, whose minor unit is a hundredth (sibkit holds
     money in hundredths of the currency unit: cents, pence, paise...)."""
     if not isinstance(value, str) or not value.isascii() or not value.isalpha() or not value.isupper():
-        raise FieldProblem(attribute.name, f"expected an ISO 4217 currency code such as 'EUR', got {show(value)}")
+        raise FieldProblem.of(
+            attribute.name, N_("expected an ISO 4217 currency code such as 'EUR', got %(got)s"), got=show(value)
+        )
     if value not in list_currencies():
-        raise FieldProblem(attribute.name, f"{show(value)} is not an ISO 4217 currency code known to sibkit")
+        raise FieldProblem.of(
+            attribute.name, N_("%(value)s is not an ISO 4217 currency code known to sibkit"), value=show(value)
+        )
     decimals = get_currency_precision(value)
     if decimals != 2:
-        raise FieldProblem(
+        raise FieldProblem.of(
             attribute.name,
-            f"{value} has {decimals} decimal places; sibkit computes in hundredths of a currency unit and "
-            "supports only currencies with two decimal places for now",
+            N_(
+                "%(currency)s has %(decimals)s decimal places; sibkit computes in hundredths of a currency unit and "
+                "supports only currencies with two decimal places for now"
+            ),
+            currency=value,
+            decimals=Count(decimals),
         )
 
 
 def non_negative_int(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
     """attrs validator: an ``int`` (not ``bool``) of at least 0."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise FieldProblem(attribute.name, f"expected a whole number of at least 0, got {show(value)}")
+        raise FieldProblem.of(attribute.name, N_("expected a whole number of at least 0, got %(got)s"), got=show(value))
 
 
 def positive_int(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
     """attrs validator: an ``int`` (not ``bool``) of at least 1."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise FieldProblem(attribute.name, f"expected a whole number of at least 1, got {show(value)}")
+        raise FieldProblem.of(attribute.name, N_("expected a whole number of at least 1, got %(got)s"), got=show(value))
 
 
 def _places(value: Decimal) -> int:
@@ -367,9 +436,11 @@ def _places(value: Decimal) -> int:
 
 def _check_places(attribute: attrs.Attribute[Any], value: Decimal) -> None:
     if _places(value) > MAX_DECIMAL_PLACES:
-        raise FieldProblem(
+        raise FieldProblem.of(
             attribute.name,
-            f"expected at most {MAX_DECIMAL_PLACES} digits after the decimal point, got {show(value)}",
+            N_("expected at most %(most)s digits after the decimal point, got %(got)s"),
+            most=Count(MAX_DECIMAL_PLACES),
+            got=show(value),
         )
 
 
@@ -377,9 +448,17 @@ def fraction_in_unit(instance: object, attribute: attrs.Attribute[Any], value: D
     """attrs validator: a ``Decimal`` between 0 and 1 inclusive, with at most ``MAX_DECIMAL_PLACES`` decimals."""
     if not isinstance(value, Decimal) or not value.is_finite() or not (0 <= value <= 1):
         big = isinstance(value, Decimal) and value.is_finite() and 1 < value <= 100
-        hint = f'; write {value / 100} or "{value}%"' if big else ""
-        raise FieldProblem(attribute.name, f"expected a share between 0 and 1 (0% and 100%), got {show(value)}{hint}")
+        hint = _write_share(value) if big else ""
+        raise FieldProblem.of(attribute.name, _SHARE_RANGE, got=show(value), hint=hint)
     _check_places(attribute, value)
+
+
+_SHARE_RANGE = N_("expected a share between 0 and 1 (0%% and 100%%), got %(got)s%(hint)s")
+
+
+def _write_share(value: Decimal) -> Phrase:
+    """How to write a share given in percent (``70``): ``; write 0.7 or "70%"``."""
+    return Phrase.of(N_('; write %(fraction)s or "%(percent)s%%"'), fraction=str(value / 100), percent=str(value))
 
 
 def to_share(value: Fraction | Decimal | int | str) -> Fraction:
@@ -403,50 +482,63 @@ def share_in_unit(instance: object, attribute: attrs.Attribute[Any], value: Frac
     if not isinstance(value, Fraction) or not (0 <= value <= 1):
         shown = share_text(value) if isinstance(value, Fraction) else show(value)
         exact = share_decimal(value) if isinstance(value, Fraction) else None
-        hint = f'; write {exact / 100} or "{exact}%"' if exact is not None and 1 < exact <= 100 else ""
-        raise FieldProblem(attribute.name, f"expected a share between 0 and 1 (0% and 100%), got {shown}{hint}")
+        hint = _write_share(exact) if exact is not None and 1 < exact <= 100 else ""
+        raise FieldProblem.of(attribute.name, _SHARE_RANGE, got=shown, hint=hint)
     exact = share_decimal(value)
     if exact is not None:
         _check_places(attribute, exact)
     elif value.denominator > MAX_SHARE_DENOMINATOR:
-        raise FieldProblem(
+        raise FieldProblem.of(
             attribute.name,
-            f"expected a ratio with a denominator of at most {MAX_SHARE_DENOMINATOR:,}, got {share_text(value)}",
+            N_("expected a ratio with a denominator of at most %(most)s, got %(got)s"),
+            most=Count(MAX_SHARE_DENOMINATOR),
+            got=share_text(value),
         )
 
 
-def shares_common_denominator(shares: Sequence[Fraction], what: str) -> str | None:
+def shares_common_denominator(shares: Sequence[Fraction], what: str) -> Phrase | None:
     """Why the ``shares`` of one list cannot be split exactly by the engine, or ``None``: brought to a
     common denominator, it must be at most ``MAX_SHARE_DENOMINATOR`` (it is the sum of the integer
-    weights the engine splits with)."""
+    weights the engine splits with). ``what`` names the shares, a message marked with ``N_``
+    (``N_("the payer shares")``), translated where the problem is shown."""
     denom = 1
     for s in shares:
         denom = denom * s.denominator // math.gcd(denom, s.denominator)
     if denom <= MAX_SHARE_DENOMINATOR:
         return None
-    return (
-        f"{what} have a common denominator of {denom:,}; at most {MAX_SHARE_DENOMINATOR:,} is supported: "
-        "write them with fewer digits or simpler ratios"
+    return Phrase.of(
+        N_(
+            "%(what)s have a common denominator of %(denominator)s; at most %(most)s is supported: "
+            "write them with fewer digits or simpler ratios"
+        ),
+        what=Word(what),
+        denominator=Count(denom),
+        most=Count(MAX_SHARE_DENOMINATOR),
     )
 
 
-def bounded_decimal(high: int, what: str = "a number") -> Callable[[object, attrs.Attribute[Any], Decimal], None]:
-    """attrs validator: a ``Decimal`` from 0 to ``high`` with at most ``MAX_DECIMAL_PLACES`` decimals."""
+def bounded_decimal(high: int, what: str = N_("a number")) -> Callable[[object, attrs.Attribute[Any], Decimal], None]:
+    """attrs validator: a ``Decimal`` from 0 to ``high`` with at most ``MAX_DECIMAL_PLACES`` decimals
+    (``what``, a message marked with ``N_``, names the value in messages)."""
 
     def check(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
         if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
-            raise FieldProblem(attribute.name, f"expected {what} of at least 0, got {show(value)}")
+            raise FieldProblem.of(attribute.name, _AT_LEAST, what=Word(what), least=Count(0), got=show(value))
         if value > high:
-            raise FieldProblem(attribute.name, f"expected {what} of at most {high:,}, got {show(value)}")
+            raise FieldProblem.of(attribute.name, _AT_MOST, what=Word(what), most=Count(high), got=show(value))
         _check_places(attribute, value)
 
     return check
 
 
+_AT_LEAST = N_("expected %(what)s of at least %(least)s, got %(got)s")
+_AT_MOST = N_("expected %(what)s of at most %(most)s, got %(got)s")
+
+
 non_negative_decimal = bounded_decimal(MAX_NUMBER)
 """attrs validator: a ``Decimal`` from 0 to ``MAX_NUMBER`` (100,000), at most 9 decimals."""
 
-annual_rate = bounded_decimal(MAX_RATE, "a rate")
+annual_rate = bounded_decimal(MAX_RATE, N_("a rate"))
 """attrs validator: an annual rate from 0 to ``MAX_RATE`` (10, i.e. 1,000% a year), at most 9 decimals."""
 
 
@@ -455,10 +547,10 @@ def _bounded_int(
 ) -> Callable[[object, attrs.Attribute[Any], int], None]:
     def check(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise FieldProblem(attribute.name, f"expected {what} of at least {low}, got {show(value)}")
+            raise FieldProblem.of(attribute.name, _AT_LEAST, what=Word(what), least=Count(low), got=show(value))
         if value > high:
-            raise FieldProblem(
-                attribute.name, f"expected {what} of at most {show_value(high)}, got {show_value(value)}"
+            raise FieldProblem.of(
+                attribute.name, _AT_MOST, what=Word(what), most=show_value(high), got=show_value(value)
             )
 
     return check
@@ -468,34 +560,37 @@ def _euros(cents: int) -> str:
     return f"{cents_to_decimal(cents)}"
 
 
-money_amount = _bounded_int(0, MAX_CENTS, "an amount", show_value=_euros)
+money_amount = _bounded_int(0, MAX_CENTS, N_("an amount"), show_value=_euros)
 """attrs validator: cents from 0 to ``MAX_CENTS`` (€10^12); messages write euros, as files do."""
 
-participants = _bounded_int(0, MAX_PARTICIPANTS, "a number of participants")
+participants = _bounded_int(0, MAX_PARTICIPANTS, N_("a number of participants"))
 """attrs validator: a count of participants from 0 to ``MAX_PARTICIPANTS``."""
 
-positive_participants = _bounded_int(1, MAX_PARTICIPANTS, "a number of participants")
+positive_participants = _bounded_int(1, MAX_PARTICIPANTS, N_("a number of participants"))
 """attrs validator: a count of participants from 1 to ``MAX_PARTICIPANTS``."""
 
-month_number = _bounded_int(0, MAX_MONTHS, "a month number")
+month_number = _bounded_int(0, MAX_MONTHS, N_("a month number"))
 """attrs validator: a month counted from the contract start, 0 to ``MAX_MONTHS``."""
 
-month_count = _bounded_int(1, MAX_MONTHS, "a number of months")
+month_count = _bounded_int(1, MAX_MONTHS, N_("a number of months"))
 """attrs validator: a length in months, 1 to ``MAX_MONTHS`` (50 years)."""
 
-unit_count = _bounded_int(1, MAX_UNITS, "a number of units")
+unit_count = _bounded_int(1, MAX_UNITS, N_("a number of units"))
 """attrs validator: units per participant, 1 to ``MAX_UNITS``."""
 
-rank = _bounded_int(1, 1000, "a rank")
+rank = _bounded_int(1, 1000, N_("a rank"))
 """attrs validator: a seniority rank, 1 to 1,000."""
 
 
 def date_in_range(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     """attrs validator: a date from ``FIRST_DATE`` to ``LAST_DATE`` (``None`` passes)."""
     if value is not None and not FIRST_DATE <= value <= LAST_DATE:
-        raise FieldProblem(
+        raise FieldProblem.of(
             attribute.name,
-            f"expected a date from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}, got {show(value)}",
+            N_("expected a date from %(first)s to %(last)s, got %(got)s"),
+            first=FIRST_DATE.isoformat(),
+            last=LAST_DATE.isoformat(),
+            got=show(value),
         )
 
 
@@ -543,9 +638,9 @@ class Provenance:
 
     def __attrs_post_init__(self) -> None:
         if (self.source is None) == (self.assumption is None):
-            raise FieldProblem("source", "give exactly one of 'source' or 'assumption'")
+            raise FieldProblem.of("source", N_("give exactly one of 'source' or 'assumption'"))
         if self.assumption is not None and not self.assumption.strip():
-            raise FieldProblem("assumption", "an assumption must say what was assumed and why")
+            raise FieldProblem.of("assumption", N_("an assumption must say what was assumed and why"))
 
 
 def check_provenance(instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, Provenance]) -> None:
@@ -553,9 +648,11 @@ def check_provenance(instance: object, attribute: attrs.Attribute[Any], value: M
     names = {a.name for a in attrs.fields(type(instance))} - {"provenance"}  # type: ignore[arg-type]
     for key in value:
         if key not in names:
-            raise FieldProblem(
+            raise FieldProblem.of(
                 attribute.name,
-                f"provenance given for unknown field {key!r}; expected one of: {', '.join(sorted(names))}",
+                N_("provenance given for unknown field %(key)s; expected one of: %(known)s"),
+                key=repr(key),
+                known=", ".join(sorted(names)),
             )
 
 

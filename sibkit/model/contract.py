@@ -17,6 +17,7 @@ from typing import Literal
 import attrs
 
 from sibkit.errors import FieldProblem, ModelError, show
+from sibkit.facts import N_, Count
 from sibkit.model.capital import Fee, Guarantee, Tranche
 from sibkit.model.common import (
     Prose,
@@ -74,19 +75,26 @@ class Timeline:
 
     def __attrs_post_init__(self) -> None:
         if self.service_months < self.enrolment_months:
-            raise FieldProblem(
+            raise FieldProblem.of(
                 "service_months",
-                f"the service term ({self.service_months} months) is shorter than the enrolment window "
-                f"({self.enrolment_months} months)",
+                N_("the service term (%(service)s months) is shorter than the enrolment window (%(enrolment)s months)"),
+                service=Count(self.service_months),
+                enrolment=Count(self.enrolment_months),
             )
         if self.term_months < self.service_months:
-            raise FieldProblem(
+            raise FieldProblem.of(
                 "term_months",
-                f"the contract term ({self.term_months} months) is shorter than the service term "
-                f"({self.service_months} months)",
+                N_("the contract term (%(term)s months) is shorter than the service term (%(service)s months)"),
+                term=Count(self.term_months),
+                service=Count(self.service_months),
             )
         if self.signing is not None and self.signing > self.start:
-            raise FieldProblem("signing", f"signing date {self.signing} is after the start {self.start}")
+            raise FieldProblem.of(
+                "signing",
+                N_("signing date %(signing)s is after the start %(start)s"),
+                signing=self.signing.isoformat(),
+                start=self.start.isoformat(),
+            )
 
     def month_start(self, month: int) -> dt.date:
         """The first day of contract month ``month`` (month 0 is ``start``'s month): the one calendar rule.
@@ -131,7 +139,12 @@ class Population:
     def __attrs_post_init__(self) -> None:
         low, high = self.minimum_participants, self.maximum_participants
         if low is not None and high is not None and low > high:
-            raise FieldProblem("minimum_participants", f"the minimum ({low}) is above the maximum ({high})")
+            raise FieldProblem.of(
+                "minimum_participants",
+                N_("the minimum (%(low)s) is above the maximum (%(high)s)"),
+                low=str(low),
+                high=str(high),
+            )
 
 
 @attrs.frozen(kw_only=True)
@@ -183,8 +196,11 @@ class Contract:
     @format.validator
     def _known_format(self, attribute: attrs.Attribute[int], value: int) -> None:
         if value != FORMAT_VERSION:
-            raise FieldProblem(
-                "format", f"this sibkit reads contract format {FORMAT_VERSION}, the file says {show(value)}"
+            raise FieldProblem.of(
+                "format",
+                N_("this sibkit reads contract format %(version)s, the file says %(given)s"),
+                version=str(FORMAT_VERSION),
+                given=show(value),
             )
 
     def __attrs_post_init__(self) -> None:

@@ -8,6 +8,7 @@ from typing import Literal
 import attrs
 
 from sibkit.errors import FieldProblem
+from sibkit.facts import N_, Count
 from sibkit.limits import MAX_MONTHS, MAX_PARTICIPANTS
 from sibkit.model.common import (
     Prose,
@@ -123,16 +124,22 @@ class EnrolmentPlan:
     def __attrs_post_init__(self) -> None:
         if self.monthly is not None:
             if self.total is not None or self.months is not None:
-                raise FieldProblem("monthly", "give either 'monthly' or 'total' with 'months', not both")
+                raise FieldProblem.of("monthly", N_("give either 'monthly' or 'total' with 'months', not both"))
             if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in self.monthly):
-                raise FieldProblem("monthly", "expected whole numbers of participants of at least 0")
+                raise FieldProblem.of("monthly", N_("expected whole numbers of participants of at least 0"))
             if len(self.monthly) > MAX_MONTHS:
-                count = len(self.monthly)
-                raise FieldProblem("monthly", f"expected at most {MAX_MONTHS} months of starts, got {count}")
+                raise FieldProblem.of(
+                    "monthly",
+                    N_("expected at most %(most)s months of starts, got %(got)s"),
+                    most=Count(MAX_MONTHS),
+                    got=str(len(self.monthly)),
+                )
             if any(n > MAX_PARTICIPANTS for n in self.monthly):
-                raise FieldProblem("monthly", f"expected at most {MAX_PARTICIPANTS:,} participants in a month")
+                raise FieldProblem.of(
+                    "monthly", N_("expected at most %(most)s participants in a month"), most=Count(MAX_PARTICIPANTS)
+                )
         elif self.total is None or self.months is None:
-            raise FieldProblem("total", "give either 'monthly' or both 'total' and 'months'")
+            raise FieldProblem.of("total", N_("give either 'monthly' or both 'total' and 'months'"))
 
     def per_month(self) -> tuple[int, ...]:
         """Starts per month from month 0 (leading zeros before ``start_month``)."""

@@ -16,6 +16,7 @@ from typing import Literal
 import attrs
 
 from sibkit.errors import FieldProblem
+from sibkit.facts import N_
 from sibkit.model.common import (
     Provenance,
     Share,
@@ -64,8 +65,8 @@ def _shares_sum_to_one(
 ) -> None:
     total = sum((s.share for s in value), Fraction(0))
     if value and total != 1:
-        raise FieldProblem(attribute.name, f"payer shares sum to {percent(total)}, expected 100%")
-    problem = shares_common_denominator([s.share for s in value], "the payer shares")
+        raise FieldProblem.of(attribute.name, N_("payer shares sum to %(sum)s, expected 100%%"), sum=percent(total))
+    problem = shares_common_denominator([s.share for s in value], N_("the payer shares"))
     if problem:
         raise FieldProblem(attribute.name, problem)
 
@@ -104,7 +105,12 @@ class Tariff:
     def _weights(self, attribute: attrs.Attribute[tuple[Component, ...]], value: tuple[Component, ...]) -> None:
         total = sum((c.weight for c in value), Decimal(0))
         if total != 1:
-            raise FieldProblem("components", f"weights of tariff {self.id!r} sum to {percent(total)}, expected 100%")
+            raise FieldProblem.of(
+                "components",
+                N_("weights of tariff %(tariff)s sum to %(sum)s, expected 100%%"),
+                tariff=repr(self.id),
+                sum=percent(total),
+            )
 
     def metrics(self) -> tuple[str, ...]:
         """The metrics this rule pays for."""
@@ -222,13 +228,15 @@ class CohortThreshold:
 
     def __attrs_post_init__(self) -> None:
         if (self.pooled_threshold is None) != (self.pooled_price_per_unit is None):
-            raise FieldProblem("pooled_price_per_unit", "give 'pooled_threshold' and 'pooled_price_per_unit' together")
+            raise FieldProblem.of(
+                "pooled_price_per_unit", N_("give 'pooled_threshold' and 'pooled_price_per_unit' together")
+            )
 
     @tiers.validator
     def _ascending(self, attribute: attrs.Attribute[tuple[Tier, ...]], value: tuple[Tier, ...]) -> None:
         starts = [t.from_improvement for t in value]
         if starts != sorted(starts) or len(set(starts)) != len(starts):
-            raise FieldProblem("tiers", "tiers must be in strictly increasing order of 'from_improvement'")
+            raise FieldProblem.of("tiers", N_("tiers must be in strictly increasing order of 'from_improvement'"))
 
     def metrics(self) -> tuple[str, ...]:
         """The metrics this rule pays for."""
@@ -325,18 +333,28 @@ class Cap:
     def __attrs_post_init__(self) -> None:
         if self.metrics:
             if self.level != "metric":
-                raise FieldProblem("metrics", f"a {self.level} cap takes no 'metrics'; only a metric cap does")
+                raise FieldProblem.of(
+                    "metrics", N_("a %(level)s cap takes no 'metrics'; only a metric cap does"), level=self.level
+                )
             if self.target is not None:
-                raise FieldProblem("metrics", "give either 'target' (one metric) or 'metrics' (a group), not both")
+                raise FieldProblem.of(
+                    "metrics", N_("give either 'target' (one metric) or 'metrics' (a group), not both")
+                )
             if len(set(self.metrics)) != len(self.metrics):
-                raise FieldProblem("metrics", "a metric is named twice in the group")
+                raise FieldProblem.of("metrics", N_("a metric is named twice in the group"))
             return
         needs_target = self.level in ("metric", "provider", "payer")
         if needs_target and self.target is None:
-            hint = " (or 'metrics': a group of metric ids)" if self.level == "metric" else ""
-            raise FieldProblem("target", f"a {self.level} cap needs 'target': the {self.level} id it limits{hint}")
+            if self.level == "metric":
+                raise FieldProblem.of(
+                    "target",
+                    N_("a metric cap needs 'target': the metric id it limits (or 'metrics': a group of metric ids)"),
+                )
+            raise FieldProblem.of(
+                "target", N_("a %(level)s cap needs 'target': the %(level)s id it limits"), level=self.level
+            )
         if not needs_target and self.target is not None:
-            raise FieldProblem("target", f"a {self.level} cap takes no 'target'")
+            raise FieldProblem.of("target", N_("a %(level)s cap takes no 'target'"), level=self.level)
 
     def metric_ids(self) -> tuple[str, ...]:
         """The metrics a ``metric`` cap limits together (one, or its group); empty for other levels."""

@@ -11,10 +11,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sibkit.errors import Problem
+from sibkit.facts import N_, Count, Money, Phrase, Word
 from sibkit.limits import MAX_CELLS_PER_SCENARIO, MAX_SCALE_CENTS, MAX_SUCCESS
 from sibkit.model.capital import Loan
 from sibkit.model.rules import CohortThreshold, PaymentRule, PerTime, RateCard, ShareOfSavings, Tariff
-from sibkit.money import format_eur
 
 if TYPE_CHECKING:
     from sibkit.model.contract import Contract
@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 __all__ = ["cells_per_scenario", "limit_problems", "money_scale"]
 
 Part = tuple[int, str, str]
-"""``(cents, path, what)``: one upper bound of ``money_scale``."""
+"""``(cents, path, what)``: one upper bound of ``money_scale``; ``what`` names it, a message marked with ``N_``
+(``cost per participant × participants``), translated where it is shown."""
 
 
 def _ceil(x: Decimal) -> int:
@@ -60,11 +61,11 @@ def _provider_parts(c: Contract, people: dict[str, int]) -> list[Part]:
         n = people[prov.id]
         path = f"providers[{i}]"
         out.append(
-            (prov.cost_per_participant * n, f"{path}.cost_per_participant", "cost per participant × participants")
+            (prov.cost_per_participant * n, f"{path}.cost_per_participant", N_("cost per participant × participants"))
         )
-        out.append((prov.fixed_cost_monthly * months, f"{path}.fixed_cost_monthly", "fixed cost × months"))
-        out.append((prov.other_income_monthly * months, f"{path}.other_income_monthly", "other income × months"))
-        out.append((prov.buffer + prov.minimum_cash, f"{path}.buffer", "buffer and minimum cash"))
+        out.append((prov.fixed_cost_monthly * months, f"{path}.fixed_cost_monthly", N_("fixed cost × months")))
+        out.append((prov.other_income_monthly * months, f"{path}.other_income_monthly", N_("other income × months")))
+        out.append((prov.buffer + prov.minimum_cash, f"{path}.buffer", N_("buffer and minimum cash")))
     return out
 
 
@@ -122,7 +123,7 @@ def _rule_parts(c: Contract, people: dict[str, int]) -> list[Part]:
     out: list[Part] = []
     for i, rule in enumerate(c.rules):
         n = sum(people.get(p, 0) for p in c.rule_providers(rule))
-        out.append((_ceil(_rule_total(c, rule, n, counts) * vat), f"rules[{i}]", "its largest outcome payments"))
+        out.append((_ceil(_rule_total(c, rule, n, counts) * vat), f"rules[{i}]", N_("its largest outcome payments")))
     return out
 
 
@@ -140,13 +141,13 @@ def _capital_parts(c: Contract) -> list[Part]:
             grows = max(grows, Decimal(min(hurdle, 1e30)))
         if t.return_cap is not None and t.return_cap.multiple is not None:
             grows = max(grows, t.return_cap.multiple)
-        what = "commitment with its interest and return"
+        what = N_("commitment with its interest and return")
         out.append((_ceil(t.commitment * grows), f"tranches[{i}].commitment", what))
     for i, g in enumerate(c.guarantees):
-        out.append((g.amount, f"guarantees[{i}].amount", "guarantee"))
+        out.append((g.amount, f"guarantees[{i}].amount", N_("guarantee")))
     for i, f in enumerate(c.fees):
         times = months if f.basis == "monthly" else 1
-        out.append((f.amount * times, f"fees[{i}].amount", "fee"))
+        out.append((f.amount * times, f"fees[{i}].amount", N_("fee")))
     return out
 
 
@@ -154,9 +155,9 @@ def _payer_parts(c: Contract) -> list[Part]:
     out: list[Part] = []
     for i, payer in enumerate(c.payers):
         committed = sum(k.commitment for k in payer.contributors)
-        out.append((max(payer.budget or 0, committed), f"payers[{i}]", "budget and commitments"))
+        out.append((max(payer.budget or 0, committed), f"payers[{i}]", N_("budget and commitments")))
     for i, cap in enumerate(c.caps):
-        out.append((cap.amount, f"caps[{i}].amount", "cap"))
+        out.append((cap.amount, f"caps[{i}].amount", N_("cap")))
     return out
 
 
@@ -200,9 +201,16 @@ def limit_problems(c: Contract) -> list[Problem]:
         out.append(
             Problem(
                 path,
-                f"the money this contract can move adds up to as much as {format_eur(scale)}, more than the "
-                f"{format_eur(MAX_SCALE_CENTS)} sibkit computes exactly; the largest part is here: {what}, "
-                f"up to {format_eur(cents)}",
+                Phrase.of(
+                    N_(
+                        "the money this contract can move adds up to as much as %(scale)s, more than the "
+                        "%(limit)s sibkit computes exactly; the largest part is here: %(what)s, up to %(part)s"
+                    ),
+                    scale=Money(scale, "EUR"),
+                    limit=Money(MAX_SCALE_CENTS, "EUR"),
+                    what=Word(what),
+                    part=Money(cents, "EUR"),
+                ),
             )
         )
     cells = cells_per_scenario(c)
@@ -210,9 +218,16 @@ def limit_problems(c: Contract) -> list[Problem]:
         out.append(
             Problem(
                 "",
-                f"one scenario of this contract needs about {cells:,} numbers in memory ({cells * 8 // 10**6:,} MB), "
-                f"more than the {MAX_CELLS_PER_SCENARIO:,} sibkit supports: fewer months, providers, segments, "
-                "metrics, rules or payers",
+                Phrase.of(
+                    N_(
+                        "one scenario of this contract needs about %(cells)s numbers in memory (%(megabytes)s MB), "
+                        "more than the %(limit)s sibkit supports: fewer months, providers, segments, "
+                        "metrics, rules or payers"
+                    ),
+                    cells=Count(cells),
+                    megabytes=Count(cells * 8 // 10**6),
+                    limit=Count(MAX_CELLS_PER_SCENARIO),
+                ),
             )
         )
     return out

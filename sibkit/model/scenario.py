@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 
 from sibkit.errors import FieldProblem, show
+from sibkit.facts import N_, Count
 from sibkit.limits import MAX_NUMBER
 from sibkit.model.common import (
     Prose,
@@ -29,7 +30,7 @@ __all__ = ["EnrolmentOverride", "Scenario", "ScenarioOutcome"]
 def _positive_decimal(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
     """attrs validator: a ``Decimal`` above 0."""
     if not isinstance(value, Decimal) or not value > 0:
-        raise FieldProblem(attribute.name, f"expected a number above 0, got {show(value)}")
+        raise FieldProblem.of(attribute.name, N_("expected a number above 0, got %(got)s"), got=show(value))
 
 
 @attrs.frozen(kw_only=True)
@@ -67,28 +68,35 @@ class ScenarioOutcome:
 
     def __attrs_post_init__(self) -> None:
         if self.rate is not None and (self.treatment is not None or self.comparison is not None):
-            raise FieldProblem("rate", "give either 'rate' or the 'treatment' and 'comparison' levels, not both")
+            raise FieldProblem.of("rate", N_("give either 'rate' or the 'treatment' and 'comparison' levels, not both"))
         if self.treatment is not None and self.comparison is None:
-            raise FieldProblem(
-                "comparison", "'treatment' needs 'comparison': the comparison group's level, in the same unit"
+            raise FieldProblem.of(
+                "comparison", N_("'treatment' needs 'comparison': the comparison group's level, in the same unit")
             )
         if self.comparison is not None and self.treatment is None:
-            raise FieldProblem(
-                "treatment", "'comparison' needs 'treatment': the treatment group's level, in the same unit"
+            raise FieldProblem.of(
+                "treatment", N_("'comparison' needs 'treatment': the treatment group's level, in the same unit")
             )
         if self.rate is None and self.treatment is None:
-            raise FieldProblem(
-                "rate", "give 'rate', or for a cohort_change metric the 'treatment' and 'comparison' levels"
+            raise FieldProblem.of(
+                "rate", N_("give 'rate', or for a cohort_change metric the 'treatment' and 'comparison' levels")
             )
         # |improvement| <= MAX_NUMBER in either direction: (c - t) / c >= -MAX_NUMBER and (t - c) / c <= MAX_NUMBER
         # both say t <= (MAX_NUMBER + 1) × c; the engine counts improvements in int64 trillionths
         levels = (self.treatment, self.comparison)
         if levels[0] is not None and levels[1] is not None and levels[0] > (MAX_NUMBER + 1) * levels[1]:
-            raise FieldProblem(
+            raise FieldProblem.of(
                 "treatment",
-                f"the treatment level {levels[0]:f} is more than {MAX_NUMBER + 1} times the comparison "
-                f"level {levels[1]:f}: the improvement they give is outside −{MAX_NUMBER:,} to "
-                f"{MAX_NUMBER:,} (−{MAX_NUMBER * 100:,}% to {MAX_NUMBER * 100:,}%)",
+                N_(
+                    "the treatment level %(treatment)s is more than %(times)s times the comparison level"
+                    " %(comparison)s: the improvement they give is outside −%(most)s to %(most)s"
+                    " (−%(percent)s%% to %(percent)s%%)"
+                ),
+                treatment=f"{levels[0]:f}",
+                times=str(MAX_NUMBER + 1),
+                comparison=f"{levels[1]:f}",
+                most=Count(MAX_NUMBER),
+                percent=Count(MAX_NUMBER * 100),
             )
 
     def expected_rate(self, metric: Metric) -> Decimal:

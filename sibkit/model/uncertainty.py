@@ -15,6 +15,7 @@ from decimal import Decimal
 import attrs
 
 from sibkit.errors import FieldProblem
+from sibkit.facts import N_
 from sibkit.model.common import (
     Provenance,
     fraction_in_unit,
@@ -25,6 +26,8 @@ from sibkit.model.common import (
 )
 
 __all__ = ["EnrolmentUncertainty", "OutcomeUncertainty", "Uncertainty"]
+
+_LOW_ABOVE_HIGH = N_("low (%(low)s) is above high (%(high)s)")
 
 
 @attrs.frozen(kw_only=True)
@@ -46,9 +49,9 @@ class OutcomeUncertainty:
 
     def __attrs_post_init__(self) -> None:
         if self.low > self.high:
-            raise FieldProblem("low", f"low ({percent(self.low)}) is above high ({percent(self.high)})")
+            raise FieldProblem.of("low", _LOW_ABOVE_HIGH, low=percent(self.low), high=percent(self.high))
         if self.mean is not None and not self.low <= self.mean <= self.high:
-            raise FieldProblem("mean", f"the mean ({percent(self.mean)}) lies outside low–high")
+            raise FieldProblem.of("mean", N_("the mean (%(mean)s) lies outside low–high"), mean=percent(self.mean))
 
 
 @attrs.frozen(kw_only=True)
@@ -64,7 +67,7 @@ class EnrolmentUncertainty:
 
     def __attrs_post_init__(self) -> None:
         if self.low > self.high:
-            raise FieldProblem("low", f"low ({self.low}) is above high ({self.high})")
+            raise FieldProblem.of("low", _LOW_ABOVE_HIGH, low=str(self.low), high=str(self.high))
 
 
 @attrs.frozen(kw_only=True)

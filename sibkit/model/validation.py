@@ -18,11 +18,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from sibkit.errors import Problem, did_you_mean
+from sibkit.errors import Problem, did_you_mean, quoted, show
+from sibkit.facts import N_, Count, Fact, Money, Phrase
 from sibkit.model.capital import Grant, Loan
 from sibkit.model.common import Provenance, percent, shares_common_denominator, text_problems
 from sibkit.model.outcomes import Metric
@@ -31,12 +32,11 @@ from sibkit.model.scale import limit_problems
 from sibkit.model.scenario import Scenario
 from sibkit.model.uncertainty import Uncertainty
 from sibkit.model.waterfall import FeesStep, InterestStep, PrincipalStep, ResidualStep, ReturnStep
-from sibkit.money import format_eur
 
 if TYPE_CHECKING:
     from sibkit.model.contract import Contract
 
-__all__ = ["VALIDATIONS", "Refs", "Validation", "contract_problems", "unknown"]
+__all__ = ["VALIDATIONS", "Kind", "Refs", "Validation", "contract_problems", "unknown"]
 
 
 @attrs.frozen(kw_only=True)
@@ -88,13 +88,47 @@ Validation = Callable[["Contract", Refs], Iterator[Problem]]
 """One whole-contract rule: yields a ``Problem`` for each place that breaks it."""
 
 
-def unknown(kind: str, value: str, known: AbstractSet[str], path: str) -> Iterator[Problem]:
+Kind = Literal[
+    "fee",
+    "guarantor",
+    "investor",
+    "metric",
+    "party",
+    "payer",
+    "provider",
+    "residual party",
+    "scenario",
+    "segment",
+    "source",
+    "tranche",
+]
+"""The kinds of part a reference may name (``unknown``)."""
+
+_UNKNOWN: dict[Kind, str] = {
+    "fee": N_("unknown fee %(value)s%(hint)s expected one of: %(expected)s"),
+    "guarantor": N_("unknown guarantor %(value)s%(hint)s expected one of: %(expected)s"),
+    "investor": N_("unknown investor %(value)s%(hint)s expected one of: %(expected)s"),
+    "metric": N_("unknown metric %(value)s%(hint)s expected one of: %(expected)s"),
+    "party": N_("unknown party %(value)s%(hint)s expected one of: %(expected)s"),
+    "payer": N_("unknown payer %(value)s%(hint)s expected one of: %(expected)s"),
+    "provider": N_("unknown provider %(value)s%(hint)s expected one of: %(expected)s"),
+    "residual party": N_("unknown residual party %(value)s%(hint)s expected one of: %(expected)s"),
+    "scenario": N_("unknown scenario %(value)s%(hint)s expected one of: %(expected)s"),
+    "segment": N_("unknown segment %(value)s%(hint)s expected one of: %(expected)s"),
+    "source": N_("unknown source %(value)s%(hint)s expected one of: %(expected)s"),
+    "tranche": N_("unknown tranche %(value)s%(hint)s expected one of: %(expected)s"),
+}
+"""The message for an unknown reference, one per kind (a translation may need the kind's gender)."""
+
+
+def unknown(kind: Kind, value: str, known: AbstractSet[str], path: str) -> Iterator[Problem]:
     """``unknown <kind> 'x'; expected one of: ...`` at ``path`` when ``value`` is not in ``known``."""
     if value not in known:
-        expected = ", ".join(repr(k) for k in sorted(known)) or "none defined"
-        hint = did_you_mean(value, known)
-        sep = f"{hint} " if hint else "; "
-        yield Problem(path, f"unknown {kind} {value!r}{sep}expected one of: {expected}")
+        expected: Fact = quoted(sorted(known)) or Phrase.of(N_("none defined"))
+        yield Problem(
+            path,
+            Phrase.of(_UNKNOWN[kind], value=repr(value), hint=did_you_mean(value, known) or ";", expected=expected),
+        )
 
 
 def texts(c: Contract, refs: Refs) -> Iterator[Problem]:
@@ -110,7 +144,14 @@ def _dupes(items: Iterable[tuple[str, str]]) -> Iterator[Problem]:
     for ident, path in items:
         if seen[ident] > 1 and ident not in reported:
             reported.add(ident)
-            yield Problem(path, f"id {ident!r} is used {seen[ident]} times; ids must be unique")
+            yield Problem(
+                path,
+                Phrase.of(
+                    N_("id %(id)s is used %(times)s times; ids must be unique"),
+                    id=repr(ident),
+                    times=Count(seen[ident]),
+                ),
+            )
 
 
 def unique_ids(c: Contract, refs: Refs) -> Iterator[Problem]:
@@ -137,21 +178,26 @@ def payer_shares(c: Contract, refs: Refs) -> Iterator[Problem]:
     shares = [x.share for x in c.payers]
     if len(c.payers) > 1 and any(s is not None for s in shares):
         if any(s is None for s in shares):
-            yield Problem("payers", "either every payer has a 'share' or none has")
+            yield Problem("payers", Phrase.of(N_("either every payer has a 'share' or none has")))
         else:
             given = [s for s in shares if s is not None]
             payer_total = sum(given, Fraction(0))
             if payer_total != 1:
-                yield Problem("payers", f"payer shares sum to {percent(payer_total)}, expected 100%")
-            elif problem := shares_common_denominator(given, "the payer shares"):
+                yield Problem(
+                    "payers", Phrase.of(N_("payer shares sum to %(total)s, expected 100%"), total=percent(payer_total))
+                )
+            elif problem := shares_common_denominator(given, N_("the payer shares")):
                 yield Problem("payers", problem)
     for i, payer in enumerate(c.payers):
         committed = sum(k.commitment for k in payer.contributors)
         if payer.contributors and payer.budget is not None and payer.budget > committed:
             yield Problem(
                 f"payers[{i}].budget",
-                f"the fund's budget ({format_eur(payer.budget)}) is more than its contributors commit "
-                f"({format_eur(committed)})",
+                Phrase.of(
+                    N_("the fund's budget (%(budget)s) is more than its contributors commit (%(committed)s)"),
+                    budget=Money(payer.budget, "EUR"),
+                    committed=Money(committed, "EUR"),
+                ),
             )
 
 
@@ -165,31 +211,48 @@ def provider_plans(c: Contract, refs: Refs) -> Iterator[Problem]:
         if len(plan) > tl.enrolment_months and any(plan[tl.enrolment_months :]):
             yield Problem(
                 f"{path}.enrolment",
-                f"enrolment runs to month {len(plan) - 1}, after the enrolment window "
-                f"(months 0–{tl.enrolment_months - 1})",
+                Phrase.of(
+                    N_("enrolment runs to month %(month)s, after the enrolment window (months 0–%(last)s)"),
+                    month=str(len(plan) - 1),
+                    last=str(tl.enrolment_months - 1),
+                ),
             )
         if prov.enrolment.participants > prov.capacity:
             yield Problem(
                 f"{path}.enrolment",
-                f"plans {prov.enrolment.participants} participants, more than the capacity of {prov.capacity}",
+                Phrase.of(
+                    N_("plans %(planned)s participants, more than the capacity of %(capacity)s"),
+                    planned=show(prov.enrolment.participants),
+                    capacity=show(prov.capacity),
+                ),
             )
         total = sum(prov.cost_profile, Decimal(0))
         if total != 1 or any(s < 0 for s in prov.cost_profile):
-            yield Problem(f"{path}.cost_profile", f"cost profile sums to {percent(total)}, expected 100%")
+            yield Problem(
+                f"{path}.cost_profile",
+                Phrase.of(N_("cost profile sums to %(total)s, expected 100%"), total=percent(total)),
+            )
         if c.segments and not prov.segment_mix:
-            yield Problem(f"{path}.segment_mix", "the contract has difficulty segments; give this provider's mix")
+            yield Problem(
+                f"{path}.segment_mix", Phrase.of(N_("the contract has difficulty segments; give this provider's mix"))
+            )
         for j, mix in enumerate(prov.segment_mix):
             yield from unknown("segment", mix.segment, refs.segment_ids, f"{path}.segment_mix[{j}].segment")
         if prov.segment_mix:
             mix_total = sum((m.share for m in prov.segment_mix), Fraction(0))
             if mix_total != 1:
-                yield Problem(f"{path}.segment_mix", f"segment shares sum to {percent(mix_total)}, expected 100%")
-            elif problem := shares_common_denominator([m.share for m in prov.segment_mix], "the segment shares"):
+                yield Problem(
+                    f"{path}.segment_mix",
+                    Phrase.of(N_("segment shares sum to %(total)s, expected 100%"), total=percent(mix_total)),
+                )
+            elif problem := shares_common_denominator([m.share for m in prov.segment_mix], N_("the segment shares")):
                 yield Problem(f"{path}.segment_mix", problem)
         if not prov.prefinances_own_costs and not c.tranches:
             yield Problem(
                 f"{path}.prefinances_own_costs",
-                "the provider does not pre-finance its costs, but the contract has no tranches to fund them",
+                Phrase.of(
+                    N_("the provider does not pre-finance its costs, but the contract has no tranches to fund them")
+                ),
             )
 
 
@@ -202,7 +265,9 @@ def metric_links(c: Contract, refs: Refs) -> Iterator[Problem]:
         for j, r in enumerate(m.requires):
             yield from unknown("metric", r, refs.metric_ids, f"{path}.requires[{j}]")
         if m.kind == "cohort_change" and m.baseline is None:
-            yield Problem(f"{path}.baseline", "a cohort_change metric needs 'baseline': the counterfactual level")
+            yield Problem(
+                f"{path}.baseline", Phrase.of(N_("a cohort_change metric needs 'baseline': the counterfactual level"))
+            )
 
 
 def _rule_references(c: Contract, refs: Refs, rule: PaymentRule, path: str) -> Iterator[Problem]:
@@ -214,7 +279,10 @@ def _rule_references(c: Contract, refs: Refs, rule: PaymentRule, path: str) -> I
     if not rule.paid_by and not _payers_have_shares(c):
         yield Problem(
             f"{path}.paid_by",
-            f"rule {rule.id!r} names no payer and the payers have no fixed shares: nobody pays for it",
+            Phrase.of(
+                N_("rule %(rule)s names no payer and the payers have no fixed shares: nobody pays for it"),
+                rule=repr(rule.id),
+            ),
         )
     if isinstance(rule, Tariff):
         for j, comp in enumerate(rule.components):
@@ -229,7 +297,7 @@ def _rule_references(c: Contract, refs: Refs, rule: PaymentRule, path: str) -> I
             if not entry.repeatable and entry.max_per_participant not in (None, 1):
                 yield Problem(
                     f"{path}.entries[{j}].max_per_participant",
-                    "a once-per-person outcome is paid at most once; set repeatable = true",
+                    Phrase.of(N_("a once-per-person outcome is paid at most once; set repeatable = true")),
                 )
     else:
         yield from unknown("metric", rule.metric, refs.metric_ids, f"{path}.metric")
@@ -244,14 +312,34 @@ def _rule_metric_kinds(c: Contract, refs: Refs, rule: PaymentRule, path: str) ->
         if isinstance(rule, CohortThreshold) and m_obj.kind != "cohort_change":
             yield Problem(
                 f"{path}.metric",
-                f"a cohort_threshold rule needs a cohort_change metric, {metric_id!r} is {m_obj.kind}",
+                Phrase.of(
+                    N_("a cohort_threshold rule needs a cohort_change metric, %(metric)s is %(kind)s"),
+                    metric=repr(metric_id),
+                    kind=m_obj.kind,
+                ),
             )
         if isinstance(rule, PerTime) and m_obj.kind != "duration":
-            yield Problem(f"{path}.metric", f"a per_time rule needs a duration metric, {metric_id!r} is {m_obj.kind}")
+            yield Problem(
+                f"{path}.metric",
+                Phrase.of(
+                    N_("a per_time rule needs a duration metric, %(metric)s is %(kind)s"),
+                    metric=repr(metric_id),
+                    kind=m_obj.kind,
+                ),
+            )
         if isinstance(rule, (Tariff, RateCard)) and m_obj.kind == "cohort_change":
-            yield Problem(path, f"metric {metric_id!r} is measured for a cohort; pay it with a cohort_threshold rule")
+            yield Problem(
+                path,
+                Phrase.of(
+                    N_("metric %(metric)s is measured for a cohort; pay it with a cohort_threshold rule"),
+                    metric=repr(metric_id),
+                ),
+            )
         if isinstance(rule, ShareOfSavings) and not any(s.metric == metric_id for s in c.savings):
-            yield Problem(f"{path}.metric", f"share_of_savings needs a 'savings' entry for metric {metric_id!r}")
+            yield Problem(
+                f"{path}.metric",
+                Phrase.of(N_("share_of_savings needs a 'savings' entry for metric %(metric)s"), metric=repr(metric_id)),
+            )
 
 
 def rule_links(c: Contract, refs: Refs) -> Iterator[Problem]:
@@ -271,7 +359,10 @@ def milestone_chains(c: Contract, refs: Refs) -> Iterator[Problem]:
         while stack:
             nxt = stack.pop()
             if nxt == m.id:
-                yield Problem(f"metrics[{i}].requires", f"metric {m.id!r} requires itself through a chain of metrics")
+                yield Problem(
+                    f"metrics[{i}].requires",
+                    Phrase.of(N_("metric %(metric)s requires itself through a chain of metrics"), metric=repr(m.id)),
+                )
                 break
             if nxt in seen or nxt not in graph:
                 continue
@@ -285,7 +376,9 @@ def paid_metrics(c: Contract, refs: Refs) -> Iterator[Problem]:
     required = {r for m in c.metrics for r in m.requires}
     for i, m in enumerate(c.metrics):
         if m.id not in paid and m.id not in required:
-            yield Problem(f"metrics[{i}]", f"no payment rule pays for metric {m.id!r}")
+            yield Problem(
+                f"metrics[{i}]", Phrase.of(N_("no payment rule pays for metric %(metric)s"), metric=repr(m.id))
+            )
 
 
 def cap_targets(c: Contract, refs: Refs) -> Iterator[Problem]:
@@ -309,13 +402,17 @@ def capital(c: Contract, refs: Refs) -> Iterator[Problem]:
         path = f"tranches[{i}]"
         yield from unknown("investor", t.investor, refs.party_ids, f"{path}.investor")
         if isinstance(t, Grant) and t.return_cap is not None:
-            yield Problem(f"{path}.return_cap", "a plain grant is never repaid, so it takes no return cap")
+            yield Problem(
+                f"{path}.return_cap", Phrase.of(N_("a plain grant is never repaid, so it takes no return cap"))
+            )
         for j, metric_id in enumerate(t.metrics):
             yield from unknown("metric", metric_id, refs.metric_ids, f"{path}.metrics[{j}]")
         if t.drawdown.start_month >= c.timeline.service_months:
-            yield Problem(f"{path}.drawdown.start_month", "capital is drawn after the service term has ended")
+            yield Problem(
+                f"{path}.drawdown.start_month", Phrase.of(N_("capital is drawn after the service term has ended"))
+            )
         if sum(t.drawdown.amounts) > t.commitment:
-            yield Problem(f"{path}.drawdown.amounts", "scheduled drawdowns exceed the commitment")
+            yield Problem(f"{path}.drawdown.amounts", Phrase.of(N_("scheduled drawdowns exceed the commitment")))
     for i, g in enumerate(c.guarantees):
         yield from unknown("guarantor", g.guarantor, refs.party_ids, f"guarantees[{i}].guarantor")
         for j, t_id in enumerate(g.covers):
@@ -325,7 +422,9 @@ def capital(c: Contract, refs: Refs) -> Iterator[Problem]:
         if fee.payer is not None:
             yield from unknown("payer", fee.payer, refs.payer_ids, f"fees[{i}].payer")
         if fee.paid_from == "capital" and not c.tranches:
-            yield Problem(f"fees[{i}].paid_from", "fee is paid from capital, but the contract has no tranches")
+            yield Problem(
+                f"fees[{i}].paid_from", Phrase.of(N_("fee is paid from capital, but the contract has no tranches"))
+            )
 
 
 def _tranche_step(
@@ -336,14 +435,23 @@ def _tranche_step(
         yield from unknown("tranche", t_id, refs.tranche_ids, f"{path}.tranches[{j}]")
         tranche = next((t for t in c.tranches if t.id == t_id), None)
         if isinstance(step, InterestStep) and tranche is not None and not isinstance(tranche, Loan):
-            yield Problem(f"{path}.tranches[{j}]", f"only loans carry interest; {t_id!r} is not a loan")
+            yield Problem(
+                f"{path}.tranches[{j}]",
+                Phrase.of(N_("only loans carry interest; %(tranche)s is not a loan"), tranche=repr(t_id)),
+            )
         if isinstance(step, ReturnStep) and tranche is not None and tranche.return_cap is None:
             yield Problem(
                 f"{path}.tranches[{j}]",
-                f"a 'return' step pays up to a return cap; tranche {t_id!r} has no return_cap",
+                Phrase.of(
+                    N_("a 'return' step pays up to a return cap; tranche %(tranche)s has no return_cap"),
+                    tranche=repr(t_id),
+                ),
             )
         if isinstance(tranche, Grant):
-            yield Problem(f"{path}.tranches[{j}]", f"{t_id!r} is a plain grant: it is never repaid")
+            yield Problem(
+                f"{path}.tranches[{j}]",
+                Phrase.of(N_("%(tranche)s is a plain grant: it is never repaid"), tranche=repr(t_id)),
+            )
 
 
 def priority_of_payments(c: Contract, refs: Refs) -> Iterator[Problem]:
@@ -367,10 +475,16 @@ def priority_of_payments(c: Contract, refs: Refs) -> Iterator[Problem]:
                 yield from unknown("residual party", residual.party, known, f"{path}.shares[{j}].party")
     for i, fee in enumerate(c.fees):
         if fee.paid_from == "outcome_payments" and fee.id not in fees_paid:
-            yield Problem(f"fees[{i}]", f"fee {fee.id!r} is paid from outcome payments but no 'fees' step pays it")
+            yield Problem(
+                f"fees[{i}]",
+                Phrase.of(N_("fee %(fee)s is paid from outcome payments but no 'fees' step pays it"), fee=repr(fee.id)),
+            )
     for i, t in enumerate(c.tranches):
         if not isinstance(t, Grant) and t.id not in repaid:
-            yield Problem(f"tranches[{i}]", f"tranche {t.id!r} is never repaid: no 'principal' step names it")
+            yield Problem(
+                f"tranches[{i}]",
+                Phrase.of(N_("tranche %(tranche)s is never repaid: no 'principal' step names it"), tranche=repr(t.id)),
+            )
 
 
 def savings_links(c: Contract, refs: Refs) -> Iterator[Problem]:
@@ -392,12 +506,21 @@ def scenario_links(c: Contract, refs: Refs) -> Iterator[Problem]:
                 yield from unknown("segment", o.segment, refs.segment_ids, f"{path}.segment")
             kind = refs.metrics[o.metric].kind if o.metric in refs.metrics else None
             if kind != "cohort_change" and o.rate is not None and o.rate > 1:
-                yield Problem(f"{path}.rate", f"expected a share of participants between 0 and 1, got {o.rate}")
+                yield Problem(
+                    f"{path}.rate",
+                    Phrase.of(N_("expected a share of participants between 0 and 1, got %(rate)s"), rate=show(o.rate)),
+                )
             if kind is not None and kind != "cohort_change" and o.treatment is not None:
                 yield Problem(
                     f"{path}.treatment",
-                    f"treatment and comparison levels are only for a cohort_change metric, and {o.metric!r} "
-                    f"is of kind {kind!r}: give 'rate', the share of participants who achieve it",
+                    Phrase.of(
+                        N_(
+                            "treatment and comparison levels are only for a cohort_change metric, and %(metric)s "
+                            "is of kind %(kind)s: give 'rate', the share of participants who achieve it"
+                        ),
+                        metric=repr(o.metric),
+                        kind=repr(kind),
+                    ),
                 )
         for j, e in enumerate(sc.enrolment):
             yield from unknown("provider", e.provider, refs.provider_ids, f"scenarios[{i}].enrolment[{j}].provider")
@@ -406,7 +529,10 @@ def scenario_links(c: Contract, refs: Refs) -> Iterator[Problem]:
 def termination_month(c: Contract, refs: Refs) -> Iterator[Problem]:
     """An early end falls within the term."""
     if c.termination is not None and c.termination.month >= c.timeline.term_months:
-        yield Problem("termination.month", f"the termination month ({c.termination.month}) is after the term")
+        yield Problem(
+            "termination.month",
+            Phrase.of(N_("the termination month (%(month)s) is after the term"), month=show(c.termination.month)),
+        )
 
 
 def cohort_numbers(c: Contract, refs: Refs) -> Iterator[Problem]:
@@ -418,7 +544,12 @@ def cohort_numbers(c: Contract, refs: Refs) -> Iterator[Problem]:
                 if not 0 <= number < cohorts:
                     yield Problem(
                         f"rules[{i}].cancelled_cohorts[{j}]",
-                        f"there are {cohorts} cohorts, numbered 0 to {cohorts - 1}; got {number}",
+                        Phrase.of(
+                            N_("there are %(cohorts)s cohorts, numbered 0 to %(last)s; got %(number)s"),
+                            cohorts=Count(cohorts),
+                            last=str(cohorts - 1),
+                            number=show(number),
+                        ),
                     )
 
 
@@ -464,16 +595,33 @@ def _range_problems(c: Contract, u: Uncertainty, scenario: Scenario) -> Iterator
                 if not o.low <= mean <= o.high:
                     yield Problem(
                         path,
-                        f"the expected rate of {o.metric!r} for {prov!r} in scenario {scenario.name!r} is "
-                        f"{percent(mean)}, outside low–high ({percent(o.low)}–{percent(o.high)})",
+                        Phrase.of(
+                            N_(
+                                "the expected rate of %(metric)s for %(provider)s in scenario %(scenario)s is "
+                                "%(mean)s, outside low–high (%(low)s–%(high)s)"
+                            ),
+                            metric=repr(o.metric),
+                            provider=repr(prov),
+                            scenario=repr(scenario.name),
+                            mean=percent(mean),
+                            low=percent(o.low),
+                            high=percent(o.high),
+                        ),
                     )
                     return
                 sd = (o.high - o.low) / Decimal("3.29")
                 if sd > 0 and sd * sd >= mean * (1 - mean):
                     yield Problem(
                         path,
-                        f"the range {percent(o.low)}–{percent(o.high)} is too wide for a share around "
-                        f"{percent(mean)}: narrow it, or move the expected rate towards 50%",
+                        Phrase.of(
+                            N_(
+                                "the range %(low)s–%(high)s is too wide for a share around %(mean)s: narrow it, "
+                                "or move the expected rate towards 50%"
+                            ),
+                            low=percent(o.low),
+                            high=percent(o.high),
+                            mean=percent(mean),
+                        ),
                     )
                     return
 

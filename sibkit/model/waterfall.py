@@ -16,6 +16,7 @@ from typing import Literal
 import attrs
 
 from sibkit.errors import FieldProblem
+from sibkit.facts import N_
 from sibkit.model.common import Share, percent, share_in_unit, shares_common_denominator, to_share
 
 __all__ = [
@@ -86,8 +87,8 @@ class ResidualStep:
     def _sum(self, attribute: attrs.Attribute[tuple[ResidualShare, ...]], value: tuple[ResidualShare, ...]) -> None:
         total = sum((s.share for s in value), Fraction(0))
         if total != 1:
-            raise FieldProblem("shares", f"residual shares sum to {percent(total)}, expected 100%")
-        problem = shares_common_denominator([s.share for s in value], "the residual shares")
+            raise FieldProblem.of("shares", N_("residual shares sum to %(sum)s, expected 100%%"), sum=percent(total))
+        problem = shares_common_denominator([s.share for s in value], N_("the residual shares"))
         if problem:
             raise FieldProblem("shares", problem)
 

@@ -25,6 +25,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from sibkit.errors import SibkitError, english
+from sibkit.facts import N_, Fact, Phrase
 from sibkit.model import Contract
 from sibkit.report.termsheet import render_termsheet
 
@@ -33,6 +35,7 @@ __all__ = [
     "CHROMIUM_FLAGS",
     "CHROMIUM_NAMES",
     "DEFAULT_TIMEOUT",
+    "PrintError",
     "find_chromium",
     "html_to_pdf",
     "render_pdf",
@@ -71,7 +74,17 @@ Chromium prints nothing with ``--blink-settings=scriptEnabled=false``; the term 
 Content-Security-Policy forbids them.
 """
 
-_MISSING = f"PDF needs Chromium: install the chromium package or set {CHROMIUM_ENV}"
+
+class PrintError(SibkitError, RuntimeError):
+    """Chromium is missing, failed, timed out or wrote no PDF. ``phrase`` is the message with its facts
+    (Chromium's own diagnostics quoted as they are), so the command says it in the user's language;
+    ``str()`` is English."""
+
+    def __init__(self, message: str, **facts: Fact) -> None:
+        self.phrase = Phrase.of(message, **facts)
+        super().__init__(english(self.phrase))
+
+
 _STDERR_LINES = 15
 """How many of Chromium's last lines of diagnostics an error message quotes."""
 
@@ -94,23 +107,34 @@ def find_chromium() -> str | None:
     return None
 
 
-def _missing_message() -> str:
+def _missing() -> PrintError:
     """Why no Chromium was found, and what to do about it."""
     chosen = os.environ.get(CHROMIUM_ENV, "").strip()
     if chosen:
-        return f"{_MISSING} ({CHROMIUM_ENV}={chosen!r} is not an executable)"
-    return f"{_MISSING} (none of {', '.join(CHROMIUM_NAMES)} is on PATH)"
+        return PrintError(
+            N_(
+                "PDF needs Chromium: install the chromium package or set %(env)s "
+                "(%(env)s=%(chosen)s is not an executable)"
+            ),
+            env=CHROMIUM_ENV,
+            chosen=repr(chosen),
+        )
+    return PrintError(
+        N_("PDF needs Chromium: install the chromium package or set %(env)s (none of %(names)s is on PATH)"),
+        env=CHROMIUM_ENV,
+        names=", ".join(CHROMIUM_NAMES),
+    )
 
 
 def _executable(chromium: str | None) -> str:
-    """``chromium``, or else ``find_chromium()``'s; ``RuntimeError`` when there is none."""
+    """``chromium``, or else ``find_chromium()``'s; ``PrintError`` when there is none."""
     executable = chromium if chromium is not None else find_chromium()
     if executable is None:
-        raise RuntimeError(_missing_message())
+        raise _missing()
     return executable
 
 
-def _tail(stderr: bytes) -> str:
+def _tail(stderr: bytes) -> Phrase:
     """The last lines of Chromium's diagnostics, without its routine complaints about D-Bus."""
     lines = [
         line
@@ -118,7 +142,9 @@ def _tail(stderr: bytes) -> str:
         if line.strip() and ":ERROR:dbus/" not in line and "Failed to connect to the bus" not in line
     ]
     tail = "\n".join(lines[-_STDERR_LINES:])
-    return f"\nChromium said:\n{tail}" if tail else "\nChromium said nothing on stderr."
+    if tail:
+        return Phrase.of(N_("\nChromium said:\n%(tail)s"), tail=tail)
+    return Phrase.of(N_("\nChromium said nothing on stderr."))
 
 
 def _stop(process: subprocess.Popen[bytes]) -> bytes:
@@ -167,22 +193,42 @@ def html_to_pdf(html: str, *, chromium: str | None = None, timeout: float = DEFA
                 start_new_session=True,
             )
         except OSError as error:
-            raise RuntimeError(f"{_MISSING} (could not start {executable!r}: {error})") from error
+            raise PrintError(
+                N_(
+                    "PDF needs Chromium: install the chromium package or set %(env)s "
+                    "(could not start %(path)s: %(error)s)"
+                ),
+                env=CHROMIUM_ENV,
+                path=repr(executable),
+                error=str(error),
+            ) from error
         try:
             _, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             stderr = _stop(process)
-            raise RuntimeError(
-                f"Chromium ({executable}) did not print the PDF within {timeout:g} s" + _tail(stderr)
+            raise PrintError(
+                N_("Chromium (%(path)s) did not print the PDF within %(seconds)s s%(said)s"),
+                path=executable,
+                seconds=f"{timeout:g}",
+                said=_tail(stderr),
             ) from None
         if process.returncode != 0:
-            raise RuntimeError(f"Chromium ({executable}) failed with exit status {process.returncode}" + _tail(stderr))
+            raise PrintError(
+                N_("Chromium (%(path)s) failed with exit status %(status)s%(said)s"),
+                path=executable,
+                status=str(process.returncode),
+                said=_tail(stderr),
+            )
         try:
             data = output.read_bytes()
         except FileNotFoundError:
-            raise RuntimeError(f"Chromium ({executable}) wrote no PDF" + _tail(stderr)) from None
+            raise PrintError(
+                N_("Chromium (%(path)s) wrote no PDF%(said)s"), path=executable, said=_tail(stderr)
+            ) from None
         if not data.startswith(b"%PDF-"):
-            raise RuntimeError(f"Chromium ({executable}) wrote a file that is not a PDF" + _tail(stderr))
+            raise PrintError(
+                N_("Chromium (%(path)s) wrote a file that is not a PDF%(said)s"), path=executable, said=_tail(stderr)
+            )
         return data
 
 
