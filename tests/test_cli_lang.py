@@ -221,3 +221,80 @@ class TestMessagesInDutch:
         """A refusal of the file as a whole: ``FILE: bestand bestaat niet``."""
         code, out = invoke("run", "nergens.toml", "--lang", "nl")
         assert code == 2 and out.strip() == "nergens.toml: bestand bestaat niet"
+
+
+def _flat(text: str) -> str:
+    """``text`` with Click's line wrapping undone, so a phrase can be looked for whole."""
+    return " ".join(text.split())
+
+
+class TestHelpInDutch:
+    def test_command_help(self) -> None:
+        """`run --help --lang nl`: the description, every option's help and the frame in Dutch."""
+        code, out = invoke("run", "--help", "--lang", "nl")
+        assert code == 0
+        text = _flat(out)
+        for dutch in (
+            "Bereken wie wie betaalt volgens het contract in FILE: betalers, aanbieders, tranches.",
+            "Reken alleen dit scenario door (standaard: elk scenario met een naam).",
+            "(1.2 = 20% meer resultaten; aandelen tot hoogstens 100%).",
+            "Taal van de tabellen. [standaard: en]",
+            "Toon deze hulp en stop.",
+        ):
+            assert dutch in text
+        english = ("Compute who pays whom", "Run only this", "Scale every", "Language of", "default:", "Show this")
+        assert _absent(text, *english, "Usage:", "Options:") == []
+
+    def test_group_help(self) -> None:
+        """`sibkit --help --lang nl` (and `--lang nl --help`): the group's description, its options and the
+        one-line summaries of its commands in Dutch."""
+        for args in (("--help", "--lang", "nl"), ("--lang", "nl", "-h")):
+            code, out = invoke(*args)
+            assert code == 0
+            text = _flat(out)
+            for dutch in (
+                "sibkit: contracten met betaling naar uitkomst (Social Impact Bonds) opzetten",
+                "Toon de versie en stop.",
+                "Opdrachten:",
+                "ledger Elke geldbeweging in één scenario",
+                "show Een leesbaar overzicht van het contract in FILE",
+                "validate Controleer de contractbestanden FILES",
+            ):
+                assert dutch in text
+            english = (
+                "structure, compute",
+                "Show the version",
+                "Every movement",
+                "A readable overview",
+                "Check contract",
+            )
+            assert _absent(text, *english, "Commands:") == []
+
+    def test_required_in_dutch(self) -> None:
+        """Click's ``[required]`` is written by the catalogue too."""
+        code, out = invoke("new", "--help", "--lang", "nl")
+        assert code == 0 and "[verplicht]" in out and "required" not in out
+
+    def test_the_groups_lang_is_the_commands(self) -> None:
+        """`sibkit --lang nl run …` speaks Dutch throughout; the command's own --lang has the last word."""
+        code, out = invoke("--lang", "nl", "run", str(EXAMPLE), "--scenario", "base")
+        assert code == 0 and "resultaatbetalingen" in out and "outcome payments" not in out
+        code, out = invoke("--lang", "nl", "run", str(EXAMPLE), "--scenario", "base", "--lang", "en")
+        assert code == 0 and "outcome payments" in out and "resultaatbetalingen" not in out
+
+
+class TestHelpStaysEnglish:
+    def test_english_help_unchanged_by_a_dutch_one(self) -> None:
+        """Without --lang the help is English, and the same before and after a Dutch help in the same process
+        (the commands themselves are never translated, nor Click's help option it keeps)."""
+        for args in (("run", "--help"), ("--help",), ("validate", "-h")):
+            code, before = invoke(*args)
+            assert code == 0
+            invoke(*args, "--lang", "nl")
+            invoke("validate", str(EXAMPLE), "--lang", "nl")
+            code, after = invoke(*args)
+            assert code == 0 and after == before
+            assert "Usage:" in after and "Show this message and exit." in after
+            assert _absent(after, "Gebruik", "Opties", "Toon ", "Taal van", "standaard") == []
+        assert "Compute who pays whom for the contract in FILE" in _flat(invoke("--help")[1])
+        assert "Run only this named scenario (default: every named scenario)." in _flat(invoke("run", "-h")[1])

@@ -70,8 +70,8 @@ components = [
 """The smallest valid contract; most malformed files are this with one change."""
 
 CONTRACT_KEYS = (
-    "caps, currency, description, evaluators, fees, format, governing_law, guarantees, intermediaries, "
-    "investors, metrics, name, payers, population, provenance, providers, purpose, rules, savings, scenarios, "
+    "budgets, caps, currency, description, evaluators, fees, format, governing_law, guarantees, intermediaries, "
+    "investors, metrics, name, parties, payers, population, provenance, providers, purpose, rules, savings, scenarios, "
     "segments, sources, status, termination, timeline, tranches, uncertainty, vat_rate, version, waterfall"
 )
 """The keys a contract may have at the top level, as the unknown-key message lists them."""

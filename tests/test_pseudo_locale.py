@@ -158,6 +158,40 @@ class TestThirdLanguage:
         assert out.strip()
         assert _leftovers(out, EXAMPLE, glossary=args[0] == "termsheet") == []
 
+    @pytest.mark.parametrize(
+        "command",
+        [
+            pytest.param((), id="sibkit"),
+            pytest.param(("run",), id="run"),
+            pytest.param(("check",), id="check"),
+            pytest.param(("new",), id="new"),
+            pytest.param(("simulate",), id="simulate"),
+            pytest.param(("sweep",), id="sweep"),
+            pytest.param(("termsheet",), id="termsheet"),
+        ],
+    )
+    def test_help_goes_through_the_catalogue(self, locale_path: Path, command: tuple[str, ...]) -> None:
+        """``--help --lang xx``: the description, the commands' summaries and every option's help (with
+        Click's frame: headings, ``[default: …]``, ``[required]``) are written by the catalogue."""
+        out = _sibkit(locale_path, *command, "--help", "--lang", "xx")
+        assert out.count("⟦") > 4
+        assert _help_leftovers(out) == [], out
+
+
+def _help_leftovers(text: str) -> list[str]:
+    """Latin words in a help page that the catalogue did not write. Taken away as command syntax: the usage
+    line, each option's names, metavar and choices, the names of the commands, the value of a default;
+    and the one-line summaries Click cut short (to their first sentence or with ``...``: their closing ⟧
+    is cut off with them)."""
+    text = re.sub(r"^.*\[OPTIONS\].*$", " ", text, flags=re.M)
+    text = re.sub(r"^ +-\S.*?(?= {2,}|$)", " ", text, flags=re.M)
+    text = re.sub(r"^  [a-z]+ {2,}⟦[^⟦⟧\n]*$", " ", text, flags=re.M)
+    text = re.sub(r"^  [a-z]+(?= {2,}⟦)", " ", text, flags=re.M)
+    text = re.sub(r"(⟦default: ⟧)[^⟦]*", r"\1", " ".join(text.split()))
+    while _WRAPPED.search(text):
+        text = _WRAPPED.sub(" ", text)
+    return sorted({w for w in _LATIN_WORD.findall(text) if w not in ALLOWED})
+
 
 MALFORMED = ROOT / "tests" / "malformed"
 
@@ -265,3 +299,14 @@ class TestLeftovers:
         """The refusal filter takes away quoted values, paths and the format's keys, not a message's words."""
         line = "a.toml: ⟦unknown key ⟧'owner'⟦;⟧ expected one of: caps, governing_law @ $.owner"
         assert _refusal_leftovers(line, []) == ["expected", "of", "one"]
+
+    def test_catches_an_english_word_in_a_help_page(self) -> None:
+        """The help filter takes away option names, metavars, command names and defaults, not a help text or
+        a command's summary left in English."""
+        page = (
+            "⟦Usage:⟧ sibkit run [OPTIONS] FILE\n\n  Compute it.\n\n⟦Options⟧:\n"
+            "  --scenario TEXT  Run only this.  [⟦default: ⟧base⟦⟧]\n  --lang [en|nl]   ⟦Language.⟧\n\n"
+            "⟦Commands⟧:\n  run   ⟦Compute who...\n  show  A readable overview.\n"
+        )
+        untranslated = ["Compute", "Run", "it", "only", "overview", "readable", "show", "this"]  # "show": its row
+        assert _help_leftovers(page) == untranslated

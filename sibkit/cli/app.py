@@ -9,21 +9,22 @@ traceback.
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Self, TypeVar
 
 import click
 from rich.console import Console
 from rich.text import Text
 
 from sibkit.atomic import check_output
-from sibkit.cli.language import install_click_messages, language_of, speaking
+from sibkit.cli.language import install_click_messages, language_of, speaking, translated, words
 from sibkit.engine import ENGINE_LOOPS
 from sibkit.errors import ContractFileError, EngineError
-from sibkit.i18n import Language
+from sibkit.i18n import LANGUAGES, Language
 from sibkit.jit import compiled
 from sibkit.load import load_contract
 from sibkit.model import Contract
@@ -31,6 +32,7 @@ from sibkit.model import Contract
 __all__ = [
     "EXIT_INTERNAL_ERROR",
     "EXIT_USER_ERROR",
+    "SibkitCommand",
     "check_output_file",
     "console",
     "fail",
@@ -112,9 +114,62 @@ def load_or_exit(file: str, *, engine: bool = True, lang: str = "en") -> Contrac
     return contract
 
 
-class SibkitGroup(click.Group):
+class SibkitCommand(click.Command):
+    """A command whose help is written in the command line's language: its description, its one-line
+    summary in the group's list and every parameter's help pass through the catalogue when Click writes
+    them (``cli.language.translated``). The command keeps its English: a translated copy writes the help."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        with speaking("en"):  # Click keeps the option it makes: it holds Click's English, translated when shown
+            return super().get_help_option(ctx)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super(SibkitCommand, self._in_language(ctx)).format_help(ctx, formatter)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return super(SibkitCommand, self._in_language(None)).get_short_help_str(limit)
+
+    def _in_language(self, ctx: click.Context | None) -> Self:
+        """This command as the command line's language writes it (itself in English); with ``ctx``, its
+        parameters and its help option too."""
+        if words().code == "en":
+            return self
+        twin = copy.copy(self)
+        twin.help, twin.short_help = translated(self.help), translated(self.short_help)
+        if ctx is not None:
+            twin.params = [_param_in_language(param) for param in self.params]
+            help_option = self.get_help_option(ctx)
+            twin._help_option = None if help_option is None else _param_in_language(help_option)
+        return twin
+
+
+_Param = TypeVar("_Param", bound=click.Parameter)
+
+
+def _param_in_language(param: _Param) -> _Param:
+    """A copy of ``param`` with its help in the command line's language."""
+    twin = copy.copy(param)
+    twin.help = translated(param.help)
+    return twin
+
+
+def _commands_speak(ctx: click.Context, _param: click.Parameter, lang: str | None) -> None:
+    """``sibkit --lang nl run …``: the group's ``--lang`` is the default of the command's own."""
+    if lang is not None:
+        group = ctx.command
+        assert isinstance(group, click.Group)
+        defaults = dict(ctx.default_map or {})
+        for name in group.commands:
+            defaults[name] = {"lang": lang, **defaults.get(name, {})}
+        ctx.default_map = defaults
+
+
+class SibkitGroup(SibkitCommand, click.Group):
     """The ``sibkit`` group: it reads ``--lang`` before Click reads the command line, so that usage
-    errors and option errors are written in the language asked for (``cli.language``)."""
+    errors, option errors and help are written in the language asked for (``cli.language``); its
+    commands are ``SibkitCommand``s."""
+
+    command_class = SibkitCommand
 
     def main(self, args: Sequence[str] | None = None, *rest: Any, **kwargs: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
@@ -127,6 +182,13 @@ install_click_messages()
 
 @click.group(cls=SibkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="sibkit")
+@click.option(
+    "--lang",
+    type=click.Choice(list(LANGUAGES)),
+    expose_value=False,
+    callback=_commands_speak,
+    help="Language of the help, the messages and the command that follows (as its own --lang).",
+)
 def main() -> None:
     """sibkit: structure, compute and check outcome-based contracts (Social Impact Bonds)."""
 

@@ -12,6 +12,10 @@ its modules, unbound to any catalogue). ``install_click_messages`` points those 
 sibkit's catalogue in the command line's language, so that the messages of Click that a user
 meets (listed in the catalogue with Click's own ``{name}`` placeholders) are translated as well;
 any other Click message stays in English.
+
+The help of sibkit's commands and options (docstrings and ``help=`` texts, English in the code) is
+translated when Click writes it (``translated``, used by ``app.SibkitCommand``); the catalogue lists
+it by msgid, found by introspection (``tests/test_catalogue.py``), as Babel cannot extract docstrings.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from contextvars import ContextVar
 from sibkit.errors import in_language, phrase_of
 from sibkit.i18n import LANGUAGES, Language, translations
 
-__all__ = ["install_click_messages", "language_of", "refusal_text", "speaking", "words"]
+__all__ = ["install_click_messages", "language_of", "refusal_text", "speaking", "translated", "words"]
 
 _LANG: ContextVar[str] = ContextVar("sibkit_command_line_language", default="en")
 
@@ -63,6 +67,12 @@ def speaking(lang: str) -> Iterator[None]:
 def words() -> Language:
     """The command line's language (English outside a command)."""
     return Language(_LANG.get())
+
+
+def translated(text: str | None) -> str | None:
+    """A message held in a variable (a command's or an option's help, as Click holds it) in the command
+    line's language, as written: no placeholder is filled in and ``%`` stays ``%``."""
+    return _gettext(text) if text else text
 
 
 def refusal_text(exc: BaseException) -> str:

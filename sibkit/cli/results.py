@@ -21,7 +21,7 @@ from sibkit.i18n import N_, Language
 from sibkit.model import Contract, Scenario
 from sibkit.money import cents_to_decimal
 from sibkit.report import summary
-from sibkit.report.words import account, fixed, irr_reason, ledger_reason, table_money, table_rate
+from sibkit.report.words import account, fixed, irr_reason, ledger_reason, role_word, table_money, table_rate
 from sibkit.sweep import MAX_SUCCESS
 
 __all__ = ["ledger", "run_command", "scenarios_named"]
@@ -89,8 +89,16 @@ class _Tables:
     help=f"Scale every success rate by this factor, 0 to {MAX_SUCCESS} (1.2 = 20% more results; shares up to 100%).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (keys in docs/results.md).")
+@click.option(
+    "--by",
+    "by",
+    type=click.Choice(["total", "year"]),
+    default="total",
+    show_default=True,
+    help="Each party's account over the whole term, or also per budget year.",
+)
 @lang_option("Language of the tables.")
-def run_command(file: str, scenario_name: str | None, success: Decimal, as_json: bool, lang: str) -> None:
+def run_command(file: str, scenario_name: str | None, success: Decimal, as_json: bool, by: str, lang: str) -> None:
     """Compute who pays whom for the contract in FILE: payers, providers, tranches."""
     c = load_or_exit(file, lang=lang)
     scenarios = scenarios_named(c, scenario_name, lang)
@@ -106,6 +114,7 @@ def run_command(file: str, scenario_name: str | None, success: Decimal, as_json:
     out.print(header(words.gettext("%(name)s — success factor %(factor)s", name=c.name, factor=factor), c.name))
     for table in (
         _outcomes(c, res, tables),
+        *_accounts(res, tables, by_year=by == "year"),
         *_payers(res, tables),
         *_providers(res, tables),
         *_fees(res, tables),
@@ -133,6 +142,30 @@ def _outcomes(c: Contract, res: Results, tb: _Tables) -> Table:
     t.add_row(w.gettext("savings (all)"), *tb.money(res.savings))
     t.add_row(w.gettext("cashable savings"), *tb.money(res.cashable_savings))
     return t
+
+
+def _accounts(res: Results, tb: _Tables, *, by_year: bool) -> Iterator[Table]:
+    """One table per party that moves money or receives savings: what it pays, receives and saves."""
+    w = tb.words
+    for a in res.accounts:
+        if not (a.pays.any() or a.receives.any() or a.savings.any() or a.other_savings.any()):
+            continue
+        roles = ", ".join(role_word(w, r) for r in a.roles)
+        t = tb.table(w.gettext("Account: %(name)s (%(roles)s)", name=a.name, roles=roles))
+        if by_year:
+            for y in a.years:
+                t.add_row(w.gettext("pays in %(year)s", year=y.year), *tb.money(y.pays))
+                if a.receives.any():
+                    t.add_row(w.gettext("receives in %(year)s", year=y.year), *tb.money(y.receives))
+        t.add_row(w.gettext("pays"), *tb.money(a.pays))
+        t.add_row(w.gettext("receives"), *tb.money(a.receives))
+        t.add_row(w.gettext("net"), *tb.money(a.net))
+        if a.savings.any():
+            t.add_row(w.gettext("cashable savings in its budgets"), *tb.money(a.savings))
+            t.add_row(w.gettext("net with its cashable savings"), *tb.money(a.net_of_savings))
+        if a.other_savings.any():
+            t.add_row(w.gettext("non-cashable value in its budgets"), *tb.money(a.other_savings))
+        yield t
 
 
 def _payers(res: Results, tb: _Tables) -> Iterator[Table]:

@@ -11,6 +11,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from sibkit.engine.accounts import Account, accounts
 from sibkit.engine.irr import annualise, irr
 from sibkit.engine.ledger import Why
 from sibkit.engine.maximum import MaximumPayment, maximum_payment
@@ -167,6 +168,8 @@ class Results:
     """What each guarantee paid, and to which tranche, in the contract's order."""
     budgets: tuple[BudgetSavings, ...]
     """Savings per budget named in the contract, in order of first mention."""
+    accounts: tuple[Account, ...]
+    """Every party's own account (what it pays, receives and saves), in file order (``engine.accounts``)."""
     participants: I64
     """Enrolled participants."""
     outcome_units: I64
@@ -248,6 +251,7 @@ def results(contract: Contract, flows: Flows, *, maximum: MaximumPayment | None 
             for g in contract.guarantees
         ),
         budgets=budgets,
+        accounts=accounts(contract, flows.ledger, sched.units_paid_for),
         participants=flows.participants,
         outcome_units=sched.units_paid_for,
         outcome_payments=flows.payer_paid.sum(axis=(1, 2)) - flows.payer_refund.sum(axis=1),

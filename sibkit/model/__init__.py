@@ -17,12 +17,14 @@ from sibkit.model.common import Provenance, Source
 from sibkit.model.contract import Contract, Population, Termination, Timeline, contract_problems
 from sibkit.model.outcomes import Metric, Saving, Segment
 from sibkit.model.parties import (
+    Budget,
     Contributor,
     EnrolmentPlan,
     Evaluator,
     Intermediary,
     Investor,
     OutcomePayer,
+    Party,
     Provider,
     SegmentShare,
 )
@@ -57,6 +59,7 @@ __all__ = [
     "RULE_TYPES",
     "STEP_TYPES",
     "TRANCHE_TYPES",
+    "Budget",
     "Cap",
     "CohortThreshold",
     "Component",
@@ -80,6 +83,7 @@ __all__ = [
     "Metric",
     "OutcomePayer",
     "OutcomeUncertainty",
+    "Party",
     "PayerShare",
     "PaymentRule",
     "PerTime",

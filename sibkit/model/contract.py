@@ -33,7 +33,7 @@ from sibkit.model.common import (
     valid_currency,
 )
 from sibkit.model.outcomes import Metric, Saving, Segment
-from sibkit.model.parties import Evaluator, Intermediary, Investor, OutcomePayer, Provider
+from sibkit.model.parties import Budget, Evaluator, Intermediary, Investor, OutcomePayer, Party, Provider
 from sibkit.model.rules import Cap, PaymentRule
 from sibkit.model.scale import cells_per_scenario, money_scale
 from sibkit.model.scenario import Scenario, ScenarioOutcome
@@ -71,7 +71,23 @@ class Timeline:
     """How often verified outcomes are invoiced and paid."""
     signing: dt.date | None = attrs.field(default=None, validator=date_in_range)
     """Date the contract is signed, if known (on or before ``start``)."""
+    fiscal_year_start: int = attrs.field(default=1)
+    """The calendar month (1–12) a budget year starts in: 1 (January) for Dutch municipalities, whose
+    budget year is the calendar year; 4 for a budget year from April to March."""
     provenance: dict[str, Provenance] = provenance_field()
+
+    @fiscal_year_start.validator
+    def _a_month_of_the_year(self, attribute: attrs.Attribute[int], value: int) -> None:
+        if not 1 <= value <= 12:
+            raise FieldProblem.of(
+                "fiscal_year_start", N_("expected a month of the year from 1 to 12, got %(got)s"), got=show(value)
+            )
+
+    def budget_year(self, month: int) -> int:
+        """The budget year of contract month ``month`` (0-based), named by the calendar year it starts in:
+        with ``fiscal_year_start = 4``, April 2025 to March 2026 is budget year 2025."""
+        day = self.month_start(month)
+        return day.year if day.month >= self.fiscal_year_start else day.year - 1
 
     def __attrs_post_init__(self) -> None:
         if self.service_months < self.enrolment_months:
@@ -177,6 +193,10 @@ class Contract:
     investors: tuple[Investor, ...] = ()
     intermediaries: tuple[Intermediary, ...] = ()
     evaluators: tuple[Evaluator, ...] = ()
+    parties: tuple[Party, ...] = ()
+    """Other parties: guarantors and owners of budgets that savings land in (who may sign nothing)."""
+    budgets: tuple[Budget, ...] = ()
+    """Budgets that savings land in, each with its owner (``[[savings]] budget`` names one by id)."""
     segments: tuple[Segment, ...] = ()
     metrics: tuple[Metric, ...] = attrs.field(validator=attrs.validators.min_len(1))
     rules: tuple[PaymentRule, ...] = attrs.field(validator=attrs.validators.min_len(1))

@@ -29,12 +29,15 @@ from sibkit.model.common import (
 from sibkit.money import Cents
 
 __all__ = [
+    "Budget",
+    "BudgetKind",
     "Contributor",
     "EnrolmentPlan",
     "Evaluator",
     "Intermediary",
     "Investor",
     "OutcomePayer",
+    "Party",
     "PayerKind",
     "Provider",
     "SegmentShare",
@@ -210,6 +213,53 @@ class Investor:
         "health_insurer",
         "other",
     ] = "other"
+
+
+@attrs.frozen(kw_only=True)
+class Party:
+    """A party that is neither a payer, a provider, an investor, an intermediary nor an evaluator, yet moves
+    money or receives value: a **guarantor** (a province, a foundation guaranteeing a loan) or the **owner of a
+    budget** that savings land in (the health insurer, a ministry), which may not sign the contract at all."""
+
+    id: str = attrs.field(validator=valid_id)
+    name: str
+    kind: PayerKind = "other"
+    """What kind of organisation it is (the same kinds as payers)."""
+    description: Prose = ""
+    provenance: dict[str, Provenance] = provenance_field()
+
+
+BudgetKind = Literal[
+    "participatiewet",
+    "wmo",
+    "jeugdwet",
+    "zvw",
+    "wlz",
+    "schuldhulpverlening",
+    "ww",
+    "wia",
+    "justice",
+    "education",
+    "housing",
+    "other",
+]
+"""The kind of a budget, after the Dutch law or policy area that funds it: ``participatiewet`` (welfare,
+*bijstand*), ``wmo`` (social support), ``jeugdwet`` (youth care), ``zvw`` (health insurance), ``wlz``
+(long-term care), ``schuldhulpverlening`` (debt assistance), ``ww`` (unemployment insurance), ``wia``
+(disability insurance), ``justice``, ``education``, ``housing`` or ``other``."""
+
+
+@attrs.frozen(kw_only=True)
+class Budget:
+    """A budget that savings land in, and the party that owns it. A saving names a budget by its ``id``
+    (``[[savings]] budget = "bijstand"``), so the value is credited to the owner's own account, whoever pays."""
+
+    id: str = attrs.field(validator=valid_id)
+    name: str
+    owner: str
+    """Id of the party that owns the budget: a payer, a fund contributor, or any other party (``[[parties]]``)."""
+    kind: BudgetKind = "other"
+    provenance: dict[str, Provenance] = provenance_field()
 
 
 @attrs.frozen(kw_only=True)

@@ -45,7 +45,7 @@ class Refs:
 
     parties: tuple[tuple[str, str], ...]
     """``(id, path)`` of every party: payers and their contributors, providers, investors,
-    intermediaries and evaluators, in file order (duplicates included)."""
+    intermediaries, evaluators and other parties, in file order (duplicates included)."""
     party_ids: frozenset[str]
     payer_ids: frozenset[str]
     provider_ids: frozenset[str]
@@ -69,6 +69,7 @@ class Refs:
         parties += [(x.id, f"investors[{i}].id") for i, x in enumerate(c.investors)]
         parties += [(x.id, f"intermediaries[{i}].id") for i, x in enumerate(c.intermediaries)]
         parties += [(x.id, f"evaluators[{i}].id") for i, x in enumerate(c.evaluators)]
+        parties += [(x.id, f"parties[{i}].id") for i, x in enumerate(c.parties)]
         return cls(
             parties=tuple(parties),
             party_ids=frozenset(i for i, _ in parties),
@@ -89,6 +90,7 @@ Validation = Callable[["Contract", Refs], Iterator[Problem]]
 
 
 Kind = Literal[
+    "budget owner",
     "fee",
     "guarantor",
     "investor",
@@ -105,6 +107,7 @@ Kind = Literal[
 """The kinds of part a reference may name (``unknown``)."""
 
 _UNKNOWN: dict[Kind, str] = {
+    "budget owner": N_("unknown budget owner %(value)s%(hint)s expected one of: %(expected)s"),
     "fee": N_("unknown fee %(value)s%(hint)s expected one of: %(expected)s"),
     "guarantor": N_("unknown guarantor %(value)s%(hint)s expected one of: %(expected)s"),
     "investor": N_("unknown investor %(value)s%(hint)s expected one of: %(expected)s"),
@@ -164,6 +167,7 @@ def unique_ids(c: Contract, refs: Refs) -> Iterator[Problem]:
     yield from _dupes((x.id, f"fees[{i}].id") for i, x in enumerate(c.fees))
     yield from _dupes((x.id, f"segments[{i}].id") for i, x in enumerate(c.segments))
     yield from _dupes((x.id, f"sources[{i}].id") for i, x in enumerate(c.sources))
+    yield from _dupes((x.id, f"budgets[{i}].id") for i, x in enumerate(c.budgets))
     yield from _dupes((x.name, f"scenarios[{i}].name") for i, x in enumerate(c.scenarios))
 
 
@@ -488,9 +492,17 @@ def priority_of_payments(c: Contract, refs: Refs) -> Iterator[Problem]:
 
 
 def savings_links(c: Contract, refs: Refs) -> Iterator[Problem]:
-    """Each savings entry belongs to a known metric."""
+    """Each savings entry belongs to a known metric; each budget has a known owner and an id no party has
+    (a saving's ``budget`` may name a budget or a party, so the two must not be confused)."""
     for i, s in enumerate(c.savings):
         yield from unknown("metric", s.metric, refs.metric_ids, f"savings[{i}].metric")
+    for i, b in enumerate(c.budgets):
+        yield from unknown("budget owner", b.owner, refs.party_ids, f"budgets[{i}].owner")
+        if b.id in refs.party_ids:
+            yield Problem(
+                f"budgets[{i}].id",
+                Phrase.of(N_("budget id %(id)s is also a party's id; give the budget its own id"), id=repr(b.id)),
+            )
 
 
 def scenario_links(c: Contract, refs: Refs) -> Iterator[Problem]:

@@ -7,9 +7,10 @@ word comes from the catalogue, rules and frequencies through ``sibkit.report.wor
 
 from __future__ import annotations
 
+from sibkit.engine.accounts import Account
 from sibkit.engine.results import Results
 from sibkit.engine.run import default_scenario, run
-from sibkit.i18n import Language
+from sibkit.i18n import N_, Language
 from sibkit.model import Contract
 from sibkit.report.words import FREQUENCY_EVERY, names, rule_sentence, tranche_type, word
 
@@ -84,6 +85,48 @@ def _risks(contract: Contract, lang: Language, res: Results) -> list[str]:
     return out
 
 
+def _years(lang: Language, account: Account, cur: str) -> str:
+    """`` (2023: €10,675.00; 2024: …)`` when what the party pays falls in more than one budget year."""
+    paying = [y for y in account.years if y.pays[0]]
+    if len(paying) < 2:
+        return ""
+    items = "; ".join(f"{y.year}: {lang.money(int(y.pays[0]), cur)}" for y in paying)
+    return lang.gettext(" (per budget year: %(items)s)", items=items)
+
+
+def _accounts(contract: Contract, lang: Language, res: Results) -> list[str]:
+    """One line per party that moves money or saves: what it pays, receives and saves in the expected scenario."""
+    cur = contract.currency
+    out: list[str] = []
+    for a in res.accounts:
+        pays, receives, saves = int(a.pays[0]), int(a.receives[0]), int(a.savings[0])
+        if not (pays or receives or saves):
+            continue
+        money = {"name": a.name, "pays": lang.money(pays, cur), "receives": lang.money(receives, cur)}
+        if "outcome_payer" in a.roles and pays and pays == receives:
+            line = lang.gettext("- %(name)s passes %(pays)s from its contributors on to the providers.", **money)
+        elif "provider" in a.roles or receives:
+            line = lang.gettext(
+                "- %(name)s receives %(receives)s and pays %(pays)s: net %(net)s.",
+                net=lang.money(int(a.net[0]), cur),
+                **money,
+            )
+        elif pays:
+            line = lang.gettext("- %(name)s pays %(pays)s%(years)s.", years=_years(lang, a, cur), **money)
+        else:
+            line = lang.gettext("- %(name)s pays nothing.", name=a.name)
+        if saves:
+            balance = int(a.net_of_savings[0])
+            message = (
+                N_("Its own budgets save %(saves)s (cashable), so on balance it is %(net)s better off.")
+                if balance >= 0
+                else N_("Its own budgets save %(saves)s (cashable), so on balance it is %(net)s worse off.")
+            )
+            line += " " + lang.translate(message, saves=lang.money(saves, cur), net=lang.money(abs(balance), cur))
+        out.append(line)
+    return out
+
+
 def explain(contract: Contract, lang: str = "en") -> str:
     """A few paragraphs on how money moves in ``contract`` and who carries which risk, in ``lang``."""
     words = Language(lang)
@@ -111,6 +154,8 @@ def explain(contract: Contract, lang: str = "en") -> str:
                 maximum=words.money(res.maximum_payment, cur),
             )
         )
+    out.append(words.gettext("## What each party pays and saves"))
+    out.extend(_accounts(contract, words, res))
     out.append(words.gettext("## Who bears which risk"))
     out.extend(_risks(contract, words, res))
     out.append(words.gettext("Use `sibkit check` for risks and incentives, and `sibkit simulate` for the odds."))

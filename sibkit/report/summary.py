@@ -115,6 +115,30 @@ def summary(contract: Contract, res: Results, scenario: str, success: float, i: 
             }
             for b in res.budgets
         ],
+        "accounts": [
+            {
+                "id": a.id,
+                "name": a.name,
+                "role": a.roles[0],
+                "roles": list(a.roles),
+                "pays": _money(int(a.pays[i])),
+                "receives": _money(int(a.receives[i])),
+                "net": _money(int(a.net[i])),
+                "savings": _money(int(a.savings[i])),
+                "other_savings": _money(int(a.other_savings[i])),
+                "net_of_savings": _money(int(a.net_of_savings[i])),
+                "years": [
+                    {
+                        "year": y.year,
+                        "pays": _money(int(y.pays[i])),
+                        "receives": _money(int(y.receives[i])),
+                        "net": _money(int(y.net[i])),
+                    }
+                    for y in a.years
+                ],
+            }
+            for a in res.accounts
+        ],
     }
 
 

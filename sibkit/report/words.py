@@ -24,6 +24,7 @@ from sibkit.model.rules import CohortThreshold, PaymentRule, PerTime, RateCard, 
 from sibkit.sweep import BreakEven
 
 __all__ = [
+    "BUDGET_KIND",
     "CAP_LEVEL",
     "EVALUATOR_ROLE",
     "EVIDENCE",
@@ -33,6 +34,7 @@ __all__ = [
     "INVESTOR_KIND",
     "IRR_REASON",
     "METRIC_KIND",
+    "ROLE",
     "STATUS",
     "UNIT",
     "break_even_sentence",
@@ -43,6 +45,7 @@ __all__ = [
     "names",
     "party_name",
     "prices",
+    "role_word",
     "rule_sentence",
     "table_money",
     "table_rate",
@@ -184,6 +187,41 @@ ACCOUNT = {
     REVOLVING_FUND: N_("revolving fund"),
 }
 """The engine's own ledger accounts in words (the other accounts are the contract's party ids)."""
+
+
+ROLE = {
+    "outcome_payer": N_("outcome payer"),
+    "fund_contributor": N_("fund contributor"),
+    "investor": N_("investor"),
+    "guarantor": N_("guarantor"),
+    "provider": N_("provider"),
+    "intermediary": N_("intermediary"),
+    "evaluator": N_("evaluator"),
+    "budget_owner": N_("budget owner"),
+    "other": N_("other party"),
+}
+"""A party's role in the contract (``engine.accounts.Role``) in words."""
+
+BUDGET_KIND = {
+    "participatiewet": N_("welfare (Participatiewet)"),
+    "wmo": N_("social support (Wmo)"),
+    "jeugdwet": N_("youth care (Jeugdwet)"),
+    "zvw": N_("health insurance (Zvw)"),
+    "wlz": N_("long-term care (Wlz)"),
+    "schuldhulpverlening": N_("debt assistance"),
+    "ww": N_("unemployment insurance (WW)"),
+    "wia": N_("disability insurance (WIA)"),
+    "justice": N_("justice"),
+    "education": N_("education"),
+    "housing": N_("housing"),
+    "other": N_("other budget"),
+}
+"""The kind of a budget (``model.parties.BudgetKind``) in words: the Dutch law that funds it, with its name."""
+
+
+def role_word(lang: Language, role: str) -> str:
+    """A party's role in ``lang``."""
+    return word(lang, ROLE, role)
 
 
 def account(lang: Language, name: str) -> str:
