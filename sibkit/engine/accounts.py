@@ -25,7 +25,7 @@ from sibkit.engine.ledger import Ledger
 from sibkit.errors import EngineError
 from sibkit.model import Contract
 
-__all__ = ["Account", "Role", "YearAccount", "accounts", "parties", "saving_owner"]
+__all__ = ["Account", "Role", "YearAccount", "accounts", "appropriations", "parties", "saving_owner"]
 
 I64 = npt.NDArray[np.int64]
 
@@ -51,6 +51,16 @@ class YearAccount:
     """The budget year, named by the calendar year it starts in (``Timeline.budget_year``)."""
     pays: I64
     receives: I64
+    appropriated: int | None = None
+    """What the party appropriated for this year (a payer's or contributor's ``appropriations``), cents;
+    ``None`` when it states none for the year."""
+
+    @property
+    def over_appropriation(self) -> I64:
+        """What it pays beyond its appropriation that year, per scenario (0 where within or none stated)."""
+        if self.appropriated is None:
+            return np.zeros_like(self.pays)
+        return np.maximum(self.pays - self.appropriated, 0)
 
     @property
     def net(self) -> I64:
@@ -146,6 +156,7 @@ def accounts(contract: Contract, ledger: Ledger, units: I64) -> tuple[Account, .
         target = cashable if s.cashable else other
         target[owner] = target.get(owner, np.zeros(n, dtype=np.int64)) + value
     years = _year_index(contract, ledger)
+    appropriated = appropriations(contract)
     out: list[Account] = []
     for party, name, roles in parties(contract):
         pays, receives = ledger.outflow(party), ledger.inflow(party)
@@ -158,7 +169,12 @@ def accounts(contract: Contract, ledger: Ledger, units: I64) -> tuple[Account, .
             savings=cashable.get(party, np.zeros(n, dtype=np.int64)),
             other_savings=other.get(party, np.zeros(n, dtype=np.int64)),
             years=tuple(
-                YearAccount(year=year, pays=pays[:, cols].sum(axis=1), receives=receives[:, cols].sum(axis=1))
+                YearAccount(
+                    year=year,
+                    pays=pays[:, cols].sum(axis=1),
+                    receives=receives[:, cols].sum(axis=1),
+                    appropriated=appropriated.get(party, {}).get(year),
+                )
                 for year, cols in years
             ),
         )
@@ -168,6 +184,17 @@ def accounts(contract: Contract, ledger: Ledger, units: I64) -> tuple[Account, .
     if np.any(total != 0):
         raise EngineError(f"the ledger's accounts do not net to zero: {total.tolist()[:5]} cents")
     return tuple(out)
+
+
+def appropriations(contract: Contract) -> dict[str, dict[int, int]]:
+    """Party id → budget year → cents appropriated, for every payer and contributor that states any."""
+    out: dict[str, dict[int, int]] = {}
+    stated = [(p.id, p.appropriations) for p in contract.payers]
+    stated += [(c.id, c.appropriations) for p in contract.payers for c in p.contributors]
+    for party, years in stated:
+        if years:
+            out[party] = {a.year: a.amount for a in years}
+    return out
 
 
 def _year_index(contract: Contract, ledger: Ledger) -> list[tuple[int, I64]]:

@@ -17,6 +17,7 @@ from sibkit.model.common import Provenance, Source
 from sibkit.model.contract import Contract, Population, Termination, Timeline, contract_problems
 from sibkit.model.outcomes import Metric, Saving, Segment
 from sibkit.model.parties import (
+    Appropriation,
     Budget,
     Contributor,
     EnrolmentPlan,
@@ -59,6 +60,7 @@ __all__ = [
     "RULE_TYPES",
     "STEP_TYPES",
     "TRANCHE_TYPES",
+    "Appropriation",
     "Budget",
     "Cap",
     "CohortThreshold",

@@ -84,6 +84,7 @@ __all__ = [
     "unit_count",
     "valid_currency",
     "valid_id",
+    "year_number",
 ]
 
 Id = NewType("Id", str)
@@ -577,6 +578,9 @@ month_count = _bounded_int(1, MAX_MONTHS, N_("a number of months"))
 
 unit_count = _bounded_int(1, MAX_UNITS, N_("a number of units"))
 """attrs validator: units per participant, 1 to ``MAX_UNITS``."""
+
+year_number = _bounded_int(FIRST_DATE.year, LAST_DATE.year, N_("a year"))
+"""attrs validator: a calendar (or budget) year within the dates sibkit computes with."""
 
 rank = _bounded_int(1, 1000, N_("a rank"))
 """attrs validator: a seniority rank, 1 to 1,000."""

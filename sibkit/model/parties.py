@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -25,10 +25,12 @@ from sibkit.model.common import (
     share_in_unit,
     to_share,
     valid_id,
+    year_number,
 )
 from sibkit.money import Cents
 
 __all__ = [
+    "Appropriation",
     "Budget",
     "BudgetKind",
     "Contributor",
@@ -57,6 +59,24 @@ PayerKind = Literal[
 
 
 @attrs.frozen(kw_only=True)
+class Appropriation:
+    """What a payer (or a fund contributor) has appropriated for the contract in one budget year: the council's
+    decision that caps what its budget pays that year (``Timeline.fiscal_year_start`` says when a year begins)."""
+
+    year: int = attrs.field(validator=year_number)
+    """The budget year, named by the calendar year it starts in."""
+    amount: Cents = attrs.field(validator=money_amount)
+    """Cents (contract currency) appropriated for that year."""
+
+
+def _unique_years(instance: object, attribute: attrs.Attribute[Any], value: tuple[Appropriation, ...]) -> None:
+    years = [a.year for a in value]
+    if len(set(years)) != len(years):
+        twice = next(y for y in years if years.count(y) > 1)
+        raise FieldProblem.of(attribute.name, N_("the year %(year)s is given twice"), year=str(twice))
+
+
+@attrs.frozen(kw_only=True)
 class Contributor:
     """An organisation that puts money into a pooled outcomes fund."""
 
@@ -66,6 +86,8 @@ class Contributor:
     commitment: Cents = attrs.field(validator=money_amount)
     """Cents (contract currency) the contributor commits to the fund; outcome payments are charged to
     contributors in proportion to their commitments (largest remainder)."""
+    appropriations: tuple[Appropriation, ...] = attrs.field(default=(), validator=_unique_years)
+    """What the contributor has appropriated per budget year for its part (the appropriation check compares)."""
     provenance: dict[str, Provenance] = provenance_field()
 
 
@@ -94,6 +116,8 @@ class OutcomePayer:
     investor returns against."""
     contributors: tuple[Contributor, ...] = ()
     """For a pooled outcomes fund: who puts money in."""
+    appropriations: tuple[Appropriation, ...] = attrs.field(default=(), validator=_unique_years)
+    """What the payer has appropriated per budget year (the appropriation check compares each year's payments)."""
     provenance: dict[str, Provenance] = provenance_field()
 
 

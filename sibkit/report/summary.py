@@ -133,6 +133,8 @@ def summary(contract: Contract, res: Results, scenario: str, success: float, i: 
                         "pays": _money(int(y.pays[i])),
                         "receives": _money(int(y.receives[i])),
                         "net": _money(int(y.net[i])),
+                        "appropriated": _money(y.appropriated),
+                        "over_appropriation": _money(int(y.over_appropriation[i])),
                     }
                     for y in a.years
                 ],
