@@ -209,3 +209,20 @@ class TestCli:
         assert "## Wat elke partij betaalt en bespaart" in out
         assert "- FNO betaalt € 166.950,00 (per begrotingsjaar: 2023: € 10.675,00; 2024:" in out
         assert "De eigen budgetten besparen € 432.000,00 (verzilverbaar), dus per saldo gaat het er € 265.050,00" in out
+
+
+class TestMonteCarlo:
+    def test_every_draw_charges_the_contributors_what_the_fund_pays(self) -> None:
+        """In every simulated scenario, the two contributors together pay exactly what the fund pays for
+        outcomes (its cost), and the summary reports each party's account."""
+        from sibkit.engine.simulate import simulate, summarise
+
+        c = load_contract(EXAMPLE)
+        sim = simulate(c, 500, 7, workers=1)
+        m = sim.metrics
+        fund_cost = m["payer:resultatenfonds:cost"]
+        assert np.array_equal(m["account:resultatenfonds:pays"], fund_cost)
+        assert np.array_equal(m["account:fno:pays"] + m["account:gemeente-leeuwarden:pays"], fund_cost)
+        summary = {a.id: a for a in summarise(c, sim).accounts}
+        assert summary["fno"].pays_p95 <= summary["fno"].pays_maximum
+        assert summary["gemeente-leeuwarden"].expected_savings > 0 == summary["fno"].expected_savings

@@ -113,7 +113,7 @@ def _table(words: Language, title: str, columns: Sequence[str]) -> Table:
 
 
 def _tables(summ: Summary, words: Language, currency: str) -> list[Table]:
-    """The investors' table (when there are tranches), the payers' and the providers'."""
+    """The investors' table (when there are tranches), the payers', every party's account and the providers'."""
 
     def money(cents: float | None) -> str:
         return table_money(words, cents, currency)
@@ -134,6 +134,12 @@ def _tables(summ: Summary, words: Language, currency: str) -> list[Table]:
     for p in summ.payers:
         over = words.gettext("no budget") if p.chance_over_budget is None else rate(p.chance_over_budget)
         t.add_row(p.id, money(p.expected), money(p.p50), money(p.p95), money(p.maximum), over)
+    tables.append(t)
+    account_columns = (N_("party"), N_("expected"), "P50", "P95", N_("maximum"), N_("expected savings"))
+    t = _table(words, words.gettext("Accounts (what each party pays, and saves in its own budgets)"), account_columns)
+    for a in summ.accounts:
+        pays = (money(a.expected_pays), money(a.pays_p50), money(a.pays_p95), money(a.pays_maximum))
+        t.add_row(a.name, *pays, money(a.expected_savings))
     tables.append(t)
     provider_columns = (N_("provider"), N_("expected margin"), N_("chance cash < 0"), N_("chance cash < minimum"))
     t = _table(words, words.gettext("Providers"), (*provider_columns, N_("lowest cash P5")))

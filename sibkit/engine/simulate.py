@@ -32,16 +32,18 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from multiprocessing import get_context
+from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 from scipy import special
 
+from sibkit.engine.accounts import parties as accounts_of
 from sibkit.engine.batch import Batch, axes, deterministic_batch
 from sibkit.engine.canonical import canonical
 from sibkit.engine.maximum import MaximumPayment, maximum_payment
@@ -58,6 +60,7 @@ from sibkit.model.contract import cells_per_scenario
 
 __all__ = [
     "CHUNK",
+    "AccountRisk",
     "PayerRisk",
     "ProviderRisk",
     "Simulation",
@@ -95,7 +98,8 @@ class SimulationTooLarge(Refusal):
 
 def _figures(contract: Contract) -> int:
     """How many per-scenario figures ``_metrics`` keeps for ``contract``."""
-    return 1 + len(contract.payers) + 3 * len(contract.providers) + 3 * len(contract.tranches)
+    parties = sum(1 for _ in accounts_of(contract))
+    return 1 + len(contract.payers) + 3 * len(contract.providers) + 3 * len(contract.tranches) + 3 * parties
 
 
 SAMPLE_BUDGET_BYTES = 4_000_000_000
@@ -415,6 +419,10 @@ def _metrics(contract: Contract, batch: Batch) -> dict[str, npt.NDArray[np.float
         out[f"provider:{prov.id}:margin"] = prov.margin
         out[f"provider:{prov.id}:lowest_cash"] = prov.lowest_cash
         out[f"provider:{prov.id}:months_below_zero"] = prov.months_below_zero
+    for acct in res.accounts:
+        out[f"account:{acct.id}:pays"] = acct.pays
+        out[f"account:{acct.id}:receives"] = acct.receives
+        out[f"account:{acct.id}:savings"] = acct.savings
     for tr in res.tranches:
         out[f"tranche:{tr.id}:irr"] = tr.irr
         out[f"tranche:{tr.id}:multiple"] = tr.multiple
@@ -614,6 +622,27 @@ class ProviderRisk:
 
 
 @attrs.frozen(kw_only=True)
+class AccountRisk:
+    """One party's account over all simulated scenarios (totals over the term; a Monte Carlo ledger keeps
+    no months, so no budget years)."""
+
+    id: str
+    name: str
+    expected_pays: float
+    """Mean of what it pays, cents."""
+    pays_p50: float
+    pays_p95: float
+    """95th percentile of what it pays: in 1 scenario in 20 it pays more, cents."""
+    pays_maximum: int
+    """The most it pays in any scenario of this run, cents."""
+    expected_receives: float
+    expected_savings: float
+    """Mean of the cashable savings landing in budgets it owns, cents."""
+    net_of_savings_p5: float
+    """5th percentile of ``receives - pays + savings``: in 1 scenario in 20 it ends worse off than this, cents."""
+
+
+@attrs.frozen(kw_only=True)
 class Summary:
     """What ``sibkit simulate`` reports."""
 
@@ -622,6 +651,8 @@ class Summary:
     tranches: tuple[TrancheRisk, ...]
     payers: tuple[PayerRisk, ...]
     providers: tuple[ProviderRisk, ...]
+    accounts: tuple[AccountRisk, ...]
+    """Every party that pays, receives or saves anything in some scenario, in the contract's order."""
 
 
 def summarise(contract: Contract, sim: Simulation) -> Summary:
@@ -669,7 +700,38 @@ def summarise(contract: Contract, sim: Simulation) -> Summary:
                 lowest_cash_p5=float(np.percentile(lowest, 5)),
             )
         )
-    return Summary(n=sim.n, seed=sim.seed, tranches=tuple(tranches), payers=tuple(payers), providers=tuple(providers))
+    return Summary(
+        n=sim.n,
+        seed=sim.seed,
+        tranches=tuple(tranches),
+        payers=tuple(payers),
+        providers=tuple(providers),
+        accounts=_account_risks(contract, m),
+    )
+
+
+def _account_risks(contract: Contract, m: Mapping[str, npt.NDArray[Any]]) -> tuple[AccountRisk, ...]:
+    """Each party's account over the scenarios: what it pays (mean, P50, P95, most), receives and saves."""
+    out = []
+    for party, name, _ in accounts_of(contract):
+        pays, receives = m[f"account:{party}:pays"], m[f"account:{party}:receives"]
+        savings = m[f"account:{party}:savings"]
+        if not (pays.any() or receives.any() or savings.any()):
+            continue
+        out.append(
+            AccountRisk(
+                id=party,
+                name=name,
+                expected_pays=float(np.mean(pays)),
+                pays_p50=float(np.percentile(pays, 50)),
+                pays_p95=float(np.percentile(pays, 95)),
+                pays_maximum=int(np.max(pays)),
+                expected_receives=float(np.mean(receives)),
+                expected_savings=float(np.mean(savings)),
+                net_of_savings_p5=float(np.percentile(receives - pays + savings, 5)),
+            )
+        )
+    return tuple(out)
 
 
 def export(sim: Simulation, path: str, *, overwrite: bool = False) -> None:
