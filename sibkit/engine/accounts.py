@@ -157,9 +157,11 @@ def accounts(contract: Contract, ledger: Ledger, units: I64) -> tuple[Account, .
         target[owner] = target.get(owner, np.zeros(n, dtype=np.int64)) + value
     years = _year_index(contract, ledger)
     appropriated = appropriations(contract)
+    outflow, inflow = _by_account(ledger)
+    none = np.zeros((n, ledger.months), dtype=np.int64)
     out: list[Account] = []
     for party, name, roles in parties(contract):
-        pays, receives = ledger.outflow(party), ledger.inflow(party)
+        pays, receives = outflow.get(party, none), inflow.get(party, none)
         account = Account(
             id=party,
             name=name,
@@ -180,7 +182,8 @@ def accounts(contract: Contract, ledger: Ledger, units: I64) -> tuple[Account, .
         )
         _reconcile(account, ledger.detail)
         out.append(account)
-    total = sum((ledger.net(a) for a in ledger.accounts()), np.zeros(n, dtype=np.int64))
+    total = sum((x.sum(axis=1) for x in inflow.values()), np.zeros(n, dtype=np.int64))
+    total -= sum((x.sum(axis=1) for x in outflow.values()), np.zeros(n, dtype=np.int64))
     if np.any(total != 0):
         raise EngineError(f"the ledger's accounts do not net to zero: {total.tolist()[:5]} cents")
     return tuple(out)
@@ -195,6 +198,17 @@ def appropriations(contract: Contract) -> dict[str, dict[int, int]]:
         if years:
             out[party] = {a.year: a.amount for a in years}
     return out
+
+
+def _by_account(ledger: Ledger) -> tuple[dict[str, I64], dict[str, I64]]:
+    """What each ledger account paid and received, (N, T) per account, in one pass over the movements (the
+    accounts run inside every Monte Carlo chunk, so they read the ledger once, not once per party)."""
+    outflow: dict[str, I64] = {}
+    inflow: dict[str, I64] = {}
+    for (source, target, _), arr in ledger.flows.items():
+        outflow[source] = outflow[source] + arr if source in outflow else arr.copy()
+        inflow[target] = inflow[target] + arr if target in inflow else arr.copy()
+    return outflow, inflow
 
 
 def _year_index(contract: Contract, ledger: Ledger) -> list[tuple[int, I64]]:

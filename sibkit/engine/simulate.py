@@ -718,13 +718,14 @@ def _account_risks(contract: Contract, m: Mapping[str, npt.NDArray[Any]]) -> tup
         savings = m[f"account:{party}:savings"]
         if not (pays.any() or receives.any() or savings.any()):
             continue
+        p50, p95 = np.percentile(pays, [50, 95])  # one partial sort for both: summaries of 10^6 draws add up
         out.append(
             AccountRisk(
                 id=party,
                 name=name,
                 expected_pays=float(np.mean(pays)),
-                pays_p50=float(np.percentile(pays, 50)),
-                pays_p95=float(np.percentile(pays, 95)),
+                pays_p50=float(p50),
+                pays_p95=float(p95),
                 pays_maximum=int(np.max(pays)),
                 expected_receives=float(np.mean(receives)),
                 expected_savings=float(np.mean(savings)),
