@@ -233,3 +233,21 @@ class TestMonteCarlo:
         summary = {a.id: a for a in summarise(c, sim).accounts}
         assert summary["fno"].pays_p95 <= summary["fno"].pays_maximum
         assert summary["gemeente-leeuwarden"].expected_savings > 0 == summary["fno"].expected_savings
+
+
+class TestShow:
+    def test_show_lists_other_parties_and_budgets(self, tmp_path: object) -> None:
+        """`show --lang nl` lists a budget owner outside the contract and its budget, with the budget's kind."""
+        from pathlib import Path
+
+        text = EXAMPLE.read_text(encoding="utf-8").replace('budget = "gemeente-leeuwarden"', 'budget = "zvw"')
+        text += (
+            '\n[[parties]]\nid = "zorgverzekeraar"\nname = "De Friesland"\nkind = "health_insurer"\n'
+            '\n[[budgets]]\nid = "zvw"\nname = "Zorgverzekeringswet"\nowner = "zorgverzekeraar"\nkind = "zvw"\n'
+        )
+        path = Path(str(tmp_path)) / "pilot.toml"
+        path.write_text(text, encoding="utf-8")
+        result = CliRunner().invoke(main, ["show", str(path), "--lang", "nl"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, result.output
+        assert "budgethouder" in result.output and "De Friesland" in result.output
+        assert "zorgverzekering (Zvw), budget van zorgverzekeraar" in result.output

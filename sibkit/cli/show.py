@@ -10,11 +10,13 @@ from rich.text import Text
 
 from sibkit.cli.app import console, load_or_exit, main
 from sibkit.cli.options import lang_option
+from sibkit.engine.accounts import parties
 from sibkit.engine.maximum import maximum_payment
 from sibkit.i18n import N_, Language
 from sibkit.model import Contract, Loan
 from sibkit.report.overview import render_markdown
 from sibkit.report.words import (
+    BUDGET_KIND,
     CAP_LEVEL,
     EVALUATOR_ROLE,
     EVIDENCE,
@@ -24,6 +26,7 @@ from sibkit.report.words import (
     METRIC_KIND,
     STATUS,
     prices,
+    role_word,
     tranche_type,
     word,
 )
@@ -126,6 +129,12 @@ def _parties(c: Contract, words: Language) -> Table:
     for ev in c.evaluators:
         independence = words.gettext("independent") if ev.independent else words.gettext("not independent")
         table.add_row(word(words, EVALUATOR_ROLE, ev.role), ev.id, ev.name, independence)
+    for party_id, name, roles in parties(c):
+        if any(p.id == party_id for p in c.parties):
+            table.add_row(", ".join(role_word(words, r) for r in roles), party_id, name, "")
+    for b in c.budgets:
+        owned = words.gettext("budget of %(owner)s", owner=b.owner)
+        table.add_row(words.gettext("budget"), b.id, b.name, f"{word(words, BUDGET_KIND, b.kind)}, {owned}")
     return table
 
 
