@@ -251,3 +251,93 @@ class TestShow:
         assert result.exit_code == 0, result.output
         assert "budgethouder" in result.output and "De Friesland" in result.output
         assert "zorgverzekering (Zvw), budget van zorgverzekeraar" in result.output
+
+
+ACCRUAL = """\
+name = "Accrual"
+
+[timeline]
+start = 2025-01-01
+enrolment_months = 1
+service_months = 12
+term_months = 24
+
+[[payers]]
+id = "gemeente"
+name = "Gemeente"
+kind = "municipality"
+
+[[providers]]
+id = "coach"
+name = "Coach"
+capacity = 10
+enrolment = { monthly = [10] }
+cost_per_participant = 2000
+
+[[metrics]]
+id = "werk"
+name = "Paid work"
+observation_months = 6
+
+[[rules]]
+type = "tariff"
+id = "tarief"
+price_per_participant = 3000
+components = [{ metric = "werk", weight = 1 }]
+
+[[savings]]
+metric = "werk"
+amount_per_unit = 1000
+months = 12
+cashable = true
+budget = "gemeente"
+
+[[scenarios]]
+name = "base"
+outcomes = [{ metric = "werk", rate = 1 }]
+"""
+"""Ten people start in January 2025 and are all in work six months later (July 2025); each saves the
+municipality €1,000 a month of welfare for 12 months: July 2025 to June 2026."""
+
+
+class TestSavingsOverTime:
+    def test_a_monthly_saving_across_a_year_boundary(self) -> None:
+        """10 people × €1,000 × 12 months = €120,000, of which July–December (6 months) fall in 2025 and
+        January–June in 2026: €60,000 each. With budget years from July, all of it is budget year 2025."""
+        c = loads(ACCRUAL)
+        (acct,) = [a for a in run(c, "base").accounts if a.id == "gemeente"]
+        assert int(acct.savings[0]) == 120_000_00
+        assert [(y.year, int(y.savings[0])) for y in acct.years] == [(2025, 60_000_00), (2026, 60_000_00)]
+        july = attrs.evolve(c, timeline=attrs.evolve(c.timeline, fiscal_year_start=7))
+        (acct,) = [a for a in run(july, "base").accounts if a.id == "gemeente"]
+        assert [(y.year, int(y.savings[0])) for y in acct.years if y.savings[0]] == [(2025, 120_000_00)]
+
+    def test_present_value_matches_numpy_financial(self) -> None:
+        """The present value of the savings (€10,000 a month in months 6 to 17) at the default 2.25% a year
+        equals numpy-financial's NPV at the equivalent monthly rate, to the cent."""
+        import numpy_financial as npf
+
+        c = loads(ACCRUAL)
+        (acct,) = [a for a in run(c, "base").accounts if a.id == "gemeente"]
+        assert acct.present is not None
+        monthly = 1.0225 ** (1 / 12) - 1
+        flows = [0.0] * 6 + [10_000_00.0] * 12
+        assert abs(int(acct.present.savings[0]) - npf.npv(monthly, flows)) <= 0.5
+        assert int(acct.present.savings[0]) < int(acct.savings[0])
+
+    def test_recurring_savings_count_in_the_totals(self) -> None:
+        """The run's savings totals and the municipality's results count a recurring saving in full."""
+        res = run(loads(ACCRUAL), "base")
+        assert int(res.cashable_savings[0]) == 120_000_00 == int(res.payers[0].cashable_savings[0])
+
+    @given(sst.contracts())
+    @settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+    def test_savings_by_year_add_up(self, contract: Contract) -> None:
+        """For generated contracts, every party's savings by year add up to its savings, and its present values
+        are never above the undiscounted amounts."""
+        res = run(contract, default_scenario(contract).name)
+        for acct in res.accounts:
+            assert sum(int(y.savings[0]) for y in acct.years) == int(acct.savings[0])
+            assert acct.present is not None
+            assert int(acct.present.savings[0]) <= int(acct.savings[0])
+            assert int(acct.present.pays[0]) <= int(acct.pays[0])

@@ -29,7 +29,8 @@ messages(
             title=N_("The wrong pocket: %(party)s gets %(saved)s of the savings and pays %(paid)s of the cost"),
             explanation=N_(
                 "At the expected results the payers and contributors (philanthropic funders not counted) pay "
-                "%(cost)s for the outcomes, and %(savings)s of cashable savings land in budgets. Who pays and who saves do not match: %(parties)s. A party that saves without "
+                "%(cost)s for the outcomes, and %(savings)s of cashable savings land in budgets. Who pays and who "
+                "saves do not match: %(parties)s. A party that saves without "
                 "paying has no stake in the deal, and one that pays for another's savings has a weaker case to "
                 "its council."
             ),

@@ -63,6 +63,7 @@ class _Tables:
     words: Language
     currency: str
     names: tuple[str, ...]
+    discount_rate: Decimal = Decimal("0.0225")
 
     def table(self, title: str) -> Table:
         t = Table(title=title, title_justify="left")
@@ -108,7 +109,7 @@ def run_command(file: str, scenario_name: str | None, success: Decimal, as_json:
         click.echo(json.dumps(data if scenario_name is None else data[0], indent=2, ensure_ascii=False))
         return
     words = Language(lang)
-    tables = _Tables(words, c.currency, tuple(s.name for s in scenarios))
+    tables = _Tables(words, c.currency, tuple(s.name for s in scenarios), c.discount_rate)
     out = console()
     factor = str(success).replace(".", get_decimal_symbol(words.locale))
     out.print(header(words.gettext("%(name)s — success factor %(factor)s", name=c.name, factor=factor), c.name))
@@ -157,6 +158,8 @@ def _accounts(res: Results, tb: _Tables, *, by_year: bool) -> Iterator[Table]:
                 t.add_row(w.gettext("pays in %(year)s", year=y.year), *tb.money(y.pays))
                 if a.receives.any():
                     t.add_row(w.gettext("receives in %(year)s", year=y.year), *tb.money(y.receives))
+                if a.savings.any():
+                    t.add_row(w.gettext("saves in %(year)s", year=y.year), *tb.money(y.savings))
         t.add_row(w.gettext("pays"), *tb.money(a.pays))
         t.add_row(w.gettext("receives"), *tb.money(a.receives))
         t.add_row(w.gettext("net"), *tb.money(a.net))
@@ -165,6 +168,10 @@ def _accounts(res: Results, tb: _Tables, *, by_year: bool) -> Iterator[Table]:
             t.add_row(w.gettext("net with its cashable savings"), *tb.money(a.net_of_savings))
         if a.other_savings.any():
             t.add_row(w.gettext("non-cashable value in its budgets"), *tb.money(a.other_savings))
+        if a.present is not None and (a.savings.any() or a.pays.any()):
+            rate = w.percent(tb.discount_rate)
+            label = w.gettext("net with savings, present value at %(rate)s a year", rate=rate)
+            t.add_row(label, *tb.money(a.present.net_of_savings))
         yield t
 
 

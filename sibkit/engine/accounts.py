@@ -21,11 +21,23 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from sibkit.engine.batch import Batch
 from sibkit.engine.ledger import Ledger
 from sibkit.errors import EngineError
 from sibkit.model import Contract
+from sibkit.money import allocate_array
 
-__all__ = ["Account", "Role", "YearAccount", "accounts", "appropriations", "parties", "saving_owner"]
+__all__ = [
+    "Account",
+    "PresentValues",
+    "Role",
+    "YearAccount",
+    "accounts",
+    "appropriations",
+    "parties",
+    "saving_owner",
+    "savings_by_month",
+]
 
 I64 = npt.NDArray[np.int64]
 
@@ -51,6 +63,8 @@ class YearAccount:
     """The budget year, named by the calendar year it starts in (``Timeline.budget_year``)."""
     pays: I64
     receives: I64
+    savings: I64
+    """Cashable savings landing in its budgets in this year (outcomes placed in the months they happen)."""
     appropriated: int | None = None
     """What the party appropriated for this year (a payer's or contributor's ``appropriations``), cents;
     ``None`` when it states none for the year."""
@@ -69,6 +83,21 @@ class YearAccount:
 
 
 @attrs.frozen(kw_only=True, eq=False)
+class PresentValues:
+    """A party's account discounted to the contract start at the contract's ``discount_rate``, per scenario
+    (cents, each rounded half up once)."""
+
+    pays: I64
+    receives: I64
+    savings: I64
+
+    @property
+    def net_of_savings(self) -> I64:
+        """``receives - pays + savings`` in present value."""
+        return self.receives - self.pays + self.savings
+
+
+@attrs.frozen(kw_only=True, eq=False)
 class Account:
     """One party's account over the term, per scenario (cents)."""
 
@@ -84,7 +113,10 @@ class Account:
     other_savings: I64
     """Savings that are real but not cash (wellbeing, broad prosperity) landing with it."""
     years: tuple[YearAccount, ...]
-    """The same per budget year, in order; empty for a Monte Carlo run (its ledger keeps totals only)."""
+    """The same per budget year, in order; empty for a Monte Carlo run (its ledger keeps totals only). Years
+    after the term appear when savings recur beyond it."""
+    present: PresentValues | None = None
+    """Present values at the contract start; ``None`` for a Monte Carlo run."""
 
     @property
     def net(self) -> I64:
@@ -138,55 +170,153 @@ def saving_owner(contract: Contract, budget: str) -> str | None:
     return budget if budget in known else None
 
 
-def accounts(contract: Contract, ledger: Ledger, units: I64) -> tuple[Account, ...]:
+def accounts(contract: Contract, ledger: Ledger, units: I64, *, batch: Batch | None = None) -> tuple[Account, ...]:
     """Every party's account (``parties`` order) from a run's ``ledger`` and the ``units`` of each metric
     achieved and paid for, shape (N, M) (``Schedule.units_paid_for``).
+
+    With a ledger that keeps months and the run's ``batch``, savings are placed in the months their outcomes
+    happen (``savings_by_month``), so each budget year has its savings, and every account has present values
+    at the contract's ``discount_rate``; otherwise (Monte Carlo) only totals.
 
     Raises ``EngineError`` when the accounts do not add up: the ledger's accounts (the parties' and the
     engine's own) must net to zero in every scenario, and a party's years must add up to its totals."""
     n = ledger.n
-    cashable: dict[str, I64] = {}
-    other: dict[str, I64] = {}
-    metric_index = {m.id: i for i, m in enumerate(contract.metrics)}
-    for s in contract.savings:
-        owner = saving_owner(contract, s.budget)
-        if owner is None:
-            continue
-        value = units[:, metric_index[s.metric]] * s.amount_per_unit
-        target = cashable if s.cashable else other
-        target[owner] = target.get(owner, np.zeros(n, dtype=np.int64)) + value
-    years = _year_index(contract, ledger)
+    timed = ledger.detail
+    cashable, other = savings_by_month(contract, units, batch, ledger.months, detail=timed)
+    horizon = max([ledger.months, *(_last_month(x) + 1 for x in cashable.values())])
+    years = _year_index(contract, horizon if timed else ledger.months, ledger.detail)
+    factors = _discount_factors(contract, horizon) if timed else None
     appropriated = appropriations(contract)
     outflow, inflow = _by_account(ledger)
-    none = np.zeros((n, ledger.months), dtype=np.int64)
     out: list[Account] = []
     for party, name, roles in parties(contract):
-        pays, receives = outflow.get(party, none), inflow.get(party, none)
+        pays = _widen(outflow.get(party), n, horizon if timed else ledger.months)
+        receives = _widen(inflow.get(party), n, pays.shape[1])
+        saved = _widen(_cut(cashable.get(party), horizon), n, pays.shape[1] if timed else 1)
         account = Account(
             id=party,
             name=name,
             roles=roles,
             pays=pays.sum(axis=1),
             receives=receives.sum(axis=1),
-            savings=cashable.get(party, np.zeros(n, dtype=np.int64)),
-            other_savings=other.get(party, np.zeros(n, dtype=np.int64)),
+            savings=saved.sum(axis=1),
+            other_savings=other[party].sum(axis=1) if party in other else np.zeros(n, dtype=np.int64),
             years=tuple(
                 YearAccount(
                     year=year,
                     pays=pays[:, cols].sum(axis=1),
                     receives=receives[:, cols].sum(axis=1),
+                    savings=saved[:, cols].sum(axis=1),
                     appropriated=appropriated.get(party, {}).get(year),
                 )
                 for year, cols in years
             ),
+            present=None if factors is None else _present(pays, receives, saved, factors),
         )
-        _reconcile(account, ledger.detail)
+        _reconcile(account, timed)
         out.append(account)
     total = sum((x.sum(axis=1) for x in inflow.values()), np.zeros(n, dtype=np.int64))
     total -= sum((x.sum(axis=1) for x in outflow.values()), np.zeros(n, dtype=np.int64))
     if np.any(total != 0):
         raise EngineError(f"the ledger's accounts do not net to zero: {total.tolist()[:5]} cents")
     return tuple(out)
+
+
+def savings_by_month(
+    contract: Contract, units: I64, batch: Batch | None, months: int, *, detail: bool = True
+) -> tuple[dict[str, I64], dict[str, I64]]:
+    """Party → its cashable savings and its other savings, (N, H) cents by month from the contract start.
+
+    Without ``detail`` (Monte Carlo) every saving is one total, shape (N, 1). Otherwise each metric's units
+    paid for (``units``, (N, M)) are placed in the months the outcomes happen: split over those months in
+    proportion to the units the batch achieves there (enrolment month + the metric's offset), largest
+    remainder, so the months add up to the units exactly; a metric with no timed units (a cohort rule's
+    improvement) lands in the last month of the term (``months`` − 1). A saving with ``months`` then recurs
+    each month for that many months. Without the ``batch`` every outcome counts as untimed. Savings naming no
+    party are left out (they land outside the contract)."""
+    n = units.shape[0]
+    timing = _unit_months(units, batch, months) if detail else None
+    cashable: dict[str, I64] = {}
+    other: dict[str, I64] = {}
+    index = {m.id: i for i, m in enumerate(contract.metrics)}
+    for s in contract.savings:
+        owner = saving_owner(contract, s.budget)
+        if owner is None:
+            continue
+        m = index[s.metric]
+        recur = s.months or 1
+        if timing is None:
+            value = (units[:, m] * (s.amount_per_unit * recur))[:, None]
+        else:
+            per = timing[:, :, m] * s.amount_per_unit
+            value = np.zeros((n, per.shape[1] + recur - 1), dtype=np.int64)
+            for k in range(recur):  # each month's units save again in each of the next ``recur`` months
+                value[:, k : k + per.shape[1]] += per
+        target = cashable if s.cashable else other
+        before = target.get(owner)
+        target[owner] = value if before is None else _add(before, value)
+    return cashable, other
+
+
+def _unit_months(units: I64, batch: Batch | None, months: int) -> I64:
+    """(N, H, M) each metric's units paid for, placed in the months their outcomes happen (see
+    ``savings_by_month``)."""
+    n, n_met = units.shape
+    if batch is None:
+        weights = np.zeros((n, months, n_met), dtype=np.int64)
+    else:
+        _, t_len, n_prov, n_seg, _ = batch.units.shape
+        horizon = max(months, t_len + int(batch.offset.max(initial=0)) + 1)
+        weights = np.zeros((n, horizon, n_met), dtype=np.int64)
+        for p in range(n_prov):
+            for s in range(n_seg):
+                for m in range(n_met):
+                    off = int(batch.offset[p, s, m])
+                    weights[:, off : off + t_len, m] += batch.units[:, :, p, s, m]
+    untimed = weights.sum(axis=1) == 0  # (N, M): e.g. a cohort's improvement, not counted per person
+    weights[:, months - 1, :] += untimed
+    placed = allocate_array(units, np.moveaxis(weights, 1, 2))  # (N, M, H)
+    return np.ascontiguousarray(np.moveaxis(placed, 2, 1))
+
+
+def _last_month(x: I64) -> int:
+    """The last month (column) of ``x`` holding anything in some scenario; -1 when none does."""
+    used = np.flatnonzero(x.any(axis=0))
+    return int(used[-1]) if used.size else -1
+
+
+def _add(a: I64, b: I64) -> I64:
+    """``a + b`` for (N, H) arrays of different lengths H (the shorter padded with zeros)."""
+    width = max(a.shape[1], b.shape[1])
+    return _widen(a, a.shape[0], width) + _widen(b, b.shape[0], width)
+
+
+def _cut(x: I64 | None, width: int) -> I64 | None:
+    """``x`` without its months from ``width`` on (empty months only: ``width`` covers every used month)."""
+    return None if x is None else x[:, :width]
+
+
+def _widen(x: I64 | None, n: int, width: int) -> I64:
+    """``x`` (N, H) padded with zero months to ``width`` (zeros when ``None``)."""
+    out = np.zeros((n, width), dtype=np.int64)
+    if x is not None:
+        out[:, : x.shape[1]] = x
+    return out
+
+
+def _discount_factors(contract: Contract, horizon: int) -> npt.NDArray[np.float64]:
+    """(H,) the present value at the contract start of one cent in each month: ``(1 + rate) ** (-t / 12)``."""
+    rate = float(contract.discount_rate)
+    return np.asarray((1.0 + rate) ** (-np.arange(horizon) / 12.0), dtype=np.float64)
+
+
+def _present(pays: I64, receives: I64, saved: I64, factors: npt.NDArray[np.float64]) -> PresentValues:
+    """The present values of a party's months, each rounded half up to the cent once, at the end."""
+
+    def pv(x: I64) -> I64:
+        return np.floor(x @ factors + 0.5).astype(np.int64)
+
+    return PresentValues(pays=pv(pays), receives=pv(receives), savings=pv(saved))
 
 
 def appropriations(contract: Contract) -> dict[str, dict[int, int]]:
@@ -211,11 +341,12 @@ def _by_account(ledger: Ledger) -> tuple[dict[str, I64], dict[str, I64]]:
     return outflow, inflow
 
 
-def _year_index(contract: Contract, ledger: Ledger) -> list[tuple[int, I64]]:
-    """``(budget year, its month columns)`` in order, for a ledger that keeps months; none for totals only."""
-    if not ledger.detail:
+def _year_index(contract: Contract, months: int, detail: bool) -> list[tuple[int, I64]]:
+    """``(budget year, its month columns)`` in order over ``months`` months, for a ledger that keeps months;
+    none for one that keeps totals only."""
+    if not detail:
         return []
-    labels = np.asarray([contract.timeline.budget_year(t) for t in range(ledger.months)], dtype=np.int64)
+    labels = np.asarray([contract.timeline.budget_year(t) for t in range(months)], dtype=np.int64)
     return [(int(y), np.flatnonzero(labels == y)) for y in np.unique(labels)]
 
 
@@ -225,5 +356,6 @@ def _reconcile(account: Account, detail: bool) -> None:
         return
     pays = sum((y.pays for y in account.years), np.zeros_like(account.pays))
     receives = sum((y.receives for y in account.years), np.zeros_like(account.receives))
-    if np.any(pays != account.pays) or np.any(receives != account.receives):
+    saved = sum((y.savings for y in account.years), np.zeros_like(account.savings))
+    if np.any(pays != account.pays) or np.any(receives != account.receives) or np.any(saved != account.savings):
         raise EngineError(f"the budget years of {account.id!r} do not add up to its totals")

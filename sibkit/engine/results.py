@@ -251,7 +251,7 @@ def results(contract: Contract, flows: Flows, *, maximum: MaximumPayment | None 
             for g in contract.guarantees
         ),
         budgets=budgets,
-        accounts=accounts(contract, flows.ledger, sched.units_paid_for),
+        accounts=accounts(contract, flows.ledger, sched.units_paid_for, batch=flows.batch),
         participants=flows.participants,
         outcome_units=sched.units_paid_for,
         outcome_payments=flows.payer_paid.sum(axis=(1, 2)) - flows.payer_refund.sum(axis=1),
@@ -301,7 +301,7 @@ def _savings(contract: Contract, flows: Flows) -> tuple[I64, I64, tuple[BudgetSa
     by_budget: dict[str, tuple[I64, I64]] = {}
     metric_index = {m.id: i for i, m in enumerate(contract.metrics)}
     for s in contract.savings:
-        value = flows.schedule.units_paid_for[:, metric_index[s.metric]] * s.amount_per_unit
+        value = flows.schedule.units_paid_for[:, metric_index[s.metric]] * (s.amount_per_unit * (s.months or 1))
         cash = value if s.cashable else np.zeros(n, dtype=np.int64)
         savings_total += value
         cashable_total += cash

@@ -114,6 +114,9 @@ class Flows:
     """(N, L) paid per line after caps, VAT excluded."""
     participants: I64
     """(N,) participants enrolled."""
+    batch: Batch | None = None
+    """The scenarios that were run, in the contract's order (``run_batch`` keeps them so that savings can be
+    placed in the months their outcomes happen)."""
 
 
 def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows:
@@ -128,7 +131,7 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
     """
     canon, order = canonical(contract)
     flows = _run(canon, to_canonical(batch, order), detail=detail)
-    return _in_contract_order(contract, flows, order)
+    return attrs.evolve(_in_contract_order(contract, flows, order), batch=batch)
 
 
 _AXES_BACK = {

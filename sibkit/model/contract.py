@@ -23,6 +23,7 @@ from sibkit.model.common import (
     Prose,
     Provenance,
     Source,
+    annual_rate,
     date_in_range,
     fraction_in_unit,
     month_count,
@@ -182,6 +183,10 @@ class Contract:
     """ISO 4217 code of the currency of every amount (any code with two decimal places: EUR, GBP,
     USD, INR, CHF, SEK, ...); amounts are in hundredths of it (cents)."""
     governing_law: str = ""
+    discount_rate: Decimal = attrs.field(default=Decimal("0.0225"), validator=annual_rate)
+    """Annual rate at which accounts are discounted to present values at the contract start: by default the
+    Dutch standard discount rate for social cost-benefit analyses (MKBA), 2.25% a year (real), set by the
+    cabinet from 1 January 2021 on the advice of the Werkgroep discontovoet 2020."""
     vat_rate: Decimal = attrs.field(default=Decimal(0), validator=fraction_in_unit)
     """VAT charged on top of outcome payments (0.21 for 21%); payers pay price × (1 + rate)
     and the VAT goes to the tax authority, not to providers."""

@@ -11,6 +11,7 @@ from sibkit.model.common import (
     Prose,
     Provenance,
     money_amount,
+    month_count,
     month_number,
     non_negative_decimal,
     optional,
@@ -98,7 +99,11 @@ class Saving:
     metric: str
     """The metric whose units produce the saving."""
     amount_per_unit: Cents = attrs.field(validator=money_amount)
-    """Cents (contract currency) saved or gained per unit of the metric."""
+    """Cents (contract currency) saved or gained per unit of the metric (per month, with ``months``)."""
+    months: int | None = attrs.field(default=None, validator=optional(month_count))
+    """When given, the saving recurs: ``amount_per_unit`` each month for this many months from the month
+    the outcome happens (€1,000 a month of welfare not paid, for 12 months); a unit then saves
+    ``amount_per_unit × months`` in all. Without it, the whole saving lands in the month of the outcome."""
     cashable: bool = False
     """True when the money actually leaves a budget (fewer benefit payments); False for
     value that is real but not cash (wellbeing, broad prosperity)."""

@@ -127,12 +127,21 @@ def summary(contract: Contract, res: Results, scenario: str, success: float, i: 
                 "savings": _money(int(a.savings[i])),
                 "other_savings": _money(int(a.other_savings[i])),
                 "net_of_savings": _money(int(a.net_of_savings[i])),
+                "present_value": None
+                if a.present is None
+                else {
+                    "pays": _money(int(a.present.pays[i])),
+                    "receives": _money(int(a.present.receives[i])),
+                    "savings": _money(int(a.present.savings[i])),
+                    "net_of_savings": _money(int(a.present.net_of_savings[i])),
+                },
                 "years": [
                     {
                         "year": y.year,
                         "pays": _money(int(y.pays[i])),
                         "receives": _money(int(y.receives[i])),
                         "net": _money(int(y.net[i])),
+                        "savings": _money(int(y.savings[i])),
                         "appropriated": _money(y.appropriated),
                         "over_appropriation": _money(int(y.over_appropriation[i])),
                     }
