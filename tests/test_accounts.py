@@ -184,11 +184,18 @@ class TestReconciliation:
 
 
 class TestCli:
+    def test_run_by_total_leaves_the_years_out(self) -> None:
+        """`run --by total` shows each party's totals only."""
+        result = CliRunner().invoke(
+            main, ["run", str(EXAMPLE), "--scenario", "base", "--by", "total", "--lang", "nl"], env={"COLUMNS": "200"}
+        )
+        assert result.exit_code == 0 and "Rekening: FNO" in result.output and "betaalt in 2024" not in result.output
+
     def test_run_by_year_in_dutch(self) -> None:
-        """`run --lang nl --by year`: what FNO and the municipality each pay per year and in total, and what the
+        """`run --lang nl` (budget years by default): what FNO and the municipality each pay per year and in total, and what the
         municipality saves, in Dutch."""
         result = CliRunner().invoke(
-            main, ["run", str(EXAMPLE), "--scenario", "base", "--by", "year", "--lang", "nl"], env={"COLUMNS": "200"}
+            main, ["run", str(EXAMPLE), "--scenario", "base", "--lang", "nl"], env={"COLUMNS": "200"}
         )
         assert result.exit_code == 0, result.output
         out = result.output

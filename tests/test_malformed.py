@@ -70,7 +70,8 @@ components = [
 """The smallest valid contract; most malformed files are this with one change."""
 
 CONTRACT_KEYS = (
-    "budgets, caps, currency, description, evaluators, fees, format, governing_law, guarantees, intermediaries, "
+    "budgets, caps, currency, description, discount_rate, evaluators, fees, format, governing_law, guarantees, "
+    "intermediaries, "
     "investors, metrics, name, parties, payers, population, provenance, providers, purpose, rules, savings, scenarios, "
     "segments, sources, status, termination, timeline, tranches, uncertainty, vat_rate, version, waterfall"
 )
@@ -85,9 +86,7 @@ PROVIDER_KEYS = (
 RULE_TYPES = "'tariff', 'rate_card', 'cohort_threshold', 'per_time', 'share_of_savings'"
 RULE_KEYS = "components, id, paid_by, price_per_participant, provenance, providers, segment_prices, type"
 """The keys a tariff rule may have (``type`` included), as the unknown-key message lists them."""
-PAYER_KINDS = (
-    "'municipality', 'regional_government', 'national_government', 'health_insurer', 'philanthropy', 'outcomes_fund', 'company', 'other'"
-)
+PAYER_KINDS = "'municipality', 'regional_government', 'national_government', 'health_insurer', 'philanthropy', 'outcomes_fund', 'company', 'other'"
 EMPTY = "the file is empty; a contract needs at least 'name', 'timeline', 'payers', 'providers', 'metrics' and 'rules'"
 ONE_LINE = "this text is one line: only a description, purpose, assumption or reason may hold"
 NOT_A_CHARACTER = "which is not a character; a JSON \\u escape of a character beyond U+FFFF needs both halves"
@@ -277,7 +276,7 @@ CASES: list[tuple[str, str]] = [
     (
         "weight-above-one.toml",
         "weight-above-one.toml: 1 problem\n"
-        "  expected a share between 0 and 1 (0% and 100%), got 70; write 0.7 or \"70%\" @ $.rules[0].components[0].weight\n"
+        '  expected a share between 0 and 1 (0% and 100%), got 70; write 0.7 or "70%" @ $.rules[0].components[0].weight\n'
         f"  {NOTE_ONE}",
     ),
     (
@@ -692,9 +691,7 @@ class TestMessages:
 
     def test_the_note_is_the_last_line_and_not_counted(self) -> None:
         """The note is appended to the lines, after the problems, and the header counts the problems only."""
-        err = ContractFileError(
-            "a.toml", [(_said("x"), "$.a"), (_said("y"), "$.b")], note=_said("(a note)")
-        )
+        err = ContractFileError("a.toml", [(_said("x"), "$.a"), (_said("y"), "$.b")], note=_said("(a note)"))
         assert err.lines == ("x @ $.a", "y @ $.b", "(a note)")
         assert (err.count, err.note) == (2, "(a note)")
         assert str(err) == "a.toml: 2 problems\n  x @ $.a\n  y @ $.b\n  (a note)"
@@ -788,10 +785,7 @@ class TestMessages:
 
     @pytest.mark.parametrize(
         ("name", "expected"),
-        [
-            (name, expected)
-            for name, expected in CASES
-        ],
+        [(name, expected) for name, expected in CASES],
     )
     def test_no_python_spellings(self, name: str, expected: str) -> None:
         """Values are written the way a contract file writes them: never Decimal('…'), True, False or None."""

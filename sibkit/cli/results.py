@@ -93,10 +93,10 @@ class _Tables:
 @click.option(
     "--by",
     "by",
-    type=click.Choice(["total", "year"]),
-    default="total",
+    type=click.Choice(["year", "total"]),
+    default="year",
     show_default=True,
-    help="Each party's account over the whole term, or also per budget year.",
+    help="Each party's account per budget year and in total, or in total only.",
 )
 @lang_option("Language of the tables.")
 def run_command(file: str, scenario_name: str | None, success: Decimal, as_json: bool, by: str, lang: str) -> None:
