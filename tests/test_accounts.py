@@ -20,7 +20,8 @@ from sibkit.engine.ledger import Ledger
 from sibkit.engine.run import default_scenario
 from sibkit.errors import ContractFileError, EngineError
 from sibkit.load import load_contract, loads
-from sibkit.model import Budget, Contract, Party
+from sibkit.model import Appropriation, Budget, Contract, Party
+from sibkit.money import Cents
 from sibkit.testing import strategies as sst
 from sibkit.testing.properties import reordered
 
@@ -348,3 +349,29 @@ class TestSavingsOverTime:
             assert acct.present is not None
             assert int(acct.present.savings[0]) <= int(acct.savings[0])
             assert int(acct.present.pays[0]) <= int(acct.pays[0])
+
+    def test_every_draw_keeps_what_a_contributor_pays_per_budget_year(self) -> None:
+        """Monte Carlo keeps a payer's and a contributor's payments per budget year: in every draw the years add
+        up to the total, and an appropriation below the typical payment of 2024 is exceeded in most draws."""
+        from sibkit.engine.simulate import simulate, summarise
+
+        c = load_contract(EXAMPLE)
+        fund = c.payers[0]
+        town = attrs.evolve(
+            fund.contributors[1],
+            appropriations=(Appropriation(year=2024, amount=Cents(50_000_00)),),
+        )
+        c = attrs.evolve(c, payers=(attrs.evolve(fund, contributors=(fund.contributors[0], town)),))
+        sim = simulate(c, 500, 11, workers=1)
+        m = sim.metrics
+        years = [k for k in m if k.startswith("account:gemeente-leeuwarden:pays:")]
+        assert sorted(years) == [f"account:gemeente-leeuwarden:pays:{y}" for y in (2023, 2024, 2025)]
+        assert np.array_equal(sum(m[k] for k in years), m["account:gemeente-leeuwarden:pays"])
+        (risk,) = [a for a in summarise(c, sim).accounts if a.id == "gemeente-leeuwarden"]
+        (y2024,) = [y for y in risk.years if y.year == 2024]
+        assert y2024.appropriated == 50_000_00
+        assert y2024.chance_over_appropriation is not None and y2024.chance_over_appropriation > 0.5
+        assert y2024.excess_p95 is not None and y2024.excess_p95 == pytest.approx(
+            float(np.percentile(np.maximum(m["account:gemeente-leeuwarden:pays:2024"] - 50_000_00, 0), 95))
+        )
+        assert all(y.appropriated is None for y in risk.years if y.year != 2024)

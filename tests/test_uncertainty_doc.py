@@ -75,8 +75,10 @@ def table_rows(text: str, header_start: str) -> list[list[str]]:
 
 
 def column_pattern(name: str) -> re.Pattern[str]:
-    """A documented column name as a regular expression: ``<id>`` stands for any id without a colon."""
-    return re.compile("[^:]+".join(re.escape(part) for part in name.split("<id>")))
+    """A documented column name as a regular expression: ``<id>`` stands for any id without a colon,
+    ``<year>`` for a budget year."""
+    parts = ["[^:]+".join(re.escape(part) for part in piece.split("<id>")) for piece in name.split("<year>")]
+    return re.compile(r"\d{4}".join(parts))
 
 
 def euros(cents: float) -> str:

@@ -158,7 +158,7 @@ def _accounts(res: Results, tb: _Tables, *, by_year: bool) -> Iterator[Table]:
                 t.add_row(w.gettext("pays in %(year)s", year=y.year), *tb.money(y.pays))
                 if a.receives.any():
                     t.add_row(w.gettext("receives in %(year)s", year=y.year), *tb.money(y.receives))
-                if a.savings.any():
+                if a.savings.any() and y.savings is not None:
                     t.add_row(w.gettext("saves in %(year)s", year=y.year), *tb.money(y.savings))
         t.add_row(w.gettext("pays"), *tb.money(a.pays))
         t.add_row(w.gettext("receives"), *tb.money(a.receives))

@@ -140,7 +140,18 @@ def _tables(summ: Summary, words: Language, currency: str) -> list[Table]:
     for a in summ.accounts:
         pays = (money(a.expected_pays), money(a.pays_p50), money(a.pays_p95), money(a.pays_maximum))
         t.add_row(a.name, *pays, money(a.expected_savings))
+        for y in a.years:
+            label = "  " + words.gettext("in %(year)s", year=y.year)
+            t.add_row(label, money(y.expected), "", money(y.p95), money(y.maximum), "")
     tables.append(t)
+    stated = [(a, y) for a in summ.accounts for y in a.years if y.appropriated is not None]
+    if stated:
+        year_columns = (N_("party"), N_("year"), N_("appropriated"), N_("chance over it"), N_("excess P95"))
+        t = _table(words, words.gettext("Appropriations per budget year"), year_columns)
+        for a, y in stated:
+            chance = rate(y.chance_over_appropriation or 0.0)
+            t.add_row(a.name, str(y.year), money(y.appropriated), chance, money(y.excess_p95 or 0.0))
+        tables.append(t)
     provider_columns = (N_("provider"), N_("expected margin"), N_("chance cash < 0"), N_("chance cash < minimum"))
     t = _table(words, words.gettext("Providers"), (*provider_columns, N_("lowest cash P5")))
     for pr in summ.providers:

@@ -63,8 +63,9 @@ class YearAccount:
     """The budget year, named by the calendar year it starts in (``Timeline.budget_year``)."""
     pays: I64
     receives: I64
-    savings: I64
-    """Cashable savings landing in its budgets in this year (outcomes placed in the months they happen)."""
+    savings: I64 | None
+    """Cashable savings landing in its budgets in this year (outcomes placed in the months they happen);
+    ``None`` in a Monte Carlo run, which keeps savings as totals only."""
     appropriated: int | None = None
     """What the party appropriated for this year (a payer's or contributor's ``appropriations``), cents;
     ``None`` when it states none for the year."""
@@ -113,8 +114,8 @@ class Account:
     other_savings: I64
     """Savings that are real but not cash (wellbeing, broad prosperity) landing with it."""
     years: tuple[YearAccount, ...]
-    """The same per budget year, in order; empty for a Monte Carlo run (its ledger keeps totals only). Years
-    after the term appear when savings recur beyond it."""
+    """The same per budget year, in order (a Monte Carlo run has the years of the term, without savings).
+    Years after the term appear when savings recur beyond it."""
     present: PresentValues | None = None
     """Present values at the contract start; ``None`` for a Monte Carlo run."""
 
@@ -184,7 +185,7 @@ def accounts(contract: Contract, ledger: Ledger, units: I64, *, batch: Batch | N
     timed = ledger.detail
     cashable, other = savings_by_month(contract, units, batch, ledger.months, detail=timed)
     horizon = max([ledger.months, *(_last_month(x) + 1 for x in cashable.values())])
-    years = _year_index(contract, horizon if timed else ledger.months, ledger.detail)
+    years = _year_index(contract, ledger, horizon)
     factors = _discount_factors(contract, horizon) if timed else None
     appropriated = appropriations(contract)
     outflow, inflow = _by_account(ledger)
@@ -206,7 +207,7 @@ def accounts(contract: Contract, ledger: Ledger, units: I64, *, batch: Batch | N
                     year=year,
                     pays=pays[:, cols].sum(axis=1),
                     receives=receives[:, cols].sum(axis=1),
-                    savings=saved[:, cols].sum(axis=1),
+                    savings=saved[:, cols].sum(axis=1) if timed else None,
                     appropriated=appropriated.get(party, {}).get(year),
                 )
                 for year, cols in years
@@ -341,11 +342,11 @@ def _by_account(ledger: Ledger) -> tuple[dict[str, I64], dict[str, I64]]:
     return outflow, inflow
 
 
-def _year_index(contract: Contract, months: int, detail: bool) -> list[tuple[int, I64]]:
-    """``(budget year, its month columns)`` in order over ``months`` months, for a ledger that keeps months;
-    none for one that keeps totals only."""
-    if not detail:
-        return []
+def _year_index(contract: Contract, ledger: Ledger, months: int) -> list[tuple[int, I64]]:
+    """``(budget year, its columns)`` in order: for a ledger that keeps months, the budget years of ``months``
+    months; for a Monte Carlo ledger, its own columns, one per budget year."""
+    if not ledger.detail:
+        return [(year, np.asarray([i], dtype=np.int64)) for i, year in enumerate(ledger.years)]
     labels = np.asarray([contract.timeline.budget_year(t) for t in range(months)], dtype=np.int64)
     return [(int(y), np.flatnonzero(labels == y)) for y in np.unique(labels)]
 
@@ -356,6 +357,6 @@ def _reconcile(account: Account, detail: bool) -> None:
         return
     pays = sum((y.pays for y in account.years), np.zeros_like(account.pays))
     receives = sum((y.receives for y in account.years), np.zeros_like(account.receives))
-    saved = sum((y.savings for y in account.years), np.zeros_like(account.savings))
+    saved = sum((y.savings for y in account.years if y.savings is not None), np.zeros_like(account.savings))
     if np.any(pays != account.pays) or np.any(receives != account.receives) or np.any(saved != account.savings):
         raise EngineError(f"the budget years of {account.id!r} do not add up to its totals")

@@ -137,25 +137,35 @@ class Entry:
 class Ledger:
     """Movements of money for ``n`` scenarios over ``months`` months.
 
-    With ``detail=False`` (Monte Carlo) only each movement's total over the term is kept,
-    shape ``(N, 1)``, so memory does not grow with the number of months; ``entries`` then
-    lists each total in month 0.
+    With ``detail=False`` (Monte Carlo) only each movement's total per budget year is kept,
+    shape ``(N, Y)`` with ``years`` naming the columns, so memory does not grow with the number
+    of months; ``entries`` then lists each year's total in the column's index as its month.
     """
 
-    def __init__(self, n: int, months: int, *, detail: bool = True) -> None:
+    def __init__(self, n: int, months: int, *, detail: bool = True, years: tuple[int, ...] = ()) -> None:
         self.n = n
-        self.months = months if detail else 1
         self.detail = detail
+        self.years = years
+        """Without detail: the budget year of each column (one column when none are given)."""
+        self.months = months if detail else max(len(years), 1)
         self.flows: dict[tuple[str, str, Reason], I64] = {}
 
     @classmethod
     def from_moves(
-        cls, moves: I64, first: I64, keys: list[tuple[str, str, Reason]], *, months: int, detail: bool
+        cls,
+        moves: I64,
+        first: I64,
+        keys: list[tuple[str, str, Reason]],
+        *,
+        months: int,
+        detail: bool,
+        years: tuple[int, ...] = (),
     ) -> Ledger:
-        """The ledger of the engine's month loop: ``moves`` (N, T or 1, keys) in cents, one column per
+        """The ledger of the engine's month loop: ``moves`` (N, T or Y, keys) in cents (``years``: without detail,
+        the budget year of each column), one column per
         key ``(from, to, reason)``. Keys that never moved are left out; the others are kept in the order
         they first moved (``first``: the loop's tick at which each key first moved)."""
-        ledger = cls(moves.shape[0], months, detail=detail)
+        ledger = cls(moves.shape[0], months, detail=detail, years=years if not detail else ())
         never = np.iinfo(np.int64).max
         for e in sorted(np.flatnonzero(first < never), key=lambda e: int(first[e])):
             ledger.flows[keys[e]] = np.ascontiguousarray(moves[:, :, e])

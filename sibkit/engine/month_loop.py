@@ -174,7 +174,7 @@ def month_loop(
         _reset(i, terms, out, state)
         for month in range(t_len + 1):  # month t_len is the settlement after the last month
             book.clock[0] = month * STAMP
-            slot = min(month, last) if detail else 0
+            slot = min(month, last) if detail else book.slot_of[min(month, last)]
             if month == t_len:
                 _settle(i, last, slot, terms, keys, out, book, state)
                 _same_ticks(book.month_ticks, month, book.clock[0] - month * STAMP)

@@ -255,7 +255,9 @@ class Book(NamedTuple):
     """The ledger as the loop records it."""
 
     moves: I64
-    """(N, T or 1, keys) cents moved under each key."""
+    """(N, T or Y, keys) cents moved under each key: per month, or (without detail) per budget year."""
+    slot_of: I64
+    """(T,) the column of ``moves`` each month's movements go to without detail: its budget year's."""
     first: I64
     """(keys,) the tick at which each key first moved (int64 max: never)."""
     error: I64
@@ -352,10 +354,13 @@ PROVIDER_ARRAYS = (
 """The arrays of ``Out`` with one value per provider (``provider_cash`` also per month)."""
 
 
-def book(n: int, months: int, detail: bool, keys: int) -> Book:
-    """An empty ledger for ``n`` scenarios and ``keys`` kinds of movement."""
+def book(n: int, months: int, detail: bool, keys: int, slot_of: I64) -> Book:
+    """An empty ledger for ``n`` scenarios and ``keys`` kinds of movement; without ``detail`` one column per
+    budget year, ``slot_of`` (T,) giving each month's column."""
+    slots = int(slot_of.max(initial=0)) + 1
     return Book(
-        moves=np.zeros((n, months if detail else 1, keys), dtype=np.int64),
+        moves=np.zeros((n, months if detail else slots, keys), dtype=np.int64),
+        slot_of=np.ascontiguousarray(slot_of, dtype=np.int64),
         first=np.full(keys, np.iinfo(np.int64).max, dtype=np.int64),
         error=np.full(3, -1, dtype=np.int64),
         clock=np.zeros(1, dtype=np.int64),

@@ -43,6 +43,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
+from sibkit.engine.accounts import appropriations
 from sibkit.engine.accounts import parties as accounts_of
 from sibkit.engine.batch import Batch, axes, deterministic_batch
 from sibkit.engine.canonical import canonical
@@ -67,6 +68,7 @@ __all__ = [
     "SimulationTooLarge",
     "Summary",
     "TrancheRisk",
+    "YearRisk",
     "beta_parameters",
     "engine_rows",
     "export",
@@ -98,8 +100,23 @@ class SimulationTooLarge(Refusal):
 
 def _figures(contract: Contract) -> int:
     """How many per-scenario figures ``_metrics`` keeps for ``contract``."""
-    parties = sum(1 for _ in accounts_of(contract))
-    return 1 + len(contract.payers) + 3 * len(contract.providers) + 3 * len(contract.tranches) + 3 * parties
+    parties = list(accounts_of(contract))
+    years = len({contract.timeline.budget_year(t) for t in range(contract.timeline.term_months)})
+    funders = sum(1 for _, _, roles in parties if _funds(roles))
+    return (
+        1
+        + len(contract.payers)
+        + 3 * len(contract.providers)
+        + 3 * len(contract.tranches)
+        + 3 * len(parties)
+        + funders * years
+    )
+
+
+def _funds(roles: tuple[str, ...]) -> bool:
+    """Whether a party pays for outcomes from a budget (a payer or a fund contributor): the parties whose
+    payments ``simulate`` keeps per budget year."""
+    return "outcome_payer" in roles or "fund_contributor" in roles
 
 
 SAMPLE_BUDGET_BYTES = 4_000_000_000
@@ -423,6 +440,9 @@ def _metrics(contract: Contract, batch: Batch) -> dict[str, npt.NDArray[np.float
         out[f"account:{acct.id}:pays"] = acct.pays
         out[f"account:{acct.id}:receives"] = acct.receives
         out[f"account:{acct.id}:savings"] = acct.savings
+        if _funds(acct.roles):
+            for year in acct.years:
+                out[f"account:{acct.id}:pays:{year.year}"] = year.pays
     for tr in res.tranches:
         out[f"tranche:{tr.id}:irr"] = tr.irr
         out[f"tranche:{tr.id}:multiple"] = tr.multiple
@@ -622,6 +642,23 @@ class ProviderRisk:
 
 
 @attrs.frozen(kw_only=True)
+class YearRisk:
+    """What a payer or contributor pays in one budget year, over all simulated scenarios (cents)."""
+
+    year: int
+    expected: float
+    p95: float
+    """In 1 scenario in 20 it pays more than this that year."""
+    maximum: int
+    appropriated: int | None
+    """What it appropriated for the year, if it states it."""
+    chance_over_appropriation: float | None
+    """Share of scenarios in which it pays more than appropriated that year (``None``: nothing stated)."""
+    excess_p95: float | None
+    """95th percentile of what it pays beyond the appropriation that year (0 where within it)."""
+
+
+@attrs.frozen(kw_only=True)
 class AccountRisk:
     """One party's account over all simulated scenarios (totals over the term; a Monte Carlo ledger keeps
     no months, so no budget years)."""
@@ -640,6 +677,8 @@ class AccountRisk:
     """Mean of the cashable savings landing in budgets it owns, cents."""
     net_of_savings_p5: float
     """5th percentile of ``receives - pays + savings``: in 1 scenario in 20 it ends worse off than this, cents."""
+    years: tuple[YearRisk, ...] = ()
+    """For a payer or a fund contributor: what it pays per budget year of the term."""
 
 
 @attrs.frozen(kw_only=True)
@@ -730,6 +769,31 @@ def _account_risks(contract: Contract, m: Mapping[str, npt.NDArray[Any]]) -> tup
                 expected_receives=float(np.mean(receives)),
                 expected_savings=float(np.mean(savings)),
                 net_of_savings_p5=float(np.percentile(receives - pays + savings, 5)),
+                years=_year_risks(contract, party, m),
+            )
+        )
+    return tuple(out)
+
+
+def _year_risks(contract: Contract, party: str, m: Mapping[str, npt.NDArray[Any]]) -> tuple[YearRisk, ...]:
+    """What ``party`` pays per budget year over the scenarios, against its appropriations."""
+    prefix = f"account:{party}:pays:"
+    stated = appropriations(contract).get(party, {})
+    out = []
+    for name in sorted(k for k in m if k.startswith(prefix)):
+        year = int(name.removeprefix(prefix))
+        pays = m[name]
+        most = stated.get(year)
+        excess = None if most is None else np.maximum(pays - most, 0)
+        out.append(
+            YearRisk(
+                year=year,
+                expected=float(np.mean(pays)),
+                p95=float(np.percentile(pays, 95)),
+                maximum=int(np.max(pays)),
+                appropriated=most,
+                chance_over_appropriation=None if excess is None else float(np.mean(excess > 0)),
+                excess_p95=None if excess is None else float(np.percentile(excess, 95)),
             )
         )
     return tuple(out)

@@ -126,7 +126,7 @@ def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows
     tie of the largest-remainder method depends on how the contract lists things) and returns every
     array in the contract's own order.
 
-    ``detail=False`` (Monte Carlo) keeps each ledger movement only as a total over the term and
+    ``detail=False`` (Monte Carlo) keeps each ledger movement only as a total per budget year and
     providers' cash only as its lowest point and month counts, so memory stays small.
     """
     canon, order = canonical(contract)
@@ -213,14 +213,17 @@ def _run(contract: Contract, batch: Batch, *, detail: bool) -> Flows:
     sizes = {"j": len(contract.tranches), "k": len(contract.payers), "p": len(contract.providers)}
     sizes |= {"g": len(contract.guarantees), "f": len(contract.fees), "l": len(sched.lines)}
     out = records.out(n, t_len, detail, sizes)
-    book = records.book(n, t_len, detail, len(table))
+    years = [contract.timeline.budget_year(t) for t in range(t_len)]
+    labels = sorted(set(years))
+    slot_of = np.asarray([labels.index(y) for y in years], dtype=np.int64)
+    book = records.book(n, t_len, detail, len(table), slot_of)
     state = records.state(terms, len(sched.lines), len(contract.payers))
     month_loop(sched.costs, sched.due, sched.due_after, detail, terms, keys, out, book, state)
     _check_book(book, table)
     arrays = out._asdict()
     closing_account = arrays.pop("closing_account")
     flows = Flows(
-        ledger=Ledger.from_moves(book.moves, book.first, table, months=t_len, detail=detail),
+        ledger=Ledger.from_moves(book.moves, book.first, table, months=t_len, detail=detail, years=tuple(labels)),
         schedule=sched,
         participants=batch.enrolled.sum(axis=(1, 2, 3)),
         **arrays,

@@ -141,7 +141,7 @@ def summary(contract: Contract, res: Results, scenario: str, success: float, i: 
                         "pays": _money(int(y.pays[i])),
                         "receives": _money(int(y.receives[i])),
                         "net": _money(int(y.net[i])),
-                        "savings": _money(int(y.savings[i])),
+                        "savings": _money(None if y.savings is None else int(y.savings[i])),
                         "appropriated": _money(y.appropriated),
                         "over_appropriation": _money(int(y.over_appropriation[i])),
                     }
