@@ -34,6 +34,23 @@ def _totals(w: Writer, runs: Sequence[Results]) -> Iterator[Row]:
         )
 
 
+def _accounts(w: Writer, runs: Sequence[Results]) -> Iterator[Row]:
+    """From every party's account: what each fund contributor, guarantor and outside budget owner pays, and the
+    cashable savings landing in each party's own budgets (a payer's cost has its own line above)."""
+    for i, account in enumerate(runs[0].accounts):
+        pays = [int(r.accounts[i].pays[0]) for r in runs]
+        saves = [int(r.accounts[i].savings[0]) for r in runs]
+        payer = "outcome_payer" in account.roles
+        if not payer and any(pays) and {"fund_contributor", "guarantor", "budget_owner"} & set(account.roles):
+            yield w._("%(party)s: pays", party=account.name), "money", [w.money(x) for x in pays]
+        if any(saves):
+            yield (
+                w._("%(party)s: cashable savings in its own budgets", party=account.name),
+                "money",
+                [w.money(x) for x in saves],
+            )
+
+
 def _tranches(w: Writer, runs: Sequence[Results]) -> Iterator[Row]:
     for j, t in enumerate(w.c.tranches):
         name = w.tranche(t.id)
@@ -91,10 +108,11 @@ def _description(w: Writer, sc: Scenario) -> str:
 
 
 def scenarios(w: Writer) -> dict[str, Any]:
-    """The scenario table: participants, payments, each payer's cost, each tranche's return, guarantees,
-    unpaid fees and each provider's margin, one column per scenario."""
+    """The scenario table: participants, payments, each payer's cost, what each contributor, guarantor and budget
+    owner pays and saves (their accounts), each tranche's return, guarantees, unpaid fees and each provider's
+    margin, one column per scenario."""
     comp = w.computed
-    lines = chain(_totals(w, comp.runs), _tranches(w, comp.runs), _others(w, comp.runs))
+    lines = chain(_totals(w, comp.runs), _accounts(w, comp.runs), _tranches(w, comp.runs), _others(w, comp.runs))
     rows = [
         {"label": name, "kind": kind, "cells": [NOT_DEFINED if x is None else x for x in cells]}
         for name, kind, cells in lines
