@@ -175,25 +175,29 @@ def accounts(contract: Contract, ledger: Ledger, units: I64, *, batch: Batch | N
     """Every party's account (``parties`` order) from a run's ``ledger`` and the ``units`` of each metric
     achieved and paid for, shape (N, M) (``Schedule.units_paid_for``).
 
-    With a ledger that keeps months and the run's ``batch``, savings are placed in the months their outcomes
-    happen (``savings_by_month``), so each budget year has its savings, and every account has present values
-    at the contract's ``discount_rate``; otherwise (Monte Carlo) only totals.
+    With a ledger that keeps months (and the run's ``batch``), savings are placed in the months their outcomes
+    happen (``savings_by_month``), so each budget year has its savings, and every account has present values at
+    the contract's ``discount_rate``. A Monte Carlo ledger keeps payments per budget year and savings as totals.
 
     Raises ``EngineError`` when the accounts do not add up: the ledger's accounts (the parties' and the
     engine's own) must net to zero in every scenario, and a party's years must add up to its totals."""
     n = ledger.n
-    timed = ledger.detail
-    cashable, other = savings_by_month(contract, units, batch, ledger.months, detail=timed)
-    horizon = max([ledger.months, *(_last_month(x) + 1 for x in cashable.values())])
+    term = ledger.months if ledger.detail else contract.timeline.term_months
+    # a Monte Carlo ledger keeps savings as totals: placing every draw's units in months costs about 3 s per
+    # 10^6 draws as written (the month arrays of every draw), more than half of a simulation of the pilot
+    cashable, other = savings_by_month(contract, units, batch, term, detail=ledger.detail)
+    horizon = max([term, *(_last_month(x) + 1 for x in cashable.values())])
     years = _year_index(contract, ledger, horizon)
-    factors = _discount_factors(contract, horizon) if timed else None
+    factors = _discount_factors(contract, horizon) if ledger.detail else None
     appropriated = appropriations(contract)
     outflow, inflow = _by_account(ledger)
     out: list[Account] = []
     for party, name, roles in parties(contract):
-        pays = _widen(outflow.get(party), n, horizon if timed else ledger.months)
-        receives = _widen(inflow.get(party), n, pays.shape[1])
-        saved = _widen(_cut(cashable.get(party), horizon), n, pays.shape[1] if timed else 1)
+        width = horizon if ledger.detail else ledger.months
+        pays = _widen(outflow.get(party), n, width)
+        receives = _widen(inflow.get(party), n, width)
+        saved = _widen(_cut(cashable.get(party), horizon), n, horizon if ledger.detail else 1)
+        timed = ledger.detail
         account = Account(
             id=party,
             name=name,
@@ -207,10 +211,10 @@ def accounts(contract: Contract, ledger: Ledger, units: I64, *, batch: Batch | N
                     year=year,
                     pays=pays[:, cols].sum(axis=1),
                     receives=receives[:, cols].sum(axis=1),
-                    savings=saved[:, cols].sum(axis=1) if timed else None,
+                    savings=saved[:, months].sum(axis=1) if timed else None,
                     appropriated=appropriated.get(party, {}).get(year),
                 )
-                for year, cols in years
+                for year, cols, months in years
             ),
             present=None if factors is None else _present(pays, receives, saved, factors),
         )
@@ -236,10 +240,11 @@ def savings_by_month(
     each month for that many months. Without the ``batch`` every outcome counts as untimed. Savings naming no
     party are left out (they land outside the contract)."""
     n = units.shape[0]
-    timing = _unit_months(units, batch, months) if detail else None
+    index = {m.id: i for i, m in enumerate(contract.metrics)}
+    needed = sorted({index[s.metric] for s in contract.savings if saving_owner(contract, s.budget) is not None})
+    timing = _unit_months(units, batch, months, needed) if detail else None
     cashable: dict[str, I64] = {}
     other: dict[str, I64] = {}
-    index = {m.id: i for i, m in enumerate(contract.metrics)}
     for s in contract.savings:
         owner = saving_owner(contract, s.budget)
         if owner is None:
@@ -259,9 +264,9 @@ def savings_by_month(
     return cashable, other
 
 
-def _unit_months(units: I64, batch: Batch | None, months: int) -> I64:
+def _unit_months(units: I64, batch: Batch | None, months: int, needed: list[int]) -> I64:
     """(N, H, M) each metric's units paid for, placed in the months their outcomes happen (see
-    ``savings_by_month``)."""
+    ``savings_by_month``); only the ``needed`` metrics (those with a saving) are placed, the others are 0."""
     n, n_met = units.shape
     if batch is None:
         weights = np.zeros((n, months, n_met), dtype=np.int64)
@@ -271,13 +276,20 @@ def _unit_months(units: I64, batch: Batch | None, months: int) -> I64:
         weights = np.zeros((n, horizon, n_met), dtype=np.int64)
         for p in range(n_prov):
             for s in range(n_seg):
-                for m in range(n_met):
+                for m in needed:
                     off = int(batch.offset[p, s, m])
                     weights[:, off : off + t_len, m] += batch.units[:, :, p, s, m]
     untimed = weights.sum(axis=1) == 0  # (N, M): e.g. a cohort's improvement, not counted per person
+    untimed[:, [m for m in range(n_met) if m not in needed]] = False
     weights[:, months - 1, :] += untimed
-    placed = allocate_array(units, np.moveaxis(weights, 1, 2))  # (N, M, H)
-    return np.ascontiguousarray(np.moveaxis(placed, 2, 1))
+    # where the units paid for are the units achieved (no cap on units per person, nothing untimed) the
+    # months are the weights themselves; only the other rows need the split (it is slow on 10^6 draws)
+    split = weights.sum(axis=1) != units  # (N, M)
+    split[:, [m for m in range(n_met) if m not in needed]] = False
+    if split.any():
+        rows, metrics = np.nonzero(split)
+        weights[rows, :, metrics] = allocate_array(units[rows, metrics], weights[rows, :, metrics])
+    return weights
 
 
 def _last_month(x: I64) -> int:
@@ -342,13 +354,20 @@ def _by_account(ledger: Ledger) -> tuple[dict[str, I64], dict[str, I64]]:
     return outflow, inflow
 
 
-def _year_index(contract: Contract, ledger: Ledger, months: int) -> list[tuple[int, I64]]:
-    """``(budget year, its columns)`` in order: for a ledger that keeps months, the budget years of ``months``
-    months; for a Monte Carlo ledger, its own columns, one per budget year."""
-    if not ledger.detail:
-        return [(year, np.asarray([i], dtype=np.int64)) for i, year in enumerate(ledger.years)]
+def _year_index(contract: Contract, ledger: Ledger, months: int) -> list[tuple[int, I64, I64]]:
+    """``(budget year, its ledger columns, its months)`` in order. A ledger that keeps months has one column
+    per month (widened to ``months``, the months that savings reach); a Monte Carlo ledger has one column per
+    budget year of the term. Years after the term appear when savings reach them."""
     labels = np.asarray([contract.timeline.budget_year(t) for t in range(months)], dtype=np.int64)
-    return [(int(y), np.flatnonzero(labels == y)) for y in np.unique(labels)]
+    out = []
+    for year in sorted(set(labels.tolist()) | set(ledger.years)):
+        in_months = np.flatnonzero(labels == year)
+        if ledger.detail:
+            cols = in_months
+        else:
+            cols = np.asarray([ledger.years.index(year)] if year in ledger.years else [], dtype=np.int64)
+        out.append((int(year), cols, in_months))
+    return out
 
 
 def _reconcile(account: Account, detail: bool) -> None:
