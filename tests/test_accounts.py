@@ -375,3 +375,23 @@ class TestSavingsOverTime:
             float(np.percentile(np.maximum(m["account:gemeente-leeuwarden:pays:2024"] - 50_000_00, 0), 95))
         )
         assert all(y.appropriated is None for y in risk.years if y.year != 2024)
+
+    def test_every_draw_places_the_savings_in_budget_years(self) -> None:
+        """In every simulated draw the municipality's savings per budget year add up to its savings, and the
+        recurring saving of the accrual contract reaches 2026 in every draw where someone found work."""
+        from sibkit.engine.results import results
+        from sibkit.engine.simulate import sample
+        from sibkit.engine.waterfall import run_batch
+
+        c = load_contract(EXAMPLE)
+        res = results(c, run_batch(c, sample(c, 400, 5), detail=False))
+        (town,) = [a for a in res.accounts if a.id == "gemeente-leeuwarden"]
+        assert all(y.savings is not None for y in town.years)
+        assert np.array_equal(sum(y.savings for y in town.years if y.savings is not None), town.savings)
+        accrual = loads(ACCRUAL)
+        res = results(accrual, run_batch(accrual, sample(accrual, 200, 5), detail=False))
+        (payer,) = [a for a in res.accounts if a.id == "gemeente"]
+        by_year = {y.year: y.savings for y in payer.years if y.savings is not None}
+        assert np.array_equal(by_year[2025] + by_year[2026], payer.savings)
+        worked = payer.savings > 0
+        assert np.all(by_year[2026][worked] > 0)

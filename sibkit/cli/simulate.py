@@ -142,7 +142,7 @@ def _tables(summ: Summary, words: Language, currency: str) -> list[Table]:
         t.add_row(a.name, *pays, money(a.expected_savings))
         for y in a.years:
             label = "  " + words.gettext("in %(year)s", year=y.year)
-            t.add_row(label, money(y.expected), "", money(y.p95), money(y.maximum), "")
+            t.add_row(label, money(y.expected), "", money(y.p95), money(y.maximum), money(y.expected_savings))
     tables.append(t)
     stated = [(a, y) for a in summ.accounts for y in a.years if y.appropriated is not None]
     if stated:

@@ -187,7 +187,11 @@ def accounts(contract: Contract, ledger: Ledger, units: I64, *, batch: Batch | N
     # 10^6 draws as written (the month arrays of every draw), more than half of a simulation of the pilot
     cashable, other = savings_by_month(contract, units, batch, term, detail=ledger.detail)
     horizon = max([term, *(_last_month(x) + 1 for x in cashable.values())])
-    years = _year_index(contract, ledger, horizon)
+    yearly: tuple[list[int], dict[str, I64]] = ([], {})
+    if not ledger.detail and batch is not None:
+        yearly = savings_by_year(contract, units, batch, term)
+    reached = [y for i, y in enumerate(yearly[0]) if any(v[:, i].any() for v in yearly[1].values())]
+    years = _year_index(contract, ledger, horizon, reached)
     factors = _discount_factors(contract, horizon) if ledger.detail else None
     appropriated = appropriations(contract)
     outflow, inflow = _by_account(ledger)
@@ -197,7 +201,7 @@ def accounts(contract: Contract, ledger: Ledger, units: I64, *, batch: Batch | N
         pays = _widen(outflow.get(party), n, width)
         receives = _widen(inflow.get(party), n, width)
         saved = _widen(_cut(cashable.get(party), horizon), n, horizon if ledger.detail else 1)
-        timed = ledger.detail
+        timed = ledger.detail or batch is not None
         account = Account(
             id=party,
             name=name,
@@ -211,7 +215,7 @@ def accounts(contract: Contract, ledger: Ledger, units: I64, *, batch: Batch | N
                     year=year,
                     pays=pays[:, cols].sum(axis=1),
                     receives=receives[:, cols].sum(axis=1),
-                    savings=saved[:, months].sum(axis=1) if timed else None,
+                    savings=_year_savings(saved, months, yearly, party, year, ledger.detail) if timed else None,
                     appropriated=appropriated.get(party, {}).get(year),
                 )
                 for year, cols, months in years
@@ -241,8 +245,6 @@ def savings_by_month(
     party are left out (they land outside the contract)."""
     n = units.shape[0]
     index = {m.id: i for i, m in enumerate(contract.metrics)}
-    needed = sorted({index[s.metric] for s in contract.savings if saving_owner(contract, s.budget) is not None})
-    timing = _unit_months(units, batch, months, needed) if detail else None
     cashable: dict[str, I64] = {}
     other: dict[str, I64] = {}
     for s in contract.savings:
@@ -251,10 +253,10 @@ def savings_by_month(
             continue
         m = index[s.metric]
         recur = s.months or 1
-        if timing is None:
+        if not detail:
             value = (units[:, m] * (s.amount_per_unit * recur))[:, None]
         else:
-            per = timing[:, :, m] * s.amount_per_unit
+            per = _unit_months(units[:, m], batch, m, months) * s.amount_per_unit
             value = np.zeros((n, per.shape[1] + recur - 1), dtype=np.int64)
             for k in range(recur):  # each month's units save again in each of the next ``recur`` months
                 value[:, k : k + per.shape[1]] += per
@@ -264,32 +266,73 @@ def savings_by_month(
     return cashable, other
 
 
-def _unit_months(units: I64, batch: Batch | None, months: int, needed: list[int]) -> I64:
-    """(N, H, M) each metric's units paid for, placed in the months their outcomes happen (see
-    ``savings_by_month``); only the ``needed`` metrics (those with a saving) are placed, the others are 0."""
-    n, n_met = units.shape
+def _unit_months(paid: I64, batch: Batch | None, m: int, months: int) -> I64:
+    """(N, H) metric ``m``'s units paid for (``paid``, (N,)), placed in the months their outcomes happen (see
+    ``savings_by_month``)."""
+    n = paid.shape[0]
     if batch is None:
-        weights = np.zeros((n, months, n_met), dtype=np.int64)
+        weights = np.zeros((n, months), dtype=np.int64)
     else:
         _, t_len, n_prov, n_seg, _ = batch.units.shape
-        horizon = max(months, t_len + int(batch.offset.max(initial=0)) + 1)
-        weights = np.zeros((n, horizon, n_met), dtype=np.int64)
+        weights = np.zeros((n, max(months, t_len + int(batch.offset[:, :, m].max(initial=0)) + 1)), dtype=np.int64)
         for p in range(n_prov):
             for s in range(n_seg):
-                for m in needed:
-                    off = int(batch.offset[p, s, m])
-                    weights[:, off : off + t_len, m] += batch.units[:, :, p, s, m]
-    untimed = weights.sum(axis=1) == 0  # (N, M): e.g. a cohort's improvement, not counted per person
-    untimed[:, [m for m in range(n_met) if m not in needed]] = False
-    weights[:, months - 1, :] += untimed
-    # where the units paid for are the units achieved (no cap on units per person, nothing untimed) the
-    # months are the weights themselves; only the other rows need the split (it is slow on 10^6 draws)
-    split = weights.sum(axis=1) != units  # (N, M)
-    split[:, [m for m in range(n_met) if m not in needed]] = False
-    if split.any():
-        rows, metrics = np.nonzero(split)
-        weights[rows, :, metrics] = allocate_array(units[rows, metrics], weights[rows, :, metrics])
+                off = int(batch.offset[p, s, m])
+                weights[:, off : off + t_len] += batch.units[:, :, p, s, m]
+    return _place(paid, weights, months - 1)
+
+
+def _place(paid: I64, weights: I64, last: int) -> I64:
+    """``paid`` (N,) split over the columns of ``weights`` (N, K) by the largest remainder; a row with no
+    weight (a cohort's improvement, not counted per person) goes to column ``last``. Where the units paid for
+    are the units achieved (no cap on units per person) the weights are the split itself: only the other
+    rows are split (the split is slow on 10^6 draws)."""
+    weights[weights.sum(axis=1) == 0, last] = 1
+    rows = np.flatnonzero(weights.sum(axis=1) != paid)
+    if rows.size:
+        weights[rows] = allocate_array(paid[rows], weights[rows])
     return weights
+
+
+def savings_by_year(contract: Contract, units: I64, batch: Batch, term: int) -> tuple[list[int], dict[str, I64]]:
+    """For a Monte Carlo run: the budget years savings reach, and party → its cashable savings per year
+    (N, Y). Placed as ``savings_by_month`` places them, but counted per year from running sums of the
+    batch's units, without month arrays for every draw (a recurring saving still needs its months)."""
+    n = units.shape[0]
+    _, t_len, n_prov, n_seg, _ = batch.units.shape
+    recur_most = max((s.months or 1 for s in contract.savings), default=1)
+    horizon = max(term, t_len + int(batch.offset.max(initial=0)) + 1) + recur_most
+    labels = [contract.timeline.budget_year(t) for t in range(horizon)]
+    years = sorted(set(labels))
+    bounds = [(labels.index(y), len(labels) - labels[::-1].index(y)) for y in years]
+    last = years.index(labels[term - 1])
+    index = {m.id: i for i, m in enumerate(contract.metrics)}
+    out: dict[str, I64] = {}
+    for sv in contract.savings:
+        owner = saving_owner(contract, sv.budget)
+        if owner is None or not sv.cashable:
+            continue
+        m = index[sv.metric]
+        recur = sv.months or 1
+        if recur == 1:
+            weights = np.zeros((n, len(years)), dtype=np.int64)
+            for p in range(n_prov):
+                for s in range(n_seg):
+                    off = int(batch.offset[p, s, m])
+                    running = np.zeros((n, t_len + 1), dtype=np.int64)
+                    np.cumsum(batch.units[:, :, p, s, m], axis=1, out=running[:, 1:])
+                    for y, (start, stop) in enumerate(bounds):
+                        lo, hi = min(max(start - off, 0), t_len), min(max(stop - off, 0), t_len)
+                        weights[:, y] += running[:, hi] - running[:, lo]
+            value = _place(units[:, m].copy(), weights, last) * sv.amount_per_unit
+        else:
+            monthly = _unit_months(units[:, m], batch, m, term) * sv.amount_per_unit
+            spread = np.zeros((n, horizon), dtype=np.int64)
+            for k in range(recur):
+                spread[:, k : k + monthly.shape[1]] += monthly[:, : horizon - k]
+            value = np.stack([spread[:, start:stop].sum(axis=1) for start, stop in bounds], axis=1)
+        out[owner] = out[owner] + value if owner in out else value
+    return years, out
 
 
 def _last_month(x: I64) -> int:
@@ -354,13 +397,14 @@ def _by_account(ledger: Ledger) -> tuple[dict[str, I64], dict[str, I64]]:
     return outflow, inflow
 
 
-def _year_index(contract: Contract, ledger: Ledger, months: int) -> list[tuple[int, I64, I64]]:
+def _year_index(contract: Contract, ledger: Ledger, months: int, more: list[int]) -> list[tuple[int, I64, I64]]:
     """``(budget year, its ledger columns, its months)`` in order. A ledger that keeps months has one column
     per month (widened to ``months``, the months that savings reach); a Monte Carlo ledger has one column per
-    budget year of the term. Years after the term appear when savings reach them."""
+    budget year of the term. Years after the term appear when savings reach them (``more``: the years a
+    Monte Carlo run's savings reach)."""
     labels = np.asarray([contract.timeline.budget_year(t) for t in range(months)], dtype=np.int64)
     out = []
-    for year in sorted(set(labels.tolist()) | set(ledger.years)):
+    for year in sorted(set(labels.tolist()) | set(ledger.years) | set(more)):
         in_months = np.flatnonzero(labels == year)
         if ledger.detail:
             cols = in_months
@@ -368,6 +412,21 @@ def _year_index(contract: Contract, ledger: Ledger, months: int) -> list[tuple[i
             cols = np.asarray([ledger.years.index(year)] if year in ledger.years else [], dtype=np.int64)
         out.append((int(year), cols, in_months))
     return out
+
+
+def _year_savings(
+    saved: I64, months: I64, yearly: tuple[list[int], dict[str, I64]], party: str, year: int, detail: bool
+) -> I64:
+    """A party's cashable savings in one budget year: its months' sum (a ledger that keeps months), or the
+    year's column of ``savings_by_year`` (Monte Carlo)."""
+    if detail:
+        total: I64 = saved[:, months].sum(axis=1)
+        return total
+    years, by_party = yearly
+    if party not in by_party or year not in years:
+        return np.zeros(saved.shape[0], dtype=np.int64)
+    column: I64 = by_party[party][:, years.index(year)]
+    return column
 
 
 def _reconcile(account: Account, detail: bool) -> None:

@@ -109,7 +109,7 @@ def _figures(contract: Contract) -> int:
         + 3 * len(contract.providers)
         + 3 * len(contract.tranches)
         + 3 * len(parties)
-        + funders * years
+        + 2 * funders * years
     )
 
 
@@ -442,7 +442,10 @@ def _metrics(contract: Contract, batch: Batch) -> dict[str, npt.NDArray[np.float
         out[f"account:{acct.id}:savings"] = acct.savings
         if _funds(acct.roles):
             for year in acct.years:
-                out[f"account:{acct.id}:pays:{year.year}"] = year.pays
+                if year.year in res.flows.ledger.years:  # the years of the term: the same in every chunk
+                    out[f"account:{acct.id}:pays:{year.year}"] = year.pays
+                    saved = year.savings if year.savings is not None else np.zeros_like(year.pays)
+                    out[f"account:{acct.id}:savings:{year.year}"] = saved
     for tr in res.tranches:
         out[f"tranche:{tr.id}:irr"] = tr.irr
         out[f"tranche:{tr.id}:multiple"] = tr.multiple
@@ -650,6 +653,9 @@ class YearRisk:
     p95: float
     """In 1 scenario in 20 it pays more than this that year."""
     maximum: int
+    expected_savings: float
+    """Mean of the cashable savings landing in its own budgets that year (outcomes placed in the years they
+    happen)."""
     appropriated: int | None
     """What it appropriated for the year, if it states it."""
     chance_over_appropriation: float | None
@@ -791,6 +797,7 @@ def _year_risks(contract: Contract, party: str, m: Mapping[str, npt.NDArray[Any]
                 expected=float(np.mean(pays)),
                 p95=float(np.percentile(pays, 95)),
                 maximum=int(np.max(pays)),
+                expected_savings=float(np.mean(m[f"account:{party}:savings:{year}"])),
                 appropriated=most,
                 chance_over_appropriation=None if excess is None else float(np.mean(excess > 0)),
                 excess_p95=None if excess is None else float(np.percentile(excess, 95)),
