@@ -281,6 +281,16 @@ class TestXirr:
         if days == 365:
             assert expected == pytest.approx(float(rate), rel=1e-12, abs=1e-15)
 
+    @pytest.mark.parametrize("days", [2905, 2906])
+    def test_two_flows_years_apart_give_the_closed_form(self, days: int) -> None:
+        """1 paid back as 3 after ``days`` days: the rate is 3^(365/days) − 1 (found by Hypothesis: annualising a
+        daily rate over 2,906 days lost the last digits, and adding a zero amount moved the rate by 1e-8)."""
+        start = dt.date(2020, 1, 1)
+        dates = [start, start + dt.timedelta(days=days)]
+        expected = 3 ** (365 / days) - 1
+        assert xirr([1.0, -3.0], dates) == pytest.approx(expected, rel=1e-14)
+        assert xirr([1.0, -3.0, 0.0], [*dates, start + dt.timedelta(days=1)]) == pytest.approx(expected, rel=1e-14)
+
     @given(st.lists(st.tuples(cents, st.integers(min_value=0, max_value=3000)), min_size=2, max_size=10))
     def test_a_rate_is_a_root_of_xnpv_and_does_not_depend_on_the_row(self, flows: list[tuple[int, int]]) -> None:
         """Dated flows at any days: a reported rate sets ``xnpv`` to zero (relative to the discounted money;

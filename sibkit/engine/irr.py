@@ -369,9 +369,11 @@ def xirr(amounts: Sequence[float], dates: Sequence[dt.date]) -> float:
     The same policy as ``irr`` decides whether the rate is unique, on the same kind of row: the amounts
     are placed on a row of periods of ``g`` days, ``g`` the greatest common divisor of the dates' days
     after the first date (one day at worst; amounts on the same date are added), and solved by ``irr``
-    with ``365 / g`` periods a year. So flows on evenly spaced dates give exactly the rate ``irr`` gives
-    for them. Raises ``ValueError`` with the reason (a value of ``IRR_REASONS``) when the rate is not
-    proven unique, never a guess.
+    with ``365 / g`` periods a year. So flows on evenly spaced dates give the rate ``irr`` gives for
+    them. The annual rate is then polished by Newton steps on ``xnpv`` itself (kept only while they bring
+    it closer to zero): annualising a daily rate over thousands of days magnifies the solver's last bits,
+    and the rate must not depend on how many periods the row has. Raises ``ValueError`` with the reason (a
+    value of ``IRR_REASONS``) when the rate is not proven unique, never a guess.
     """
     c, days = _dated(amounts, dates)
     g = math.gcd(*(int(d) for d in days)) or 1
@@ -381,4 +383,23 @@ def xirr(amounts: Sequence[float], dates: Sequence[dt.date]) -> float:
     rate, why = irr(row, periods_per_year=per_year)
     if int(why) != 0:
         raise ValueError(IRR_REASONS[int(why)])
-    return float(annualise(rate, per_year))
+    return _polish(float(annualise(rate, per_year)), c, days / 365.0)
+
+
+def _polish(rate: float, c: F64, years: F64) -> float:
+    """``rate`` after at most four Newton steps on ``sum(c / (1 + rate) ** years)``, each kept only when it
+    lowers the absolute value (so a rate that is already as exact as floats allow is returned as it is)."""
+
+    def value(r: float) -> float:
+        return float((c / (1.0 + r) ** years).sum())
+
+    best, residual = rate, abs(value(rate))
+    for _ in range(4):
+        slope = float((-c * years / (1.0 + best) ** (years + 1.0)).sum())
+        if slope == 0.0 or not math.isfinite(slope):
+            break
+        step = best - value(best) / slope
+        if not (step > -1.0 and math.isfinite(step)) or abs(value(step)) >= residual:
+            break
+        best, residual = step, abs(value(step))
+    return best
