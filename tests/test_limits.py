@@ -585,15 +585,15 @@ class TestSimulateBounds:
 
     def test_too_many_scenarios_are_refused(self) -> None:
         """A huge ``--n`` is refused before anything is allocated (it was a MemoryError). The minimal contract keeps
-        15 figures per scenario: the outcome payments, the payer's cost, 3 for the provider, 3 per party's account
-        and what the payer pays and saves in each of its 2 budget years (2023, 2024)."""
+        10 figures per scenario: the outcome payments, the payer's cost, 3 for the provider, 3 for the payer's account
+        and what the payer pays in each of its 2 budget years (2023, 2024)."""
         contract = loads(MINIMAL)
         most = most_scenarios(contract)
         with pytest.raises(SimulationTooLarge) as err:
             simulate(contract, most + 1, 0, workers=1)
         assert str(err.value) == (
             f"{most + 1:,} scenarios are more than sibkit can hold for this contract: at most {most:,} "
-            "(each scenario keeps 15 figures in memory)"
+            "(each scenario keeps 10 figures in memory)"
         )
 
     def test_a_contract_too_large_to_sample_is_refused(self) -> None:

@@ -224,8 +224,7 @@ def accounts(contract: Contract, ledger: Ledger, units: I64, *, batch: Batch | N
         )
         _reconcile(account, timed)
         out.append(account)
-    total = sum((x.sum(axis=1) for x in inflow.values()), np.zeros(n, dtype=np.int64))
-    total -= sum((x.sum(axis=1) for x in outflow.values()), np.zeros(n, dtype=np.int64))
+    total = (sum(inflow.values(), np.zeros((n, 1), dtype=np.int64)) - sum(outflow.values(), 0)).sum(axis=1)
     if np.any(total != 0):
         raise EngineError(f"the ledger's accounts do not net to zero: {total.tolist()[:5]} cents")
     return tuple(out)
@@ -392,30 +391,34 @@ def _by_account(ledger: Ledger) -> tuple[dict[str, I64], dict[str, I64]]:
     outflow: dict[str, I64] = {}
     inflow: dict[str, I64] = {}
     for (source, target, _), arr in ledger.flows.items():
-        outflow[source] = outflow[source] + arr if source in outflow else arr.copy()
-        inflow[target] = inflow[target] + arr if target in inflow else arr.copy()
+        # the first array is taken as it is: every later one makes a new sum, so the ledger is never changed
+        outflow[source] = outflow[source] + arr if source in outflow else arr
+        inflow[target] = inflow[target] + arr if target in inflow else arr
     return outflow, inflow
 
 
-def _year_index(contract: Contract, ledger: Ledger, months: int, more: list[int]) -> list[tuple[int, I64, I64]]:
+def _year_index(contract: Contract, ledger: Ledger, months: int, more: list[int]) -> list[tuple[int, slice, slice]]:
     """``(budget year, its ledger columns, its months)`` in order. A ledger that keeps months has one column
     per month (widened to ``months``, the months that savings reach); a Monte Carlo ledger has one column per
     budget year of the term. Years after the term appear when savings reach them (``more``: the years a
     Monte Carlo run's savings reach)."""
-    labels = np.asarray([contract.timeline.budget_year(t) for t in range(months)], dtype=np.int64)
+    # budget years are runs of consecutive months, so each year is a slice (a view: no copies of 10^6 rows)
+    labels = [contract.timeline.budget_year(t) for t in range(months)]
     out = []
-    for year in sorted(set(labels.tolist()) | set(ledger.years) | set(more)):
-        in_months = np.flatnonzero(labels == year)
+    for year in sorted(set(labels) | set(ledger.years) | set(more)):
+        in_months = slice(labels.index(year), months - labels[::-1].index(year)) if year in labels else slice(0, 0)
         if ledger.detail:
             cols = in_months
+        elif year in ledger.years:
+            cols = slice(ledger.years.index(year), ledger.years.index(year) + 1)
         else:
-            cols = np.asarray([ledger.years.index(year)] if year in ledger.years else [], dtype=np.int64)
+            cols = slice(0, 0)
         out.append((int(year), cols, in_months))
     return out
 
 
 def _year_savings(
-    saved: I64, months: I64, yearly: tuple[list[int], dict[str, I64]], party: str, year: int, detail: bool
+    saved: I64, months: slice, yearly: tuple[list[int], dict[str, I64]], party: str, year: int, detail: bool
 ) -> I64:
     """A party's cashable savings in one budget year: its months' sum (a ledger that keeps months), or the
     year's column of ``savings_by_year`` (Monte Carlo)."""

@@ -43,7 +43,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from sibkit.engine.accounts import appropriations
+from sibkit.engine.accounts import appropriations, saving_owner
 from sibkit.engine.accounts import parties as accounts_of
 from sibkit.engine.batch import Batch, axes, deterministic_batch
 from sibkit.engine.canonical import canonical
@@ -100,16 +100,18 @@ class SimulationTooLarge(Refusal):
 
 def _figures(contract: Contract) -> int:
     """How many per-scenario figures ``_metrics`` keeps for ``contract``."""
-    parties = list(accounts_of(contract))
+    kept = [party for party, _, roles in accounts_of(contract) if _kept(roles)]
     years = len({contract.timeline.budget_year(t) for t in range(contract.timeline.term_months)})
-    funders = sum(1 for _, _, roles in parties if _funds(roles))
+    funders = sum(1 for _, _, roles in accounts_of(contract) if _funds(roles))
+    owners = len(_savers(contract) & set(kept))
     return (
         1
         + len(contract.payers)
         + 3 * len(contract.providers)
         + 3 * len(contract.tranches)
-        + 3 * len(parties)
-        + 2 * funders * years
+        + 3 * len(kept)
+        + funders * years
+        + owners * years
     )
 
 
@@ -117,6 +119,18 @@ def _funds(roles: tuple[str, ...]) -> bool:
     """Whether a party pays for outcomes from a budget (a payer or a fund contributor): the parties whose
     payments ``simulate`` keeps per budget year."""
     return "outcome_payer" in roles or "fund_contributor" in roles
+
+
+def _kept(roles: tuple[str, ...]) -> bool:
+    """Whether ``simulate`` keeps a party's account: payers, contributors, guarantors and budget owners
+    (providers and investors have their own figures). Every figure kept is moved between the worker
+    processes for every scenario, so only these."""
+    return bool({"outcome_payer", "fund_contributor", "guarantor", "budget_owner"} & set(roles))
+
+
+def _savers(contract: Contract) -> set[str]:
+    """The parties that cashable savings are credited to: their savings are kept per budget year."""
+    return {o for s in contract.savings if s.cashable and (o := saving_owner(contract, s.budget)) is not None}
 
 
 SAMPLE_BUDGET_BYTES = 4_000_000_000
@@ -436,16 +450,20 @@ def _metrics(contract: Contract, batch: Batch) -> dict[str, npt.NDArray[np.float
         out[f"provider:{prov.id}:margin"] = prov.margin
         out[f"provider:{prov.id}:lowest_cash"] = prov.lowest_cash
         out[f"provider:{prov.id}:months_below_zero"] = prov.months_below_zero
+    savers = _savers(contract)
     for acct in res.accounts:
+        if not _kept(acct.roles):
+            continue
         out[f"account:{acct.id}:pays"] = acct.pays
         out[f"account:{acct.id}:receives"] = acct.receives
         out[f"account:{acct.id}:savings"] = acct.savings
-        if _funds(acct.roles):
-            for year in acct.years:
-                if year.year in res.flows.ledger.years:  # the years of the term: the same in every chunk
-                    out[f"account:{acct.id}:pays:{year.year}"] = year.pays
-                    saved = year.savings if year.savings is not None else np.zeros_like(year.pays)
-                    out[f"account:{acct.id}:savings:{year.year}"] = saved
+        for year in acct.years:
+            if year.year not in res.flows.ledger.years:  # only the years of the term: the same in every chunk
+                continue
+            if _funds(acct.roles):
+                out[f"account:{acct.id}:pays:{year.year}"] = year.pays
+            if acct.id in savers and year.savings is not None:
+                out[f"account:{acct.id}:savings:{year.year}"] = year.savings
     for tr in res.tranches:
         out[f"tranche:{tr.id}:irr"] = tr.irr
         out[f"tranche:{tr.id}:multiple"] = tr.multiple
@@ -758,7 +776,9 @@ def summarise(contract: Contract, sim: Simulation) -> Summary:
 def _account_risks(contract: Contract, m: Mapping[str, npt.NDArray[Any]]) -> tuple[AccountRisk, ...]:
     """Each party's account over the scenarios: what it pays (mean, P50, P95, most), receives and saves."""
     out = []
-    for party, name, _ in accounts_of(contract):
+    for party, name, roles in accounts_of(contract):
+        if not _kept(roles):
+            continue
         pays, receives = m[f"account:{party}:pays"], m[f"account:{party}:receives"]
         savings = m[f"account:{party}:savings"]
         if not (pays.any() or receives.any() or savings.any()):
@@ -797,7 +817,7 @@ def _year_risks(contract: Contract, party: str, m: Mapping[str, npt.NDArray[Any]
                 expected=float(np.mean(pays)),
                 p95=float(np.percentile(pays, 95)),
                 maximum=int(np.max(pays)),
-                expected_savings=float(np.mean(m[f"account:{party}:savings:{year}"])),
+                expected_savings=float(np.mean(m.get(f"account:{party}:savings:{year}", np.zeros(1)))),
                 appropriated=most,
                 chance_over_appropriation=None if excess is None else float(np.mean(excess > 0)),
                 excess_p95=None if excess is None else float(np.percentile(excess, 95)),
