@@ -777,7 +777,7 @@ def _account_risks(contract: Contract, m: Mapping[str, npt.NDArray[Any]]) -> tup
     """Each party's account over the scenarios: what it pays (mean, P50, P95, most), receives and saves."""
     out = []
     for party, name, roles in accounts_of(contract):
-        if not _kept(roles):
+        if not _kept(roles) or f"account:{party}:pays" not in m:  # a simulation of a variant of the contract
             continue
         pays, receives = m[f"account:{party}:pays"], m[f"account:{party}:receives"]
         savings = m[f"account:{party}:savings"]
