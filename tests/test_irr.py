@@ -281,6 +281,17 @@ class TestXirr:
         if days == 365:
             assert expected == pytest.approx(float(rate), rel=1e-12, abs=1e-15)
 
+    def test_a_rate_near_minus_100_percent_is_returned_without_a_warning(self) -> None:
+        """Polishing a rate whose discount factor underflows over 50 years warns nobody and keeps the rate."""
+        import warnings
+
+        from sibkit.engine.irr import _polish
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            rate = -1 + 1e-15
+            assert _polish(rate, np.array([1.0, -1e-300]), np.array([0.0, 50.0])) == rate
+
     @pytest.mark.parametrize("days", [2905, 2906])
     def test_two_flows_years_apart_give_the_closed_form(self, days: int) -> None:
         """1 paid back as 3 after ``days`` days: the rate is 3^(365/days) − 1 (found by Hypothesis: annualising a

@@ -391,11 +391,17 @@ def _polish(rate: float, c: F64, years: F64) -> float:
     lowers the absolute value (so a rate that is already as exact as floats allow is returned as it is)."""
 
     def value(r: float) -> float:
-        return float((c / (1.0 + r) ** years).sum())
+        # a rate near -100% a year over decades underflows (1 + r) ** years to 0: that value is not finite,
+        # and the rate is returned as the solver found it (no warning for the caller)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return float((c / (1.0 + r) ** years).sum())
 
     best, residual = rate, abs(value(rate))
+    if not math.isfinite(residual):
+        return rate
     for _ in range(4):
-        slope = float((-c * years / (1.0 + best) ** (years + 1.0)).sum())
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            slope = float((-c * years / (1.0 + best) ** (years + 1.0)).sum())
         if slope == 0.0 or not math.isfinite(slope):
             break
         step = best - value(best) / slope
