@@ -253,7 +253,7 @@ def savings_by_month(
         m = index[s.metric]
         recur = s.months or 1
         if not detail:
-            value = (units[:, m] * (s.amount_per_unit * recur))[:, None]
+            value = (units[:, m] * s.per_unit_total)[:, None]
         else:
             per = _unit_months(units[:, m], batch, m, months) * s.amount_per_unit
             value = np.zeros((n, per.shape[1] + recur - 1), dtype=np.int64)

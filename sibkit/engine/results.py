@@ -301,7 +301,7 @@ def _savings(contract: Contract, flows: Flows) -> tuple[I64, I64, tuple[BudgetSa
     by_budget: dict[str, tuple[I64, I64]] = {}
     metric_index = {m.id: i for i, m in enumerate(contract.metrics)}
     for s in contract.savings:
-        value = flows.schedule.units_paid_for[:, metric_index[s.metric]] * (s.amount_per_unit * (s.months or 1))
+        value = flows.schedule.units_paid_for[:, metric_index[s.metric]] * s.per_unit_total
         cash = value if s.cashable else np.zeros(n, dtype=np.int64)
         savings_total += value
         cashable_total += cash

@@ -104,6 +104,11 @@ class Saving:
     """When given, the saving recurs: ``amount_per_unit`` each month for this many months from the month
     the outcome happens (€1,000 a month of welfare not paid, for 12 months); a unit then saves
     ``amount_per_unit × months`` in all. Without it, the whole saving lands in the month of the outcome."""
+    @property
+    def per_unit_total(self) -> int:
+        """Cents one unit saves in all: ``amount_per_unit``, times ``months`` for a recurring saving."""
+        return int(self.amount_per_unit) * (self.months or 1)
+
     cashable: bool = False
     """True when the money actually leaves a budget (fewer benefit payments); False for
     value that is real but not cash (wellbeing, broad prosperity)."""
