@@ -352,7 +352,10 @@ def _cut(x: I64 | None, width: int) -> I64 | None:
 
 
 def _widen(x: I64 | None, n: int, width: int) -> I64:
-    """``x`` (N, H) padded with zero months to ``width`` (zeros when ``None``)."""
+    """``x`` (N, H) padded with zero months to ``width`` (zeros when ``None``); ``x`` itself when it is
+    already that wide (callers only read it)."""
+    if x is not None and x.shape == (n, width):
+        return x
     out = np.zeros((n, width), dtype=np.int64)
     if x is not None:
         out[:, : x.shape[1]] = x
