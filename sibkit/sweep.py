@@ -11,12 +11,15 @@ one scenario of the batch) and collects, per level:
 * each provider's margin (the change in its cash over the term), in cents;
 * each tranche's annual IRR (NaN where undefined), multiple and loss.
 
-Break-even points are located on the grid of levels swept: the first level at
-which a curve reaches its target, and between it and the level before, a
-linear interpolation. Payment rules with thresholds or tiers make the curves
-step-shaped, so an interpolated level is an estimate within the bracket, not
-an exact root; where a curve visibly jumps across the bracket the first grid
-level that reaches the target is reported instead (see ``BreakEven``).
+Break-even points are first bracketed on the grid of levels swept (the first
+level at which a curve reaches its target and the level before it), then found
+inside the bracket by bisection with the engine, to within ``REFINE_TOLERANCE``.
+So a break-even level does not depend on the grid: ``sibkit sweep`` with any
+range, the term sheet's chart and ``sibkit run`` report the same level for the
+same party and scenario. A linear interpolation inside the bracket would not:
+payment rules pay whole participants, thresholds and tiers, so the curves are
+step-shaped and a straight line through a bracket lands where nothing happens
+(see ``BreakEven``).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ __all__ = [
     "JUMP_FACTOR",
     "MAX_LEVELS",
     "MAX_SUCCESS",
+    "REFINE_TOLERANCE",
     "BreakEven",
     "BreakEvenKind",
     "BreakEvenMethod",
@@ -73,6 +77,10 @@ improvement of 1), where the engine's results stop meaning anything."""
 JUMP_FACTOR = 4.0
 """A curve *jumps* across a bracket when its slope there is at least this many times its slope over
 each neighbouring grid interval (a threshold or tier in the contract, not a gradual change)."""
+
+REFINE_TOLERANCE = Decimal("0.000001")
+"""How close a break-even level is found inside its bracket (a millionth of the scenario's success rates):
+far below the three decimals a level is written with, so every grid gives the same written level."""
 
 IRR_TOLERANCE = 1e-9
 """An annual IRR this close below 0 counts as 0: flows that add up to exactly nothing can give ``-1e-15``."""
@@ -195,13 +203,14 @@ BreakEvenKind = Literal["principal_back", "irr_zero", "margin_zero"]
 * ``margin_zero``: a provider's margin (the change in its cash over the term) first reaches 0.
 """
 
-BreakEvenMethod = Literal["interpolated", "jump", "grid", "start", "never"]
-"""How a break-even level was found on the grid of levels swept:
+BreakEvenMethod = Literal["exact", "jump", "grid", "start", "never"]
+"""How a break-even level was found:
 
-* ``interpolated``: linearly between the last level below the target and the first level that reaches it;
-* ``jump``: the curve jumps across that bracket (its slope there is at least ``JUMP_FACTOR`` times its
-  slope over each neighbouring interval, as at a payment threshold); the first level that reaches the
-  target is reported, since a straight line through a step lands where nothing happens;
+* ``exact``: by bisection with the engine between the last level swept below the target and the first
+  level swept that reaches it, to within ``REFINE_TOLERANCE`` (the lowest level found that reaches it);
+* ``jump``: the same, where the curve jumps across that bracket (its slope there is at least
+  ``JUMP_FACTOR`` times its slope over each neighbouring interval, as at a payment threshold): the level
+  is where the step is;
 * ``grid``: the value below is undefined (no IRR when no money came back), so the first level that
   reaches the target is reported;
 * ``start``: the target is already reached at the lowest level swept, which is reported;
@@ -280,9 +289,7 @@ def _locate(
         neighbours.append(abs(float(values[i + 1]) - v1) / (levels[i + 1] - x1))
     if neighbours and slope >= JUMP_FACTOR * max(neighbours):
         return x1, i, "jump"
-    if v1 <= target:  # reached only within the tolerance
-        return x1, i, "interpolated"
-    return x0 + (x1 - x0) * (target - v0) / (v1 - v0), i, "interpolated"
+    return x1, i, "exact"
 
 
 _TOLERANCE: dict[BreakEvenKind, float] = {"principal_back": 0.0, "irr_zero": IRR_TOLERANCE, "margin_zero": 0.0}
@@ -293,6 +300,44 @@ def _break_even(what: BreakEvenKind, party: str, levels: Sequence[float], values
     below = levels[i - 1] if i else None
     above = levels[i] if i is not None else None
     return BreakEven(what=what, party=party, level=level, below=below, above=above, method=method)
+
+
+def _curve(res: Results, point: BreakEven) -> F64:
+    """The values of ``point``'s curve in ``res``, one per scenario."""
+    if point.what == "margin_zero":
+        return next(p.margin for p in res.providers if p.id == point.party).astype(np.float64)
+    tranche = next(t for t in res.tranches if t.id == point.party)
+    return tranche.multiple if point.what == "principal_back" else tranche.irr
+
+
+_TARGET: dict[BreakEvenKind, float] = {"principal_back": 1.0, "irr_zero": 0.0, "margin_zero": 0.0}
+
+
+def _refine(
+    contract: Contract, sc: Scenario, point: BreakEven, levels: Sequence[Decimal], maximum: MaximumPayment | None
+) -> BreakEven:
+    """``point`` with its level found inside its bracket by bisection: each step runs 15 levels evenly inside
+    the bracket in one engine batch and keeps the sub-bracket of the first that reaches the target, until
+    the bracket is at most ``REFINE_TOLERANCE`` wide; the lowest level found that reaches it is reported.
+    Only ``exact`` and ``jump`` points have a bracket to refine."""
+    if point.method not in ("exact", "jump"):
+        return point
+    # the bracket's ends as the levels swept were given (no float round trip)
+    grid = [float(x) for x in levels]
+    hi = levels[grid.index(point.above)] if point.above in grid else Decimal(repr(point.above))
+    lo = levels[grid.index(point.below)] if point.below in grid else Decimal(repr(point.below))
+    target, tolerance = _TARGET[point.what], _TOLERANCE[point.what]
+    while hi - lo > REFINE_TOLERANCE:
+        inside = [lo + (hi - lo) * k / 16 for k in range(1, 16)]
+        batch = stack([deterministic_batch(contract, sc, x) for x in inside])
+        values = _curve(results(contract, run_batch(contract, batch), maximum=maximum), point)
+        reached = np.nan_to_num(values, nan=-np.inf) >= target - tolerance
+        if reached.any():
+            k = int(np.argmax(reached))
+            lo, hi = (inside[k - 1] if k else lo), inside[k]
+        else:
+            lo = inside[-1]
+    return attrs.evolve(point, level=float(hi))
 
 
 # -- the sweep ---------------------------------------------------------------------------------------------
@@ -330,6 +375,7 @@ def sweep(
         found.append(_break_even("irr_zero", t.id, grid, t.irr, 0.0))
     for p in res.providers:
         found.append(_break_even("margin_zero", p.id, grid, p.margin.astype(np.float64), 0.0))
+    found = [_refine(contract, sc, point, levels, maximum) for point in found]
     return Sweep(
         scenario=sc.name,
         levels=grid,

@@ -185,15 +185,15 @@ class TestSweep:
 
     def test_dutch_table_break_even_and_chart(self, tmp_path: Path) -> None:
         """`--lang nl`: Dutch columns and notation, the break-even sentence in Dutch with the same level as
-        the English one (0.951×: Dreamfabryk's margin −€37,450 at 0.75 and €9,100 at 1, so the straight line
-        crosses zero at 0.75 + 0.25 × 37,450 / 46,550 = 0.951), and a Dutch chart."""
+        the English one, and a Dutch chart. Dreamfabryk's margin is −€37,450 at 0.75 and €9,100 at 1; inside that
+        bracket it first reaches 0 with the 53rd individual result, at 52.5 / 55 = 0.955 (see test_sweep), not
+        where a straight line would cross (0.951)."""
         chart = tmp_path / "curves.svg"
         code, out, _ = invoke("sweep", str(EXAMPLE), "--success", "0.5:1.25:4", "--lang", "nl", "--chart", str(chart))
         assert code == 0
         assert "Uitbetalingscurven" in out and "resultatenfonds betaalt" in out and "dreamfabryk marge" in out
         assert "€\u00a0-37.450,00" in out and "€\u00a09.100,00" in out and "0,75" in out
-        level = f"{0.75 + 0.25 * 37_450 / 46_550:.3f}".replace(".", ",")
-        assert f"Dreamfabryk draait quitte (marge ten minste 0) vanaf ongeveer {level}×" in out
+        assert "Dreamfabryk draait quitte (marge ten minste 0) vanaf 0,955× de succespercentages van 'base'." in out
         svg = chart.read_text(encoding="utf-8")
         assert "Succesniveau" in svg and "400.000" in svg
 

@@ -10,13 +10,15 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sibkit.engine import run
 from sibkit.i18n import Language
 from sibkit.load import load_contract
 from sibkit.model import Contract
 from sibkit.report.words import break_even_sentence, party_name
-from sibkit.sweep import BreakEven, BreakEvenKind, Sweep, parse_range, sweep
+from sibkit.sweep import REFINE_TOLERANCE, BreakEven, BreakEvenKind, Sweep, parse_range, sweep
 
 from conftest import EXAMPLE, ROOT
 
@@ -137,17 +139,17 @@ class TestSweep:
     def test_senior_principal_back_at_half_the_base_success(self, sib_sweep: Sweep) -> None:
         """The senior needs €60,000 + 23 × €600 interest = €73,800. Below 0.5 nothing is paid and the
         guarantee pays €30,000 of its €60,000 (multiple 0.5); at 0.5 the €100,000 paid covers it (multiple
-        1.23). The curve jumps at the threshold, so the break-even is the grid level 0.5, not a point on the
-        straight line between 0.45 and 0.5."""
+        1.23). The curve jumps at the threshold, so the break-even is exactly 0.5 (the bisection inside the
+        bracket 0.45–0.5 never reaches it below), not a point on the straight line between 0.45 and 0.5."""
         point = _point(sib_sweep, "principal_back", "senior")
         assert (point.level, point.below, point.above, point.method) == (0.5, 0.45, 0.5, "jump")
         multiple = sib_sweep.tranche_multiple["senior"]
         assert float(multiple[_at(sib_sweep, "0.45")]) == 0.5
         assert float(multiple[_at(sib_sweep, "0.5")]) == pytest.approx(73_800 / 60_000)
-        assert "0.5×" in _say(sib_sweep, point, "en") and "jumps between 0.45× and 0.5×" in _say(sib_sweep, point, "en")
+        assert _say(sib_sweep, point, "en").endswith("from 0.5× the 'base' success rates, where the result jumps.")
         assert _say(sib_sweep, point, "nl") == (
             "Tranche senior (Bank) krijgt de hoofdsom terug (garanties meegeteld) vanaf 0,5× de succespercentages "
-            "van 'base'; het resultaat springt tussen 0,45× en 0,5×."
+            "van 'base'; daar springt het resultaat."
         )
 
     def test_senior_irr_turns_positive_at_the_same_level(self, sib_sweep: Sweep) -> None:
@@ -157,18 +159,16 @@ class TestSweep:
         irr = sib_sweep.tranche_irr["senior"]
         assert float(irr[_at(sib_sweep, "0.45")]) < 0 < float(irr[_at(sib_sweep, "0.5")])
 
-    def test_sub_principal_back_is_interpolated_between_grid_levels(self, sib_sweep: Sweep) -> None:
+    def test_sub_principal_back_is_found_exactly_inside_the_bracket(self, sib_sweep: Sweep) -> None:
         """From 0.5 the sub lender gets €200,000x − €73,800 until its €40,000 is back (x = 113,800 / 200,000
         = 0.569), then half of the rest. On the grid: at 0.55 it gets €36,200 (multiple 0.905), at 0.6
-        €40,000 + €3,100 (1.0775). The straight line between them crosses 1.0 at
-        0.55 + 0.05 × 0.095 / 0.1725 ≈ 0.5775: an estimate inside the bracket, a little above the exact 0.569
-        because the curve bends where the residual starts."""
+        €40,000 + €3,100 (1.0775). A straight line between them would cross 1.0 at about 0.5775, off by
+        0.0085 because the curve bends where the residual starts; the bisection finds 0.569."""
         point = _point(sib_sweep, "principal_back", "sub")
-        assert (point.below, point.above, point.method) == (0.55, 0.6, "interpolated")
-        assert point.level == pytest.approx(0.55 + 0.05 * 0.095 / 0.1725)
-        dutch = _say(sib_sweep, point, "nl")
-        assert "about 0.578×" in _say(sib_sweep, point, "en")
-        assert "vanaf ongeveer 0,578×" in dutch and "tussen 0,55× en 0,6×" in dutch
+        assert (point.below, point.above, point.method) == (0.55, 0.6, "exact")
+        assert point.level is not None and 0.569 <= point.level <= 0.569 + float(REFINE_TOLERANCE)
+        assert "from 0.569× the 'base' success rates." in _say(sib_sweep, point, "en")
+        assert "vanaf 0,569× de succespercentages van 'base'." in _say(sib_sweep, point, "nl")
 
     def test_provider_funded_by_capital_breaks_even_from_the_start(self, sib_sweep: Sweep) -> None:
         """The provider's €100,000 cost is paid from the capital drawn: its margin is 0 at every level."""
@@ -235,15 +235,17 @@ class TestSweep:
         176,400 / 185,500 ≈ 0.951. Counts are rounded half up over the whole enrolment:
         at 0.9: 50 individual (49.5), 27 societal, 77 process (76.5) results = €168,350, margin −€8,050;
         at 0.95: 52 (52.25), 29 (28.5), 81 (80.75) = €176,050, margin −€350.
-        So the break-even lies between 0.95 and 1, interpolated at 0.95 + 0.05 × 350 / 9,450 ≈ 0.9519."""
+        So the break-even lies between 0.95 and 1; the next result counted is the 53rd individual result, at
+        52.5 / 55 = 0.954545… (+€2,450: margin +€2,100), before the 82nd process result at 81.5 / 85 ≈ 0.9588.
+        A straight line from −€350 to +€9,100 would say 0.9519, where the margin is still −€350."""
         margin = leeuwarden_sweep.provider_margin["dreamfabryk"]
         assert int(margin[_at(leeuwarden_sweep, "0.9")]) == -8_050_00
         assert int(margin[_at(leeuwarden_sweep, "0.95")]) == -350_00
         assert int(margin[_at(leeuwarden_sweep, "1")]) == 9_100_00
         point = _point(leeuwarden_sweep, "margin_zero", "dreamfabryk")
         assert point.level is not None and 0.9 < point.level < 1.0
-        assert (point.below, point.above, point.method) == (0.95, 1.0, "interpolated")
-        assert point.level == pytest.approx(0.95 + 0.05 * 350 / 9_450)
+        assert (point.below, point.above, point.method) == (0.95, 1.0, "exact")
+        assert 52.5 / 55 <= point.level <= 52.5 / 55 + float(REFINE_TOLERANCE)
 
     def test_no_tranches_means_only_provider_points(self, leeuwarden_sweep: Sweep) -> None:
         """Leeuwarden has no investor: no IRR curves, one break-even point per provider."""
@@ -252,3 +254,34 @@ class TestSweep:
             ("margin_zero", "wijkbedrijf-bilgaard"),
             ("margin_zero", "dreamfabryk"),
         ]
+
+
+_REFERENCE: dict[tuple[str, str], float | None] = {}
+"""Break-even levels on the default grid, computed once for the property below."""
+
+
+class TestBreakEvenDoesNotDependOnTheGrid:
+    """Found by reading the term sheet beside ``sibkit sweep``: Dreamfabryk broke even from 0.951× in one and
+    0.947× in the other, because each interpolated on its own grid. A break-even is a property of the
+    contract and the scenario, not of the levels a reader happens to sweep."""
+
+    @settings(max_examples=12, deadline=None)
+    @given(
+        low=st.decimals(min_value=0, max_value="0.5", places=2),
+        high=st.decimals(min_value="1.05", max_value="3", places=2),
+        count=st.integers(min_value=2, max_value=40),
+    )
+    def test_every_grid_gives_the_same_level(self, low: Decimal, high: Decimal, count: int) -> None:
+        """Any grid that brackets a break-even finds it within ``REFINE_TOLERANCE`` of the same level."""
+        levels = [low + (high - low) * k / (count - 1) for k in range(count)]
+        for contract, what, party in (
+            (_sib(), "principal_back", "sub"),
+            (_sib(), "principal_back", "senior"),
+            (load_contract(ROOT / "contracts" / "leeuwarden-oost-pilot.toml"), "margin_zero", "dreamfabryk"),
+        ):
+            reference = _REFERENCE.setdefault(
+                (what, party), _point(sweep(contract, parse_range("0:1.5:31")), what, party).level  # type: ignore[arg-type]
+            )
+            point = _point(sweep(contract, levels), what, party)  # type: ignore[arg-type]
+            assert reference is not None and point.level is not None
+            assert abs(point.level - reference) <= float(REFINE_TOLERANCE), (levels, what, party)

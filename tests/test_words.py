@@ -83,16 +83,16 @@ class TestWords:
         assert table_rate(NL, float("nan")) == "–" and table_money(NL, None, "EUR") == "–"
 
     def test_break_even_sentence(self) -> None:
-        """A jump between 0.45 and 0.5: the first level that reaches the target, said in either language."""
+        """A jump at 0.5 (found inside the bracket 0.45–0.5): the level where it jumps, said in either language."""
         point = BreakEven(what="principal_back", party="senior", level=0.5, below=0.45, above=0.5, method="jump")
         levels = (0.0, 0.45, 0.5, 1.0)
         assert break_even_sentence(EN, point, "Tranche senior (Bank)", "base", levels) == (
-            "Tranche senior (Bank) gets its principal back (guarantees included) from 0.5× the 'base' success rates; "
-            "the result jumps between 0.45× and 0.5×."
+            "Tranche senior (Bank) gets its principal back (guarantees included) from 0.5× the 'base' success rates, "
+            "where the result jumps."
         )
         assert break_even_sentence(NL, point, "Tranche senior (Bank)", "base", levels) == (
             "Tranche senior (Bank) krijgt de hoofdsom terug (garanties meegeteld) vanaf 0,5× de succespercentages "
-            "van 'base'; het resultaat springt tussen 0,45× en 0,5×."
+            "van 'base'; daar springt het resultaat."
         )
 
     def test_break_even_never(self) -> None:

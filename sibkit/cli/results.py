@@ -124,7 +124,9 @@ def run_command(file: str, scenario_name: str | None, success: Decimal, as_json:
         *_budgets(res, tables),
     ):
         out.print(table)
-    out.print(_break_even(c, scenarios[0], words))
+    # measured against the scenario asked for, else the contract's default ('base'), as sweep and the term
+    # sheet measure it: not against whichever scenario the file lists first
+    out.print(_break_even(c, scenarios[0] if scenario_name is not None else default_scenario(c), words))
 
 
 def _outcomes(c: Contract, res: Results, tb: _Tables) -> Table:

@@ -52,12 +52,13 @@ def run_scenarios(contract: Contract, batch: Batch, *, maximum: MaximumPayment |
 
 
 def break_even_success(
-    contract: Contract, scenario: Scenario | None = None, *, high: Decimal = Decimal(3), tol: float = 1e-4
+    contract: Contract, scenario: Scenario | None = None, *, high: Decimal = Decimal(3), tol: float = 1e-6
 ) -> float | None:
     """The lowest success factor at which the most senior tranches get their principal back.
 
     A scan of 33 levels from 0 to ``high`` finds the first level that repays; bisection on
-    batches of success factors (each batch one engine run) then narrows it to ``tol``.
+    batches of success factors (each batch one engine run) then narrows it to ``tol`` (a millionth, as
+    ``sibkit.sweep`` finds its break-even levels, so the three decimals written are exact).
     ``None`` when the contract has no repayable tranche or no level up to ``high`` repays it.
     """
     sc = scenario or default_scenario(contract)

@@ -403,14 +403,8 @@ _NEVER = {
 _QUANTITY = {"principal_back": N_("multiple"), "irr_zero": N_("IRR"), "margin_zero": N_("margin")}
 _HOW = {
     "start": N_("%(party)s %(event)s already at %(at)s the '%(scenario)s' success rates, the lowest level swept."),
-    "interpolated": N_(
-        "%(party)s %(event)s from about %(at)s the '%(scenario)s' success rates (interpolated between %(below)s "
-        "and %(above)s)."
-    ),
-    "jump": N_(
-        "%(party)s %(event)s from %(above)s the '%(scenario)s' success rates; the result jumps between "
-        "%(below)s and %(above)s."
-    ),
+    "exact": N_("%(party)s %(event)s from %(at)s the '%(scenario)s' success rates."),
+    "jump": N_("%(party)s %(event)s from %(at)s the '%(scenario)s' success rates, where the result jumps."),
     "grid": N_(
         "%(party)s %(event)s from %(above)s the '%(scenario)s' success rates; at %(below)s its %(quantity)s is "
         "undefined."

@@ -150,8 +150,6 @@ def chart(w: Writer) -> dict[str, Any]:
             )
         elif b.method == "start":
             text = w._("%(event)s already at %(level)s.", event=event, level=level(w, float(lo)))
-        elif b.method == "interpolated":
-            text = w._("%(event)s from about %(level)s.", event=event, level=level(w, b.level or 0.0))
         else:
             text = w._("%(event)s from %(level)s.", event=event, level=level(w, b.level or 0.0))
         lines.append(text)
