@@ -59,6 +59,7 @@ __all__ = [
     "Sweep",
     "parse_range",
     "parse_success",
+    "savings_break_even",
     "sweep",
 ]
 
@@ -192,7 +193,7 @@ def parse_range(text: str) -> tuple[Decimal, ...]:
 
 
 # -- results of a sweep ---------------------------------------------------------------------------------
-BreakEvenKind = Literal["principal_back", "irr_zero", "margin_zero"]
+BreakEvenKind = Literal["principal_back", "irr_zero", "margin_zero", "savings_cover"]
 """What a break-even point is about:
 
 * ``principal_back``: a tranche's multiple (everything returned, guarantees included, over what was
@@ -200,7 +201,10 @@ BreakEvenKind = Literal["principal_back", "irr_zero", "margin_zero"]
 * ``irr_zero``: a tranche's annual IRR first reaches 0 (within ``IRR_TOLERANCE``). Where the IRR is
   defined this is where everything returned equals what was drawn, the same point as ``principal_back``;
   the two levels differ only by interpolating different curves, or where the IRR is undefined;
-* ``margin_zero``: a provider's margin (the change in its cash over the term) first reaches 0.
+* ``margin_zero``: a provider's margin (the change in its cash over the term) first reaches 0;
+* ``savings_cover``: a party's cashable savings first cover what it pays (its account's
+  ``net_of_savings`` reaches 0): the success level from which an outcome payer's deal pays for itself
+  (``savings_break_even``; ``sweep`` does not list these points).
 """
 
 BreakEvenMethod = Literal["exact", "jump", "grid", "start", "never"]
@@ -292,7 +296,12 @@ def _locate(
     return x1, i, "exact"
 
 
-_TOLERANCE: dict[BreakEvenKind, float] = {"principal_back": 0.0, "irr_zero": IRR_TOLERANCE, "margin_zero": 0.0}
+_TOLERANCE: dict[BreakEvenKind, float] = {
+    "principal_back": 0.0,
+    "irr_zero": IRR_TOLERANCE,
+    "margin_zero": 0.0,
+    "savings_cover": 0.0,
+}
 
 
 def _break_even(what: BreakEvenKind, party: str, levels: Sequence[float], values: F64, target: float) -> BreakEven:
@@ -306,11 +315,13 @@ def _curve(res: Results, point: BreakEven) -> F64:
     """The values of ``point``'s curve in ``res``, one per scenario."""
     if point.what == "margin_zero":
         return next(p.margin for p in res.providers if p.id == point.party).astype(np.float64)
+    if point.what == "savings_cover":
+        return next(a.net_of_savings for a in res.accounts if a.id == point.party).astype(np.float64)
     tranche = next(t for t in res.tranches if t.id == point.party)
     return tranche.multiple if point.what == "principal_back" else tranche.irr
 
 
-_TARGET: dict[BreakEvenKind, float] = {"principal_back": 1.0, "irr_zero": 0.0, "margin_zero": 0.0}
+_TARGET: dict[BreakEvenKind, float] = {"principal_back": 1.0, "irr_zero": 0.0, "margin_zero": 0.0, "savings_cover": 0.0}
 
 
 def _refine(
@@ -387,3 +398,16 @@ def sweep(
         break_even=tuple(found),
         results=res,
     )
+
+
+def savings_break_even(
+    sweep_: Sweep, contract: Contract, party: str, *, maximum: MaximumPayment | None = None
+) -> BreakEven:
+    """The success level from which ``party``'s cashable savings cover everything it pays (its account's
+    ``net_of_savings`` reaches 0), found as ``sweep`` finds its points: bracketed on ``sweep_``'s levels,
+    then by bisection (``REFINE_TOLERANCE``). ``contract`` is the contract ``sweep_`` ran."""
+    account = next(a for a in sweep_.results.accounts if a.id == party)
+    levels = [Decimal(repr(x)) for x in sweep_.levels]
+    point = _break_even("savings_cover", party, sweep_.levels, account.net_of_savings.astype(np.float64), 0.0)
+    scenario = next((s for s in contract.scenarios if s.name == sweep_.scenario), contract.default_scenario())
+    return _refine(contract, scenario, point, levels, maximum)

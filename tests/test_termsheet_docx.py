@@ -117,7 +117,7 @@ class TestRenderDocx:
         document = _open(documents[lang])
         md = markdowns[lang]
         sections = _docx_headings(document, "Heading 1")
-        assert len(sections) == 17
+        assert len(sections) == 19
         assert sections == _md_headings(md, "## ")
         assert _docx_headings(document, "Heading 2") == _md_headings(md, "### ")
         assert _docx_headings(document, "Title") == _md_headings(md, "# ")
@@ -127,7 +127,8 @@ class TestRenderDocx:
         """The Dutch document speaks Dutch, the English one English."""
         nl = _docx_headings(_open(documents["nl"]), "Heading 1")
         en = _docx_headings(_open(documents["en"]), "Heading 1")
-        assert nl[0] == "1. Partijen en rollen" and en[0] == "1. Parties and roles"
+        assert nl[0] == "Samenvatting voor het besluit" and en[0] == "Decision summary"
+        assert nl[1] == "1. Partijen en rollen" and en[1] == "1. Parties and roles"
         assert nl[-1] == "Bijlage B. Woordenlijst" and en[-1] == "Annex B. Glossary"
 
     @pytest.mark.parametrize("lang", ["en", "nl"])

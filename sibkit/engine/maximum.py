@@ -52,7 +52,7 @@ from sibkit.engine.schedule import Line, payer_weights, payment_months, schedule
 from sibkit.model import Contract, Scenario, ScenarioOutcome
 from sibkit.model.rules import CohortThreshold, PaymentRule, PerTime, RateCard, ShareOfSavings
 
-__all__ = ["MaximumPayment", "composition", "maximum_payment"]
+__all__ = ["MaximumPayment", "composition", "full_success", "maximum_payment"]
 
 _INF = math.inf
 Bound = int | Fraction | float
@@ -126,6 +126,15 @@ def _everything(contract: Contract) -> Batch:
     for m, metric in enumerate(contract.metrics):
         units[..., m] *= _max_units(contract, metric.id)
     return attrs.evolve(base, units=units)
+
+
+def full_success(contract: Contract) -> Batch:
+    """The scenario the maximum is computed at, as a batch of one (N = 1): the planned enrolment with every
+    participant achieving every outcome at its usual time, at the per-participant maximum of units, and
+    every cohort at a 100% improvement. Run through the engine it gives each party's account at the
+    maximum: what each payer and contributor pays at most (VAT and fees included) where every rule has a
+    natural maximum (``MaximumPayment.by_payer`` is not ``None``)."""
+    return _everything(contract)
 
 
 def composition(contract: Contract, *, maximum: MaximumPayment | None = None) -> list[tuple[str, int, str, str]]:

@@ -165,7 +165,8 @@ def _add(document: Document, block: Block, png: Callable[[str], bytes]) -> None:
     if kind == "title":
         document.add_paragraph(_text(args[0]), style="Title")
     elif kind == "section":
-        document.add_paragraph(_text(f"{args[0]}. {args[1]}"), style="Heading 1")
+        # page 1, the decision summary, has no number
+        document.add_paragraph(_text(f"{args[0]}. {args[1]}" if args[0] else args[1]), style="Heading 1")
     elif kind == "h3":
         document.add_paragraph(_text(args[0]), style="Heading 2")
     elif kind == "para":

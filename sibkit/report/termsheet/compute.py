@@ -15,12 +15,12 @@ import numpy as np
 import numpy.typing as npt
 
 from sibkit.checks import run_checks
-from sibkit.engine.maximum import MaximumPayment, maximum_payment
+from sibkit.engine.maximum import MaximumPayment, full_success, maximum_payment
 from sibkit.engine.results import Results
-from sibkit.engine.run import default_scenario, run
+from sibkit.engine.run import default_scenario, run, run_scenarios
 from sibkit.engine.simulate import Summary, simulate, summarise
 from sibkit.model import Contract, Scenario
-from sibkit.sweep import BreakEven, Sweep, parse_range, sweep
+from sibkit.sweep import BreakEven, Sweep, parse_range, savings_break_even, sweep
 
 __all__ = ["CHART_LEVELS", "SIMULATION_SEED", "Computed", "compute"]
 
@@ -50,6 +50,12 @@ class Computed:
     """The scenario the payoff and cash charts show (the contract's default scenario)."""
     sweep: Sweep
     """The payoff sweep of ``chart_scenario`` over ``sweep_levels`` (the payoff chart and its break-evens)."""
+    worst: Results
+    """The engine run at the maximum (``sibkit.engine.maximum.full_success``): what each party pays when every
+    participant achieves every outcome (the "at most" of the decision summary)."""
+    savings_break_even: tuple[BreakEven, ...]
+    """For each payer and contributor with cashable savings in its own budgets: the success level (of
+    ``chart_scenario``) from which those savings cover what it pays."""
     findings: list[Any]
     """The checks' findings (``sibkit.checks.run_checks``)."""
     simulation: Summary | None
@@ -73,6 +79,12 @@ def compute(contract: Contract, simulate_n: int | None) -> Computed:
     levels = parse_range(CHART_LEVELS)
     chart_scenario = default_scenario(contract)
     swept = sweep(contract, levels, chart_scenario, maximum=maximum)
+    worst = run_scenarios(contract, full_success(contract), maximum=maximum)
+    savers = [
+        a.id
+        for a in swept.results.accounts
+        if {"outcome_payer", "fund_contributor"} & set(a.roles) and bool(np.any(a.savings))
+    ]
     simulation = None
     simulated_costs = None
     if simulate_n is not None:
@@ -90,6 +102,8 @@ def compute(contract: Contract, simulate_n: int | None) -> Computed:
         sweep_levels=levels,
         chart_scenario=chart_scenario,
         sweep=swept,
+        worst=worst,
+        savings_break_even=tuple(savings_break_even(swept, contract, party, maximum=maximum) for party in savers),
         findings=run_checks(contract, maximum=maximum),
         simulation=simulation,
         simulated_costs=simulated_costs,

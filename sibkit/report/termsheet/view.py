@@ -9,6 +9,7 @@ from sibkit.i18n import Language
 from sibkit.model import Contract
 from sibkit.report.termsheet.annex import annex, glossary
 from sibkit.report.termsheet.compute import Computed, compute
+from sibkit.report.termsheet.decision import decision, value_for_money
 from sibkit.report.termsheet.financing import fees, financing
 from sibkit.report.termsheet.outcomes import evaluation, metrics
 from sibkit.report.termsheet.parties import header, parties, population, purpose, timeline
@@ -27,6 +28,7 @@ def _build(w: Writer) -> dict[str, Any]:
     return {
         "lang": w.lang.code,
         "header": header(w),
+        "decision": decision(w),
         "parties": parties(w),
         "purpose": purpose(w),
         "population": population(w),
@@ -37,6 +39,7 @@ def _build(w: Writer) -> dict[str, Any]:
         "financing": financing(w),
         "fees": fees(w),
         "scenarios": scenarios(w),
+        "value_for_money": value_for_money(w),
         "chart": chart(w),
         "cash_chart": cash_chart(w),
         "simulation": simulation(w),
