@@ -193,7 +193,7 @@ class TestSweep:
         assert "Uitbetalingscurven" in out and "resultatenfonds betaalt" in out and "dreamfabryk marge" in out
         assert "€\u00a0-37.450,00" in out and "€\u00a09.100,00" in out and "0,75" in out
         level = f"{0.75 + 0.25 * 37_450 / 46_550:.3f}".replace(".", ",")
-        assert f"Dreamfabryk draait quitte (marge ten minste 0) vanaf ongeveer {level}×" in out
+        assert f"Dreamfabryk speelt quitte (marge ten minste 0) vanaf ongeveer {level}×" in out
         svg = chart.read_text(encoding="utf-8")
         assert "Succesniveau" in svg and "400.000" in svg
 
