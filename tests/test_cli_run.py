@@ -219,7 +219,7 @@ class TestShow:
         """The Markdown overview speaks Dutch too: headings, column names, words and money; no English left."""
         code, out, _ = invoke("show", str(EXAMPLE), "--format", "markdown", "--lang", "nl")
         assert code == 0
-        assert "## Uitkomstbetalers" in out and "| betaler | budget | bijdragers |" in out
+        assert "## Uitkomstbetalers" in out and "| betaler | budget | inleggers |" in out
         assert "## Maximale resultaatbetaling" in out and "| **totaal** | **€\u00a0630.000,00** |" in out
         assert "*Status: " in out and ", versie " in out
         for english in ("Outcome payers", "Providers", "cost per participant", "Maximum potential", "version"):

@@ -44,7 +44,8 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ("beëindiging", "termination"),
     ("geschillenregeling", "dispute resolution"),
 )
-"""Dutch and English terms of the field (``shared/domain.md``), as (Dutch, English) pairs: a bilingual
+"""Dutch and English terms of the field (``shared/domain.md``, with the Dutch terms chosen in
+``docs/glossary.nl.md``: nulalternatief, aanbieder), as (Dutch, English) pairs: a bilingual
 glossary is data, not a translation (its English column stays English in a Dutch term sheet)."""
 
 GLOSSARY_LANGUAGES = ("nl", "en")
