@@ -253,7 +253,7 @@ class TestHelpInDutch:
             assert code == 0
             text = _flat(out)
             for dutch in (
-                "sibkit: contracten met betaling naar uitkomst (Social Impact Bonds) opzetten",
+                "sibkit: contracten voor resultaatfinanciering (Social Impact Bonds) opzetten",
                 "Toon de versie en stop.",
                 "Opdrachten:",
                 "ledger Elke geldbeweging in één scenario",

@@ -193,7 +193,7 @@ class TestSweep:
         assert code == 0
         assert "Uitbetalingscurven" in out and "resultatenfonds betaalt" in out and "dreamfabryk marge" in out
         assert "€\u00a0-37.450,00" in out and "€\u00a09.100,00" in out and "0,75" in out
-        assert "Dreamfabryk draait quitte (marge ten minste 0) vanaf 0,955× de succespercentages van 'base'." in out
+        assert "Dreamfabryk speelt quitte (marge ten minste 0) vanaf 0,955× de succespercentages van 'base'." in out
         svg = chart.read_text(encoding="utf-8")
         assert "Succesniveau" in svg and "400.000" in svg
 
@@ -219,7 +219,7 @@ class TestShow:
         """The Markdown overview speaks Dutch too: headings, column names, words and money; no English left."""
         code, out, _ = invoke("show", str(EXAMPLE), "--format", "markdown", "--lang", "nl")
         assert code == 0
-        assert "## Uitkomstbetalers" in out and "| betaler | budget | bijdragers |" in out
+        assert "## Uitkomstbetalers" in out and "| betaler | budget | inleggers |" in out
         assert "## Maximale resultaatbetaling" in out and "| **totaal** | **€\u00a0630.000,00** |" in out
         assert "*Status: " in out and ", versie " in out
         for english in ("Outcome payers", "Providers", "cost per participant", "Maximum potential", "version"):

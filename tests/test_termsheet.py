@@ -132,7 +132,7 @@ EMPTY_MESSAGES = {
         "Het contract kent geen uitbetalingsvolgorde: resultaatbetalingen gaan rechtstreeks naar de aanbieders.",
         "Het contract kent geen vergoedingen (voor intermediair, evaluatie, juridisch advies of anders).",
         "Het contract definieert geen scenario's; de tabel toont het geval waarin elke deelnemer elk resultaat behaalt.",
-        "Voor deze term sheet is geen Monte-Carlosimulatie gedraaid; vraag er een aan met een aantal scenario's.",
+        "Voor deze term sheet is geen Monte-Carlosimulatie uitgevoerd; vraag er een aan met een aantal scenario's.",
         "Het contract noemt geen bronnen.",
         "Het contract legt voor geen van zijn getallen een bron of aanname vast.",
     ],

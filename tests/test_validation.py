@@ -290,7 +290,7 @@ class TestInDutch:
         c = _unchecked_contract("many-problems.toml")
         (problem,) = [p for p in payer_shares(c, Refs.of(c)) if p.path == "payers[1].budget"]
         assert problem.render(lang="nl") == (
-            "het budget van het fonds (€\u00a02.000,00) is groter dan wat de bijdragers toezeggen (€\u00a01.000,00)"
+            "het budget van het fonds (€\u00a02.000,00) is groter dan wat de inleggers toezeggen (€\u00a01.000,00)"
             " @ $.payers[1].budget"
         )
 

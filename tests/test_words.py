@@ -43,7 +43,7 @@ class TestWords:
         """The SIB's cohort rule pays only from a 10% improvement."""
         c = load_contract(SIB)
         assert rule_sentence(EN, c, c.rules[0]) == "per cohort, only from a 10% improvement in 'Reconviction events'"
-        assert rule_sentence(NL, c, c.rules[0]).startswith("per groep deelnemers, pas vanaf 10% verbetering")
+        assert rule_sentence(NL, c, c.rules[0]).startswith("per cohort, pas vanaf 10% verbetering")
 
     def test_file_codes_become_words(self) -> None:
         """Codes are translated words; an unknown code is written as it is, underscores as spaces."""

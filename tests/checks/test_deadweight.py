@@ -38,7 +38,8 @@ class TestDeadweight:
         assert finding.path == "$.metrics[0].design"
         assert "100%" in finding.title("en") and "100%" in finding.title("nl")
         assert "before/after" in finding.explanation("en") and "voor/na-meting" in finding.explanation("nl")
-        assert "o-alternatief" in finding.explanation("nl")
+        assert "nulalternatief" in finding.explanation("nl")
+        assert "meeneemeffect" in finding.explanation("nl")
 
     def test_mitigation_predicted_baseline(self) -> None:
         """With every result measured against a predicted baseline, there is no finding."""

@@ -103,7 +103,7 @@ class TestFacts:
         −€51,650 in month 13 (February 2024) / € -51.650,00 in maand 13 (februari 2024)."""
         (f,) = [f for f in run_checks(load_contract(EXAMPLE)) if f.code == "SIB-CASH-001"]
         assert f.title("en") == "Dreamfabryk runs out of cash: -€51,650.00 in month 13 (February 2024)"
-        assert f.title("nl") == "Dreamfabryk komt geld tekort: €\u00a0-51.650,00 in maand 13 (februari 2024)"
+        assert f.title("nl") == "Het geld van Dreamfabryk raakt op: laagste saldo €\u00a0-51.650,00 in maand 13 (februari 2024)"
 
 
 class TestJson:

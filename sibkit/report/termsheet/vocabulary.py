@@ -22,14 +22,16 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ("revolverend fonds", "revolving fund"),
     ("investeerder", "investor"),
     ("intermediair", "intermediary"),
-    ("uitvoerder / aanbieder", "provider"),
+    ("aanbieder", "provider"),
     ("deelnemer", "participant"),
     ("vergoeding per deelnemer", "fee per participant"),
     ("maatschappelijk / individueel / procesmatig resultaat", "societal / individual / process result"),
     ("harde / zachte indicator", "hard / soft indicator"),
     ("T0-/T1-meting", "baseline / follow-up measurement"),
     ("nulmeting", "baseline"),
-    ("o-alternatief", "counterfactual"),
+    ("nulalternatief", "counterfactual"),
+    ("meeneemeffect", "deadweight"),
+    ("zwaartesegment", "difficulty segment"),
     ("besparing", "saving"),
     ("brede welvaart", "broad prosperity"),
     ("MKBA", "social cost-benefit analysis"),
@@ -42,7 +44,8 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ("beëindiging", "termination"),
     ("geschillenregeling", "dispute resolution"),
 )
-"""Dutch and English terms of the field (``shared/domain.md``), as (Dutch, English) pairs: a bilingual
+"""Dutch and English terms of the field (``shared/domain.md``, with the Dutch terms chosen in
+``docs/glossary.nl.md``: nulalternatief, aanbieder), as (Dutch, English) pairs: a bilingual
 glossary is data, not a translation (its English column stays English in a Dutch term sheet)."""
 
 GLOSSARY_LANGUAGES = ("nl", "en")
