@@ -67,10 +67,13 @@ class TestPayoffChart:
         text = _svg_text(payoff_chart(sib_sweep, sib))
         assert "senior: principal back" in text and "sub: principal back" in text
 
-    def test_contract_without_tranches_says_so(self, leeuwarden: Contract) -> None:
-        """Leeuwarden has no investor: the IRR panel carries a note; both providers are in the legend."""
-        text = _svg_text(payoff_chart(sweep(leeuwarden, parse_range("0:1.5:31")), leeuwarden))
-        assert "No investor tranches" in text
+    def test_contract_without_tranches_has_no_irr_panel(self, leeuwarden: Contract) -> None:
+        """Leeuwarden has no investor: one panel, no empty IRR panel (a council member read an empty panel as
+        missing data); the payer and both providers are in the legend."""
+        svg = payoff_chart(sweep(leeuwarden, parse_range("0:1.5:31")), leeuwarden).decode()
+        text = _svg_text(svg.encode())
+        assert svg.count('<g id="axes_') == 1
+        assert "IRR" not in text
         for party in ("resultatenfonds", "wijkbedrijf-bilgaard", "dreamfabryk"):
             assert f"{party}: " in text, party
         assert "dreamfabryk: margin 0" in text

@@ -408,7 +408,7 @@ class TestEmptySections:
         """The minimal contract's term sheet has every section of the full one."""
         full = render_termsheet(load_contract(EXAMPLE), "en", "md", today=TODAY)
         headings = [line for line in full.splitlines() if line.startswith("## ")]
-        assert len(headings) == 19
+        assert len(headings) == 20
         assert [line for line in minimal["en", "md"].splitlines() if line.startswith("## ")] == headings
 
     def test_example_has_no_intermediary(self, views: dict[str, dict[str, Any]]) -> None:
@@ -449,7 +449,7 @@ class TestHtml:
         assert html.startswith('<!DOCTYPE html>\n<html lang="nl">')
         assert "@page { size: A4;" in html
         assert "section.major { break-before: page;" in html
-        assert html.count('<section id="') == 19 and html.count('class="major"') == 7
+        assert html.count('<section id="') == 20 and html.count('class="major"') == 2
         assert html.count("<svg ") == 2 and "<?xml" not in html and "<metadata>" not in html
 
     def test_rich_contracts(self) -> None:

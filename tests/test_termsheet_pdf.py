@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import time
 from pathlib import Path
@@ -34,7 +35,8 @@ TIMEOUT = 60.0
 """Seconds each print may take; the example takes about 2 s (term sheet and Chromium together)."""
 
 PAGES = range(10, 41)
-"""Pages the example may have: 17 with Chromium 156 on Debian 12; the bounds leave room for other fonts."""
+"""Pages the example may have: 19 with Chromium 156 on Debian 12 (page 1 the decision summary, type at its full
+size); the bounds leave room for other fonts."""
 
 A4 = (595.0, 842.0)
 """An A4 page in PDF points (210 × 297 mm), to within ``A4_TOLERANCE``."""
@@ -330,6 +332,22 @@ class TestRenderPdf:
         assert printed[lang].info["JavaScript"] == "no"
         assert "file://" not in printed[lang].text
         assert "sibkit-pdf-" not in printed[lang].text
+
+    @pytest.mark.parametrize("simulate_n", [None, 500])
+    def test_type_is_printed_at_its_size(
+        self, chromium: str, example: Contract, tmp_path: Path, simulate_n: int | None
+    ) -> None:
+        """Found by a council member: with --simulate every page shrank to about 67% (body text near 7 pt),
+        because a table of amounts that may not wrap ran off the page and Chromium shrank every page to fit
+        it. Body text is 10 pt: a word's box is about 11.5 pt high; shrunk, about 7.7 pt."""
+        data = render_pdf(example, "nl", today=TODAY, simulate_n=simulate_n, chromium=chromium, timeout=TIMEOUT)
+        path = tmp_path / "doc.pdf"
+        path.write_bytes(data)
+        boxes = subprocess.run(
+            ["pdftotext", "-bbox", "-f", "1", "-l", "3", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        heights = [float(b) - float(a) for a, b in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', boxes)]
+        assert heights and statistics.median(heights) > 10.5
 
     def test_hostile_name(self, chromium: str, example: Contract, tmp_path: Path) -> None:
         """A name of template syntax and a script element is printed literally, as text; nothing runs."""

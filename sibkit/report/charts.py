@@ -57,7 +57,6 @@ LABELS: dict[str, str] = {
     "money_panel": N_("Payer cost and provider margin"),
     "irr_axis": N_("IRR (% a year)"),
     "irr_panel": N_("Investor return per tranche"),
-    "no_tranches": N_("No investor tranches in this contract: no IRR to show."),
     "payer_cost": N_("{party}: cost (payer)"),
     "provider_margin": N_("{party}: margin (provider)"),
     "tranche_irr": N_("{party}: IRR (tranche, {investor})"),
@@ -178,7 +177,7 @@ def _level_text(level: float, locale: str) -> str:
 
 
 def _break_even_lines(
-    axes: tuple[Axes, Axes],
+    axes: tuple[Axes, ...],
     marks: tuple[BreakEven, ...],
     span: tuple[float, float],
     text: Mapping[str, str],
@@ -244,7 +243,8 @@ def payoff_chart(
 
     Two panels share the x axis (success level, a multiple of the swept scenario's success rates):
     on top each payer's cost and each provider's margin in currency units (cents / 100); below each
-    tranche's annual IRR in percent (gaps where it is undefined). Dotted vertical lines mark the
+    tranche's annual IRR in percent (gaps where it is undefined). A contract without tranches gets the
+    top panel only. Dotted vertical lines mark the
     break-even levels of ``sweep.break_even``, numbered, with a key below the panels. Numbers are
     written in ``locale`` (a Babel locale: ``en_GB``, ``nl_NL``). Raises ``ValueError`` for another
     ``fmt``.
@@ -256,7 +256,13 @@ def payoff_chart(
     investors = {t.id: t.investor for t in contract.tranches}
     with _style():
         fig = _figure()
-        top, bottom = fig.subplots(2, 1, sharex=True)
+        # without tranches there is no IRR to draw: one panel, not an empty second one with a note
+        if sweep.tranche_irr:
+            top, bottom = fig.subplots(2, 1, sharex=True)
+            panels: tuple[Axes, ...] = (top, bottom)
+        else:
+            top = bottom = fig.subplots(1, 1)
+            panels = (top,)
         for party, cost in sweep.payer_cost.items():
             top.plot(x, cost / 100, marker=".", label=text["payer_cost"].format(party=party))
         for party, margin in sweep.provider_margin.items():
@@ -266,18 +272,15 @@ def payoff_chart(
         top.set_ylabel(text["money_axis"].format(currency=currency))
         _plain_ticks(bottom, locale)
         _money_ticks(top.yaxis, locale)
-        key = _break_even_lines((top, bottom), sweep.break_even, (float(x[0]), float(x[-1])), text, locale)
+        key = _break_even_lines(panels, sweep.break_even, (float(x[0]), float(x[-1])), text, locale)
         if sweep.tranche_irr:
             for party, rate in sweep.tranche_irr.items():
                 label = text["tranche_irr"].format(party=party, investor=investors.get(party, ""))
                 bottom.plot(x, rate * 100, marker=".", label=label)
             _legend(bottom)
-        else:
-            bottom.text(0.5, 0.5, text["no_tranches"], transform=bottom.transAxes, ha="center", va="center")
-            bottom.set_yticks([])
-        bottom.axhline(0, color="0.2", linewidth=0.8)
-        bottom.set_title(text["irr_panel"], loc="left", fontsize=9)
-        bottom.set_ylabel(text["irr_axis"])
+            bottom.axhline(0, color="0.2", linewidth=0.8)
+            bottom.set_title(text["irr_panel"], loc="left", fontsize=9)
+            bottom.set_ylabel(text["irr_axis"])
         bottom.set_xlabel(text["success_axis"].format(scenario=sweep.scenario))
         _legend(top)
         if key:

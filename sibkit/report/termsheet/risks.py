@@ -34,7 +34,13 @@ def findings(w: Writer) -> dict[str, Any]:
         }
         for f in w.computed.findings
     ]
-    return {"items": items, "missing": "" if items else w._("The checks found no perverse incentives.")}
+    return {
+        "items": items,
+        "missing": "" if items else w._("The checks found no perverse incentives."),
+        # the body lists the findings; their full text, check codes and places in the file (for the advisor who
+        # edits the contract) are in an annex
+        "summary": [w._("%(severity)s: %(title)s", severity=i["severity"], title=i["title"]) for i in items],
+    }
 
 
 def _payers(w: Writer) -> str:
