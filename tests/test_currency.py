@@ -14,7 +14,7 @@ import attrs
 import pytest
 from babel.numbers import get_currency_precision, list_currencies
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from sibkit.cli import main
@@ -256,6 +256,7 @@ class TestRoundTrip:
     def test_one_more_decimal_is_refused(self, case: tuple[str, str], digit: int) -> None:
         """The same amount with a non-zero digit one place beyond the minor unit is refused."""
         code, written = case
+        assume(parse_amount(written, code) < MAX_CENTS)  # one more digit on the largest amount is too large
         d = DECIMALS[code]
         whole, _, frac = written.partition(".")
         finer = f"{whole}.{frac:0<{d}}{digit}"
@@ -279,3 +280,26 @@ class TestContext:
         with amounts_in(code) as used:
             assert used == "EUR"
             assert parse_amount("1.25") == 125
+
+
+class TestContractCurrencyInMessagesAndTables:
+    def test_a_contract_level_problem_names_amounts_in_the_contract_currency(self) -> None:
+        """Checks across the contract write amounts in its currency (they said euros whatever the currency)."""
+        text = with_currency("JPY").replace("budget = 700000", "budget = 800000")
+        assert (
+            "the fund's budget (JP¥800,000) is more than its contributors commit (JP¥700,000) @ $.payers[0].budget"
+            in problem(text)
+        )
+
+    def test_ledger_csv_writes_dinar_with_three_decimals(self, tmp_path: object) -> None:
+        """``sibkit ledger --csv`` writes each amount in currency units with the currency's decimals."""
+        import csv
+        import io
+        from pathlib import Path
+
+        path = Path(str(tmp_path)) / "kwd.toml"
+        path.write_text(with_currency("KWD"), encoding="utf-8")
+        result = CliRunner().invoke(main, ["ledger", str(path), "--scenario", "base", "--csv"])
+        assert result.exit_code == 0, result.output
+        amounts = [row["amount"] for row in csv.DictReader(io.StringIO(result.stdout))]
+        assert amounts and all(re.fullmatch(r"-?\d+\.\d{3}", a) for a in amounts)
