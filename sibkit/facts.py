@@ -43,7 +43,7 @@ def N_(message: str) -> str:
 # -- facts: typed values that become words only at the edge ----------------------------------------
 @attrs.frozen
 class Money:
-    """An amount in whole cents of ``currency`` (ISO 4217)."""
+    """An amount in whole cents (the minor unit: yen of JPY, fils of KWD) of ``currency`` (ISO 4217)."""
 
     cents: int
     currency: str

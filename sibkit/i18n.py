@@ -16,8 +16,10 @@ Formatting follows the language's locale (``nl`` → ``nl_NL``, ``en`` → ``en_
 through Babel: money ``€ 3.500,00`` / ``€3,500.00`` (Babel puts a no-break space
 after the Dutch euro sign), percentages with up to four decimals so that 7.25%
 stays 7.25% (Babel's default pattern would round it to 7%), dates ``1 januari
-2023`` / ``1 January 2023``. Money is always given in whole cents: the engine has
-already rounded it, so formatting never rounds an amount.
+2023`` / ``1 January 2023``. Money is always given in whole cents (the currency's minor
+unit: yen of JPY, fils of KWD): the engine has already rounded it, so formatting never
+rounds an amount, and it is written with the currency's decimals (``JP¥350,000``,
+``KWD1,234.567`` / ``KWD 1.234,567``).
 
 Messages use ``%(name)s`` placeholders (``%(num)d`` for the count of a plural), never
 positional ones, so a translation may reorder them. Words defined in a table are
@@ -68,7 +70,7 @@ from sibkit.facts import (
     Share,
     Word,
 )
-from sibkit.money import share_display
+from sibkit.money import cents_to_decimal, share_display
 
 __all__ = [
     "DOMAIN",
@@ -277,10 +279,12 @@ class Language:
 
     # -- numbers ---------------------------------------------------------------------------------
     def money(self, cents: int, currency: str) -> str:
-        """Whole cents as money in ``currency``: ``€ 3.500,00`` (nl, with a no-break space) or ``€3,500.00`` (en)."""
+        """Whole cents (the minor unit of ``currency``) as money in ``currency``, with its decimals:
+        ``€ 3.500,00`` (nl, with a no-break space) or ``€3,500.00`` (en); ``JP¥350,000`` and
+        ``KWD1,234.567`` (en)."""
         if isinstance(cents, bool) or int(cents) != cents:
             raise ValueError(f"expected whole cents, got {cents!r}")
-        return format_currency(Decimal(int(cents)) / 100, currency, locale=self.locale)
+        return format_currency(cents_to_decimal(int(cents), currency), currency, locale=self.locale)
 
     def money_or(self, cents: int | None, currency: str, none: str) -> str:
         """``money``, or ``none`` when the amount is undefined."""

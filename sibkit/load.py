@@ -1,7 +1,10 @@
 """Reading and writing contract files: the one cattrs ``Converter`` of sibkit.
 
 TOML is the primary format, JSON the second. Numbers are read as ``Decimal``
-(never binary floats), so ``3500.10`` is exactly 350,010 cents. Nothing is
+(never binary floats), so ``3500.10`` is exactly 350,010 cents. Amounts are written in units
+of the contract's top-level ``currency`` and read as integers of its minor unit (cents of EUR,
+yen of JPY, fils of KWD: see ``sibkit.money``): the hook that reads a whole ``Contract`` reads
+the raw ``currency`` first and structures everything below it inside ``amounts_in(currency)``. Nothing is
 coerced silently: ``"false"`` is not a boolean, ``1.9`` is not a whole number,
 ``12`` is not a text. Every problem in a file is reported at once, one line
 each, as ``message @ path`` (``$`` is the top of the file), with values written
@@ -56,7 +59,18 @@ from sibkit.model.capital import Tranche
 from sibkit.model.common import Prose, text_problem
 from sibkit.model.rules import PaymentRule
 from sibkit.model.waterfall import WaterfallStep
-from sibkit.money import Cents, cents_to_decimal, parse_amount, parse_fraction, parse_share, share_decimal, share_text
+from sibkit.money import (
+    Cents,
+    amount_currency,
+    amounts_in,
+    cents_to_decimal,
+    currency_decimals,
+    parse_amount,
+    parse_fraction,
+    parse_share,
+    share_decimal,
+    share_text,
+)
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -138,7 +152,18 @@ def _unstructure_share(share: Fraction) -> Decimal | str:
 
 
 def _cents(value: Any, _: type) -> Cents:
+    """An amount in units of the currency of the ``amounts_in`` around it (the contract's), as minor units."""
     return parse_amount(value)
+
+
+def _unstructure_cents(cents: Cents) -> Decimal | int:
+    """An amount as a file writes it, in units of the currency of the ``amounts_in`` around it (the
+    contract's): with its decimals (``3500.00``, ``1234.567`` in KWD), or, for a currency without
+    decimals, as a whole number (``350000`` in JPY: TOML writers would write a whole ``Decimal`` as
+    ``350000.0``)."""
+    if not currency_decimals(amount_currency()):
+        return int(cents)
+    return cents_to_decimal(cents)
 
 
 # re.ASCII: ``\d`` alone also matches other scripts' digits (``٢٠٢٣``), which ``date.fromisoformat`` refuses
@@ -235,6 +260,7 @@ def make_converter() -> cattrs.Converter:
     c.register_structure_hook_func(_is_dict, _dict_hook(c))
     c.register_structure_hook_factory(attrs.has, lambda cl: _attrs_hook(c, cl))
     _register_tagged(c)
+    _register_contract(c)
     return c
 
 
@@ -248,7 +274,7 @@ def _register_primitives(c: cattrs.Converter) -> None:
     c.register_structure_hook(Fraction, _share)
     c.register_structure_hook(Cents, _cents)
     c.register_structure_hook(dt.date, _date)
-    c.register_unstructure_hook(Cents, cents_to_decimal)
+    c.register_unstructure_hook(Cents, _unstructure_cents)
     c.register_unstructure_hook(Decimal, lambda d: d)
     c.register_unstructure_hook(Fraction, _unstructure_share)
     c.register_unstructure_hook(dt.date, lambda d: d)
@@ -323,6 +349,35 @@ def _attrs_hook(c: cattrs.Converter, cl: type) -> Callable[[Any, Any], Any]:
         return inner(value, cl)
 
     return structure
+
+
+def _register_contract(c: cattrs.Converter) -> None:
+    """A ``Contract`` is read and written inside ``amounts_in`` its own currency.
+
+    Amounts are written in units of the contract's top-level ``currency`` (``3500.5`` is refused in JPY),
+    but the hook reading one amount sees only that value. Rather than threading the currency through
+    every hook, the hook for the whole contract reads the raw ``currency`` (before it is checked: an
+    unknown code leaves two decimals, and ``valid_currency`` refuses it) and structures the contract
+    inside ``amounts_in``, a context variable ``parse_amount`` reads. Registered on the converter itself,
+    not in ``structure_contract``, so that ``converter.structure(data, Contract)`` cannot read a JPY
+    contract's amounts as hundredths either; writing back (``unstructure``) uses the same context.
+    """
+    structure_attrs = _attrs_hook(c, Contract)
+    unstructure_attrs: Callable[[Any], dict[str, Any]] = cattrs.gen.make_dict_unstructure_fn(
+        Contract, c, _cattrs_omit_if_default=True
+    )
+
+    def structure(value: Any, tp: Any) -> Contract:
+        with amounts_in(value.get("currency") if isinstance(value, dict) else None):
+            result: Contract = structure_attrs(value, tp)
+            return result
+
+    def unstructure(contract: Contract) -> dict[str, Any]:
+        with amounts_in(contract.currency):
+            return unstructure_attrs(contract)
+
+    c.register_structure_hook(Contract, structure)
+    c.register_unstructure_hook(Contract, unstructure)
 
 
 def _register_tagged(c: cattrs.Converter) -> None:
@@ -781,8 +836,8 @@ def _json_default(value: object) -> Any:
 def dumps(contract: Contract, *, fmt: Literal["toml", "json"] = "toml") -> str:
     """A contract as TOML or JSON text that ``loads`` reads back to an equal contract.
 
-    Amounts are written in currency units with two decimals (``3500.00``);
-    in JSON, numbers are written as strings (``"3500.00"``) to stay exact.
+    Amounts are written in currency units with the currency's decimals (``3500.00``; ``350000`` in
+    JPY, ``1234.567`` in KWD); in JSON, numbers are written as strings (``"3500.00"``) to stay exact.
     """
     data = unstructure_contract(contract)
     if fmt == "json":

@@ -1,12 +1,30 @@
-"""Money and rates: integer cents, exact parsing, stated rounding, exact splits.
+"""Money and rates: integer minor units, exact parsing, stated rounding, exact splits.
 
-Every amount of money in sibkit is an ``int`` number of cents of the
-contract's currency (EUR unless the contract says otherwise). Amounts are never
+Every amount of money in sibkit is an ``int`` number of the contract currency's
+**minor unit** (EUR unless the contract says otherwise): 10^-d of a currency unit,
+where d is the currency's number of decimals as Babel reports it
+(``babel.numbers.get_currency_precision``, ISO 4217's minor unit): cents of EUR
+(d = 2), yen of JPY (d = 0), fils of KWD (d = 3), ten-thousandths of CLF (d = 4).
+The names say "cents" (``Cents``, ``MAX_CENTS``) for this minor unit. The engine
+never needs d: it adds and splits integers; only reading amounts from a file
+(``parse_amount``) and writing them for people (``cents_to_decimal``,
+``format_money``, ``sibkit.i18n.Language.money``) scale by 10^d. Amounts are never
 held in binary floating point: ``0.1 + 0.2`` euros must be 30 cents.
+
+Which currency amounts are read and written in (``amounts_in``): a file writes
+amounts in currency units (``3500.00``) of its top-level ``currency``, but the
+cattrs hooks that read one amount see only that value, not the contract around
+it. The loader therefore reads the raw ``currency`` first and structures the
+whole contract inside ``with amounts_in(currency):``, a ``contextvars.ContextVar``
+(safe across threads and asyncio tasks, restored on exit, even on an error);
+``dumps`` writes a contract back inside the same context. Outside any context,
+amounts are read and written with two decimals (EUR). A contract built in Python
+needs no context: its amounts are already integers in the minor unit, so nothing
+is scaled and nothing can be misread.
 
 Rounding rules (the only two used anywhere):
 
-* **Half up, to the cent** (``round_half_up``): used once per payment line
+* **Half up, to the cent** (the minor unit; ``round_half_up``): used once per payment line
   where a price is multiplied by a fraction (a weight, a share of savings, an
   interest rate). Half a cent goes up, as in Dutch and UK commercial practice
   ("rekenkundig afronden"). Amounts are never negative where this is applied.
@@ -26,25 +44,33 @@ split as 1:1:1), and people are shown ``33.33%`` (``share_display``).
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import NewType
 
 import numpy as np
 import numpy.typing as npt
+from babel.numbers import get_currency_precision, list_currencies
 
 from sibkit.errors import Refusal, show
 from sibkit.facts import N_, Count, Fact, Listing, Phrase, Word
 from sibkit.limits import MAX_CENTS, MAX_SHARE_DENOMINATOR, MAX_SIGNIFICANT_DIGITS
 
 __all__ = [
+    "DEFAULT_CURRENCY",
     "Cents",
     "allocate",
     "allocate_array",
+    "amount_currency",
+    "amounts_in",
     "cents_to_decimal",
+    "currency_decimals",
     "format_eur",
     "muldiv_array",
     "parse_amount",
@@ -58,25 +84,74 @@ __all__ = [
 ]
 
 Cents = NewType("Cents", int)
-"""An amount of money in cents of the contract currency (``350000`` is €3,500.00)."""
+"""An amount of money in cents (the minor unit) of the contract currency: ``350000`` is €3,500.00,
+but ¥350,000 in a JPY contract and KWD 350.000 in a KWD contract."""
 
 _HUNDRED = Decimal(100)
+
+DEFAULT_CURRENCY = "EUR"
+"""The currency amounts are read and written in outside ``amounts_in`` (two decimals)."""
+
+
+@functools.cache
+def _known_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+@functools.lru_cache(maxsize=1024)
+def currency_decimals(currency: str) -> int:
+    """Digits after the decimal point of ``currency``'s amounts, as Babel reports ISO 4217's minor unit:
+    ``JPY`` 0, ``EUR`` 2, ``KWD`` 3, ``CLF`` 4 (Babel's 2 for a code it does not know). An amount is an
+    integer number of 10^-decimals currency units."""
+    return int(get_currency_precision(currency))
+
+
+_AMOUNT_CURRENCY: ContextVar[str] = ContextVar("sibkit_amount_currency", default=DEFAULT_CURRENCY)
+"""The currency ``parse_amount`` and ``cents_to_decimal`` use when none is given (see ``amounts_in``)."""
+
+
+def amount_currency() -> str:
+    """The currency amounts are read and written in here: the innermost ``amounts_in``, else ``EUR``."""
+    return _AMOUNT_CURRENCY.get()
+
+
+@contextlib.contextmanager
+def amounts_in(currency: object) -> Iterator[str]:
+    """Read and write amounts in ``currency`` (an ISO 4217 code) inside the ``with`` block; yields the code used.
+
+    The loader wraps the structuring of a contract in it with the file's raw ``currency``, because the
+    hook that reads one amount cannot see the contract around it; a context variable is the one value
+    every hook below can read without threading the currency through cattrs (and it is restored on exit,
+    also on an error, and is separate per thread and asyncio task). A value that is not a code Babel knows
+    (the contract's validator refuses it with its own message) leaves amounts at two decimals, ``EUR``.
+    """
+    code = currency if isinstance(currency, str) and currency in _known_currencies() else DEFAULT_CURRENCY
+    token = _AMOUNT_CURRENCY.set(code)
+    try:
+        yield code
+    finally:
+        _AMOUNT_CURRENCY.reset(token)
 
 
 _AMOUNT = N_('expected an amount such as 3500 or "3500.00", got %(got)s%(hint)s')
 """The refusal of a value that is no amount; ``hint`` says how to write it, or is ``""``."""
 
 
-def parse_amount(value: object) -> Cents:
-    """Read an amount written in euros (``3500``, ``3500.10`` or ``"3500.10"``) as cents.
+def parse_amount(value: object, currency: str | None = None) -> Cents:
+    """Read an amount written in currency units (``3500``, ``3500.10`` or ``"3500.10"``) as an integer of
+    the currency's minor unit (cents of EUR: ``350010``; yen of JPY; fils of KWD: ``"1234.567"`` → ``1234567``).
 
-    Accepts ``int``, ``Decimal`` and decimal strings; refuses floats (binary
+    ``currency`` is an ISO 4217 code; ``None`` means the one of the innermost ``amounts_in`` (``EUR`` outside
+    any). Accepts ``int``, ``Decimal`` and decimal strings; refuses floats (binary
     floats cannot hold most cent amounts exactly), booleans, negative amounts,
-    amounts above ``sibkit.limits.MAX_CENTS`` (checked before any arithmetic, so
-    ``1e999999`` is refused at once) and fractions of a cent. Raises ``Refusal`` (a ``ValueError``) with a
+    amounts above ``sibkit.limits.MAX_CENTS`` minor units (checked before any arithmetic, so
+    ``1e999999`` is refused at once) and fractions of the minor unit (more decimals than the currency
+    has: ``3500.5`` in JPY). Raises ``Refusal`` (a ``ValueError``) with a
     message for a user, naming the value as it was written (``3500.001``, ``'3.500,00'``, ``true``)
     and, for a localised amount such as ``"3.500,00"``, how to write it.
     """
+    code = amount_currency() if currency is None else currency
+    decimals = currency_decimals(code)
     if isinstance(value, float):
         raise Refusal.of(_AMOUNT, got=show(value), hint=Phrase.of(N_(" (a binary float; write it as a decimal)")))
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
@@ -85,63 +160,95 @@ def parse_amount(value: object) -> Cents:
         try:
             amount = Decimal(value.strip())
         except InvalidOperation:
-            raise Refusal.of(_AMOUNT, got=show(value), hint=_amount_hint(value)) from None
+            raise Refusal.of(_AMOUNT, got=show(value), hint=_amount_hint(value, decimals)) from None
     else:
         amount = Decimal(value)
     if not amount.is_finite():
         raise Refusal.of(N_("expected a finite amount, got %(got)s"), got=show(value))
     if amount < 0:
         raise Refusal.of(N_("expected an amount of at least 0, got %(got)s"), got=show(value))
-    # bounded before any arithmetic: 1e999999 euros would overflow Decimal or take minutes as an int
-    if amount > MAX_CENTS // 100:
+    # bounded before any arithmetic: 1e999999 units would overflow Decimal or take minutes as an int
+    if amount > Decimal(MAX_CENTS).scaleb(-decimals):
         raise Refusal.of(
-            N_("expected an amount of at most %(most)s, got %(got)s"), most=f"{MAX_CENTS // 100}.00", got=_short(value)
+            N_("expected an amount of at most %(most)s, got %(got)s"),
+            most=f"{cents_to_decimal(MAX_CENTS, code):f}",
+            got=_short(value),
         )
     if amount and amount.adjusted() < -MAX_SIGNIFICANT_DIGITS:
-        raise Refusal.of(_WHOLE_CENTS, got=show(value))
-    cents = amount * _HUNDRED
+        raise _too_many_decimals(value, code, decimals)
+    cents = amount.scaleb(decimals)
     if cents != cents.to_integral_value():
-        raise Refusal.of(_WHOLE_CENTS, got=show(value))
+        raise _too_many_decimals(value, code, decimals)
     return Cents(int(cents))
 
 
 _WHOLE_CENTS = N_("expected whole cents, got %(got)s (an amount has at most 2 decimals)")
+_AT_MOST_DECIMALS = N_("expected an amount with at most %(decimals)s decimals for %(currency)s, got %(got)s")
+
+
+def _too_many_decimals(value: object, currency: str, decimals: int) -> Refusal:
+    """The refusal of an amount finer than the minor unit; a currency with two decimals keeps the words
+    sibkit always used for it ("whole cents"), any other says how many decimals ``currency`` has."""
+    if decimals == 2:
+        return Refusal.of(_WHOLE_CENTS, got=show(value))
+    return Refusal.of(_AT_MOST_DECIMALS, decimals=Count(decimals), currency=currency, got=show(value))
+
 
 _CURRENCY = re.compile(r"^(?:€|eur(?:o|os)?\b)\s*|\s*(?:€|\beur(?:o|os)?)$", re.IGNORECASE)
 _GROUPED = re.compile(r"\d{1,3}(?:(?P<sep>[.,' ])\d{3})(?:(?P=sep)\d{3})*")
-_DECIMAL_COMMA = re.compile(r"(?P<whole>\d{1,3}(?:(?P<sep>[.' ])\d{3})(?:(?P=sep)\d{3})*|\d+),(?P<frac>\d{1,2})")
-_DECIMAL_DOT = re.compile(r"(?P<whole>\d{1,3}(?:(?P<sep>[,' ])\d{3})(?:(?P=sep)\d{3})*|\d+)\.(?P<frac>\d{1,2})")
 
 
-def _amount_readings(text: str) -> list[str]:
-    """The plain amounts (``3500.00``) a localised text such as ``3.500,00`` can mean; empty if none."""
-    if re.fullmatch(r"\d+(?:\.\d{1,2})?", text):
-        return [f"{Decimal(text):.2f}"]
-    for pattern in (_DECIMAL_COMMA, _DECIMAL_DOT):
-        if m := pattern.fullmatch(text):
-            whole = re.sub(r"\D", "", m["whole"])
-            return [f"{int(whole)}.{m['frac']:0<2}"]
+@functools.cache
+def _written(decimals: int) -> tuple[re.Pattern[str], re.Pattern[str] | None, re.Pattern[str] | None]:
+    """For amounts with at most ``decimals`` decimals: a plain amount (``3500.00``), and (``None`` for a
+    currency without decimals) an amount with a decimal comma (``3.500,00``) and with a decimal dot
+    and grouping (``3,500.00``)."""
+    if not decimals:
+        return re.compile(r"\d+"), None, None
+    frac = rf"(?P<frac>\d{{1,{decimals}}})"
+    plain = re.compile(rf"\d+(?:\.\d{{1,{decimals}}})?")
+    comma = re.compile(rf"(?P<whole>\d{{1,3}}(?:(?P<sep>[.' ])\d{{3}})(?:(?P=sep)\d{{3}})*|\d+),{frac}")
+    dot = re.compile(rf"(?P<whole>\d{{1,3}}(?:(?P<sep>[,' ])\d{{3}})(?:(?P=sep)\d{{3}})*|\d+)\.{frac}")
+    return plain, comma, dot
+
+
+def _units(whole: int | str, frac: str, decimals: int) -> str:
+    """A plain amount with exactly ``decimals`` decimals: ``3500.00``, ``3.50``, ``3500`` (no decimals)."""
+    return f"{int(whole)}.{frac:0<{decimals}}" if decimals else str(int(whole))
+
+
+def _amount_readings(text: str, decimals: int) -> list[str]:
+    """The plain amounts (``3500.00``) a localised text such as ``3.500,00`` can mean, with the currency's
+    ``decimals``; empty if none."""
+    plain, comma, dot = _written(decimals)
+    if plain.fullmatch(text):
+        return [f"{Decimal(text):.{decimals}f}"]
+    # grouping first: with three decimals (KWD), "3,500" is 3500 or 3.500, not only the latter
     if m := _GROUPED.fullmatch(text):
-        readings = [f"{int(re.sub(r'[^0-9]', '', text))}.00"]
+        readings = [_units(re.sub(r"[^0-9]", "", text), "", decimals)]
         groups = re.split(r"[.,' ]", text)
-        if len(groups) == 2 and m["sep"] in ".," and groups[1].endswith("0"):
+        if decimals and len(groups) == 2 and m["sep"] in ".," and not groups[1][decimals:].strip("0"):
             # "3,500" is 3.50 where a comma is the decimal mark (3.501 would not be whole cents)
-            readings.append(f"{groups[0]}.{groups[1][:2]}")
+            readings.append(f"{groups[0]}.{groups[1][:decimals]}")
         return readings
+    for pattern in (comma, dot):
+        if pattern is not None and (m := pattern.fullmatch(text)):
+            whole = re.sub(r"\D", "", m["whole"])
+            return [_units(whole, m["frac"], decimals)]
     return []
 
 
-def _amount_hint(text: str) -> Fact:
+def _amount_hint(text: str, decimals: int = 2) -> Fact:
     """How to write a localised amount (``"€ 3.500,00"``) plainly, as ``"; write 3500.00: …"``; else ``""``."""
     spaced = text.replace("\u00a0", " ").replace("\u202f", " ").strip()
     bare = _CURRENCY.sub("", spaced).strip()
-    readings = _amount_readings(bare)
+    readings = _amount_readings(bare, decimals)
     if not readings:
         return ""
     how: list[Fact] = []
     if bare != spaced:
         how.append(Word(N_("no currency sign")))
-    if not re.fullmatch(r"\d+(?:\.\d{1,2})?", bare):
+    if not _written(decimals)[0].fullmatch(bare):
         how.append(Word(N_("a dot for decimals, no thousands separator")))
     written: Fact = readings[0]
     if len(readings) > 1:
@@ -149,20 +256,28 @@ def _amount_hint(text: str) -> Fact:
     return Phrase.of(N_("; write %(amount)s: %(how)s"), amount=written, how=Listing(tuple(how), joined="comma"))
 
 
-def cents_to_decimal(cents: int) -> Decimal:
-    """The amount in currency units with two decimals (``350000`` → ``Decimal('3500.00')``)."""
-    return (Decimal(cents) / _HUNDRED).quantize(Decimal("0.01"))
+def cents_to_decimal(cents: int, currency: str | None = None) -> Decimal:
+    """An amount in cents (the minor unit) as currency units with the currency's decimals, exactly:
+    ``350000`` → ``Decimal('3500.00')`` in EUR, ``Decimal('350000')`` in JPY, ``Decimal('350.000')`` in KWD.
+
+    ``currency`` is an ISO 4217 code; ``None`` means the one of the innermost ``amounts_in`` (``EUR``
+    outside any), as when the loader writes a contract back."""
+    unit = Decimal(1).scaleb(-currency_decimals(amount_currency() if currency is None else currency))
+    return (Decimal(int(cents)) * unit).quantize(unit)
 
 
-SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "INR": "₹"}
+SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "INR": "₹", "JPY": "¥"}
 """Currency symbols for plain (locale-free) rendering; term sheets format money per locale with Babel."""
 
 
 def format_money(cents: int, currency: str = "EUR") -> str:
-    """Plain, locale-free rendering for tables and errors: ``€3,500.00``, ``£12.50``; negative as ``-€12.50``."""
+    """Plain, locale-free rendering for tables and errors, with the currency's decimals: ``€3,500.00``,
+    ``£12.50``, ``¥350,000``, ``KWD 1,234.567``; negative as ``-€12.50``. ``cents`` is in the minor unit."""
+    decimals = currency_decimals(currency)
     sign = "-" if cents < 0 else ""
-    whole, frac = divmod(abs(cents), 100)
-    return f"{sign}{SYMBOLS.get(currency, currency + ' ')}{whole:,}.{frac:02d}"
+    whole, frac = divmod(abs(int(cents)), 10**decimals)
+    digits = f".{frac:0{decimals}d}" if decimals else ""
+    return f"{sign}{SYMBOLS.get(currency, currency + ' ')}{whole:,}{digits}"
 
 
 def format_eur(cents: int) -> str:

@@ -335,7 +335,8 @@ def ledger(file: str, scenario_name: str | None, success: Decimal, as_csv: bool,
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(["month", "date", "from", "to", "amount", "reason"])
         for e in entries:
-            writer.writerow([e.month, month(e.month), e.source, e.target, str(cents_to_decimal(e.amount)), e.reason])
+            amount = str(cents_to_decimal(e.amount, c.currency))
+            writer.writerow([e.month, month(e.month), e.source, e.target, amount, e.reason])
         click.echo(buf.getvalue(), nl=False)
         return
     words = Language(lang)

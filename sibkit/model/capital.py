@@ -37,7 +37,7 @@ from sibkit.model.common import (
     rank,
     valid_id,
 )
-from sibkit.money import Cents
+from sibkit.money import Cents, cents_to_decimal
 
 __all__ = [
     "TRANCHE_TYPES",
@@ -92,7 +92,9 @@ class Drawdown:
         if any(not isinstance(a, int) or a < 0 for a in self.amounts):
             raise FieldProblem.of("amounts", N_("expected amounts of at least 0"))
         if any(a > MAX_CENTS for a in self.amounts):
-            raise FieldProblem.of("amounts", N_("expected amounts of at most %(most)s"), most=f"{MAX_CENTS // 100}.00")
+            raise FieldProblem.of(
+                "amounts", N_("expected amounts of at most %(most)s"), most=f"{cents_to_decimal(MAX_CENTS):f}"
+            )
         if len(self.amounts) > MAX_MONTHS:
             raise FieldProblem.of(
                 "amounts",

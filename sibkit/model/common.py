@@ -2,8 +2,9 @@
 
 Units, everywhere in the model:
 
-* money: ``Cents`` (int, cents of the contract currency); written in files in
-  currency units (``3500`` or ``"3500.00"``);
+* money: ``Cents`` (int, cents (the minor unit) of the contract currency: yen of JPY, fils
+  of KWD); written in files in currency units (``3500`` or ``"3500.00"``) with at most the
+  currency's decimals (see ``sibkit.money``);
 * weights and rates: ``Decimal`` fractions (``0.7`` is 70%); files may
   also write ``"70%"``; annual rates are fractions per year (``0.05`` is 5% a year);
 * shares that split an amount between parties (``Share``: payer shares, residual
@@ -30,7 +31,7 @@ from fractions import Fraction
 from typing import Annotated, Any, NewType
 
 import attrs
-from babel.numbers import get_currency_precision, list_currencies
+from babel.numbers import list_currencies
 
 from sibkit.errors import FieldProblem, show
 from sibkit.facts import N_, Count, Fact, Phrase, Word
@@ -390,8 +391,8 @@ def valid_id(instance: object, attribute: attrs.Attribute[Any], value: str) -> N
 
 
 def valid_currency(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
-    """attrs validator: an ISO 4217 code that Babel knows, whose minor unit is a hundredth (sibkit holds
-    money in hundredths of the currency unit: cents, pence, paise...)."""
+    """attrs validator: an ISO 4217 code that Babel knows. Any number of decimals: sibkit holds money in
+    the currency's minor unit (cents, pence, yen, fils: ``sibkit.money.currency_decimals``)."""
     if not isinstance(value, str) or not value.isascii() or not value.isalpha() or not value.isupper():
         raise FieldProblem.of(
             attribute.name, N_("expected an ISO 4217 currency code such as 'EUR', got %(got)s"), got=show(value)
@@ -399,17 +400,6 @@ def valid_currency(instance: object, attribute: attrs.Attribute[Any], value: str
     if value not in list_currencies():
         raise FieldProblem.of(
             attribute.name, N_("%(value)s is not an ISO 4217 currency code known to sibkit"), value=show(value)
-        )
-    decimals = get_currency_precision(value)
-    if decimals != 2:
-        raise FieldProblem.of(
-            attribute.name,
-            N_(
-                "%(currency)s has %(decimals)s decimal places; sibkit computes in hundredths of a currency unit and "
-                "supports only currencies with two decimal places for now"
-            ),
-            currency=value,
-            decimals=Count(decimals),
         )
 
 
@@ -557,12 +547,15 @@ def _bounded_int(
     return check
 
 
-def _euros(cents: int) -> str:
-    return f"{cents_to_decimal(cents)}"
+def _units(cents: int) -> str:
+    """Cents (the minor unit) as currency units, as files write them, in the currency being read
+    (``sibkit.money.amounts_in``: the contract's, while the loader reads one)."""
+    return f"{cents_to_decimal(cents):f}"
 
 
-money_amount = _bounded_int(0, MAX_CENTS, N_("an amount"), show_value=_euros)
-"""attrs validator: cents from 0 to ``MAX_CENTS`` (€10^12); messages write euros, as files do."""
+money_amount = _bounded_int(0, MAX_CENTS, N_("an amount"), show_value=_units)
+"""attrs validator: cents (the minor unit) from 0 to ``MAX_CENTS`` (€10^12); messages write currency units,
+as files do."""
 
 participants = _bounded_int(0, MAX_PARTICIPANTS, N_("a number of participants"))
 """attrs validator: a count of participants from 0 to ``MAX_PARTICIPANTS``."""

@@ -180,8 +180,11 @@ class Contract:
     purpose: Prose = ""
     """The social challenge and the intervention's theory of change."""
     currency: str = attrs.field(default="EUR", validator=valid_currency)
-    """ISO 4217 code of the currency of every amount (any code with two decimal places: EUR, GBP,
-    USD, INR, CHF, SEK, ...); amounts are in hundredths of it (cents)."""
+    """ISO 4217 code of the currency of every amount (any code Babel knows: EUR, GBP, USD, JPY, KWD,
+    ...); amounts are integers of its minor unit (cents of EUR, yen of JPY, fils of KWD: 10^-d of the
+    unit, d = ``sibkit.money.currency_decimals``). In a file amounts are written in units with at most
+    d decimals; the loader reads them in this currency (``sibkit.money.amounts_in``). In Python they are
+    given as those integers already, so no amount depends on the currency being known when it is built."""
     governing_law: str = ""
     discount_rate: Decimal = attrs.field(default=Decimal("0.0225"), validator=annual_rate)
     """Annual rate at which accounts are discounted to present values at the contract start: by default the

@@ -206,10 +206,10 @@ def limit_problems(c: Contract) -> list[Problem]:
                         "the money this contract can move adds up to as much as %(scale)s, more than the "
                         "%(limit)s sibkit computes exactly; the largest part is here: %(what)s, up to %(part)s"
                     ),
-                    scale=Money(scale, "EUR"),
-                    limit=Money(MAX_SCALE_CENTS, "EUR"),
+                    scale=Money(scale, c.currency),
+                    limit=Money(MAX_SCALE_CENTS, c.currency),
                     what=Word(what),
-                    part=Money(cents, "EUR"),
+                    part=Money(cents, c.currency),
                 ),
             )
         )

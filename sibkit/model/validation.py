@@ -199,8 +199,8 @@ def payer_shares(c: Contract, refs: Refs) -> Iterator[Problem]:
                 f"payers[{i}].budget",
                 Phrase.of(
                     N_("the fund's budget (%(budget)s) is more than its contributors commit (%(committed)s)"),
-                    budget=Money(payer.budget, "EUR"),
-                    committed=Money(committed, "EUR"),
+                    budget=Money(payer.budget, c.currency),
+                    committed=Money(committed, c.currency),
                 ),
             )
 

@@ -35,7 +35,7 @@ from sibkit.engine.results import Results
 from sibkit.i18n import N_
 from sibkit.model import Contract
 from sibkit.model.common import CONTROL_CHARACTERS
-from sibkit.money import SYMBOLS
+from sibkit.money import SYMBOLS, currency_decimals
 from sibkit.sweep import BreakEven, BreakEvenKind, Sweep
 
 __all__ = [
@@ -131,6 +131,11 @@ def _render(fig: Figure, fmt: ChartFormat) -> bytes:
 
 def _currency(contract: Contract) -> str:
     return SYMBOLS.get(contract.currency, contract.currency)
+
+
+def _per_unit(contract: Contract) -> int:
+    """Cents (minor units) in one unit of the contract's currency: 100 for EUR, 1 for JPY, 1000 for KWD."""
+    return int(10 ** currency_decimals(contract.currency))
 
 
 def _as_written(text: str) -> str:
@@ -242,7 +247,7 @@ def payoff_chart(
     """Payoff curves against the success level, as ``fmt`` image bytes.
 
     Two panels share the x axis (success level, a multiple of the swept scenario's success rates):
-    on top each payer's cost and each provider's margin in currency units (cents / 100); below each
+    on top each payer's cost and each provider's margin in currency units (cents / 10^decimals); below each
     tranche's annual IRR in percent (gaps where it is undefined). A contract without tranches gets the
     top panel only. Dotted vertical lines mark the
     break-even levels of ``sweep.break_even``, numbered, with a key below the panels. Numbers are
@@ -253,6 +258,7 @@ def payoff_chart(
     text = _texts(labels)
     x = np.asarray(sweep.levels, dtype=np.float64)
     currency = _currency(contract)
+    unit = _per_unit(contract)
     investors = {t.id: t.investor for t in contract.tranches}
     with _style():
         fig = _figure()
@@ -264,9 +270,9 @@ def payoff_chart(
             top = bottom = fig.subplots(1, 1)
             panels = (top,)
         for party, cost in sweep.payer_cost.items():
-            top.plot(x, cost / 100, marker=".", label=text["payer_cost"].format(party=party))
+            top.plot(x, cost / unit, marker=".", label=text["payer_cost"].format(party=party))
         for party, margin in sweep.provider_margin.items():
-            top.plot(x, margin / 100, linestyle="--", marker=".", label=text["provider_margin"].format(party=party))
+            top.plot(x, margin / unit, linestyle="--", marker=".", label=text["provider_margin"].format(party=party))
         top.axhline(0, color="0.2", linewidth=0.8)
         top.set_title(text["money_panel"], loc="left", fontsize=9)
         top.set_ylabel(text["money_axis"].format(currency=currency))
@@ -310,7 +316,7 @@ def waterfall_chart(
 ) -> bytes:
     """Each party's cumulative cash over the term for scenario ``scenario_index`` of ``results``, as image bytes.
 
-    Months from the contract start on the x axis, currency units (cents / 100) on the y axis, from 0:
+    Months from the contract start on the x axis, currency units (cents / 10^decimals) on the y axis, from 0:
 
     * payers: minus their cumulative outcome payments (``payer_paid``; VAT, fees paid directly and
       refunds at settlement are not in these monthly arrays, see the ledger for them);
@@ -331,18 +337,19 @@ def waterfall_chart(
         return np.append(cum, cum[-1])
 
     currency = _currency(contract)
+    unit = _per_unit(contract)
     with _style():
         fig = _figure(height=5.0)
         ax = fig.subplots()
         for k, payer in enumerate(contract.payers):
-            cum = -np.cumsum(flows.payer_paid[scenario_index, :, k]) / 100
+            cum = -np.cumsum(flows.payer_paid[scenario_index, :, k]) / unit
             ax.step(edges, held(cum), where="post", label=text["payer_cash"].format(party=payer.id))
         for p, prov in enumerate(contract.providers):
-            cum = (flows.provider_cash[scenario_index, :, p] - prov.buffer) / 100
+            cum = (flows.provider_cash[scenario_index, :, p] - prov.buffer) / unit
             label = text["provider_cash"].format(party=prov.id)
             ax.step(edges, held(cum), where="post", linestyle="--", label=label)
         for j, t in enumerate(contract.tranches):
-            cum = np.cumsum(flows.tranche_cash[scenario_index, :, j]) / 100
+            cum = np.cumsum(flows.tranche_cash[scenario_index, :, j]) / unit
             label = text["tranche_cash"].format(party=t.id, investor=t.investor)
             ax.step(edges, held(cum), where="post", linestyle="-.", label=label)
         ax.axhline(0, color="0.2", linewidth=0.8)
@@ -368,7 +375,7 @@ def distribution_chart(
     per scenario), with the median and the 95th percentile marked."""
     _check_format(fmt)
     text = _texts(labels)
-    values = np.asarray(costs, dtype=np.float64) / 100
+    values = np.asarray(costs, dtype=np.float64) / _per_unit(contract)
     if values.size == 0:
         raise ValueError("no simulated scenarios to draw")
     currency = _currency(contract)
