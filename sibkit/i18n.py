@@ -69,6 +69,7 @@ from sibkit.facts import (
     Word,
 )
 from sibkit.money import share_display
+from sibkit.texts import Texts, text_in
 
 __all__ = [
     "DOMAIN",
@@ -246,10 +247,6 @@ def interpolate(message: str, variables: Mapping[str, object], escape: Callable[
     return "".join(out)
 
 
-def _plain(value: object) -> str:
-    return str(value)
-
-
 class Language:
     """Translating and formatting for one report language.
 
@@ -264,16 +261,28 @@ class Language:
 
     # -- messages -------------------------------------------------------------------------------
     def gettext(self, message: str, **variables: object) -> str:
-        """``message`` in this language, with ``variables`` filled in (``%(name)s``)."""
-        return interpolate(self.translations.gettext(message), variables, _plain)
+        """``message`` in this language, with ``variables`` filled in (``%(name)s``); a contract text given
+        per language (a ``Texts``) is filled in in this language (``text_in``)."""
+        return interpolate(self.translations.gettext(message), variables, self._plain)
 
     def translate(self, message: str, **variables: object) -> str:
         """``gettext`` for a message held in a variable (marked for extraction where it is defined, with ``N_``)."""
-        return interpolate(self.translations.gettext(message), variables, _plain)
+        return interpolate(self.translations.gettext(message), variables, self._plain)
 
     def ngettext(self, singular: str, plural: str, n: int, **variables: object) -> str:
         """The singular or plural form for ``n`` in this language; ``%(num)d`` is ``n``."""
-        return interpolate(self.translations.ngettext(singular, plural, n), {"num": n, **variables}, _plain)
+        return interpolate(self.translations.ngettext(singular, plural, n), {"num": n, **variables}, self._plain)
+
+    def _plain(self, value: object) -> str:
+        """A value filled into a message: a contract text in this language (without a mark when it falls
+        back: see ``text``), anything else as ``str``."""
+        return text_in(value, self.code) if isinstance(value, Texts) else str(value)
+
+    def text(self, value: str) -> str:
+        """A contract text (a plain ``str`` or a ``Texts``) in this language, or in the fallback language
+        (English, else the first given) when it is not given in this one. The terminal outputs show a
+        fallback as it is, without a mark; the term sheet marks it (``Writer.text``)."""
+        return text_in(value, self.code)
 
     # -- numbers ---------------------------------------------------------------------------------
     def money(self, cents: int, currency: str) -> str:
@@ -343,7 +352,7 @@ class Language:
             return self._listing(fact)
         if isinstance(fact, Phrase):
             return self.say(fact.message, dict(fact.facts))
-        return str(fact)
+        return self.text(fact)
 
     def _listing(self, fact: Listing) -> str:
         items = [f"'{self.value(item)}'" if fact.quoted else self.value(item) for item in fact.items]

@@ -23,6 +23,7 @@ from sibkit.model.common import (
     Prose,
     Provenance,
     Source,
+    Text,
     annual_rate,
     date_in_range,
     fraction_in_unit,
@@ -143,9 +144,9 @@ class Population:
     """Who the contract is for and how they are referred."""
 
     description: Prose = ""
-    eligibility: tuple[str, ...] = ()
+    eligibility: tuple[Text, ...] = ()
     """Eligibility criteria, one per line."""
-    referred_by: str = ""
+    referred_by: Text = ""
     """Who refers participants (a payer's team, the providers themselves, a court)."""
     minimum_participants: int | None = attrs.field(default=None, validator=optional(participants))
     """Fewest referrals the payer commits to (a GO Lab hurdle for providers); informs the term sheet."""
@@ -170,19 +171,19 @@ class Contract:
 
     format: int = attrs.field(default=FORMAT_VERSION)
     """File format version; this sibkit reads version 1."""
-    name: str
+    name: Text
     status: Literal["draft", "indicative", "agreed", "signed", "historical"] = "draft"
     """Where the contract stands: ``draft`` (being designed), ``indicative`` (non-binding terms),
     ``agreed`` (terms agreed, not yet signed), ``signed``, or ``historical`` (a past deal
     reconstructed for learning)."""
-    version: str = "1"
+    version: Text = "1"
     description: Prose = ""
     purpose: Prose = ""
     """The social challenge and the intervention's theory of change."""
     currency: str = attrs.field(default="EUR", validator=valid_currency)
     """ISO 4217 code of the currency of every amount (any code with two decimal places: EUR, GBP,
     USD, INR, CHF, SEK, ...); amounts are in hundredths of it (cents)."""
-    governing_law: str = ""
+    governing_law: Text = ""
     discount_rate: Decimal = attrs.field(default=Decimal("0.0225"), validator=annual_rate)
     """Annual rate at which accounts are discounted to present values at the contract start: by default the
     Dutch standard discount rate for social cost-benefit analyses (MKBA), 2.25% a year (real), set by the
