@@ -69,7 +69,7 @@ from sibkit.facts import (
     Word,
 )
 from sibkit.money import share_display
-from sibkit.texts import Texts, text_in
+from sibkit.texts import Texts, shown_in
 
 __all__ = [
     "DOMAIN",
@@ -254,8 +254,11 @@ class Language:
     placeholders); escaping for an output format happens when the text is rendered.
     """
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, *, mark_fallback: bool = False) -> None:
         self.code: Lang = _check_lang(lang)
+        self.mark_fallback = mark_fallback
+        """Whether a contract text shown in another language than this one is marked (``Dutch law [en]``):
+        the term sheet marks, the terminal does not."""
         self.locale: str = LOCALES[self.code]
         self.translations: _gettext.NullTranslations = translations(self.code)
 
@@ -276,13 +279,15 @@ class Language:
     def _plain(self, value: object) -> str:
         """A value filled into a message: a contract text in this language (without a mark when it falls
         back: see ``text``), anything else as ``str``."""
-        return text_in(value, self.code) if isinstance(value, Texts) else str(value)
+        return self.text(value) if isinstance(value, Texts) else str(value)
 
     def text(self, value: str) -> str:
         """A contract text (a plain ``str`` or a ``Texts``) in this language, or in the fallback language
         (English, else the first given) when it is not given in this one. The terminal outputs show a
-        fallback as it is, without a mark; the term sheet marks it (``Writer.text``)."""
-        return text_in(value, self.code)
+        fallback as it is, without a mark; with ``mark_fallback`` (the term sheet) the language shown
+        follows it in brackets: ``Dutch law [en]``."""
+        text, fallback = shown_in(value, self.code)
+        return f"{text} [{fallback}]" if fallback and self.mark_fallback else text
 
     # -- numbers ---------------------------------------------------------------------------------
     def money(self, cents: int, currency: str) -> str:

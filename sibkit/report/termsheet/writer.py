@@ -4,12 +4,13 @@ A ``Writer`` holds the contract, the language, the date shown and the engine res
 of one term sheet; each section is a function ``section(w: Writer) -> dict`` of plain text. The
 small text helpers below keep contract text on one line or in paragraphs.
 
-Contract text goes through ``Writer.text`` (names through ``name`` and ``metric``, and any text filled
-into a message through ``_``): a text given per language is shown in the sheet's language, and a text
-the contract does not give in that language is shown in the fallback language (English, else the
-first given) with the mark `` [en]`` after it, in every format (Markdown, HTML, Word), so a reader
-sees which words were not written in the sheet's language. The mark is plain text, part of the view
-model, so that no template needs to know about it.
+Contract text goes through ``Writer.text`` (names through ``name`` and ``metric``; a text filled into
+a message, here or in a finding, through the sheet's ``Language``, made with ``mark_fallback``): a text
+given per language is shown in the sheet's language, and a text the contract does not give in that
+language is shown in the fallback language (English, else the first given) with the mark `` [en]``
+after it, in every format (Markdown, HTML, Word), so a reader sees which words were not written in the
+sheet's language. The mark is plain text, part of the view model, so that no template needs to know
+about it (Markdown writes it escaped, ``\\[en\\]``, and shows ``[en]``).
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from collections.abc import Sequence
 from sibkit.i18n import Language
 from sibkit.model import Contract
 from sibkit.report.termsheet.compute import Computed
-from sibkit.texts import Texts, shown_in
+from sibkit.texts import shown_in
 
-__all__ = ["Writer", "join", "marked", "paragraphs", "sort_key", "squash"]
+__all__ = ["Writer", "join", "paragraphs", "sort_key", "squash"]
 
 _BREAKING = re.compile(r"[ \t\n\r\f\v\x1c-\x1f\x85\u2028\u2029]+")
 
@@ -52,13 +53,6 @@ def join(items: Sequence[str]) -> str:
     return ", ".join(items)
 
 
-def marked(value: str, lang: str) -> str:
-    """A contract text in ``lang`` for the term sheet: ``Nederlands recht``, or, when the contract does not
-    give it in ``lang``, the fallback with its language code after it: ``Dutch law [en]``."""
-    text, fallback = shown_in(value, lang)
-    return f"{text} [{fallback}]" if fallback else text
-
-
 class Writer:
     """Writes one contract's names, amounts, months and messages in one language, for every section."""
 
@@ -80,19 +74,19 @@ class Writer:
     def _(self, message: str, **variables: object) -> str:
         """``message`` translated, ``%(name)s`` placeholders filled in; a contract text given per language
         is filled in as ``text`` writes it."""
-        marked_ = {k: self.text(v) if isinstance(v, Texts) else v for k, v in variables.items()}
-        return self.lang.gettext(message, **marked_)
+        return self.lang.gettext(message, **variables)
 
     def text(self, value: str) -> str:
-        """A contract text (a name, a description …) in the sheet's language, marked when it falls back."""
-        return marked(value, self.lang.code)
+        """A contract text (a name, a description …) in the sheet's language, marked when it falls back
+        (the sheet's ``Language`` marks: ``mark_fallback``)."""
+        return self.lang.text(value)
 
     def paragraphs(self, value: str) -> list[str]:
         """A contract text of several lines in the sheet's language as paragraphs (``paragraphs``); a
         fallback is marked once, after its last paragraph."""
         text, fallback = shown_in(value, self.lang.code)
         out = paragraphs(text)
-        if fallback and out:
+        if fallback and out and self.lang.mark_fallback:
             out[-1] = f"{out[-1]} [{fallback}]"
         return out
 
