@@ -184,6 +184,17 @@ class TestLoading:
         ]
 
 
+    def test_an_id_built_per_language_in_python_is_refused(self) -> None:
+        """A ``Texts`` in a field that is not prose for people (an id, a code) is refused at that field, even
+        though its default text would pass the field's own check."""
+        c = loads(MINIMAL)
+        metric = attrs.evolve(c.metrics[0], id=Texts({"nl": "werk", "en": "werk"}))
+        with pytest.raises(ModelError) as info:
+            attrs.evolve(c, metrics=(metric, *c.metrics[1:]))
+        said = [p.render() for p in info.value.problems]
+        assert "expected one text, not a text per language: this field is not prose for people @ $.metrics[0].id" in said
+
+
 def _sheet(contract: Contract, lang: str, fmt: str = "md") -> str:
     """The term sheet, Markdown's escapes of ``[`` and ``]`` undone (the mark ``[en]`` is written ``\\[en\\]``)."""
     return render_termsheet(contract, lang, fmt, today=TODAY).replace("\\[", "[").replace("\\]", "]")

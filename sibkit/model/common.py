@@ -334,12 +334,17 @@ def _has(message: str, text: str, at: int, **facts: Fact) -> Phrase:
     return Phrase.of(message, text=_excerpt(text, at), at=Count(at + 1), **facts)
 
 
-def _each_language(value: str, path: str, *, lines: bool) -> Iterator[tuple[str, Phrase]]:
+def _each_language(value: str, path: str, *, lines: bool, per_language: bool) -> Iterator[tuple[str, Phrase]]:
     """``text_problem`` of ``value``, of each language's text when it is a ``Texts`` (at ``path.<lang>``),
-    and a language sibkit does not know (a ``Texts`` built in Python; the loader refuses it first)."""
+    and a language sibkit does not know (a ``Texts`` built in Python; the loader refuses it first). A
+    ``Texts`` where the field is not a text for people (``per_language``) is refused: an id or a code
+    is one text."""
     if not isinstance(value, Texts):
         if why := text_problem(value, lines=lines):
             yield path, why
+        return
+    if not per_language:
+        yield path, Phrase.of(N_("expected one text, not a text per language: this field is not prose for people"))
         return
     for lang, text in value.as_dict().items():
         where = f"{path}.{lang}"
@@ -364,22 +369,25 @@ def is_prose(tp: object) -> bool:
     return tp == Prose or Prose in typing.get_args(tp)
 
 
-def text_problems(obj: object, path: str = "") -> Iterator[tuple[str, Phrase]]:
+def text_problems(obj: object, path: str = "", *, per_language: bool = False) -> Iterator[tuple[str, Phrase]]:
     """``(path, message)`` for every text in ``obj`` (an attrs object, a tuple or dict of them) that
-    ``text_problem`` refuses; paths as in ``Problem`` (``providers[0].name``)."""
+    ``text_problem`` refuses; paths as in ``Problem`` (``providers[0].name``). A text given per language
+    (a ``Texts``) is checked in each language, and refused where the field is not a text for people
+    (``per_language``: the items of ``obj``, a tuple, are ``Text``)."""
     if attrs.has(type(obj)):
         hints = _hints(type(obj))
         for a in attrs.fields(type(obj)):  # type: ignore[arg-type]
             value = getattr(obj, a.name)
             sub = f"{path}.{a.name}" if path else a.name
+            hint = hints.get(a.name)
             if isinstance(value, str):
-                yield from _each_language(value, sub, lines=is_prose(hints.get(a.name)))
+                yield from _each_language(value, sub, lines=is_prose(hint), per_language=_for_people(hint))
             else:
-                yield from text_problems(value, sub)
+                yield from text_problems(value, sub, per_language=Text in typing.get_args(hint))
     elif isinstance(obj, tuple):
         for i, item in enumerate(obj):
             if isinstance(item, str):
-                yield from _each_language(item, f"{path}[{i}]", lines=False)
+                yield from _each_language(item, f"{path}[{i}]", lines=False, per_language=per_language)
             else:
                 yield from text_problems(item, f"{path}[{i}]")
     elif isinstance(obj, dict):
@@ -388,6 +396,11 @@ def text_problems(obj: object, path: str = "") -> Iterator[tuple[str, Phrase]]:
                 yield path, Phrase.of(N_("the key %(why)s"), why=why)
             else:
                 yield from text_problems(item, f"{path}.{key}")
+
+
+def _for_people(tp: object) -> bool:
+    """Whether ``tp`` (a field's resolved type) is a text for people, ``Text`` or ``Prose`` (or ``| None``)."""
+    return tp in (Text, Prose) or any(t in (Text, Prose) for t in typing.get_args(tp))
 
 
 _HINTS: dict[type, dict[str, Any]] = {}
