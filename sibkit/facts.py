@@ -101,7 +101,8 @@ class Decimal_:
 @attrs.frozen
 class Word:
     """A word or phrase from the catalogue (marked with ``N_``), translated when written: an enum value,
-    a kind of rule. Names from the contract are plain ``str`` and are never translated."""
+    a kind of rule. Names from the contract are ``str`` and never go through the catalogue; one given per
+    language (a ``sibkit.texts.Texts``) is written in the sentence's language."""
 
     message: str
 

@@ -71,6 +71,7 @@ from sibkit.facts import (
     Word,
 )
 from sibkit.money import cents_to_decimal, share_display
+from sibkit.texts import Texts, shown_in
 
 __all__ = [
     "DOMAIN",
@@ -248,10 +249,6 @@ def interpolate(message: str, variables: Mapping[str, object], escape: Callable[
     return "".join(out)
 
 
-def _plain(value: object) -> str:
-    return str(value)
-
-
 class Language:
     """Translating and formatting for one report language.
 
@@ -259,23 +256,40 @@ class Language:
     placeholders); escaping for an output format happens when the text is rendered.
     """
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, *, mark_fallback: bool = False) -> None:
         self.code: Lang = _check_lang(lang)
+        self.mark_fallback = mark_fallback
+        """Whether a contract text shown in another language than this one is marked (``Dutch law [en]``):
+        the term sheet marks, the terminal does not."""
         self.locale: str = LOCALES[self.code]
         self.translations: _gettext.NullTranslations = translations(self.code)
 
     # -- messages -------------------------------------------------------------------------------
     def gettext(self, message: str, **variables: object) -> str:
-        """``message`` in this language, with ``variables`` filled in (``%(name)s``)."""
-        return interpolate(self.translations.gettext(message), variables, _plain)
+        """``message`` in this language, with ``variables`` filled in (``%(name)s``); a contract text given
+        per language (a ``Texts``) is filled in in this language (``text_in``)."""
+        return interpolate(self.translations.gettext(message), variables, self._plain)
 
     def translate(self, message: str, **variables: object) -> str:
         """``gettext`` for a message held in a variable (marked for extraction where it is defined, with ``N_``)."""
-        return interpolate(self.translations.gettext(message), variables, _plain)
+        return interpolate(self.translations.gettext(message), variables, self._plain)
 
     def ngettext(self, singular: str, plural: str, n: int, **variables: object) -> str:
         """The singular or plural form for ``n`` in this language; ``%(num)d`` is ``n``."""
-        return interpolate(self.translations.ngettext(singular, plural, n), {"num": n, **variables}, _plain)
+        return interpolate(self.translations.ngettext(singular, plural, n), {"num": n, **variables}, self._plain)
+
+    def _plain(self, value: object) -> str:
+        """A value filled into a message: a contract text in this language (without a mark when it falls
+        back: see ``text``), anything else as ``str``."""
+        return self.text(value) if isinstance(value, Texts) else str(value)
+
+    def text(self, value: str) -> str:
+        """A contract text (a plain ``str`` or a ``Texts``) in this language, or in the fallback language
+        (English, else the first given) when it is not given in this one. The terminal outputs show a
+        fallback as it is, without a mark; with ``mark_fallback`` (the term sheet) the language shown
+        follows it in brackets: ``Dutch law [en]``."""
+        text, fallback = shown_in(value, self.code)
+        return f"{text} [{fallback}]" if fallback and self.mark_fallback else text
 
     # -- numbers ---------------------------------------------------------------------------------
     def money(self, cents: int, currency: str) -> str:
@@ -347,7 +361,7 @@ class Language:
             return self._listing(fact)
         if isinstance(fact, Phrase):
             return self.say(fact.message, dict(fact.facts))
-        return str(fact)
+        return self.text(fact)
 
     def _listing(self, fact: Listing) -> str:
         items = [f"'{self.value(item)}'" if fact.quoted else self.value(item) for item in fact.items]

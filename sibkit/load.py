@@ -53,10 +53,11 @@ from sibkit.errors import (
     show,
 )
 from sibkit.facts import N_, Count, Fact, Listing, Month, Phrase
+from sibkit.i18n import LANGUAGES
 from sibkit.limits import MAX_DOTTED_KEY_PARTS, MAX_LIST_ITEMS
 from sibkit.model import RULE_TYPES, STEP_TYPES, TRANCHE_TYPES, Contract
 from sibkit.model.capital import Tranche
-from sibkit.model.common import Prose, text_problem
+from sibkit.model.common import Prose, Text, text_problem, unknown_language
 from sibkit.model.rules import PaymentRule
 from sibkit.model.waterfall import WaterfallStep
 from sibkit.money import (
@@ -71,6 +72,7 @@ from sibkit.money import (
     share_decimal,
     share_text,
 )
+from sibkit.texts import Texts
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -107,12 +109,56 @@ def _str(value: Any, _: type) -> str:
 
 
 def _prose(value: Any, _: type) -> str:
-    """A ``Prose`` text (a description): as ``_str``, but line breaks and tabs are allowed."""
+    """A ``Prose`` text (a description): as ``_str``, but line breaks and tabs are allowed; may be given
+    per language, as ``_text``."""
+    return _per_language(value, lines=True)
+
+
+def _text(value: Any, _: type) -> str:
+    """A one-line ``Text`` for people (a name, the governing law): as ``_str``, or a table of such texts
+    by language, ``{ nl = "…", en = "…" }``, read as a ``Texts``."""
+    return _per_language(value, lines=False)
+
+
+def _per_language(value: Any, *, lines: bool) -> str:
+    """A text for people: a plain text (the text in every language), or a table language → text, read
+    as a ``Texts``. Every language must be one sibkit knows and every text obey ``text_problem``; the
+    problems of all languages are reported, each at ``<path>.<lang>``. An empty table is refused."""
+    if isinstance(value, dict):
+        if not value:
+            raise Refusal.of(
+                N_(
+                    'expected a text, or a table of texts by language such as { nl = "…", en = "…" };'
+                    " got an empty table"
+                )
+            )
+        texts, errors = {}, []
+        for lang, text in value.items():
+            try:
+                if lang not in LANGUAGES:
+                    raise Refusal(unknown_language(lang))
+                texts[lang] = _one_text(text, lines=lines)
+            except Refusal as exc:
+                exc.__notes__ = [*getattr(exc, "__notes__", []), IterableValidationNote(f"@ key {lang}", lang, str)]
+                errors.append(exc)
+        if errors:
+            raise IterableValidationError("While structuring a text by language", errors, dict)
+        return Texts(texts)
+    return _one_text(value, lines=lines)
+
+
+def _one_text(value: Any, *, lines: bool) -> str:
+    """One text, as ``_str`` (``lines``: a ``Prose`` text, with line breaks and tabs)."""
     if not isinstance(value, str):
         raise Refusal.of(N_("expected a text, got %(got)s"), got=described(value))
-    if why := text_problem(value, lines=True):
+    if why := text_problem(value, lines=lines):
         raise Refusal(why)
     return value
+
+
+def _unstructure_text(value: str) -> str | dict[str, str]:
+    """A text as a file writes it: a plain text, or the table of its languages (a ``Texts``)."""
+    return value.as_dict() if isinstance(value, Texts) else value
 
 
 _LARGEST_INT = 2**63 - 1
@@ -268,6 +314,8 @@ def _register_primitives(c: cattrs.Converter) -> None:
     """Strict text, prose, numbers, booleans, shares, cents, dates and literals (and how they are saved)."""
     c.register_structure_hook(str, _str)
     c.register_structure_hook_func(lambda t: t == Prose, _prose)
+    c.register_structure_hook_func(lambda t: t == Text, _text)
+    c.register_unstructure_hook_func(lambda t: t in (Prose, Text), _unstructure_text)
     c.register_structure_hook(int, _int)
     c.register_structure_hook(bool, _bool)
     c.register_structure_hook(Decimal, _decimal)

@@ -17,7 +17,7 @@ class TestExplain:
         cash falling to €-51,650 in month 13."""
         text = explain(load_contract(EXAMPLE), "nl")
         assert "Wijkbedrijf Bilgaard en Dreamfabryk voeren het werk uit" in text
-        assert "70% voor 'Individual result (individueel resultaat)'" in text
+        assert "70% voor 'Individueel resultaat'" in text
         assert "€\u00a0333.900,00" in text
         assert "€\u00a0-51.650,00 (maand 13)" in text
 

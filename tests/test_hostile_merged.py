@@ -204,8 +204,8 @@ class TestTextLength:
         assert loads(ok, file="ok.toml").name == "x" * 1000
 
     def test_a_long_description_is_refused(self) -> None:
-        """A description over 100,000 characters is refused at its path."""
-        text = PILOT_TEXT.replace('description = """\n', f'description = """\n{"y" * 100_001}', 1)
+        """A description over 100,000 characters is refused at its path (the example gives it per language)."""
+        text = PILOT_TEXT.replace('description.en = """\n', f'description.en = """\n{"y" * 100_001}', 1)
         with pytest.raises(ContractFileError) as info:
             loads(text, file="long.toml")
-        assert "characters long; a text of several lines may have at most 100,000 @ $.description" in str(info.value)
+        assert "characters long; a text of several lines may have at most 100,000 @ $.description.en" in str(info.value)

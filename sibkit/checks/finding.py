@@ -129,8 +129,9 @@ def message_for(code: str, kind: str) -> Message:
     return MESSAGES[(code, kind)]
 
 
-def _render(parts: tuple[Part, ...], facts: Mapping[str, Fact], lang: str) -> str:
-    language = Language(lang)
+def _render(parts: tuple[Part, ...], facts: Mapping[str, Fact], lang: str | Language) -> str:
+    # a Language may be given so the term sheet's marks of contract text in another language carry over
+    language = lang if isinstance(lang, Language) else Language(lang)
     out: list[str] = []
     for part in parts:
         if isinstance(part, Clause):
@@ -174,15 +175,15 @@ class Finding:
         """The English templates of this finding's kind."""
         return message_for(self.code, self.kind)
 
-    def title(self, lang: str) -> str:
-        """The title in ``lang`` (``nl`` or ``en``): one line."""
+    def title(self, lang: str | Language) -> str:
+        """The title in ``lang`` (``nl`` or ``en``, or a ``Language``): one line."""
         return _render(self.message.title, self.facts, lang)
 
-    def explanation(self, lang: str) -> str:
+    def explanation(self, lang: str | Language) -> str:
         """Why it matters, with the numbers that triggered it, in ``lang``."""
         return _render(self.message.explanation, self.facts, lang)
 
-    def mitigation(self, lang: str) -> str:
+    def mitigation(self, lang: str | Language) -> str:
         """A concrete change to the contract that removes or reduces the risk, in ``lang``."""
         return _render(self.message.mitigation, self.facts, lang)
 

@@ -112,7 +112,8 @@ def run_command(file: str, scenario_name: str | None, success: Decimal, as_json:
     tables = _Tables(words, c.currency, tuple(s.name for s in scenarios), c.discount_rate)
     out = console()
     factor = str(success).replace(".", get_decimal_symbol(words.locale))
-    out.print(header(words.gettext("%(name)s — success factor %(factor)s", name=c.name, factor=factor), c.name))
+    title = words.gettext("%(name)s — success factor %(factor)s", name=c.name, factor=factor)
+    out.print(header(title, words.text(c.name)))
     for table in (
         _outcomes(c, res, tables),
         *_accounts(res, tables, by_year=by == "year"),
@@ -134,7 +135,7 @@ def _outcomes(c: Contract, res: Results, tb: _Tables) -> Table:
     t = tb.table(w.gettext("Outcomes"))
     t.add_row(w.gettext("participants"), *tb.counts(res.participants))
     for j, m in enumerate(c.metrics):
-        t.add_row(m.name, *tb.counts(res.outcome_units[:, j]))
+        t.add_row(w.text(m.name), *tb.counts(res.outcome_units[:, j]))
     t.add_row(w.gettext("outcome payments"), *tb.money(res.outcome_payments))
     most = w.money_or(res.maximum_payment, c.currency, w.gettext("unbounded"))
     t.add_row(w.gettext("maximum potential payment"), *(most for _ in tb.names))

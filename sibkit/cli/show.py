@@ -65,10 +65,10 @@ def show(file: str, fmt: str, lang: str) -> None:
     status = words.gettext(
         "(%(status)s, version %(version)s, %(currency)s)",
         status=word(words, STATUS, c.status),
-        version=c.version,
+        version=words.text(c.version),
         currency=c.currency,
     )
-    out.print(Text.assemble((c.name, "bold"), "  " + status))
+    out.print(Text.assemble((words.text(c.name), "bold"), "  " + status))
     out.print(
         words.gettext(
             "Start %(start)s, enrolment %(enrolment)s months, service %(service)s months, term %(term)s months "
@@ -102,10 +102,10 @@ def _parties(c: Contract, words: Language) -> Table:
             detail = words.gettext("budget %(amount)s", amount=words.money(payer.budget, cur))
         if payer.share is not None:
             detail += " " + words.gettext("share %(share)s", share=words.percent(payer.share))
-        table.add_row(words.gettext("outcome payer"), payer.id, payer.name, detail.strip())
+        table.add_row(words.gettext("outcome payer"), payer.id, words.text(payer.name), detail.strip())
         for k in payer.contributors:
             commits = words.gettext("commits %(amount)s", amount=words.money(k.commitment, cur))
-            table.add_row("  " + words.gettext("contributor"), k.id, k.name, commits)
+            table.add_row("  " + words.gettext("contributor"), k.id, words.text(k.name), commits)
     for prov in c.providers:
         funding = (
             words.gettext("pre-finances its costs")
@@ -121,20 +121,24 @@ def _parties(c: Contract, words: Language) -> Table:
             buffer=words.money(prov.buffer, cur),
             funding=funding,
         )
-        table.add_row(words.gettext("provider"), prov.id, prov.name, detail)
+        table.add_row(words.gettext("provider"), prov.id, words.text(prov.name), detail)
     for inv in c.investors:
-        table.add_row(words.gettext("investor"), inv.id, inv.name, word(words, INVESTOR_KIND, inv.kind))
+        table.add_row(
+            words.gettext("investor"), inv.id, words.text(inv.name), word(words, INVESTOR_KIND, inv.kind)
+        )
     for im in c.intermediaries:
-        table.add_row(words.gettext("intermediary"), im.id, im.name, im.role)
+        table.add_row(words.gettext("intermediary"), im.id, words.text(im.name), words.text(im.role))
     for ev in c.evaluators:
         independence = words.gettext("independent") if ev.independent else words.gettext("not independent")
-        table.add_row(word(words, EVALUATOR_ROLE, ev.role), ev.id, ev.name, independence)
+        table.add_row(word(words, EVALUATOR_ROLE, ev.role), ev.id, words.text(ev.name), independence)
     for party_id, name, roles in parties(c):
         if any(p.id == party_id for p in c.parties):
             table.add_row(", ".join(role_word(words, r) for r in roles), party_id, name, "")
     for b in c.budgets:
         owned = words.gettext("budget of %(owner)s", owner=b.owner)
-        table.add_row(words.gettext("budget"), b.id, b.name, f"{word(words, BUDGET_KIND, b.kind)}, {owned}")
+        table.add_row(
+            words.gettext("budget"), b.id, words.text(b.name), f"{word(words, BUDGET_KIND, b.kind)}, {owned}"
+        )
     return table
 
 
@@ -147,7 +151,7 @@ def _outcomes(c: Contract, words: Language) -> Table:
         for metric_id, price in prices(words, c, rule):
             m = c.metric(metric_id)
             kind, evidence = word(words, METRIC_KIND, m.kind), word(words, EVIDENCE, m.evidence)
-            table.add_row(rule.id, f"{m.name} ({m.id})", kind, evidence, price, payers)
+            table.add_row(rule.id, f"{words.text(m.name)} ({m.id})", kind, evidence, price, payers)
     return table
 
 

@@ -82,7 +82,7 @@ def simulate(
         return
     con = console()
     title = words.gettext("%(name)s — %(n)s scenarios, seed %(seed)s", name=c.name, n=grouped(words, n), seed=seed)
-    con.print(header(title, c.name))
+    con.print(header(title, words.text(c.name)))
     for table in _tables(summ, words, c.currency):
         con.print(table)
 

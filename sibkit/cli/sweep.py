@@ -81,7 +81,7 @@ def sweep_command(
         low=_level(words, float(levels[0])),
         high=_level(words, float(levels[-1])),
     )
-    out.print(header(title, c.name))
+    out.print(header(title, words.text(c.name)))
     out.print(_table(c, curves, words))
     for b in curves.break_even:
         out.print(f"• {_sentence(c, curves, b, words)}", markup=False)

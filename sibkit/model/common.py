@@ -14,7 +14,10 @@ Units, everywhere in the model:
 
 Text, everywhere in the model (see ``text_problem``): an id is ``Id``; every other
 text is one line, except the fields typed ``Prose`` (descriptions, purposes,
-assumptions, reasons), which may hold line breaks and tabs. No text holds other
+assumptions, reasons), which may hold line breaks and tabs. A text for people
+(typed ``Text`` when one line, or ``Prose``) may be given once per language, a
+``sibkit.texts.Texts`` (``{ nl = "…", en = "…" }`` in a file); the rules hold for each
+language's text. No text holds other
 control characters, halves of surrogate pairs or noncharacters; bidirectional
 embeddings, overrides and isolates appear only in ``Prose``, closed in the same line.
 """
@@ -33,9 +36,10 @@ from typing import Annotated, Any, NewType
 import attrs
 from babel.numbers import list_currencies
 
-from sibkit.errors import FieldProblem, show
+from sibkit.errors import FieldProblem, did_you_mean, show
 from sibkit.facts import N_, Count, Fact, Phrase, Word
 from sibkit.facts import Share as ShareFact
+from sibkit.i18n import LANGUAGES
 from sibkit.limits import (
     FIRST_DATE,
     LAST_DATE,
@@ -51,6 +55,7 @@ from sibkit.limits import (
     MAX_UNITS,
 )
 from sibkit.money import cents_to_decimal, parse_share, share_decimal, share_display, share_text
+from sibkit.texts import Texts
 
 __all__ = [
     "CONTROL_CHARACTERS",
@@ -62,6 +67,7 @@ __all__ = [
     "Rate",
     "Share",
     "Source",
+    "Text",
     "annual_rate",
     "bounded_decimal",
     "check_provenance",
@@ -83,6 +89,7 @@ __all__ = [
     "text_problems",
     "to_share",
     "unit_count",
+    "unknown_language",
     "valid_currency",
     "valid_id",
     "year_number",
@@ -118,6 +125,21 @@ Prose = Annotated[str, _SeveralLines()]
 
 Every other text in a contract is one line. In Python it is a plain ``str``; the loader and
 ``text_problems`` read the mark to apply the rule for several lines.
+"""
+
+
+@attrs.frozen
+class _ForPeople:
+    """The mark that makes a one-line text field ``Text``: prose for people, which may be given per language."""
+
+
+Text = Annotated[str, _ForPeople()]
+"""A one-line text for people (a name, the governing law, an eligibility criterion, a source's title), given
+once (the text in every language) or per language (``{ nl = "…", en = "…" }``, a ``sibkit.texts.Texts``).
+
+In Python it is a plain ``str`` (a ``Texts`` is one); the loader reads the mark to accept a table of
+languages. ``Prose`` fields accept one too. Ids, currency codes, dates written as text, file paths and
+references to other parts are plain ``str`` and are never given per language.
 """
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -313,29 +335,60 @@ def _has(message: str, text: str, at: int, **facts: Fact) -> Phrase:
     return Phrase.of(message, text=_excerpt(text, at), at=Count(at + 1), **facts)
 
 
+def _each_language(value: str, path: str, *, lines: bool, per_language: bool) -> Iterator[tuple[str, Phrase]]:
+    """``text_problem`` of ``value``, of each language's text when it is a ``Texts`` (at ``path.<lang>``),
+    and a language sibkit does not know (a ``Texts`` built in Python; the loader refuses it first). A
+    ``Texts`` where the field is not a text for people (``per_language``) is refused: an id or a code
+    is one text."""
+    if not isinstance(value, Texts):
+        if why := text_problem(value, lines=lines):
+            yield path, why
+        return
+    if not per_language:
+        yield path, Phrase.of(N_("expected one text, not a text per language: this field is not prose for people"))
+        return
+    for lang, text in value.as_dict().items():
+        where = f"{path}.{lang}"
+        if lang not in LANGUAGES:
+            yield where, unknown_language(lang)
+        elif why := text_problem(text, lines=lines):
+            yield where, why
+
+
+def unknown_language(lang: object) -> Phrase:
+    """The problem of a text given in a language sibkit does not know (``de`` when it knows ``en`` and ``nl``)."""
+    return Phrase.of(
+        N_("unknown language %(lang)s%(hint)s expected one of %(known)s"),
+        lang=show(lang),
+        hint=did_you_mean(lang, LANGUAGES) or ";",
+        known=", ".join(repr(code) for code in LANGUAGES),
+    )
+
+
 def is_prose(tp: object) -> bool:
     """Whether ``tp`` (a field's resolved type) is ``Prose`` or ``Prose | None``."""
     return tp == Prose or Prose in typing.get_args(tp)
 
 
-def text_problems(obj: object, path: str = "") -> Iterator[tuple[str, Phrase]]:
+def text_problems(obj: object, path: str = "", *, per_language: bool = False) -> Iterator[tuple[str, Phrase]]:
     """``(path, message)`` for every text in ``obj`` (an attrs object, a tuple or dict of them) that
-    ``text_problem`` refuses; paths as in ``Problem`` (``providers[0].name``)."""
+    ``text_problem`` refuses; paths as in ``Problem`` (``providers[0].name``). A text given per language
+    (a ``Texts``) is checked in each language, and refused where the field is not a text for people
+    (``per_language``: the items of ``obj``, a tuple, are ``Text``)."""
     if attrs.has(type(obj)):
         hints = _hints(type(obj))
         for a in attrs.fields(type(obj)):  # type: ignore[arg-type]
             value = getattr(obj, a.name)
             sub = f"{path}.{a.name}" if path else a.name
+            hint = hints.get(a.name)
             if isinstance(value, str):
-                if why := text_problem(value, lines=is_prose(hints.get(a.name))):
-                    yield sub, why
+                yield from _each_language(value, sub, lines=is_prose(hint), per_language=_for_people(hint))
             else:
-                yield from text_problems(value, sub)
+                yield from text_problems(value, sub, per_language=Text in typing.get_args(hint))
     elif isinstance(obj, tuple):
         for i, item in enumerate(obj):
             if isinstance(item, str):
-                if why := text_problem(item):
-                    yield f"{path}[{i}]", why
+                yield from _each_language(item, f"{path}[{i}]", lines=False, per_language=per_language)
             else:
                 yield from text_problems(item, f"{path}[{i}]")
     elif isinstance(obj, dict):
@@ -344,6 +397,11 @@ def text_problems(obj: object, path: str = "") -> Iterator[tuple[str, Phrase]]:
                 yield path, Phrase.of(N_("the key %(why)s"), why=why)
             else:
                 yield from text_problems(item, f"{path}.{key}")
+
+
+def _for_people(tp: object) -> bool:
+    """Whether ``tp`` (a field's resolved type) is a text for people, ``Text`` or ``Prose`` (or ``| None``)."""
+    return tp in (Text, Prose) or any(t in (Text, Prose) for t in typing.get_args(tp))
 
 
 _HINTS: dict[type, dict[str, Any]] = {}
@@ -609,9 +667,9 @@ class Source:
 
     id: str = attrs.field(validator=valid_id)
     """How provenance entries refer to this source."""
-    title: str
+    title: Text
     """The document's title."""
-    author: str = ""
+    author: Text = ""
     """Author or publisher."""
     date: str = ""
     """Publication date as written in the source (free text, e.g. ``2024-02-14``)."""
@@ -628,8 +686,8 @@ class Provenance:
 
     source: str | None = None
     """Id of an entry in the contract's ``sources``."""
-    locator: str = ""
-    """Where in the source: page, line, table (``S000:L39``)."""
+    locator: Text = ""
+    """Where in the source: page, line, table (``S000:L39``); may say more, in words."""
     assumption: Prose | None = None
     """The reasoning behind a number the sources do not give."""
 

@@ -23,6 +23,7 @@ from sibkit.model.common import (
     Prose,
     Provenance,
     Source,
+    Text,
     annual_rate,
     date_in_range,
     fraction_in_unit,
@@ -143,9 +144,9 @@ class Population:
     """Who the contract is for and how they are referred."""
 
     description: Prose = ""
-    eligibility: tuple[str, ...] = ()
+    eligibility: tuple[Text, ...] = ()
     """Eligibility criteria, one per line."""
-    referred_by: str = ""
+    referred_by: Text = ""
     """Who refers participants (a payer's team, the providers themselves, a court)."""
     minimum_participants: int | None = attrs.field(default=None, validator=optional(participants))
     """Fewest referrals the payer commits to (a GO Lab hurdle for providers); informs the term sheet."""
@@ -170,12 +171,12 @@ class Contract:
 
     format: int = attrs.field(default=FORMAT_VERSION)
     """File format version; this sibkit reads version 1."""
-    name: str
+    name: Text
     status: Literal["draft", "indicative", "agreed", "signed", "historical"] = "draft"
     """Where the contract stands: ``draft`` (being designed), ``indicative`` (non-binding terms),
     ``agreed`` (terms agreed, not yet signed), ``signed``, or ``historical`` (a past deal
     reconstructed for learning)."""
-    version: str = "1"
+    version: Text = "1"
     description: Prose = ""
     purpose: Prose = ""
     """The social challenge and the intervention's theory of change."""
@@ -185,7 +186,7 @@ class Contract:
     unit, d = ``sibkit.money.currency_decimals``). In a file amounts are written in units with at most
     d decimals; the loader reads them in this currency (``sibkit.money.amounts_in``). In Python they are
     given as those integers already, so no amount depends on the currency being known when it is built."""
-    governing_law: str = ""
+    governing_law: Text = ""
     discount_rate: Decimal = attrs.field(default=Decimal("0.0225"), validator=annual_rate)
     """Annual rate at which accounts are discounted to present values at the contract start: by default the
     Dutch standard discount rate for social cost-benefit analyses (MKBA), 2.25% a year (real), set by the

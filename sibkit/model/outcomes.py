@@ -10,6 +10,7 @@ import attrs
 from sibkit.model.common import (
     Prose,
     Provenance,
+    Text,
     money_amount,
     month_count,
     month_number,
@@ -48,7 +49,7 @@ class Segment:
     """A difficulty segment of the target population (e.g. 'more than 5 years on welfare')."""
 
     id: str = attrs.field(validator=valid_id)
-    name: str
+    name: Text
     description: Prose = ""
 
 
@@ -57,7 +58,7 @@ class Metric:
     """One outcome that is measured and may be paid for."""
 
     id: str = attrs.field(validator=valid_id)
-    name: str
+    name: Text
     description: Prose = ""
     """The definition as the contract states it: what counts, what does not."""
     kind: MetricKind = "event"
@@ -70,7 +71,7 @@ class Metric:
     measured_by: str | None = None
     """Id of the party that measures or records the outcome (a provider, an evaluator, a payer),
     or ``providers``: each provider measures its own participants."""
-    data_source: str = ""
+    data_source: Text = ""
     """Where the evidence comes from (benefits register, questionnaire, court records)."""
     proposed_by: Literal["payer", "provider", "joint", "evaluator", "intermediary"] = "payer"
     """Who drafted the outcome definition."""

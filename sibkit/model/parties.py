@@ -14,6 +14,7 @@ from sibkit.model.common import (
     Prose,
     Provenance,
     Share,
+    Text,
     annual_rate,
     money_amount,
     month_count,
@@ -81,7 +82,7 @@ class Contributor:
     """An organisation that puts money into a pooled outcomes fund."""
 
     id: str = attrs.field(validator=valid_id)
-    name: str
+    name: Text
     kind: PayerKind = "other"
     commitment: Cents = attrs.field(validator=money_amount)
     """Cents (contract currency) the contributor commits to the fund; outcome payments are charged to
@@ -100,7 +101,7 @@ class OutcomePayer:
     """
 
     id: str = attrs.field(validator=valid_id)
-    name: str
+    name: Text
     kind: PayerKind = "other"
     share: Share | None = attrs.field(
         default=None, converter=attrs.converters.optional(to_share), validator=optional(share_in_unit)
@@ -194,7 +195,7 @@ class Provider:
     """
 
     id: str = attrs.field(validator=valid_id)
-    name: str
+    name: Text
     description: Prose = ""
     capacity: int = attrs.field(validator=positive_participants)
     """Most participants the provider can take on over the contract."""
@@ -225,7 +226,7 @@ class Investor:
     """A party that provides capital (a bank, a foundation, crowd investors, a provider itself)."""
 
     id: str = attrs.field(validator=valid_id)
-    name: str
+    name: Text
     kind: Literal[
         "bank",
         "foundation",
@@ -246,7 +247,7 @@ class Party:
     budget** that savings land in (the health insurer, a ministry), which may not sign the contract at all."""
 
     id: str = attrs.field(validator=valid_id)
-    name: str
+    name: Text
     kind: PayerKind = "other"
     """What kind of organisation it is (the same kinds as payers)."""
     description: Prose = ""
@@ -279,7 +280,7 @@ class Budget:
     (``[[savings]] budget = "bijstand"``), so the value is credited to the owner's own account, whoever pays."""
 
     id: str = attrs.field(validator=valid_id)
-    name: str
+    name: Text
     owner: str
     """Id of the party that owns the budget: a payer, a fund contributor, or any other party (``[[parties]]``)."""
     kind: BudgetKind = "other"
@@ -291,8 +292,8 @@ class Intermediary:
     """The party that structures and manages the deal (often through an SPV); fees are in ``fees``."""
 
     id: str = attrs.field(validator=valid_id)
-    name: str
-    role: str = "structuring and performance management"
+    name: Text
+    role: Text = "structuring and performance management"
 
 
 @attrs.frozen(kw_only=True)
@@ -300,7 +301,7 @@ class Evaluator:
     """An evaluator (measures the effect) or validator (verifies claimed outcomes)."""
 
     id: str = attrs.field(validator=valid_id)
-    name: str
+    name: Text
     role: Literal["evaluator", "validator", "evaluator_and_validator"] = "evaluator"
     independent: bool = True
     """Whether the evaluator is independent of every party whose money depends on the result."""

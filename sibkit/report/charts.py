@@ -37,6 +37,7 @@ from sibkit.model import Contract
 from sibkit.model.common import CONTROL_CHARACTERS
 from sibkit.money import SYMBOLS, currency_decimals
 from sibkit.sweep import BreakEven, BreakEvenKind, Sweep
+from sibkit.texts import text_in
 
 __all__ = [
     "LABELS",
@@ -138,10 +139,11 @@ def _per_unit(contract: Contract) -> int:
     return int(10 ** currency_decimals(contract.currency))
 
 
-def _as_written(text: str) -> str:
-    """Contract text (a name) for a chart, shown as written: ``$`` escaped, so matplotlib does not read it
-    as mathematical notation (which can fail to parse), and control characters replaced."""
-    return CONTROL_CHARACTERS.sub("\ufffd", text).replace("$", r"\$")
+def _as_written(text: str, locale: str) -> str:
+    """Contract text (a name) for a chart, shown as written in the chart's language (the language of
+    ``locale``, with the fallback of ``text_in``): ``$`` escaped, so matplotlib does not read it as
+    mathematical notation (which can fail to parse), and control characters replaced."""
+    return CONTROL_CHARACTERS.sub("\ufffd", text_in(text, locale.split("_")[0])).replace("$", r"\$")
 
 
 def _whole(x: float, locale: str) -> str:
@@ -301,7 +303,7 @@ def payoff_chart(
                 fontsize=7,
                 frameon=False,
             )
-        fig.suptitle(text["payoff_title"].format(contract=_as_written(contract.name)))
+        fig.suptitle(text["payoff_title"].format(contract=_as_written(contract.name, locale)))
         return _render(fig, fmt)
 
 
@@ -359,7 +361,7 @@ def waterfall_chart(
         _money_ticks(ax.yaxis, locale)
         ax.set_xlim(0, len(edges) - 1)
         _legend(ax)
-        fig.suptitle(text["waterfall_title"].format(contract=_as_written(contract.name)))
+        fig.suptitle(text["waterfall_title"].format(contract=_as_written(contract.name, locale)))
         return _render(fig, fmt)
 
 
@@ -393,6 +395,8 @@ def distribution_chart(
         _money_ticks(ax.xaxis, locale)
         _legend(ax)
         fig.suptitle(
-            text["distribution_title"].format(contract=_as_written(contract.name), count=_whole(values.size, locale))
+            text["distribution_title"].format(
+                contract=_as_written(contract.name, locale), count=_whole(values.size, locale)
+            )
         )
         return _render(fig, fmt)

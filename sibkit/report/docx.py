@@ -241,7 +241,7 @@ def render_docx(contract: Contract, lang: str, *, today: dt.date, simulate_n: in
 
     created = dt.datetime(today.year, today.month, today.day)
     props = document.core_properties
-    props.title = _property(next((_text(b[1]) for b in blocks if b[0] == "title"), _text(contract.name)))
+    props.title = _property(next((_text(b[1]) for b in blocks if b[0] == "title"), _text(language.text(contract.name))))
     props.author = props.last_modified_by = AUTHOR
     props.created = props.modified = created
     props.revision = 1

@@ -29,10 +29,10 @@ def overview(contract: Contract, lang: Language | None = None) -> dict[str, Any]
 
     mx = maximum_payment(contract)
     return {
-        "name": contract.name,
+        "name": words.text(contract.name),
         "status": word(words, STATUS, contract.status),
-        "version": contract.version,
-        "description": contract.description.strip(),
+        "version": words.text(contract.version),
+        "description": words.text(contract.description).strip(),
         "timeline": words.gettext(
             "start %(start)s, enrolment %(enrolment)s months, service %(service)s months, term %(term)s months, "
             "payments %(frequency)s",
@@ -45,16 +45,18 @@ def overview(contract: Contract, lang: Language | None = None) -> dict[str, Any]
         "payers": [
             {
                 "id": p.id,
-                "name": p.name,
+                "name": words.text(p.name),
                 "budget": money(p.budget) if p.budget is not None else "",
-                "contributors": [{"name": k.name, "commitment": money(k.commitment)} for k in p.contributors],
+                "contributors": [
+                    {"name": words.text(k.name), "commitment": money(k.commitment)} for k in p.contributors
+                ],
             }
             for p in contract.payers
         ],
         "providers": [
             {
                 "id": p.id,
-                "name": p.name,
+                "name": words.text(p.name),
                 "participants": str(p.enrolment.participants),
                 "cost": money(p.cost_per_participant),
                 "buffer": money(p.buffer),
@@ -96,7 +98,7 @@ def _outcomes(contract: Contract, words: Language) -> list[dict[str, str]]:
             rows.append(
                 {
                     "rule": rule.id,
-                    "name": m.name,
+                    "name": words.text(m.name),
                     "kind": word(words, METRIC_KIND, m.kind),
                     "evidence": word(words, EVIDENCE, m.evidence),
                     "price": price,

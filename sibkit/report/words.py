@@ -253,7 +253,8 @@ def irr_reason(lang: Language, code: int) -> str:
 
 
 def names(lang: Language, items: Sequence[str]) -> str:
-    """``A``, ``A and B``, ``A, B and C`` in ``lang``."""
+    """``A``, ``A and B``, ``A, B and C`` in ``lang`` (contract names in ``lang``: ``Language.text``)."""
+    items = [lang.text(item) for item in items]
     if len(items) == 1:
         return items[0]
     return lang.gettext("%(items)s and %(last)s", items=", ".join(items[:-1]), last=items[-1])

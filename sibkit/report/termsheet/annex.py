@@ -39,24 +39,25 @@ def annex(w: Writer) -> dict[str, Any]:
     for path, item, prov in provenance(w.c, "", ""):
         if prov.source is not None:
             src = sources.get(prov.source)
-            title = src.title if src else prov.source
+            title = w.text(src.title) if src else prov.source
             detail = (
                 w._("%(title)s [%(source)s], %(locator)s", title=title, source=prov.source, locator=prov.locator)
                 if prov.locator
                 else w._("%(title)s [%(source)s]", title=title, source=prov.source)
             )
-            rows.append([path, item or w._("the contract"), w._("source"), detail])
+            rows.append([path, w.text(item) or w._("the contract"), w._("source"), detail])
         else:
             rows.append(
                 [
                     path,
-                    item or w._("the contract"),
+                    w.text(item) or w._("the contract"),
                     w._("assumption"),
-                    squash(prov.assumption or ""),
+                    squash(w.text(prov.assumption or "")),
                 ]
             )
     source_rows = [
-        [s.id, s.title, s.author or NOT_DEFINED, s.date or NOT_DEFINED, s.url or NOT_DEFINED] for s in w.c.sources
+        [s.id, w.text(s.title), w.text(s.author) or NOT_DEFINED, s.date or NOT_DEFINED, s.url or NOT_DEFINED]
+        for s in w.c.sources
     ]
     return {
         "sources": source_rows,

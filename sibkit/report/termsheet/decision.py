@@ -112,7 +112,7 @@ def _pays_table(w: Writer) -> dict[str, Any]:
     rows = []
     for account in _funders(w):
         most = _at_most(w, account)
-        row = [account.name]
+        row = [w.text(account.name)]
         row += [w.money(int(_account(r, account.id).pays[0])) for r in comp.runs]
         row.append(w._("no limit") if most is None else w.money(most))
         if sim:
@@ -143,7 +143,7 @@ def _years_table(w: Writer) -> dict[str, Any] | None:
             if not y.pays[0] and y.appropriated is None and not worst.get(y.year):
                 continue
             row = [
-                account.name,
+                w.text(account.name),
                 str(y.year),
                 "–" if y.appropriated is None else w.money(y.appropriated),
                 w.money(int(y.pays[0])),
@@ -163,10 +163,10 @@ def _buys(w: Writer) -> str:
         "%(contract)s pays %(providers)s for verified results of up to %(participants)s participants over "
         "%(months)s: %(metrics)s. %(limit)s",
         contract=c.name,
-        providers=join([p.name for p in c.providers]),
+        providers=join([w.text(p.name) for p in c.providers]),
         participants=w.lang.integer(participants),
         months=w.months(c.timeline.term_months),
-        metrics=join([m.name for m in c.metrics]),
+        metrics=join([w.text(m.name) for m in c.metrics]),
         limit=w._("Outcome payments are at most %(amount)s in all, VAT excluded.", amount=w.money(total))
         if total is not None
         else w._("No cap limits the outcome payments in all."),
@@ -357,7 +357,7 @@ def value_for_money(w: Writer) -> dict[str, Any]:
         pv = a.present
         rows.append(
             [
-                a.name,
+                w.text(a.name),
                 w.money(int(a.pays[0])),
                 w.money(int(a.savings[0])),
                 w.money(int(a.net_of_savings[0])),

@@ -167,7 +167,7 @@ def fees(w: Writer) -> dict[str, Any]:
                 _fee_amount(w, fee),
                 source,
                 w._("at risk") if fee.paid_from == "outcome_payments" else w._("fixed"),
-                squash(fee.description) or NOT_DEFINED,
+                squash(w.text(fee.description)) or NOT_DEFINED,
             ]
         )
     return {

@@ -53,7 +53,7 @@ def metrics(w: Writer) -> list[dict[str, Any]]:
     for m in w.c.metrics:
         fields = [
             [w._("Identifier"), m.id],
-            [w._("Definition"), squash(m.description) or w._("The contract gives no definition.")],
+            [w._("Definition"), squash(w.text(m.description)) or w._("The contract gives no definition.")],
             [w._("Kind"), word(w.lang, METRIC_KIND, m.kind)],
             [w._("Unit"), word(w.lang, UNIT, m.unit)],
             [w._("Evidence"), word(w.lang, EVIDENCE, m.evidence)],
@@ -62,7 +62,7 @@ def metrics(w: Writer) -> list[dict[str, Any]]:
                 w._("Measured by"),
                 w.name(m.measured_by) if m.measured_by else w._("The contract does not say who measures."),
             ],
-            [w._("Data source"), m.data_source or w._("The contract names no data source.")],
+            [w._("Data source"), w.text(m.data_source) or w._("The contract names no data source.")],
             [w._("Definition proposed by"), word(w.lang, PROPOSED_BY, m.proposed_by)],
             [
                 w._("Observed"),
@@ -96,7 +96,7 @@ def metrics(w: Writer) -> list[dict[str, Any]]:
                     ),
                 ]
             )
-        out.append({"id": m.id, "name": m.name, "fields": fields})
+        out.append({"id": m.id, "name": w.text(m.name), "fields": fields})
     return out
 
 
@@ -106,7 +106,7 @@ def evaluation(w: Writer) -> dict[str, Any]:
     for m in w.c.metrics:
         rows.append(
             [
-                m.name,
+                w.text(m.name),
                 word(w.lang, DESIGN, m.design),
                 w._("hard") if m.evidence == "hard" else w._("soft"),
                 w.name(m.measured_by) if m.measured_by else w._("not stated"),

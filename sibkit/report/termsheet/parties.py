@@ -12,7 +12,7 @@ from sibkit.report.termsheet.vocabulary import (
     PAYER_KIND,
     STATUS,
 )
-from sibkit.report.termsheet.writer import Writer, join, paragraphs, squash
+from sibkit.report.termsheet.writer import Writer, join, squash
 from sibkit.report.words import INVESTOR_KIND, word
 
 
@@ -20,14 +20,14 @@ def header(w: Writer) -> dict[str, Any]:
     """The header: name, status and what it binds, version, date, governing law, description."""
     c = w.c
     return {
-        "name": c.name,
+        "name": w.text(c.name),
         "status": word(w.lang, STATUS, c.status),
         "binding": w.lang.translate(BINDING[c.status]) if c.status in BINDING else "",
-        "version": c.version,
+        "version": w.text(c.version),
         "date": w.lang.date(w.today),
-        "governing_law": c.governing_law or w._("The contract names no governing law."),
+        "governing_law": w.text(c.governing_law) or w._("The contract names no governing law."),
         "currency": c.currency,
-        "description": paragraphs(c.description),
+        "description": w.paragraphs(c.description),
     }
 
 
@@ -43,12 +43,12 @@ def parties(w: Writer) -> dict[str, Any]:
             details.append(w._("budget %(amount)s", amount=w.money(payer.budget)))
         if payer.borrowing_rate is not None:
             details.append(w._("borrows at %(rate)s a year", rate=w.lang.percent(payer.borrowing_rate)))
-        rows.append([w._("Outcome payer"), payer.name, join(details)])
+        rows.append([w._("Outcome payer"), w.text(payer.name), join(details)])
         for k in payer.contributors:
             rows.append(
                 [
                     w._("Contributor to %(fund)s", fund=payer.name),
-                    k.name,
+                    w.text(k.name),
                     join(
                         [
                             word(w.lang, PAYER_KIND, k.kind),
@@ -64,16 +64,16 @@ def parties(w: Writer) -> dict[str, Any]:
         ]
         text = join(details)
         if prov.description:
-            text = w._("%(facts)s. %(description)s", facts=text, description=squash(prov.description))
-        rows.append([w._("Provider"), prov.name, text])
+            text = w._("%(facts)s. %(description)s", facts=text, description=squash(w.text(prov.description)))
+        rows.append([w._("Provider"), w.text(prov.name), text])
     for inv in c.investors:
-        rows.append([w._("Investor"), inv.name, word(w.lang, INVESTOR_KIND, inv.kind)])
+        rows.append([w._("Investor"), w.text(inv.name), word(w.lang, INVESTOR_KIND, inv.kind)])
     for im in c.intermediaries:
-        rows.append([w._("Intermediary"), im.name, im.role])
+        rows.append([w._("Intermediary"), w.text(im.name), w.text(im.role)])
     for ev in c.evaluators:
         role = word(w.lang, EVALUATOR_ROLE, ev.role)
         independence = w._("independent") if ev.independent else w._("not independent")
-        rows.append([w._("Evaluator"), ev.name, join([role, independence])])
+        rows.append([w._("Evaluator"), w.text(ev.name), join([role, independence])])
     missing = []
     if not c.investors:
         missing.append(w._("The contract names no investor."))
@@ -91,7 +91,7 @@ def parties(w: Writer) -> dict[str, Any]:
 def purpose(w: Writer) -> dict[str, Any]:
     """The purpose section: the contract's own words, in paragraphs."""
     return {
-        "paragraphs": paragraphs(w.c.purpose),
+        "paragraphs": w.paragraphs(w.c.purpose),
         "missing": "" if w.c.purpose.strip() else w._("The contract states no purpose."),
     }
 
@@ -100,7 +100,9 @@ def population(w: Writer) -> dict[str, Any]:
     """The target population: description, eligibility, referrals, enrolment and segments."""
     pop = w.c.population
     fields: list[list[str]] = []
-    fields.append([w._("Referred by"), pop.referred_by or w._("The contract does not say who refers participants.")])
+    fields.append(
+        [w._("Referred by"), w.text(pop.referred_by) or w._("The contract does not say who refers participants.")]
+    )
     if pop.minimum_participants is None and pop.maximum_participants is None:
         volumes = w._("The contract sets no minimum or maximum number of referrals.")
     else:
@@ -121,7 +123,7 @@ def population(w: Writer) -> dict[str, Any]:
                     "%(provider)s: %(num)d participant, starting from %(first)s to %(last)s",
                     "%(provider)s: %(num)d participants, starting from %(first)s to %(last)s",
                     prov.enrolment.participants,
-                    provider=prov.name,
+                    provider=w.text(prov.name),
                     first=w.month(active[0]),
                     last=w.month(active[-1]),
                 )
@@ -129,14 +131,14 @@ def population(w: Writer) -> dict[str, Any]:
         else:
             enrolment.append(w._("%(provider)s: no participants planned", provider=prov.name))
     segments = [
-        w._("%(segment)s: %(description)s", segment=s.name, description=squash(s.description))
+        w._("%(segment)s: %(description)s", segment=s.name, description=squash(w.text(s.description)))
         if s.description
-        else s.name
+        else w.text(s.name)
         for s in w.c.segments
     ]
     return {
-        "description": paragraphs(pop.description) or [w._("The contract does not describe the target population.")],
-        "eligibility": [squash(e) for e in pop.eligibility],
+        "description": w.paragraphs(pop.description) or [w._("The contract does not describe the target population.")],
+        "eligibility": [squash(w.text(e)) for e in pop.eligibility],
         "eligibility_missing": "" if pop.eligibility else w._("The contract states no eligibility criteria."),
         "fields": fields,
         "enrolment": enrolment,

@@ -183,7 +183,7 @@ def rule_view(w: Writer, rule: PaymentRule) -> dict[str, Any]:
 
 
 def _segment(w: Writer, segment_id: str) -> str:
-    return next((s.name for s in w.c.segments if s.id == segment_id), segment_id)
+    return w.text(next((s.name for s in w.c.segments if s.id == segment_id), segment_id))
 
 
 def _cap(w: Writer, cap: Cap) -> str:

@@ -22,14 +22,13 @@ from sibkit.report.words import GUARANTEE_KIND, word
 
 def findings(w: Writer) -> dict[str, Any]:
     """The checks' findings, most severe first, in the term sheet's language."""
-    code = w.lang.code
     items = [
         {
-            "title": f.title(code),
+            "title": f.title(w.lang),
             "severity": word(w.lang, SEVERITY, f.severity),
             "code": f.code,
-            "explanation": f.explanation(code),
-            "mitigation": f.mitigation(code),
+            "explanation": f.explanation(w.lang),
+            "mitigation": f.mitigation(w.lang),
             "path": f.path,
         }
         for f in w.computed.findings

@@ -99,7 +99,7 @@ def _others(w: Writer, runs: Sequence[Results]) -> Iterator[Row]:
 
 
 def _description(w: Writer, sc: Scenario) -> str:
-    text = squash(sc.description) or w._("no description")
+    text = squash(w.text(sc.description)) or w._("no description")
     if sc.probability is not None:
         text = w._(
             "%(description)s (weight %(probability)s)", description=text, probability=w.lang.percent(sc.probability)

@@ -70,7 +70,7 @@ def termsheet_view(
     already has them (the Word document draws its pictures from the same results); ``simulate_n`` is
     then not used. Raises ``ValueError`` for an unknown language or a ``simulate_n`` below 1.
     """
-    language = Language(lang)
+    language = Language(lang, mark_fallback=True)  # contract text in another language is marked
     if simulate_n is not None and simulate_n < 1:
         raise ValueError(f"the number of Monte Carlo scenarios must be at least 1, got {simulate_n}")
     if computed is None:

@@ -3,6 +3,14 @@
 A ``Writer`` holds the contract, the language, the date shown and the engine results (``Computed``)
 of one term sheet; each section is a function ``section(w: Writer) -> dict`` of plain text. The
 small text helpers below keep contract text on one line or in paragraphs.
+
+Contract text goes through ``Writer.text`` (names through ``name`` and ``metric``; a text filled into
+a message, here or in a finding, through the sheet's ``Language``, made with ``mark_fallback``): a text
+given per language is shown in the sheet's language, and a text the contract does not give in that
+language is shown in the fallback language (English, else the first given) with the mark `` [en]``
+after it, in every format (Markdown, HTML, Word), so a reader sees which words were not written in the
+sheet's language. The mark is plain text, part of the view model, so that no template needs to know
+about it (Markdown writes it escaped, ``\\[en\\]``, and shows ``[en]``).
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from collections.abc import Sequence
 from sibkit.i18n import Language
 from sibkit.model import Contract
 from sibkit.report.termsheet.compute import Computed
+from sibkit.texts import shown_in
 
 __all__ = ["Writer", "join", "paragraphs", "sort_key", "squash"]
 
@@ -63,8 +72,23 @@ class Writer:
         self._metric_names = {m.id: m.name for m in contract.metrics}
 
     def _(self, message: str, **variables: object) -> str:
-        """``message`` translated, ``%(name)s`` placeholders filled in."""
+        """``message`` translated, ``%(name)s`` placeholders filled in; a contract text given per language
+        is filled in as ``text`` writes it."""
         return self.lang.gettext(message, **variables)
+
+    def text(self, value: str) -> str:
+        """A contract text (a name, a description …) in the sheet's language, marked when it falls back
+        (the sheet's ``Language`` marks: ``mark_fallback``)."""
+        return self.lang.text(value)
+
+    def paragraphs(self, value: str) -> list[str]:
+        """A contract text of several lines in the sheet's language as paragraphs (``paragraphs``); a
+        fallback is marked once, after its last paragraph."""
+        text, fallback = shown_in(value, self.lang.code)
+        out = paragraphs(text)
+        if fallback and out and self.lang.mark_fallback:
+            out[-1] = f"{out[-1]} [{fallback}]"
+        return out
 
     def money(self, cents: int) -> str:
         """An amount in cents, in the contract's currency."""
@@ -76,11 +100,11 @@ class Writer:
             return self._("the revolving fund")
         if party == "providers":
             return self._("each provider, for its own participants")
-        return self._names.get(party, party)
+        return self.text(self._names.get(party, party))
 
     def metric(self, metric_id: str) -> str:
         """The name of a metric by id."""
-        return self._metric_names.get(metric_id, metric_id)
+        return self.text(self._metric_names.get(metric_id, metric_id))
 
     def month(self, month: int) -> str:
         """Contract month ``month`` (0 = the start) as a calendar month."""
