@@ -134,6 +134,17 @@ class TestIrr:
         assert int(why) == 0
         assert float(rate) == pytest.approx(159 ** (1 / 141) - 1, rel=1e-12)
 
+    def test_a_loan_whose_slope_overflows_at_the_first_guess(self) -> None:
+        """+1 in month 0 and -11,985 in month 150 (a loan) has the rate 11,985^(1/150) - 1 = 6.46% a month.
+        At -99% a month the NPV is still a float (-1.2e304) but its slope is not (inf): the Newton step
+        f / slope was 0, taken for convergence, and -99% reported as the rate (found by the property
+        above)."""
+        row = np.zeros(151)
+        row[0], row[150] = 1.0, -11_985.0
+        rate, why = irr(row)
+        assert int(why) == 0
+        assert float(rate) == pytest.approx(11_985 ** (1 / 150) - 1, rel=1e-12)
+
     def test_newton_steps_that_creep_are_bisected(self) -> None:
         """+3 after one period and -2 after 1,582 (a daily row) has the rate (2/3)^(1/1581) - 1 a period.
         From the upper end of the bracket Newton's method crept towards it in steps of near-constant size

@@ -83,7 +83,11 @@ def _guess(row: F64) -> float:
             qt -= row[t] * t
     if p == 0.0 or q == 0.0:
         return 0.0
-    span = max(pt / p - qt / q, 1.0)
+    # the mean time money comes in less the mean time it goes out: negative for a loan (money in first),
+    # whose rate is then (q / p) ** (1 / |span|) - 1 by the same formula
+    span = pt / p - qt / q
+    if abs(span) < 1.0:
+        span = 1.0 if span >= 0.0 else -1.0
     guess: float = (p / q) ** (1.0 / span) - 1.0
     return guess if math.isfinite(guess) else 0.0
 
@@ -117,7 +121,8 @@ def _newton(row: F64, lo: float, hi: float, tol: float, start: float) -> tuple[f
         f, df = _npv_and_slope(row, x)
         if f == 0.0:
             return x, lo < x < hi
-        nxt = x - f / df if df != 0.0 else math.nan
+        # an overflowed slope makes f / df zero: a step of nothing, not convergence
+        nxt = x - f / df if df != 0.0 and math.isfinite(f) and math.isfinite(df) else math.nan
         if not math.isfinite(nxt):
             # a flat slope, or an NPV that overflowed far from the root (a long row at a rate near -100%):
             # no step to take, and certainly no root here; the bracketed search takes over
