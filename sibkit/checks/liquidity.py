@@ -63,7 +63,8 @@ messages(
     CODE,
     {
         "zero": Message(
-            title=N_("%(provider)s runs out of cash: %(lowest)s in month %(month_number)d (%(month)s)"),
+            # the title says how much is missing, as a positive amount: "short of cash: -€51,650" says it twice
+            title=N_("%(provider)s runs out of cash: %(short)s short in month %(month_number)d (%(month)s)"),
             explanation=(
                 N_(
                     "At the expected results, %(provider)s's cash falls to %(lowest)s in month %(month_number)d "
@@ -75,7 +76,7 @@ messages(
             mitigation=_MITIGATION,
         ),
         "zero-low": Message(
-            title=N_("%(provider)s runs out of cash if results are half the expected: %(half_lowest)s"),
+            title=N_("%(provider)s runs out of cash if results are half the expected: %(half_short)s short"),
             explanation=(
                 N_(
                     "At the expected results %(provider)s's cash stays at or above %(lowest)s, but at half the "
@@ -177,11 +178,14 @@ def _finding(
         facts["months_below_zero" if kind == "zero" else "months_below_minimum"] = Count(
             below_zero if kind == "zero" else below_min
         )
+        if kind == "zero":
+            facts["short"] = money(max(-lowest, 0), cur)
         if kind == "zero" and low_lowest < lowest:
             facts |= _month(contract, "half_", low_lowest, low_month)
     elif kind == "zero-low":
         facts["lowest"] = money(lowest, cur)
         facts |= _month(contract, "half_", low_lowest, low_month)
+        facts["half_short"] = money(max(-low_lowest, 0), cur)
         facts["months_below_zero"] = Count(low_zero)
     else:
         facts |= _month(contract, "", low_lowest, low_month)

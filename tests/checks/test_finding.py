@@ -102,8 +102,8 @@ class TestFacts:
         """The liquidity finding of the pilot says the same numbers in both languages, each in its own format:
         −€51,650 in month 13 (February 2024) / € -51.650,00 in maand 13 (februari 2024)."""
         (f,) = [f for f in run_checks(load_contract(EXAMPLE)) if f.code == "SIB-CASH-001"]
-        assert f.title("en") == "Dreamfabryk runs out of cash: -€51,650.00 in month 13 (February 2024)"
-        assert f.title("nl") == "Het geld van Dreamfabryk raakt op: laagste saldo €\u00a0-51.650,00 in maand 13 (februari 2024)"
+        assert f.title("en") == "Dreamfabryk runs out of cash: €51,650.00 short in month 13 (February 2024)"
+        assert f.title("nl") == "Dreamfabryk komt €\u00a051.650,00 tekort in maand 13 (februari 2024)"
 
 
 class TestJson:
@@ -122,7 +122,7 @@ class TestJson:
         assert facts["months_below_zero"] == 28 and facts["term"] == 36
         assert facts["minimum"] == {"cents": 1_000_000, "currency": "EUR"}
         assert facts["facility"] == {"cents": 6_165_000, "currency": "EUR"}
-        assert cash["title_en"] == "Dreamfabryk runs out of cash: -€51,650.00 in month 13 (February 2024)"
+        assert cash["title_en"] == "Dreamfabryk runs out of cash: €51,650.00 short in month 13 (February 2024)"
         assert list(cash)[:9] == [
             "code",
             "severity",

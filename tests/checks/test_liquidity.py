@@ -35,7 +35,7 @@ class TestProviderLiquidity:
         assert finding.code == CODE and finding.severity == "error"
         assert finding.path == "$.providers[1].buffer"
         assert "Dreamfabryk" in finding.title("en")
-        assert "-€51,650.00" in finding.title("en") and "month 13 (February 2024)" in finding.title("en")
+        assert "€51,650.00 short" in finding.title("en") and "month 13 (February 2024)" in finding.title("en")
         assert "28 of the 36 months" in finding.explanation("en")
         assert "€\u00a0-51.650,00" in finding.explanation("nl") and "maand 13 (februari 2024)" in finding.explanation("nl")
         assert "28 van de 36 maanden" in finding.explanation("nl")
@@ -62,7 +62,7 @@ class TestProviderLiquidity:
         warning that half the expected success still empties its cash (−€83,200 + €61,650 = −€21,550)."""
         (finding,) = findings(with_buffer(leeuwarden(), "dreamfabryk", 61_650_00))
         assert finding.severity == "warning"
-        assert "-€21,550.00" in finding.title("en")
+        assert "€21,550.00 short" in finding.title("en")
 
     def test_a_facility_for_the_bad_year_removes_the_finding(self) -> None:
         """With €93,200 more (minimum €10,000 less −€83,200 at half success) no month ends below the minimum."""
