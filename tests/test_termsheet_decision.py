@@ -51,7 +51,7 @@ class TestPageOne:
         page_one = dutch[: dutch.index("## 1. Partijen en rollen")]
         fund = next(line for line in page_one.splitlines() if line.startswith("| Resultatenfonds Leeuwarden Oost |"))
         assert fund.split("|")[-2].strip() == "€ 630.000,00"
-        assert "FNO ten hoogste € 315.000,00, Gemeente Leeuwarden ten hoogste € 315.000,00" in page_one
+        assert "FNO ten hoogste € 315.000,00 en Gemeente Leeuwarden ten hoogste € 315.000,00" in page_one
 
     def test_savings_land_with_the_municipality(self, dutch: str) -> None:
         """The contract's savings name the municipality's welfare budget: they are credited to it, not to

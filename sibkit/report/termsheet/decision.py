@@ -25,8 +25,9 @@ import numpy as np
 from sibkit.checks.finding import SEVERITIES
 from sibkit.engine.accounts import Account
 from sibkit.engine.results import Results
+from sibkit.facts import Listing
 from sibkit.report.termsheet.scenarios import level
-from sibkit.report.termsheet.writer import Writer, join
+from sibkit.report.termsheet.writer import Writer
 
 __all__ = ["decision", "value_for_money"]
 
@@ -163,10 +164,10 @@ def _buys(w: Writer) -> str:
         "%(contract)s pays %(providers)s for verified results of up to %(participants)s participants over "
         "%(months)s: %(metrics)s. %(limit)s",
         contract=c.name,
-        providers=join([w.text(p.name) for p in c.providers]),
+        providers=w.lang.value(Listing(tuple(w.text(p.name) for p in c.providers), joined="and")),
         participants=w.lang.integer(participants),
         months=w.months(c.timeline.term_months),
-        metrics=join([w.text(m.name) for m in c.metrics]),
+        metrics=w.lang.value(Listing(tuple(w.text(m.name) for m in c.metrics), joined="and")),
         limit=w._("Outcome payments are at most %(amount)s in all, VAT excluded.", amount=w.money(total))
         if total is not None
         else w._("No cap limits the outcome payments in all."),
@@ -236,6 +237,18 @@ def _capital(w: Writer) -> list[str]:
                 basename=comp.scenarios[base].name,
             )
         )
+    if comp.simulation is not None:
+        risks = {a.id: a for a in comp.simulation.accounts}
+        for guarantor in dict.fromkeys(g.guarantor for g in w.c.guarantees):
+            if guarantor in risks:
+                out.append(
+                    w._(
+                        "%(party)s pays %(mean)s on average under its guarantees, over %(n)s simulated scenarios.",
+                        party=w.name(guarantor),
+                        mean=w.money(round(risks[guarantor].expected_pays)),
+                        n=w.lang.integer(comp.simulation.n),
+                    )
+                )
     if not out:
         return [w._("There are no investors or guarantors: the providers pre-finance the work themselves.")]
     return out
@@ -288,7 +301,7 @@ def _decision(w: Writer) -> str:
         contract=w.c.name,
         months=w.months(w.c.timeline.term_months),
         start=w.month(0),
-        commitments=join(parts),
+        commitments=w.lang.value(Listing(tuple(parts), joined="and")),
     )
 
 
