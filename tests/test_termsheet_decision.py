@@ -39,7 +39,6 @@ class TestPageOne:
         for heading in (
             "### Wat elke betaler betaalt",
             "### Besparingen",
-            "### Investeerders en garantstellers",
             "### Kassaldo van de aanbieders",
             "### Belangrijkste bevindingen",
             "### Gevraagd besluit",
@@ -61,6 +60,26 @@ class TestPageOne:
             page_one
         )
         assert "FNO: € " not in page_one.split("### Besparingen")[1].split("###")[0]
+
+    def test_investors_and_guarantors_when_there_are_any(self) -> None:
+        """Leeuwarden has neither, and says so once, with the providers' cash; the SIB contract has both: each
+        tranche's money drawn, IRR and loss, and what the guarantee pays in the low and the base scenario."""
+        leeuwarden = termsheet_view(load_contract(EXAMPLE), "en", today=TODAY)["decision"]
+        assert leeuwarden["capital"] == []
+        assert leeuwarden["providers"][0] == (
+            "There are no investors or guarantors: the providers pre-finance the work themselves."
+        )
+        sib = termsheet_view(
+            load_contract(ROOT / "tests" / "engine_contracts" / "sib-guarantee.toml"), "en", today=TODAY
+        )
+        capital = sib["decision"]["capital"]
+        assert [line.split(":")[0] for line in capital] == [
+            "senior (Bank)",
+            "sub (Impact fund)",
+            "Guarantee g (Foundation)",
+        ]
+        # the guarantee covers the senior's loss up to its amount: in 'low' nothing is paid and it pays all of it
+        assert "Guarantee g (Foundation): pays up to €30,000.00; €30,000.00 in 'low'" in capital[2]
 
     def test_at_most_three_findings_with_their_remedy(self, dutch: str) -> None:
         page_one = dutch[: dutch.index("## 1. Partijen en rollen")]

@@ -111,6 +111,7 @@ def _read_back(data: bytes, folder: Path) -> Printed:
         (float(w), float(h)) for w, h in re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", sizes_text, re.M)
     ]
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True).stdout
+    info["_path"] = str(path)  # where it was written, for tests that read single pages
     return Printed(data, 0.0, info, sizes, " ".join(text.decode("utf-8").split()))
 
 
@@ -339,15 +340,34 @@ class TestRenderPdf:
     ) -> None:
         """Found by a council member: with --simulate every page shrank to about 67% (body text near 7 pt),
         because a table of amounts that may not wrap ran off the page and Chromium shrank every page to fit
-        it. Body text is 10 pt: a word's box is about 11.5 pt high; shrunk, about 7.7 pt."""
+        it. Body text is 10 pt: a word's box is about 11.5 pt high; shrunk, about 7.7 pt. (Page 1, the decision
+        summary, is set at 9 pt to fit one page.)"""
         data = render_pdf(example, "nl", today=TODAY, simulate_n=simulate_n, chromium=chromium, timeout=TIMEOUT)
         path = tmp_path / "doc.pdf"
         path.write_bytes(data)
         boxes = subprocess.run(
-            ["pdftotext", "-bbox", "-f", "1", "-l", "3", str(path), "-"], capture_output=True, text=True, check=True
+            ["pdftotext", "-bbox", "-f", "2", "-l", "4", str(path), "-"], capture_output=True, text=True, check=True
         ).stdout
         heights = [float(b) - float(a) for a, b in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', boxes)]
         assert heights and statistics.median(heights) > 10.5
+
+    @pytest.mark.parametrize("lang", ["nl", "en"])
+    def test_page_one_is_the_decision_summary_alone(self, printed: dict[str, Printed], lang: str) -> None:
+        """A council member reads page 1: the decision summary, all of it, and nothing of the body."""
+        path = Path(printed[lang].info.get("_path", "")) if "_path" in printed[lang].info else None
+        assert path is not None
+        first, second = (
+            subprocess.run(["pdftotext", "-f", str(k), "-l", str(k), str(path), "-"], capture_output=True, text=True)
+            .stdout.strip()
+            .splitlines()
+            for k in (1, 2)
+        )
+        summary, body = {
+            "nl": ("Samenvatting voor het besluit", "1. Partijen en rollen"),
+            "en": ("Decision summary", "1. Parties and roles"),
+        }[lang]
+        assert summary in first and body not in first
+        assert second[0] == body
 
     def test_hostile_name(self, chromium: str, example: Contract, tmp_path: Path) -> None:
         """A name of template syntax and a script element is printed literally, as text; nothing runs."""

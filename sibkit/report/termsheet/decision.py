@@ -199,7 +199,7 @@ def _savings(w: Writer) -> list[str]:
         )
     if not lines:
         return [w._("The contract states no cashable savings.")]
-    return [w._("In the scenario '%(scenario)s':", scenario=w.computed.scenarios[base].name), *lines]
+    return lines
 
 
 def _capital(w: Writer) -> list[str]:
@@ -249,16 +249,17 @@ def _capital(w: Writer) -> list[str]:
                         n=w.lang.integer(comp.simulation.n),
                     )
                 )
-    if not out:
-        return [w._("There are no investors or guarantors: the providers pre-finance the work themselves.")]
     return out
 
 
 def _providers(w: Writer) -> list[str]:
-    """Each provider's lowest cash in the default and the low scenario."""
+    """Each provider's lowest cash in the default and the low scenario (first, when nobody else finances the
+    work, that the providers do)."""
     comp = w.computed
     low, base, _ = _scenario_order(w)
     out = []
+    if not w.c.tranches and not w.c.guarantees:
+        out.append(w._("There are no investors or guarantors: the providers pre-finance the work themselves."))
     for p, prov in enumerate(w.c.providers):
         b, lo = comp.runs[base].providers[p], comp.runs[low].providers[p]
         out.append(
@@ -311,6 +312,11 @@ def decision(w: Writer) -> dict[str, Any]:
         "buys": _buys(w),
         "pays": _pays_table(w),
         "years": _years_table(w),
+        "savings_intro": w._(
+            "In the scenario '%(scenario)s':", scenario=w.computed.scenarios[_scenario_order(w)[1]].name
+        )
+        if any(int(a.savings[0]) for a in w.computed.runs[_scenario_order(w)[1]].accounts)
+        else "",
         "savings": _savings(w),
         "capital": _capital(w),
         "providers": _providers(w),
