@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from decimal import Decimal
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 from sibkit.cli import main
 from sibkit.engine import break_even_success
 from sibkit.load import load_contract
+from sibkit.report.termsheet import render_termsheet
 
 from conftest import EXAMPLE, ROOT
 
@@ -68,7 +70,7 @@ class TestRun:
         code, out, _ = invoke("run", str(SIB), "--scenario", "base")
         assert code == 0
         assert "Tranche: senior (bank)" in out and "IRR (annual)" in out
-        assert "Senior investors get their principal back from outcome payments (guarantees not counted)" in out
+        assert "Tranche senior (Bank) gets its principal back (guarantees included) from 0.5× the 'base'" in out
 
 
     def test_dutch_tables_speak_dutch_with_dutch_numbers(self) -> None:
@@ -87,11 +89,11 @@ class TestRun:
         assert json.loads(as_json)["outcome_payments"]["cents"] == 333_900_00
 
     def test_dutch_tranche_tables(self) -> None:
-        """Tranches and the break-even sentence in Dutch, with Dutch decimals (0,500×)."""
+        """Tranches and the break-even sentences in Dutch, with Dutch decimals (0,569×)."""
         code, out, _ = invoke("run", str(SIB), "--scenario", "base", "--lang", "nl")
         assert code == 0
         assert "Tranche: senior (bank)" in out and "IRR (per jaar)" in out and "veelvoud" in out
-        assert "vanaf een succesfactor van 0,500× de succespercentages van 'base'" in out
+        assert "Tranche sub (Impact fund) krijgt de hoofdsom terug (garanties meegeteld) vanaf 0,569×" in out
 
 class TestRunMaximum:
     """The maximum potential payment in `sibkit run` (issue #11, item 2)."""
@@ -141,6 +143,16 @@ class TestBreakEven:
         So the senior principal comes back from a success factor of 0.5."""
         level = break_even_success(load_contract(SIB), load_contract(SIB).scenario("base"))
         assert level is not None and abs(level - 0.5) < 1e-3
+
+    def test_run_sweep_and_term_sheet_give_the_same_level(self) -> None:
+        """One break-even everywhere: the sub lender's principal-back level (0.569, worked out in test_sweep) is
+        the same in ``run``, in ``sweep`` on another grid and in the term sheet, in the same words."""
+        _, ran, _ = invoke("run", str(SIB))
+        _, swept, _ = invoke("sweep", str(SIB), "--success", "0.2:2.4:12")
+        sheet = render_termsheet(load_contract(SIB), "en", "md", today=dt.date(2024, 6, 1))
+        sentence = "Tranche sub (Impact fund) gets its principal back (guarantees included) from 0.569× the 'base'"
+        assert sentence in ran and sentence in swept
+        assert "sub (Impact fund) gets its principal back from 0.569×" in sheet
 
     def test_no_tranches_means_no_break_even(self) -> None:
         """Without investors there is no senior principal to repay."""

@@ -16,13 +16,23 @@ from rich.table import Table
 
 from sibkit.cli.app import console, header, load_or_exit, main
 from sibkit.cli.options import SUCCESS_FACTOR, lang_option
-from sibkit.engine import Results, break_even_success, default_scenario, deterministic_batch, run_scenarios, stack
+from sibkit.engine import Results, default_scenario, deterministic_batch, run_scenarios, stack
 from sibkit.i18n import N_, Language
 from sibkit.model import Contract, Scenario
 from sibkit.money import cents_to_decimal
 from sibkit.report import summary
-from sibkit.report.words import account, fixed, irr_reason, ledger_reason, role_word, table_money, table_rate
-from sibkit.sweep import MAX_SUCCESS
+from sibkit.report.words import (
+    account,
+    break_even_sentence,
+    fixed,
+    irr_reason,
+    ledger_reason,
+    party_name,
+    role_word,
+    table_money,
+    table_rate,
+)
+from sibkit.sweep import MAX_SUCCESS, parse_range, sweep
 
 __all__ = ["ledger", "run_command", "scenarios_named"]
 
@@ -286,22 +296,22 @@ def _budgets(res: Results, tb: _Tables) -> Iterator[Table]:
 
 
 def _break_even(c: Contract, scenario: Scenario, w: Language) -> str:
-    """The sentence under ``run``'s tables: from which success factor the senior investors are repaid."""
+    """The sentences under ``run``'s tables: from which success level each tranche gets its principal back.
+
+    The same computation and the same sentence as ``sibkit sweep`` and the term sheet (``sibkit.sweep``: the
+    level bracketed on a grid, then found by bisection), over ``_BREAK_EVEN_LEVELS`` of the scenario."""
     if not c.tranches:
         return w.gettext("No investors: providers carry the working capital until outcome payments arrive.")
-    level = break_even_success(c, scenario)
-    found = (
-        w.gettext("none up to 3× the scenario's success")
-        if level is None
-        else w.gettext(
-            "%(level)s× the '%(scenario)s' success rates", level=fixed(w, level, 3), scenario=scenario.name
-        )
+    curves = sweep(c, parse_range(_BREAK_EVEN_LEVELS), scenario)
+    return "\n".join(
+        break_even_sentence(w, point, party_name(w, c, point), curves.scenario, curves.levels)
+        for point in curves.break_even
+        if point.what == "principal_back"
     )
-    return w.gettext(
-        "Senior investors get their principal back from outcome payments (guarantees not counted) "
-        "from a success factor of %(text)s.",
-        text=found,
-    )
+
+
+_BREAK_EVEN_LEVELS = "0:3:31"
+"""Success levels ``run`` brackets break-even points on: 0 to 3 times the scenario's rates in steps of 0.1."""
 
 
 @main.command()

@@ -54,7 +54,12 @@ def run_scenarios(contract: Contract, batch: Batch, *, maximum: MaximumPayment |
 def break_even_success(
     contract: Contract, scenario: Scenario | None = None, *, high: Decimal = Decimal(3), tol: float = 1e-6
 ) -> float | None:
-    """The lowest success factor at which the most senior tranches get their principal back.
+    """The lowest success factor at which the most senior tranches get their principal back from outcome
+    payments alone (principal repaid at least what was drawn; guarantees not counted).
+
+    This is a narrower question than the break-even the commands report: ``run``, ``sweep`` and the term
+    sheet all use ``sibkit.sweep`` (each tranche's multiple, guarantees included, reaching 1), found the same
+    way (bisection inside a bracket, to a millionth).
 
     A scan of 33 levels from 0 to ``high`` finds the first level that repays; bisection on
     batches of success factors (each batch one engine run) then narrows it to ``tol`` (a millionth, as
