@@ -88,7 +88,8 @@ class TestPageOne:
 
     def test_simulation_adds_the_p95_column(self) -> None:
         view = termsheet_view(load_contract(EXAMPLE), "en", today=TODAY, simulate_n=500)
-        assert view["decision"]["pays"]["headers"][-1] == "1 in 20 scenarios more than"
+        assert view["decision"]["pays"]["headers"][-1] == "P95"
+        assert "P95: in 1 of 20 of the 500 simulated scenarios it pays more." in view["decision"]["pays"]["note"]
         assert all(len(row) == len(view["decision"]["pays"]["headers"]) for row in view["decision"]["pays"]["rows"])
 
 

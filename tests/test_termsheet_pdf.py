@@ -334,22 +334,38 @@ class TestRenderPdf:
         assert "file://" not in printed[lang].text
         assert "sibkit-pdf-" not in printed[lang].text
 
-    @pytest.mark.parametrize("simulate_n", [None, 500])
-    def test_type_is_printed_at_its_size(
-        self, chromium: str, example: Contract, tmp_path: Path, simulate_n: int | None
+    @pytest.mark.parametrize(("lang", "simulate_n"), [("nl", None), ("nl", 500), ("en", 500)])
+    def test_pages_print_well(
+        self, chromium: str, example: Contract, tmp_path: Path, lang: str, simulate_n: int | None
     ) -> None:
         """Found by a council member: with --simulate every page shrank to about 67% (body text near 7 pt),
         because a table of amounts that may not wrap ran off the page and Chromium shrank every page to fit
-        it. Body text is 10 pt: a word's box is about 11.5 pt high; shrunk, about 7.7 pt. (Page 1, the decision
-        summary, is set at 9 pt to fit one page.)"""
-        data = render_pdf(example, "nl", today=TODAY, simulate_n=simulate_n, chromium=chromium, timeout=TIMEOUT)
+        it; page 1 ran over onto a nearly empty page 2. Body text is 10 pt: a word's box is about 11.5 pt high,
+        shrunk about 7.7 pt (page 1, the decision summary, is set at 9 pt to fit one page). No page is
+        nearly empty (text ending above the middle of the page) unless the next one starts a part that always
+        starts on a new page (the parties after page 1, the annexes), or it is the last."""
+        data = render_pdf(example, lang, today=TODAY, simulate_n=simulate_n, chromium=chromium, timeout=TIMEOUT)
         path = tmp_path / "doc.pdf"
         path.write_bytes(data)
-        boxes = subprocess.run(
-            ["pdftotext", "-bbox", "-f", "2", "-l", "4", str(path), "-"], capture_output=True, text=True, check=True
-        ).stdout
-        heights = [float(b) - float(a) for a, b in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', boxes)]
+        boxes = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        pages = boxes.split("<page ")[1:]
+        word = re.compile(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<')
+        words = [[(float(a), float(b), text) for a, b, text in word.findall(page)] for page in pages]
+        heights = [b - a for page in words[1:4] for a, b, _ in page]
         assert heights and statistics.median(heights) > 10.5
+        assert min(b - a for a, b, _ in words[0]) > 10.2  # 9 pt on page 1 (a box of 10.5 pt), none smaller
+        starts = {"nl": ("1. Partijen en rollen", "Bijlage A."), "en": ("1. Parties and roles", "Annex A.")}[lang]
+        first_lines = [
+            subprocess.run(["pdftotext", "-f", str(k), "-l", str(k), str(path), "-"], capture_output=True, text=True)
+            .stdout.strip()
+            .split("\n")[0]
+            for k in range(1, len(pages) + 1)
+        ]
+        assert first_lines[1].startswith(starts[0]), "page 1 holds the summary and nothing of the body"
+        for k in range(len(pages) - 1):
+            filled = max(b for _, b, _ in words[k]) / A4[1]
+            if filled < 0.5:
+                assert first_lines[k + 1].startswith(starts), (k + 1, filled, first_lines[k + 1])
 
     @pytest.mark.parametrize("lang", ["nl", "en"])
     def test_page_one_is_the_decision_summary_alone(self, printed: dict[str, Printed], lang: str) -> None:
