@@ -17,6 +17,7 @@ import attrs
 import docx
 import pytest
 from docx.document import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.table import Table
 from test_termsheet import EMPTY_MESSAGES, MINIMAL
@@ -301,3 +302,37 @@ class TestWriteDocx:
         write_docx(str(target), documents["en"], overwrite=True)
         assert target.read_bytes() == documents["en"]
         assert _open(target.read_bytes()).paragraphs[0].text.startswith("Term sheet: ")
+
+
+class TestTablesDoNotBreakWords:
+    """Found by an advisor opening the Word sheet: narrow columns broke amounts in the middle
+    ("€ 193.2" / "00,00")."""
+
+    @pytest.mark.parametrize("lang", ["en", "nl"])
+    def test_every_column_holds_its_longest_word(self, documents: dict[str, bytes], lang: str) -> None:
+        """Each column is at least as wide as its longest word (an amount with its no-break space counts as
+        one), at the width of a character the layout assumes; together they stay within the page."""
+        from sibkit.report.docx import _CHAR, _TEXT_WIDTH
+
+        for table in _open(documents[lang]).tables:
+            texts = [[cell.text for cell in row.cells] for row in table.rows]
+            columns = len(table.columns)
+            longest = [max(len(w) for row in texts for w in re.split(r"[ \t\n]+", row[c])) for c in range(columns)]
+            if sum(longest) * _CHAR > _TEXT_WIDTH:
+                continue  # words wider than the page: nothing fits, the widths are scaled (checked below)
+            widths = [table.rows[0].cells[c].width for c in range(columns)]
+            for c in range(columns):
+                assert widths[c] is not None and widths[c] >= longest[c] * _CHAR - 635, (texts[0], c)
+            assert sum(w or 0 for w in widths) <= _TEXT_WIDTH + 635 * columns  # Word keeps widths in twips (635 EMU)
+
+    def test_amounts_stay_on_one_line(self, documents: dict[str, bytes]) -> None:
+        """Every figure in a table of figures (right-aligned) is marked not to wrap."""
+        document = _open(documents["nl"])
+        marked = 0
+        for table in document.tables:
+            for row in table.rows[1:]:
+                for cell in row.cells[1:]:
+                    if cell.paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT:
+                        assert cell._tc.tcPr is not None and cell._tc.tcPr.find(qn("w:noWrap")) is not None
+                        marked += 1
+        assert marked > 20

@@ -129,6 +129,44 @@ def _repeat_as_header(table: Table) -> None:
     tr_pr.append(OxmlElement("w:tblHeader"))
 
 
+_TEXT_WIDTH = _PAGE_WIDTH - 2 * _MARGIN
+"""The width a table may take: the page less its margins (EMU)."""
+
+_CHAR = Cm(0.2)
+"""The width of an average character of the body font at 10 pt, with room for the cell's padding: enough
+that a column as wide as its longest word times this never breaks that word."""
+
+
+def column_widths(cells: Sequence[Sequence[str]], columns: int) -> list[int]:
+    """Column widths (EMU) for a table of ``cells`` (rows of text) across the page's text width.
+
+    Word breaks a word that does not fit its column in the middle ("€ 193.2|00,00"), so every column first
+    gets the width of its longest word (an amount with its no-break space is one word), then the rest of the
+    width is shared in proportion to how much longer each column's longest text is. When the longest words
+    alone are wider than the page, the widths are scaled down to fit (a word then breaks: nothing else can
+    be done on the page)."""
+    longest_word = [1] * columns
+    longest_text = [1] * columns
+    for row in cells:
+        for col, text in enumerate(row[:columns]):
+            words = re.split(r"[ \t\n]+", text)  # the no-break space (U+00A0) is not a place to break
+            longest_word[col] = max(longest_word[col], *(len(word) for word in words))
+            longest_text[col] = max(longest_text[col], min(len(text), 60))
+    least = [n * _CHAR for n in longest_word]
+    spare = _TEXT_WIDTH - sum(least)
+    if spare <= 0:
+        return [int(w * _TEXT_WIDTH / sum(least)) for w in least]
+    wish = [max(t - w, 0) for t, w in zip(longest_text, longest_word, strict=True)]
+    total_wish = sum(wish) or 1
+    return [int(w + spare * x / total_wish) for w, x in zip(least, wish, strict=True)]
+
+
+def _no_wrap(cell: Any) -> None:
+    """Keep a cell's text (an amount) on one line: Word's ``w:noWrap``."""
+    properties = cell._tc.get_or_add_tcPr()
+    properties.append(OxmlElement("w:noWrap"))
+
+
 def _table(document: Document, headers: Sequence[object] | None, rows: Sequence[Sequence[object]], kind: str) -> None:
     """A ``Table Grid`` table: a bold header row (when given) repeated on each page, one row per item.
 
@@ -140,14 +178,19 @@ def _table(document: Document, headers: Sequence[object] | None, rows: Sequence[
     table.style = document.styles["Table Grid"]
     lines: list[tuple[Sequence[object], bool]] = [(list(headers), True)] if headers else []
     lines.extend((row, False) for row in rows)
+    widths = column_widths([[_text(v) for v in values] for values, _ in lines], width)
+    table.autofit = False
     for tr, (values, header) in zip(table.rows, lines, strict=True):
         for col, (cell, value) in enumerate(zip(tr.cells, values, strict=False)):
+            cell.width = widths[col]
             paragraph = cell.paragraphs[0]
             run = paragraph.add_run(_text(value))
             if header or (headers is None and col == 0):
                 run.bold = True
             if kind == "figures" and col > 0:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                if not header:
+                    _no_wrap(cell)
     if headers:
         _repeat_as_header(table)
     document.add_paragraph()
