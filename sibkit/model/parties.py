@@ -29,6 +29,7 @@ from sibkit.model.common import (
     year_number,
 )
 from sibkit.money import Cents
+from sibkit.texts import Texts
 
 __all__ = [
     "Appropriation",
@@ -293,7 +294,8 @@ class Intermediary:
 
     id: str = attrs.field(validator=valid_id)
     name: Text
-    role: Text = "structuring and performance management"
+    role: Text = Texts({"en": "structuring and performance management", "nl": "structurering en prestatiemanagement"})
+    """What it does in the deal; by default the usual role, in both languages (a contract may write its own)."""
 
 
 @attrs.frozen(kw_only=True)
