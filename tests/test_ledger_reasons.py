@@ -8,10 +8,12 @@ import re
 import pytest
 
 from sibkit.engine import run
+from sibkit.engine.batch import deterministic_batch
 from sibkit.engine.ledger import Reason, Why
+from sibkit.engine.waterfall import run_batch
 from sibkit.load import load_contract
 
-from conftest import ROOT
+from conftest import EXAMPLE, ROOT
 
 DOC = ROOT / "docs" / "results.md"
 
@@ -76,3 +78,12 @@ class TestLedgerTotalByWhy:
         assert int(ledger.total(why=Why.INTEREST, ref="sub")[0]) == 0
         assert int(ledger.total(why=Why.RESIDUAL_TO_FUND)[0]) == 43_100_00
         assert all(isinstance(e.reason, Reason) for e in ledger.entries(0))
+
+
+def test_a_ledger_kept_per_year_has_no_monthly_entries() -> None:
+    """A Monte Carlo ledger's columns are budget years: listing them as months put a year's total in month 0
+    (found reading the ledger of a simulation); it refuses instead."""
+    contract = load_contract(EXAMPLE)
+    ledger = run_batch(contract, deterministic_batch(contract, contract.default_scenario()), detail=False).ledger
+    with pytest.raises(ValueError, match="no monthly entries"):
+        list(ledger.entries(0))

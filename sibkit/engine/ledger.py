@@ -229,7 +229,12 @@ class Ledger:
         return out
 
     def entries(self, scenario: int = 0) -> Iterator[Entry]:
-        """The movements of one scenario, in month order (ties in the order they were first recorded)."""
+        """The movements of one scenario, in month order (ties in the order they were first recorded).
+
+        Raises ``ValueError`` for a ledger without months (a Monte Carlo ledger keeps totals per budget year:
+        its columns are years, and listing them as months would put a year's total in month 0, 1, …)."""
+        if not self.detail:
+            raise ValueError("a ledger kept per budget year (Monte Carlo) has no monthly entries")
         rows = []
         for order, ((source, target, reason), arr) in enumerate(self.flows.items()):
             for month in np.nonzero(arr[scenario])[0]:
