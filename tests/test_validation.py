@@ -15,6 +15,7 @@ from pathlib import Path
 import attrs
 import pytest
 
+from sibkit.engine import ledger
 from sibkit.errors import ContractFileError
 from sibkit.i18n import Language
 from sibkit.load import load_contract
@@ -22,6 +23,7 @@ from sibkit.model import Contract
 from sibkit.model import contract as contract_module
 from sibkit.model import scale as scale_module
 from sibkit.model.validation import (
+    ENGINE_ACCOUNTS,
     VALIDATIONS,
     Refs,
     Validation,
@@ -318,3 +320,30 @@ def translated(message: str) -> str | None:
     """``message`` in Dutch, or ``None`` when the catalogue has no translation for it."""
     text = Language("nl").translations.gettext(message)
     return None if text == message else text
+
+
+class TestEngineAccountsAreNotPartyIds:
+    """A party called 'costs' shared its account with the providers' spending in the engine's ledger, and
+    every party account that read it mixed the two (noticed reading the ledger's account names)."""
+
+    def test_the_names_are_the_engines(self) -> None:
+        engine = {
+            ledger.CONTRACT_ACCOUNT,
+            ledger.COSTS,
+            ledger.OTHER_INCOME,
+            ledger.TAX,
+            ledger.REVOLVING_FUND,
+        }
+        assert engine == ENGINE_ACCOUNTS
+
+    @pytest.mark.parametrize("name", ["costs", "tax-authority", "contract-account"])
+    def test_a_party_named_like_an_engine_account_is_refused(self, tmp_path: Path, name: str) -> None:
+        source = (Path(__file__).resolve().parents[1] / "contracts" / "leeuwarden-oost-pilot.toml").read_text(
+            encoding="utf-8"
+        )
+        path = tmp_path / "clash.toml"
+        path.write_text(source.replace('id = "fno"', f'id = "{name}"', 1), encoding="utf-8")
+        with pytest.raises(ContractFileError) as err:
+            load_contract(path)
+        assert f"id '{name}' is the name of one of sibkit's own ledger accounts" in str(err.value)
+        assert "@ $.payers[0].contributors[0].id" in str(err.value)

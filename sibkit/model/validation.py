@@ -157,8 +157,24 @@ def _dupes(items: Iterable[tuple[str, str]]) -> Iterator[Problem]:
             )
 
 
+ENGINE_ACCOUNTS = frozenset({"contract-account", "costs", "other-income", "tax-authority", "revolving-fund"})
+"""The accounts of the engine's own ledger (``sibkit.engine.ledger``): a party with one of these ids would
+share its account with the engine's, and every account that reads it would mix the two."""
+
+
 def unique_ids(c: Contract, refs: Refs) -> Iterator[Problem]:
-    """Ids are unique among the parties, and among each other kind of part; scenario names too."""
+    """Ids are unique among the parties, and among each other kind of part; scenario names too. No party
+    takes the id of one of the engine's own accounts (``ENGINE_ACCOUNTS``)."""
+    for ident, path in refs.parties:
+        if ident in ENGINE_ACCOUNTS:
+            yield Problem(
+                path,
+                Phrase.of(
+                    N_("id %(id)s is the name of one of sibkit's own ledger accounts (%(names)s); choose another"),
+                    id=repr(ident),
+                    names=", ".join(sorted(ENGINE_ACCOUNTS)),
+                ),
+            )
     yield from _dupes(refs.parties)
     yield from _dupes((x.id, f"metrics[{i}].id") for i, x in enumerate(c.metrics))
     yield from _dupes((x.id, f"rules[{i}].id") for i, x in enumerate(c.rules))
