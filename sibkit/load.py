@@ -55,7 +55,7 @@ from sibkit.errors import (
 from sibkit.facts import N_, Count, Fact, Listing, Month, Phrase
 from sibkit.i18n import LANGUAGES
 from sibkit.limits import MAX_DOTTED_KEY_PARTS, MAX_LIST_ITEMS
-from sibkit.model import RULE_TYPES, STEP_TYPES, TRANCHE_TYPES, Contract
+from sibkit.model import RULE_TYPES, STEP_TYPES, TRANCHE_TYPES, Contract, Scenario
 from sibkit.model.capital import Tranche
 from sibkit.model.common import Prose, Text, text_problem, unknown_language
 from sibkit.model.rules import PaymentRule
@@ -81,6 +81,7 @@ __all__ = [
     "load_contract",
     "loads",
     "save_contract",
+    "scenario_toml",
     "structure_contract",
     "unstructure_contract",
 ]
@@ -891,6 +892,15 @@ def dumps(contract: Contract, *, fmt: Literal["toml", "json"] = "toml") -> str:
     if fmt == "json":
         return json.dumps(data, default=_json_default, indent=2, ensure_ascii=False) + "\n"
     return tomli_w.dumps(data)
+
+
+def scenario_toml(scenario: Scenario) -> str:
+    """One ``[[scenarios]]`` block of TOML for ``scenario``, as a contract file writes it: appended to the
+    contract's file (with a name no other scenario has), ``sibkit run FILE --scenario NAME`` runs it, and
+    ``loads`` reads it back to an equal scenario. A scenario holds no amounts, so no currency is needed.
+    Used to report a counterexample a person can read and rerun (``sibkit.testing``)."""
+    data: dict[str, Any] = converter.unstructure(scenario, Scenario)
+    return tomli_w.dumps({"scenarios": [data]})
 
 
 def save_contract(contract: Contract, path: str | Path) -> None:

@@ -15,27 +15,35 @@ Each function runs the engine on a contract and a batch of scenarios and raises
 
 from __future__ import annotations
 
+import contextlib
 import random
 from decimal import Decimal
 from typing import Any
 
 import attrs
 import numpy as np
+from hypothesis import note
+from hypothesis.errors import InvalidArgument
 
-from sibkit.engine.batch import Batch, stack
+from sibkit.engine.batch import Batch, deterministic_batch, stack
 from sibkit.engine.ledger import CONTRACT_ACCOUNT, Why
 from sibkit.engine.maximum import MaximumPayment, _everything, maximum_payment
 from sibkit.engine.results import Results, results
 from sibkit.engine.run import run
 from sibkit.engine.waterfall import Flows, run_batch
-from sibkit.model import Contract, InterestStep, PrincipalStep
+from sibkit.i18n import Language
+from sibkit.load import scenario_toml
+from sibkit.model import Contract, InterestStep, PrincipalStep, Scenario, ScenarioOutcome
 from sibkit.money import Cents
 
 __all__ = [
+    "COUNTEREXAMPLE",
+    "PropertyFailure",
     "caps_respected",
     "conservation",
     "maximum_bounds_payments",
     "monotone_payouts",
+    "more_results_never_cost_less",
     "no_reward_for_failure",
     "order_independent",
     "reordered",
@@ -416,3 +424,87 @@ def savings_in_own_budgets(contract: Contract, batch: Batch) -> Results:
         "the savings per budget do not add up to all savings"
     )
     return res
+
+
+class PropertyFailure(AssertionError):
+    """A property that does not hold for a scenario, told so that a person can read it and rerun it: one
+    sentence on what broke (``sentence``, in the language asked) and the scenarios as ``[[scenarios]]``
+    TOML blocks (``toml``) that ``sibkit run FILE --scenario NAME`` runs once appended to the contract's
+    file. ``str()`` is both, so pytest and ``sibkit check`` show them as they are."""
+
+    def __init__(self, sentence: str, toml: str, lang: str = "en") -> None:
+        rerun = Language(lang).gettext(
+            "To rerun it, add these scenarios to the contract file and run: sibkit run FILE --scenario %(name)s",
+            name=COUNTEREXAMPLE,
+        )
+        super().__init__(f"{sentence}\n{rerun}\n\n{toml}")
+        self.sentence = sentence
+        self.toml = toml
+
+
+COUNTEREXAMPLE = "counterexample"
+"""The name a counterexample's scenario gets in its TOML block (the one with more results gets ``-more``)."""
+
+
+def _more(scenario: Scenario, metric: str, step: Decimal, name: str) -> Scenario:
+    """``scenario`` with every rate of ``metric`` raised by ``step`` (shares of participants at most 1), named
+    ``name``; a metric the scenario does not mention gets the rate ``step``."""
+    outcomes = tuple(
+        attrs.evolve(o, rate=min((o.rate or Decimal(0)) + step, Decimal(1)) if o.treatment is None else o.rate)
+        if o.metric == metric
+        else o
+        for o in scenario.outcomes
+    )
+    if not any(o.metric == metric for o in scenario.outcomes):
+        outcomes += (ScenarioOutcome(metric=metric, rate=step),)
+    return attrs.evolve(scenario, name=name, outcomes=outcomes, probability=None)
+
+
+_MAXIMUM: list[tuple[Contract, MaximumPayment]] = []
+"""The maximum payment of the last contract a property ran (matched by identity): a Hypothesis test runs the
+same contract object for every example, and the maximum does not depend on the scenario."""
+
+
+def _maximum(contract: Contract) -> MaximumPayment:
+    if not _MAXIMUM or _MAXIMUM[0][0] is not contract:
+        _MAXIMUM[:] = [(contract, maximum_payment(contract))]
+    return _MAXIMUM[0][1]
+
+
+def _note(text: str) -> None:
+    """``hypothesis.note(text)`` when a Hypothesis test is running (it is then printed with the falsifying
+    example); nothing otherwise."""
+    with contextlib.suppress(InvalidArgument):  # not inside a Hypothesis test
+        note(text)
+
+
+def more_results_never_cost_less(
+    contract: Contract, scenario: Scenario, *, step: Decimal = Decimal("0.05"), lang: str = "en"
+) -> None:
+    """More results never make the payers together pay less: for each metric in turn, ``scenario`` with that
+    metric's rates ``step`` higher (5 percentage points by default) costs the payers at least as much
+    (outcome payments, VAT and fees, net of refunds). All the variants run in one engine batch.
+
+    Raises ``PropertyFailure`` naming the metric, both costs and the two scenarios as TOML to rerun; inside
+    a Hypothesis test the same text is a ``note`` of the falsifying example."""
+    base = attrs.evolve(scenario, name=COUNTEREXAMPLE, probability=None)
+    variants = [_more(base, m.id, step, f"{COUNTEREXAMPLE}-more") for m in contract.metrics]
+    batch = stack([deterministic_batch(contract, sc) for sc in (base, *variants)])
+    res = results(contract, run_batch(contract, batch), maximum=_maximum(contract))
+    cost = sum((p.paid + p.vat + p.fees for p in res.payers), np.zeros(batch.n, dtype=np.int64))
+    for k, metric in enumerate(contract.metrics, start=1):
+        if int(cost[k]) < int(cost[0]):
+            words = Language(lang)
+            sentence = words.gettext(
+                "With more '%(metric)s' results (every rate %(step)s higher), the payers together pay %(less)s "
+                "less: %(after)s instead of %(before)s.",
+                metric=metric.name,
+                step=words.percent(step),
+                less=words.money(int(cost[0] - cost[k]), contract.currency),
+                after=words.money(int(cost[k]), contract.currency),
+                before=words.money(int(cost[0]), contract.currency),
+            )
+            toml = scenario_toml(base) + "\n" + scenario_toml(variants[k - 1])
+            failure = PropertyFailure(sentence, toml, lang)
+            _note(str(failure))
+            raise failure
