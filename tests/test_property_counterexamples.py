@@ -8,6 +8,7 @@ at an improvement of 18% both cohorts reach the first tier only, so the payers p
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -100,3 +101,19 @@ def test_scenario_toml_reads_back_equal() -> None:
         renamed = text.replace(f'name = "{scenario.name}"', 'name = "copy"', 1)
         copy = loads(source + "\n\n" + renamed).scenario("copy")
         assert copy.outcomes == scenario.outcomes and copy.enrolment == scenario.enrolment
+
+
+def test_check_properties_reports_the_scenarios_to_rerun(tmp_path: Path) -> None:
+    """``sibkit check --properties`` finds the tier table's flaw (SIB-PROP-001 cannot: it adds one achiever,
+    and a cohort's improvement is no achiever) and shows the scenarios, in JSON too."""
+    path = tmp_path / "tiers.toml"
+    path.write_text(TIERS, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(path), "--properties", "--format", "json"])
+    found = [f for f in json.loads(result.output) if f["code"] == "SIB-PROP-004"]
+    assert len(found) == 1
+    assert "the payers together pay £160,000.00 less" in found[0]["explanation_en"]
+    assert "betalen de uitkomstbetalers samen £\u00a0160.000,00 minder" in found[0]["explanation_nl"]
+    assert '[[scenarios]]\nname = "counterexample"' in found[0]["facts"]["scenarios"]
+    # the Leeuwarden pilot pays more for more results: no such finding
+    result = CliRunner().invoke(main, ["check", str(EXAMPLE), "--properties", "--format", "json"])
+    assert not [f for f in json.loads(result.output) if f["code"] == "SIB-PROP-004"]

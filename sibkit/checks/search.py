@@ -26,18 +26,27 @@ from sibkit.engine.batch import Batch, axes, stack
 from sibkit.engine.waterfall import Flows, run_batch
 from sibkit.errors import SibkitError
 from sibkit.i18n import N_, Count, Fact, Listing, Phrase, Word
-from sibkit.model import Contract
-from sibkit.testing.properties import maximum_bounds_payments, order_independent
-from sibkit.testing.strategies import outcome_vectors
+from sibkit.model import Contract, Scenario
+from sibkit.testing.properties import (
+    PropertyFailure,
+    maximum_bounds_payments,
+    more_results_never_cost_less,
+    order_independent,
+)
+from sibkit.testing.strategies import outcome_vectors, scenarios
+from sibkit.texts import Texts
 
 T = TypeVar("T")
 
 __all__ = [
     "AboveMaximum",
+    "CheaperWithMore",
     "Counterexample",
     "OrderDependence",
     "SearchNotRun",
     "above_maximum_finding",
+    "cheaper_finding",
+    "find_cheaper_with_more",
     "find_non_monotone",
     "find_order_dependence",
     "find_payment_above_maximum",
@@ -58,6 +67,19 @@ messages(
             mitigation=N_(
                 "Make every payment grow with results: separate caps per provider, tiers without gaps, and no share "
                 "that falls once investors are repaid."
+            ),
+        )
+    },
+)
+messages(
+    "SIB-PROP-004",
+    {
+        "costs-less": Message(
+            title=N_("More results cost the payers less"),
+            explanation=N_("%(sentence)s To rerun it, add these scenarios to the contract file:\n%(scenarios)s"),
+            mitigation=N_(
+                "Make every payment grow with results: tiers that never pay less at a higher level, caps that "
+                "do not fall, and no share that falls once investors are repaid."
             ),
         )
     },
@@ -269,3 +291,67 @@ def find_payment_above_maximum(contract: Contract, *, max_examples: int = 100) -
         "outcomes that pay more than the stated maximum",
     )
     return None if message is None else AboveMaximum(message=message)
+
+
+@attrs.frozen(kw_only=True)
+class CheaperWithMore:
+    """Scenarios, in the contract's own terms, where more results cost the payers less."""
+
+    failure: PropertyFailure
+    """What broke (in words, in each language asked) and the two scenarios as TOML, to rerun."""
+    sentences: dict[str, str]
+    """The sentence per language code."""
+
+
+def find_cheaper_with_more(
+    contract: Contract, *, max_examples: int = 100, langs: tuple[str, ...] = ("en", "nl")
+) -> CheaperWithMore | None:
+    """The smallest scenario (a success rate per outcome, ``sibkit.testing.strategies.scenarios``) where raising
+    one outcome's rates makes the payers together pay less (``more_results_never_cost_less``), or None. Unlike
+    ``find_non_monotone`` it searches scenarios, so what it finds is a ``[[scenarios]]`` block to rerun."""
+
+    def fails(scenario: Scenario) -> bool:
+        try:
+            more_results_never_cost_less(contract, scenario)
+        except PropertyFailure:
+            return True
+        return False
+
+    try:
+        found = find(
+            scenarios(contract),
+            fails,
+            settings=settings(
+                max_examples=max_examples,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.generate, Phase.shrink],
+            ),
+        )
+    except NoSuchExample:
+        return None
+    except Unsatisfiable as exc:
+        raise SearchNotRun("more results that cost the payers less") from exc
+    sentences: dict[str, str] = {}
+    failure: PropertyFailure | None = None
+    for lang in langs:
+        try:
+            more_results_never_cost_less(contract, found, lang=lang)
+        except PropertyFailure as exc:
+            sentences[lang] = exc.sentence
+            failure = failure or exc
+    assert failure is not None  # it failed above, and the engine is deterministic
+    return CheaperWithMore(failure=failure, sentences=sentences)
+
+
+def cheaper_finding(found: CheaperWithMore) -> Finding:
+    """The ``--properties`` finding (``SIB-PROP-004``): more results cost the payers less, with the scenarios to
+    rerun. The sentence is the property's own, in the language of the output (English where not given)."""
+    return Finding(
+        code="SIB-PROP-004",
+        kind="costs-less",
+        severity="error",
+        path="$.rules",
+        facts={"sentence": Texts(found.sentences), "scenarios": found.failure.toml},
+    )

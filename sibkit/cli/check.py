@@ -13,6 +13,8 @@ from sibkit.checks import Finding, run_checks
 from sibkit.checks.search import (
     SearchNotRun,
     above_maximum_finding,
+    cheaper_finding,
+    find_cheaper_with_more,
     find_non_monotone,
     find_order_dependence,
     find_payment_above_maximum,
@@ -43,8 +45,9 @@ _SEVERITY = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
 @click.option(
     "--properties",
     is_flag=True,
-    help="Also search (Hypothesis) for outcomes where one more result pays someone less, a reordering of the "
-    "contract's lists that moves money, and outcomes that pay more than the stated maximum.",
+    help="Also search (Hypothesis) for outcomes where one more result pays someone less, scenarios where more "
+    "results cost the payers less (shown as scenarios to rerun), a reordering of the contract's lists that moves "
+    "money, and outcomes that pay more than the stated maximum.",
 )
 def check(file: str, lang: str, fmt: str, fail_on: str | None, properties: bool) -> None:
     """Perverse incentives and risks in the contract in FILE, most severe first, with remedies."""
@@ -97,6 +100,9 @@ def _searched(c: Contract, file: str, words: Language) -> list[Finding]:
         above = find_payment_above_maximum(c)
         if above is not None:
             found.insert(0, above_maximum_finding(above))
+        cheaper = find_cheaper_with_more(c)
+        if cheaper is not None:
+            found.insert(0, cheaper_finding(cheaper))
     except SearchNotRun as exc:
         fail(
             words.gettext(
