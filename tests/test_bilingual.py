@@ -122,12 +122,12 @@ class TestLoading:
             (
                 '{ de = "Bezahlte Arbeit", en = "Paid work" }',
                 "unknown language 'de'; expected one of 'en', 'nl' @ $.metrics[0].name.de",
-                "onbekende taal 'de'; verwacht een van 'en', 'nl' @ $.metrics[0].name.de",
+                "onbekende taal 'de'; verwacht een van: 'en', 'nl' @ $.metrics[0].name.de",
             ),
             (
                 '{ nld = "Betaald werk" }',
                 "unknown language 'nld'; did you mean 'nl'? expected one of 'en', 'nl' @ $.metrics[0].name.nld",
-                "onbekende taal 'nld'; bedoelt u 'nl'? verwacht een van 'en', 'nl' @ $.metrics[0].name.nld",
+                "onbekende taal 'nld'; bedoelt u 'nl'? verwacht een van: 'en', 'nl' @ $.metrics[0].name.nld",
             ),
             (
                 "{}",

@@ -135,7 +135,7 @@ class TestYen:
         text = with_currency("JPY").replace("price_per_participant = 3500", "price_per_participant = 3500.5")
         with pytest.raises(ContractFileError) as info:
             loads(text, file="x.toml")
-        assert "verwacht een bedrag met ten hoogste 0 decimalen voor JPY, gekregen: 3500.5" in info.value.show("nl")
+        assert "verwacht voor JPY een bedrag met ten hoogste 0 decimalen, gekregen: 3500.5" in info.value.show("nl")
 
     def test_whole_yen_written_with_zero_decimals_are_whole(self) -> None:
         """``3500.00`` is a whole number of yen: accepted (only a fraction of the minor unit is refused)."""

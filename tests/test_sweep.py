@@ -149,7 +149,7 @@ class TestSweep:
         assert _say(sib_sweep, point, "en").endswith("from 0.5× the 'base' success rates, where the result jumps.")
         assert _say(sib_sweep, point, "nl") == (
             "Tranche senior (Bank) krijgt de hoofdsom terug (garanties meegeteld) vanaf 0,5× de succespercentages "
-            "van 'base'; daar springt het resultaat."
+            "van 'base'; bij dat niveau maakt de uitkomst een sprong."
         )
 
     def test_senior_irr_turns_positive_at_the_same_level(self, sib_sweep: Sweep) -> None:

@@ -39,7 +39,7 @@ class TestPageOne:
         for heading in (
             "### Wat elke betaler betaalt",
             "### Besparingen",
-            "### Kassaldo van de aanbieders",
+            "### Kasstand van de aanbieders",
             "### Belangrijkste bevindingen",
             "### Gevraagd besluit",
         ):
@@ -56,7 +56,7 @@ class TestPageOne:
         """The contract's savings name the municipality's welfare budget: they are credited to it, not to
         the fund that pays, nor to FNO."""
         page_one = dutch[: dutch.index("## 1. Partijen en rollen")]
-        assert "Gemeente Leeuwarden: € " in page_one and "aan besparingen die in de eigen begroting vrijvallen" in (
+        assert "Gemeente Leeuwarden: € " in page_one and "aan verzilverbare besparingen in de eigen begroting" in (
             page_one
         )
         assert "FNO: € " not in page_one.split("### Besparingen")[1].split("###")[0]

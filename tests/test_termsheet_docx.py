@@ -130,7 +130,7 @@ class TestRenderDocx:
         en = _docx_headings(_open(documents["en"]), "Heading 1")
         assert nl[0] == "Samenvatting voor het besluit" and en[0] == "Decision summary"
         assert nl[1] == "1. Partijen en rollen" and en[1] == "1. Parties and roles"
-        assert nl[-1] == "Bijlage C. Bevindingen over prikkels, volledig" and en[-1] == "Annex C. Incentive findings in full"
+        assert nl[-1] == "Bijlage C. Bevindingen over prikkels, volledig uitgewerkt" and en[-1] == "Annex C. Incentive findings in full"
 
     @pytest.mark.parametrize("lang", ["en", "nl"])
     def test_tables_match_markdown(self, documents: dict[str, bytes], markdowns: dict[str, str], lang: str) -> None:

@@ -92,7 +92,7 @@ class TestWords:
         )
         assert break_even_sentence(NL, point, "Tranche senior (Bank)", "base", levels) == (
             "Tranche senior (Bank) krijgt de hoofdsom terug (garanties meegeteld) vanaf 0,5× de succespercentages "
-            "van 'base'; daar springt het resultaat."
+            "van 'base'; bij dat niveau maakt de uitkomst een sprong."
         )
 
     def test_break_even_never(self) -> None:

@@ -103,7 +103,7 @@ class TestFacts:
         −€51,650 in month 13 (February 2024) / € -51.650,00 in maand 13 (februari 2024)."""
         (f,) = [f for f in run_checks(load_contract(EXAMPLE)) if f.code == "SIB-CASH-001"]
         assert f.title("en") == "Dreamfabryk runs out of cash: €51,650.00 short in month 13 (February 2024)"
-        assert f.title("nl") == "Dreamfabryk komt €\u00a051.650,00 tekort in maand 13 (februari 2024)"
+        assert f.title("nl") == "Dreamfabryk komt in maand 13 (februari 2024) €\u00a051.650,00 tekort"
 
 
 class TestJson:
