@@ -59,8 +59,7 @@ def _table(words: Language, title: str, columns: Sequence[str]) -> Table:
 )
 @lang_option("Language of the tables or the Markdown overview.")
 def show(file: str, fmt: str, lang: str) -> None:
-    """A readable overview of the contract in FILE: parties, outcomes, prices, caps, capital, and who pays
-    what in its scenarios."""
+    """A readable overview of the contract in FILE: parties, outcomes, prices, caps, capital, payments per scenario."""
     c = load_or_exit(file, engine=fmt == "text", lang=lang)
     if fmt == "markdown":
         click.echo(render_markdown(c, Language(lang)), nl=False)
@@ -248,10 +247,10 @@ def _scenarios(c: Contract, words: Language, mx: MaximumPayment) -> Table:
         words.gettext("Outcome payments, VAT excluded"), *(words.money(int(r.outcome_payments[0]), cur) for r in runs)
     )
     if len(c.payers) > 1:
-        for k, payer in enumerate(c.payers):
+        for p, payer in enumerate(c.payers):
             table.add_row(
                 words.gettext("%(party)s: outcome payments", party=payer.name),
-                *(_part(words, int(r.payers[k].paid[0]), int(r.outcome_payments[0]), cur) for r in runs),
+                *(_part(words, int(r.payers[p].paid[0]), int(r.outcome_payments[0]), cur) for r in runs),
             )
     for payer in c.payers:
         for k, _ in contributor_shares(payer):
