@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 
 import click
 from rich.table import Table
@@ -11,7 +12,9 @@ from rich.text import Text
 from sibkit.cli.app import console, load_or_exit, main
 from sibkit.cli.options import lang_option
 from sibkit.engine.accounts import parties
-from sibkit.engine.maximum import maximum_payment
+from sibkit.engine.maximum import MaximumPayment, maximum_payment
+from sibkit.engine.results import Results
+from sibkit.engine.run import run
 from sibkit.i18n import N_, Language
 from sibkit.model import Contract, Loan
 from sibkit.report.overview import render_markdown
@@ -25,8 +28,10 @@ from sibkit.report.words import (
     INVESTOR_KIND,
     METRIC_KIND,
     STATUS,
+    contributor_shares,
     prices,
     role_word,
+    segment_mix,
     tranche_type,
     word,
 )
@@ -54,8 +59,8 @@ def _table(words: Language, title: str, columns: Sequence[str]) -> Table:
 )
 @lang_option("Language of the tables or the Markdown overview.")
 def show(file: str, fmt: str, lang: str) -> None:
-    """A readable overview of the contract in FILE: parties, outcomes, prices, caps, capital."""
-    c = load_or_exit(file, engine=False, lang=lang)
+    """A readable overview of the contract in FILE: parties, outcomes, prices, caps, capital, payments per scenario."""
+    c = load_or_exit(file, engine=fmt == "text", lang=lang)
     if fmt == "markdown":
         click.echo(render_markdown(c, Language(lang)), nl=False)
         return
@@ -89,7 +94,9 @@ def show(file: str, fmt: str, lang: str) -> None:
         out.print(_capital(c, words))
     else:
         out.print(words.gettext("No investors: providers are paid directly from outcome payments."))
-    out.print(_maximum(c, words))
+    mx = maximum_payment(c)
+    out.print(_maximum(c, words, mx))
+    out.print(_scenarios(c, words, mx))
 
 
 def _parties(c: Contract, words: Language) -> Table:
@@ -103,8 +110,12 @@ def _parties(c: Contract, words: Language) -> Table:
         if payer.share is not None:
             detail += " " + words.gettext("share %(share)s", share=words.percent(payer.share))
         table.add_row(words.gettext("outcome payer"), payer.id, words.text(payer.name), detail.strip())
-        for k in payer.contributors:
-            commits = words.gettext("commits %(amount)s", amount=words.money(k.commitment, cur))
+        for k, share in contributor_shares(payer):
+            commits = words.gettext(
+                "commits %(amount)s, carries %(share)s of the fund's payments",
+                amount=words.money(k.commitment, cur),
+                share=words.percent(share),
+            )
             table.add_row("  " + words.gettext("contributor"), k.id, words.text(k.name), commits)
     for prov in c.providers:
         funding = (
@@ -121,6 +132,9 @@ def _parties(c: Contract, words: Language) -> Table:
             buffer=words.money(prov.buffer, cur),
             funding=funding,
         )
+        if prov.segment_mix:
+            mix = segment_mix(words, c, prov.id)
+            detail += ", " + words.gettext("participants by difficulty segment: %(mix)s", mix=mix)
         table.add_row(words.gettext("provider"), prov.id, words.text(prov.name), detail)
     for inv in c.investors:
         table.add_row(
@@ -188,15 +202,18 @@ def _capital(c: Contract, words: Language) -> Table:
             str(t.seniority), t.id, tranche_type(words, t), t.investor, commitment, coupon, ", ".join(parts)
         )
     for g in c.guarantees:
-        covers = words.gettext("covers %(tranches)s", tranches=", ".join(g.covers))
+        covers = words.gettext(
+            "covers %(coverage)s of the loss on %(tranches)s",
+            coverage=words.percent(g.coverage),
+            tranches=", ".join(g.covers),
+        )
         kind = word(words, GUARANTEE_KIND, g.kind)
         table.add_row("", g.id, kind, g.guarantor, words.money(g.amount, c.currency), "", covers)
     return table
 
 
-def _maximum(c: Contract, words: Language) -> Table:
+def _maximum(c: Contract, words: Language, mx: MaximumPayment) -> Table:
     """The maximum potential outcome payment per payer and in total (``unbounded`` without a natural maximum)."""
-    mx = maximum_payment(c)
     unbounded = words.gettext("unbounded")
     table = Table(
         title=words.gettext(
@@ -211,3 +228,71 @@ def _maximum(c: Contract, words: Language) -> Table:
     total = words.money_or(mx.total, c.currency, unbounded)
     table.add_row(Text(words.gettext("total"), style="bold"), Text(total, style="bold"))
     return table
+
+
+def _scenarios(c: Contract, words: Language, mx: MaximumPayment) -> Table:
+    """Who pays what in each of the contract's scenarios (the engine's runs, one column each): the outcome
+    payments and each payer's part of them, what each fund contributor is charged against its commitment
+    (and gets back when the fund returns unused money), and what each guarantee pays to each tranche it covers.
+
+    The contract's terms above say how the money is split; these figures show what the split comes to."""
+    cur = c.currency
+    scenarios = c.scenarios or (c.default_scenario(),)
+    runs = [run(c, sc, maximum=mx) for sc in scenarios]
+    table = Table(title=words.gettext("Who pays what in the scenarios"), title_justify="left")
+    table.add_column("")
+    for sc in scenarios:
+        table.add_column(sc.name, justify="right")
+    table.add_row(
+        words.gettext("Outcome payments, VAT excluded"), *(words.money(int(r.outcome_payments[0]), cur) for r in runs)
+    )
+    if len(c.payers) > 1:
+        for p, payer in enumerate(c.payers):
+            table.add_row(
+                words.gettext("%(party)s: outcome payments", party=payer.name),
+                *(_part(words, int(r.payers[p].paid[0]), int(r.outcome_payments[0]), cur) for r in runs),
+            )
+    for payer in c.payers:
+        for k, _ in contributor_shares(payer):
+            accounts = [_account(r, k.id) for r in runs]
+            table.add_row(
+                words.gettext(
+                    "%(party)s: charged, of its commitment of %(amount)s",
+                    party=k.name,
+                    amount=words.money(k.commitment, cur),
+                ),
+                *(_part(words, pays, k.commitment, cur) for pays, _ in accounts),
+            )
+            if any(back for _, back in accounts):
+                table.add_row(
+                    words.gettext("%(party)s: gets back", party=k.name),
+                    *(words.money(back, cur) for _, back in accounts),
+                )
+    for g, guarantee in enumerate(c.guarantees):
+        guarantor = next((name for pid, name, _ in parties(c) if pid == guarantee.guarantor), guarantee.guarantor)
+        for position, tranche in enumerate(guarantee.covers):
+            table.add_row(
+                words.gettext(
+                    "Guarantee %(guarantee)s (%(guarantor)s): paid to %(tranche)s",
+                    guarantee=guarantee.id,
+                    guarantor=guarantor,
+                    tranche=tranche,
+                ),
+                *(words.money(int(r.guarantees[g].paid_to[position][1][0]), cur) for r in runs),
+            )
+    return table
+
+
+def _account(res: Results, party_id: str) -> tuple[int, int]:
+    """What the party with ``party_id`` pays and receives in ``res`` (cents; a contributor receives only what its
+    fund returns to it)."""
+    account = next(a for a in res.accounts if a.id == party_id)
+    return int(account.pays[0]), int(account.receives[0])
+
+
+def _part(words: Language, cents: int, whole: int, currency: str) -> str:
+    """``€60,000.00 (60%)``: an amount and its share of ``whole`` (the amount alone when ``whole`` is 0)."""
+    money = words.money(cents, currency)
+    if not whole:
+        return money
+    return words.gettext("%(amount)s (%(share)s)", amount=money, share=words.percent(Fraction(cents, whole)))

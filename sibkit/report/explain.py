@@ -7,12 +7,23 @@ word comes from the catalogue, rules and frequencies through ``sibkit.report.wor
 
 from __future__ import annotations
 
-from sibkit.engine.accounts import Account
+from collections.abc import Sequence
+
+from sibkit.engine.accounts import Account, parties
+from sibkit.engine.maximum import maximum_payment
 from sibkit.engine.results import Results
-from sibkit.engine.run import default_scenario, run
+from sibkit.engine.run import run
 from sibkit.i18n import N_, Language
-from sibkit.model import Contract
-from sibkit.report.words import FREQUENCY_EVERY, names, rule_sentence, tranche_type, word
+from sibkit.model import Contract, PaymentRule, Scenario
+from sibkit.report.words import (
+    FREQUENCY_EVERY,
+    contributor_shares,
+    names,
+    rule_sentence,
+    segment_mix,
+    tranche_type,
+    word,
+)
 
 __all__ = ["explain"]
 
@@ -43,8 +54,27 @@ def _opening(contract: Contract, lang: Language) -> str:
     return f"{payers} {providers} {timeline}"
 
 
-def _risks(contract: Contract, lang: Language, res: Results) -> list[str]:
-    """One line per party that bears a risk: the providers without investors, else each tranche and guarantee."""
+def _party(contract: Contract, party_id: str) -> str:
+    """The name of the party with ``party_id`` (an investor, a payer, a provider …), its id when it has none."""
+    return next((name for pid, name, _ in parties(contract) if pid == party_id), party_id)
+
+
+def _per_scenario(lang: Language, cur: str, scenarios: Sequence[Scenario], amounts: Sequence[int]) -> str:
+    """``€40,000.00 in 'none', €25,000.00 in 'low' and €0.00 in 'base'``: one amount for each scenario."""
+    return names(
+        lang,
+        [
+            lang.gettext("%(amount)s in '%(scenario)s'", amount=lang.money(x, cur), scenario=sc.name)
+            for sc, x in zip(scenarios, amounts, strict=True)
+        ],
+    )
+
+
+def _risks(
+    contract: Contract, lang: Language, res: Results, scenarios: Sequence[Scenario], runs: Sequence[Results]
+) -> list[str]:
+    """One line per party that bears a risk: the providers without investors, else each tranche and guarantee
+    (what it covers, and what it pays in each scenario)."""
     cur = contract.currency
     out: list[str] = []
     if not contract.tranches:
@@ -73,15 +103,85 @@ def _risks(contract: Contract, lang: Language, res: Results) -> list[str]:
                 back=lang.money(int(tr.returned[0]), cur),
             )
         )
-    for g in contract.guarantees:
-        out.append(
-            lang.gettext(
-                "- %(guarantor)s guarantees up to %(amount)s of the loss on %(covers)s.",
-                guarantor=g.guarantor,
-                amount=lang.money(g.amount, cur),
-                covers=", ".join(g.covers),
+    for i, g in enumerate(contract.guarantees):
+        covers = {
+            "guarantor": _party(contract, g.guarantor),
+            "amount": lang.money(g.amount, cur),
+            "covers": names(lang, list(g.covers)),
+        }
+        line = (
+            lang.gettext("- %(guarantor)s guarantees up to %(amount)s of the loss on %(covers)s.", **covers)
+            if g.coverage == 1
+            else lang.gettext(
+                "- %(guarantor)s guarantees %(coverage)s of the loss on %(covers)s, up to %(amount)s.",
+                coverage=lang.percent(g.coverage),
+                **covers,
             )
         )
+        paid = [int(r.guarantees[i].paid[0]) for r in runs]
+        line += " " + lang.gettext("The guarantor pays %(paid)s.", paid=_per_scenario(lang, cur, scenarios, paid))
+        out.append(line)
+    return out
+
+
+def _paid_for(contract: Contract, lang: Language, rule: PaymentRule) -> str:
+    """What ``rule`` pays, and who pays it in what shares when several payers share it."""
+    line = f"- {rule_sentence(lang, contract, rule)}."
+    shares = contract.rule_payers(rule)
+    if len(shares) > 1:
+        payers = [
+            lang.gettext("%(payer)s (%(share)s)", payer=_party(contract, p), share=lang.percent(share))
+            for p, share in shares
+        ]
+        line += " " + lang.gettext("Paid by %(payers)s.", payers=names(lang, payers))
+    return line
+
+
+def _segments(contract: Contract, lang: Language) -> list[str]:
+    """How each provider's participants fall into difficulty segments, on which the segment prices are paid."""
+    return [
+        lang.gettext(
+            "- %(provider)s's participants by difficulty segment: %(mix)s.",
+            provider=prov.name,
+            mix=segment_mix(lang, contract, prov.id),
+        )
+        for prov in contract.providers
+        if prov.segment_mix
+    ]
+
+
+def _funds(contract: Contract, lang: Language, scenarios: Sequence[Scenario], runs: Sequence[Results]) -> list[str]:
+    """Each pooled fund: its contributors share what it pays by commitment; what each is charged in each
+    scenario against its commitment, and what the fund gives back to it at settlement."""
+    cur = contract.currency
+    out: list[str] = []
+    for payer in contract.payers:
+        if not payer.contributors:
+            continue
+        out.append(
+            lang.gettext(
+                "%(fund)s pools its contributors' money: each pays its part of what the fund pays, in proportion "
+                "to its commitment.",
+                fund=payer.name,
+            )
+        )
+        for k, share in contributor_shares(payer):
+            accounts = [next(a for a in r.accounts if a.id == k.id) for r in runs]
+            line = lang.gettext(
+                "- %(name)s commits %(commitment)s and carries %(share)s of the fund's payments: it is charged "
+                "%(charged)s.",
+                name=k.name,
+                commitment=lang.money(k.commitment, cur),
+                share=lang.percent(share),
+                charged=_per_scenario(lang, cur, scenarios, [int(a.pays[0]) for a in accounts]),
+            )
+            back = [int(a.receives[0]) for a in accounts]
+            if any(back):
+                line += " " + lang.gettext(
+                    "The fund gives back what it did not need: %(back)s.",
+                    back=_per_scenario(lang, cur, scenarios, back),
+                )
+            out.append(line)
     return out
 
 
@@ -128,14 +228,20 @@ def _accounts(contract: Contract, lang: Language, res: Results) -> list[str]:
 
 
 def explain(contract: Contract, lang: str = "en") -> str:
-    """A few paragraphs on how money moves in ``contract`` and who carries which risk, in ``lang``."""
+    """A few paragraphs on how money moves in ``contract`` and who carries which risk, in ``lang``: the expected
+    scenario's figures, and for a pooled fund's contributors and a guarantee every scenario's, since what they
+    pay depends most on how the results turn out."""
     words = Language(lang)
     cur = contract.currency
-    scenario = default_scenario(contract)
-    res = run(contract, scenario)
+    scenario = contract.default_scenario()
+    scenarios = contract.scenarios or (scenario,)
+    maximum = maximum_payment(contract)
+    runs = [run(contract, sc, maximum=maximum) for sc in scenarios]
+    res = runs[scenarios.index(scenario)]
     out = [words.gettext("# How the money moves: %(contract)s", contract=contract.name), _opening(contract, words)]
     out.append(words.gettext("## What is paid for"))
-    out.extend(f"- {rule_sentence(words, contract, rule)}." for rule in contract.rules)
+    out.extend(_paid_for(contract, words, rule) for rule in contract.rules)
+    out.extend(_segments(contract, words))
     paid = words.money(int(res.outcome_payments[0]), cur)
     if res.maximum_payment is None:
         out.append(
@@ -154,9 +260,13 @@ def explain(contract: Contract, lang: str = "en") -> str:
                 maximum=words.money(res.maximum_payment, cur),
             )
         )
+    funds = _funds(contract, words, scenarios, runs)
+    if funds:
+        out.append(words.gettext("## Who pays into the fund"))
+        out.extend(funds)
     out.append(words.gettext("## What each party pays and saves"))
     out.extend(_accounts(contract, words, res))
     out.append(words.gettext("## Who bears which risk"))
-    out.extend(_risks(contract, words, res))
+    out.extend(_risks(contract, words, res, scenarios, runs))
     out.append(words.gettext("Use `sibkit check` for risks and incentives, and `sibkit simulate` for the odds."))
     return "\n\n".join(out) + "\n"

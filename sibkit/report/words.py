@@ -14,12 +14,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from sibkit.engine.ledger import CONTRACT_ACCOUNT, COSTS, OTHER_INCOME, REVOLVING_FUND, TAX, Reason, Why
 from sibkit.i18n import N_, Language
-from sibkit.model import Contract, DeferredFee, Equity, Grant, Loan, RecoverableGrant, Tranche
+from sibkit.model import (
+    Contract,
+    Contributor,
+    DeferredFee,
+    Equity,
+    Grant,
+    Loan,
+    OutcomePayer,
+    RecoverableGrant,
+    Tranche,
+)
 from sibkit.model.rules import CohortThreshold, PaymentRule, PerTime, RateCard, ShareOfSavings, Tariff
 from sibkit.sweep import BreakEven
 
@@ -38,6 +49,7 @@ __all__ = [
     "STATUS",
     "UNIT",
     "break_even_sentence",
+    "contributor_shares",
     "fixed",
     "grouped",
     "irr_reason",
@@ -47,6 +59,9 @@ __all__ = [
     "prices",
     "role_word",
     "rule_sentence",
+    "segment_mix",
+    "segment_name",
+    "segment_prices",
     "table_money",
     "table_rate",
     "tranche_type",
@@ -294,16 +309,61 @@ def grouped(lang: Language, value: int) -> str:
 
 
 # -- payment rules ------------------------------------------------------------------------------------
+def contributor_shares(payer: OutcomePayer) -> list[tuple[Contributor, Fraction]]:
+    """Each contributor of a pooled fund and the share of the fund's payments it is charged: its commitment over
+    all the commitments, equal shares when nobody commits anything (as the engine splits, ``engine.program``)."""
+    total = sum(k.commitment for k in payer.contributors)
+    if total == 0:
+        return [(k, Fraction(1, len(payer.contributors))) for k in payer.contributors]
+    return [(k, Fraction(k.commitment, total)) for k in payer.contributors]
+
+
+def segment_name(contract: Contract, segment_id: str) -> str:
+    """A difficulty segment's name as the contract gives it (perhaps per language), its id when unnamed."""
+    return next((s.name for s in contract.segments if s.id == segment_id), segment_id)
+
+
+def segment_prices(lang: Language, contract: Contract, by_segment: Mapping[str, int]) -> str:
+    """`` (€3,000.00 in segment 'Long on welfare')``: the prices that replace the general one in some difficulty
+    segments, to follow that price; empty when the price is the same in every segment."""
+    if not by_segment:
+        return ""
+    items = [
+        lang.gettext(
+            "%(price)s in segment '%(segment)s'",
+            price=lang.money(price, contract.currency),
+            segment=segment_name(contract, seg),
+        )
+        for seg, price in by_segment.items()
+    ]
+    return " (" + names(lang, items) + ")"
+
+
+def segment_mix(lang: Language, contract: Contract, provider_id: str) -> str:
+    """``50% 'Short on welfare', 50% 'Long on welfare'``: how a provider's participants fall into difficulty
+    segments (what a segment price is paid on); empty when the provider states no mix."""
+    prov = contract.provider(provider_id)
+    return ", ".join(
+        lang.gettext(
+            "%(share)s '%(segment)s'", share=lang.percent(s.share), segment=segment_name(contract, s.segment)
+        )
+        for s in prov.segment_mix
+    )
+
+
 def prices(lang: Language, contract: Contract, rule: PaymentRule) -> list[tuple[str, str]]:
     """(metric id, its price in words) for every metric ``rule`` pays for, in the rule's order:
-    ``80% of €50.00 per participant``, ``€1,000.00 once per participant``, ``€12.00 per day`` …"""
+    ``80% of €50.00 per participant``, ``€1,000.00 once per participant``, ``€12.00 per day`` …; a price that
+    differs by difficulty segment is followed by the segments' prices (``(€3,000.00 in segment 'Long')``)."""
     cur = contract.currency
     if isinstance(rule, Tariff):
         total = lang.money(rule.price_per_participant, cur)
+        segments = segment_prices(lang, contract, rule.segment_prices)
         return [
             (
                 c.metric,
-                lang.gettext("%(weight)s of %(price)s per participant", weight=lang.percent(c.weight), price=total),
+                lang.gettext("%(weight)s of %(price)s per participant", weight=lang.percent(c.weight), price=total)
+                + segments,
             )
             for c in rule.components
         ]
@@ -311,9 +371,12 @@ def prices(lang: Language, contract: Contract, rule: PaymentRule) -> list[tuple[
         return [
             (
                 e.metric,
-                lang.gettext("%(price)s per unit, repeatable", price=lang.money(e.price, cur))
-                if e.repeatable
-                else lang.gettext("%(price)s once per participant", price=lang.money(e.price, cur)),
+                (
+                    lang.gettext("%(price)s per unit, repeatable", price=lang.money(e.price, cur))
+                    if e.repeatable
+                    else lang.gettext("%(price)s once per participant", price=lang.money(e.price, cur))
+                )
+                + segment_prices(lang, contract, e.segment_prices),
             )
             for e in rule.entries
         ]
@@ -353,12 +416,14 @@ def rule_sentence(lang: Language, contract: Contract, rule: PaymentRule) -> str:
             lang.gettext("%(weight)s for '%(outcome)s'", weight=lang.percent(c.weight), outcome=name(c.metric))
             for c in rule.components
         )
-        price = lang.money(rule.price_per_participant, cur)
+        price = lang.money(rule.price_per_participant, cur) + segment_prices(lang, contract, rule.segment_prices)
         return lang.gettext("up to %(price)s per participant, split as %(parts)s", price=price, parts=parts)
     if isinstance(rule, RateCard):
         lines = "; ".join(
             lang.translate(
-                _EACH_TIME if e.repeatable else _ONCE, outcome=name(e.metric), price=lang.money(e.price, cur)
+                _EACH_TIME if e.repeatable else _ONCE,
+                outcome=name(e.metric),
+                price=lang.money(e.price, cur) + segment_prices(lang, contract, e.segment_prices),
             )
             for e in rule.entries
         )
