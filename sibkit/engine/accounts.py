@@ -37,6 +37,7 @@ __all__ = [
     "parties",
     "saving_owner",
     "savings_by_month",
+    "savings_by_year",
 ]
 
 I64 = npt.NDArray[np.int64]

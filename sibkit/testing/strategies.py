@@ -58,7 +58,7 @@ from sibkit.model.rules import PaymentRule
 from sibkit.model.waterfall import WaterfallStep
 from sibkit.money import Cents
 
-__all__ = ["batches", "contracts", "outcome_vectors", "scenarios", "shares", "texts"]
+__all__ = ["batches", "contracts", "outcome_vectors", "scenarios", "scenarios_for", "shares", "texts"]
 
 
 _BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
