@@ -135,3 +135,12 @@ class TestValueForMoney:
         assert view["value_for_money"]["break_even"] == [
             "Gemeente Leeuwarden: its savings cover what it pays at every level from 0× to 1.5×."
         ]
+
+
+def test_scenarios_are_named_in_the_sheets_language(dutch: str) -> None:
+    """Scenario names are ids (``--scenario base``); their labels are what readers see: the Dutch sheet says
+    laag, basis and hoog, and never the English ids."""
+    body = "\n".join(line for line in dutch.splitlines() if "data:image" not in line)
+    assert "| Partij | laag | basis | hoog | Ten hoogste |" in body
+    for english in ("'base'", "'low'", "'high'", "| low |", "| base |"):
+        assert english not in body, english

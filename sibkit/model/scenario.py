@@ -16,6 +16,7 @@ from sibkit.facts import N_, Count
 from sibkit.limits import MAX_NUMBER
 from sibkit.model.common import (
     Prose,
+    Text,
     fraction_in_unit,
     month_number,
     non_negative_decimal,
@@ -125,6 +126,10 @@ class Scenario:
     """A named set of expected outcomes (``low``, ``base``, ``high``)."""
 
     name: str = attrs.field(validator=valid_id)
+    """The id ``sibkit run --scenario`` takes (``base``)."""
+    label: Text = ""
+    """The scenario's name for readers, in one language or several (``label = { nl = "basis", en = "base" }``):
+    reports and term sheets show it instead of ``name``; empty: they show ``name``."""
     description: Prose = ""
     outcomes: tuple[ScenarioOutcome, ...] = ()
     enrolment: tuple[EnrolmentOverride, ...] = ()

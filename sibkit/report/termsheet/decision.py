@@ -107,7 +107,7 @@ def _pays_table(w: Writer) -> dict[str, Any]:
     """What each payer and contributor pays: one column per scenario, at most, and P95 with a simulation."""
     comp = w.computed
     sim = {a.id: a for a in comp.simulation.accounts} if comp.simulation is not None else {}
-    headers = [w._("Party"), *[sc.name for sc in comp.scenarios], w._("At most")]
+    headers = [w._("Party"), *[w.scenario(sc.name) for sc in comp.scenarios], w._("At most")]
     if sim:
         headers.append(w._("P95"))  # a short header keeps the table, and page 1, narrow; the note explains it
     rows = []
@@ -135,7 +135,8 @@ def _years_table(w: Writer) -> dict[str, Any] | None:
     comp = w.computed
     _, base, _ = _scenario_order(w)
     sim = {a.id: a for a in comp.simulation.accounts} if comp.simulation is not None else {}
-    headers = [w._("Party"), w._("Budget year"), w._("Appropriated"), comp.scenarios[base].name, w._("At most")]
+    base_name = w.scenario(comp.scenarios[base].name)
+    headers = [w._("Party"), w._("Budget year"), w._("Appropriated"), base_name, w._("At most")]
     if sim:
         headers.append(w._("P95"))
     rows = []
@@ -193,7 +194,7 @@ def _savings(w: Writer) -> list[str]:
                     "%(party)s: %(amount)s of cashable savings in its own budgets in '%(scenario)s'.",
                     party=a.name,
                     amount=w.money(saved),
-                    scenario=w.computed.scenarios[base].name,
+                    scenario=w.scenario(w.computed.scenarios[base].name),
                 )
             )
     outside = int(res.cashable_savings[0]) - sum(int(a.savings[0]) for a in res.accounts)
@@ -222,10 +223,10 @@ def _capital(w: Writer) -> list[str]:
                 "in '%(low)s' a loss of %(loss)s.",
                 tranche=w.tranche(t.id),
                 drawn=w.money(int(b.drawn[0])),
-                base=comp.scenarios[base].name,
+                base=w.scenario(comp.scenarios[base].name),
                 irr=w.lang.rate(float(b.irr[0])) or "–",
                 multiple=w.lang.multiple(float(b.multiple[0])) or "–",
-                low=comp.scenarios[low].name,
+                low=w.scenario(comp.scenarios[low].name),
                 loss=w.money(int(lo.loss[0])),
             )
         )
@@ -239,9 +240,9 @@ def _capital(w: Writer) -> list[str]:
                 guarantor=w.name(guarantee.guarantor),
                 amount=w.money(guarantee.amount),
                 low=w.money(paid[low]),
-                lowname=comp.scenarios[low].name,
+                lowname=w.scenario(comp.scenarios[low].name),
                 base=w.money(paid[base]),
-                basename=comp.scenarios[base].name,
+                basename=w.scenario(comp.scenarios[base].name),
             )
         )
     if comp.simulation is not None:
@@ -274,10 +275,10 @@ def _providers(w: Writer) -> list[str]:
                 "%(provider)s: lowest cash %(base)s in '%(basename)s' (%(month)s), %(low)s in '%(lowname)s'.",
                 provider=prov.name,
                 base=w.money(int(b.lowest_cash[0])),
-                basename=comp.scenarios[base].name,
+                basename=w.scenario(comp.scenarios[base].name),
                 month=w.month(int(b.lowest_cash_month[0])),
                 low=w.money(int(lo.lowest_cash[0])),
-                lowname=comp.scenarios[low].name,
+                lowname=w.scenario(comp.scenarios[low].name),
             )
         )
     return out
@@ -357,7 +358,7 @@ def _savings_cover(w: Writer, res: Results) -> list[str]:
                     "%(party)s: its savings cover what it pays from %(level)s the '%(scenario)s' success rates.",
                     party=who,
                     level=level(w, point.level),
-                    scenario=comp.chart_scenario.name,
+                    scenario=w.scenario(comp.chart_scenario.name),
                 )
             )
     return lines
@@ -400,7 +401,7 @@ def value_for_money(w: Writer) -> dict[str, Any]:
         "intro": w._(
             "In the scenario '%(scenario)s'. Present values at the start of the contract, discounted at "
             "%(rate)s a year.",
-            scenario=comp.scenarios[base].name,
+            scenario=w.scenario(comp.scenarios[base].name),
             rate=w.lang.percent(w.c.discount_rate),
         ),
         "headers": [

@@ -11,12 +11,14 @@ import re
 import warnings
 from typing import Any
 
+import attrs
 from markupsafe import Markup
 
 from sibkit.i18n import Language
 from sibkit.model import Contract
 from sibkit.report import charts
 from sibkit.report.termsheet.compute import Computed
+from sibkit.texts import text_in
 
 __all__ = ["chart_image", "chart_labels", "figure"]
 
@@ -33,7 +35,11 @@ def chart_image(contract: Contract, lang: Language, comp: Computed, kind: str, f
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
         if kind == "payoff":
-            return charts.payoff_chart(comp.sweep, contract, fmt, labels=labels, locale=lang.locale)
+            # the axis names the scenario as readers know it (its label in this language), not by its id
+            sc = next((s for s in contract.scenarios if s.name == comp.sweep.scenario), None)
+            shown = text_in(sc.label, lang.code) if sc is not None and sc.label else comp.sweep.scenario
+            sweep = attrs.evolve(comp.sweep, scenario=shown)
+            return charts.payoff_chart(sweep, contract, fmt, labels=labels, locale=lang.locale)
         if kind == "cash":
             index = next(i for i, s in enumerate(comp.scenarios) if s.name == comp.chart_scenario.name)
             return charts.waterfall_chart(comp.runs[index], contract, 0, fmt, labels=labels, locale=lang.locale)

@@ -104,7 +104,7 @@ def _description(w: Writer, sc: Scenario) -> str:
         text = w._(
             "%(description)s (weight %(probability)s)", description=text, probability=w.lang.percent(sc.probability)
         )
-    return w._("%(scenario)s: %(description)s", scenario=sc.name, description=text)
+    return w._("%(scenario)s: %(description)s", scenario=w.scenario(sc.name), description=text)
 
 
 def scenarios(w: Writer) -> dict[str, Any]:
@@ -124,7 +124,7 @@ def scenarios(w: Writer) -> dict[str, Any]:
             "The contract defines no scenarios; the table shows the case where every participant achieves "
             "every outcome."
         ),
-        "columns": [sc.name for sc in comp.scenarios],
+        "columns": [w.scenario(sc.name) for sc in comp.scenarios],
         "rows": rows,
         "table": [[r["label"], *r["cells"]] for r in rows],
         "descriptions": [_description(w, sc) for sc in comp.scenarios],
@@ -158,7 +158,7 @@ def chart(w: Writer) -> dict[str, Any]:
         "intro": w._(
             "The chart scales every success rate of the scenario '%(scenario)s' from %(low)s to %(high)s "
             "(%(count)s levels): above, what each payer pays and each provider keeps; below, each tranche's IRR.",
-            scenario=comp.chart_scenario.name,
+            scenario=w.scenario(comp.chart_scenario.name),
             low=level(w, float(lo)),
             high=level(w, float(hi)),
             count=w.lang.integer(len(comp.sweep_levels)),
@@ -176,7 +176,7 @@ def cash_chart(w: Writer) -> dict[str, Any]:
             "Cumulative cash of every party, month by month, in the scenario '%(scenario)s': what the payers "
             "have paid, what each provider has received less what it has spent, and each tranche's money "
             "out and back.",
-            scenario=comp.chart_scenario.name,
+            scenario=w.scenario(comp.chart_scenario.name),
         ),
     }
 

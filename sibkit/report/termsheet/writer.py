@@ -114,6 +114,12 @@ class Writer:
         """A number of months: ``1 month``, ``12 months``."""
         return self.lang.ngettext("%(num)d month", "%(num)d months", n)
 
+    def scenario(self, name: str) -> str:
+        """A scenario as readers see it: its ``label`` in the sheet's language (marked when it falls back), or
+        its name when it has none (also for a scenario the contract does not list, such as the default one)."""
+        sc = next((s for s in self.c.scenarios if s.name == name), None)
+        return self.text(sc.label) if sc is not None and sc.label else name
+
     def tranche(self, tranche_id: str) -> str:
         """A tranche with its investor: ``senior (Bank)``; an unknown id as written."""
         t = next((x for x in self.c.tranches if x.id == tranche_id), None)
