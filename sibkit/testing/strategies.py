@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from sibkit.engine.batch import Batch, axes, deterministic_batch
 from sibkit.model import (
@@ -370,20 +371,30 @@ def scenarios(contract: Contract) -> st.SearchStrategy[Scenario]:
 @st.composite
 def outcome_vectors(draw: st.DrawFn, contract: Contract) -> Batch:
     """One scenario as integer counts (N = 1): for every enrolment month, provider, segment and
-    metric, how many participants achieve it (at most those enrolled) and their units."""
+    metric, how many participants achieve it (at most those enrolled) and their units.
+
+    The counts are drawn as arrays (``hypothesis.extra.numpy.arrays``): one value fills the array and a few
+    cells are drawn apart from it, so the smallest example stays small however many months, providers,
+    segments and metrics the contract has (drawing every cell on its own failed Hypothesis's
+    ``large_base_example`` health check for long contracts). A cell's count is the share drawn for it, in
+    thousandths, of the participants enrolled there, rounded down."""
     base = deterministic_batch(contract, contract.scenarios[0] if contract.scenarios else draw(scenarios(contract)))
     enrolled = base.enrolled
     shape = base.achieved.shape
-    flat_enrolled = np.broadcast_to(enrolled[..., None], shape).reshape(-1)
-    achieved = np.asarray(
-        [draw(st.integers(min_value=0, max_value=int(e))) for e in flat_enrolled], dtype=np.int64
-    ).reshape(shape)
-    per = np.asarray([draw(st.integers(min_value=1, max_value=4)) for _ in range(achieved.size)], dtype=np.int64)
-    units = achieved * per.reshape(shape)
-    improvement = np.asarray(
-        [draw(st.integers(min_value=0, max_value=60)) / 100 for _ in range(base.improvement.size)]
-    ).reshape(base.improvement.shape)
-    return Batch(enrolled=enrolled, achieved=achieved, units=units, offset=base.offset, improvement=improvement)
+    permille = st.integers(min_value=0, max_value=1000)
+    shares = draw(hnp.arrays(np.int64, shape, elements=permille, fill=permille))
+    achieved = (enrolled[..., None] * shares) // 1000
+    per_unit = st.integers(min_value=1, max_value=4)
+    units = achieved * draw(hnp.arrays(np.int64, shape, elements=per_unit, fill=per_unit))
+    percent = st.integers(min_value=0, max_value=60)
+    improvement = draw(hnp.arrays(np.int64, base.improvement.shape, elements=percent, fill=percent)) / 100
+    return Batch(
+        enrolled=enrolled,
+        achieved=achieved.astype(np.int64),
+        units=units.astype(np.int64),
+        offset=base.offset,
+        improvement=improvement.astype(np.float64),
+    )
 
 
 def batches(contract: Contract, n: int) -> st.SearchStrategy[Batch]:
