@@ -108,8 +108,8 @@ _MITIGATION: dict[str, tuple[Part, ...]] = {
         N_(
             "The payments do not cover %(provider)s's costs %(scenario)s: a facility would only defer the loss. "
             "Raise the price of the results it can reach, pay part of its costs whatever the results (a fee for "
-            "early milestones), or let investors pre-finance its costs and carry that risk; until then it needs "
-            "%(facility)s more to keep its minimum of %(minimum)s."
+            "early milestones), or let investors pre-finance its costs and carry that risk; to carry the loss "
+            "itself, it needs %(facility)s more of its own money to keep its minimum of %(minimum)s."
         ),
     ),
 }
