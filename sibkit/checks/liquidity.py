@@ -288,9 +288,9 @@ def _finding(
 def _cause(
     results: Results, p: int, first: int | None, threshold: int, margin: int
 ) -> tuple[str, tuple[int, int, int] | None]:
-    """Why provider ``p``'s cash falls below ``threshold`` (zero, or its minimum), one of ``CAUSES``; with
-    the capital cause, ``(month, cash, costs)``: the month of its lowest cash before the first payment (all
-    the term when none comes), its cash then and its costs up to and including that month.
+    """Why provider ``p``'s cash falls below ``threshold`` (zero, or its minimum), one of ``CAUSES``; when the
+    capital falls short (``capital``, ``both``), ``(month, cash, costs)``: the month of its lowest cash before
+    the first payment (all the term when none comes), its cash then and its costs up to and including it.
 
     Without the cash of each month (a run without detail), only the margin can tell: ``timing`` when it
     is at least zero, else ``price``.
