@@ -51,8 +51,8 @@ _CAPITAL: tuple[Part, ...] = (
     Clause(N_(", before its first payment,"), when="first_month"),
     N_(
         " it spends %(before_costs)s on its participants and overhead and has %(before_money)s to pay them from "
-        "(its buffer, other income and the capital paid to it): the money it has before it is paid is too small "
-        "for the costs planned, however fast results are paid"
+        "(its buffer, other income and the capital paid to it): %(capital_gap)s too little to pay them and keep its "
+        "minimum of %(minimum)s, however fast results are paid"
     ),
 )
 _SURPLUS = N_(". Over the whole term, %(scenario)s, it ends %(surplus)s up")
@@ -74,9 +74,8 @@ _WHY: dict[str, tuple[Part, ...]] = {
 """The second half of each explanation, by cause: why the cash runs short."""
 
 _MORE_CAPITAL = N_(
-    "Give %(provider)s the working capital the plan needs before it is paid: a larger buffer, more committed "
-    "capital or a facility of at least %(capital_gap)s (the %(before_costs)s of costs less the %(before_money)s "
-    "it has, plus its minimum of %(minimum)s)"
+    "Give %(provider)s at least %(capital_gap)s more working capital for the months before it is paid: a larger "
+    "buffer, more committed capital or a facility"
 )
 _EARLIER = N_(
     "pay part of the tariff on early milestones (engagement, start of the trajectory) and shorten the time "
@@ -93,16 +92,15 @@ _MITIGATION: dict[str, tuple[Part, ...]] = {
         _EARLIER,
         _MONTHLY,
         N_(
-            ". Until then, a bridging facility of at least %(facility)s, repaid from the outcome payments, keeps "
-            "%(provider)s's cash at its minimum of %(minimum)s %(scenario)s."
+            ". Bridge the gap until then with a facility of at least %(facility)s, repaid from the outcome payments "
+            "(what keeps its cash at its minimum of %(minimum)s %(scenario)s)."
         ),
     ),
     "both": (
         _MORE_CAPITAL,
-        N_("; after the first payment, "),
-        _EARLIER,
+        N_("; after the first payment, pay part of the tariff on early milestones and sooner after the result"),
         _MONTHLY,
-        N_(", or widen the facility to %(facility)s in all (what keeps its cash at its minimum %(scenario)s)."),
+        N_(", or widen the facility to %(facility)s in all."),
     ),
     "price": (
         N_(

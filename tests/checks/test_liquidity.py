@@ -184,8 +184,9 @@ class TestCause:
         assert "Up to month 10 (November 2023), before its first payment," in explanation
         assert "€59,050.00" in explanation and "€15,000.00 to pay them from" in explanation
         assert "€9,100.00 up" in explanation and "too late to catch up" in explanation
-        assert "facility of at least €54,050.00" in mitigation
-        assert "monthly instead of quarterly" in mitigation and "widen the facility to €61,650.00" in mitigation
+        assert "at least €54,050.00 more working capital" in mitigation
+        assert "€54,050.00 too little to pay them and keep its minimum of €10,000.00" in explanation
+        assert "monthly instead of quarterly" in mitigation and "widen the facility to €61,650.00 in all" in mitigation
         nl = finding.mitigation("nl")
         assert "werkkapitaal" in nl and "€\u00a054.050,00" in nl and "maandelijks in plaats van per kwartaal" in nl
         assert "Tot en met maand 10 (november 2023), vóór de eerste betaling," in finding.explanation("nl")
@@ -201,7 +202,7 @@ class TestCause:
         assert "first payment arrives in month 3 (April 2024)" in explanation
         assert "spends €10,000.00 on its participants and overhead and has €1,000.00" in explanation
         assert "it ends €10,000.00 up." in explanation
-        assert "facility of at least €9,000.00" in mitigation and "Faster payment does not close this gap" in mitigation
+        assert "at least €9,000.00 more working capital" in mitigation and "Faster payment does not close this gap" in mitigation
         assert "monthly instead" not in mitigation and "milestones" not in mitigation
         assert finding.facts_json()["capital_gap"] == {"cents": 9_000_00, "currency": "EUR"}
 
@@ -222,8 +223,8 @@ class TestCause:
         assert "it ends €6,000.00 up: the price covers its costs, the timing of the payments does not" in explanation
         assert "before its first payment" not in explanation
         assert "early milestones" in mitigation and "pay monthly instead of quarterly" in mitigation
-        assert "bridging facility of at least €3,000.00" in mitigation
-        assert "capital" not in mitigation and "buffer" not in mitigation
+        assert "facility of at least €3,000.00, repaid from the outcome payments" in mitigation
+        assert "capital" not in mitigation and "buffer" not in mitigation and "€0.00" in mitigation
         assert "per kwartaal" in finding.mitigation("nl") and "overbruggingskrediet" in finding.mitigation("nl")
 
     def test_monthly_payment_removes_the_timing_finding(self) -> None:
