@@ -90,7 +90,7 @@ class TestFacts:
 
     def test_an_optional_clause_needs_no_fact(self) -> None:
         """A clause whose fact is absent is left out: the liquidity explanation without a first payment month."""
-        message = message_for("SIB-CASH-001", "zero")
+        message = message_for("SIB-CASH-001", "zero-capital")
         assert "first_month" in message.names() and "first_month" not in message.required()
 
     def test_kinds_seen_on_the_shipped_contracts(self) -> None:
@@ -108,13 +108,15 @@ class TestFacts:
 
 class TestJson:
     def test_liquidity_facts_in_cents_and_months(self) -> None:
-        """`check --format json` gives the pilot's Dreamfabryk finding as data: kind ``zero``, the lowest cash
+        """`check --format json` gives the pilot's Dreamfabryk finding as data: kind ``zero-both`` (cash below zero at the
+        expected results; its buffer is too small for the costs before the first payment, and the payments
+        after it come too late), the lowest cash
         −€51,650.00 as 5,165,000 cents below zero in month 13 (February 2024, the contract starting January
         2023), 28 of the 36 months below zero; the existing keys stay."""
         result = CliRunner().invoke(main, ["check", str(EXAMPLE), "--format", "json"])
         assert result.exit_code == 0, result.output
         (cash,) = [f for f in json.loads(result.stdout) if f["code"] == "SIB-CASH-001"]
-        assert cash["kind"] == "zero" and cash["severity"] == "error"
+        assert cash["kind"] == "zero-both" and cash["severity"] == "error"
         facts = cash["facts"]
         assert facts["provider"] == "Dreamfabryk"
         assert facts["lowest"] == {"cents": -5_165_000, "currency": "EUR"}

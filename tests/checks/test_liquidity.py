@@ -6,7 +6,7 @@ import attrs
 
 from sibkit.checks import Context, Finding
 from sibkit.checks.liquidity import CODE, provider_liquidity
-from sibkit.load import load_contract
+from sibkit.load import load_contract, loads
 from sibkit.model import Contract
 from sibkit.money import Cents
 
@@ -21,6 +21,89 @@ def with_buffer(c: Contract, provider: str, extra: int) -> Contract:
     """``c`` with ``extra`` cents added to one provider's starting cash (an advance or a facility)."""
     providers = tuple(attrs.evolve(p, buffer=Cents(p.buffer + extra)) if p.id == provider else p for p in c.providers)
     return attrs.evolve(c, providers=providers)
+
+
+CAPITAL = """
+format = 1
+name = "Buffer below the costs before the first payment"
+
+[timeline]
+start = 2024-01-01
+enrolment_months = 1
+service_months = 3
+term_months = 6
+payment_frequency = "monthly"
+
+[[payers]]
+id = "gemeente"
+name = "Gemeente"
+
+[[providers]]
+id = "coach"
+name = "Coach"
+capacity = 10
+enrolment = { total = 10, months = 1 }
+cost_per_participant = 1000
+buffer = 1000
+
+[[metrics]]
+id = "werk"
+name = "Work"
+observation_months = 3
+
+[[rules]]
+type = "rate_card"
+id = "card"
+entries = [ { metric = "werk", price = 2000 } ]
+
+[[scenarios]]
+name = "base"
+outcomes = [ { metric = "werk", rate = 1.0 } ]
+"""
+"""Ten participants start in month 0 and cost €1,000 each that month; every one of them is paid €2,000 in
+month 3 (observed after 3 months, paid monthly). The €1,000 buffer is far below the €10,000 spent before."""
+
+TIMING = """
+format = 1
+name = "Quarterly payments behind the costs"
+
+[timeline]
+start = 2024-01-01
+enrolment_months = 6
+service_months = 6
+term_months = 9
+payment_frequency = "quarterly"
+
+[[payers]]
+id = "gemeente"
+name = "Gemeente"
+
+[[providers]]
+id = "coach"
+name = "Coach"
+capacity = 12
+enrolment = { total = 12, months = 6 }
+cost_per_participant = 1000
+buffer = 4000
+
+[[metrics]]
+id = "werk"
+name = "Work"
+observation_months = 2
+
+[[rules]]
+type = "rate_card"
+id = "card"
+entries = [ { metric = "werk", price = 1500 } ]
+
+[[scenarios]]
+name = "base"
+outcomes = [ { metric = "werk", rate = 1.0 } ]
+"""
+"""Two participants start in each of months 0–5 and cost €1,000 each that month (€2,000 a month); each is
+paid €1,500 two months later, on the next quarterly payment date (months 2, 5 and 8). The €4,000 buffer
+carries the €4,000 spent before the first payment; the price (€18,000 for €12,000 of costs) covers the
+costs."""
 
 
 def findings(c: Contract, **thresholds: int) -> list[Finding]:
@@ -81,3 +164,85 @@ class TestProviderLiquidity:
         about the low scenario (32 months below zero)."""
         (finding,) = findings(leeuwarden(), tolerated_months=28)
         assert finding.severity == "warning"
+
+
+class TestCause:
+    """The finding says why the cash runs short, and the remedy matches: capital too small for the costs
+    before the first payment, payments too late or too rare, both, or a price below the costs."""
+
+    def test_leeuwarden_has_both_causes(self) -> None:
+        """Dreamfabryk's first payment comes in month 11 (December 2023). Its costs in months 0–10 are
+        €2,300 + 3,050 + 3,800 + 4,550 + 5,000 + 5,600 + 6,200 + 6,800 + 7,400 + 7,250 + 7,100 = €59,050
+        (20% of €1,500 for each starter in its first month, 10% in the next eight, €800 a month of overhead),
+        against its €15,000 buffer: its cash is −€44,050 in month 10, before any result can be paid, so the
+        buffer is too small for the plan (a facility of €59,050 − €15,000 + its €10,000 minimum = €54,050
+        closes that). And although it ends €9,100 up over the term, the quarterly payments in arrears push
+        its cash further down after the first payment, to −€51,650 in month 13: timing too. Both are true."""
+        (finding,) = findings(leeuwarden())
+        assert finding.kind == "zero-both"
+        explanation, mitigation = finding.explanation("en"), finding.mitigation("en")
+        assert "Up to month 10 (November 2023), before its first payment," in explanation
+        assert "€59,050.00" in explanation and "€15,000.00 to pay them from" in explanation
+        assert "€9,100.00 up" in explanation and "too late to catch up" in explanation
+        assert "at least €54,050.00 more working capital" in mitigation
+        assert "€54,050.00 too little to pay them and keep its minimum of €10,000.00" in explanation
+        assert "monthly instead of quarterly" in mitigation and "widen the facility to €61,650.00 in all" in mitigation
+        nl = finding.mitigation("nl")
+        assert "werkkapitaal" in nl and "€\u00a054.050,00" in nl and "maandelijks in plaats van per kwartaal" in nl
+        assert "Tot en met maand 10 (november 2023), vóór de eerste betaling," in finding.explanation("nl")
+
+    def test_a_buffer_below_the_costs_before_the_first_payment_is_capital(self) -> None:
+        """Cash is €1,000 − €10,000 = −€9,000 in months 0–2, then €11,000 after the €20,000 of month 3,
+        ending €10,000 up. Before the first payment the money (€1,000) is below the costs (€10,000): the
+        remedy is €9,000 of capital (minimum €0), and no faster payment could help."""
+        (finding,) = findings(loads(CAPITAL))
+        assert finding.kind == "zero-capital" and finding.severity == "error"
+        assert finding.title("en") == "Coach runs out of cash: €9,000.00 short in month 0 (January 2024)"
+        explanation, mitigation = finding.explanation("en"), finding.mitigation("en")
+        assert "first payment arrives in month 3 (April 2024)" in explanation
+        assert "spends €10,000.00 on its participants and overhead and has €1,000.00" in explanation
+        assert "it ends €10,000.00 up." in explanation
+        assert "at least €9,000.00 more working capital" in mitigation and "Faster payment does not close this gap" in mitigation
+        assert "monthly instead" not in mitigation and "milestones" not in mitigation
+        assert finding.facts_json()["capital_gap"] == {"cents": 9_000_00, "currency": "EUR"}
+
+    def test_the_capital_gap_closes_the_capital_finding(self) -> None:
+        """€9,000 more buffer: €10,000 covers month 0's costs, cash never falls below zero."""
+        assert findings(with_buffer(loads(CAPITAL), "coach", 9_000_00)) == []
+
+    def test_late_quarterly_payments_are_timing(self) -> None:
+        """Cash by month: €4,000 − €2,000 = €2,000, then €0 (month 1, before the first payment: not below
+        zero); month 2 −€2,000 + €3,000 (the two starters of month 0) = €1,000; month 3 −€1,000; month 4
+        −€3,000; month 5 €3,000 − €6,000 + €9,000 (six starters of months 1–3) = €0; month 8 +€6,000.
+        The margin is €18,000 − €12,000 = €6,000: the price covers the costs, the quarterly timing does not.
+        The remedy names the payment timing and a €3,000 bridging facility, not more capital."""
+        (finding,) = findings(loads(TIMING))
+        assert finding.kind == "zero-timing" and finding.severity == "error"
+        assert finding.title("en") == "Coach runs out of cash: €3,000.00 short in month 4 (May 2024)"
+        explanation, mitigation = finding.explanation("en"), finding.mitigation("en")
+        assert "it ends €6,000.00 up: the price covers its costs, the timing of the payments does not" in explanation
+        assert "before its first payment" not in explanation
+        assert "early milestones" in mitigation and "pay monthly instead of quarterly" in mitigation
+        assert "facility of at least €3,000.00, repaid from the outcome payments" in mitigation
+        assert "capital" not in mitigation and "buffer" not in mitigation and "€0.00" in mitigation
+        assert "per kwartaal" in finding.mitigation("nl") and "overbruggingskrediet" in finding.mitigation("nl")
+
+    def test_monthly_payment_removes_the_timing_finding(self) -> None:
+        """Paid monthly, each pair is paid €3,000 two months after its €2,000: cash €2,000, €0, €1,000,
+        €2,000 … never below zero: the timing remedy removes the error. What is left is a warning about half
+        the expected success, where the €9,000 paid for €12,000 of costs is a loss of €3,000: the price."""
+        c = loads(TIMING)
+        (finding,) = findings(attrs.evolve(c, timeline=attrs.evolve(c.timeline, payment_frequency="monthly")))
+        assert finding.severity == "warning" and finding.kind == "zero-low-price"
+        assert "loses €3,000.00" in finding.explanation("en")
+
+    def test_a_loss_at_half_success_is_the_price(self) -> None:
+        """With €61,650 more Dreamfabryk's buffer (€76,650) covers the €59,050 before the first payment, but
+        at half the expected success it loses €82,250 over the term: no timing closes that, and the remedy
+        says so (the price, costs paid whatever the results, or investors carrying the risk)."""
+        (finding,) = findings(with_buffer(leeuwarden(), "dreamfabryk", 61_650_00))
+        assert finding.kind == "zero-low-price"
+        assert "at half the expected success, it loses €82,250.00" in finding.explanation("en")
+        mitigation = finding.mitigation("en")
+        assert "a facility would only defer the loss" in mitigation and "€31,550.00 more" in mitigation
+        assert "monthly instead" not in mitigation
