@@ -23,16 +23,20 @@ def with_buffer(c: Contract, provider: str, extra: int) -> Contract:
     return attrs.evolve(c, providers=providers)
 
 
-CAPITAL = """
+def _one_provider(name: str, months: int, term: int, frequency: str, participants: int, buffer: int,
+                  observe: int, price: int) -> str:
+    """A contract with one provider whose participants start evenly over ``months``, cost €1,000 each in their
+    first month, and are each paid ``price`` (euros) for one result ``observe`` months later."""
+    return f"""
 format = 1
-name = "Buffer below the costs before the first payment"
+name = "{name}"
 
 [timeline]
 start = 2024-01-01
-enrolment_months = 1
-service_months = 3
-term_months = 6
-payment_frequency = "monthly"
+enrolment_months = {months}
+service_months = {max(months, 3)}
+term_months = {term}
+payment_frequency = "{frequency}"
 
 [[payers]]
 id = "gemeente"
@@ -41,65 +45,32 @@ name = "Gemeente"
 [[providers]]
 id = "coach"
 name = "Coach"
-capacity = 10
-enrolment = { total = 10, months = 1 }
+capacity = {participants}
+enrolment = {{ total = {participants}, months = {months} }}
 cost_per_participant = 1000
-buffer = 1000
+buffer = {buffer}
 
 [[metrics]]
 id = "werk"
 name = "Work"
-observation_months = 3
+observation_months = {observe}
 
 [[rules]]
 type = "rate_card"
 id = "card"
-entries = [ { metric = "werk", price = 2000 } ]
+entries = [ {{ metric = "werk", price = {price} }} ]
 
 [[scenarios]]
 name = "base"
-outcomes = [ { metric = "werk", rate = 1.0 } ]
+outcomes = [ {{ metric = "werk", rate = 1.0 }} ]
 """
+
+
+CAPITAL = _one_provider("Buffer below the costs before the first payment", 1, 6, "monthly", 10, 1000, 3, 2000)
 """Ten participants start in month 0 and cost €1,000 each that month; every one of them is paid €2,000 in
 month 3 (observed after 3 months, paid monthly). The €1,000 buffer is far below the €10,000 spent before."""
 
-TIMING = """
-format = 1
-name = "Quarterly payments behind the costs"
-
-[timeline]
-start = 2024-01-01
-enrolment_months = 6
-service_months = 6
-term_months = 9
-payment_frequency = "quarterly"
-
-[[payers]]
-id = "gemeente"
-name = "Gemeente"
-
-[[providers]]
-id = "coach"
-name = "Coach"
-capacity = 12
-enrolment = { total = 12, months = 6 }
-cost_per_participant = 1000
-buffer = 4000
-
-[[metrics]]
-id = "werk"
-name = "Work"
-observation_months = 2
-
-[[rules]]
-type = "rate_card"
-id = "card"
-entries = [ { metric = "werk", price = 1500 } ]
-
-[[scenarios]]
-name = "base"
-outcomes = [ { metric = "werk", rate = 1.0 } ]
-"""
+TIMING = _one_provider("Quarterly payments behind the costs", 6, 9, "quarterly", 12, 4000, 2, 1500)
 """Two participants start in each of months 0–5 and cost €1,000 each that month (€2,000 a month); each is
 paid €1,500 two months later, on the next quarterly payment date (months 2, 5 and 8). The €4,000 buffer
 carries the €4,000 spent before the first payment; the price (€18,000 for €12,000 of costs) covers the
