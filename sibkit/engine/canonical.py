@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sibkit.engine.batch import Batch
-from sibkit.model import Contract, ResidualStep
+from sibkit.model import CohortThreshold, Contract, ResidualStep
 
 __all__ = ["Order", "canonical", "to_canonical", "to_contract_order"]
 
@@ -46,9 +46,9 @@ class Order:
     tranches: I64
     segments: I64
     metrics: I64
-    lines: tuple[tuple[str, str, str], ...]
-    """The contract's payment lines as ``(rule, metric, provider)``, in the order the schedule builds them
-    for the contract as written."""
+    lines: tuple[tuple[str, str, str, str], ...]
+    """The contract's payment lines as ``Line.key`` (rule, metric, provider, segment or ""), in the order
+    the schedule builds them for the contract as written."""
 
     @property
     def identity(self) -> bool:
@@ -86,14 +86,16 @@ def _sorted_step(step: Any) -> Any:
     return step
 
 
-def _lines(contract: Contract) -> tuple[tuple[str, str, str], ...]:
-    """The schedule's payment lines, in the order ``schedule`` builds them (rules, then each rule's
-    metrics, then its providers)."""
+def _lines(contract: Contract) -> tuple[tuple[str, str, str, str], ...]:
+    """The schedule's payment lines as ``Line.key``, in the order ``schedule`` builds them (rules, then
+    each rule's metrics, then its providers, then, where a segment cap splits them, its segments)."""
+    split = [s.id for s in contract.segments] if any(c.level == "segment" for c in contract.caps) else [""]
     return tuple(
-        (rule.id, metric, provider)
+        (rule.id, metric, provider, segment)
         for rule in contract.rules
         for metric in rule.metrics()
         for provider in contract.rule_providers(rule)
+        for segment in ([""] if isinstance(rule, CohortThreshold) else split)
     )
 
 

@@ -14,10 +14,10 @@ moved earlier so that more fall inside the term, can pay more. It is built in tw
    with the counterfactual's events; ``max_payment`` bounds it like a cap).
 
 2. **Caps.** For any set of (line, payer) cells the bound is the smallest of: the natural
-   maximum of the set; the room of any cap that covers the whole set (metric, rule
+   maximum of the set; the room of any cap that covers the whole set (segment, metric, rule
    ``max_payment``, provider, payer, contract cap; the participant cap as its amount times
    a provider's planned participants); and the sum of the bounds of its parts when the set
-   is split by metric, rule, provider, payer or kind of line. Every cap the engine applies
+   is split by metric, rule, provider, payer, segment or kind of line. Every cap the engine applies
    limits what its cells are paid, so each of these is an upper bound; where none of them is
    finite the set is unbounded (``None``).
 
@@ -82,7 +82,7 @@ class MaximumPayment:
     payers, and each pro-rata cut of a cap, is split to the cent (one cent per payment date and
     rounding step at most); ``by_payer + rounding_by_payer`` is a strict bound."""
     by_line: dict[tuple[str, str, str], int | None]
-    """Per payment line ``(rule, metric, provider)``, after every cap."""
+    """Per payment line ``(rule, metric, provider)`` (all its segments), after every cap."""
     total: int | None
     """All outcome payments, after every cap, VAT excluded."""
     before_caps: int | None
@@ -149,14 +149,17 @@ def composition(contract: Contract, *, maximum: MaximumPayment | None = None) ->
     totals = sched.due[0].sum(axis=(0, 2)) if sched.due.shape[2] else np.zeros(0, dtype=np.int64)
     rules = {r.id: r for r in contract.rules}
     capped = (maximum if maximum is not None else maximum_payment(contract)).by_line
-    out = []
+    per_line: dict[tuple[str, str, str], int] = {}  # a line split by segment (for a segment cap) counts once
     for ln in sched.lines:
-        cents = int(totals[ln.index])
-        bound = capped[(ln.rule, ln.metric, ln.provider)]
-        rule = rules[ln.rule]
-        if not isinstance(rule, CohortThreshold) and ln.metric in _unbounded_metrics(rule) and bound is not None:
+        key = (ln.rule, ln.metric, ln.provider)
+        per_line[key] = per_line.get(key, 0) + int(totals[ln.index])
+    out = []
+    for (rule_id, metric, provider), cents in per_line.items():
+        bound = capped[(rule_id, metric, provider)]
+        rule = rules[rule_id]
+        if not isinstance(rule, CohortThreshold) and metric in _unbounded_metrics(rule) and bound is not None:
             cents = bound
-        out.append((ln.metric, cents, ln.provider, ln.rule))
+        out.append((metric, cents, provider, rule_id))
     return out
 
 
@@ -237,7 +240,10 @@ def maximum_payment(contract: Contract) -> MaximumPayment:
         by_provider={p.id: of(lambda ln, p=p: ln.provider == p.id) for p in contract.providers},  # type: ignore[misc]
         by_payer=by_payer,
         rounding_by_payer=rounding,
-        by_line={(ln.rule, ln.metric, ln.provider): of(lambda x, ln=ln: x is ln) for ln in lines},  # type: ignore[misc]
+        by_line={
+            key: of(lambda x, key=key: (x.rule, x.metric, x.provider) == key)  # type: ignore[misc]
+            for key in dict.fromkeys((ln.rule, ln.metric, ln.provider) for ln in lines)
+        },
         total=_cents(bound(cells)),
         before_caps=None if open_lines else sum(natural.line_total),
     )
@@ -302,6 +308,7 @@ def _splits(contract: Contract, lines: tuple[Line, ...]) -> list[Callable[[Cell]
         lambda c: line_of[c[0]].provider,
         lambda c: c[1],
         lambda c: c[0] in cohort,  # the participant cap covers only per-participant lines
+        lambda c: line_of[c[0]].segment or "",  # a segment cap bounds its segment's part of any set
         # a cap over a group of metrics bounds the group's part of any set
         *(
             (lambda c, group=frozenset(cap.metrics): line_of[c[0]].metric in group)
@@ -357,7 +364,10 @@ def _line_rooms(
     out: list[tuple[frozenset[int], int, int]] = []
     for cap in contract.caps:
         room = _room(contract, cap.amount, cap.includes_vat)
-        if cap.level == "metric":
+        if cap.level == "segment":  # the schedule split the per-participant lines by segment for it
+            covered = frozenset(ln.index for ln in lines if ln.segment is not None and ln.segment == cap.target)
+            out.append((covered, room, 1))
+        elif cap.level == "metric":
             out.append((frozenset(ln.index for ln in lines if ln.metric in cap.metric_ids()), room, 1))
         elif cap.level == "provider":
             out.append((frozenset(ln.index for ln in lines if ln.provider == cap.target), room, 1))
@@ -411,6 +421,7 @@ def _share_bound(
             lambda i: line_of[i].rule,
             lambda i: line_of[i].provider,
             lambda i: isinstance(rules[line_of[i].rule], CohortThreshold),
+            lambda i: line_of[i].segment or "",
         ],
         scale=lambda items: max(share[i] for i in items),  # a cap's room, at the largest share in it
     )

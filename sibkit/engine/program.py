@@ -115,10 +115,12 @@ def _cap_masks(contract: Contract, sched: Schedule) -> list[tuple[npt.NDArray[np
     payers, lines = contract.payers, sched.lines
     vat_num, vat_den = contract.vat_rate.as_integer_ratio()
     cap_masks: list[tuple[npt.NDArray[np.bool_], int]] = []
-    level_order = {"metric": 0, "provider": 2, "payer": 3, "contract": 4}
+    level_order = {"segment": 0, "metric": 1, "provider": 3, "payer": 4, "contract": 5}
     for cap in sorted(contract.caps, key=lambda c: level_order.get(c.level, -1)):
         mask = np.zeros((len(lines), len(payers)), dtype=bool)
-        if cap.level == "metric":
+        if cap.level == "segment":  # the schedule split the per-participant lines by segment for it
+            mask[[ln.index for ln in lines if ln.segment is not None and ln.segment == cap.target], :] = True
+        elif cap.level == "metric":
             mask[[ln.index for ln in lines if ln.metric in cap.metric_ids()], :] = True
         elif cap.level == "provider":
             mask[[ln.index for ln in lines if ln.provider == cap.target], :] = True
@@ -136,7 +138,7 @@ def _cap_masks(contract: Contract, sched: Schedule) -> list[tuple[npt.NDArray[np
         if isinstance(rule, CohortThreshold) and rule.max_payment is not None:
             mask = np.zeros((len(lines), len(payers)), dtype=bool)
             mask[[ln.index for ln in lines if ln.rule == rule.id], :] = True
-            position = sum(1 for c in contract.caps if c.level == "metric")
+            position = sum(1 for c in contract.caps if c.level in ("segment", "metric"))
             cap_masks.insert(position, (mask, rule.max_payment))
     return cap_masks
 

@@ -53,6 +53,15 @@ class Line:
     """(payer index, exact share) pairs."""
     savings: bool = False
     """A share-of-savings line: its share may change once investors are repaid."""
+    segment: str | None = None
+    """The difficulty segment whose participants this line pays for; ``None``: all of them. A
+    per-participant line is split by segment only when the contract has a ``segment`` cap, so that
+    the cap can cover the lines of its segment (without one, a line per segment would only cost time)."""
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """``(rule, metric, provider, segment or "")``: the line's identity, whatever its position."""
+        return (self.rule, self.metric, self.provider, self.segment or "")
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -263,7 +272,7 @@ class _Lines:
 
     def __init__(self, contract: Contract, batch: Batch, ax: Axes) -> None:
         n = batch.n
-        per_participant = sum(
+        per_participant = len(by_segment(contract, ax)) * sum(
             len(rule.metrics()) * len(contract.rule_providers(rule))
             for rule in contract.rules
             if not isinstance(rule, CohortThreshold)
@@ -284,6 +293,14 @@ class _Lines:
         return any(ln.savings for ln in self.lines)
 
 
+def by_segment(contract: Contract, ax: Axes) -> tuple[int | None, ...]:
+    """The segment positions a per-participant line is split into: each segment when a ``segment`` cap
+    needs lines of its own, else one line for all (``None``)."""
+    if any(c.level == "segment" for c in contract.caps):
+        return tuple(range(len(ax.segments)))
+    return (None,)
+
+
 def _build_lines(contract: Contract, batch: Batch, ax: Axes, pay: I64) -> _Lines:
     """Every payment line, rule by rule, metric by metric, provider by provider, with its amounts."""
     payer_index = {p.id: k for k, p in enumerate(contract.payers)}
@@ -291,6 +308,7 @@ def _build_lines(contract: Contract, batch: Batch, ax: Axes, pay: I64) -> _Lines
     provider_index = {p: i for i, p in enumerate(ax.providers)}
     clipped = _Clipped(contract, batch)
     has_participant_cap = any(c.level == "participant" for c in contract.caps)
+    split = by_segment(contract, ax)
     acc = _Lines(contract, batch, ax)
     cohort_due: dict[int, tuple[I64, I64]] = {}  # the current cohort rule's lines, by provider index
     for rule in contract.rules:
@@ -302,22 +320,25 @@ def _build_lines(contract: Contract, batch: Batch, ax: Axes, pay: I64) -> _Lines
                 cohort_due = _cohort_due(contract, rule, batch, rule_providers, m, pay)
             for prov_id in contract.rule_providers(rule):
                 p = provider_index[prov_id]
-                line = Line(
-                    index=len(acc.lines),
-                    rule=rule.id,
-                    metric=metric_id,
-                    metric_index=m,
-                    provider=prov_id,
-                    provider_index=p,
-                    payers=payers,
-                    savings=isinstance(rule, ShareOfSavings),
-                )
-                acc.lines.append(line)
-                if isinstance(rule, CohortThreshold):
-                    acc.direct[line.index], counted = cohort_due[p]
-                    acc.units_paid[:, m] += counted
-                else:
-                    _price_line(contract, batch, ax, rule, line, clipped, acc, has_participant_cap)
+                cohort = isinstance(rule, CohortThreshold)
+                for s in (None,) if cohort else split:
+                    line = Line(
+                        index=len(acc.lines),
+                        rule=rule.id,
+                        metric=metric_id,
+                        metric_index=m,
+                        provider=prov_id,
+                        provider_index=p,
+                        payers=payers,
+                        savings=isinstance(rule, ShareOfSavings),
+                        segment=None if s is None else ax.segments[s],
+                    )
+                    acc.lines.append(line)
+                    if isinstance(rule, CohortThreshold):
+                        acc.direct[line.index], counted = cohort_due[p]
+                        acc.units_paid[:, m] += counted
+                    else:
+                        _price_line(contract, batch, ax, rule, line, clipped, acc, has_participant_cap, s)
     return acc
 
 
@@ -330,8 +351,10 @@ def _price_line(
     clipped: _Clipped,
     acc: _Lines,
     has_participant_cap: bool,
+    only: int | None = None,
 ) -> None:
-    """A per-participant line's amounts by enrolment month and segment, added to ``acc``."""
+    """A per-participant line's amounts by enrolment month and segment, added to ``acc`` (``only``: for
+    the participants of that segment position alone, the other segments left at 0)."""
     m, p = line.metric_index, line.provider_index
     amounts = acc.amounts_all[len(acc.by_enrol)]
     amounts_after = np.zeros_like(amounts) if line.savings else None
@@ -339,6 +362,8 @@ def _price_line(
     a_all, u_all = clipped.achieved(m), clipped.units(m)
     savings = {x.metric: x.amount_per_unit for x in contract.savings}
     for s, seg in enumerate(ax.segments):
+        if only is not None and s != only:
+            continue
         a = a_all[:, :, p, s]
         u = u_all[:, :, p, s]
         if isinstance(rule, ShareOfSavings):

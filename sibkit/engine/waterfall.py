@@ -170,7 +170,7 @@ def _in_contract_order(contract: Contract, flows: Flows, order: Order) -> Flows:
 
 def _line_order(sched: Schedule, order: Order) -> I64 | None:
     """The canonical position of each of the contract's payment lines (None: the same order)."""
-    position = {(ln.rule, ln.metric, ln.provider): ln.index for ln in sched.lines}
+    position = {ln.key: ln.index for ln in sched.lines}
     lines = np.asarray([position[key] for key in order.lines], dtype=np.int64)
     return None if np.array_equal(lines, np.arange(lines.size)) else lines
 
@@ -183,7 +183,7 @@ def _schedule_back(
     metric_index = {m.id: k for k, m in enumerate(contract.metrics)}
     provider_index = {p.id: k for k, p in enumerate(contract.providers)}
     rules = {r.id: r for r in contract.rules}
-    canon_lines = {(ln.rule, ln.metric, ln.provider): ln for ln in sched.lines}
+    canon_lines = {ln.key: ln for ln in sched.lines}
     restored_lines = tuple(
         attrs.evolve(
             canon_lines[key],

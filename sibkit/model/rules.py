@@ -299,7 +299,7 @@ RULE_TYPES: dict[str, type[PaymentRule]] = {
 }
 """The ``type`` tag of each rule in a contract file."""
 
-CapLevel = Literal["participant", "metric", "provider", "payer", "contract"]
+CapLevel = Literal["participant", "segment", "metric", "provider", "payer", "contract"]
 
 
 @attrs.frozen(kw_only=True)
@@ -307,6 +307,9 @@ class Cap:
     """A maximum on outcome payments.
 
     * ``participant``: per participant, over all metrics (UK: £15,000 a person);
+    * ``segment``: paid for the participants of the difficulty segment ``target``, over all
+      providers and per-participant rules ("the hard cases' higher prices, at most €60,000");
+      cohort rules pay for a whole cohort, not a segment, and are not covered;
     * ``metric``: over all participants, for the metric ``target``, or for the group of metrics
       ``metrics`` together (one maximum for all housing outcomes);
     * ``provider``: paid to (or on behalf of) the provider ``target``;
@@ -321,7 +324,7 @@ class Cap:
     amount: Cents = attrs.field(validator=money_amount)
     """Cents (contract currency) at most."""
     target: str | None = None
-    """The metric, provider or payer id, for those levels."""
+    """The segment, metric, provider or payer id, for those levels."""
     metrics: tuple[str, ...] = ()
     """For a ``metric`` cap over a group: the metric ids whose payments share the one ``amount``
     (instead of ``target``)."""
@@ -343,7 +346,7 @@ class Cap:
             if len(set(self.metrics)) != len(self.metrics):
                 raise FieldProblem.of("metrics", N_("a metric is named twice in the group"))
             return
-        needs_target = self.level in ("metric", "provider", "payer")
+        needs_target = self.level in ("segment", "metric", "provider", "payer")
         if needs_target and self.target is None:
             if self.level == "metric":
                 raise FieldProblem.of(

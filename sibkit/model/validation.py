@@ -402,9 +402,11 @@ def paid_metrics(c: Contract, refs: Refs) -> Iterator[Problem]:
 
 
 def cap_targets(c: Contract, refs: Refs) -> Iterator[Problem]:
-    """A cap limits a known metric, provider or payer."""
+    """A cap limits a known segment, metric, provider or payer."""
     for i, cap in enumerate(c.caps):
-        if cap.level == "metric" and cap.target is not None:
+        if cap.level == "segment" and cap.target is not None:
+            yield from unknown("segment", cap.target, refs.segment_ids, f"caps[{i}].target")
+        elif cap.level == "metric" and cap.target is not None:
             yield from unknown("metric", cap.target, refs.metric_ids, f"caps[{i}].target")
         elif cap.level == "metric":
             for j, metric in enumerate(cap.metrics):

@@ -92,6 +92,7 @@ EVIDENCE = {"hard": N_("hard"), "soft": N_("soft")}
 
 CAP_LEVEL = {
     "participant": N_("participant"),
+    "segment": N_("segment"),
     "metric": N_("metric"),
     "provider": N_("provider"),
     "payer": N_("payer"),

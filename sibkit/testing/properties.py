@@ -128,6 +128,7 @@ def caps_respected(contract: Contract, batch: Batch) -> Results:
                 if cap.level == "contract"
                 or (cap.level == "metric" and ln.metric in cap.metric_ids())
                 or (cap.level == "provider" and ln.provider == cap.target)
+                or (cap.level == "segment" and ln.segment == cap.target)
             ]
             paid = flows.line_paid[:, keep].sum(axis=1)
         assert np.all(paid <= cap.amount), f"{cap.level} cap {cap.target or ''} of {cap.amount} exceeded: {paid.max()}"
@@ -230,7 +231,7 @@ def monotone_payouts(contract: Contract, batch: Batch, pick: int) -> None:
     assert paid[1].sum() >= paid[0].sum(), (
         f"one more result lowered the outcome payments from {paid[0].sum()} to {paid[1].sum()} cents"
     )
-    shared = any(c.level in ("contract", "metric", "provider") for c in contract.caps) or (
+    shared = any(c.level in ("contract", "metric", "provider", "segment") for c in contract.caps) or (
         len(contract.payers) > 1 and any(c.level == "participant" for c in contract.caps)
     )
     if not shared:

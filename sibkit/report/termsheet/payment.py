@@ -191,6 +191,12 @@ def _cap(w: Writer, cap: Cap) -> str:
     target = cap.target or ""
     if cap.level == "participant":
         text = w._("At most %(amount)s per participant, over all outcomes.", amount=amount)
+    elif cap.level == "segment":
+        text = w._(
+            "At most %(amount)s in all for the participants of segment %(segment)s, over all providers.",
+            amount=amount,
+            segment=_segment(w, target),
+        )
     elif cap.level == "metric" and cap.metrics:
         text = w._(
             "At most %(amount)s in all for %(metrics)s together.",

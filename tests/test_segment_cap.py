@@ -1,0 +1,192 @@
+"""A cap per difficulty segment (issue #11, model gaps): "the hard cases' higher prices, at most €90,000".
+
+Two providers each enrol 20 participants, half in ``kort`` (short on welfare) and half in ``lang``
+(long on welfare). Work pays €3,000, or €6,000 for a participant in ``lang``. A segment cap limits
+what is paid for ``lang``'s participants, over both providers, to €90,000.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sibkit.engine import run, run_batch
+from sibkit.engine.batch import deterministic_batch
+from sibkit.engine.maximum import full_success, maximum_payment
+from sibkit.errors import ContractFileError
+from sibkit.load import loads
+from sibkit.model import Contract
+from sibkit.report.termsheet import render_termsheet
+from sibkit.testing import properties
+
+TEMPLATE = """
+format = 1
+name = "Hard cases capped"
+
+[timeline]
+start = 2025-01-01
+enrolment_months = 1
+service_months = 12
+term_months = 18
+
+[[payers]]
+id = "gemeente"
+name = "Gemeente"
+
+[[providers]]
+id = "noord"
+name = "Noord"
+capacity = 20
+enrolment = {{ monthly = [20] }}
+cost_per_participant = 1000
+segment_mix = [ {{ segment = "kort", share = 0.5 }}, {{ segment = "lang", share = 0.5 }} ]
+
+[[providers]]
+id = "zuid"
+name = "Zuid"
+capacity = 20
+enrolment = {{ monthly = [20] }}
+cost_per_participant = 1000
+segment_mix = [ {{ segment = "kort", share = 0.5 }}, {{ segment = "lang", share = 0.5 }} ]
+
+[[segments]]
+id = "kort"
+name = "Kort in de bijstand"
+
+[[segments]]
+id = "lang"
+name = "Lang in de bijstand"
+
+[[metrics]]
+id = "werk"
+name = "Work"
+observation_months = 6
+
+[[rules]]
+type = "rate_card"
+id = "card"
+entries = [ {{ metric = "werk", price = 3000, segment_prices = {{ lang = 6000 }} }} ]
+
+[[caps]]
+level = "segment"
+{target}
+amount = 90000
+
+[[scenarios]]
+name = "base"
+outcomes = [
+  {{ metric = "werk", segment = "kort", rate = {rate} }},
+  {{ metric = "werk", segment = "lang", rate = {rate} }},
+]
+"""
+
+
+def capped(rate: Decimal = Decimal(1), target: str = 'target = "lang"') -> Contract:
+    return loads(TEMPLATE.format(rate=rate, target=target), file="segment-cap.toml")
+
+
+class TestSegmentCap:
+    def test_the_segment_is_cut_to_its_cap(self) -> None:
+        """Everyone in work: ``lang`` is due 20 × €6,000 = €120,000, cut to €90,000; ``kort`` is paid its
+        20 × €3,000 = €60,000 in full: €150,000 in all, €30,000 cut."""
+        res = run(capped(), "base")
+        assert int(res.outcome_payments[0]) == 150_000_00
+        assert int(res.cap_cut[0]) == 30_000_00
+
+    def test_the_cut_is_shared_by_the_providers(self) -> None:
+        """Both providers' ``lang`` participants are due €60,000 each; the €90,000 room goes half to each,
+        so each provider is paid €30,000 (kort) + €45,000 (lang)."""
+        flows = run(capped(), "base").flows
+        paid = flows.line_paid[0]
+        by_provider: dict[str, int] = {}
+        for ln in flows.schedule.lines:
+            by_provider[ln.provider] = by_provider.get(ln.provider, 0) + int(paid[ln.index])
+        assert by_provider == {"noord": 75_000_00, "zuid": 75_000_00}
+
+    def test_below_the_cap_nothing_is_cut(self) -> None:
+        """At 70%: ``lang`` is due 14 × €6,000 = €84,000 (below €90,000) and nothing is cut."""
+        res = run(capped(Decimal("0.7")), "base")
+        assert int(res.cap_cut[0]) == 0
+        assert int(res.outcome_payments[0]) == 84_000_00 + 14 * 3_000_00
+
+    def test_maximum_counts_the_segment_cap(self) -> None:
+        """The maximum is ``kort`` at full price plus ``lang``'s cap: €60,000 + €90,000; per provider it
+        is each provider's own €30,000 + €60,000 (the shared cap does not bound one provider below that)."""
+        mx = maximum_payment(capped())
+        assert mx.total == 150_000_00
+        assert mx.by_provider == {"noord": 90_000_00, "zuid": 90_000_00}
+        assert mx.by_line == {("card", "werk", "noord"): 90_000_00, ("card", "werk", "zuid"): 90_000_00}
+
+    def test_full_success_pays_the_maximum(self) -> None:
+        """The scenario the maximum is computed at pays exactly the maximum (the bound is tight here)."""
+        c = capped()
+        properties.maximum_bounds_payments(c, full_success(c))
+        assert int(run_batch(c, full_success(c)).payer_paid.sum()) == 150_000_00
+
+    @given(st.decimals(min_value=0, max_value=1, places=2), st.randoms(use_true_random=False))
+    @settings(deadline=None, max_examples=15)
+    def test_properties_hold_at_any_success(self, rate: Decimal, rnd: random.Random) -> None:
+        """At any success rate the segment cap is respected, the maximum bounds every payment, and
+        reordering providers, segments and the mix changes no cent."""
+        c = capped(rate)
+        batch = deterministic_batch(c, c.scenarios[0])
+        properties.caps_respected(c, batch)
+        properties.maximum_bounds_payments(c, batch)
+        properties.conservation(c, batch)
+        properties.order_independent(c, rnd, success=Decimal(1))
+
+    def test_without_a_segment_cap_lines_are_not_split(self) -> None:
+        """Only a segment cap splits a line by segment: without one, one line per rule, metric and provider."""
+        c = loads(
+            TEMPLATE.format(rate=1, target='target = "lang"').replace('level = "segment"', 'level = "contract"').replace(
+                'target = "lang"\n', ""
+            ),
+            file="contract-cap.toml",
+        )
+        lines = run(c, "base").flows.schedule.lines
+        assert [(ln.provider, ln.segment) for ln in lines] == [("noord", None), ("zuid", None)]
+        split = run(capped(), "base").flows.schedule.lines
+        assert sorted((ln.provider, ln.segment) for ln in split) == [
+            ("noord", "kort"),
+            ("noord", "lang"),
+            ("zuid", "kort"),
+            ("zuid", "lang"),
+        ]
+
+    def test_term_sheet_states_the_cap(self) -> None:
+        """The Dutch term sheet states the cap with the segment's name."""
+        text = render_termsheet(capped(), "nl", fmt="md", today=dt.date(2026, 12, 4))
+        assert "deelnemers van segment Lang in de bijstand" in text
+
+    @pytest.mark.parametrize(
+        ("target", "message"),
+        [
+            ('target = "lng"', "unknown segment 'lng'"),
+            ("", "a segment cap needs 'target': the segment id it limits @ $.caps[0]"),
+        ],
+    )
+    def test_bad_targets_are_refused(self, target: str, message: str) -> None:
+        """A segment cap naming an unknown segment, or none, is refused at its path."""
+        with pytest.raises(ContractFileError) as info:
+            capped(target=target)
+        assert message in str(info.value)
+
+
+def test_same_money_whichever_provider_is_listed_first() -> None:
+    """The reproducer's shape with the providers listed the other way round pays the same cents to each."""
+    text = TEMPLATE.format(rate=1, target='target = "lang"')
+    head, rest = text.split("[[providers]]", 1)
+    noord, zuid_and_rest = rest.split("[[providers]]", 1)
+    zuid, tail = zuid_and_rest.split("[[segments]]", 1)
+    swapped = head + "[[providers]]" + zuid + "[[providers]]" + noord + "[[segments]]" + tail
+    a = run(capped(), "base").flows.ledger.flows
+    b = run(loads(swapped, file="swapped.toml"), "base").flows.ledger.flows
+    assert a.keys() == b.keys()
+    for key in a:
+        assert np.array_equal(a[key], b[key]), key
