@@ -190,3 +190,113 @@ def test_same_money_whichever_provider_is_listed_first() -> None:
     assert a.keys() == b.keys()
     for key in a:
         assert np.array_equal(a[key], b[key]), key
+
+
+def counted(count: int, *, monthly: str = "[20]", enrolment_months: int = 1, swap: bool = False) -> Contract:
+    """The same deal with a segment cap that counts participants: ``participants = count``."""
+    text = TEMPLATE.format(rate=1, target='target = "lang"').replace("amount = 90000", f"participants = {count}")
+    text = text.replace("monthly = [20]", f"monthly = {monthly}").replace(
+        "enrolment_months = 1", f"enrolment_months = {enrolment_months}"
+    )
+    text = text.replace("term_months = 18", 'term_months = 18\npayment_frequency = "monthly"')
+    if swap:
+        head, rest = text.split("[[providers]]", 1)
+        noord, zuid_and_rest = rest.split("[[providers]]", 1)
+        zuid, tail = zuid_and_rest.split("[[segments]]", 1)
+        text = head + "[[providers]]" + zuid + "[[providers]]" + noord + "[[segments]]" + tail
+    return loads(text, file="segment-count.toml")
+
+
+def paid_by_provider(c: Contract) -> dict[str, int]:
+    flows = run(c, "base").flows
+    out: dict[str, int] = {}
+    for ln in flows.schedule.lines:
+        out[ln.provider] = out.get(ln.provider, 0) + int(flows.line_paid[0, ln.index])
+    return out
+
+
+class TestSegmentCount:
+    """``participants = N``: for each outcome, at most N of the segment's participants are paid its price."""
+
+    def test_the_first_twelve_are_paid_double(self) -> None:
+        """20 ``lang`` participants in work, 12 counted: 12 × €6,000 + 8 × €3,000 = €96,000, plus ``kort``'s
+        20 × €3,000: €156,000. Nothing is cut: the others are paid the ordinary price."""
+        res = run(counted(12), "base")
+        assert int(res.outcome_payments[0]) == 156_000_00
+        assert int(res.cap_cut[0]) == 0
+        assert paid_by_provider(counted(12)) == {"noord": 78_000_00, "zuid": 78_000_00}
+
+    def test_a_tie_goes_to_the_id_first_in_order_whatever_the_listing(self) -> None:
+        """11 counted over two providers with 10 each: 5.5 each, so one provider gets 6. The tie goes to
+        ``noord`` (first by id), listed first or last: noord €30,000 + 6 × €6,000 + 4 × €3,000 = €78,000,
+        zuid €30,000 + 5 × €6,000 + 5 × €3,000 = €75,000."""
+        expected = {"noord": 78_000_00, "zuid": 75_000_00}
+        assert paid_by_provider(counted(11)) == expected
+        assert paid_by_provider(counted(11, swap=True)) == expected
+
+    def test_counted_in_order_of_enrolment(self) -> None:
+        """Enrolment over two months, 10 ``lang`` participants a month over both providers. The first
+        month's 10 are all counted (paid in month 6: 10 × €6,000); in the second month 2 are left (month 7:
+        2 × €6,000 + 8 × €3,000 = €36,000). ``kort``'s 10 a month are paid €30,000 each month."""
+        c = counted(12, monthly="[10, 10]", enrolment_months=2)
+        due = run(c, "base").flows.schedule.due[0].sum(axis=(1, 2))
+        assert int(due[6]) == 60_000_00 + 30_000_00
+        assert int(due[7]) == 36_000_00 + 30_000_00
+
+    def test_maximum_counts_the_ordinary_price_beyond_the_count(self) -> None:
+        """The maximum is what full success pays: €156,000 (not 20 × €6,000 + €60,000 = €180,000)."""
+        c = counted(12)
+        assert maximum_payment(c).total == 156_000_00
+        properties.maximum_bounds_payments(c, full_success(c))
+
+    @given(st.integers(1, 25), st.decimals(min_value=0, max_value=1, places=2), st.randoms(use_true_random=False))
+    @settings(deadline=None, max_examples=15)
+    def test_properties_hold(self, count: int, rate: Decimal, rnd: random.Random) -> None:
+        """Any count and success: the maximum bounds what is paid, money is conserved, order changes nothing,
+        and never more than ``count`` achievers earn the segment's extra €3,000."""
+        c = counted(count)
+        c = attrs_evolve_rate(c, rate)
+        batch = deterministic_batch(c, c.scenarios[0])
+        properties.maximum_bounds_payments(c, batch)
+        properties.conservation(c, batch)
+        properties.order_independent(c, rnd, success=rate)
+        achievers = int(batch.achieved.sum())
+        paid = int(run_batch(c, batch).payer_paid.sum())
+        assert paid <= achievers * 3_000_00 + min(count, achievers) * 3_000_00
+
+    def test_repeatable_prices_cannot_be_counted(self) -> None:
+        """A price per unit for the segment cannot be counted per participant: refused at the cap's path."""
+        text = TEMPLATE.format(rate=1, target='target = "lang"').replace("amount = 90000", "participants = 5")
+        text = text.replace("price = 3000, segment_prices", "price = 3000, repeatable = true, segment_prices")
+        with pytest.raises(ContractFileError) as info:
+            loads(text, file="repeatable.toml")
+        assert "a segment cap counting participants needs prices paid once per participant" in str(info.value)
+        assert "@ $.caps[0].participants" in str(info.value)
+
+    @pytest.mark.parametrize(
+        ("cap", "message"),
+        [
+            ('level = "segment"\ntarget = "lang"\namount = 1\nparticipants = 5', "give either 'amount' (money) or 'participants' (a count), not both @ $.caps[0].participants"),
+            ('level = "contract"\nparticipants = 5', "a contract cap takes no 'participants'; only a segment cap counts participants @ $.caps[0].participants"),
+            ('level = "contract"', "a cap needs 'amount': the most it pays @ $.caps[0].amount"),
+        ],
+    )
+    def test_bad_counts_are_refused(self, cap: str, message: str) -> None:
+        text = TEMPLATE.format(rate=1, target='target = "lang"').replace('level = "segment"\ntarget = "lang"\namount = 90000', cap)
+        with pytest.raises(ContractFileError) as info:
+            loads(text, file="bad.toml")
+        assert message in str(info.value)
+
+    def test_term_sheet_states_the_count(self) -> None:
+        """The Dutch term sheet says how many are paid the segment's price, and what the others get."""
+        text = render_termsheet(counted(12), "nl", fmt="md", today=dt.date(2026, 12, 4))
+        assert "ten hoogste 12 deelnemers van segment Lang in de bijstand" in text
+
+
+def attrs_evolve_rate(c: Contract, rate: Decimal) -> Contract:
+    """``c`` with its base scenario at ``rate`` for every outcome."""
+    import attrs
+
+    scenario = c.scenarios[0]
+    outcomes = tuple(attrs.evolve(o, rate=rate) for o in scenario.outcomes)
+    return attrs.evolve(c, scenarios=(attrs.evolve(scenario, outcomes=outcomes),))

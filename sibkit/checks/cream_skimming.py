@@ -105,7 +105,7 @@ def _full_result(contract: Contract, rules: list[PaymentRule]) -> int | None:
             else:
                 return None
         best = max(best, total)
-    caps = [c.amount for c in contract.caps if c.level == "participant"]
+    caps = [c.money for c in contract.caps if c.level == "participant"]
     return min([best, *caps])
 
 

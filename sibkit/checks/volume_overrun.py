@@ -102,8 +102,8 @@ def _budget(payer: OutcomePayer) -> tuple[int, str] | None:
 def _budget_facts(contract: Contract, payer: OutcomePayer, budget: int, source: str) -> dict[str, Fact]:
     """The payer, its budget and where the budget comes from, the lowest cap that applies (if any) and the
     VAT rate (if any)."""
-    caps = [c.amount for c in contract.caps if c.level == "payer" and c.target == payer.id]
-    caps += [c.amount for c in contract.caps if c.level == "contract"]
+    caps = [c.money for c in contract.caps if c.level == "payer" and c.target == payer.id]
+    caps += [c.money for c in contract.caps if c.level == "contract"]
     cur = contract.currency
     facts: dict[str, Fact] = {"payer": payer.name, "budget": money(budget, cur), "source": Word(source)}
     if caps:

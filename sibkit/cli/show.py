@@ -174,7 +174,11 @@ def _caps(c: Contract, words: Language) -> Table:
     table = _table(words, words.gettext("Caps"), (N_("level"), N_("target"), N_("amount")))
     for cap in c.caps:
         target = cap.target or ", ".join(cap.metrics)
-        table.add_row(word(words, CAP_LEVEL, cap.level), target, words.money(cap.amount, c.currency))
+        if cap.amount is None:  # a segment cap counting participants paid the segment's price
+            limit = words.gettext("%(count)s participants", count=words.integer(cap.participants or 0))
+        else:
+            limit = words.money(cap.amount, c.currency)
+        table.add_row(word(words, CAP_LEVEL, cap.level), target, limit)
     return table
 
 

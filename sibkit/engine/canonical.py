@@ -89,7 +89,8 @@ def _sorted_step(step: Any) -> Any:
 def _lines(contract: Contract) -> tuple[tuple[str, str, str, str], ...]:
     """The schedule's payment lines as ``Line.key``, in the order ``schedule`` builds them (rules, then
     each rule's metrics, then its providers, then, where a segment cap splits them, its segments)."""
-    split = [s.id for s in contract.segments] if any(c.level == "segment" for c in contract.caps) else [""]
+    by_segment = any(c.level == "segment" and c.amount is not None for c in contract.caps)
+    split = [s.id for s in contract.segments] if by_segment else [""]
     return tuple(
         (rule.id, metric, provider, segment)
         for rule in contract.rules
@@ -145,7 +146,17 @@ def _canonical(contract: Contract) -> tuple[Contract, Order]:
         intermediaries=tuple(sorted(contract.intermediaries, key=lambda x: x.id)),
         evaluators=tuple(sorted(contract.evaluators, key=lambda x: x.id)),
         caps=tuple(
-            sorted(contract.caps, key=lambda c: (c.level, c.target or "", sorted(c.metrics), c.amount, c.includes_vat))
+            sorted(
+                contract.caps,
+                key=lambda c: (
+                    c.level,
+                    c.target or "",
+                    sorted(c.metrics),
+                    -1 if c.amount is None else c.amount,
+                    c.participants or 0,
+                    c.includes_vat,
+                ),
+            )
         ),
         savings=tuple(
             sorted(

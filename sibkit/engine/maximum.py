@@ -292,7 +292,7 @@ def _rooms(
     for cap in contract.caps:
         if cap.level == "payer":
             k = next(k for k, p in enumerate(contract.payers) if p.id == cap.target)
-            rooms.append((frozenset(c for c in cells if c[1] == k), _room(contract, cap.amount, cap.includes_vat)))
+            rooms.append((frozenset(c for c in cells if c[1] == k), _room(contract, cap.money, cap.includes_vat)))
     return rooms
 
 
@@ -363,6 +363,8 @@ def _line_rooms(
     planned participants (``everything``'s enrolment); a rule's ``max_payment`` bounds its lines."""
     out: list[tuple[frozenset[int], int, int]] = []
     for cap in contract.caps:
+        if cap.amount is None:  # a count of participants paid the segment's price: in the natural maximum
+            continue
         room = _room(contract, cap.amount, cap.includes_vat)
         if cap.level == "segment":  # the schedule split the per-participant lines by segment for it
             covered = frozenset(ln.index for ln in lines if ln.segment is not None and ln.segment == cap.target)
@@ -377,7 +379,7 @@ def _line_rooms(
     for rule in contract.rules:
         if isinstance(rule, CohortThreshold) and rule.max_payment is not None:
             out.append((frozenset(ln.index for ln in lines if ln.rule == rule.id), rule.max_payment, 1))
-    per_person = [c.amount for c in contract.caps if c.level == "participant"]
+    per_person = [c.money for c in contract.caps if c.level == "participant"]
     if per_person:
         for p, prov in enumerate(axes(contract).providers):
             own = frozenset(

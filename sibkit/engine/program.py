@@ -117,6 +117,8 @@ def _cap_masks(contract: Contract, sched: Schedule) -> list[tuple[npt.NDArray[np
     cap_masks: list[tuple[npt.NDArray[np.bool_], int]] = []
     level_order = {"segment": 0, "metric": 1, "provider": 3, "payer": 4, "contract": 5}
     for cap in sorted(contract.caps, key=lambda c: level_order.get(c.level, -1)):
+        if cap.amount is None:  # a segment cap counting participants acts on prices, in the schedule
+            continue
         mask = np.zeros((len(lines), len(payers)), dtype=bool)
         if cap.level == "segment":  # the schedule split the per-participant lines by segment for it
             mask[[ln.index for ln in lines if ln.segment is not None and ln.segment == cap.target], :] = True

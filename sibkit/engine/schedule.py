@@ -286,6 +286,9 @@ class _Lines:
         self.direct: dict[int, I64] = {}
         self.per_line: dict[int, int] = {}  # line index -> position in by_enrol
         self.units_paid = np.zeros((n, len(ax.metrics)), dtype=np.int64)
+        self.at_segment_price: dict[tuple[str, int, int], I64] = {}
+        """(rule id, metric, segment position) -> (N, T, P) achievers paid the segment's price where a
+        segment cap counts participants (``_segment_counts``); the others are paid the ordinary price."""
 
     @property
     def any_savings(self) -> bool:
@@ -293,10 +296,42 @@ class _Lines:
         return any(ln.savings for ln in self.lines)
 
 
+def _segment_counts(
+    contract: Contract, rule: Tariff | RateCard, metric: str, ax: Axes, achieved: I64, acc: _Lines
+) -> None:
+    """For each segment cap counting ``participants``: which of ``rule``'s achievers of ``metric`` in that
+    segment are paid the segment's price, into ``acc.at_segment_price``.
+
+    The first ``participants`` achievers are, in order of enrolment month over all the rule's providers;
+    in the month the count runs out, what is left is split over the providers by the largest remainder
+    of their achievers, ties to the provider whose id sorts first (never to the one listed first, so
+    the order of ``providers`` changes no cent). Only one-off payments are counted (the contract's
+    validation refuses a count over a per-unit segment price)."""
+    m = ax.metrics.index(metric)
+    providers = sorted(contract.rule_providers(rule))
+    at = [ax.providers.index(p) for p in providers]
+    for cap in contract.caps:
+        if cap.level != "segment" or cap.participants is None:
+            continue
+        s = ax.segments.index(cap.target)
+        if rule.unit_price(metric, cap.target) == rule.unit_price(metric, None):
+            continue  # the rule pays this segment the ordinary price: nothing to count
+        a = achieved[:, :, at, s]  # (N, T, P_rule), providers in id order
+        paid = np.zeros_like(a)
+        left = np.full(a.shape[0], cap.participants, dtype=np.int64)
+        for t in range(a.shape[1]):
+            take = np.minimum(left, a[:, t].sum(axis=1))
+            paid[:, t] = allocate_rows(take, a[:, t])
+            left -= take
+        out = np.zeros(achieved.shape[:3], dtype=np.int64)
+        out[:, :, at] = paid
+        acc.at_segment_price[(rule.id, m, s)] = out
+
+
 def by_segment(contract: Contract, ax: Axes) -> tuple[int | None, ...]:
     """The segment positions a per-participant line is split into: each segment when a ``segment`` cap
     needs lines of its own, else one line for all (``None``)."""
-    if any(c.level == "segment" for c in contract.caps):
+    if any(c.level == "segment" and c.amount is not None for c in contract.caps):
         return tuple(range(len(ax.segments)))
     return (None,)
 
@@ -309,12 +344,15 @@ def _build_lines(contract: Contract, batch: Batch, ax: Axes, pay: I64) -> _Lines
     clipped = _Clipped(contract, batch)
     has_participant_cap = any(c.level == "participant" for c in contract.caps)
     split = by_segment(contract, ax)
+    counts = any(c.level == "segment" and c.participants is not None for c in contract.caps)
     acc = _Lines(contract, batch, ax)
     cohort_due: dict[int, tuple[I64, I64]] = {}  # the current cohort rule's lines, by provider index
     for rule in contract.rules:
         payers = tuple((payer_index[pid], share) for pid, share in contract.rule_payers(rule))
         for metric_id in rule.metrics():
             m = metric_index[metric_id]
+            if counts and isinstance(rule, (Tariff, RateCard)):
+                _segment_counts(contract, rule, metric_id, ax, clipped.achieved(m), acc)
             if isinstance(rule, CohortThreshold):  # one computation for all its providers: the pooled test
                 rule_providers = [provider_index[prov_id] for prov_id in contract.rule_providers(rule)]
                 cohort_due = _cohort_due(contract, rule, batch, rule_providers, m, pay)
@@ -378,7 +416,13 @@ def _price_line(
         else:
             price, repeatable, max_units = _unit_price(rule, line.metric, seg)
             cap = -1 if max_units is None else max_units
-            _price_units(a, u, price, repeatable, cap, amounts, s, acc.units_paid, m)
+            counted = acc.at_segment_price.get((rule.id, m, s))
+            if counted is None:
+                _price_units(a, u, price, repeatable, cap, amounts, s, acc.units_paid, m)
+            else:  # a segment cap counts participants: the others are paid the ordinary price
+                ordinary, _, _ = _unit_price(rule, line.metric, None)
+                _price_units(a, u, ordinary, repeatable, cap, amounts, s, acc.units_paid, m)
+                amounts[:, :, s] += counted[:, :, p] * (price - ordinary)
         if has_participant_cap:
             got[:, :, s] = a
     acc.per_line[line.index] = len(acc.by_enrol)
@@ -448,7 +492,7 @@ def schedule(contract: Contract, batch: Batch) -> Schedule:
     participant_cut = np.zeros(n, dtype=np.int64)
     line_at = np.zeros(len(acc.by_enrol), dtype=np.int64)
     targets = _targets(contract, acc, pay, contract.timeline.term_months, line_at)
-    caps = [c.amount for c in contract.caps if c.level == "participant"]
+    caps = [c.money for c in contract.caps if c.level == "participant"]
     if caps and acc.by_enrol:
         participant_cut = _participant_cap_within_term(min(caps), acc, targets)
     due_lines, due_lines_after, unpaid, paying = _due_by_month(contract, acc, n, targets, line_at)

@@ -25,6 +25,7 @@ from sibkit.model.common import (
     month_count,
     optional,
     percent,
+    positive_participants,
     provenance_field,
     share_in_unit,
     shares_common_denominator,
@@ -308,8 +309,11 @@ class Cap:
 
     * ``participant``: per participant, over all metrics (UK: £15,000 a person);
     * ``segment``: paid for the participants of the difficulty segment ``target``, over all
-      providers and per-participant rules ("the hard cases' higher prices, at most €60,000");
-      cohort rules pay for a whole cohort, not a segment, and are not covered;
+      providers and per-participant rules ("the hard cases, at most €360,000"); cohort rules pay
+      for a whole cohort, not a segment, and are not covered. Instead of an ``amount`` a segment cap
+      may give ``participants``: for each outcome, at most that many of the segment's participants
+      are paid the segment's price, the others the ordinary price ("at most 60 participants count
+      double");
     * ``metric``: over all participants, for the metric ``target``, or for the group of metrics
       ``metrics`` together (one maximum for all housing outcomes);
     * ``provider``: paid to (or on behalf of) the provider ``target``;
@@ -321,8 +325,12 @@ class Cap:
     """
 
     level: CapLevel
-    amount: Cents = attrs.field(validator=money_amount)
-    """Cents (contract currency) at most."""
+    amount: Cents | None = attrs.field(default=None, validator=optional(money_amount))
+    """Cents (contract currency) at most; every cap gives it, except a segment cap that gives ``participants``."""
+    participants: int | None = attrs.field(default=None, validator=optional(positive_participants))
+    """For a ``segment`` cap instead of ``amount``: for each outcome, how many of the segment's participants
+    at most are paid the segment's price (counted over all providers in order of enrolment month; the
+    others are paid the rule's ordinary price)."""
     target: str | None = None
     """The segment, metric, provider or payer id, for those levels."""
     metrics: tuple[str, ...] = ()
@@ -334,6 +342,19 @@ class Cap:
     provenance: dict[str, Provenance] = provenance_field()
 
     def __attrs_post_init__(self) -> None:
+        if self.participants is not None:
+            if self.level != "segment":
+                raise FieldProblem.of(
+                    "participants",
+                    N_("a %(level)s cap takes no 'participants'; only a segment cap counts participants"),
+                    level=self.level,
+                )
+            if self.amount is not None:
+                raise FieldProblem.of(
+                    "participants", N_("give either 'amount' (money) or 'participants' (a count), not both")
+                )
+        elif self.amount is None:
+            raise FieldProblem.of("amount", N_("a cap needs 'amount': the most it pays"))
         if self.metrics:
             if self.level != "metric":
                 raise FieldProblem.of(
@@ -358,6 +379,13 @@ class Cap:
             )
         if not needs_target and self.target is not None:
             raise FieldProblem.of("target", N_("a %(level)s cap takes no 'target'"), level=self.level)
+
+    @property
+    def money(self) -> Cents:
+        """``amount`` of a cap that limits money (every cap but a segment cap counting ``participants``)."""
+        if self.amount is None:
+            raise ValueError("a cap counting participants has no amount")
+        return self.amount
 
     def metric_ids(self) -> tuple[str, ...]:
         """The metrics a ``metric`` cap limits together (one, or its group); empty for other levels."""

@@ -157,7 +157,8 @@ def _payer_parts(c: Contract) -> list[Part]:
         committed = sum(k.commitment for k in payer.contributors)
         out.append((max(payer.budget or 0, committed), f"payers[{i}]", N_("budget and commitments")))
     for i, cap in enumerate(c.caps):
-        out.append((cap.amount, f"caps[{i}].amount", N_("cap")))
+        if cap.amount is not None:
+            out.append((cap.amount, f"caps[{i}].amount", N_("cap")))
     return out
 
 

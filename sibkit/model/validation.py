@@ -406,6 +406,8 @@ def cap_targets(c: Contract, refs: Refs) -> Iterator[Problem]:
     for i, cap in enumerate(c.caps):
         if cap.level == "segment" and cap.target is not None:
             yield from unknown("segment", cap.target, refs.segment_ids, f"caps[{i}].target")
+            if cap.participants is not None:
+                yield from _counted_per_unit(c, cap.target, f"caps[{i}].participants")
         elif cap.level == "metric" and cap.target is not None:
             yield from unknown("metric", cap.target, refs.metric_ids, f"caps[{i}].target")
         elif cap.level == "metric":
@@ -415,6 +417,28 @@ def cap_targets(c: Contract, refs: Refs) -> Iterator[Problem]:
             yield from unknown("provider", cap.target, refs.provider_ids, f"caps[{i}].target")
         elif cap.level == "payer" and cap.target is not None:
             yield from unknown("payer", cap.target, refs.payer_ids, f"caps[{i}].target")
+
+
+def _counted_per_unit(c: Contract, segment: str, path: str) -> Iterator[Problem]:
+    """A segment cap counting participants needs the segment's own prices paid once per participant: for
+    a price per unit, how many units the counted participants have is not known."""
+    for rule in c.rules:
+        if isinstance(rule, RateCard):
+            for e in rule.entries:
+                if e.repeatable and segment in e.segment_prices:
+                    yield Problem(
+                        path,
+                        Phrase.of(
+                            N_(
+                                "a segment cap counting participants needs prices paid once per participant; "
+                                "rule %(rule)s pays %(metric)s per unit at a price for segment %(segment)s "
+                                "(give 'amount' instead)"
+                            ),
+                            rule=repr(rule.id),
+                            metric=repr(e.metric),
+                            segment=repr(segment),
+                        ),
+                    )
 
 
 def capital(c: Contract, refs: Refs) -> Iterator[Problem]:

@@ -68,7 +68,8 @@ def overview(contract: Contract, lang: Language | None = None) -> dict[str, Any]
             {
                 "level": word(words, CAP_LEVEL, c.level),
                 "target": c.target or ", ".join(c.metrics),
-                "amount": money(c.amount),
+                "amount": None if c.amount is None else money(c.amount),
+                "participants": c.participants,
             }
             for c in contract.caps
         ],

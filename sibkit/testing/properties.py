@@ -116,7 +116,7 @@ def caps_respected(contract: Contract, batch: Batch) -> Results:
     flows = res.flows
     lines = flows.schedule.lines
     for cap in contract.caps:
-        if cap.level == "participant":
+        if cap.level == "participant" or cap.amount is None:  # a count acts on prices, not as a cap on money
             continue
         if cap.level == "payer":
             k = next(i for i, p in enumerate(contract.payers) if p.id == cap.target)

@@ -187,8 +187,15 @@ def _segment(w: Writer, segment_id: str) -> str:
 
 
 def _cap(w: Writer, cap: Cap) -> str:
-    amount = w.money(cap.amount)
     target = cap.target or ""
+    if cap.amount is None:  # a segment cap counting participants
+        return w._(
+            "For each outcome, at most %(count)s participants of segment %(segment)s, over all providers, are "
+            "paid the segment's price; the others are paid the ordinary price.",
+            count=w.lang.integer(cap.participants or 0),
+            segment=_segment(w, target),
+        )
+    amount = w.money(cap.amount)
     if cap.level == "participant":
         text = w._("At most %(amount)s per participant, over all outcomes.", amount=amount)
     elif cap.level == "segment":
