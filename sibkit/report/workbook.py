@@ -47,7 +47,9 @@ from sibkit.engine.run import run
 from sibkit.engine.simulate import Summary, simulate, summarise
 from sibkit.i18n import N_, Language
 from sibkit.model import Contract, Provenance, Scenario
+from sibkit.model.rules import RateCard
 from sibkit.money import Cents, cents_to_decimal, currency_decimals
+from sibkit.rates_import import RATE_SHEET, rate_rows
 from sibkit.report.words import account, irr_reason, ledger_reason, role_word
 
 __all__ = ["FIXED_TIME", "SHEETS", "SIMULATION_SEED", "safe_text", "workbook_bytes"]
@@ -63,6 +65,7 @@ figures."""
 SHEETS = {
     "about": N_("About"),
     "inputs": N_("Inputs"),
+    "rates": RATE_SHEET,
     "scenarios": N_("Scenarios"),
     "accounts": N_("Accounts"),
     "cash": N_("Cash flows"),
@@ -249,15 +252,16 @@ def workbook_bytes(
     sheets: dict[str, _Sheet] = {}
     first = True
     for key, title in SHEETS.items():
-        if key == "simulation" and summary is None:
+        if (key == "simulation" and summary is None) or (key == "rates" and _card(contract) is None):
             continue
         ws = cast("Worksheet", book.active) if first else book.create_sheet()
         first = False
         ws.title = words.translate(title).replace("'", "’")  # an apostrophe would need quoting in every formula
         sheets[key] = _Sheet(ws, fmt, contract.currency)
     w = _Writer(contract, words, shown, res, sheets)
-    w.about(summary is not None)
+    w.about()
     w.inputs(book)
+    w.rates()
     w.scenarios(scenarios, runs)
     w.ledger()
     w.cash_flows()
@@ -325,7 +329,7 @@ class _Writer:
         return _Live(f'=IF(AND({tests}),"{ok}","{differs}")')
 
     # -- about ---------------------------------------------------------------------------------
-    def about(self, simulated: bool) -> None:
+    def about(self) -> None:
         s, c = self.sheets["about"], self.c
         s.header([self._("Item"), self._("Value")])
         s.append([self._("Contract"), self.w.text(c.name)])
@@ -348,6 +352,7 @@ class _Writer:
         notes = {
             "about": N_("this overview"),
             "inputs": N_("every number of the contract, with its source or the assumption behind it"),
+            "rates": N_("the rate card in the layout sibkit import-rates reads back"),
             "scenarios": N_("the headline results of every scenario"),
             "accounts": N_("each party's account by budget year, totals as formulas over the cash flows"),
             "cash": N_("each party's payments and receipts per month, and each tranche's cash flow"),
@@ -357,8 +362,7 @@ class _Writer:
             "simulation": N_("the Monte Carlo summary: risks per party over simulated scenarios"),
         }
         for key, sheet in self.sheets.items():
-            if key != "simulation" or simulated:
-                s.append([sheet.ws.title, self._(notes[key])])
+            s.append([sheet.ws.title, self._(notes[key])])
 
     # -- inputs --------------------------------------------------------------------------------
     def inputs(self, book: Workbook) -> None:
@@ -399,6 +403,22 @@ class _Writer:
         if isinstance(value, Decimal):
             return _Number(value, self.fmt.number)
         return value
+
+    # -- rate card -----------------------------------------------------------------------------
+    def rates(self) -> None:
+        card = _card(self.c)
+        if card is None:
+            return
+        s = self.sheets["rates"]
+        header, rows = rate_rows(self.c, card)
+        s.header(header)  # column names as import-rates reads them, in every language
+        for row in rows:
+            s.append(
+                [
+                    _Money(int(x.scaleb(currency_decimals(self.c.currency)))) if isinstance(x, Decimal) else x
+                    for x in row
+                ]
+            )
 
     # -- scenarios -----------------------------------------------------------------------------
     def scenarios(self, scenarios: Sequence[Scenario], runs: Sequence[Results]) -> None:
@@ -741,6 +761,11 @@ class _Writer:
                 (N_("lowest cash P5"), money(pr.lowest_cash_p5)),
             ):
                 s.append([pr.id, self._(label), value])
+
+
+def _card(contract: Contract) -> RateCard | None:
+    """The contract's first rate card (the one the rate card sheet shows), if any."""
+    return next((r for r in contract.rules if isinstance(r, RateCard)), None)
 
 
 def _quoted(text: str) -> str:
