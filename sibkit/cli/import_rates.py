@@ -42,8 +42,7 @@ _COMMENT = re.compile(r"^\s*#", re.MULTILINE)
 @force_option("Replace an existing output file, or a contract file with comments (they are not kept).")
 @lang_option("Language of the messages.")
 def import_rates(table: str, into: str, output: str | None, rule: str | None, force: bool, lang: str) -> None:
-    """Read a rate card from TABLE (.xlsx or .csv: id, name, price, max_per_participant, repeatable,
-    price:<segment>) into the contract file given with --into, and write the contract back atomically."""
+    """Read a rate card from TABLE (.xlsx or .csv) into the contract file given with --into."""
     words = Language(lang)
     contract = load_or_exit(into, engine=False, lang=lang)
     try:

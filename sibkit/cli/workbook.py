@@ -39,8 +39,7 @@ __all__ = ["workbook"]
 def workbook(
     file: str, output: Path, lang: str, scenario_name: str | None, simulate_n: int | None, force: bool
 ) -> None:
-    """An Excel workbook of the contract in FILE: inputs with their sources, accounts, cash flows, ledger,
-    tranches and findings, with totals and rates of return as live formulas beside the engine's figures."""
+    """An Excel workbook of the contract in FILE: totals and returns as live formulas beside the engine's figures."""
     c = load_or_exit(file, lang=lang)
     words = Language(lang)
     scenario = scenarios_named(c, scenario_name, lang)[0] if scenario_name is not None else None
