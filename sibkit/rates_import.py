@@ -341,7 +341,7 @@ def _read_xlsx(path: Path, file: str) -> list[list[object]]:
 
 
 def _normal(name: object) -> str:
-    return re.sub(r"[\s_]+", "_", str(name or "").strip().lower())
+    return re.sub(r"[\s_]+", "_", re.sub(r"\s*:\s*", ":", str(name or "").strip().lower()))
 
 
 def _columns(header: Sequence[object], contract: Contract, problems: list[_Problem]) -> dict[int, str]:
@@ -423,7 +423,9 @@ def _row(
                 bad(column, N_("a name is one line of text without control characters"))
             values["name"] = text
         elif column == "price" or column.startswith("price:"):
-            if column != "price" and _blank(value):
+            if _blank(value):
+                if column == "price":
+                    bad(column, N_("a price is required"))
                 continue
             try:
                 cents = parse_amount(_amount(value), contract.currency)
@@ -448,8 +450,6 @@ def _row(
                 bad(column, N_("expected true or false, got %(got)s"), got=show(value))
             else:
                 values["repeatable"] = flag
-    if "price" not in values and "price" in columns.values() and len(problems) == before:
-        bad("price", N_("a price is required"))
     if len(problems) > before:
         return None
     metric_ids = {m.id for m in contract.metrics}
