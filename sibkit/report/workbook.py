@@ -648,6 +648,9 @@ class _Writer:
                 self._("Check"),
             ]
         )
+        if not self.res.tranches:
+            s.append([self._("No investors: providers carry the working capital until outcome payments arrive.")])
+            return
         first, last = self.cash_rows
         dates = cash.span(2, first, last)
         for j, t in enumerate(self.res.tranches):
