@@ -666,7 +666,8 @@ class _Writer:
             else:
                 amounts = [float(x) for x in cash_row]
                 dates_ = [c.timeline.month_start(m) for m in range(len(amounts))]
-                live_x = _Live(f"=XIRR({flow},{dates})", self.fmt.rate)
+                # guess 0%: from Excel's default 10%, Newton's method can run off to -100% on a losing tranche
+                live_x = _Live(f"=XIRR({flow},{dates},0)", self.fmt.rate)
                 engine_x = _Number(xirr(amounts, dates_), self.fmt.rate)
                 live_irr = _Live(f"=(1+IRR({flow}))^12-1", self.fmt.rate)
             rates = [(s.ref(row, 10, sheet=False), s.ref(row, 11, sheet=False))]
