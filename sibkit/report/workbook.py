@@ -480,6 +480,7 @@ class _Writer:
                     e.target,
                 ]
             )
+            s.ws.cell(row=s.row, column=2).number_format = self.fmt.month
         last = s.row
         total = s.append([self._("Total"), None, None, None, _Live(f"=SUM({s.span(5, 2, max(last, 2), sheet=False)})")])
         s.ws.cell(row=total, column=5).number_format = self.fmt.money
@@ -506,7 +507,7 @@ class _Writer:
         for m in range(self.months):
             row: list[object] = [m, c.timeline.month_start(m), c.timeline.budget_year(m)]
             row += [_Money(int(values[m])) for _, _, values in columns]
-            s.append(row)
+            s.ws.cell(row=s.append(row), column=2).number_format = self.fmt.month
         first, last = self.cash_rows
         sums = [
             _Live(f"=SUM({s.span(3 + k + 1, first, last, sheet=False)})", self.fmt.money) for k in range(len(columns))
