@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 from sibkit.errors import FieldProblem, ModelError, Problem
-from sibkit.facts import N_, Count, Phrase
+from sibkit.facts import N_, Count, Money, Phrase
 from sibkit.model.common import (
     Prose,
     Share,
@@ -38,7 +38,7 @@ from sibkit.model.common import (
     year_number,
 )
 from sibkit.model.parties import PayerKind
-from sibkit.money import Cents
+from sibkit.money import Cents, amount_currency
 
 __all__ = [
     "MAX_REPEATS",
@@ -138,11 +138,11 @@ class FundContributor:
             raise FieldProblem.of(
                 "payments",
                 N_(
-                    "the payments add up to %(total)s cents, more than the commitment of %(commitment)s cents;"
+                    "the payments add up to %(total)s, more than the commitment of %(commitment)s;"
                     " lower them or set over_commitment = true"
                 ),
-                total=Count(total),
-                commitment=Count(self.commitment),
+                total=Money(total, amount_currency()),
+                commitment=Money(self.commitment, amount_currency()),
             )
 
     def schedule(self, fund_start: dt.date) -> tuple[tuple[int, Cents], ...]:
