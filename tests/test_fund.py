@@ -215,6 +215,7 @@ class TestKnownAnswer:
         assert signed.month_start(15) == dt.date(2025, 4, 1)
         assert signed.shortfall == 35500
         assert signed.sustaining_year is None
+        assert signed.first_overcommitted == 0  # €10,000 may be due; €6,990 in cash and €2,000 to come
 
     def test_enough_money_means_no_shortfall(self, known: tuple[Fund, dict[str, object]]) -> None:
         """€2,400 more from B at the start: the fund pays every result, and from 2025 on it would need no new
@@ -226,6 +227,7 @@ class TestKnownAnswer:
         assert signed.first_shortfall is None
         assert int(signed.balance[-1]) == 204500
         assert signed.sustaining_year == 2025
+        assert signed.first_overcommitted == 12  # the second start may cost €10,000; the fund holds €6,705
 
     def test_liability(self, known: tuple[Fund, dict[str, object]]) -> None:
         """Each live contract owes at most €10,000 less what the fund paid it; none is live in months 6 to 11."""

@@ -297,6 +297,17 @@ def _sentences(r: FundResults, p: FundResults | None, w: Language) -> Iterator[s
                 month=w.month(books.month_start(books.first_shortfall)),
                 short=_money(w, books, books.shortfall),
             )
+        over = books.first_overcommitted
+        if over is None:
+            yield prefix + w.gettext(
+                "The fund's cash and future contributions cover the maximum of every live contract."
+            )
+        else:
+            yield prefix + w.gettext(
+                "From %(month)s the committed liability exceeds the fund's cash and future contributions:"
+                " if every live contract paid its maximum, the fund could not pay it all.",
+                month=w.month(books.month_start(over)),
+            )
         if books.sustaining_year is None:
             yield prefix + w.gettext("The fund does not sustain itself without new contributions within its books.")
         else:
@@ -313,6 +324,7 @@ def _books_json(r: FundResults) -> dict[str, Any]:
         "first_shortfall_month": first,
         "first_shortfall_date": None if first is None else r.month_start(first).isoformat()[:7],
         "shortfall_cents": r.shortfall,
+        "first_overcommitted_month": r.first_overcommitted,
         "sustaining_year": r.sustaining_year,
         "months": [
             {

@@ -225,6 +225,13 @@ class FundResults:
         return sum((self.by_why[w] for w in whys), np.zeros(self.months, dtype=np.int64))
 
     @property
+    def first_overcommitted(self) -> int | None:
+        """The first month whose committed liability exceeds the fund's cash plus its future contributions (or a
+        live contract has no maximum): were every live contract to pay its maximum, the fund could not pay."""
+        over = np.flatnonzero((self.liability > self.balance + self.future_contributions) | self.unbounded)
+        return int(over[0]) if over.size else None
+
+    @property
     def shortfall(self) -> int:
         """The most the fund's cash falls below zero (0 when it never does), cents: what it would need more."""
         return max(0, -int(self.balance.min(initial=0)))
