@@ -414,3 +414,23 @@ class TestCommand:
         code, _, err = invoke("fund", "run", str(LEEUWARDEN), "--scenario", "low")
         assert code == 2
         assert "no scenario 'low' in '../contracts/buzinezzclub.toml'" in err
+
+
+class TestDocs:
+    def test_every_field_is_documented(self) -> None:
+        """docs/fund.md names every key of the fund file, and the page is in the site's navigation."""
+        text = (ROOT / "docs" / "fund.md").read_text(encoding="utf-8")
+        classes = (Fund, FundContributor, ScheduledPayment, FundLoan, Recycling, SavingsRecycling, FundFee)
+        classes += (ContractStart, PipelineEntry)
+        missing = [f"{c.__name__}.{a.name}" for c in classes for a in attrs.fields(c) if f"`{a.name}`" not in text]
+        assert missing == []
+        assert "fund.md" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+
+    def test_help_in_dutch(self) -> None:
+        """``sibkit fund --help --lang nl`` and ``sibkit fund run --help --lang nl`` are written in Dutch."""
+        code, out, _ = invoke("fund", "--help", "--lang", "nl")
+        assert code == 0
+        assert "Een resultatenfonds: veel contracten" in out
+        code, out, _ = invoke("fund", "run", "--help", "--lang", "nl")
+        assert code == 0
+        assert "Reken elk contract van het fonds" in out

@@ -17,12 +17,12 @@ from typing import Any
 import click
 from rich.table import Table
 
-from sibkit.cli.app import EXIT_USER_ERROR, SibkitGroup, console, header, main
+from sibkit.cli.app import EXIT_USER_ERROR, SibkitGroup, _commands_speak, console, header, main
 from sibkit.cli.options import lang_option
 from sibkit.engine.fund import RECYCLED, FundResults, FundWhy, fund_run
 from sibkit.facts import N_
 from sibkit.fund_load import FundFileError, LoadedFund, load_fund
-from sibkit.i18n import Language
+from sibkit.i18n import LANGUAGES, Language
 from sibkit.money import allocate
 from sibkit.report.words import ROLE, word
 
@@ -37,16 +37,16 @@ FUND_ROLE = {
 
 
 @main.group(name="fund", cls=SibkitGroup, help=N_("An outcomes fund: many contracts, one budget over the years."))
-@click.pass_context
-def fund_group(ctx: click.Context) -> None:
-    """The ``sibkit fund`` group (its help is the ``help=`` text, which the catalogue translates)."""
-    # ``sibkit --lang nl fund run …``: the language given to the group is the default of its commands
-    lang = (ctx.default_map or {}).get("lang")
-    if lang is not None:
-        defaults = dict(ctx.default_map or {})
-        for name in fund_group.commands:
-            defaults[name] = {"lang": lang, **defaults.get(name, {})}
-        ctx.default_map = defaults
+@click.option(
+    "--lang",
+    type=click.Choice(list(LANGUAGES)),
+    expose_value=False,
+    callback=_commands_speak,
+    help=N_("Language of the help, the messages and the command that follows (as its own --lang)."),
+)
+def fund_group() -> None:
+    """The ``sibkit fund`` group (its help is the ``help=`` text, which the catalogue translates); its ``--lang``,
+    like the ``sibkit`` group's, is the default of its commands' own."""
 
 
 def _load(file: str, lang: str) -> LoadedFund:
