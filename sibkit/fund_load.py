@@ -201,6 +201,9 @@ def _contracts(fund: Fund, folder: Path) -> tuple[dict[str, Contract], list[Line
 def _contract_problems(exc: ContractFileError, file: str, where: str) -> list[Line]:
     """A contract file's refusal as lines of the fund file, at the entry naming it."""
     out: list[Line] = []
+    if exc.line is not None:  # a syntax error: where it is in the contract file
+        at = f"{exc.line}" + (f":{exc.column}" if exc.column is not None else "")
+        file = f"{file}:{at}"
     for phrase, inner in exc.problems:
         if inner is None:
             out.append((Phrase.of(N_("contract file %(file)s: %(problem)s"), file=repr(file), problem=phrase), where))

@@ -434,3 +434,19 @@ class TestDocs:
         code, out, _ = invoke("fund", "run", "--help", "--lang", "nl")
         assert code == 0
         assert "Reken elk contract van het fonds" in out
+
+
+@pytest.mark.parametrize("name", ["sibkit.model.fund", "sibkit.engine.fund", "sibkit.fund_load", "sibkit.cli.fund"])
+def test_all_lists_the_public_names(name: str) -> None:
+    """Each fund module's ``__all__`` lists exactly the public functions and classes it defines."""
+    import importlib
+    import inspect
+
+    module = importlib.import_module(name)
+    defined = {
+        n
+        for n, v in vars(module).items()
+        if not n.startswith("_") and (inspect.isfunction(v) or inspect.isclass(v)) and v.__module__ == name
+    }
+    assert all(hasattr(module, n) for n in module.__all__)
+    assert defined - set(module.__all__) == set()

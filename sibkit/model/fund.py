@@ -51,6 +51,7 @@ __all__ = [
     "Recycling",
     "SavingsRecycling",
     "ScheduledPayment",
+    "fund_problems",
     "month_index",
 ]
 
