@@ -19,10 +19,12 @@ from rich.table import Table
 
 from sibkit.cli.app import EXIT_USER_ERROR, SibkitGroup, _commands_speak, console, header, main
 from sibkit.cli.options import lang_option
+from sibkit.engine import ENGINE_LOOPS
 from sibkit.engine.fund import RECYCLED, FundResults, FundWhy, fund_run
 from sibkit.facts import N_
 from sibkit.fund_load import FundFileError, LoadedFund, load_fund
 from sibkit.i18n import LANGUAGES, Language
+from sibkit.jit import compiled
 from sibkit.money import allocate
 from sibkit.report.words import ROLE, word
 
@@ -52,10 +54,14 @@ def fund_group() -> None:
 def _load(file: str, lang: str) -> LoadedFund:
     """The fund in ``file`` with its contracts, or its problems in ``lang`` and exit code 2."""
     try:
-        return load_fund(file)
+        loaded = load_fund(file)
     except FundFileError as exc:
         console(err=True).print(exc.show(lang), markup=False)
         sys.exit(EXIT_USER_ERROR)
+    if sys.stderr.isatty() and not compiled(*ENGINE_LOOPS):  # as ``load_or_exit`` tells it for a contract
+        notice = Language(lang).gettext("first run on this machine: compiling the engine (once, under a minute) …")
+        console(err=True).print(f"sibkit: {notice}", markup=False)
+    return loaded
 
 
 @fund_group.command(
