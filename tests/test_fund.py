@@ -367,6 +367,25 @@ class TestReconciliation:
             if f.why is FundWhy.IN_CONTRACT and f.ref.startswith(("principal:", "unused capital returned:"))
         )
         assert int(books.by_why[FundWhy.RECYCLED_CAPITAL].sum()) <= repaid
+        if not pipeline:  # the residual is split between the fund and its contributors, nothing made or lost
+            residual = sum(
+                int(arr.sum())
+                for s in signed
+                for (source, target, _), arr in s.results.flows.ledger.flows.items()
+                if (target in s.payers and source not in s.contributors) or target == "revolving-fund"
+            )
+            split = sum(int(f.amounts.sum()) for f in books.flows if f.why is FundWhy.RESIDUAL_TO_CONTRIBUTORS)
+            assert int(books.by_why[FundWhy.RECYCLED_RESIDUAL].sum()) + split == residual
+
+    @settings(max_examples=15, deadline=None)
+    @given(funds(), st.dates(dt.date(2024, 1, 1), dt.date(2026, 12, 31)))
+    def test_adding_a_contract_never_lowers_committed_liability(self, fund: Fund, start: dt.date) -> None:
+        """One more contract start: the committed liability is at least as high in every month."""
+        more = attrs.evolve(fund, contracts=(*fund.contracts, ContractStart(file="tiny", start=start)))
+        before = fund_ledger(fund, run_starts(fund, _CONTRACTS))
+        after = fund_ledger(more, run_starts(more, _CONTRACTS))
+        assert after.months >= before.months
+        assert np.all(after.liability[: before.months] >= before.liability)
 
 
 _RECYCLED = (FundWhy.RECYCLED_RESIDUAL, FundWhy.RECYCLED_CAPITAL, FundWhy.RECYCLED_SAVINGS)

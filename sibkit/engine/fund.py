@@ -119,7 +119,8 @@ class StartRun:
     """One start of one contract, run by the contract engine."""
 
     label: str
-    """``<file> @ <YYYY-MM>``: which contract, which start."""
+    """``<file> @ <YYYY-MM>``: which contract, which start; unique among the fund's starts (a second start of
+    the same file in the same month is ``<file> @ <YYYY-MM> (2)``): the fund's movements name it."""
     file: str
     pipeline: bool
     weight: Fraction
@@ -270,9 +271,11 @@ def run_starts(fund: Fund, contracts: Mapping[str, Contract], scenario: str | No
             ours = [p.maximum for p in res.payers if p.id in payers]
             maximum = None if any(m is None for m in ours) else sum(m for m in ours if m is not None)
             cashable, _ = savings_by_month(contract, res.outcome_units, res.flows.batch, res.flows.ledger.months)
+            label = f"{entry.file} @ {start.isoformat()[:7]}"
+            same = sum(1 for s in out if s.label == label or s.label.startswith(f"{label} ("))
             out.append(
                 StartRun(
-                    label=f"{entry.file} @ {start.isoformat()[:7]}",
+                    label=label if not same else f"{label} ({same + 1})",
                     file=entry.file,
                     pipeline=pipeline,
                     weight=Fraction(weight),
