@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sibkit.cli import main
 from sibkit.cli.fund import contributor_charges
 from sibkit.engine import run
-from sibkit.engine.fund import FundWhy, fund_ledger, fund_run, run_starts
+from sibkit.engine.fund import FundWhy, fund_ledger, fund_run, run_starts, scaled
 from sibkit.fund_load import FundFileError, load_fund
 from sibkit.load import load_contract
 from sibkit.model.fund import (
@@ -469,3 +469,14 @@ def test_all_lists_the_public_names(name: str) -> None:
     }
     assert all(hasattr(module, n) for n in module.__all__)
     assert defined - set(module.__all__) == set()
+
+
+class TestScaled:
+    @given(st.lists(st.integers(-(10**12), 10**12), max_size=20), st.fractions(0, 1, max_denominator=10**6))
+    def test_rounds_half_away_from_zero_exactly(self, amounts: list[int], share: Fraction) -> None:
+        """``scaled`` is each amount × share rounded half away from zero, as exact integer arithmetic gives it."""
+        expected = [
+            (1 if a >= 0 else -1) * ((2 * abs(a) * share.numerator + share.denominator) // (2 * share.denominator))
+            for a in amounts
+        ]
+        assert scaled(amounts, share).tolist() == expected

@@ -46,7 +46,7 @@ from sibkit.engine.run import run
 from sibkit.errors import EngineError
 from sibkit.model import Contract
 from sibkit.model.fund import ContractStart, Fund, FundLoan, month_index
-from sibkit.money import allocate, allocate_array, round_half_up
+from sibkit.money import allocate, allocate_array, muldiv_array, round_half_up
 
 __all__ = [
     "FundAccount",
@@ -238,11 +238,17 @@ class FundResults:
         return max(0, -int(self.balance.min(initial=0)))
 
 
-def scaled(amounts: Iterable[int], share: Fraction) -> I64:
-    """Each amount × ``share``, rounded half up to the cent (exact: Python integers)."""
+def scaled(amounts: Iterable[int] | I64, share: Fraction) -> I64:
+    """Each amount (cents) × ``share``, rounded half away from zero to the cent; exact (``muldiv_array``) and
+    vectorised, for any shape of array."""
+    a = np.asarray(amounts if isinstance(amounts, np.ndarray) else list(amounts), dtype=np.int64)
     if share == 1:
-        return np.asarray(list(amounts), dtype=np.int64)
-    return np.asarray([round_half_up(int(x) * share.numerator, share.denominator) for x in amounts], dtype=np.int64)
+        return a.copy()
+    sign = np.where(a < 0, -1, 1)
+    num, den = np.asarray(share.numerator, dtype=np.int64), np.asarray(share.denominator, dtype=np.int64)
+    q, r = muldiv_array(np.abs(a), num, den)
+    out: I64 = sign * (q + (2 * r >= share.denominator))
+    return out
 
 
 def _moved(contract: Contract, start: dt.date) -> Contract:
@@ -317,7 +323,7 @@ def fund_ledger(fund: Fund, starts: Iterable[StartRun], *, pipeline: bool = Fals
     for s in counted:
         _contract_flows(fund, s, book, commitments)
         for owner, monthly in s.savings.items():
-            amounts = scaled(monthly.tolist(), s.weight)
+            amounts = scaled(monthly, s.weight)
             saved.append((owner, s.offset, amounts))
             if owner in recycle_savings:
                 book.add(
@@ -326,7 +332,7 @@ def fund_ledger(fund: Fund, starts: Iterable[StartRun], *, pipeline: bool = Fals
                     FundWhy.RECYCLED_SAVINGS,
                     s.label,
                     s.offset,
-                    scaled(amounts.tolist(), recycle_savings[owner]),
+                    scaled(amounts, recycle_savings[owner]),
                 )
     for c in fund.contributors:
         for at, amount in c.schedule(fund.start):
@@ -347,7 +353,7 @@ def fund_ledger(fund: Fund, starts: Iterable[StartRun], *, pipeline: bool = Fals
         fixed_full = np.zeros(months, dtype=np.int64)
         fixed_full[: fund.horizon_months] = fixed
         book.add(
-            fund.id, fee.payee, FundWhy.FEE, fee.id, 0, fixed_full + scaled(paid_out.tolist(), fee.share_of_payments)
+            fund.id, fee.payee, FundWhy.FEE, fee.id, 0, fixed_full + scaled(paid_out, fee.share_of_payments)
         )
     flows = tuple(_flow(row, months) for row in book.rows)
     return _results(fund, pipeline, counted, flows, saved, months)
@@ -360,7 +366,7 @@ def _contract_flows(fund: Fund, s: StartRun, book: _Book, commitments: Sequence[
     gross_out = 0
     gross_back = 0
     for (source, target, reason), arr in s.results.flows.ledger.flows.items():
-        amounts = scaled(arr[0].tolist(), s.weight)
+        amounts = scaled(arr[0], s.weight)
         if (source in s.contributors and target in s.payers) or (source in s.payers and target in s.contributors):
             continue
         if source in s.payers:
@@ -368,7 +374,7 @@ def _contract_flows(fund: Fund, s: StartRun, book: _Book, commitments: Sequence[
             book.add(fund.id, target, why, s.label, s.offset, amounts)
             gross_out += int(amounts.sum())
         elif target in s.payers or (target == REVOLVING_FUND and reason.why is Why.RESIDUAL_TO_FUND):
-            back = scaled(amounts.tolist(), rule.residual)
+            back = scaled(amounts, rule.residual)
             book.add(source, fund.id, FundWhy.RECYCLED_RESIDUAL, s.label, s.offset, back)
             rest = amounts - back
             if rest.any():
@@ -380,7 +386,7 @@ def _contract_flows(fund: Fund, s: StartRun, book: _Book, commitments: Sequence[
         else:
             book.add(source, target, FundWhy.IN_CONTRACT, f"{reason} ({s.label})", s.offset, amounts)
             if reason.why in (Why.PRINCIPAL, Why.UNUSED_CAPITAL) and target in investors and rule.repaid_capital:
-                back = scaled(amounts.tolist(), rule.repaid_capital)
+                back = scaled(amounts, rule.repaid_capital)
                 book.add(target, fund.id, FundWhy.RECYCLED_CAPITAL, s.label, s.offset, back)
     if s.weight == 1:
         # the same money as the contract engine's own results say the fund payers paid, net of refunds
