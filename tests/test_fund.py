@@ -350,7 +350,7 @@ class TestReconciliation:
         change = np.diff(np.concatenate([[0], books.balance]))
         assert (ins - outs - change).tolist() == [0] * books.months
         assert int(ins.sum()) == int(outs.sum()) + int(books.balance[-1])
-        scheduled = sum(sum(p.amount for p in c.payments) or c.commitment for c in fund.contributors)
+        scheduled = sum(sum(p.amount for p in c.payments) if c.payments else c.commitment for c in fund.contributors)
         assert int(books.by_why[FundWhy.CONTRIBUTION].sum()) == scheduled
         assert int(books.by_why[FundWhy.RECYCLED_SAVINGS].sum()) <= sum(int(v.sum()) for v in books.savings.values())
         signed = [s for s in books.starts if not s.pipeline]
