@@ -1070,7 +1070,9 @@ def _contracts(
             )
         )
         if rules is None:
-            rule_list = draw(payment_rules(metric_list, money_step=step))
+            # payers with fixed shares pay every rule (as before); payers without them are named on each rule
+            shared = len(payer_list) == 1 or all(p.share is not None for p in payer_list)
+            rule_list = draw(payment_rules(metric_list, () if shared else payer_list, money_step=step))
         else:
             drawn = _draw_part(draw, rules, metric_list, payer_list)
             rule_list = drawn if isinstance(drawn, tuple) else (drawn,)
