@@ -47,8 +47,8 @@ def test_every_strategy_is_healthy_on_every_bundled_contract(path: Path, strateg
 
 
 PARTS: dict[str, Callable[[Contract], st.SearchStrategy[Any] | None]] = {
-    "providers": lambda c: sst.providers(c.timeline),
-    "payment_rules": lambda c: sst.payment_rules(c.metrics, c.payers),
+    "providers": lambda c: sst.providers(c.timeline, c.segments),
+    "payment_rules": lambda c: sst.payment_rules(c.metrics, c.payers, c.segments),
     "rate_cards": lambda c: sst.rate_cards(_per_participant(c), c.payers) if _per_participant(c) else None,
     "tariffs": lambda c: sst.tariffs(_per_participant(c), c.payers) if _per_participant(c) else None,
     "caps": lambda c: sst.caps(c.metrics, c.payers, c.providers),
@@ -98,6 +98,7 @@ def test_every_part_strategy_is_healthy_on_the_parts_of_every_bundled_contract(p
 ALONE = {
     "timelines": sst.timelines(),
     "payers": sst.payers(funds=None),
+    "segments": sst.segments(),
     "metrics": sst.metrics(kinds=sst.METRIC_KINDS, chains=True),
     "tranches": sst.tranches(kinds=sst.TRANCHE_KINDS),
     "contracts": sst.contracts(),

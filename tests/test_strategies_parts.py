@@ -176,6 +176,7 @@ COMPOSED: dict[str, Callable[[], st.SearchStrategy[Contract]]] = {
         tranches=sst.tranches(kinds=sst.TRANCHE_KINDS),
         guarantees=functools.partial(sst.guarantees, max_size=2),
     ),
+    "segments": lambda: sst.contracts(segments=sst.segments(), payers=sst.payers(max_size=2, funds=None)),
     "own-providers": lambda: sst.contracts(
         timelines=sst.timelines(max_term_months=18), providers=functools.partial(sst.providers, capacity=7)
     ),
@@ -224,6 +225,18 @@ class TestComposedContracts:
         assert [type(r) for r in contract.rules] == [CohortThreshold, CohortThreshold]
 
     @FEW
+    @given(sst.contracts(segments=sst.segments(ids=("easy", "hard")), rules=sst.tariffs))
+    def test_segments_reach_providers_and_prices(self, contract: Contract) -> None:
+        """Segments given are the contract's; every provider mixes its participants over them; a segment's
+        own price, if any, names one of them."""
+        assert [g.id for g in contract.segments] == ["easy", "hard"]
+        for p in contract.providers:
+            assert [m.segment for m in p.segment_mix] == ["easy", "hard"]
+            assert sum(m.share for m in p.segment_mix) == 1
+        (tariff,) = contract.rules
+        assert isinstance(tariff, Tariff) and set(tariff.segment_prices) <= {"easy", "hard"}
+
+    @FEW
     @given(sst.contracts(waterfalls=functools.partial(sst.waterfalls, residual=True)))
     def test_own_waterfall(self, contract: Contract) -> None:
         """A waterfall given implies capital; its residual step is there."""
@@ -260,6 +273,10 @@ BAD: list[tuple[str, Callable[[], object], str]] = [
     ("providers capacity", lambda: sst.providers(TIMELINE, capacity=0), "capacity=0"),
     ("providers cost", lambda: sst.providers(TIMELINE, max_cost_per_participant=-1), "max_cost_per_participant=-1"),
     ("providers cost float", lambda: sst.providers(TIMELINE, max_buffer=10.5), "max_buffer=10.5"),  # type: ignore[arg-type]
+    ("providers segments", lambda: sst.providers(TIMELINE, ("easy",)), "segments: 'easy' is not one of"),
+    ("segments sizes", lambda: sst.segments(min_size=4, max_size=2), "min_size=4 is more than max_size=2"),
+    ("segments ids", lambda: sst.segments(ids=("Hard",)), "ids: 'Hard' is not an identifier"),
+    ("contracts segments", lambda: sst.contracts(segments=("easy",)), "segments=('easy',)"),  # type: ignore[arg-type]
     ("providers ids", lambda: sst.providers(TIMELINE, ids=["costs"]), "ids: 'costs'"),
     ("metrics kinds", lambda: sst.metrics(kinds=("outcome",)), "kinds: unknown value 'outcome'"),
     ("metrics kinds str", lambda: sst.metrics(kinds="event"), "kinds='event'"),

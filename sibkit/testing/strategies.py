@@ -73,6 +73,8 @@ from sibkit.model import (
     Saving,
     Scenario,
     ScenarioOutcome,
+    Segment,
+    SegmentShare,
     ShareOfSavings,
     Tariff,
     Tier,
@@ -103,6 +105,7 @@ __all__ = [
     "rate_cards",
     "scenarios",
     "scenarios_for",
+    "segments",
     "shares",
     "tariffs",
     "texts",
@@ -301,8 +304,39 @@ def _payers(
     return tuple(out)
 
 
+def segments(
+    *, ids: Sequence[str] | None = None, min_size: int | None = None, max_size: int | None = None
+) -> st.SearchStrategy[tuple[Segment, ...]]:
+    """Difficulty segments of the target population: ``min_size`` to ``max_size`` of them (default 1 to 3, at
+    most 100), ids ``segment-0``, ... (or exactly ``ids``). Give them to ``providers`` (each gets a mix over
+    them) and to ``tariffs``, ``rate_cards`` or ``payment_rules`` (prices that differ by segment)."""
+    where = "segments"
+    _size(where, ids, min_size, max_size, 100)
+    if ids is not None:
+        return st.just(tuple(Segment(id=i, name=f"Segment {k}") for k, i in enumerate(ids)))
+    low, high = 1 if min_size is None else min_size, 3 if max_size is None else max_size
+    return st.integers(min_value=low, max_value=high).map(
+        lambda n: tuple(Segment(id=f"segment-{k}", name=f"Segment {k}") for k in range(n))
+    )
+
+
+def _segment_list(where: str, value: object) -> tuple[Segment, ...]:
+    found: tuple[Segment, ...] = _check.optional_items(
+        where, "segments", value, Segment, "sibkit.model.Segment objects (draw them with segments())"
+    )
+    if len(found) > 100:
+        _check.fail(where, f"segments: {len(found)} given; a mix in whole percent allows at most 100")
+    return found
+
+
+def _segment_prices(draw: st.DrawFn, segs: tuple[Segment, ...], price: st.SearchStrategy[Cents]) -> dict[str, Cents]:
+    """Prices for some of ``segs`` (perhaps none), replacing the general price there."""
+    return {g.id: draw(price) for g in segs if draw(st.booleans())}
+
+
 def providers(
     timeline: Timeline,
+    segments: Sequence[Segment] = (),
     *,
     ids: Sequence[str] | None = None,
     min_size: int | None = None,
@@ -315,13 +349,15 @@ def providers(
     money_step: int = 1,
 ) -> st.SearchStrategy[tuple[Provider, ...]]:
     """Providers that enrol within ``timeline``'s enrolment window: ``min_size`` to ``max_size`` of them (default
-    1 to 3), ids ``provider-0``, ... (or exactly ``ids``). Each starts 0 to ``max_starts_per_month`` participants a
+    1 to 3), ids ``provider-0``, ... (or exactly ``ids``); with ``segments``, each has a mix of participants over
+    them in whole percent (summing to 100%). Each starts 0 to ``max_starts_per_month`` participants a
     month; its capacity is ``capacity`` (its plan then stays within it) or, with ``None``, what it plans (at least
     1). Costs per participant (cents) up to ``max_cost_per_participant`` and a buffer (cents) up to ``max_buffer``,
     multiples of ``money_step``. ``prefinance``: whether providers pay their own costs (``False`` needs a
     contract with tranches to fund them; ``None``: each may or may not)."""
     where = "providers"
     _check.instance(where, "timeline", timeline, Timeline, "a sibkit.model.Timeline (draw one with timelines())")
+    segs = _segment_list(where, segments)
     _size(where, ids, min_size, max_size, 1000)
     if capacity is not None:
         _check.whole(where, "capacity", capacity, least=1, most=MAX_PARTICIPANTS)
@@ -332,6 +368,7 @@ def providers(
     step = _step(where, money_step)
     return _providers(
         timeline.enrolment_months,
+        segs,
         tuple(ids) if ids is not None else None,
         1 if min_size is None else min_size,
         3 if max_size is None else max_size,
@@ -348,6 +385,7 @@ def providers(
 def _providers(
     draw: st.DrawFn,
     window: int,
+    segs: tuple[Segment, ...],
     ids: tuple[str, ...] | None,
     low: int,
     high: int,
@@ -376,9 +414,17 @@ def _providers(
                 cost_profile=draw(st.sampled_from([(Decimal(1),), (Decimal("0.5"), Decimal("0.5"))])),
                 buffer=draw(_money(0, max_buffer, step)),
                 prefinances_own_costs=draw(st.booleans()) if prefinance is None else prefinance,
+                segment_mix=_mix(draw, segs),
             )
         )
     return tuple(out)
+
+
+def _mix(draw: st.DrawFn, segs: tuple[Segment, ...]) -> tuple[SegmentShare, ...]:
+    if not segs:
+        return ()
+    cut = draw(shares(len(segs)))
+    return tuple(SegmentShare(segment=g.id, share=c) for g, c in zip(segs, cut, strict=True))
 
 
 @st.composite
@@ -491,6 +537,7 @@ def _paid_by(draw: st.DrawFn, payers: tuple[OutcomePayer, ...]) -> tuple[PayerSh
 def tariffs(
     metrics: Sequence[Metric],
     payers: Sequence[OutcomePayer] = (),
+    segments: Sequence[Segment] = (),
     *,
     min_price: int = 1_00,
     max_price: int = 10_000_00,
@@ -498,8 +545,9 @@ def tariffs(
 ) -> st.SearchStrategy[Tariff]:
     """One weighted tariff (id ``tariff``) over ``metrics`` (none a ``cohort_change``): a price per participant
     at full result (cents, ``min_price`` to ``max_price``, a multiple of 100 and of ``money_step``, so that
-    each component's price is whole cents) split into weights in whole percent that sum to 100%. With two or
-    more ``payers``, it is paid by their fixed shares or by one of them."""
+    each component's price is whole cents) split into weights in whole percent that sum to 100%; some of
+    ``segments`` may have a price of their own. With two or more ``payers``, it is paid by their fixed shares
+    or by one of them."""
     where = "tariffs"
     ms, ps = _rule_parts(where, metrics, payers)
     _per_participant(where, ms, "tariff")
@@ -509,17 +557,24 @@ def tariffs(
     step = math.lcm(_step(where, money_step), 100)
     if -(-low // step) > high // step:
         _check.fail(where, f"no multiple of {step} cents from min_price={low} to max_price={high}")
-    return _tariffs(ms, ps, low, high, step)
+    return _tariffs(ms, ps, _segment_list(where, segments), low, high, step)
 
 
 @st.composite
 def _tariffs(
-    draw: st.DrawFn, ms: tuple[Metric, ...], ps: tuple[OutcomePayer, ...], low: int, high: int, step: int
+    draw: st.DrawFn,
+    ms: tuple[Metric, ...],
+    ps: tuple[OutcomePayer, ...],
+    segs: tuple[Segment, ...],
+    low: int,
+    high: int,
+    step: int,
 ) -> Tariff:
     weights = draw(shares(len(ms)))
     return Tariff(
         id="tariff",
         price_per_participant=draw(_money(low, high, step)),
+        segment_prices=_segment_prices(draw, segs, _money(low, high, step)),
         components=tuple(Component(metric=m.id, weight=w) for m, w in zip(ms, weights, strict=True)),
         paid_by=_paid_by(draw, ps),
     )
@@ -528,6 +583,7 @@ def _tariffs(
 def rate_cards(
     metrics: Sequence[Metric],
     payers: Sequence[OutcomePayer] = (),
+    segments: Sequence[Segment] = (),
     *,
     max_price: int = 5_000_00,
     repeatable: bool | None = None,
@@ -536,15 +592,17 @@ def rate_cards(
 ) -> st.SearchStrategy[RateCard]:
     """One rate card (id ``card``) with an entry for each of ``metrics`` (none a ``cohort_change``): a price per
     unit (cents, 0 to ``max_price``, a multiple of ``money_step``), once per participant or, when
-    ``repeatable`` (``None``: either, per entry), per unit up to 1 to ``max_per_participant`` units. With two or
-    more ``payers``, it is paid by their fixed shares or by one of them."""
+    ``repeatable`` (``None``: either, per entry), per unit up to 1 to ``max_per_participant`` units; an entry may
+    have its own price for some of ``segments``. With two or more ``payers``, it is paid by their fixed shares
+    or by one of them."""
     where = "rate_cards"
     ms, ps = _rule_parts(where, metrics, payers)
     _per_participant(where, ms, "rate card")
     _check.money(where, "max_price", max_price)
     _check.flag(where, "repeatable", repeatable)
     _check.whole(where, "max_per_participant", max_per_participant, least=1, most=100_000)
-    return _rate_cards(ms, ps, max_price, repeatable, max_per_participant, _step(where, money_step))
+    segs = _segment_list(where, segments)
+    return _rate_cards(ms, ps, segs, max_price, repeatable, max_per_participant, _step(where, money_step))
 
 
 @st.composite
@@ -552,6 +610,7 @@ def _rate_cards(
     draw: st.DrawFn,
     ms: tuple[Metric, ...],
     ps: tuple[OutcomePayer, ...],
+    segs: tuple[Segment, ...],
     max_price: int,
     repeatable: bool | None,
     most: int,
@@ -566,6 +625,7 @@ def _rate_cards(
                 price=draw(_money(0, max_price, step)),
                 repeatable=again,
                 max_per_participant=draw(st.integers(min_value=1, max_value=most)) if again else None,
+                segment_prices=_segment_prices(draw, segs, _money(0, max_price, step)),
             )
         )
     return RateCard(id="card", entries=tuple(entries), paid_by=_paid_by(draw, ps))
@@ -640,16 +700,19 @@ def _cohort_thresholds(
 def payment_rules(
     metrics: Sequence[Metric],
     payers: Sequence[OutcomePayer] = (),
+    segments: Sequence[Segment] = (),
     *,
     kinds: Sequence[str] = RULE_KINDS,
     money_step: int = 1,
 ) -> st.SearchStrategy[tuple[PaymentRule, ...]]:
     """Rules that pay every one of ``metrics``: the per-participant metrics by one tariff or one rate card
-    (drawn among ``kinds``), each ``cohort_change`` metric by a cohort threshold of its own. Amounts are
+    (drawn among ``kinds``, perhaps with prices by segment), each ``cohort_change`` metric by a cohort threshold
+    of its own. Amounts are
     multiples of ``money_step`` cents; with two or more ``payers`` a rule may be paid by one of them."""
     where = "payment_rules"
     ms, ps = _rule_parts(where, metrics, payers)
     kinds_ = _check.choices(where, "kinds", kinds, RULE_KINDS)
+    segs = _segment_list(where, segments)
     step = _step(where, money_step)
     per_participant = tuple(m for m in ms if m.kind != "cohort_change")
     if len(per_participant) > 100 and kinds_ == ("tariff",):
@@ -658,9 +721,9 @@ def payment_rules(
     if per_participant:
         options: list[st.SearchStrategy[PaymentRule]] = []
         if "tariff" in kinds_:
-            options.append(tariffs(per_participant, ps, money_step=step))
+            options.append(tariffs(per_participant, ps, segs, money_step=step))
         if "rate_card" in kinds_:
-            options.append(rate_cards(per_participant, ps, money_step=step))
+            options.append(rate_cards(per_participant, ps, segs, money_step=step))
         parts.append(st.one_of(options))
     parts += [cohort_thresholds(m, ps, money_step=step) for m in ms if m.kind == "cohort_change"]
     return st.tuples(*parts)
@@ -929,6 +992,7 @@ def contracts(
     open_rules: bool = False,
     timelines: st.SearchStrategy[Timeline] | None = None,
     payers: st.SearchStrategy[tuple[OutcomePayer, ...]] | None = None,
+    segments: st.SearchStrategy[tuple[Segment, ...]] | None = None,
     providers: _Part[tuple[Provider, ...]] = None,
     metrics: st.SearchStrategy[tuple[Metric, ...]] | None = None,
     rules: _Part[Any] = None,
@@ -949,13 +1013,15 @@ def contracts(
     without ``max_per_participant``, a share of savings; each paid by the payers' shares or by one payer; and
     caps may target any metric, provider or payer.
 
-    Any part can be your own instead: ``timelines``, ``payers``, ``metrics`` and ``tranches`` take a strategy
-    (``payers=sst.payers(min_size=2, max_size=2)``); a part that depends on others takes a strategy or a
-    function of those parts that returns one: ``providers(timeline)``, ``rules(metrics, payers)`` (a rule or a
-    tuple of rules: ``sst.rate_cards``, ``sst.payment_rules``), ``caps(metrics, payers, providers)``,
-    ``waterfalls(tranches)`` and ``guarantees(tranches)``, e.g. ``providers=functools.partial(sst.providers,
-    capacity=40)``. Investors are the parties the tranches and guarantees name; a share of savings gets its
-    savings entry. A part's own knob (``max_payers`` with ``payers``) cannot be given with it.
+    Any part can be your own instead: ``timelines``, ``payers``, ``segments`` (difficulty segments: none by
+    default), ``metrics`` and ``tranches`` take a strategy (``payers=sst.payers(min_size=2, max_size=2)``); a
+    part that depends on others takes a strategy or a function that returns one, called with the parts drawn
+    as the strategy of that name takes them: ``providers(timeline, segments)``, ``rules(metrics, payers,
+    segments)`` (a rule or a tuple of rules: ``sst.rate_cards``, ``sst.payment_rules``), ``caps(metrics,
+    payers, providers)``, ``waterfalls(tranches)`` and ``guarantees(tranches)``; so pass the strategy itself or
+    a ``functools.partial`` of it (``providers=functools.partial(sst.providers, capacity=40)``). Investors are
+    the parties the tranches and guarantees name; a share of savings gets its savings entry. A part's own knob
+    (``max_payers`` with ``payers``) cannot be given with it.
     """
     where = "contracts"
     for name, knob, own in (
@@ -973,6 +1039,7 @@ def contracts(
     step = _step(where, money_step)
     _check.strategy_or_none(where, "timelines", timelines)
     _check.strategy_or_none(where, "payers", payers)
+    _check.strategy_or_none(where, "segments", segments)
     _check.strategy_or_none(where, "metrics", metrics)
     _check.strategy_or_none(where, "tranches", tranches)
     _check.part(where, "providers", providers)
@@ -995,6 +1062,7 @@ def contracts(
     return _contracts(
         timeline_part=timeline_part,
         payer_part=payers if payers is not None else _payers(None, 1, max_payers or 3, False, 1),
+        segment_part=segments,
         max_providers=max_providers or 3,
         max_metrics=max_metrics or 3,
         investors=True if tranches is not None else investors,
@@ -1023,6 +1091,7 @@ def _contracts(
     *,
     timeline_part: st.SearchStrategy[Timeline],
     payer_part: st.SearchStrategy[tuple[OutcomePayer, ...]],
+    segment_part: st.SearchStrategy[tuple[Segment, ...]] | None,
     max_providers: int,
     max_metrics: int,
     investors: bool | None,
@@ -1038,11 +1107,13 @@ def _contracts(
 ) -> Contract:
     timeline = draw(timeline_part)
     payer_list = draw(payer_part)
+    segs = draw(segment_part) if segment_part is not None else ()
     use_investors = draw(st.booleans()) if investors is None else investors
     if providers is None:
         provider_list = draw(
             _providers(
                 timeline.enrolment_months,
+                segs,
                 None,
                 1,
                 max_providers,
@@ -1055,7 +1126,7 @@ def _contracts(
             )
         )
     else:
-        provider_list = _draw_part(draw, providers, timeline)
+        provider_list = _draw_part(draw, providers, timeline, segs)
     savings: tuple[Saving, ...] = ()
     if open_rules:
         metric_list, rule_list, savings = _open_rules(
@@ -1072,9 +1143,9 @@ def _contracts(
         if rules is None:
             # payers with fixed shares pay every rule (as before); payers without them are named on each rule
             shared = len(payer_list) == 1 or all(p.share is not None for p in payer_list)
-            rule_list = draw(payment_rules(metric_list, () if shared else payer_list, money_step=step))
+            rule_list = draw(payment_rules(metric_list, () if shared else payer_list, segs, money_step=step))
         else:
-            drawn = _draw_part(draw, rules, metric_list, payer_list)
+            drawn = _draw_part(draw, rules, metric_list, payer_list, segs)
             rule_list = drawn if isinstance(drawn, tuple) else (drawn,)
         have = {s.metric for s in savings}
         savings = tuple(
@@ -1120,6 +1191,7 @@ def _contracts(
         timeline=timeline,
         payers=payer_list,
         providers=provider_list,
+        segments=segs,
         metrics=metric_list,
         rules=rule_list,
         savings=savings,
