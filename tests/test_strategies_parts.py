@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from sibkit.load import dumps, loads
 from sibkit.model import (
     CohortThreshold,
     Contract,
@@ -194,6 +195,18 @@ class TestComposedContracts:
             _run(data.draw(COMPOSED[shape]()), data)
 
         run()
+
+    @pytest.mark.parametrize("shape", sorted(COMPOSED))
+    def test_every_composed_contract_survives_a_round_trip(self, shape: str) -> None:
+        """Written to TOML and read back, a composed contract is the same contract: its parts are what a
+        contract file can say."""
+
+        @settings(max_examples=10, deadline=None)
+        @given(COMPOSED[shape]())
+        def round_trip(contract: Contract) -> None:
+            assert loads(dumps(contract, fmt="toml"), fmt="toml") == contract
+
+        round_trip()
 
     @FEW
     @given(sst.contracts(payers=sst.payers(min_size=2, max_size=2), rules=sst.rate_cards))
