@@ -310,6 +310,17 @@ BAD: list[tuple[str, Callable[[], object], str]] = [
     ("cohort_thresholds kind", lambda: sst.cohort_thresholds(EVENT), "metric: 'entry' is of kind 'event'"),
     ("cohort_thresholds tiers", lambda: sst.cohort_thresholds(COHORT, max_tiers=0), "max_tiers=0"),
     (
+        "cohort_thresholds improvement",
+        lambda: sst.cohort_thresholds(COHORT, max_improvement=Decimal("1.5")),
+        "max_improvement=Decimal('1.5'): expected a share from 0 to 1",
+    ),
+    ("cohort_thresholds float", lambda: sst.cohort_thresholds(COHORT, max_improvement=0.5), "max_improvement=0.5"),  # type: ignore[arg-type]
+    (
+        "cohort_thresholds room",
+        lambda: sst.cohort_thresholds(COHORT, max_tiers=5, max_improvement=Decimal("0.02")),
+        "max_tiers=5: expected a whole number of at most 3",
+    ),
+    (
         "payment_rules kinds",
         lambda: sst.payment_rules((EVENT,), kinds=("per_time",)),
         "kinds: unknown value 'per_time'",

@@ -41,7 +41,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sibkit.engine.batch import Batch, deterministic_batch
-from sibkit.limits import MAX_MONTHS, MAX_PARTICIPANTS
+from sibkit.limits import MAX_LINE_CHARS, MAX_MONTHS, MAX_PARTICIPANTS
 from sibkit.model import (
     Cap,
     CohortThreshold,
@@ -142,9 +142,9 @@ def texts(*, lines: bool = False, min_size: int = 1, max_size: int = 30) -> st.S
     """Text a contract may hold (``sibkit.model.common.text_problem``): a name, or with ``lines``
     a description. Characters of every Unicode category except control characters (a description
     also gets line feeds and tabs), line and paragraph separators, surrogates, unassigned code
-    points and bidirectional controls; ``min_size`` to ``max_size`` characters (at most 200)."""
+    points and bidirectional controls; ``min_size`` to ``max_size`` characters (at most 1,000)."""
     _check.flag("texts", "lines", lines, optional=False)
-    _check.sizes("texts", min_size, max_size, most=200)
+    _check.sizes("texts", min_size, max_size, most=MAX_LINE_CHARS)
     alphabet = st.characters(
         exclude_categories=("Cc", "Cs", "Cn", "Zl", "Zp"),
         exclude_characters=_BIDI_CONTROLS,
@@ -636,6 +636,7 @@ def cohort_thresholds(
     payers: Sequence[OutcomePayer] = (),
     *,
     max_tiers: int = 3,
+    max_improvement: Decimal = Decimal("0.6"),
     max_cohort_months: int = 12,
     pooled: bool | None = None,
     max_amount: int = 50_000_00,
@@ -644,22 +645,24 @@ def cohort_thresholds(
 ) -> st.SearchStrategy[CohortThreshold]:
     """A cohort-threshold rule (id ``cohort-<metric id>``) for one ``cohort_change`` ``metric``: cohorts of 1 to
     ``max_cohort_months`` months of enrolment; 1 to ``max_tiers`` tiers starting at strictly increasing
-    improvements (whole percent, 0 to 60%), each paying an amount per cohort (cents, up to ``max_amount``) and a
-    price per unit of improvement (cents, up to ``max_price_per_unit``); optionally a maximum payment. With
-    ``pooled`` (``None``: either) a pooled threshold pays, at the end, cohorts that missed their own tiers. With
-    two or more ``payers``, it is paid by their fixed shares or by one of them."""
+    improvements (whole percent, 0 to ``max_improvement``, a ``Decimal`` share: 0.6 is 60%), each paying an
+    amount per cohort (cents, up to ``max_amount``) and a price per unit of improvement (cents, up to
+    ``max_price_per_unit``); optionally a maximum payment. With ``pooled`` (``None``: either) a pooled
+    threshold (in the same range) pays, at the end, cohorts that missed their own tiers. With two or more
+    ``payers``, it is paid by their fixed shares or by one of them."""
     where = "cohort_thresholds"
     m = _check.instance(where, "metric", metric, Metric, "one sibkit.model.Metric of kind 'cohort_change'")
     if m.kind != "cohort_change":
         _check.fail(where, f"metric: {m.id!r} is of kind {m.kind!r}; expected a cohort_change metric")
     _, ps = _rule_parts(where, (m,), payers)
-    _check.whole(where, "max_tiers", max_tiers, least=1, most=61)
+    top = int(_check.share(where, "max_improvement", max_improvement) * 100)
+    _check.whole(where, "max_tiers", max_tiers, least=1, most=top + 1)
     _check.whole(where, "max_cohort_months", max_cohort_months, least=1, most=MAX_MONTHS)
     _check.flag(where, "pooled", pooled)
     _check.money(where, "max_amount", max_amount)
     _check.money(where, "max_price_per_unit", max_price_per_unit)
     return _cohort_thresholds(
-        m, ps, max_tiers, max_cohort_months, pooled, max_amount, max_price_per_unit, _step(where, money_step)
+        m, ps, max_tiers, top, max_cohort_months, pooled, max_amount, max_price_per_unit, _step(where, money_step)
     )
 
 
@@ -669,13 +672,16 @@ def _cohort_thresholds(
     m: Metric,
     ps: tuple[OutcomePayer, ...],
     max_tiers: int,
+    top: int,
     max_months: int,
     pooled: bool | None,
     max_amount: int,
     max_price: int,
     step: int,
 ) -> CohortThreshold:
-    starts = sorted(draw(st.lists(st.integers(min_value=0, max_value=60), unique=True, min_size=1, max_size=max_tiers)))
+    starts = sorted(
+        draw(st.lists(st.integers(min_value=0, max_value=top), unique=True, min_size=1, max_size=max_tiers))
+    )
     tiers = tuple(
         Tier(
             from_improvement=Decimal(s) / 100,
@@ -690,7 +696,7 @@ def _cohort_thresholds(
         metric=m.id,
         tiers=tiers,
         cohort_months=draw(st.integers(min_value=1, max_value=max_months)),
-        pooled_threshold=Decimal(draw(st.integers(min_value=0, max_value=60))) / 100 if pool else None,
+        pooled_threshold=Decimal(draw(st.integers(min_value=0, max_value=top))) / 100 if pool else None,
         pooled_price_per_unit=draw(_money(0, max_price, step)) if pool else None,
         max_payment=draw(st.none() | _money(0, 10 * max_amount, step)),
         paid_by=_paid_by(draw, ps),
