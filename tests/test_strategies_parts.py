@@ -141,6 +141,13 @@ class TestParts:
             assert cap.amount <= 1_000_00
 
     @FEW
+    @given(sst.caps((EVENT, COHORT, Metric(id="course", name="Course")), levels=("metric",), groups=True))
+    def test_caps_may_limit_a_group_of_metrics(self, caps: tuple[Any, ...]) -> None:
+        """With ``groups``, a metric cap names one metric or a group of two or more."""
+        for cap in caps:
+            assert (cap.target is None) == (len(cap.metrics) >= 2)
+
+    @FEW
     @given(sst.tranches(kinds=sst.TRANCHE_KINDS).flatmap(lambda ts: sst.waterfalls(ts).map(lambda w: (ts, w))))
     def test_waterfalls_pay_every_tranche_by_seniority(self, drawn: tuple[Any, Any]) -> None:
         """Every repaid tranche has a principal step; steps follow seniority; a return step pays only capped
@@ -171,7 +178,9 @@ COMPOSED: dict[str, Callable[[], st.SearchStrategy[Contract]]] = {
         metrics=sst.metrics(kinds=("event", "milestone", "duration", "cohort_change"), chains=True)
     ),
     "rate-card-per-payer": lambda: sst.contracts(
-        payers=sst.payers(min_size=2, max_size=3), rules=sst.payment_rules, caps=sst.caps
+        payers=sst.payers(min_size=2, max_size=3),
+        rules=sst.payment_rules,
+        caps=functools.partial(sst.caps, groups=True),
     ),
     "every-tranche": lambda: sst.contracts(
         tranches=sst.tranches(kinds=sst.TRANCHE_KINDS),
@@ -328,6 +337,7 @@ BAD: list[tuple[str, Callable[[], object], str]] = [
     ("caps levels", lambda: sst.caps((EVENT,), levels=("payer",)), "levels includes 'payer' but payers is empty"),
     ("caps level unknown", lambda: sst.caps(levels=("budget",)), "levels: unknown value 'budget'"),
     ("caps amount", lambda: sst.caps(max_amount=-5), "max_amount=-5"),
+    ("caps groups", lambda: sst.caps(groups=None), "groups=None: expected True or False"),  # type: ignore[arg-type]
     ("tranches kinds", lambda: sst.tranches(kinds=("mezzanine",)), "kinds: unknown value 'mezzanine'"),
     ("tranches sizes", lambda: sst.tranches(kinds=("senior",), min_size=2), "min_size=2"),
     ("waterfalls empty", lambda: sst.waterfalls(()), "tranches=()"),

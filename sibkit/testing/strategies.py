@@ -742,13 +742,15 @@ def caps(
     *,
     levels: Sequence[str] | None = None,
     max_amount: int | None = None,
+    groups: bool = False,
     money_step: int = 1,
 ) -> st.SearchStrategy[tuple[Cap, ...]]:
     """Caps on outcome payments, at most one at each of ``levels`` (of ``CAP_LEVELS``; ``None``: the
     ``participant`` and ``contract`` levels and every level whose targets are given): a metric cap on one of
     ``metrics``, a provider cap on one of ``providers``, a payer cap on one of ``payers``. Amounts in cents, a
     multiple of ``money_step``, up to ``max_amount`` (``None``: €8,000 a participant, €50,000 a metric, €80,000
-    a provider or payer, €150,000 for the contract). May draw no cap at all."""
+    a provider or payer, €150,000 for the contract). With ``groups``, a metric cap may instead limit two or
+    more of ``metrics`` together (one maximum for a group). May draw no cap at all."""
     where = "caps"
     ms = _check.optional_items(where, "metrics", metrics, Metric, "sibkit.model.Metric objects")
     ps = _check.optional_items(where, "payers", payers, OutcomePayer, "sibkit.model.OutcomePayer objects")
@@ -763,7 +765,8 @@ def caps(
                 _check.fail(where, f"levels includes {lv!r} but {lv}s is empty: a {lv} cap needs a {lv} to limit")
     if max_amount is not None:
         _check.money(where, "max_amount", max_amount)
-    return _caps(ms, ps, vs, chosen, max_amount, _step(where, money_step))
+    _check.flag(where, "groups", groups, optional=False)
+    return _caps(ms, ps, vs, chosen, max_amount, _step(where, money_step), groups)
 
 
 _CAP_MOST = {"participant": 8_000_00, "metric": 50_000_00, "provider": 80_000_00, "payer": 80_000_00}
@@ -778,6 +781,7 @@ def _caps(
     levels: tuple[str, ...],
     most: int | None,
     step: int,
+    groups: bool = False,
 ) -> tuple[Cap, ...]:
     out = []
     targets: dict[str, Sequence[Any]] = {"metric": ms, "provider": vs, "payer": ps}
@@ -785,6 +789,10 @@ def _caps(
         if level not in levels or not draw(st.booleans()):
             continue
         amount = draw(_money(0, most if most is not None else _CAP_MOST.get(level, 150_000_00), step))
+        if level == "metric" and groups and len(ms) > 1 and draw(st.booleans()):
+            group = set(draw(st.lists(st.sampled_from([m.id for m in ms]), unique=True, min_size=2)))
+            out.append(Cap(level="metric", metrics=tuple(m.id for m in ms if m.id in group), amount=amount))
+            continue
         target = draw(st.sampled_from(targets[level])).id if level in targets else None
         out.append(Cap(level=level, target=target, amount=amount))  # type: ignore[arg-type]
     return tuple(out)
@@ -1152,7 +1160,7 @@ def _contracts(
             rule_list = draw(payment_rules(metric_list, () if shared else payer_list, segs, money_step=step))
         else:
             drawn = _draw_part(draw, rules, metric_list, payer_list, segs)
-            rule_list = drawn if isinstance(drawn, tuple) else (drawn,)
+            rule_list = tuple(drawn) if isinstance(drawn, tuple | list) else (drawn,)
         have = {s.metric for s in savings}
         savings = tuple(
             Saving(metric=r.metric, amount_per_unit=draw(_money(0, 5_000_00, step)))
