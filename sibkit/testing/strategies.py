@@ -126,7 +126,7 @@ RULE_KINDS = ("tariff", "rate_card")
 """The rules ``payment_rules(kinds=...)`` may pay per-participant metrics with (cohort changes always get a
 cohort threshold)."""
 
-CAP_LEVELS = ("participant", "metric", "provider", "payer", "contract")
+CAP_LEVELS = ("participant", "segment", "metric", "provider", "payer", "contract")
 """The levels ``caps(levels=...)`` may draw a cap at (``sibkit.model.rules.CapLevel``)."""
 
 TRANCHE_KINDS = ("senior", "junior", "equity", "recoverable_grant", "grant")
@@ -739,23 +739,28 @@ def caps(
     metrics: Sequence[Metric] = (),
     payers: Sequence[OutcomePayer] = (),
     providers: Sequence[Provider] = (),
+    segments: Sequence[Segment] = (),
     *,
     levels: Sequence[str] | None = None,
     max_amount: int | None = None,
     groups: bool = False,
+    counts: bool = False,
     money_step: int = 1,
 ) -> st.SearchStrategy[tuple[Cap, ...]]:
     """Caps on outcome payments, at most one at each of ``levels`` (of ``CAP_LEVELS``; ``None``: the
-    ``participant`` and ``contract`` levels and every level whose targets are given): a metric cap on one of
-    ``metrics``, a provider cap on one of ``providers``, a payer cap on one of ``payers``. Amounts in cents, a
-    multiple of ``money_step``, up to ``max_amount`` (``None``: €8,000 a participant, €50,000 a metric, €80,000
-    a provider or payer, €150,000 for the contract). With ``groups``, a metric cap may instead limit two or
-    more of ``metrics`` together (one maximum for a group). May draw no cap at all."""
+    ``participant`` and ``contract`` levels and every level whose targets are given): a segment cap on one of
+    ``segments``, a metric cap on one of ``metrics``, a provider cap on one of ``providers``, a payer cap on one
+    of ``payers``. Amounts in cents, a multiple of ``money_step``, up to ``max_amount`` (``None``: €8,000 a
+    participant, €50,000 a segment or metric, €80,000 a provider or payer, €150,000 for the contract). With
+    ``groups``, a metric cap may instead limit two or more of ``metrics`` together (one maximum for a group).
+    With ``counts``, a segment cap may instead count 1 to 30 ``participants`` paid the segment's price (valid
+    only where the rules pay the segment's prices once per participant, not per unit). May draw no cap at all."""
     where = "caps"
     ms = _check.optional_items(where, "metrics", metrics, Metric, "sibkit.model.Metric objects")
     ps = _check.optional_items(where, "payers", payers, OutcomePayer, "sibkit.model.OutcomePayer objects")
     vs = _check.optional_items(where, "providers", providers, Provider, "sibkit.model.Provider objects")
-    targets = {"metric": ms, "payer": ps, "provider": vs}
+    ss = _segment_list(where, segments)
+    targets = {"metric": ms, "payer": ps, "provider": vs, "segment": ss}
     if levels is None:
         chosen = tuple(lv for lv in CAP_LEVELS if lv not in targets or targets[lv])
     else:
@@ -766,10 +771,17 @@ def caps(
     if max_amount is not None:
         _check.money(where, "max_amount", max_amount)
     _check.flag(where, "groups", groups, optional=False)
-    return _caps(ms, ps, vs, chosen, max_amount, _step(where, money_step), groups)
+    _check.flag(where, "counts", counts, optional=False)
+    return _caps(ms, ps, vs, chosen, max_amount, _step(where, money_step), groups, ss, counts)
 
 
-_CAP_MOST = {"participant": 8_000_00, "metric": 50_000_00, "provider": 80_000_00, "payer": 80_000_00}
+_CAP_MOST = {
+    "participant": 8_000_00,
+    "segment": 50_000_00,
+    "metric": 50_000_00,
+    "provider": 80_000_00,
+    "payer": 80_000_00,
+}
 
 
 @st.composite
@@ -782,11 +794,19 @@ def _caps(
     most: int | None,
     step: int,
     groups: bool = False,
+    ss: tuple[Segment, ...] = (),
+    counts: bool = False,
 ) -> tuple[Cap, ...]:
     out = []
-    targets: dict[str, Sequence[Any]] = {"metric": ms, "provider": vs, "payer": ps}
+    targets: dict[str, Sequence[Any]] = {"metric": ms, "provider": vs, "payer": ps, "segment": ss}
     for level in CAP_LEVELS:
         if level not in levels or not draw(st.booleans()):
+            continue
+        if level == "segment" and not ss:
+            continue  # the default levels name "segment"; a contract without segments has none to cap
+        if level == "segment" and counts and draw(st.booleans()):
+            segment = draw(st.sampled_from(ss)).id
+            out.append(Cap(level="segment", target=segment, participants=draw(st.integers(1, 30))))
             continue
         amount = draw(_money(0, most if most is not None else _CAP_MOST.get(level, 150_000_00), step))
         if level == "metric" and groups and len(ms) > 1 and draw(st.booleans()):
@@ -1174,9 +1194,25 @@ def _contracts(
             def first(items: tuple[_T, ...]) -> tuple[_T, ...]:
                 return items if open_rules else items[:1]
 
-            cap_list = draw(_caps(first(metric_list), first(payer_list), first(provider_list), CAP_LEVELS, None, step))
+            # a segment cap may count participants where no rule prices a segment per unit (the model refuses that)
+            counts = not any(
+                isinstance(r, RateCard) and any(e.repeatable and e.segment_prices for e in r.entries) for r in rule_list
+            )
+            cap_list = draw(
+                _caps(
+                    first(metric_list),
+                    first(payer_list),
+                    first(provider_list),
+                    CAP_LEVELS,
+                    None,
+                    step,
+                    False,
+                    segs,
+                    counts,
+                )
+            )
     else:
-        cap_list = _draw_part(draw, caps, metric_list, payer_list, provider_list)
+        cap_list = _draw_part(draw, caps, metric_list, payer_list, provider_list, segs)
     extra: dict[str, Any] = {}
     if use_investors:
         tranche_list = draw(
