@@ -124,8 +124,9 @@ def seniority_respected(contract: Contract, batch: Batch) -> None:
 
 
 def caps_respected(contract: Contract, batch: Batch) -> Results:
-    """No outcome payments above a metric, provider, payer or contract cap; no participant group paid
-    more than the participant cap times the participants who achieved anything."""
+    """No outcome payments above a segment, metric, provider, payer or contract cap; no participant group paid
+    more for per-participant outcomes than the participant cap times the participants who achieved anything
+    (cohort payments are for a cohort and not under the participant cap, as the engine applies it)."""
     res = results(contract, run_batch(contract, batch))
     flows = res.flows
     lines = flows.schedule.lines
@@ -146,11 +147,14 @@ def caps_respected(contract: Contract, batch: Batch) -> Results:
             ]
             paid = flows.line_paid[:, keep].sum(axis=1)
         assert np.all(paid <= cap.amount), f"{cap.level} cap {cap.target or ''} of {cap.amount} exceeded: {paid.max()}"
+    # the participant cap limits per-participant payments; a cohort rule pays for a cohort, not a person
+    cohort_rules = {r.id for r in contract.rules if isinstance(r, CohortThreshold)}
+    per_participant = [ln.index for ln in lines if ln.rule not in cohort_rules]
     for cap in contract.caps:
         if cap.level == "participant":
             achievers = batch.achieved.max(axis=-1).sum(axis=(1, 2, 3))
-            paid = flows.payer_paid.sum(axis=(1, 2))
-            assert np.all(paid <= cap.amount * achievers), "participant cap exceeded"
+            paid = flows.line_paid[:, per_participant].sum(axis=1)
+            assert np.all(paid <= cap.money * achievers), "participant cap exceeded"
     return res
 
 
