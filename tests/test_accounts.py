@@ -395,3 +395,20 @@ class TestSavingsOverTime:
         assert np.array_equal(by_year[2025] + by_year[2026], payer.savings)
         worked = payer.savings > 0
         assert np.all(by_year[2026][worked] > 0)
+
+
+class TestOneRuleForSavingsOwners:
+    def test_a_named_budget_credits_its_owners_fund_in_results_as_in_accounts(self) -> None:
+        """The pilot's welfare saving moved to a ``[[budgets]]`` entry owned by the municipality (a contributor
+        of the fund) is still credited to the fund, as the accounts credit it to the municipality. Before,
+        the payer's results read the budget name as a party id and credited the saving to nobody."""
+        text = EXAMPLE.read_text(encoding="utf-8")
+        named = text.replace('budget = "gemeente-leeuwarden"', 'budget = "participatie"') + (
+            '\n[[budgets]]\nid = "participatie"\nname = "Participatiebudget"\nowner = "gemeente-leeuwarden"\n'
+        )
+        plain, owned = run(loads(text), "base"), run(loads(named), "base")
+        assert [(b.budget, b.payer) for b in owned.budgets] == [("participatie", "resultatenfonds")]
+        for p, q in zip(plain.payers, owned.payers, strict=True):
+            assert np.array_equal(p.cashable_savings, q.cashable_savings) and int(p.cashable_savings[0]) > 0
+        before, after = _by_id(plain.accounts)["gemeente-leeuwarden"], _by_id(owned.accounts)["gemeente-leeuwarden"]
+        assert np.array_equal(before.savings, after.savings) and int(after.savings[0]) > 0

@@ -17,6 +17,7 @@ from sibkit.sweep import MAX_SUCCESS, parse_success
 from conftest import EXAMPLE, ROOT
 
 SIB = ROOT / "tests" / "engine_contracts" / "sib-guarantee.toml"
+FUND = ROOT / "funds" / "leeuwarden-oost.toml"
 NUMBERS = "expected a number from 0 to 10"
 
 
@@ -132,6 +133,10 @@ CASES: list[tuple[list[str], str]] = [
     (["new", " ", "--like", "tariff", "-o", "blank.toml"], "the contract name is empty; give the contract a name"),
     # explain
     (["explain", str(SIB), "--lang", "xx"], "Error: Invalid value for '--lang': 'xx' is not one of 'en', 'nl'."),
+    # fund
+    (["fund", "run", "no-such-fund.toml"], "no-such-fund.toml: no such file"),
+    (["fund", "run", str(FUND), "--lang", "de"], "Error: Invalid value for '--lang': 'de' is not one of 'en', 'nl'."),
+    (["fund", "run", str(FUND), "--scenario", "low"], "Error: Invalid value for --scenario: no scenario 'low' in '../contracts/buzinezzclub.toml'"),
 ]  # fmt: skip
 
 

@@ -122,8 +122,8 @@ class TestRunMaximum:
         assert any("share of maximum payment" in line and "– (maximum unbounded)" in line for line in out.splitlines())
         code, out, _ = invoke("run", str(path), "--lang", "nl")
         assert code == 0
-        assert any("maximaal mogelijke betaling" in line and "onbegrensd" in line for line in out.splitlines())
-        assert any("deel van de maximale betaling" in line and "– (maximum onbegrensd)" in line for line in out.splitlines())
+        assert any("maximaal mogelijke betaling" in line and "onbeperkt" in line for line in out.splitlines())
+        assert any("deel van de maximale betaling" in line and "– (maximum onbeperkt)" in line for line in out.splitlines())
 
     def test_unbounded_maximum_is_null_in_json(self, tmp_path: Path) -> None:
         """--json gives null for the unbounded maximum and for the payer's share of it, the €5,000.00 paid

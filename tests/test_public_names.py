@@ -38,3 +38,12 @@ def test_all_lists_the_public_names(name: str) -> None:
     assert all(hasattr(module, n) for n in listed), sorted(n for n in listed if not hasattr(module, n))
     missing = _defined_here(module) - listed
     assert not missing, f"{name} defines public names not in __all__: {sorted(missing)}"
+
+
+def test_strategies_lists_its_strategies_and_the_choices_they_take() -> None:
+    """``sibkit.testing.strategies`` lists exactly its strategies and the constants that name the choices their
+    arguments take (``METRIC_KINDS``, ``TRANCHE_KINDS``, ...), and each strategy says what it draws."""
+    module = importlib.import_module("sibkit.testing.strategies")
+    constants = {n for n, v in vars(module).items() if n.isupper() and not n.startswith("_") and isinstance(v, tuple)}
+    assert set(module.__all__) == _defined_here(module) | constants
+    assert all(inspect.getdoc(getattr(module, n)) for n in _defined_here(module))

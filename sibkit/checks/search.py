@@ -1,6 +1,8 @@
 """``sibkit check --properties``: Hypothesis searches for outcomes where more results pay someone less,
-for a reordering of the contract's lists that moves money, and for a scenario that pays more than
-the maximum potential payment the contract states.
+for a reordering of the contract's lists that moves money, for a scenario that pays more than
+the maximum potential payment the contract states, and for scenarios that answer a payer's questions
+wrongly (``sibkit.testing.properties.PAYER_QUESTIONS``): a participant paid above the full price, hard
+cases paid less than easy ones, a payer above its appropriation or budget.
 
 Hypothesis draws outcome vectors for *this* contract (how many participants of each
 provider, enrolment month and segment achieve each outcome), adds one more achiever
@@ -29,9 +31,13 @@ from sibkit.i18n import N_, Count, Fact, Listing, Phrase, Word
 from sibkit.model import Contract, Scenario
 from sibkit.testing.properties import (
     PropertyFailure,
+    full_price,
+    hard_cases_never_paid_less,
     maximum_bounds_payments,
     more_results_never_cost_less,
+    no_participant_paid_above_full_price,
     order_independent,
+    within_appropriations,
 )
 from sibkit.testing.strategies import outcome_vectors, scenarios
 from sibkit.texts import Texts
@@ -43,6 +49,7 @@ __all__ = [
     "CheaperWithMore",
     "Counterexample",
     "OrderDependence",
+    "ScenarioFailure",
     "SearchNotRun",
     "above_maximum_finding",
     "cheaper_finding",
@@ -50,8 +57,11 @@ __all__ = [
     "find_non_monotone",
     "find_order_dependence",
     "find_payment_above_maximum",
+    "find_scenario_failure",
     "order_finding",
+    "payer_question_findings",
     "property_finding",
+    "scenario_failure_finding",
 ]
 
 _DEFECT = N_("This is a defect in sibkit, not in the contract: please report it with the contract file.")
@@ -103,6 +113,47 @@ messages(
                 "At the planned enrolment, some outcomes pay more than the maximum potential payment: %(message)s"
             ),
             mitigation=_DEFECT,
+        )
+    },
+)
+
+
+messages(
+    "SIB-PROP-005",
+    {
+        "above-full-price": Message(
+            title=N_("A participant is paid more than the full price"),
+            explanation=N_("%(sentence)s To rerun it, add this scenario to the contract file:\n%(scenarios)s"),
+            mitigation=N_(
+                "Make the rules pay one participant at most the full price: no two rules paying the same result, "
+                "a maximum per participant on repeatable outcomes, or a cap per participant."
+            ),
+        )
+    },
+)
+messages(
+    "SIB-PROP-006",
+    {
+        "hard-pays-less": Message(
+            title=N_("Hard cases pay less than easy ones at the same results"),
+            explanation=N_("%(sentence)s The scenario of these results:\n%(scenarios)s"),
+            mitigation=N_(
+                "Give every harder segment at least the prices of the easier ones (segment_prices), for every "
+                "result, so that providers gain nothing by choosing the easier participants."
+            ),
+        )
+    },
+)
+messages(
+    "SIB-PROP-007",
+    {
+        "above-appropriation": Message(
+            title=N_("A payer pays more than it appropriated or budgeted"),
+            explanation=N_("%(sentence)s To rerun it, add this scenario to the contract file:\n%(scenarios)s"),
+            mitigation=N_(
+                "Raise the appropriation or the budget, or cap what the payer pays (a payer cap), so that no "
+                "scenario needs a new decision on the budget."
+            ),
         )
     },
 )
@@ -355,3 +406,113 @@ def cheaper_finding(found: CheaperWithMore) -> Finding:
         path="$.rules",
         facts={"sentence": Texts(found.sentences), "scenarios": found.failure.toml},
     )
+
+
+@attrs.frozen(kw_only=True)
+class ScenarioFailure:
+    """A scenario, in the contract's own terms, for which a ready property of ``PAYER_QUESTIONS`` fails."""
+
+    code: str
+    """The finding's code: ``SIB-PROP-005`` (full price), ``-006`` (hard cases), ``-007`` (appropriation)."""
+    failure: PropertyFailure
+    """What broke (in English) and the scenario as TOML, to rerun."""
+    sentences: dict[str, str]
+    """The sentence per language code."""
+
+
+ScenarioProperty = Callable[..., None]
+"""A ready property in scenario form: ``prop(contract, scenario, *, lang="en")``, raising ``PropertyFailure``."""
+
+_SEARCHED: tuple[tuple[str, str, str, ScenarioProperty], ...] = (
+    ("SIB-PROP-005", "above-full-price", "$.rules", no_participant_paid_above_full_price),
+    ("SIB-PROP-006", "hard-pays-less", "$.segments", hard_cases_never_paid_less),
+    ("SIB-PROP-007", "above-appropriation", "$.payers", within_appropriations),
+)
+"""The scenario-form properties ``check --properties`` searches: code, kind, path, property."""
+
+
+def find_scenario_failure(
+    contract: Contract,
+    prop: ScenarioProperty,
+    code: str,
+    *,
+    max_examples: int = 50,
+    langs: tuple[str, ...] = ("en", "nl"),
+) -> ScenarioFailure | None:
+    """The smallest scenario (``sibkit.testing.strategies.scenarios``; the contract's own scenarios tried first)
+    for which ``prop`` raises ``PropertyFailure``, or None; the failure in every language of ``langs``."""
+
+    def fails(scenario: Scenario) -> bool:
+        try:
+            prop(contract, scenario)
+        except PropertyFailure:
+            return True
+        return False
+
+    found = next((sc for sc in contract.scenarios if fails(sc)), None)
+    if found is None:
+        try:
+            found = find(
+                scenarios(contract),
+                fails,
+                settings=settings(
+                    max_examples=max_examples,
+                    deadline=None,
+                    database=None,
+                    derandomize=True,
+                    phases=[Phase.generate, Phase.shrink],
+                ),
+            )
+        except NoSuchExample:
+            return None
+        except Unsatisfiable as exc:
+            raise SearchNotRun(code) from exc
+    sentences: dict[str, str] = {}
+    failure: PropertyFailure | None = None
+    for lang in langs:
+        try:
+            prop(contract, found, lang=lang)
+        except PropertyFailure as exc:
+            sentences[lang] = exc.sentence
+            failure = failure or exc
+    assert failure is not None  # it failed above, and the engine is deterministic
+    return ScenarioFailure(code=code, failure=failure, sentences=sentences)
+
+
+def scenario_failure_finding(found: ScenarioFailure) -> Finding:
+    """The ``--properties`` finding for a failed scenario-form property (``SIB-PROP-005`` to ``-007``): the
+    property's sentence in the language of the output and the scenario to rerun."""
+    kind, path = next((k, p) for c, k, p, _ in _SEARCHED if c == found.code)
+    return Finding(
+        code=found.code,
+        kind=kind,
+        severity="error",
+        path=path,
+        facts={"sentence": Texts(found.sentences), "scenarios": found.failure.toml},
+    )
+
+
+def payer_question_findings(contract: Contract, *, max_examples: int = 50) -> list[Finding]:
+    """The findings of the searches for a participant paid above the full price (``SIB-PROP-005``), hard cases
+    paid less than easy ones (``SIB-PROP-006``) and a payer above its appropriation or budget
+    (``SIB-PROP-007``), in that order; a property with nothing to compare in this contract (no segments, no
+    appropriation or budget, no full price) is not searched."""
+    out: list[Finding] = []
+    for code, _, _, prop in _SEARCHED:
+        if prop is hard_cases_never_paid_less and len(contract.segments) < 2:
+            continue
+        if prop is no_participant_paid_above_full_price and all(
+            full_price(contract, p.id, seg.id if seg else None) is None
+            for p in contract.providers
+            for seg in (contract.segments or (None,))
+        ):
+            continue
+        if prop is within_appropriations and not any(
+            p.appropriations or p.budget is not None or any(c.appropriations for c in p.contributors)
+            for p in contract.payers
+        ):
+            continue
+        found = find_scenario_failure(contract, prop, code, max_examples=max_examples)
+        if found is not None:
+            out.append(scenario_failure_finding(found))
+    return out

@@ -17,6 +17,7 @@ from __future__ import annotations
 from sibkit.cli import (  # noqa: F401  (registers commands)
     check,
     contract,
+    fund,
     import_rates,
     results,
     show,

@@ -19,6 +19,7 @@ from sibkit.checks.search import (
     find_order_dependence,
     find_payment_above_maximum,
     order_finding,
+    payer_question_findings,
     property_finding,
 )
 from sibkit.cli.app import console, fail, load_or_exit, main
@@ -103,6 +104,8 @@ def _searched(c: Contract, file: str, words: Language) -> list[Finding]:
         cheaper = find_cheaper_with_more(c)
         if cheaper is not None:
             found.insert(0, cheaper_finding(cheaper))
+        for finding in payer_question_findings(c):
+            found.insert(0, finding)
     except SearchNotRun as exc:
         fail(
             words.gettext(

@@ -246,7 +246,7 @@ def _scenarios(c: Contract, words: Language, mx: MaximumPayment) -> Table:
     table = Table(title=words.gettext("Who pays what in the scenarios"), title_justify="left")
     table.add_column("")
     for sc in scenarios:
-        table.add_column(sc.name, justify="right")
+        table.add_column(words.text(sc.label) if sc.label else sc.name, justify="right")
     table.add_row(
         words.gettext("Outcome payments, VAT excluded"), *(words.money(int(r.outcome_payments[0]), cur) for r in runs)
     )

@@ -11,7 +11,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from sibkit.engine.accounts import Account, accounts
+from sibkit.engine.accounts import Account, accounts, saving_owner
 from sibkit.engine.irr import annualise, irr
 from sibkit.engine.ledger import Why
 from sibkit.engine.maximum import MaximumPayment, maximum_payment
@@ -308,7 +308,7 @@ def _savings(contract: Contract, flows: Flows) -> tuple[I64, I64, tuple[BudgetSa
         all_before, cash_before = by_budget.get(s.budget, (np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)))
         by_budget[s.budget] = (all_before + value, cash_before + cash)
     budgets = tuple(
-        BudgetSavings(budget=b, payer=owner.get(b), savings=all_, cashable=cash)
+        BudgetSavings(budget=b, payer=owner.get(saving_owner(contract, b) or ""), savings=all_, cashable=cash)
         for b, (all_, cash) in by_budget.items()
     )
     return savings_total, cashable_total, budgets
@@ -370,9 +370,11 @@ def _provider(flows: Flows, p: int, provider: str) -> ProviderResults:
 
 
 def _budget_owners(contract: Contract) -> dict[str, str]:
-    """Budget name → the payer credited with savings in it: a payer's own id, or a contributor's id
+    """Party id → the payer credited with the savings in its budgets: a payer itself, or a contributor
     (credited to the fund it contributes to). A contributor to several funds is credited to none of
-    them, since its saving cannot be split between them without a rule the contract does not state."""
+    them, since its saving cannot be split between them without a rule the contract does not state.
+    A saving's ``budget`` names its party as the accounts read it (``accounts.saving_owner``: a
+    ``[[budgets]]`` entry's owner, or a party id), so both views credit the same party."""
     owners: dict[str, str] = {p.id: p.id for p in contract.payers}
     funds: dict[str, set[str]] = {}
     for p in contract.payers:

@@ -64,7 +64,11 @@ def _per_scenario(lang: Language, cur: str, scenarios: Sequence[Scenario], amoun
     return names(
         lang,
         [
-            lang.gettext("%(amount)s in '%(scenario)s'", amount=lang.money(x, cur), scenario=sc.name)
+            lang.gettext(
+                "%(amount)s in '%(scenario)s'",
+                amount=lang.money(x, cur),
+                scenario=lang.text(sc.label) if sc.label else sc.name,
+            )
             for sc, x in zip(scenarios, amounts, strict=True)
         ],
     )
@@ -247,7 +251,7 @@ def explain(contract: Contract, lang: str = "en") -> str:
         out.append(
             words.gettext(
                 "In the expected scenario ('%(scenario)s') the payers pay %(paid)s; the maximum is unbounded.",
-                scenario=scenario.name,
+                scenario=words.text(scenario.label) if scenario.label else scenario.name,
                 paid=paid,
             )
         )
@@ -255,7 +259,7 @@ def explain(contract: Contract, lang: str = "en") -> str:
         out.append(
             words.gettext(
                 "In the expected scenario ('%(scenario)s') the payers pay %(paid)s, out of at most %(maximum)s.",
-                scenario=scenario.name,
+                scenario=words.text(scenario.label) if scenario.label else scenario.name,
                 paid=paid,
                 maximum=words.money(res.maximum_payment, cur),
             )

@@ -1,0 +1,414 @@
+"""``sibkit fund``: an outcomes fund over the years, with many contracts (``sibkit fund run``).
+
+The fund file and its contracts are read by ``sibkit.fund_load``; every contract start is run by the
+contract engine and placed on the fund's books by ``sibkit.engine.fund``. Tables and sentences are
+written in the language asked for (``--lang``); ``--json`` writes every figure in cents, keys in
+``docs/fund.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from sibkit.cli.app import EXIT_USER_ERROR, SibkitGroup, _commands_speak, console, header, main
+from sibkit.cli.options import lang_option
+from sibkit.engine import ENGINE_LOOPS
+from sibkit.engine.fund import RECYCLED, FundResults, FundWhy, fund_run
+from sibkit.facts import N_
+from sibkit.fund_load import FundFileError, LoadedFund, load_fund
+from sibkit.i18n import LANGUAGES, Language
+from sibkit.jit import compiled
+from sibkit.money import allocate
+from sibkit.report.words import ROLE, word
+
+__all__ = ["FUND_ROLE", "contributor_charges", "fund_group", "fund_json", "fund_run_command"]
+
+FUND_ROLE = {
+    "fund": N_("the fund"),
+    "lender": N_("lender to the fund"),
+    "fund_manager": N_("fund manager"),
+}
+"""The roles a party has on the fund's own books, in words (contract roles: ``sibkit.report.words.ROLE``)."""
+
+
+@main.group(name="fund", cls=SibkitGroup, help=N_("An outcomes fund: many contracts, one budget over the years."))
+@click.option(
+    "--lang",
+    type=click.Choice(list(LANGUAGES)),
+    expose_value=False,
+    callback=_commands_speak,
+    help=N_("Language of the help, the messages and the command that follows (as its own --lang)."),
+)
+def fund_group() -> None:
+    """The ``sibkit fund`` group (its help is the ``help=`` text, which the catalogue translates); its ``--lang``,
+    like the ``sibkit`` group's, is the default of its commands' own."""
+
+
+def _load(file: str, lang: str) -> LoadedFund:
+    """The fund in ``file`` with its contracts, or its problems in ``lang`` and exit code 2."""
+    try:
+        loaded = load_fund(file)
+    except FundFileError as exc:
+        console(err=True).print(exc.show(lang), markup=False)
+        sys.exit(EXIT_USER_ERROR)
+    if sys.stderr.isatty() and not compiled(*ENGINE_LOOPS):  # as ``load_or_exit`` tells it for a contract
+        notice = Language(lang).gettext("first run on this machine: compiling the engine (once, under a minute) …")
+        console(err=True).print(f"sibkit: {notice}", markup=False)
+    return loaded
+
+
+@fund_group.command(
+    name="run",
+    help=N_(
+        "Run every contract of the fund in FILE and print the fund's books: balance per year, committed liability,"
+        " the first shortfall, contributors, money flowing back, and each party's account."
+    ),
+)
+@click.argument("file", type=click.Path(path_type=str))
+@click.option(
+    "--scenario",
+    "scenario_name",
+    help=N_("Run every contract in its scenario of this name (default: each contract's own or default scenario)."),
+)
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the fund's books as JSON (keys in docs/fund.md)."))
+@lang_option(N_("Language of the tables."))
+def fund_run_command(file: str, scenario_name: str | None, as_json: bool, lang: str) -> None:
+    """``sibkit fund run FILE``: the fund's books as tables in ``lang``, or as JSON (money in cents)."""
+    loaded = _load(file, lang)
+    words = Language(lang)
+    if scenario_name is not None:
+        missing = sorted(
+            name for name, c in loaded.contracts.items() if scenario_name not in [s.name for s in c.scenarios]
+        )
+        if missing:
+            raise click.BadParameter(
+                words.gettext(
+                    "no scenario %(name)s in %(files)s", name=repr(scenario_name), files=", ".join(map(repr, missing))
+                ),
+                param_hint="--scenario",
+            )
+    signed, with_pipeline = fund_run(loaded.fund, loaded.contracts, scenario_name)
+    if as_json:
+        click.echo(json.dumps(fund_json(signed, with_pipeline, scenario_name), indent=2, ensure_ascii=False))
+        return
+    out = console()
+    name = words.text(loaded.fund.name)
+    out.print(header(words.gettext("%(name)s — outcomes fund", name=name), name))
+    for table in (
+        _contracts(signed, with_pipeline, words),
+        *_years(signed, with_pipeline, words),
+        _contributors(signed, words),
+        *_back(signed, words),
+        _accounts(signed, words),
+    ):
+        out.print(table)
+    for line in _sentences(signed, with_pipeline, words):
+        out.print(line, markup=False)
+
+
+def _money(w: Language, r: FundResults, cents: int) -> str:
+    return w.money(int(cents), r.fund.currency)
+
+
+def _table(title: str, *columns: str) -> Table:
+    t = Table(title=title, title_justify="left")
+    for i, col in enumerate(columns):
+        t.add_column(col, justify="left" if i == 0 else "right")
+    return t
+
+
+def _contracts(r: FundResults, p: FundResults | None, w: Language) -> Table:
+    """One row per contract start: when, its term, its maximum, what the fund pays for it."""
+    starts = p.starts if p is not None else r.starts
+    t = _table(
+        w.gettext("Contracts of the fund"),
+        w.gettext("contract"),
+        w.gettext("start"),
+        w.gettext("term (months)"),
+        w.gettext("maximum potential payment"),
+        w.gettext("paid by the fund"),
+        w.gettext("chance of approval"),
+    )
+    books = p if p is not None else r
+    for s in starts:
+        paid = sum(
+            int(f.amounts.sum())
+            for f in books.flows
+            if f.source == books.fund.id
+            and f.why in (FundWhy.OUTCOME_PAYMENT, FundWhy.CONTRACT_FEE)
+            and f.ref == s.label
+        )
+        t.add_row(
+            Path(s.file).stem,
+            s.contract.timeline.start.isoformat()[:7],
+            w.integer(s.term),
+            w.money_or(s.maximum, r.fund.currency, w.gettext("unbounded")),
+            _money(w, r, paid) + (" *" if s.pipeline else ""),
+            w.percent(s.weight) if s.pipeline else w.gettext("signed"),
+        )
+    if p is not None:
+        t.caption = w.gettext("* a pipeline entry: its amounts are counted at expected value (× its chance).")
+    return t
+
+
+def _years(r: FundResults, p: FundResults | None, w: Language) -> Iterator[Table]:
+    """The fund per calendar year: what came in and went out, then the balance against what it may still owe."""
+    flows = _table(
+        w.gettext("Money in and out of the fund per year"),
+        w.gettext("year"),
+        w.gettext("contributions"),
+        w.gettext("money back"),
+        w.gettext("loans in"),
+        w.gettext("outcome payments"),
+        w.gettext("fees"),
+        w.gettext("loan service"),
+    )
+    per_year = [
+        r.per_year(r.by_why[FundWhy.CONTRIBUTION]),
+        r.per_year(r.total(*RECYCLED)),
+        r.per_year(r.by_why[FundWhy.LOAN_DRAWN]),
+        r.per_year(r.by_why[FundWhy.OUTCOME_PAYMENT]),
+        r.per_year(r.total(FundWhy.FEE, FundWhy.CONTRACT_FEE)),
+        r.per_year(r.total(FundWhy.INTEREST, FundWhy.PRINCIPAL)),
+    ]
+    for i, year in enumerate(r.years):
+        flows.add_row(str(year), *(_money(w, r, column[i]) for column in per_year))
+    yield flows
+    cols = [
+        w.gettext("year"),
+        w.gettext("balance at year end"),
+        w.gettext("committed liability"),
+        w.gettext("cash and future contributions"),
+    ]
+    if p is not None:
+        cols.append(w.gettext("balance with the pipeline"))
+    stock = _table(w.gettext("The fund's cash against what it may still owe, at each year end"), *cols)
+    balance, liability = r.year_end(r.balance), r.year_end(r.liability)
+    cover = r.year_end(r.balance + r.future_contributions)
+    unbounded = r.year_end(r.unbounded.astype("int64"))
+    pipeline = p.year_end(p.balance) if p is not None else None
+    for i, year in enumerate(r.years):
+        owed = _money(w, r, liability[i]) + (" +" if unbounded[i] else "")
+        cells = [str(year), _money(w, r, balance[i]), owed, _money(w, r, cover[i])]
+        if pipeline is not None:
+            cells.append(_money(w, r, pipeline[i]))
+        stock.add_row(*cells)
+    if unbounded.any():
+        stock.caption = w.gettext("+ a live contract has no maximum: the liability shown counts the others only.")
+    yield stock
+
+
+def contributor_charges(r: FundResults) -> list[tuple[int, int, int]]:
+    """Per contributor: ``(commitment, paid in, charged)`` in cents. Charged: its part of the contributions the
+    fund has spent by the end of its books (all contributions less the final balance, between 0 and all
+    contributions), split in proportion to what each paid in (largest remainder): so no contributor is charged
+    more than it paid in, nor (unless its schedule may exceed it) more than its commitment."""
+    paid = [
+        int(sum(f.amounts.sum() for f in r.flows if f.why is FundWhy.CONTRIBUTION and f.source == c.id))
+        for c in r.fund.contributors
+    ]
+    spent = min(max(sum(paid) - int(r.balance[-1]), 0), sum(paid))
+    charged = allocate(spent, paid) if sum(paid) else [0] * len(paid)
+    return list(zip([c.commitment for c in r.fund.contributors], paid, charged, strict=True))
+
+
+def _contributors(r: FundResults, w: Language) -> Table:
+    t = _table(
+        w.gettext("Contributors"),
+        w.gettext("contributor"),
+        w.gettext("commitment"),
+        w.gettext("paid in"),
+        w.gettext("still to pay"),
+        w.gettext("charged (contributions spent)"),
+        w.gettext("charged, share of commitment"),
+    )
+    for c, (commitment, paid, charged) in zip(r.fund.contributors, contributor_charges(r), strict=True):
+        share = w.rate(charged / commitment) if commitment else None
+        t.add_row(
+            w.text(c.name),
+            _money(w, r, commitment),
+            _money(w, r, paid),
+            _money(w, r, max(commitment - paid, 0)),
+            _money(w, r, charged),
+            share or "–",
+        )
+    return t
+
+
+def _back(r: FundResults, w: Language) -> Iterator[Table]:
+    """Money flowing back to the fund per year, by kind (only when any flows back)."""
+    kinds = (
+        (FundWhy.RECYCLED_RESIDUAL, w.gettext("contracts' residual")),
+        (FundWhy.RECYCLED_CAPITAL, w.gettext("repaid capital")),
+        (FundWhy.RECYCLED_SAVINGS, w.gettext("realised savings")),
+    )
+    per = {k: r.per_year(r.by_why[k]) for k, _ in kinds}
+    if not any(v.any() for v in per.values()):
+        return
+    t = _table(w.gettext("Money flowing back to the fund"), w.gettext("year"), *(label for _, label in kinds))
+    for i, year in enumerate(r.years):
+        if any(per[k][i] for k, _ in kinds):
+            t.add_row(str(year), *(_money(w, r, per[k][i]) for k, _ in kinds))
+    yield t
+
+
+def _roles(w: Language, roles: tuple[str, ...]) -> str:
+    return ", ".join(w.translate(FUND_ROLE[x]) if x in FUND_ROLE else word(w, ROLE, x) for x in roles)
+
+
+def _accounts(r: FundResults, w: Language) -> Table:
+    t = _table(
+        w.gettext("Accounts across the fund and its contracts"),
+        w.gettext("party"),
+        w.gettext("pays"),
+        w.gettext("receives"),
+        w.gettext("net"),
+        w.gettext("cashable savings"),
+    )
+    for a in r.accounts:
+        if not (a.pays.any() or a.receives.any() or a.savings.any()):
+            continue
+        pays, receives, saved = int(a.pays.sum()), int(a.receives.sum()), int(a.savings.sum())
+        t.add_row(
+            f"{w.text(a.name)} ({_roles(w, a.roles)})",
+            _money(w, r, pays),
+            _money(w, r, receives),
+            _money(w, r, receives - pays),
+            _money(w, r, saved),
+        )
+    return t
+
+
+def _sentences(r: FundResults, p: FundResults | None, w: Language) -> Iterator[str]:
+    """The fund's verdicts: the first shortfall and the year it sustains itself, with and without the pipeline."""
+    for books, with_pipeline in ((r, False), (p, True)):
+        if books is None:
+            continue
+        prefix = "  " if with_pipeline else ""
+        if with_pipeline:
+            yield w.gettext("With the pipeline at expected value:")
+        if books.first_shortfall is None:
+            yield prefix + w.gettext("The fund can pay every verified result when it is due.")
+        else:
+            yield prefix + w.gettext(
+                "First month the fund cannot pay a verified result in full: %(month)s;"
+                " at its lowest the fund is short by %(short)s.",
+                month=w.month(books.month_start(books.first_shortfall)),
+                short=_money(w, books, books.shortfall),
+            )
+        over = books.first_overcommitted
+        if over is None:
+            yield prefix + w.gettext(
+                "The fund's cash and future contributions cover the maximum of every live contract."
+            )
+        else:
+            yield prefix + w.gettext(
+                "From %(month)s the committed liability exceeds the fund's cash and future contributions:"
+                " if every live contract paid its maximum, the fund could not pay it all.",
+                month=w.month(books.month_start(over)),
+            )
+        if books.sustaining_year is None:
+            yield prefix + w.gettext("The fund does not sustain itself without new contributions within its books.")
+        else:
+            yield prefix + w.gettext(
+                "From %(year)s on the fund sustains itself: it pays everything due without new contributions.",
+                year=books.sustaining_year,
+            )
+
+
+def _books_json(r: FundResults) -> dict[str, Any]:
+    """One run's books as JSON data (money in whole cents)."""
+    first = r.first_shortfall
+    return {
+        "first_shortfall_month": first,
+        "first_shortfall_date": None if first is None else r.month_start(first).isoformat()[:7],
+        "shortfall_cents": r.shortfall,
+        "first_overcommitted_month": r.first_overcommitted,
+        "sustaining_year": r.sustaining_year,
+        "months": [
+            {
+                "month": t,
+                "date": r.month_start(t).isoformat()[:7],
+                "inflow_cents": int(r.inflow[t]),
+                "outflow_cents": int(r.outflow[t]),
+                "balance_cents": int(r.balance[t]),
+                "liability_cents": int(r.liability[t]),
+                "liability_unbounded": bool(r.unbounded[t]),
+                "future_contributions_cents": int(r.future_contributions[t]),
+                **{_key(why): int(r.by_why[why][t]) for why in r.by_why},
+            }
+            for t in range(r.months)
+        ],
+        "years": [
+            {
+                "year": year,
+                "balance_cents": int(r.year_end(r.balance)[i]),
+                "liability_cents": int(r.year_end(r.liability)[i]),
+                "future_contributions_cents": int(r.year_end(r.future_contributions)[i]),
+                **{_key(why): int(r.per_year(r.by_why[why])[i]) for why in r.by_why},
+            }
+            for i, year in enumerate(r.years)
+        ],
+    }
+
+
+def _key(why: FundWhy) -> str:
+    """A reason as a JSON key: ``contribution_cents``, ``recycled_savings_cents``."""
+    return why.name.lower() + "_cents"
+
+
+def fund_json(r: FundResults, p: FundResults | None, scenario: str | None) -> dict[str, Any]:
+    """Everything ``sibkit fund run`` prints, as JSON data (keys in docs/fund.md; money in whole cents)."""
+    return {
+        "fund": r.fund.id,
+        "name": str(r.fund.name),
+        "currency": r.fund.currency,
+        "start": r.fund.start.isoformat()[:7],
+        "scenario": scenario,
+        "contracts": [
+            {
+                "label": s.label,
+                "file": s.file,
+                "start": s.contract.timeline.start.isoformat()[:7],
+                "first_month": s.offset,
+                "term_months": s.term,
+                "maximum_cents": s.maximum,
+                "pipeline": s.pipeline,
+                "probability": str(s.weight) if s.pipeline else None,
+            }
+            for s in (p.starts if p is not None else r.starts)
+        ],
+        **_books_json(r),
+        "contributors": [
+            {"id": c.id, "commitment_cents": commitment, "paid_in_cents": paid, "charged_cents": charged}
+            for c, (commitment, paid, charged) in zip(r.fund.contributors, contributor_charges(r), strict=True)
+        ],
+        "accounts": [
+            {
+                "id": a.id,
+                "name": str(a.name),
+                "roles": list(a.roles),
+                "pays_cents": int(a.pays.sum()),
+                "receives_cents": int(a.receives.sum()),
+                "savings_cents": int(a.savings.sum()),
+                "years": [
+                    {
+                        "year": y,
+                        "pays_cents": int(a.pays[i]),
+                        "receives_cents": int(a.receives[i]),
+                        "savings_cents": int(a.savings[i]),
+                    }
+                    for i, y in enumerate(a.years)
+                ],
+            }
+            for a in r.accounts
+        ],
+        "with_pipeline": None if p is None else _books_json(p),
+    }
