@@ -100,6 +100,9 @@ class TestRoundTrip:
             book = tmp_path / f"model-{lang}.xlsx"
             book.write_bytes(workbook_bytes(contract, lang))
             assert apply_rates(contract, read_rates(book, contract)) == contract
+        if path == SEGMENTS:  # the names are shown in the workbook's language, and read back in either
+            sheet = openpyxl.load_workbook(tmp_path / "model-nl.xlsx")["Prijslijst"]
+            assert [c.value for c in sheet[2]][:3] == ["werk", "Werk", 2000]
 
     def test_changed_prices_drop_their_provenance_and_new_outcomes_are_added(self, tmp_path: Path) -> None:
         """A changed price loses the source that no longer backs it; an unchanged one keeps it; a new id becomes a

@@ -412,7 +412,8 @@ class _Writer:
         s = self.sheets["rates"]
         header, rows = rate_rows(self.c, card)
         s.header(header)  # column names as import-rates reads them, in every language
-        for row in rows:
+        for entry, row in zip(card.entries, rows, strict=True):
+            row[1] = self.w.text(self.c.metric(entry.metric).name)  # import-rates knows the name in any language
             s.append(
                 [
                     _Money(int(x.scaleb(currency_decimals(self.c.currency)))) if isinstance(x, Decimal) else x
