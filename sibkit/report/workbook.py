@@ -272,6 +272,8 @@ def workbook_bytes(
         w.simulation(summary)
     for sheet in sheets.values():
         sheet.finish()
+    # the formulas are written without cached values: the spreadsheet computes every one when it opens the file
+    book.calculation.fullCalcOnLoad = True
     book.properties.creator = "sibkit"
     book.properties.lastModifiedBy = "sibkit"
     book.properties.created = FIXED_TIME
