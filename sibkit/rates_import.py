@@ -220,6 +220,7 @@ def apply_rates(
     metrics: list[dict[str, Any]] = data.setdefault("metrics", [])
     known = {m.id: i for i, m in enumerate(contract.metrics)}
     old = {e.metric: e for e in card.entries} if card is not None else {}
+    provenance = _entry_provenance(data, contract, card)
     entries = []
     for r in rows:
         if r.id in known:
@@ -240,7 +241,7 @@ def apply_rates(
         if before is not None:
             kept = {
                 field: data_prov
-                for field, data_prov in _unstructured_provenance(contract, card, r.id).items()
+                for field, data_prov in provenance.get(r.id, {}).items()
                 if getattr(before, field) == _value(r, field)
             }
             if kept:
@@ -255,17 +256,13 @@ def apply_rates(
     return structure_contract(data, file=file)
 
 
-def _unstructured_provenance(contract: Contract, card: RateCard | None, metric: str) -> dict[str, Any]:
-    """The provenance of ``card``'s entry for ``metric`` as plain data, by field."""
+def _entry_provenance(data: dict[str, Any], contract: Contract, card: RateCard | None) -> dict[str, dict[str, Any]]:
+    """Metric id → the provenance of ``card``'s entry for it, as plain data by field (``data``: the contract
+    unstructured)."""
     if card is None:
         return {}
-    data = unstructure_contract(contract)
     rule = data["rules"][contract.rules.index(card)]
-    for entry in rule["entries"]:
-        if entry["metric"] == metric:
-            found: dict[str, Any] = entry.get("provenance", {})
-            return found
-    return {}
+    return {entry["metric"]: entry.get("provenance", {}) for entry in rule["entries"]}
 
 
 def _value(r: RateRow, field: str) -> object:
