@@ -115,6 +115,16 @@ CASES: list[tuple[list[str], str]] = [
     (["termsheet", str(SIB), "--format", "docx", "-o", "sheet.html"], "Error: Invalid value for -o: expected a .docx file for --format docx, got 'sheet.html'"),
     (["termsheet", str(SIB), "-o", "sheet.docx"], "Error: Invalid value for -o: expected a .html or .htm file for --format html, got 'sheet.docx'"),
     (["termsheet", str(SIB), "--format", "md", "-o", "sheet"], "Error: Invalid value for -o: expected a .md, .markdown or .txt file for --format md, got 'sheet'"),
+    # workbook
+    (["workbook", str(SIB)], "Error: Missing option '-o' / '--output'."),
+    (["workbook", str(SIB), "-o", "model.csv"], "Error: Invalid value for '-o' / '--output': expected a .xlsx file, got 'model.csv'"),
+    (["workbook", str(SIB), "-o", "m.xlsx", "--simulate", "0"], range_message("--simulate", "0", 1, MAX_SCENARIOS)),
+    (["workbook", str(SIB), "-o", "m.xlsx", "--scenario", ""], "Error: Invalid value for --scenario: no scenario '' in this contract; it has: low, mid, base"),
+    (["workbook", str(SIB), "-o", "m.xlsx", "--lang", "de"], "Error: Invalid value for '--lang': 'de' is not one of 'en', 'nl'."),
+    # import-rates
+    (["import-rates", "rates.csv"], "Error: Missing option '--into'."),
+    (["import-rates", "rates.ods", "--into", str(SIB), "-o", "-"], "rates.ods: unknown file type '.ods'; expected a .csv or .xlsx file"),
+    (["import-rates", "rates.csv", "--into", str(SIB), "--rule", "x", "-o", "-"], "rates.csv: no such file"),
     # new
     (["new", "X"], "Error: Missing option '--like'. Choose from: rate-card, tariff, cohort-threshold, sib-with-guarantee"),
     (["new", "X", "--like", "bond"], "Error: Invalid value for '--like': 'bond' is not one of 'rate-card', 'tariff', 'cohort-threshold', 'sib-with-guarantee'."),

@@ -185,8 +185,8 @@ def _help_leftovers(text: str) -> list[str]:
     is cut off with them)."""
     text = re.sub(r"^.*\[OPTIONS\].*$", " ", text, flags=re.M)
     text = re.sub(r"^ +-\S.*?(?= {2,}|$)", " ", text, flags=re.M)
-    text = re.sub(r"^  [a-z]+ {2,}⟦[^⟦⟧\n]*$", " ", text, flags=re.M)
-    text = re.sub(r"^  [a-z]+(?= {2,}⟦)", " ", text, flags=re.M)
+    text = re.sub(r"^  [a-z][a-z-]* {2,}⟦[^⟦⟧\n]*$", " ", text, flags=re.M)  # command names may have a hyphen
+    text = re.sub(r"^  [a-z][a-z-]*(?= {2,}⟦)", " ", text, flags=re.M)
     text = re.sub(r"(⟦default: ⟧)[^⟦]*", r"\1", " ".join(text.split()))
     while _WRAPPED.search(text):
         text = _WRAPPED.sub(" ", text)

@@ -14,7 +14,18 @@ script is ``sibkit.cli:run``; ``python -m sibkit`` and ``python -m sibkit.cli`` 
 
 from __future__ import annotations
 
-from sibkit.cli import check, contract, fund, results, show, simulate, sweep, termsheet  # noqa: F401  (registers commands)
+from sibkit.cli import (  # noqa: F401  (registers commands)
+    check,
+    contract,
+    fund,
+    import_rates,
+    results,
+    show,
+    simulate,
+    sweep,
+    termsheet,
+    workbook,
+)
 from sibkit.cli.app import EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, main, run
 from sibkit.cli.options import MAX_SCENARIOS, MAX_SEED, MAX_WORKERS, SCENARIO_COUNT, SUCCESS_FACTOR, OutputFile
 
