@@ -336,7 +336,7 @@ class _Writer:
         s.header([self._("Item"), self._("Value")])
         s.append([self._("Contract"), self.w.text(c.name)])
         s.append([self._("Currency"), c.currency])
-        s.append([self._("Scenario of the accounts, cash flows, ledger and tranches"), self.w.text(self.scenario.name)])
+        s.append([self._("Scenario of the accounts, cash flows, ledger and tranches"), self._scenario_name(self.scenario)])
         s.append([self._("Start of the contract"), c.timeline.start])
         s.append([self._("Term (months)"), c.timeline.term_months])
         s.append([self._("Money"), self._("in currency units; every figure the engine computed is in whole cents")])
@@ -439,7 +439,7 @@ class _Writer:
         s.header(labels)
         for sc, r in zip(scenarios, runs, strict=True):
             row: list[object] = [
-                self.w.text(sc.name),
+                self._scenario_name(sc),
                 self.w.text(sc.description),
                 int(r.participants[0]),
                 _Money(int(r.outcome_payments[0])),
@@ -449,6 +449,10 @@ class _Writer:
             row += [_Money(int(p.paid[0])) for p in r.payers]
             row += [self._irr_value(float(t.irr[0]), int(t.irr_reason[0])) for t in r.tranches]
             s.append(row)
+
+    def _scenario_name(self, sc: Scenario) -> str:
+        """The scenario's label in the workbook's language (laag/basis/hoog), else its id."""
+        return self.w.text(sc.label) if sc.label else sc.name
 
     def _irr_value(self, rate: float, reason: int) -> object:
         if reason:
