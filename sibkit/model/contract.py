@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -42,6 +42,7 @@ from sibkit.model.scenario import Scenario, ScenarioOutcome
 from sibkit.model.uncertainty import Uncertainty
 from sibkit.model.validation import contract_problems
 from sibkit.model.waterfall import WaterfallStep
+from sibkit.texts import text_in
 
 __all__ = [
     "Contract",
@@ -238,6 +239,15 @@ class Contract:
             raise ModelError(problems)
 
     # -- lookups used by the engine, checks and reports -------------------------------------------
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        """The contract in one line for Hypothesis's falsifying examples (and IPython): a failing property
+        over the user's own contract otherwise prints its whole repr, hundreds of lines, after the readable
+        counterexample. ``repr()`` itself stays complete."""
+        p.text(
+            f"Contract(name={text_in(self.name, 'en')!r}, {len(self.payers)} payer(s), "
+            f"{len(self.providers)} provider(s), {len(self.metrics)} metric(s), {len(self.tranches)} tranche(s))"
+        )
+
     def metric(self, metric_id: str) -> Metric:
         """The metric with this id."""
         return next(m for m in self.metrics if m.id == metric_id)
