@@ -5,7 +5,7 @@
 * ``contract``: ``validate``, ``new``, ``explain``;
 * ``show``: ``show``;
 * ``results``: ``run`` and ``ledger``;
-* ``simulate``, ``sweep``, ``check``, ``termsheet``: the command of that name.
+* ``simulate``, ``sweep``, ``check``, ``termsheet``, ``whatif``: the command of that name.
 
 Every word a command prints comes from the catalogue (``sibkit.i18n.Language``) and every
 rule, frequency or file code is put into words by ``sibkit.report.words``. The console
@@ -14,7 +14,7 @@ script is ``sibkit.cli:run``; ``python -m sibkit`` and ``python -m sibkit.cli`` 
 
 from __future__ import annotations
 
-from sibkit.cli import check, contract, results, show, simulate, sweep, termsheet  # noqa: F401  (registers commands)
+from sibkit.cli import check, contract, results, show, simulate, sweep, termsheet, whatif  # noqa: F401  (registers commands)
 from sibkit.cli.app import EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, main, run
 from sibkit.cli.options import MAX_SCENARIOS, MAX_SEED, MAX_WORKERS, SCENARIO_COUNT, SUCCESS_FACTOR, OutputFile
 

@@ -23,6 +23,7 @@ import math
 import time
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import numpy as np
@@ -160,12 +161,10 @@ def build_grid(c: Contract, levers: Sequence[Lever], *, checks: bool = True) -> 
                 column[flat] = value
     found: dict[tuple[int, ...], tuple[Finding, ...]] = {}
     if checks:
-        for indices in _star(levers):
-            variant, sc, success = point_results(c, levers, indices)
-            found[indices] = _red_checks(variant, sc, success)
-    return Grid(
-        levers=levers, series=series, parties=parties, checks=found, seconds=time.perf_counter() - start
-    )
+        for star in _star(levers):
+            variant, sc, success = point_results(c, levers, star)
+            found[star] = _red_checks(variant, sc, success)
+    return Grid(levers=levers, series=series, parties=parties, checks=found, seconds=time.perf_counter() - start)
 
 
 def _star(levers: Sequence[Lever]) -> list[tuple[int, ...]]:
@@ -175,7 +174,7 @@ def _star(levers: Sequence[Lever]) -> list[tuple[int, ...]]:
     for i, lv in enumerate(levers):
         for k in range(len(lv.levels)):
             if k != lv.default:
-                out.append(default[:i] + (k,) + default[i + 1 :])
+                out.append((*default[:i], k, *default[i + 1 :]))
     return out
 
 
@@ -196,7 +195,7 @@ def _scaled_scenario(scenario: Scenario, success: Decimal) -> Scenario:
         return scenario
     outcomes = []
     for o in scenario.outcomes:
-        changes: dict[str, Decimal] = {}
+        changes: dict[str, Any] = {}
         if o.rate is not None:
             changes["rate"] = min(o.rate * success, Decimal(1))
         if o.treatment is not None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal, cast
 
 import attrs
 
@@ -39,7 +39,7 @@ from sibkit.limits import MAX_SUCCESS
 from sibkit.model import Contract, Scenario
 from sibkit.model.rules import PaymentRule, RateCard, Tariff
 from sibkit.model.scenario import EnrolmentOverride
-from sibkit.money import round_half_up
+from sibkit.money import Cents, cents_to_decimal, currency_decimals, round_half_up
 
 __all__ = [
     "FREQUENCIES",
@@ -51,6 +51,7 @@ __all__ = [
     "lever_names",
     "parse_lever",
     "scenario_variant",
+    "to_cents",
 ]
 
 Unit = Literal["factor", "money", "choice", "switch"]
@@ -107,8 +108,13 @@ def _first_cap(c: Contract) -> int | None:
     return next((i for i, cap in enumerate(c.caps) if cap.amount is not None), None)
 
 
-def _to_units(cents: int) -> Decimal:
-    return Decimal(cents) / 100
+Frequency = Literal["monthly", "quarterly", "semiannual", "annual", "end"]
+
+
+def to_cents(value: Decimal | str, currency: str) -> Cents:
+    """An amount in currency units in the currency's minor unit (cents), rounded half up."""
+    num, den = (Decimal(value) * 10 ** currency_decimals(currency)).as_integer_ratio()
+    return Cents(round_half_up(num, den))
 
 
 def _metric_rate(scenario: Scenario, metric: str) -> bool:
@@ -126,14 +132,16 @@ def lever_names(c: Contract) -> dict[str, tuple[Unit, Decimal | str]]:
     for p in c.providers:
         out[f"enrolment.{p.id}"] = ("factor", factors.get(p.id, Decimal(1)))
     tariff = _single_tariff(c)
-    out["price"] = ("money", _to_units(tariff.price_per_participant)) if tariff else ("factor", Decimal(1))
+    out["price"] = (
+        ("money", cents_to_decimal(tariff.price_per_participant, c.currency)) if tariff else ("factor", Decimal(1))
+    )
     for p in c.providers:
-        out[f"buffer.{p.id}"] = ("money", _to_units(p.buffer))
+        out[f"buffer.{p.id}"] = ("money", cents_to_decimal(p.buffer, c.currency))
     cap = _first_cap(c)
     if cap is not None:
         amount = c.caps[cap].amount
         assert amount is not None
-        out["cap"] = ("money", _to_units(amount))
+        out["cap"] = ("money", cents_to_decimal(amount, c.currency))
     if c.timeline.payment_frequency in FREQUENCIES:
         out["frequency"] = ("choice", c.timeline.payment_frequency)
     if c.tranches:
@@ -243,16 +251,17 @@ def scenario_variant(c: Contract, setting: Setting) -> tuple[Scenario, Decimal]:
     return attrs.evolve(sc, outcomes=tuple(outcomes), enrolment=tuple(enrolment.values())), success
 
 
-def _scaled(cents: int, factor: Decimal) -> int:
+def _scaled(cents: int, factor: Decimal) -> Cents:
+    """``cents`` × ``factor``, rounded half up to the cent."""
     num, den = factor.as_integer_ratio()
-    return round_half_up(cents * num, den)
+    return Cents(round_half_up(cents * num, den))
 
 
 def _priced_rules(c: Contract, value: Decimal) -> tuple[PaymentRule, ...]:
     """The rules at price ``value``: the single tariff's price in currency units, else every price × ``value``."""
     tariff = _single_tariff(c)
     if tariff is not None:
-        price = int(value * 100)
+        price = to_cents(value, c.currency)
         factor = Decimal(price) / Decimal(tariff.price_per_participant) if tariff.price_per_participant else Decimal(0)
         new = attrs.evolve(
             tariff,
@@ -297,25 +306,27 @@ def contract_variant(c: Contract, setting: Setting) -> Contract:
         raise LeverError(f"at {shown} the contract does not validate: {exc}") from None
 
 
-def _changes(c: Contract, setting: Setting) -> dict[str, object]:
+def _changes(c: Contract, setting: Setting) -> dict[str, Any]:
     """The contract's fields the setting's contract levers change, with their new values."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     providers = list(c.providers)
     for name, value in setting.items():
         head, _, target = name.partition(".")
         if head == "price":
             changes["rules"] = _priced_rules(c, Decimal(value))
         elif head == "buffer":
-            providers = [attrs.evolve(p, buffer=int(Decimal(value) * 100)) if p.id == target else p for p in providers]
+            providers = [
+                attrs.evolve(p, buffer=to_cents(value, c.currency)) if p.id == target else p for p in providers
+            ]
             changes["providers"] = tuple(providers)
         elif head == "cap":
             index = _first_cap(c)
             assert index is not None
             caps = list(c.caps)
-            caps[index] = attrs.evolve(caps[index], amount=int(Decimal(value) * 100))
+            caps[index] = attrs.evolve(caps[index], amount=to_cents(value, c.currency))
             changes["caps"] = tuple(caps)
         elif head == "frequency":
-            changes["timeline"] = attrs.evolve(c.timeline, payment_frequency=str(value))
+            changes["timeline"] = attrs.evolve(c.timeline, payment_frequency=cast(Frequency, str(value)))
         elif head == "investor" and Decimal(value) == 0:
             investors = {t.investor for t in c.tranches}
             changes.update(

@@ -35,7 +35,7 @@ from sibkit.i18n import MULTIPLE_PATTERN, RATE_PATTERN, Language
 from sibkit.model import Contract
 from sibkit.report.templating import install_messages, templates_dir
 from sibkit.report.whatif.grid import Grid, Value
-from sibkit.report.whatif.levers import Lever
+from sibkit.report.whatif.levers import Lever, to_cents
 from sibkit.report.words import FREQUENCY
 
 __all__ = ["SUBSTEPS", "embed_json", "number_formats", "render_whatif", "size_ok"]
@@ -49,7 +49,8 @@ def embed_json(value: object) -> Markup:
     separators JavaScript once refused are written as ``\\u`` escapes, so ``</script>`` or ``<!--`` in a
     contract's text cannot end the element or change how it is read."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    escapes = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+    for char, code in escapes:
         text = text.replace(char, code)
     return Markup(text)
 
@@ -122,7 +123,7 @@ def _level_text(lang: Language, c: Contract, lever: Lever, value: Decimal | str)
     if lever.unit == "switch":
         return lang.gettext("yes") if Decimal(value) == 1 else lang.gettext("no")
     if lever.unit == "money":
-        cents = int(Decimal(value) * 100)
+        cents = to_cents(value, c.currency)
         text = lang.money(cents, c.currency)
         zeros = get_decimal_symbol(lang.locale) + "00"
         return text.replace(zeros, "", 1) if cents % 100 == 0 else text
@@ -304,7 +305,9 @@ def render_whatif(c: Contract, grid: Grid, lang: str) -> str:
         tranches=tranches,
         guarantees=guarantees,
         totals=totals,
-        checks=[(f.severity, data["severity"][f.severity], f.code, f.title(w)) for f in grid.checks.get(grid.default, ())],
+        checks=[
+            (f.severity, data["severity"][f.severity], f.code, f.title(w)) for f in grid.checks.get(grid.default, ())
+        ],
         grid_size=w.integer(grid.size),
     )
     return page
