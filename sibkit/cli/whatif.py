@@ -41,8 +41,7 @@ minutes and the page grows past what an e-mail carries."""
     "enrolment.PROVIDER, price, buffer.PROVIDER, cap, frequency, investor.",
 )
 def whatif(file: str, lang: str, output: Path, force: bool, lever_specs: tuple[str, ...]) -> None:
-    """A what-if page for the contract in FILE: sliders for success, price, buffer, payment frequency, cap
-    and investors, and who pays, saves and runs short, computed by the engine on a grid. Opens offline."""
+    """A what-if page for the contract in FILE: sliders, and who pays, saves and runs short; opens offline."""
     words = Language(lang)
     c = load_or_exit(file, lang=lang)
     check_output_file(output, force, words)
