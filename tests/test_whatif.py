@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from whatif_support import run_json_cents, run_json_months
 
 from sibkit.cli import main
 from sibkit.load import load_contract
@@ -26,7 +27,6 @@ from sibkit.report.whatif import (
 )
 
 from conftest import EXAMPLE
-from whatif_support import run_json_cents, run_json_months
 
 SMALL = (
     "success=0.5:1.5:3",
@@ -64,7 +64,9 @@ class TestLevers:
 
     def test_bad_range(self, pilot: Contract) -> None:
         """A range that is not LO:HI:STEPS is refused with an example."""
-        with pytest.raises(LeverError, match=r"^expected price=LO:HI:STEPS \(for example price=0.5:1.5:5\), got '1:2'$"):
+        with pytest.raises(
+            LeverError, match=r"^expected price=LO:HI:STEPS \(for example price=0.5:1.5:5\), got '1:2'$"
+        ):
             parse_lever("price=1:2", pilot)
 
 

@@ -26,7 +26,9 @@ def variant_by_hand(c: Contract, setting: dict[str, str]) -> tuple[Contract, Sce
             (tariff,) = c.rules
             changes["rules"] = (attrs.evolve(tariff, price_per_participant=round(Decimal(value) * 100)),)
         elif head == "buffer":
-            providers = [attrs.evolve(p, buffer=round(Decimal(value) * 100)) if p.id == target else p for p in providers]
+            providers = [
+                attrs.evolve(p, buffer=round(Decimal(value) * 100)) if p.id == target else p for p in providers
+            ]
             changes["providers"] = tuple(providers)
         elif head == "cap":
             changes["caps"] = (attrs.evolve(c.caps[0], amount=round(Decimal(value) * 100)), *c.caps[1:])
