@@ -169,7 +169,7 @@ class TestWhatifPage:
         tab.page.keyboard.press("ArrowRight")
         assert tab.cents() != before
         assert tab.exact() == {"false"}
-        assert tab.page.text_content('[data-key="accounts.fno.pays"]').startswith("≈ ")  # type: ignore[union-attr]
+        assert tab.page.text_content('[data-key="accounts.fno.pays"]').startswith("≈\u00a0")  # type: ignore[union-attr]
         for _ in range(3):
             tab.page.keyboard.press("ArrowRight")
         assert tab.exact() == {"true"}

@@ -54,8 +54,8 @@
     var L = D.levers[i];
     if (f === Math.floor(f)) return L.texts[f];
     var v = leverValue(i, f);
-    if (L.unit === "money") return "≈ " + money(Math.round(v) * Math.pow(10, F.money_digits), true).replace(F.decimal + "00", "");
-    return "≈ " + F.factor.replace("{n}", trimmed(v, 3));
+    if (L.unit === "money") return "≈\u00a0" + money(Math.round(v) * Math.pow(10, F.money_digits), true).replace(F.decimal + "00", "");
+    return "≈\u00a0" + F.factor.replace("{n}", trimmed(v, 3));
   }
 
   /* -- looking up and interpolating ------------------------------------------------------------------- */
@@ -122,7 +122,7 @@
       el.setAttribute("data-value", String(value));
       text = F.multiple.replace("{n}", fixed(value, 2));
     }
-    el.textContent = (exact || value === null ? "" : "≈ ") + text;
+    el.textContent = (exact || value === null ? "" : "≈\u00a0") + text;
   }
 
   /* -- checks: only on the star through the default point -------------------------------------------- */
@@ -241,6 +241,7 @@
   presenter.addEventListener("click", function () {
     var on = !document.body.classList.contains("presenter");
     document.body.classList.toggle("presenter", on);
+    document.documentElement.classList.toggle("presenter", on);
     presenter.setAttribute("aria-pressed", on ? "true" : "false");
   });
   sliders.forEach(function (s) {

@@ -163,12 +163,21 @@ def _plain(value: Decimal) -> Decimal:
 
 
 def _default_range(unit: Unit, default: Decimal) -> tuple[Decimal, Decimal, int]:
-    """The range a lever gets when the facilitator gives none: 0 to twice the value, or ± half of it."""
+    """The range a lever gets when the facilitator gives none: a factor from 0 to 2 (or twice the value) in
+    quarters; an amount in five round steps around it (3,500 → 1,500 to 5,500 in steps of 1,000)."""
     if unit == "factor":
         return Decimal(0), max(Decimal(2), default * 2), 9
     if default == 0:
         return Decimal(0), Decimal(10000), 5
-    return default / 2, default * Decimal("1.5"), 5
+    step = _round_step(default / 4)
+    lo = max(default - 2 * step, Decimal(0))
+    return lo, default + 2 * step, int((default + 2 * step - lo) / step) + 1
+
+
+def _round_step(value: Decimal) -> Decimal:
+    """The round number (1, 2 or 5 times a power of ten) nearest to ``value``."""
+    power = Decimal(10) ** (len(str(int(value))) - 1) if value >= 1 else Decimal(1)
+    return min((power * k for k in (1, 2, 5, 10)), key=lambda x: abs(x - value))
 
 
 def parse_lever(text: str, c: Contract) -> Lever:

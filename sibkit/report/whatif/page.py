@@ -220,6 +220,7 @@ def render_whatif(c: Contract, grid: Grid, lang: str) -> str:
                 "name": lv.name,
                 "label": _lever_label(w, c, lv),
                 "max": (len(lv.levels) - 1) * steps,
+                "marks": [k * steps for k in range(len(lv.levels))],
                 "value": lv.default * steps,
                 "text": _level_text(w, c, lv, lv.levels[lv.default]),
                 "ends": (_level_text(w, c, lv, lv.levels[0]), _level_text(w, c, lv, lv.levels[-1])),
