@@ -30,6 +30,7 @@ WRITERS: list[tuple[str, str, list[str]]] = [
     ("simulate", "metrics.csv", ["simulate", str(SIB), "--n", "20", "--workers", "1", "--out", "{out}"]),
     ("sweep", "chart.svg", ["sweep", str(SIB), "--success", "0:1:3", "--chart", "{out}"]),
     ("new", "mine.toml", ["new", "Mine", "--like", "rate-card", "-o", "{out}"]),
+    ("whatif", "page.html", ["whatif", str(SIB), "--lever", "success=0.5:1:2", "-o", "{out}"]),
 ]
 QUICK = [w for w in WRITERS if w[0] != "termsheet-docx"]  # writing a Word file takes seconds
 
@@ -71,6 +72,7 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
         (sibkit.cli.sweep, "run_sweep"),
         (sibkit.cli.termsheet, "render_termsheet"),
         (sibkit.cli.termsheet, "render_docx"),
+        (sibkit.cli.whatif, "build_grid"),
     ):
         monkeypatch.setattr(module, name, boom)
 
@@ -85,7 +87,13 @@ class TestOneOutputPolicy:
             if outputs:
                 writers[name] = outputs
                 assert any(p.name == "force" and p.is_flag for p in command.params), name
-        assert writers == {"termsheet": ["output"], "simulate": ["out"], "sweep": ["chart"], "new": ["output"]}
+        assert writers == {
+            "termsheet": ["output"],
+            "simulate": ["out"],
+            "sweep": ["chart"],
+            "new": ["output"],
+            "whatif": ["output"],
+        }
 
     @pytest.mark.parametrize(("name", "file", "args"), WRITERS, ids=[w[0] for w in WRITERS])
     @pytest.mark.usefixtures("no_work")
