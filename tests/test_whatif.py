@@ -150,3 +150,50 @@ class TestCommand:
         assert result.exit_code == 2
         assert "no lever 'nonsense'" in result.stderr
         assert not out.exists()
+
+
+class TestInvestorLever:
+    def test_without_investors_equals_the_contract_without_them(self) -> None:
+        """With the investor lever off, every grid point equals ``sibkit run`` on the contract without its
+        tranches, guarantees, investors' fees and waterfall, with the providers paying their own costs;
+        with it on, on the contract as written."""
+        import attrs
+
+        from sibkit.engine import run
+        from sibkit.report import summary
+
+        from conftest import ROOT
+
+        c = load_contract(ROOT / "tests" / "engine_contracts" / "sib-guarantee.toml")
+        levers = (parse_lever("success=0.5:1.5:3", c), parse_lever("investor", c))
+        grid = build_grid(c, levers, checks=False)
+        investors = {t.investor for t in c.tranches}
+        without = attrs.evolve(
+            c,
+            tranches=(),
+            guarantees=(),
+            investors=tuple(i for i in c.investors if i.id not in investors),
+            fees=tuple(f for f in c.fees if f.payee not in investors),
+            waterfall=(),
+            providers=tuple(attrs.evolve(p, prefinances_own_costs=True) for p in c.providers),
+        )
+        for s, success in enumerate(levers[0].levels):
+            for on, contract in ((1, c), (0, without)):
+                data = summary(contract, run(contract, None, Decimal(success)), "base", float(success))
+                at = grid.flat((s, on))
+                for p in data["providers"]:
+                    assert grid.series[f"providers.{p['id']}.lowest_cash"][at] == p["lowest_cash"]["cents"]
+                for a in data["accounts"]:
+                    assert grid.series[f"accounts.{a['id']}.net"][at] == a["net"]["cents"]
+                for t in data["tranches"]:
+                    assert grid.series[f"tranches.{t['id']}.irr"][at] == t["irr"]
+                    assert grid.series[f"tranches.{t['id']}.multiple"][at] == t["multiple"]
+                if on == 0:
+                    assert all(grid.series[f"tranches.{t.id}.drawn"][at] is None for t in c.tranches)
+
+    def test_no_price_lever_for_other_rules(self) -> None:
+        """A contract whose rules are neither tariffs nor rate cards gets no price slider by default."""
+        from conftest import ROOT
+
+        c = load_contract(ROOT / "tests" / "engine_contracts" / "sib-guarantee.toml")
+        assert "price" not in [lv.name for lv in default_levers(c)]

@@ -132,9 +132,10 @@ def lever_names(c: Contract) -> dict[str, tuple[Unit, Decimal | str]]:
     for p in c.providers:
         out[f"enrolment.{p.id}"] = ("factor", factors.get(p.id, Decimal(1)))
     tariff = _single_tariff(c)
-    out["price"] = (
-        ("money", cents_to_decimal(tariff.price_per_participant, c.currency)) if tariff else ("factor", Decimal(1))
-    )
+    if tariff is not None:
+        out["price"] = ("money", cents_to_decimal(tariff.price_per_participant, c.currency))
+    elif all(isinstance(r, Tariff | RateCard) for r in c.rules):
+        out["price"] = ("factor", Decimal(1))
     for p in c.providers:
         out[f"buffer.{p.id}"] = ("money", cents_to_decimal(p.buffer, c.currency))
     cap = _first_cap(c)
@@ -230,7 +231,7 @@ def default_levers(c: Contract) -> tuple[Lever, ...]:
     the provider with the smallest one, the payment frequency, the first cap and, with capital, the investors.
     Sized for a page of at most 2 MB (about 5,000 grid points)."""
     known = lever_names(c)
-    names = ["success", "price"]
+    names = ["success", *(["price"] if "price" in known else [])]
     if c.providers:
         smallest = min(c.providers, key=lambda p: (p.buffer, p.id))
         names.append(f"buffer.{smallest.id}")
