@@ -6,6 +6,7 @@ from __future__ import annotations
 import html as html_module
 import itertools
 import json
+import random
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -36,8 +37,11 @@ SMALL = (
     "buffer.dreamfabryk=0:15000:2",
     "frequency=monthly,annual",
     "cap=300000:700000:2",
+    "weight.individueel=0.5:0.7:2",
+    "lag=0:2:2",
 )
-"""Every kind of lever the Leeuwarden pilot has, with few levels: 3 × 3 × 2 × 3 × 2 × 3 × 2 = 648 points."""
+"""Every kind of lever the Leeuwarden pilot has, with few levels: 3 × 3 × 2 × 3 × 2 × 3 × 2 × 2 × 2 = 2,592
+points."""
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +80,9 @@ class TestGrid:
         equals ``sibkit run --json`` for the contract variant built by hand, to the cent."""
         levers = tuple(parse_lever(s, pilot) for s in SMALL)
         grid = build_grid(pilot, levers, checks=False)
-        assert grid.size == 648
-        for indices in itertools.islice(itertools.product(*(range(len(lv.levels)) for lv in levers)), 0, None, 7):
+        assert grid.size == 2592
+        points = list(itertools.product(*(range(len(lv.levels)) for lv in levers)))
+        for indices in [grid.default, *random.Random(16).sample(points, 80)]:
             setting = {lv.name: str(lv.levels[i]) for lv, i in zip(levers, indices, strict=True)}
             at = grid.flat(indices)
             expected = run_json_cents(pilot, setting) | run_json_months(pilot, setting)

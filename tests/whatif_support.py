@@ -23,8 +23,11 @@ def variant_by_hand(c: Contract, setting: dict[str, str]) -> tuple[Contract, Sce
     for name, value in setting.items():
         head, _, target = name.partition(".")
         if head == "price":
-            (tariff,) = c.rules
+            (tariff,) = changes.get("rules", c.rules)
             changes["rules"] = (attrs.evolve(tariff, price_per_participant=round(Decimal(value) * 100)),)
+        elif head == "weight":
+            (tariff,) = changes.get("rules", c.rules)
+            changes["rules"] = (attrs.evolve(tariff, components=_weights(tariff.components, target, Decimal(value))),)
         elif head == "buffer":
             providers = [
                 attrs.evolve(p, buffer=round(Decimal(value) * 100)) if p.id == target else p for p in providers
@@ -34,6 +37,8 @@ def variant_by_hand(c: Contract, setting: dict[str, str]) -> tuple[Contract, Sce
             changes["caps"] = (attrs.evolve(c.caps[0], amount=round(Decimal(value) * 100)), *c.caps[1:])
         elif head == "frequency":
             changes["timeline"] = attrs.evolve(c.timeline, payment_frequency=value)
+        elif head == "lag":
+            changes["metrics"] = tuple(attrs.evolve(m, lag_months=m.lag_months + int(value)) for m in c.metrics)
     variant = attrs.evolve(c, **changes) if changes else c
     scenario = variant.default_scenario()
     outcomes = []
@@ -49,6 +54,20 @@ def variant_by_hand(c: Contract, setting: dict[str, str]) -> tuple[Contract, Sce
             enrolment[provider] = EnrolmentOverride(provider=provider, factor=Decimal(value))
     scenario = attrs.evolve(scenario, outcomes=tuple(outcomes), enrolment=tuple(enrolment.values()))
     return variant, scenario, Decimal(setting.get("success", "1"))
+
+
+def _weights(components: Any, metric: str, weight: Decimal) -> tuple[Any, ...]:
+    """The tariff's components with ``metric`` at ``weight`` and the others in their old proportions, to a
+    hundredth of a percent, the largest of them taking up the rounding (docs/whatif.md)."""
+    old = next(comp.weight for comp in components if comp.metric == metric)
+    scale = (1 - weight) / (1 - old)
+    new = {
+        comp.metric: (comp.weight * scale).quantize(Decimal("0.0001")) for comp in components if comp.metric != metric
+    }
+    largest = max((comp for comp in components if comp.metric != metric), key=lambda comp: comp.weight).metric
+    new[largest] += (1 - weight) - sum(new.values())
+    new[metric] = weight
+    return tuple(attrs.evolve(comp, weight=new[comp.metric]) for comp in components)
 
 
 def run_json_cents(c: Contract, setting: dict[str, str]) -> dict[str, int | None]:

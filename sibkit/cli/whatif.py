@@ -38,7 +38,7 @@ minutes and the page grows past what an e-mail carries."""
     multiple=True,
     metavar="NAME[=LO:HI:STEPS]",
     help="A slider and its range (repeatable; replaces the default sliders): success, success.METRIC, "
-    "enrolment.PROVIDER, price, buffer.PROVIDER, cap, frequency, investor.",
+    "enrolment.PROVIDER, price, weight.METRIC, buffer.PROVIDER, lag, cap, frequency, investor.",
 )
 def whatif(file: str, lang: str, output: Path, force: bool, lever_specs: tuple[str, ...]) -> None:
     """A what-if page for the contract in FILE: sliders, and who pays, saves and runs short; opens offline."""

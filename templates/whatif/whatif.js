@@ -55,6 +55,7 @@
     if (f === Math.floor(f)) return L.texts[f];
     var v = leverValue(i, f);
     if (L.unit === "money") return "≈\u00a0" + money(Math.round(v) * Math.pow(10, F.money_digits), true).replace(F.decimal + "00", "");
+    if (L.unit === "share") return "≈\u00a0" + F.percent.replace("{n}", trimmed(v * 100, 2));
     return "≈\u00a0" + F.factor.replace("{n}", trimmed(v, 3));
   }
 

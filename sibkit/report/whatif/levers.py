@@ -17,7 +17,11 @@ Lever names (``--lever NAME=LO:HI:STEPS``; units in brackets):
 * ``enrolment.PROVIDER`` — the provider's enrolment, as a factor of its plan (1 = as planned);
 * ``price`` — the price per participant of the contract's tariff (currency units), or, when the contract
   has no single tariff, every price of every rule as a factor;
+* ``weight.METRIC`` — the share of the single tariff's price carried by one result (0.7 = 70%); the other
+  components keep their proportions and take up the rest;
 * ``buffer.PROVIDER`` — the provider's own cash at the start (currency units);
+* ``lag`` — months added to every result's wait between verification and payment (``lag_months``; 0 = as
+  written; whole months, no steps between);
 * ``cap`` — the amount of the contract's first cap that gives one (currency units);
 * ``frequency`` — how often outcome payments are made (monthly … annual: a choice, no steps);
 * ``investor`` — with or without the investors (1 or 0; only when the contract has tranches). Without
@@ -54,8 +58,9 @@ __all__ = [
     "to_cents",
 ]
 
-Unit = Literal["factor", "money", "choice", "switch"]
-"""How a lever's levels are counted: a factor (1 = as written), money (currency units), a choice of words, on/off."""
+Unit = Literal["factor", "money", "share", "months", "choice", "switch"]
+"""How a lever's levels are counted: a factor (1 = as written), money (currency units), a share (0.7 = 70%),
+whole months, a choice of words, on/off."""
 
 FREQUENCIES: tuple[str, ...] = ("monthly", "quarterly", "semiannual", "annual")
 """The payment frequencies the ``frequency`` lever offers (``end``, once at the end, is left out: a room
@@ -91,7 +96,7 @@ class Lever:
     @property
     def continuous(self) -> bool:
         """Whether the page may interpolate between two levels (not for a choice or a switch)."""
-        return self.unit in ("factor", "money")
+        return self.unit in ("factor", "money", "share")
 
     @property
     def target(self) -> str | None:
@@ -136,8 +141,12 @@ def lever_names(c: Contract) -> dict[str, tuple[Unit, Decimal | str]]:
         out["price"] = ("money", cents_to_decimal(tariff.price_per_participant, c.currency))
     elif all(isinstance(r, Tariff | RateCard) for r in c.rules):
         out["price"] = ("factor", Decimal(1))
+    if tariff is not None and len(tariff.components) > 1:
+        for comp in tariff.components:
+            out[f"weight.{comp.metric}"] = ("share", comp.weight)
     for p in c.providers:
         out[f"buffer.{p.id}"] = ("money", cents_to_decimal(p.buffer, c.currency))
+    out["lag"] = ("months", Decimal(0))
     cap = _first_cap(c)
     if cap is not None:
         amount = c.caps[cap].amount
@@ -168,6 +177,10 @@ def _default_range(unit: Unit, default: Decimal) -> tuple[Decimal, Decimal, int]
     quarters; an amount in five round steps around it (3,500 → 1,500 to 5,500 in steps of 1,000)."""
     if unit == "factor":
         return Decimal(0), max(Decimal(2), default * 2), 9
+    if unit == "share":
+        return Decimal(0), Decimal(1), 5
+    if unit == "months":
+        return Decimal(0), Decimal(6), 7
     if default == 0:
         return Decimal(0), Decimal(10000), 5
     step = _round_step(default / 4)
@@ -216,6 +229,12 @@ def parse_lever(text: str, c: Contract) -> Lever:
         raise LeverError(f"a lever's range needs 0 <= LO < HI and 2 to {MAX_STEPS} steps, got {spec!r}")
     if unit == "factor" and hi > MAX_SUCCESS:
         raise LeverError(f"a factor goes up to {MAX_SUCCESS}, got {show_decimal(hi)}")
+    if unit == "share" and hi > 1:
+        raise LeverError(f"a share goes up to 1 (100%), got {show_decimal(hi)}")
+    if unit == "months" and (lo != lo.to_integral_value() or (hi - lo) % (steps - 1) != 0):
+        raise LeverError(
+            f"the lever {name!r} counts whole months: LO, HI and the steps between must be whole, got {spec!r}"
+        )
     levels, index = _levels(lo, hi, steps, default)
     return Lever(name=name, unit=unit, levels=levels, default=index)
 
@@ -265,6 +284,24 @@ def _scaled(cents: int, factor: Decimal) -> Cents:
     """``cents`` × ``factor``, rounded half up to the cent."""
     num, den = factor.as_integer_ratio()
     return Cents(round_half_up(cents * num, den))
+
+
+def _weighted_rules(rules: tuple[PaymentRule, ...], metric: str, weight: Decimal) -> tuple[PaymentRule, ...]:
+    """The single tariff with ``metric``'s component at ``weight``: the others keep their proportions, each
+    rounded to a hundredth of a percent, the largest taking up what rounding leaves (weights sum to 1)."""
+    (tariff,) = rules
+    assert isinstance(tariff, Tariff)
+    old = next(comp.weight for comp in tariff.components if comp.metric == metric)
+    others = [comp for comp in tariff.components if comp.metric != metric]
+    rest = Decimal(1) - weight
+    if old == 1:
+        raise LeverError(f"the weight of {metric!r} is 100%: there is no other component to take up the rest")
+    new = {comp.metric: (comp.weight * rest / (1 - old)).quantize(Decimal("0.0001")) for comp in others}
+    largest = max(others, key=lambda comp: (comp.weight, comp.metric)).metric
+    new[largest] += rest - sum(new.values(), Decimal(0))
+    new[metric] = weight
+    components = tuple(attrs.evolve(comp, weight=new[comp.metric]) for comp in tariff.components)
+    return (attrs.evolve(tariff, components=components),)
 
 
 def _priced_rules(c: Contract, value: Decimal) -> tuple[PaymentRule, ...]:
@@ -323,7 +360,16 @@ def _changes(c: Contract, setting: Setting) -> dict[str, Any]:
     for name, value in setting.items():
         head, _, target = name.partition(".")
         if head == "price":
-            changes["rules"] = _priced_rules(c, Decimal(value))
+            priced = _priced_rules(c, Decimal(value))
+            if "rules" in changes:  # a weight lever came first: keep its weights
+                (done,), (new,) = changes["rules"], priced
+                priced = (attrs.evolve(new, components=done.components),)
+            changes["rules"] = priced
+        elif head == "weight":
+            changes["rules"] = _weighted_rules(changes.get("rules", c.rules), target, Decimal(value))
+        elif head == "lag":
+            months = int(Decimal(value))
+            changes["metrics"] = tuple(attrs.evolve(m, lag_months=m.lag_months + months) for m in c.metrics)
         elif head == "buffer":
             providers = [
                 attrs.evolve(p, buffer=to_cents(value, c.currency)) if p.id == target else p for p in providers

@@ -90,6 +90,7 @@ def number_formats(lang: Language, currency: str) -> dict[str, Any]:
         "multiple": _pattern(format_decimal(Decimal("1234.5"), format=MULTIPLE_PATTERN, locale=loc), f"{sample}0")
         + "×",
         "factor": _pattern(lang.decimal(Decimal("1234.5")), sample) + "×",
+        "percent": _pattern(format_percent(Decimal("12.345"), format="#,##0.0%", locale=loc), f"1{grp}234{dec}5"),
     }
 
 
@@ -114,6 +115,11 @@ def _lever_label(lang: Language, c: Contract, lever: Lever) -> str:
         return lang.gettext("Cap on outcome payments")
     if head == "frequency":
         return lang.gettext("Payment frequency")
+    if head == "weight":
+        metric = next(m for m in c.metrics if m.id == target)
+        return lang.gettext("Share of the price for %(metric)s", metric=lang.text(metric.name))
+    if head == "lag":
+        return lang.gettext("Extra months before each result is paid")
     return lang.gettext("With the investors")
 
 
@@ -127,6 +133,11 @@ def _level_text(lang: Language, c: Contract, lever: Lever, value: Decimal | str)
         text = lang.money(cents, c.currency)
         zeros = get_decimal_symbol(lang.locale) + "00"
         return text.replace(zeros, "", 1) if cents % 100 == 0 else text
+    if lever.unit == "share":
+        return lang.percent(Decimal(value))
+    if lever.unit == "months":
+        months = int(Decimal(value))
+        return lang.ngettext("+%(num)d month", "+%(num)d months", months)
     return lang.decimal(Decimal(value)) + "×"
 
 
