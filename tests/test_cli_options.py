@@ -124,7 +124,7 @@ CASES: list[tuple[list[str], str]] = [
     (["explain", str(SIB), "--lang", "xx"], "Error: Invalid value for '--lang': 'xx' is not one of 'en', 'nl'."),
     # whatif
     (["whatif", str(SIB), "-o", "page.txt"], "Error: Invalid value for '-o' / '--output': expected a .html or .htm file, got 'page.txt'"),
-    (["whatif", str(SIB), "-o", "page.html", "--lever", "price=1:2"], "Error: Invalid value for --lever: expected price=LO:HI:STEPS (for example price=0.5:1.5:5), got '1:2'"),
+    (["whatif", str(SIB), "-o", "page.html", "--lever", "success=1:2"], "Error: Invalid value for --lever: expected success=LO:HI:STEPS (for example success=0.5:1.5:5), got '1:2'"),
 ]  # fmt: skip
 
 
