@@ -10,6 +10,7 @@ import click
 
 from sibkit.atomic import write_bytes_atomic
 from sibkit.cli.app import check_output_file, console, fail, load_or_exit, main, output_errors
+from sibkit.cli.language import refusal_text
 from sibkit.cli.options import OutputFile, force_option, lang_option
 from sibkit.i18n import Language
 from sibkit.report.whatif import LeverError, build_grid, default_levers, parse_lever, render_whatif
@@ -48,7 +49,7 @@ def whatif(file: str, lang: str, output: Path, force: bool, lever_specs: tuple[s
     try:
         levers = tuple(parse_lever(s, c) for s in lever_specs) if lever_specs else default_levers(c)
     except LeverError as exc:
-        raise click.BadParameter(str(exc), param_hint="--lever") from None
+        raise click.BadParameter(refusal_text(exc), param_hint="--lever") from None
     names = [lv.name for lv in levers]
     if len(set(names)) != len(names):
         raise click.BadParameter(words.gettext("each lever may be given once"), param_hint="--lever")
@@ -66,7 +67,7 @@ def whatif(file: str, lang: str, output: Path, force: bool, lever_specs: tuple[s
     try:
         grid = build_grid(c, levers)
     except LeverError as exc:
-        fail(str(exc))
+        fail(refusal_text(exc))
     html = render_whatif(c, grid, lang).encode("utf-8")
     seconds = time.perf_counter() - started
     with output_errors(output, words):

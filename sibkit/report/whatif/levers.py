@@ -38,7 +38,8 @@ from typing import Any, Literal, cast
 
 import attrs
 
-from sibkit.errors import ModelError, SibkitError
+from sibkit.errors import ModelError, Refusal
+from sibkit.facts import N_
 from sibkit.limits import MAX_SUCCESS
 from sibkit.model import Contract, Scenario
 from sibkit.model.rules import PaymentRule, RateCard, Tariff
@@ -73,8 +74,9 @@ Setting = Mapping[str, Decimal | str]
 """A position of every lever: its name and its level (a number, or a frequency's word)."""
 
 
-class LeverError(SibkitError, ValueError):
-    """A ``--lever`` that names nothing in the contract, or a range that cannot be used."""
+class LeverError(Refusal):
+    """A ``--lever`` that names nothing in the contract, or a range that cannot be used: a message and its
+    facts (``phrase``), said in the user's language by the command; ``str()`` is English."""
 
 
 @attrs.frozen(kw_only=True)
@@ -201,17 +203,25 @@ def parse_lever(text: str, c: Contract) -> Lever:
     name = name.strip()
     known = lever_names(c)
     if name not in known:
-        raise LeverError(f"no lever {name!r} in this contract; it has: {', '.join(known)}")
+        raise LeverError.of(
+            N_("no lever %(name)s in this contract; it has: %(known)s"), name=repr(name), known=", ".join(known)
+        )
     unit, default = known[name]
     if unit == "switch":
         if spec.strip():
-            raise LeverError(f"the lever {name!r} is on or off and takes no range, got {spec!r}")
+            raise LeverError.of(
+                N_("the lever %(name)s is on or off and takes no range, got %(got)s"), name=repr(name), got=repr(spec)
+            )
         return Lever(name=name, unit=unit, levels=(Decimal(0), Decimal(1)), default=1)
     if unit == "choice":
         words = tuple(w.strip() for w in spec.split(",")) if spec.strip() else FREQUENCIES
         unknown = [w for w in words if w not in FREQUENCIES]
         if unknown:
-            raise LeverError(f"unknown payment frequency {unknown[0]!r}; expected some of: {', '.join(FREQUENCIES)}")
+            raise LeverError.of(
+                N_("unknown payment frequency %(got)s; expected some of: %(known)s"),
+                got=repr(unknown[0]),
+                known=", ".join(FREQUENCIES),
+            )
         chosen = tuple(w for w in FREQUENCIES if w in words or w == default)
         return Lever(name=name, unit=unit, levels=chosen, default=chosen.index(str(default)))
     assert isinstance(default, Decimal)
@@ -222,18 +232,30 @@ def parse_lever(text: str, c: Contract) -> Lever:
             if len(parts) != 3 or not (lo.is_finite() and hi.is_finite()):
                 raise ValueError
         except (ValueError, IndexError, ArithmeticError):
-            raise LeverError(f"expected {name}=LO:HI:STEPS (for example {name}=0.5:1.5:5), got {spec!r}") from None
+            raise LeverError.of(
+                N_("expected %(name)s=LO:HI:STEPS (for example %(name)s=0.5:1.5:5), got %(got)s"),
+                name=name,
+                got=repr(spec),
+            ) from None
     else:
         lo, hi, steps = _default_range(unit, default)
     if not (2 <= steps <= MAX_STEPS and 0 <= lo < hi):
-        raise LeverError(f"a lever's range needs 0 <= LO < HI and 2 to {MAX_STEPS} steps, got {spec!r}")
+        raise LeverError.of(
+            N_("a lever's range needs 0 <= LO < HI and 2 to %(most)s steps, got %(got)s"),
+            most=str(MAX_STEPS),
+            got=repr(spec),
+        )
     if unit == "factor" and hi > MAX_SUCCESS:
-        raise LeverError(f"a factor goes up to {MAX_SUCCESS}, got {show_decimal(hi)}")
+        raise LeverError.of(
+            N_("a factor goes up to %(most)s, got %(got)s"), most=str(MAX_SUCCESS), got=show_decimal(hi)
+        )
     if unit == "share" and hi > 1:
-        raise LeverError(f"a share goes up to 1 (100%), got {show_decimal(hi)}")
+        raise LeverError.of(N_("a share goes up to 1 (100%%), got %(got)s"), got=show_decimal(hi))
     if unit == "months" and (lo != lo.to_integral_value() or (hi - lo) % (steps - 1) != 0):
-        raise LeverError(
-            f"the lever {name!r} counts whole months: LO, HI and the steps between must be whole, got {spec!r}"
+        raise LeverError.of(
+            N_("the lever %(name)s counts whole months: LO, HI and each step must be whole, got %(got)s"),
+            name=repr(name),
+            got=repr(spec),
         )
     levels, index = _levels(lo, hi, steps, default)
     return Lever(name=name, unit=unit, levels=levels, default=index)
@@ -295,7 +317,10 @@ def _weighted_rules(rules: tuple[PaymentRule, ...], metric: str, weight: Decimal
     others = [comp for comp in tariff.components if comp.metric != metric]
     rest = Decimal(1) - weight
     if old == 1:
-        raise LeverError(f"the weight of {metric!r} is 100%: there is no other component to take up the rest")
+        raise LeverError.of(
+            N_("the weight of %(metric)s is 100%%: there is no other component to take up the rest"),
+            metric=repr(metric),
+        )
     new = {comp.metric: (comp.weight * rest / (1 - old)).quantize(Decimal("0.0001")) for comp in others}
     largest = max(others, key=lambda comp: (comp.weight, comp.metric)).metric
     new[largest] += rest - sum(new.values(), Decimal(0))
@@ -335,7 +360,9 @@ def _priced_rules(c: Contract, value: Decimal) -> tuple[PaymentRule, ...]:
             )
             r = attrs.evolve(r, entries=entries)
         else:
-            raise LeverError("the price lever works on tariffs and rate cards only; this contract has another rule")
+            raise LeverError.of(
+                N_("the price lever works on tariffs and rate cards only; this contract has another rule")
+            )
         rules.append(r)
     return tuple(rules)
 
@@ -350,7 +377,9 @@ def contract_variant(c: Contract, setting: Setting) -> Contract:
         return attrs.evolve(c, **changes)
     except ModelError as exc:
         shown = ", ".join(f"{k}={v}" for k, v in setting.items())
-        raise LeverError(f"at {shown} the contract does not validate: {exc}") from None
+        raise LeverError.of(
+            N_("at %(setting)s the contract does not validate: %(problem)s"), setting=shown, problem=str(exc)
+        ) from None
 
 
 def _changes(c: Contract, setting: Setting) -> dict[str, Any]:
