@@ -11,6 +11,7 @@ records and refuses every other request: a page that asked for anything would fa
 
 from __future__ import annotations
 
+import json
 import os
 import random
 from collections.abc import Iterator
@@ -18,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from whatif_support import run_json_cents, run_json_months
 
+from sibkit.cli import main
 from sibkit.i18n import Language
 from sibkit.load import load_contract
 from sibkit.model import Contract
@@ -142,10 +145,22 @@ def _check(tab: Page, pilot: Contract, setting: dict[str, str]) -> None:
 
 class TestWhatifPage:
     def test_opens_at_the_default_scenario(self, tab: Page, pilot: Contract) -> None:
-        """Without a fragment the page shows ``sibkit run --scenario base`` to the cent, written as Babel
-        writes Dutch money."""
+        """Without a fragment the page shows what ``sibkit run --scenario base --json`` prints, to the cent,
+        written as Babel writes Dutch money."""
         tab.open()
         _check(tab, pilot, {})
+        printed = json.loads(CliRunner().invoke(main, ["run", str(EXAMPLE), "--scenario", "base", "--json"]).stdout)
+        got = tab.cents()
+        for a in printed["accounts"]:
+            for field in ("pays", "receives", "net", "savings", "net_of_savings"):
+                # a party whose account never moves (an evaluator without a fee) is left off the page
+                assert got.get(f"accounts.{a['id']}.{field}", 0) == a[field]["cents"]
+        for p in printed["payers"]:
+            assert got[f"payers.{p['id']}.paid"] == p["paid"]["cents"]
+            assert got[f"payers.{p['id']}.cost_per_outcome"] == p["cost_per_outcome"]["cents"]
+        for p in printed["providers"]:
+            assert got[f"providers.{p['id']}.lowest_cash"] == p["lowest_cash"]["cents"]
+            assert tab.values()[f"providers.{p['id']}.lowest_cash_month"] == str(p["lowest_cash_month"])
         fno = tab.page.text_content('[data-key="accounts.fno.pays"]')
         assert fno == Language("nl").money(run_json_cents(pilot, {})["accounts.fno.pays"] or 0, "EUR")
 
