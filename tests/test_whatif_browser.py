@@ -231,3 +231,36 @@ class TestMarkupInNames:
             assert tab.requests == []
         finally:
             tab.close()
+
+
+class TestInvestorsPage:
+    def test_irr_and_multiple_are_written_as_babel_writes_them(self, browser: Any) -> None:
+        """At every grid point of a contract with investors (with and without them, with a payment lag that
+        pushes the payments past the term), each tranche's IRR and multiple read as ``sibkit`` writes them
+        in English, negative IRRs with their sign, and carry the engine's value."""
+        from conftest import ROOT
+
+        c = load_contract(ROOT / "tests" / "engine_contracts" / "sib-guarantee.toml")
+        levers = tuple(parse_lever(s, c) for s in ("success=0:2:3", "investor", "lag=0:2:2"))
+        grid = build_grid(c, levers, checks=False)
+        en = Language("en")
+        tab = Page(browser, render_whatif(c, grid, "en"))
+        try:
+            seen_negative = False
+            for s, success in enumerate(levers[0].levels):
+                for on in (0, 1):
+                    for k, lag in enumerate(levers[2].levels):
+                        tab.open(f"#success={success}&investor={on}&lag={lag}")
+                        at = grid.flat((s, on, k))
+                        for t in c.tranches:
+                            irr = grid.series[f"tranches.{t.id}.irr"][at]
+                            multiple = grid.series[f"tranches.{t.id}.multiple"][at]
+                            irr_text = tab.page.text_content(f'[data-key="tranches.{t.id}.irr"]')
+                            multiple_text = tab.page.text_content(f'[data-key="tranches.{t.id}.multiple"]')
+                            assert irr_text == ("–" if irr is None else en.rate(irr))
+                            assert multiple_text == ("–" if multiple is None else en.multiple(multiple))
+                            seen_negative = seen_negative or (irr is not None and irr < 0)
+            assert seen_negative
+            assert tab.requests == [] and tab.errors == []
+        finally:
+            tab.close()

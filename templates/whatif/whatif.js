@@ -118,10 +118,10 @@
       text = D.months[value];
     } else if (kind === "rate") {
       el.setAttribute("data-value", String(value));
-      text = F.rate.replace("{n}", fixed(value * 100, 1));
+      text = (value < 0 ? F.rate_negative : F.rate).replace("{n}", fixed(value * 100, 1));
     } else {
       el.setAttribute("data-value", String(value));
-      text = F.multiple.replace("{n}", fixed(value, 2));
+      text = (value < 0 ? F.multiple_negative : F.multiple).replace("{n}", fixed(value, 2));
     }
     el.textContent = (exact || value === null ? "" : "≈\u00a0") + text;
   }

@@ -87,7 +87,12 @@ def number_formats(lang: Language, currency: str) -> dict[str, Any]:
         "money": _pattern(money_pos, money_sample),
         "money_negative": _pattern(format_currency(Decimal("-1234.5"), currency, locale=loc), money_sample),
         "rate": _pattern(format_percent(Decimal("12.345"), format=RATE_PATTERN, locale=loc), sample),
+        "rate_negative": _pattern(format_percent(Decimal("-12.345"), format=RATE_PATTERN, locale=loc), sample),
         "multiple": _pattern(format_decimal(Decimal("1234.5"), format=MULTIPLE_PATTERN, locale=loc), f"{sample}0")
+        + "×",
+        "multiple_negative": _pattern(
+            format_decimal(Decimal("-1234.5"), format=MULTIPLE_PATTERN, locale=loc), f"{sample}0"
+        )
         + "×",
         "factor": _pattern(lang.decimal(Decimal("1234.5")), sample) + "×",
         "percent": _pattern(format_percent(Decimal("12.345"), format="#,##0.0%", locale=loc), f"1{grp}234{dec}5"),
