@@ -21,13 +21,14 @@ from sibkit.model import Contract
 from sibkit.report.whatif import (
     LeverError,
     build_grid,
+    contract_variant,
     default_levers,
     embed_json,
     parse_lever,
     render_whatif,
 )
 
-from conftest import EXAMPLE
+from conftest import CONTRACTS, EXAMPLE
 
 SMALL = (
     "success=0.5:1.5:3",
@@ -178,7 +179,7 @@ class TestInvestorLever:
             tranches=(),
             guarantees=(),
             investors=tuple(i for i in c.investors if i.id not in investors),
-            fees=tuple(f for f in c.fees if f.payee not in investors),
+            fees=tuple(f for f in c.fees if f.payee not in investors and f.paid_from != "capital"),
             waterfall=(),
             providers=tuple(attrs.evolve(p, prefinances_own_costs=True) for p in c.providers),
         )
@@ -202,3 +203,17 @@ class TestInvestorLever:
 
         c = load_contract(ROOT / "tests" / "engine_contracts" / "sib-guarantee.toml")
         assert "price" not in [lv.name for lv in default_levers(c)]
+
+
+class TestEveryBundledContract:
+    @pytest.mark.parametrize("path", sorted(CONTRACTS.glob("*.toml")), ids=lambda p: p.stem)
+    def test_every_default_slider_position_is_a_valid_contract(self, path: Path) -> None:
+        """Each default slider of each bundled contract, moved alone to each of its levels, gives a contract
+        that validates (so ``sibkit whatif FILE`` works without --lever); together at their extremes too."""
+        c = load_contract(path)
+        levers = [lv for lv in default_levers(c) if lv.kind == "contract"]
+        for lv in levers:
+            for level in lv.levels:
+                contract_variant(c, {lv.name: level})
+        for pick in (0, -1):
+            contract_variant(c, {lv.name: lv.levels[pick] for lv in levers})

@@ -25,7 +25,8 @@ Lever names (``--lever NAME=LO:HI:STEPS``; units in brackets):
 * ``cap`` — the amount of the contract's first cap that gives one (currency units);
 * ``frequency`` — how often outcome payments are made (monthly … annual: a choice, no steps);
 * ``investor`` — with or without the investors (1 or 0; only when the contract has tranches). Without
-  them, their tranches, guarantees and fees go, and the providers pay their own costs.
+  them, their tranches, guarantees, the waterfall, the fees paid to them and the fees paid from capital go,
+  and the providers pay their own costs.
 
 The default level is always one of the levels: a range that does not contain it gets it added.
 """
@@ -277,7 +278,17 @@ def default_levers(c: Contract) -> tuple[Lever, ...]:
         smallest = min(c.providers, key=lambda p: (p.buffer, p.id))
         names.append(f"buffer.{smallest.id}")
     names += [n for n in ("frequency", "cap", "investor") if n in known]
-    return tuple(parse_lever(n, c) for n in names)
+    levers = tuple(parse_lever(n, c) for n in names)
+    return tuple(lv for lv in levers if lv.name != "investor" or _valid_without_investors(c))
+
+
+def _valid_without_investors(c: Contract) -> bool:
+    """Whether the contract still validates without its investors (a default slider must always work)."""
+    try:
+        contract_variant(c, {"investor": Decimal(0)})
+    except LeverError:
+        return False
+    return True
 
 
 # -- variants --------------------------------------------------------------------------------------------------
@@ -418,7 +429,7 @@ def _changes(c: Contract, setting: Setting) -> dict[str, Any]:
                 tranches=(),
                 guarantees=(),
                 investors=tuple(i for i in c.investors if i.id not in investors),
-                fees=tuple(f for f in c.fees if f.payee not in investors),
+                fees=tuple(f for f in c.fees if f.payee not in investors and f.paid_from != "capital"),
                 waterfall=(),
             )
             providers = [attrs.evolve(p, prefinances_own_costs=True) for p in providers]
