@@ -117,7 +117,7 @@ def _lever_label(lang: Language, c: Contract, lever: Lever) -> str:
         provider = next(p for p in c.providers if p.id == target)
         return lang.gettext("Buffer of %(provider)s", provider=lang.text(provider.name))
     if head == "cap":
-        return lang.gettext("Cap on outcome payments")
+        return _cap_label(lang, c)
     if head == "frequency":
         return lang.gettext("Payment frequency")
     if head == "weight":
@@ -126,6 +126,27 @@ def _lever_label(lang: Language, c: Contract, lever: Lever) -> str:
     if head == "lag":
         return lang.gettext("Extra months before each result is paid")
     return lang.gettext("With the investors")
+
+
+def _cap_label(lang: Language, c: Contract) -> str:
+    """The ``cap`` slider's label: which cap it moves (the contract's first cap with an amount)."""
+    cap = next(cap for cap in c.caps if cap.amount is not None)
+    names: dict[str, str] = {p.id: lang.text(p.name) for p in c.payers}
+    names.update({p.id: lang.text(p.name) for p in c.providers})
+    names.update({m.id: lang.text(m.name) for m in c.metrics})
+    names.update({s.id: lang.text(s.name) for s in c.segments})
+    target = names.get(cap.target or "", cap.target or "")
+    if cap.level == "participant":
+        return lang.gettext("Cap per participant")
+    if cap.level == "segment":
+        return lang.gettext("Cap for segment %(segment)s", segment=target)
+    if cap.level == "metric":
+        return lang.gettext("Cap on %(metric)s", metric=target or ", ".join(names.get(m, m) for m in cap.metrics))
+    if cap.level == "provider":
+        return lang.gettext("Cap on the payments to %(provider)s", provider=target)
+    if cap.level == "payer":
+        return lang.gettext("Cap on what %(payer)s pays", payer=target)
+    return lang.gettext("Cap on all outcome payments")
 
 
 def _level_text(lang: Language, c: Contract, lever: Lever, value: Decimal | str) -> str:
