@@ -137,6 +137,9 @@ CASES: list[tuple[list[str], str]] = [
     (["fund", "run", "no-such-fund.toml"], "no-such-fund.toml: no such file"),
     (["fund", "run", str(FUND), "--lang", "de"], "Error: Invalid value for '--lang': 'de' is not one of 'en', 'nl'."),
     (["fund", "run", str(FUND), "--scenario", "low"], "Error: Invalid value for --scenario: no scenario 'low' in '../contracts/buzinezzclub.toml'"),
+    # whatif
+    (["whatif", str(SIB), "-o", "page.txt"], "Error: Invalid value for '-o' / '--output': expected a .html or .htm file, got 'page.txt'"),
+    (["whatif", str(SIB), "-o", "page.html", "--lever", "success=1:2"], "Error: Invalid value for --lever: expected success=LO:HI:STEPS (for example success=0.5:1.5:5), got '1:2'"),
 ]  # fmt: skip
 
 

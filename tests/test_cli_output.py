@@ -32,6 +32,7 @@ WRITERS: list[tuple[str, str, list[str]]] = [
     ("sweep", "chart.svg", ["sweep", str(SIB), "--success", "0:1:3", "--chart", "{out}"]),
     ("new", "mine.toml", ["new", "Mine", "--like", "rate-card", "-o", "{out}"]),
     ("workbook", "model.xlsx", ["workbook", str(SIB), "-o", "{out}"]),
+    ("whatif", "page.html", ["whatif", str(SIB), "--lever", "success=0.5:1:2", "-o", "{out}"]),
 ]
 QUICK = [w for w in WRITERS if w[0] != "termsheet-docx"]  # writing a Word file takes seconds
 
@@ -74,6 +75,7 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
         (sibkit.cli.termsheet, "render_termsheet"),
         (sibkit.cli.termsheet, "render_docx"),
         (sibkit.cli.workbook, "workbook_bytes"),
+        (sibkit.cli.whatif, "build_grid"),
     ):
         monkeypatch.setattr(module, name, boom)
 
@@ -93,6 +95,7 @@ class TestOneOutputPolicy:
             "simulate": ["out"],
             "sweep": ["chart"],
             "new": ["output"],
+            "whatif": ["output"],
             "workbook": ["output"],
         }
         # (import-rates writes a contract with -o FILE, or back into its --into file, or prints with -o -)

@@ -5,7 +5,7 @@
 * ``contract``: ``validate``, ``new``, ``explain``;
 * ``show``: ``show``;
 * ``results``: ``run`` and ``ledger``;
-* ``simulate``, ``sweep``, ``check``, ``termsheet``: the command of that name.
+* ``simulate``, ``sweep``, ``check``, ``termsheet``, ``whatif``: the command of that name.
 
 Every word a command prints comes from the catalogue (``sibkit.i18n.Language``) and every
 rule, frequency or file code is put into words by ``sibkit.report.words``. The console
@@ -24,6 +24,7 @@ from sibkit.cli import (  # noqa: F401  (registers commands)
     simulate,
     sweep,
     termsheet,
+    whatif,
     workbook,
 )
 from sibkit.cli.app import EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, main, run
