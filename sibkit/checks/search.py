@@ -247,24 +247,46 @@ def _worse(contract: Contract, batch: Batch, pick: int) -> Counterexample | None
 def find_non_monotone(contract: Contract, *, max_examples: int = 300) -> Counterexample | None:
     """The smallest outcome vector where one more result pays some party less, or None."""
     strategy = st.tuples(outcome_vectors(contract), st.integers(min_value=0, max_value=10**6))
+    found = _search(
+        strategy,
+        lambda pair: _worse(contract, pair[0], pair[1]) is not None,
+        max_examples=max_examples,
+        what="one more result that pays someone less",
+        suppress=True,
+    )
+    return None if found is None else _worse(contract, *found)
+
+
+def _search(
+    strategy: st.SearchStrategy[T],
+    condition: Callable[[T], bool],
+    *,
+    max_examples: int,
+    what: str,
+    shrink: bool = True,
+    suppress: bool = False,
+) -> T | None:
+    """The example of ``strategy`` that meets ``condition`` (the smallest, with ``shrink``), or None: one
+    deterministic search (derandomized, no example database), the same for every ``--properties`` finding.
+    ``suppress``: no health checks (the outcome-vector searches draw large arrays by design). Raises
+    ``SearchNotRun(what)`` when Hypothesis cannot draw examples for the contract."""
     try:
-        batch, pick = find(
+        return find(
             strategy,
-            lambda pair: _worse(contract, pair[0], pair[1]) is not None,
+            condition,
             settings=settings(
                 max_examples=max_examples,
                 deadline=None,
                 database=None,
                 derandomize=True,
-                phases=[Phase.generate, Phase.shrink],
-                suppress_health_check=list(HealthCheck),
+                phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate],
+                suppress_health_check=list(HealthCheck) if suppress else [],
             ),
         )
     except NoSuchExample:
         return None
     except Unsatisfiable as exc:
-        raise SearchNotRun("one more result that pays someone less") from exc
-    return _worse(contract, batch, pick)
+        raise SearchNotRun(what) from exc
 
 
 def _first_failure(
@@ -282,23 +304,8 @@ def _first_failure(
             return True
         return False
 
-    try:
-        find(
-            strategy,
-            fails,
-            settings=settings(
-                max_examples=max_examples,
-                deadline=None,
-                database=None,
-                derandomize=True,
-                phases=[Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            ),
-        )
-    except NoSuchExample:
+    if _search(strategy, fails, max_examples=max_examples, what=what, shrink=False, suppress=True) is None:
         return None
-    except Unsatisfiable as exc:
-        raise SearchNotRun(what) from exc
     return found[-1]
 
 
@@ -368,22 +375,10 @@ def find_cheaper_with_more(
             return True
         return False
 
-    try:
-        found = find(
-            scenarios(contract),
-            fails,
-            settings=settings(
-                max_examples=max_examples,
-                deadline=None,
-                database=None,
-                derandomize=True,
-                phases=[Phase.generate, Phase.shrink],
-            ),
-        )
-    except NoSuchExample:
+    what = "more results that cost the payers less"
+    found = _search(scenarios(contract), fails, max_examples=max_examples, what=what)
+    if found is None:
         return None
-    except Unsatisfiable as exc:
-        raise SearchNotRun("more results that cost the payers less") from exc
     sentences: dict[str, str] = {}
     failure: PropertyFailure | None = None
     for lang in langs:
@@ -451,22 +446,9 @@ def find_scenario_failure(
 
     found = next((sc for sc in contract.scenarios if fails(sc)), None)
     if found is None:
-        try:
-            found = find(
-                scenarios(contract),
-                fails,
-                settings=settings(
-                    max_examples=max_examples,
-                    deadline=None,
-                    database=None,
-                    derandomize=True,
-                    phases=[Phase.generate, Phase.shrink],
-                ),
-            )
-        except NoSuchExample:
+        found = _search(scenarios(contract), fails, max_examples=max_examples, what=code)
+        if found is None:
             return None
-        except Unsatisfiable as exc:
-            raise SearchNotRun(code) from exc
     sentences: dict[str, str] = {}
     failure: PropertyFailure | None = None
     for lang in langs:

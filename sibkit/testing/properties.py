@@ -133,19 +133,7 @@ def caps_respected(contract: Contract, batch: Batch) -> Results:
     for cap in contract.caps:
         if cap.level == "participant" or cap.amount is None:  # a count acts on prices, not as a cap on money
             continue
-        if cap.level == "payer":
-            k = next(i for i, p in enumerate(contract.payers) if p.id == cap.target)
-            paid = flows.payer_paid[:, :, k].sum(axis=1)
-        else:
-            keep = [
-                ln.index
-                for ln in lines
-                if cap.level == "contract"
-                or (cap.level == "metric" and ln.metric in cap.metric_ids())
-                or (cap.level == "provider" and ln.provider == cap.target)
-                or (cap.level == "segment" and ln.segment == cap.target)
-            ]
-            paid = flows.line_paid[:, keep].sum(axis=1)
+        paid = _paid_under(contract, cap, flows)
         assert np.all(paid <= cap.amount), f"{cap.level} cap {cap.target or ''} of {cap.amount} exceeded: {paid.max()}"
     # the participant cap limits per-participant payments; a cohort rule pays for a cohort, not a person
     cohort_rules = {r.id for r in contract.rules if isinstance(r, CohortThreshold)}
@@ -534,28 +522,32 @@ def _cap_label(contract: Contract, cap: Cap, words: Language) -> str:
     return words.gettext("the cap on what %(party)s pays of %(amount)s", party=name, amount=amount)
 
 
+def _paid_under(contract: Contract, cap: Cap, flows: Flows) -> Any:
+    """(N,) cents paid, VAT excluded, under a cap on money (not a participant cap): by its payer, or on the
+    payment lines it covers (a segment cap: the lines the schedule split for its segment)."""
+    if cap.level == "payer":
+        k = next(i for i, p in enumerate(contract.payers) if p.id == cap.target)
+        return flows.payer_paid[:, :, k].sum(axis=1)
+    keep = [
+        ln.index
+        for ln in flows.schedule.lines
+        if cap.level == "contract"
+        or (cap.level == "metric" and ln.metric in cap.metric_ids())
+        or (cap.level == "provider" and ln.provider == cap.target)
+        or (cap.level == "segment" and ln.segment == cap.target)
+    ]
+    return flows.line_paid[:, keep].sum(axis=1)
+
+
 def binding_caps(contract: Contract, flows: Flows, row: int) -> tuple[Cap, ...]:
     """The caps that bind in scenario ``row`` of ``flows``: the payments they cover (VAT excluded) reach their
     amount (a cap that ``includes_vat``: its amount net of the contract's VAT, to the cent), or, for a
     participant cap, the engine cut payments while no other cap is reached."""
-    lines = flows.schedule.lines
     out: list[Cap] = []
     for cap in contract.caps:
         if cap.level == "participant" or cap.amount is None:  # a count acts on prices, not as a cap on money
             continue
-        if cap.level == "payer":
-            k = next(i for i, p in enumerate(contract.payers) if p.id == cap.target)
-            paid = int(flows.payer_paid[row, :, k].sum())
-        else:
-            keep = [
-                ln.index
-                for ln in lines
-                if cap.level == "contract"
-                or (cap.level == "metric" and ln.metric in cap.metric_ids())
-                or (cap.level == "provider" and ln.provider == cap.target)
-                or (cap.level == "segment" and ln.segment == cap.target)
-            ]
-            paid = int(flows.line_paid[row, keep].sum())
+        paid = int(_paid_under(contract, cap, flows)[row])
         room: int = cap.amount
         if cap.includes_vat and contract.vat_rate:
             num, den = (1 + contract.vat_rate).as_integer_ratio()
