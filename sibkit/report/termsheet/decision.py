@@ -26,6 +26,7 @@ from sibkit.checks.finding import SEVERITIES
 from sibkit.engine.accounts import Account
 from sibkit.engine.results import Results
 from sibkit.facts import Listing
+from sibkit.model import OutcomePayer
 from sibkit.report.termsheet.scenarios import level
 from sibkit.report.termsheet.writer import Writer
 
@@ -52,13 +53,18 @@ def _account(res: Results, party: str) -> Account:
     return next(a for a in res.accounts if a.id == party)
 
 
+def _fund_of(w: Writer, party: str) -> OutcomePayer | None:
+    """The pooled fund ``party`` contributes to, if any."""
+    return next((p for p in w.c.payers if any(k.id == party for k in p.contributors)), None)
+
+
 def _bounded(w: Writer, account: Account) -> bool:
     """Whether what ``account`` pays has an upper limit: every payer it pays through has a maximum."""
     mx = w.computed.maximum.by_payer
     if "outcome_payer" in account.roles:
         return mx.get(account.id) is not None
-    fund = next((p.id for p in w.c.payers if any(k.id == account.id for k in p.contributors)), None)
-    return fund is None or mx.get(fund) is not None
+    fund = _fund_of(w, account.id)
+    return fund is None or mx.get(fund.id) is not None
 
 
 def _payer_bound(w: Writer, payer: str) -> int | None:
@@ -89,10 +95,10 @@ def _at_most(w: Writer, account: Account) -> int | None:
     if "outcome_payer" in account.roles:
         bound = _payer_bound(w, account.id)
     else:
-        fund = next(p for p in w.c.payers if any(k.id == account.id for k in p.contributors))
-        fund_bound = _payer_bound(w, fund.id)
-        commitment = next(k.commitment for k in fund.contributors if k.id == account.id)
-        total = sum(k.commitment for k in fund.contributors)
+        fund = _fund_of(w, account.id)
+        fund_bound = None if fund is None else _payer_bound(w, fund.id)
+        commitment = 0 if fund is None else next(k.commitment for k in fund.contributors if k.id == account.id)
+        total = 0 if fund is None else sum(k.commitment for k in fund.contributors)
         bound = None
         if fund_bound is not None and total:
             bound = -(-fund_bound * commitment // total)
