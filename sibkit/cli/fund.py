@@ -467,7 +467,7 @@ _SHEET_SUFFIXES = {"md": (".md", ".markdown", ".txt"), "html": (".html", ".htm")
     ),
 )
 @click.argument("file", type=click.Path(path_type=str))
-@lang_option(N_("Language of the sheet."))
+@lang_option(N_("Language of the fund sheet."))
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "pdf"]), default="html", show_default=True)
 @click.option(
     "-o",

@@ -156,7 +156,14 @@ class _Writer:
         return self.lang.month(self.r.month_start(t))
 
     def months(self, n: int) -> str:
+        """A number of months: ``36 months``."""
         return self.lang.ngettext("%(num)d month", "%(num)d months", n)
+
+    def span(self, n: int) -> str:
+        """A fund's horizon of ``n`` months: in years when it is whole years (``20 years``)."""
+        if n % 12 == 0:
+            return self.lang.ngettext("%(num)d year", "%(num)d years", n // 12)
+        return self.months(n)
 
     def contract(self, s: StartRun) -> str:
         """A contract start as readers know it: the contract's name."""
@@ -183,7 +190,7 @@ def _header(w: _Writer) -> dict[str, Any]:
             [w._("Date"), w.lang.date(w.today)],
             [w._("Currency"), fund.currency],
             [w._("Start"), w.month(0)],
-            [w._("Horizon"), w.months(fund.horizon_months)],
+            [w._("Horizon"), w.span(fund.horizon_months)],
             [w._("Books until"), w.month(w.r.months - 1)],
             [w._("Scenario"), scenario],
         ],
@@ -246,7 +253,7 @@ def _decision(w: _Writer) -> str:
         " commitments of its contributors: %(commitments)s (%(total)s in all).",
         fund=w.lang.text(fund.name),
         start=w.month(0),
-        months=w.months(fund.horizon_months),
+        months=w.span(fund.horizon_months),
         commitments=w.lang.value(Listing(parts, joined="and")),
         total=w.money(sum(c.commitment for c in fund.contributors)),
     )
@@ -549,7 +556,7 @@ def _assumptions(w: _Writer) -> dict[str, Any]:
 
     fund_name = w.lang.text(fund.name)
     add("", "start", fund_name, w.month(0))
-    add("", "horizon_months", fund_name, w.months(fund.horizon_months))
+    add("", "horizon_months", fund_name, w.span(fund.horizon_months))
     add("", "currency", fund_name, fund.currency)
     for i, c in enumerate(fund.contributors):
         table, name = f"contributors[{i}]", w.lang.text(c.name)
