@@ -551,7 +551,7 @@ def _assumptions(w: _Writer) -> dict[str, Any]:
                 if ASSUMPTION_LABEL in note
                 else w._("note %(number)s", number=number)
             )
-        path = f"{table}.{key}" if table else key
+        path = f"$.{table}.{key}" if table else f"$.{key}"
         rows.append([path, concerns, value, basis])
 
     fund_name = w.lang.text(fund.name)
