@@ -329,3 +329,48 @@ class TestChart:
         assert "Liability above cash and future contributions from January 2026" in texts
         assert not any(t.startswith("First shortfall") for t in texts)
         assert books.signed.first_shortfall is None and np.all(books.signed.balance >= 0)
+
+
+class TestRefusedBeforeWork:
+    def test_existing_file_is_refused_before_the_fund_is_run(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """fund sheet -o and fund run --chart refuse an existing file with the one message, before any work."""
+        import sibkit.cli.fund as cli
+
+        def boom(*args: object, **kwargs: object) -> None:
+            raise AssertionError("the work started before the output file was checked")
+
+        monkeypatch.setattr(cli, "load_fund", boom)
+        for name, args in (("f.html", ("sheet", "-o")), ("f.svg", ("run", "--chart"))):
+            out = tmp_path / name
+            out.write_bytes(b"kept")
+            code, _, err = invoke("fund", args[0], str(LEEUWARDEN), args[1], str(out))
+            assert code == 2
+            assert err.strip() == f"{out}: the file exists; use --force to replace it"
+            assert out.read_bytes() == b"kept"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sibkit.report.fund",
+        "sibkit.report.fund.chart",
+        "sibkit.report.fund.notes",
+        "sibkit.report.fund.view",
+        "sibkit.report.fund.render",
+    ],
+)
+def test_all_lists_the_public_names(name: str) -> None:
+    """Each fund report module's ``__all__`` lists exactly the public functions and classes it defines."""
+    import importlib
+    import inspect
+
+    module = importlib.import_module(name)
+    defined = {
+        n
+        for n, v in vars(module).items()
+        if not n.startswith("_") and (inspect.isfunction(v) or inspect.isclass(v)) and v.__module__ == name
+    }
+    assert all(hasattr(module, n) for n in module.__all__)
+    assert defined - set(module.__all__) == set()

@@ -32,7 +32,7 @@ from sibkit.report.fund.notes import ASSUMPTION_LABEL, FileNotes, file_notes
 from sibkit.report.termsheet.figures import _svg_text
 from sibkit.report.words import ROLE, word
 
-__all__ = ["DEFINITIONS", "FundBooks", "compute_fund", "fund_sheet_view"]
+__all__ = ["DEFINITIONS", "FUND_ROLE", "FundBooks", "compute_fund", "fund_sheet_view"]
 
 DEFINITIONS: tuple[tuple[str, str], ...] = (
     (
