@@ -2,11 +2,11 @@
 
 Drawn by matplotlib as ``sibkit.report.charts`` draws a contract's charts (the same style, no pyplot, text kept
 as text in the SVG, reproducible bytes): one line per series, each with its own line style (solid, dashed,
-dash-dotted, dotted), so that the chart reads on a grey printout too; a tick at every first January (every
+dash-dotted, dash-dot-dotted), so that the chart reads on a grey printout too; a tick at every first January (every
 second or fifth one over a long horizon); the first month the fund cannot pay a verified result in full and
 the first month its committed liability exceeds its cash and future contributions marked by a vertical line
-with a label. Every text is in ``FUND_LABELS`` (English, marked for translation); ``fund_chart_labels`` gives
-them in a language.
+(dashed and dotted) named in the legend, so no label covers the curves. Every text is in ``FUND_LABELS``
+(English, marked for translation); ``fund_chart_labels`` gives them in a language.
 
 Units: the y axis is in whole units of the fund's currency (cents / 10^decimals), the x axis in the fund's
 months (0 = its start month), labelled by calendar year.
@@ -46,7 +46,7 @@ _STYLES = {
     "balance": {"linestyle": "-", "linewidth": 2.0, "color": "#1f4e79"},
     "liability": {"linestyle": "--", "linewidth": 1.6, "color": "#b03a2e"},
     "cover": {"linestyle": "-.", "linewidth": 1.4, "color": "#2e7d32"},
-    "pipeline": {"linestyle": ":", "linewidth": 1.6, "color": "#6d4c41"},
+    "pipeline": {"linestyle": (0, (6, 1.5, 1, 1.5, 1, 1.5)), "linewidth": 1.4, "color": "#6d4c41"},
 }
 """Each series' line: the styles differ, not only the colours, so a grey printout tells them apart."""
 
@@ -114,24 +114,13 @@ def fund_chart(
             ax.step(edges, held(monthly), where="post", label=label, **_STYLES[key])  # type: ignore[arg-type]
         ax.axhline(0, color="0.2", linewidth=0.8)
         marks = (
-            (signed.first_shortfall, text["fund_shortfall"], 0.97),
-            (signed.first_overcommitted, text["fund_overcommitted"], 0.88),
+            (signed.first_shortfall, text["fund_shortfall"], (0, (4, 2))),
+            (signed.first_overcommitted, text["fund_overcommitted"], (0, (1, 2))),
         )
-        for month, label, height in marks:
-            if month is None:
-                continue
-            ax.axvline(month, color="0.25", linestyle=(0, (1, 2)), linewidth=1.0)
-            ax.text(
-                month + 0.01 * signed.months,
-                height,
-                label.format(month=words.month(signed.month_start(month))),
-                transform=ax.get_xaxis_transform(),
-                ha="left",
-                va="top",
-                fontsize=8,
-                color="0.15",
-                bbox={"facecolor": "white", "edgecolor": "0.6", "linewidth": 0.5, "pad": 2},
-            )
+        for month, label, dashes in marks:
+            if month is not None:  # a vertical line, named in the legend (no box over the curves)
+                name = label.format(month=words.month(signed.month_start(month)))
+                ax.axvline(month, color="0.15", linestyle=dashes, linewidth=1.2, label=name)
         ticks, names = _year_ticks(signed)
         ax.xaxis.set_major_locator(FixedLocator(ticks))
         by_month = dict(zip(ticks, names, strict=True))

@@ -512,8 +512,7 @@ def _accounts(w: _Writer) -> dict[str, Any]:
         pays, receives = int(a.pays.sum()), int(a.receives.sum())
         rows.append(
             [
-                w.lang.text(a.name),
-                _roles(w, a.roles),
+                w._("%(party)s (%(roles)s)", party=w.lang.text(a.name), roles=_roles(w, a.roles)),
                 w.money(pays),
                 w.money(receives),
                 w.net(receives - pays),
@@ -521,7 +520,7 @@ def _accounts(w: _Writer) -> dict[str, Any]:
             ]
         )
     return {
-        "headers": [w._("Party"), w._("Role"), w._("Pays"), w._("Receives"), w._("Net"), w._("Cashable savings")],
+        "headers": [w._("Party"), w._("Pays"), w._("Receives"), w._("Net"), w._("Cashable savings")],
         "rows": rows,
     }
 
@@ -579,12 +578,18 @@ def _assumptions(w: _Writer) -> dict[str, Any]:
     rule = fund.recycling
     add("recycling", "residual", fund_name, w.lang.percent(rule.residual))
     add("recycling", "repaid_capital", fund_name, w.lang.percent(rule.repaid_capital))
+    names = {a.id: w.lang.text(a.name) for a in w.r.accounts}
     for s in rule.savings:
-        add("recycling", "savings", s.owner, w._("%(share)s of its realised savings", share=w.lang.percent(s.share)))
+        add(
+            "recycling",
+            "savings",
+            names.get(s.owner, s.owner),
+            w._("%(share)s of its realised savings", share=w.lang.percent(s.share)),
+        )
     for i, fee in enumerate(fund.fees):
         table = f"fees[{i}]"
-        add(table, "per_year", fee.payee, w.money(fee.per_year))
-        add(table, "share_of_payments", fee.payee, w.lang.percent(fee.share_of_payments))
+        add(table, "per_year", names.get(fee.payee, fee.payee), w.money(fee.per_year))
+        add(table, "share_of_payments", names.get(fee.payee, fee.payee), w.lang.percent(fee.share_of_payments))
     contracts = w.b.loaded.contracts
     for kind, entries in (("contracts", fund.contracts), ("pipeline", fund.pipeline)):
         for i, e in enumerate(entries):
@@ -666,8 +671,9 @@ def fund_sheet_view(
             "alt": w._("Chart: the fund's balance, committed liability and cash and future contributions per month."),
             "intro": w._(
                 "Per month: the fund's cash (solid line), its committed liability (dashed) and its cash plus the"
-                " contributions still to come (dash-dotted); the dotted vertical lines mark the first month the"
-                " liability exceeds cash and future contributions and the first shortfall, if any."
+                " contributions still to come (dash-dotted); a vertical line marks the first month the liability"
+                " exceeds cash and future contributions (dotted) and one the first shortfall (dashed), if there is"
+                " one."
             ),
         },
         "assumptions": _assumptions(w),
