@@ -23,7 +23,8 @@ LEEUWARDEN = ROOT / "funds" / "leeuwarden-oost.toml"
 TODAY = dt.date(2024, 6, 1)
 
 PAGES = range(4, 13)
-"""Pages the Leeuwarden sheet may have: 7 with Chromium on Debian 12 (page 1 the decision summary)."""
+"""Pages the Leeuwarden sheet may have: 9 (Dutch) and 10 (English) with Chromium on Debian 12 (page 1 the decision
+summary, the accounts, the chart and the annexes each starting a page)."""
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
