@@ -31,6 +31,7 @@ from sibkit.report.fund import (
     compute_fund,
     file_notes,
     fund_chart,
+    fund_chart_labels,
     fund_sheet_view,
     render_fund_sheet,
     render_fund_view,
@@ -374,3 +375,42 @@ def test_all_lists_the_public_names(name: str) -> None:
     }
     assert all(hasattr(module, n) for n in module.__all__)
     assert defined - set(module.__all__) == set()
+
+
+SHORT = f"""
+id = "short"
+name = "Short fund"
+currency = "EUR"
+start = 2024-01-01
+horizon_months = 12
+
+[[contributors]]
+id = "a"
+name = "A"
+commitment = 1000
+
+[[contracts]]
+file = "{TINY}"
+start = 2024-01-01
+"""
+"""A fund of €1,000 paying the tiny contract's €5,000 in April 2024: it falls €4,000 short."""
+
+
+class TestShortfall:
+    def test_sheet_and_chart_name_the_first_shortfall(self, tmp_path: Path) -> None:
+        """A fund that cannot pay a result: page 1 names the month and how short it falls, the tables write the
+        balance as 'tekort', and the chart marks the month in its legend."""
+        path = tmp_path / "short.toml"
+        path.write_text(SHORT, encoding="utf-8")
+        books = compute_fund(load_fund(path))
+        r = books.signed
+        assert r.first_shortfall == 3 and r.shortfall == 400_000
+        view = fund_sheet_view(books.loaded, "nl", today=TODAY, books=books)
+        verdicts = " ".join(view["decision"]["verdicts"])
+        assert (
+            "Eerste maand waarin het fonds een vastgesteld resultaat niet volledig kan betalen: april 2024" in verdicts
+        )
+        assert "€\u00a04.000,00" in verdicts
+        assert view["decision"]["key_figures"]["rows"][0][1] == "€\u00a04.000,00 tekort"
+        texts = _svg_texts(fund_chart(r, None, "svg", labels=fund_chart_labels(Language("nl")), lang=Language("nl")))
+        assert "Eerste tekort: april 2024" in texts
