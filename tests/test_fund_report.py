@@ -414,3 +414,12 @@ class TestShortfall:
         assert view["decision"]["key_figures"]["rows"][0][1] == "€\u00a04.000,00 tekort"
         texts = _svg_texts(fund_chart(r, None, "svg", labels=fund_chart_labels(Language("nl")), lang=Language("nl")))
         assert "Eerste tekort: april 2024" in texts
+
+    def test_a_fund_with_only_a_pipeline(self, tmp_path: Path) -> None:
+        """A fund whose only contract is not yet approved renders in both languages and says it is bound to
+        nothing."""
+        path = tmp_path / "pipeline.toml"
+        path.write_text(SHORT.replace("[[contracts]]", "[[pipeline]]\nprobability = 0.5"), encoding="utf-8")
+        loaded = load_fund(path)
+        assert "has no signed contract yet" in render_fund_sheet(loaded, "en", "html", today=TODAY)
+        assert "heeft nog geen ondertekend contract" in render_fund_sheet(loaded, "nl", "md", today=TODAY)

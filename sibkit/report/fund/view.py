@@ -198,15 +198,20 @@ def _header(w: _Writer) -> dict[str, Any]:
 
 
 def _buys(w: _Writer) -> list[str]:
-    r, p = w.r, w.b.pipeline
+    r = w.r
     counts: dict[str, int] = {}
     for s in r.starts:
         counts[w.contract(s)] = counts.get(w.contract(s), 0) + 1
     parts = tuple(
         w.lang.ngettext("%(name)s (%(num)d start)", "%(name)s (%(num)d starts)", n, name=k) for k, n in counts.items()
     )
-    first = min(s.offset for s in r.starts) if r.starts else 0
-    last = max(s.offset for s in r.starts) if r.starts else 0
+    if not r.starts:
+        out = [
+            w._("%(fund)s has no signed contract yet: it is bound to pay for nothing.", fund=w.lang.text(r.fund.name))
+        ]
+        return out + _pipeline_sentence(w)
+    first = min(s.offset for s in r.starts)
+    last = max(s.offset for s in r.starts)
     out = [
         w._(
             "%(fund)s pays providers for verified results of %(count)s signed contract starts, started from %(first)s"
@@ -231,16 +236,22 @@ def _buys(w: _Writer) -> list[str]:
                 paid=w.money(outcome),
             )
         )
-    if p is not None:
-        pending = [s for s in p.starts if s.pipeline]
-        out.append(
-            w._(
-                "%(count)s more starts are in the pipeline, not yet approved; the figures count them only where"
-                ' it says "with the pipeline" (at expected value).',
-                count=w.lang.integer(len(pending)),
-            )
+    return out + _pipeline_sentence(w)
+
+
+def _pipeline_sentence(w: _Writer) -> list[str]:
+    """How many starts are in the pipeline, and where the figures count them."""
+    p = w.b.pipeline
+    if p is None:
+        return []
+    pending = [s for s in p.starts if s.pipeline]
+    return [
+        w._(
+            "%(count)s more starts are in the pipeline, not yet approved; the figures count them only where"
+            ' it says "with the pipeline" (at expected value).',
+            count=w.lang.integer(len(pending)),
         )
-    return out
+    ]
 
 
 def _decision(w: _Writer) -> str:
