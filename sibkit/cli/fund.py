@@ -8,17 +8,30 @@ written in the language asked for (``--lang``); ``--json`` writes every figure i
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 from rich.table import Table
 
-from sibkit.cli.app import EXIT_USER_ERROR, SibkitGroup, _commands_speak, console, header, main
-from sibkit.cli.options import lang_option
+from sibkit.atomic import write_bytes_atomic
+from sibkit.cli.app import (
+    EXIT_USER_ERROR,
+    SibkitGroup,
+    _commands_speak,
+    check_output_file,
+    console,
+    fail,
+    header,
+    main,
+    output_errors,
+)
+from sibkit.cli.language import refusal_text
+from sibkit.cli.options import OutputFile, either, force_option, lang_option
 from sibkit.engine import ENGINE_LOOPS
 from sibkit.engine.fund import RECYCLED, FundResults, FundWhy, fund_run
 from sibkit.facts import N_
@@ -26,9 +39,10 @@ from sibkit.fund_load import FundFileError, LoadedFund, load_fund
 from sibkit.i18n import LANGUAGES, Language
 from sibkit.jit import compiled
 from sibkit.money import allocate
+from sibkit.report.fund import compute_fund, fund_chart, fund_chart_labels, render_fund_pdf, render_fund_sheet
 from sibkit.report.words import ROLE, word
 
-__all__ = ["FUND_ROLE", "contributor_charges", "fund_group", "fund_json", "fund_run_command"]
+__all__ = ["FUND_ROLE", "contributor_charges", "fund_group", "fund_json", "fund_run_command", "fund_sheet_command"]
 
 FUND_ROLE = {
     "fund": N_("the fund"),
@@ -78,11 +92,23 @@ def _load(file: str, lang: str) -> LoadedFund:
     help=N_("Run every contract in its scenario of this name (default: each contract's own or default scenario)."),
 )
 @click.option("--json", "as_json", is_flag=True, help=N_("Print the fund's books as JSON (keys in docs/fund.md)."))
+@click.option(
+    "--chart",
+    type=OutputFile(".png", ".svg"),
+    default=None,
+    help=N_("Write the chart of balance and committed liability over the years to this .png or .svg file."),
+)
+@force_option()
 @lang_option(N_("Language of the tables."))
-def fund_run_command(file: str, scenario_name: str | None, as_json: bool, lang: str) -> None:
-    """``sibkit fund run FILE``: the fund's books as tables in ``lang``, or as JSON (money in cents)."""
-    loaded = _load(file, lang)
+def fund_run_command(
+    file: str, scenario_name: str | None, as_json: bool, chart: Path | None, force: bool, lang: str
+) -> None:
+    """``sibkit fund run FILE``: the fund's books as tables in ``lang``, or as JSON (money in cents); with
+    ``--chart``, the fund's chart written to a file."""
     words = Language(lang)
+    if chart is not None:
+        check_output_file(chart, force, words)
+    loaded = _load(file, lang)
     if scenario_name is not None:
         missing = sorted(
             name for name, c in loaded.contracts.items() if scenario_name not in [s.name for s in c.scenarios]
@@ -95,6 +121,8 @@ def fund_run_command(file: str, scenario_name: str | None, as_json: bool, lang: 
                 param_hint="--scenario",
             )
     signed, with_pipeline = fund_run(loaded.fund, loaded.contracts, scenario_name)
+    if chart is not None:
+        _write_chart(chart, signed, with_pipeline, words, force)
     if as_json:
         click.echo(json.dumps(fund_json(signed, with_pipeline, scenario_name), indent=2, ensure_ascii=False))
         return
@@ -111,6 +139,8 @@ def fund_run_command(file: str, scenario_name: str | None, as_json: bool, lang: 
         out.print(table)
     for line in _sentences(signed, with_pipeline, words):
         out.print(line, markup=False)
+    if chart is not None:
+        out.print(words.gettext("Chart written to %(path)s", path=chart), markup=False)
 
 
 def _money(w: Language, r: FundResults, cents: int) -> str:
@@ -412,3 +442,97 @@ def fund_json(r: FundResults, p: FundResults | None, scenario: str | None) -> di
         ],
         "with_pipeline": None if p is None else _books_json(p),
     }
+
+
+def _write_chart(
+    path: Path, signed: FundResults, with_pipeline: FundResults | None, words: Language, force: bool
+) -> None:
+    """``fund run --chart``: the fund's chart in ``words``' language, written atomically (PNG or SVG by name)."""
+    fmt: Literal["png", "svg"] = "png" if path.suffix.lower() == ".png" else "svg"
+    image = fund_chart(signed, with_pipeline, fmt, labels=fund_chart_labels(words), lang=words)
+    with output_errors(path, words):
+        write_bytes_atomic(path, image, overwrite=force)
+
+
+_SHEET_SUFFIXES = {"md": (".md", ".markdown", ".txt"), "html": (".html", ".htm"), "pdf": (".pdf",)}
+"""The file names ``fund sheet -o`` takes per ``--format``."""
+
+
+@fund_group.command(
+    name="sheet",
+    help=N_(
+        "A summary sheet of the fund in FILE for a council: the decision on page 1, then the contracts, the"
+        " books per year, the contributors, the money flowing back, each party's account, the chart and the"
+        " assumptions; as Markdown, standalone HTML or PDF."
+    ),
+)
+@click.argument("file", type=click.Path(path_type=str))
+@lang_option(N_("Language of the fund sheet."))
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "pdf"]), default="html", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=OutputFile(),
+    default=None,
+    help=N_("Write to this file (atomically); without it, print to standard output."),
+)
+@force_option()
+@click.option(
+    "--scenario",
+    "scenario_name",
+    help=N_("Run every contract in its scenario of this name (default: each contract's own or default scenario)."),
+)
+def fund_sheet_command(
+    file: str, lang: str, fmt: str, output: Path | None, force: bool, scenario_name: str | None
+) -> None:
+    """``sibkit fund sheet FILE``: the fund summary sheet, written atomically to ``-o`` (refusing to replace a
+    file without ``--force``) or printed; a failed render writes nothing."""
+    words = Language(lang)
+    if fmt == "pdf" and output is None:
+        raise click.BadParameter(words.gettext("a %(fmt)s file needs -o FILE.%(fmt)s", fmt=fmt), param_hint="--format")
+    if output is not None:
+        suffixes = _SHEET_SUFFIXES[fmt]
+        if output.suffix.lower() not in suffixes:
+            raise click.BadParameter(
+                words.gettext(
+                    "expected a %(suffixes)s file for --format %(fmt)s, got %(given)s",
+                    suffixes=either(suffixes, words),
+                    fmt=fmt,
+                    given=repr(str(output)),
+                ),
+                param_hint="-o",
+            )
+        check_output_file(output, force, words)
+    loaded = _load(file, lang)
+    _check_scenario(loaded, scenario_name, words)
+    today = dt.date.today()
+    books = compute_fund(loaded, scenario_name)
+    if fmt == "pdf":
+        try:
+            data = render_fund_pdf(loaded, lang, today=today, scenario=scenario_name, books=books)
+        except RuntimeError as exc:
+            fail(refusal_text(exc))
+    else:
+        text = render_fund_sheet(loaded, lang, fmt, today=today, scenario=scenario_name, books=books)
+        if output is None:
+            click.echo(text, nl=False)
+            return
+        data = text.encode("utf-8")
+    assert output is not None
+    with output_errors(output, words):
+        write_bytes_atomic(output, data, overwrite=force)
+    console(err=True).print(words.gettext("Fund sheet written to %(path)s", path=output), markup=False)
+
+
+def _check_scenario(loaded: LoadedFund, scenario_name: str | None, words: Language) -> None:
+    """Refuse (exit 2) a ``--scenario`` that a contract of the fund does not have, as ``fund run`` does."""
+    if scenario_name is None:
+        return
+    missing = sorted(name for name, c in loaded.contracts.items() if scenario_name not in [s.name for s in c.scenarios])
+    if missing:
+        raise click.BadParameter(
+            words.gettext(
+                "no scenario %(name)s in %(files)s", name=repr(scenario_name), files=", ".join(map(repr, missing))
+            ),
+            param_hint="--scenario",
+        )
