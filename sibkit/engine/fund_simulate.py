@@ -480,7 +480,7 @@ def _dask(address: str) -> _Executor:
     """Blocks on a Dask distributed cluster: the setup scattered to every worker once, one task per block, one
     task per group summing its blocks into the fund's books on the cluster; only the figures per year come back."""
     try:
-        from distributed import Client, as_completed  # type: ignore[import-untyped,unused-ignore]
+        from distributed import Client  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         raise ClusterError("needs Dask distributed: pip install 'sibkit[cluster]'") from None
 
@@ -498,9 +498,11 @@ def _dask(address: str) -> _Executor:
             ]
             per = {g: [b for b, t in zip(blocks, tasks, strict=True) if t[3] == g] for g in range(groups)}
             finals = [client.submit(finish_group, shared, *per[g], pure=False) for g in range(groups)]
-            for i, _ in enumerate(as_completed(blocks), start=1):  # type: ignore[no-untyped-call]
-                done(i)
-            return list(client.gather(finals))  # type: ignore[no-untyped-call]
+            out = []
+            for g, final in enumerate(finals):  # a group's figures are small; its blocks stay on the cluster
+                out.append(final.result())
+                done((g + 1) * len(setup.starts))
+            return out
 
     return execute
 
