@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_fund import _CONTRACTS, funds
 
 from sibkit.cli import main
 from sibkit.engine.accounts import savings_by_month
-from sibkit.engine.canonical import canonical
 from sibkit.engine.fund import fund_ledger
 from sibkit.engine.fund_simulate import (
     CHUNK,
@@ -33,13 +33,15 @@ from sibkit.engine.fund_simulate import (
 from sibkit.engine.results import results
 from sibkit.engine.waterfall import run_batch
 from sibkit.fund_load import load_fund
-from sibkit.model.fund import Fund, FundSimulation as FundSimulationTable
+from sibkit.model.fund import Fund
+from sibkit.model.fund import FundSimulation as FundSimulationTable
 
 from conftest import ROOT
-from test_fund import _CONTRACTS, funds
 
 TINY = ROOT / "tests" / "fund_contracts" / "tiny.toml"
-UNCERTAIN = TINY.read_text(encoding="utf-8") + """
+UNCERTAIN = (
+    TINY.read_text(encoding="utf-8")
+    + """
 [uncertainty]
 scenario = "base"
 shared = 0.3
@@ -49,6 +51,7 @@ metric = "done"
 low = 0.3
 high = 0.7
 """
+)
 """The tiny contract (ten participants, half succeed, €1,000 each) with a range on its success rate."""
 
 
@@ -117,7 +120,9 @@ def write_fund(folder: Path, text: str, name: str = "fund.toml") -> Path:
 
 
 def setup_of(folder: Path, *, shared: str = "0", pipeline: bool = True) -> Setup:
-    text = fund_text("uncertain.toml", shared=shared, pipeline=PIPELINE.format(contract="uncertain.toml") if pipeline else "")
+    text = fund_text(
+        "uncertain.toml", shared=shared, pipeline=PIPELINE.format(contract="uncertain.toml") if pipeline else ""
+    )
     loaded = load_fund(write_fund(folder, text, f"fund-{shared}-{pipeline}.toml"))
     return prepare(loaded.fund, loaded.contracts)
 
@@ -311,7 +316,11 @@ class TestCommand:
         assert [y["year"] for y in data["years"]] == [2024, 2025]
         year = data["years"][0]
         assert all(isinstance(year[k], int) for k in year if k.endswith("_cents"))
-        assert year["outcome_payments_p5_cents"] <= year["outcome_payments_p50_cents"] <= year["outcome_payments_p95_cents"]
+        assert (
+            year["outcome_payments_p5_cents"]
+            <= year["outcome_payments_p50_cents"]
+            <= year["outcome_payments_p95_cents"]
+        )
         assert 0 <= data["chance_any_shortfall"] <= 1
 
     @pytest.mark.parametrize(
@@ -351,8 +360,11 @@ class TestCommand:
     @pytest.mark.parametrize(
         ("table", "message"),
         [
-            ("shared = 1.5", 'expected a share between 0 and 1 (0% and 100%), got 1.5; write 0.015 or "1.5%" @ $.simulation.shared'),
-            ("shared = \"half\"", "expected a share such as 0.25, \"25%\" or \"1/4\", got 'half' @ $.simulation.shared"),
+            (
+                "shared = 1.5",
+                'expected a share between 0 and 1 (0% and 100%), got 1.5; write 0.015 or "1.5%" @ $.simulation.shared',
+            ),
+            ('shared = "half"', 'expected a share such as 0.25, "25%" or "1/4", got \'half\' @ $.simulation.shared'),
             ("rho = 0.5", "unknown key 'rho'; expected one of: shared @ $.simulation.rho"),
         ],
     )
