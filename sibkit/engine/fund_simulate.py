@@ -73,6 +73,7 @@ __all__ = [
     "FundSimulation",
     "FundSimulationSummary",
     "FundYearRisk",
+    "Part",
     "Setup",
     "Task",
     "blocks",
@@ -247,16 +248,33 @@ def _prepared(setup: Setup, k: int) -> tuple[Contract, _Plan, MaximumPayment]:
     return _PREPARED[key]
 
 
-def run_block(setup: Setup, k: int, seed: int, chunks: Sequence[int], keep: int) -> dict[FundWhy, I64]:
+@attrs.frozen(kw_only=True, eq=False)
+class Part:
+    """One block's result: start ``k``'s movements on the fund's books in the block's scenarios, over the months
+    ``offset`` to ``offset + W`` of the fund (the start's window: only these months can hold its money)."""
+
+    k: int
+    offset: int
+    amounts: Mapping[FundWhy, I64]
+    """``(scenarios, W)`` cents per reason of ``FUND_FACING`` (reasons that never move are left out)."""
+
+
+def _window(setup: Setup, s: StartRun) -> int:
+    """W: the months from a start's first month in which its money can move on the fund's books."""
+    span = max([int(s.results.flows.ledger.months), *(int(v.shape[0]) for v in s.savings.values())])
+    return min(setup.months, s.offset + span) - s.offset
+
+
+def run_block(setup: Setup, k: int, seed: int, chunks: Sequence[int], keep: int) -> Part:
     """One block: start ``k`` in the first ``keep`` scenarios of ``chunks``, as the fund's movements that depend
-    on it, ``(keep, T)`` cents per reason of ``FUND_FACING``. Raises ``EngineError`` when, in any scenario, the
-    fund's payments for the start differ from what the contract engine says its fund payers paid."""
+    on it (``Part``). Raises ``EngineError`` when, in any scenario, the fund's payments for the start differ
+    from what the contract engine says its fund payers paid."""
     s = setup.starts[k]
     fund = setup.fund
     contract, plan, mx = _prepared(setup, k)
     shared = float(fund.simulation.shared)
     probability = float(s.weight) if s.pipeline else None
-    out = {w: np.zeros((keep, setup.months), dtype=np.int64) for w in FUND_FACING}
+    out = {w: np.zeros((keep, _window(setup, s)), dtype=np.int64) for w in FUND_FACING}
     commitments = [c.commitment for c in fund.contributors]
     recycle = {r.owner: r.share for r in fund.recycling.savings}
     step = max(1, min(engine_rows(contract), MAX_ENGINE_ROWS))
@@ -273,42 +291,43 @@ def run_block(setup: Setup, k: int, seed: int, chunks: Sequence[int], keep: int)
             rows = slice(row + a, row + b)
             for source, target, why, _, amounts in moves:
                 if fund.id in (source, target):
-                    _place(out[why], rows, s.offset, amounts * mask)
+                    _place(out[why], rows, amounts * mask)
             if recycle:
                 cashable, _ = savings_by_month(contract, res.outcome_units, res.flows.batch, res.flows.ledger.months)
                 for owner, share in recycle.items():
                     if owner in cashable:
-                        _place(out[FundWhy.RECYCLED_SAVINGS], rows, s.offset, scaled(cashable[owner], share) * mask)
+                        _place(out[FundWhy.RECYCLED_SAVINGS], rows, scaled(cashable[owner], share) * mask)
         row += take
-    return out
+    return Part(k=k, offset=s.offset, amounts={w: a for w, a in out.items() if a.any()})
 
 
-def _place(target: I64, rows: slice, offset: int, amounts: I64) -> None:
-    """Add ``amounts`` (n, H) into ``target`` (n, T) from month ``offset``; the books must be long enough."""
+def _place(target: I64, rows: slice, amounts: I64) -> None:
+    """Add ``amounts`` (n, H) into ``target`` (n, W), a start's window; nothing may fall outside it."""
     h = amounts.shape[1]
-    if offset + h > target.shape[1]:
-        if np.any(amounts[:, target.shape[1] - offset :]):
-            raise EngineError(f"a contract's movement runs past the fund's books (month {offset + h})")
-        h = target.shape[1] - offset
-    target[rows, offset : offset + h] += amounts[:, :h]
+    if h > target.shape[1]:
+        if np.any(amounts[:, target.shape[1] :]):
+            raise EngineError("a contract's movement runs past the fund's books")
+        h = target.shape[1]
+    target[rows, :h] += amounts[:, :h]
 
 
 # --- the fund's books per group of chunks --------------------------------------------------------------------
 
 
-def finish_group(setup: Setup, *parts: Mapping[FundWhy, I64]) -> dict[str, npt.NDArray[Any]]:
+def finish_group(setup: Setup, keep: int, *parts: Part) -> dict[str, npt.NDArray[Any]]:
     """The fund's books in the scenarios of one group of chunks, from every start's block over them, reduced to
     per-scenario figures per year (cents): ``outcome`` (n, Y) outcome payments, ``balance`` (n, Y) at the year
     end, ``lowest`` (n, Y) the lowest month-end balance in the year, and ``lowest_ever`` (n,). Raises
     ``EngineError`` when the books do not reconcile to the cent in some scenario."""
     fund = setup.fund
-    n = next(iter(parts[0].values())).shape[0]
+    n = keep
     by_why: dict[FundWhy, I64] = {}
     for why in (*INFLOWS, *OUTFLOWS):
         total = np.broadcast_to(setup.fixed[why], (n, setup.months)).copy()
-        for p in parts:
-            if why in p:
-                total += p[why]
+        for p in sorted(parts, key=lambda p: p.k):
+            if why in p.amounts:
+                window = p.amounts[why]
+                total[:, p.offset : p.offset + window.shape[1]] += window
         by_why[why] = total
     for fee in fund.fees:  # the share part of the fund manager's fees, on each month's outcome payments
         by_why[FundWhy.FEE] += scaled(by_why[FundWhy.OUTCOME_PAYMENT], fee.share_of_payments)
@@ -433,7 +452,7 @@ def _adopt(setup: Setup) -> None:
     _ADOPTED[:] = [setup]
 
 
-def _adopted_block(k: int, seed: int, chunks: list[int], keep: int) -> dict[FundWhy, I64]:
+def _adopted_block(k: int, seed: int, chunks: list[int], keep: int) -> Part:
     return run_block(_ADOPTED[0], k, seed, chunks, keep)
 
 
@@ -445,17 +464,18 @@ def _local(workers: int) -> _Executor:
         setup: Setup, seed: int, tasks: list[Task], groups: int, done: Callable[[int], None]
     ) -> list[dict[str, npt.NDArray[Any]]]:
         per_group = len(setup.starts)
-        parts: dict[int, list[dict[FundWhy, I64]]] = {g: [] for g in range(groups)}
+        parts: dict[int, list[Part]] = {g: [] for g in range(groups)}
+        keeps = {g: keep for _, _, keep, g in tasks}
         figures: dict[int, dict[str, npt.NDArray[Any]]] = {}
         finished = 0
 
-        def collect(g: int, part: dict[FundWhy, I64]) -> None:
+        def collect(g: int, part: Part) -> None:
             nonlocal finished
             parts[g].append(part)
             finished += 1
             done(finished)
             if len(parts[g]) == per_group:
-                figures[g] = finish_group(setup, *parts.pop(g))
+                figures[g] = finish_group(setup, keeps[g], *parts.pop(g))
 
         if workers <= 1:
             for k, chunks, keep, g in tasks:
@@ -497,7 +517,8 @@ def _dask(address: str) -> _Executor:
                 client.submit(run_block, shared, k, seed, chunks, keep, pure=False) for k, chunks, keep, _ in tasks
             ]
             per = {g: [b for b, t in zip(blocks, tasks, strict=True) if t[3] == g] for g in range(groups)}
-            finals = [client.submit(finish_group, shared, *per[g], pure=False) for g in range(groups)]
+            keeps = {g: keep for _, _, keep, g in tasks}
+            finals = [client.submit(finish_group, shared, keeps[g], *per[g], pure=False) for g in range(groups)]
             out = []
             for g, final in enumerate(finals):  # a group's figures are small; its blocks stay on the cluster
                 out.append(final.result())
