@@ -346,6 +346,15 @@ class TestCommand:
         assert message in err
         assert "Traceback" not in out + err
 
+    def test_too_many_scenarios(self, folder: Path) -> None:
+        """More scenarios than the fund's figures fit in memory: refused before anything runs, exit code 2."""
+        text = fund_text("uncertain.toml").replace("horizon_months = 24", "horizon_months = 600")  # 50 years
+        path = write_fund(folder, text, "cli-many.toml")
+        code, out, err = invoke("fund", "simulate", str(path), "--n", "9000000")
+        assert code == 2
+        assert "9,000,000 scenarios are more than sibkit can hold for this fund: at most 1,655,629 (each scenario keeps 151 figures in memory)" in err
+        assert "Traceback" not in out + err
+
     def test_workers_and_scheduler_together(self, folder: Path) -> None:
         """``--workers`` with ``--scheduler`` is refused: the cluster decides its workers."""
         path = write_fund(folder, fund_text("uncertain.toml"), "cli-both.toml")

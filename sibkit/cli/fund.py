@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sibkit.cli.app import EXIT_USER_ERROR, SibkitGroup, _commands_speak, console, header, main
+from sibkit.cli.language import refusal_text
 from sibkit.cli.options import MAX_SEED, MAX_WORKERS, SCENARIO_COUNT, lang_option
 from sibkit.engine import ENGINE_LOOPS
 from sibkit.engine.fund import RECYCLED, FundResults, FundWhy, fund_run
@@ -33,6 +34,7 @@ from sibkit.engine.fund_simulate import (
     prepare,
     summarise_fund,
 )
+from sibkit.engine.simulate import SimulationTooLarge
 from sibkit.facts import N_
 from sibkit.fund_load import FundFileError, LoadedFund, load_fund
 from sibkit.i18n import LANGUAGES, Language
@@ -550,6 +552,10 @@ def _simulated(
         except ClusterError as exc:
             bar.stop()
             err.print(words.gettext("the Dask cluster cannot be used: %(reason)s", reason=str(exc)), markup=False)
+            sys.exit(EXIT_USER_ERROR)
+        except SimulationTooLarge as exc:
+            bar.stop()
+            err.print(refusal_text(exc), markup=False)
             sys.exit(EXIT_USER_ERROR)
     return summarise_fund(sim)
 

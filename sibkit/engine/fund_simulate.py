@@ -59,15 +59,28 @@ from sibkit.engine.fund import (
 )
 from sibkit.engine.maximum import MaximumPayment, maximum_payment
 from sibkit.engine.results import results
-from sibkit.engine.simulate import CHUNK, GRID, _enrol, _Plan, _plan, _spread_achievers, engine_rows
+from sibkit.engine.simulate import (
+    CHUNK,
+    GRID,
+    RESULTS_BUDGET_BYTES,
+    SimulationTooLarge,
+    _enrol,
+    _Plan,
+    _plan,
+    _spread_achievers,
+    engine_rows,
+)
 from sibkit.engine.waterfall import run_batch
 from sibkit.errors import EngineError
+from sibkit.facts import N_, Count
+from sibkit.limits import MAX_SIMULATED_SCENARIOS, MEMORY_BUDGET_BYTES
 from sibkit.model import Contract
 from sibkit.model.fund import Fund
 from sibkit.money import allocate
 
 __all__ = [
     "FUND_FACING",
+    "GROUP_ARRAYS",
     "MAX_ENGINE_ROWS",
     "ClusterError",
     "FundSimulation",
@@ -79,6 +92,7 @@ __all__ = [
     "blocks",
     "finish_group",
     "fund_simulate",
+    "most_fund_scenarios",
     "prepare",
     "run_block",
     "sample_start",
@@ -335,12 +349,11 @@ def finish_group(setup: Setup, keep: int, *parts: Part) -> dict[str, npt.NDArray
     outflow = sum((by_why[w] for w in OUTFLOWS), np.zeros((n, setup.months), dtype=np.int64))
     balance = np.cumsum(inflow - outflow, axis=1)
     _reconcile(setup, by_why, balance)
-    y = len(setup.years)
-    outcome = np.zeros((n, y), dtype=np.int64)
-    for i in range(y):
-        outcome[:, i] = by_why[FundWhy.OUTCOME_PAYMENT][:, setup.year_of == i].sum(axis=1)
-    last = np.array([np.flatnonzero(setup.year_of == i)[-1] for i in range(y)])
-    lowest = np.stack([balance[:, setup.year_of == i].min(axis=1) for i in range(y)], axis=1)
+    # the months of a calendar year are consecutive: each year is one segment of the month axis
+    first = np.flatnonzero(np.diff(setup.year_of, prepend=-1))
+    last = np.append(first[1:], setup.months) - 1
+    outcome = np.add.reduceat(by_why[FundWhy.OUTCOME_PAYMENT], first, axis=1)
+    lowest = np.minimum.reduceat(balance, first, axis=1)
     return {
         "outcome": outcome,
         "balance": balance[:, last],
@@ -391,6 +404,21 @@ class FundSimulation:
         return self.setup.years
 
 
+def _figures(setup: Setup) -> int:
+    """Figures a fund simulation keeps per scenario: three per year and one more."""
+    return 3 * len(setup.years) + 1
+
+
+def most_fund_scenarios(setup: Setup) -> int:
+    """The most scenarios one fund simulation may draw: at most ``MAX_SIMULATED_SCENARIOS``, and few enough that
+    the figures kept per scenario fit ``RESULTS_BUDGET_BYTES``."""
+    return min(MAX_SIMULATED_SCENARIOS, RESULTS_BUDGET_BYTES // (8 * _figures(setup)))
+
+
+GROUP_ARRAYS = 16
+"""(scenarios, T) int64 arrays a group's books hold at once, at most (the ten reasons, the in- and outflow,
+the balance and the reconciliation's sums), for sizing groups to ``MEMORY_BUDGET_BYTES``."""
+
 Task = tuple[int, list[int], int, int]
 """``(start k, chunk numbers, scenarios kept, group)``."""
 
@@ -399,7 +427,9 @@ def _plan_tasks(setup: Setup, n: int, block: int) -> tuple[list[list[int]], list
     """The groups of whole chunks (about ``block`` scenarios each), the scenarios kept of each group, and one task
     per start and group."""
     chunks_total = -(-n // CHUNK)
-    per = max(1, round(block / CHUNK))
+    # a group's books hold about a dozen (scenarios, T) int64 arrays at once: whole chunks within the budget
+    fits = MEMORY_BUDGET_BYTES // (CHUNK * setup.months * 8 * GROUP_ARRAYS)
+    per = max(1, min(round(block / CHUNK), fits))
     groups = [list(range(i, min(i + per, chunks_total))) for i in range(0, chunks_total, per)]
     keeps = [min(len(g) * CHUNK, n - g[0] * CHUNK) for g in groups]
     tasks = [
@@ -432,6 +462,17 @@ def fund_simulate(
     ``workers`` or ``scheduler``. ``progress`` is called with the number of blocks done."""
     if n < 1:
         raise ValueError("the number of scenarios must be at least 1")
+    most = most_fund_scenarios(setup)
+    if n > most:
+        raise SimulationTooLarge.of(
+            N_(
+                "%(n)s scenarios are more than sibkit can hold for this fund: at most %(most)s "
+                "(each scenario keeps %(figures)s figures in memory)"
+            ),
+            n=Count(n),
+            most=Count(most),
+            figures=Count(_figures(setup)),
+        )
     _, keeps, tasks = _plan_tasks(setup, n, block)
     ticks = progress or (lambda _: None)
     local = min(workers or os.cpu_count() or 1, len(tasks))
@@ -521,7 +562,12 @@ def _dask(address: str) -> _Executor:
             finals = [client.submit(finish_group, shared, keeps[g], *per[g], pure=False) for g in range(groups)]
             out = []
             for g, final in enumerate(finals):  # a group's figures are small; its blocks stay on the cluster
-                out.append(final.result())
+                try:
+                    out.append(final.result())
+                except EngineError:
+                    raise
+                except Exception as exc:  # a worker without sibkit, a worker lost: many types, one message
+                    raise ClusterError(f"a task failed on the cluster: {type(exc).__name__}: {exc}") from exc
                 done((g + 1) * len(setup.starts))
             return out
 
