@@ -261,6 +261,37 @@ class TestModel:
         assert corr["1"] > 0.25
         assert abs(corr["0"]) < 0.09
 
+    def test_without_the_fund_factor_a_start_is_sibkit_simulate(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """With ``shared = 0`` a start's draws are exactly those of ``sibkit simulate`` for its contract, given the same
+        random stream (the fund's sampler repeats the contract's model, then only mixes in its factor)."""
+        import sibkit.engine.fund_simulate as module
+        from sibkit.engine.canonical import canonical
+        from sibkit.engine.simulate import _plan, sample
+        from sibkit.load import load_contract
+
+        class NoApproval:  # the stream of sibkit simulate's chunk, without the fund's approval draw in front
+            def __init__(self, rng: np.random.Generator) -> None:
+                self.rng = rng
+
+            def random(self, n: int) -> np.ndarray:
+                return np.zeros(n)
+
+            def __getattr__(self, name: str) -> object:
+                return getattr(self.rng, name)
+
+        def streams(seed: int, chunk: int, k: int) -> tuple[object, object]:
+            def gen(*key: int) -> np.random.Generator:
+                return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
+
+            return gen(chunk, 0), NoApproval(gen(chunk))
+
+        monkeypatch.setattr(module, "_streams", streams)
+        contract, _ = canonical(load_contract(ROOT / "contracts" / "leeuwarden-oost-pilot.toml"))
+        ours, _, _ = sample_start(_plan(contract), 5, 0, 0, 0.0, None)
+        theirs = sample(contract, CHUNK, 5)
+        for key in ("enrolled", "achieved", "units", "improvement", "offset"):
+            assert np.array_equal(getattr(ours, key), getattr(theirs, key)), key
+
     def test_contracts_keep_their_own_distribution(self, folder: Path) -> None:
         """Whatever the fund's ``shared``, a start's normal scores stay standard normal (mean 0, variance 1, within
         four standard errors over 4,096 draws: 0.0625 for the mean, 0.09 for the variance)."""
