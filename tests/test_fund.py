@@ -113,7 +113,7 @@ class TestFundFile:
         path = write(tmp_path, KNOWN.replace('currency = "EUR"', 'currency = "EUR"\ncolour = "red"'))
         assert problems(path)[0] == (
             "unknown key 'colour'; expected one of: contracts, contributors, currency, description, fees, format,"
-            " horizon_months, id, loans, name, pipeline, recycling, start @ $.colour"
+            " horizon_months, id, loans, name, pipeline, recycling, simulation, start @ $.colour"
         )
 
     def test_wrong_types(self, tmp_path: Path) -> None:

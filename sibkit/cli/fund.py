@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sibkit.atomic import write_bytes_atomic
@@ -31,18 +33,38 @@ from sibkit.cli.app import (
     output_errors,
 )
 from sibkit.cli.language import refusal_text
-from sibkit.cli.options import OutputFile, either, force_option, lang_option
+from sibkit.cli.options import MAX_SEED, MAX_WORKERS, SCENARIO_COUNT, OutputFile, either, force_option, lang_option
 from sibkit.engine import ENGINE_LOOPS
 from sibkit.engine.fund import RECYCLED, FundResults, FundWhy, fund_run
+from sibkit.engine.fund_simulate import (
+    ClusterError,
+    FundSimulationSummary,
+    FundYearRisk,
+    Setup,
+    blocks,
+    fund_simulate,
+    prepare,
+    summarise_fund,
+)
+from sibkit.engine.simulate import SimulationTooLarge
 from sibkit.facts import N_
 from sibkit.fund_load import FundFileError, LoadedFund, load_fund
 from sibkit.i18n import LANGUAGES, Language
 from sibkit.jit import compiled
 from sibkit.money import allocate
 from sibkit.report.fund import compute_fund, fund_chart, fund_chart_labels, render_fund_pdf, render_fund_sheet
-from sibkit.report.words import ROLE, word
+from sibkit.report.words import ROLE, grouped, table_rate, word
 
-__all__ = ["FUND_ROLE", "contributor_charges", "fund_group", "fund_json", "fund_run_command", "fund_sheet_command"]
+__all__ = [
+    "FUND_ROLE",
+    "contributor_charges",
+    "fund_group",
+    "fund_json",
+    "fund_run_command",
+    "fund_sheet_command",
+    "fund_simulate_command",
+    "simulation_json",
+]
 
 FUND_ROLE = {
     "fund": N_("the fund"),
@@ -536,3 +558,255 @@ def _check_scenario(loaded: LoadedFund, scenario_name: str | None, words: Langua
             ),
             param_hint="--scenario",
         )
+
+
+# --- sibkit fund simulate ------------------------------------------------------------------------------------
+
+_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ucx|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-]*):[0-9]{1,5}$")
+"""A Dask scheduler's address: ``tcp://host:8786``, ``tls://10.0.0.5:8786`` or ``host:8786``."""
+
+
+def _scheduler_address(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--scheduler``: a scheduler address, checked before anything runs (exit 2 with a clear message)."""
+    if value is None:
+        return None
+    if not _ADDRESS.match(value.strip()) or int(value.rsplit(":", 1)[1]) > 65535:
+        lang = ctx.params.get("lang") or "en"
+        raise click.BadParameter(
+            Language(lang).gettext(
+                "expected the address of a Dask scheduler, such as tcp://10.0.0.5:8786, got %(got)s", got=repr(value)
+            )
+        )
+    return value.strip()
+
+
+@fund_group.command(
+    name="simulate",
+    help=N_(
+        "Draw N scenarios of every contract of the fund in FILE together (a shared factor and each contract's own"
+        " uncertainty; pipeline entries approved by chance) and print, per year, what the fund pays, its cash and"
+        " the chance it runs short."
+    ),
+)
+@click.argument("file", type=click.Path(path_type=str))
+@click.option("--n", "n", type=SCENARIO_COUNT, default=5_000, show_default=True, help=N_("Scenarios to draw."))
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0, max=MAX_SEED),
+    default=0,
+    show_default=True,
+    help=N_("Random seed (0 or more)."),
+)
+@click.option(
+    "--block",
+    type=SCENARIO_COUNT,
+    default=4_096,
+    show_default=True,
+    help=N_("Scenarios per block of work (rounded to whole chunks of 4,096); does not change the results."),
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=MAX_WORKERS),
+    default=None,
+    help=N_("Worker processes on this machine (default: all cores); does not change the results."),
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    callback=_scheduler_address,
+    help=N_("Run the blocks on the Dask cluster whose scheduler has this address (tcp://host:8786) instead."),
+)
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the figures as JSON (money in cents)."))
+@lang_option(N_("Language of the tables."))
+def fund_simulate_command(
+    file: str, n: int, seed: int, block: int, workers: int | None, scheduler: str | None, as_json: bool, lang: str
+) -> None:
+    """``sibkit fund simulate FILE``: per-year risks of the fund over ``n`` drawn scenarios, tables or JSON."""
+    words = Language(lang)
+    if scheduler is not None and workers is not None:
+        raise click.UsageError(
+            words.gettext("--workers is for a run on this machine; with --scheduler the cluster's workers run it")
+        )
+    loaded = _load(file, lang)
+    setup = prepare(loaded.fund, loaded.contracts)
+    summary = _simulated(setup, n, seed, block, workers, scheduler, quiet=as_json, words=words)
+    if as_json:
+        click.echo(json.dumps(simulation_json(setup, summary), indent=2, ensure_ascii=False))
+        return
+    out = console()
+    name = words.text(loaded.fund.name)
+    title = words.gettext(
+        "%(name)s — %(n)s scenarios, seed %(seed)s", name=name, n=grouped(words, n), seed=summary.seed
+    )
+    out.print(header(title, name))
+    for table in _simulation_tables(setup, summary, words):
+        out.print(table)
+    for line in _simulation_sentences(setup, summary, words):
+        out.print(line, markup=False)
+
+
+def _simulated(
+    setup: Setup,
+    n: int,
+    seed: int,
+    block: int,
+    workers: int | None,
+    scheduler: str | None,
+    *,
+    quiet: bool,
+    words: Language,
+) -> FundSimulationSummary:
+    """Run the fund simulation with a progress bar on standard error (none when ``quiet``); a cluster that
+    cannot be used exits with code 2 and says why."""
+    err = console(err=True)
+    total = sum(1 for _ in blocks(setup, n, block))
+    columns = (TextColumn(words.gettext("simulating")), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
+        task = bar.add_task("simulate", total=total)
+        try:
+            sim = fund_simulate(
+                setup,
+                n,
+                seed,
+                block=block,
+                workers=workers,
+                scheduler=scheduler,
+                progress=lambda done: bar.update(task, completed=done),
+            )
+        except ClusterError as exc:
+            bar.stop()
+            err.print(words.gettext("the Dask cluster cannot be used: %(reason)s", reason=str(exc)), markup=False)
+            sys.exit(EXIT_USER_ERROR)
+        except SimulationTooLarge as exc:
+            bar.stop()
+            err.print(refusal_text(exc), markup=False)
+            sys.exit(EXIT_USER_ERROR)
+    return summarise_fund(sim)
+
+
+def _shown_years(summary: FundSimulationSummary) -> list[FundYearRisk]:
+    """The years worth a row: those with outcome payments or a chance of running short in some scenario, and the
+    last year of the books (its balance is what the fund ends with)."""
+    rows = [y for y in summary.years if y.outcome_p95 > 0 or y.chance_dry > 0 or y.balance_p5 != y.balance_p95]
+    if summary.years and (not rows or rows[-1] is not summary.years[-1]):
+        rows.append(summary.years[-1])
+    return rows
+
+
+def _simulation_tables(setup: Setup, summary: FundSimulationSummary, w: Language) -> Iterator[Table]:
+    """What the fund pays for results per year; its cash at each year end and the chance it runs short."""
+    currency = setup.fund.currency
+
+    def money(cents: int) -> str:
+        return w.money(cents, currency)
+
+    pays = _table(
+        w.gettext("What the fund pays for results per year"),
+        w.gettext("year"),
+        w.gettext("low (P5)"),
+        w.gettext("median (P50)"),
+        w.gettext("high (P95)"),
+    )
+    cash = _table(
+        w.gettext("The fund's cash at each year end, and the chance it runs short"),
+        w.gettext("year"),
+        w.gettext("bad year (P5)"),
+        w.gettext("median (P50)"),
+        w.gettext("chance of running short"),
+        w.gettext("short by (P95)"),
+    )
+    for y in summary.years:
+        if y.outcome_p95 > 0:
+            pays.add_row(str(y.year), money(y.outcome_p5), money(y.outcome_p50), money(y.outcome_p95))
+    for y in _shown_years(summary):
+        cash.add_row(
+            str(y.year), money(y.balance_p5), money(y.balance_p50), table_rate(w, y.chance_dry), money(y.shortfall_p95)
+        )
+    pays.caption = w.gettext(
+        "In 1 scenario in 20 the fund pays more than the high figure that year. Years without payments are left out."
+    )
+    cash.caption = w.gettext(
+        "Running short: the fund's cash is below zero at some month end of the year, so it cannot pay everything"
+        " due (results, fees, loan service) from its own money. Short by: how far below zero, at its lowest."
+    )
+    yield pays
+    yield cash
+
+
+def _simulation_sentences(setup: Setup, summary: FundSimulationSummary, w: Language) -> Iterator[str]:
+    """The verdicts: how the contracts were drawn, what the contributors pay, and whether the money lasts."""
+    fund = setup.fund
+    yield w.gettext(
+        "Each contract is drawn from its own uncertainty; %(shared)s of the variance is shared by all contracts"
+        " (a good or bad year for all of them at once).",
+        shared=w.percent(fund.simulation.shared),
+    )
+    pipeline = sum(1 for s in setup.starts if s.pipeline)
+    if pipeline:
+        yield w.ngettext(
+            "%(count)s pipeline start is approved, or not, by chance in each scenario (with its probability).",
+            "%(count)s pipeline starts are approved, or not, by chance in each scenario (with their probability).",
+            pipeline,
+            count=pipeline,
+        )
+    contributed = int(setup.fixed[FundWhy.CONTRIBUTION].sum())
+    yield w.gettext(
+        "The contributors pay in %(total)s on their schedules in every scenario; what varies is what the fund"
+        " pays out, and so how long the money lasts.",
+        total=w.money(contributed, fund.currency),
+    )
+    if summary.chance_any_shortfall == 0:
+        yield w.gettext(
+            "In none of the %(n)s scenarios does the fund run short: it can pay every verified result.",
+            n=grouped(w, summary.n),
+        )
+        return
+    yield w.gettext(
+        "In %(chance)s of the scenarios the fund runs short at some point: it cannot pay everything due"
+        " (results, fees, loan service) from its own money.",
+        chance=table_rate(w, summary.chance_any_shortfall),
+    )
+    yield w.gettext(
+        "At worst (1 scenario in 20) it would need %(short)s more.",
+        short=w.money(summary.shortfall_p95, fund.currency),
+    )
+    if summary.first_dry_year_p5 is not None:
+        yield w.gettext(
+            "By %(year)s the fund has run short in at least 1 scenario in 20.", year=summary.first_dry_year_p5
+        )
+
+
+def simulation_json(setup: Setup, summary: FundSimulationSummary) -> dict[str, Any]:
+    """Everything ``sibkit fund simulate`` prints, as JSON data (keys in docs/fund.md; money in whole cents)."""
+    fund = setup.fund
+    return {
+        "fund": fund.id,
+        "name": str(fund.name),
+        "currency": fund.currency,
+        "n": summary.n,
+        "seed": summary.seed,
+        "shared": str(summary.shared),
+        "starts": [
+            {"label": s.label, "pipeline": s.pipeline, "probability": str(s.weight) if s.pipeline else None}
+            for s in setup.starts
+        ],
+        "contributions_cents": int(setup.fixed[FundWhy.CONTRIBUTION].sum()),
+        "chance_any_shortfall": summary.chance_any_shortfall,
+        "shortfall_p95_cents": summary.shortfall_p95,
+        "first_dry_year_p5": summary.first_dry_year_p5,
+        "years": [
+            {
+                "year": y.year,
+                "outcome_payments_p5_cents": y.outcome_p5,
+                "outcome_payments_p50_cents": y.outcome_p50,
+                "outcome_payments_p95_cents": y.outcome_p95,
+                "balance_p5_cents": y.balance_p5,
+                "balance_p50_cents": y.balance_p50,
+                "balance_p95_cents": y.balance_p95,
+                "shortfall_p50_cents": y.shortfall_p50,
+                "shortfall_p95_cents": y.shortfall_p95,
+                "chance_dry": y.chance_dry,
+            }
+            for y in summary.years
+        ],
+    }

@@ -40,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sibkit.engine.accounts import parties, savings_by_month
-from sibkit.engine.ledger import CONTRACT_ACCOUNT, EXTERNAL, REVOLVING_FUND, Why
+from sibkit.engine.ledger import CONTRACT_ACCOUNT, EXTERNAL, REVOLVING_FUND, Reason, Why
 from sibkit.engine.results import Results
 from sibkit.engine.run import run
 from sibkit.errors import EngineError
@@ -54,10 +54,12 @@ __all__ = [
     "FundResults",
     "FundWhy",
     "StartRun",
+    "check_paid",
     "fund_ledger",
     "fund_run",
     "run_starts",
     "scaled",
+    "start_movements",
 ]
 
 I64 = npt.NDArray[np.int64]
@@ -361,40 +363,70 @@ def fund_ledger(fund: Fund, starts: Iterable[StartRun], *, pipeline: bool = Fals
 
 def _contract_flows(fund: Fund, s: StartRun, book: _Book, commitments: Sequence[int]) -> None:
     """One contract start's ledger as movements on the fund's books (see the module's description)."""
+    moves, net = start_movements(fund, s, s.results.flows.ledger.flows, commitments, s.weight)
+    for source, target, why, ref, amounts in moves:
+        book.add(source, target, why, ref, s.offset, amounts[0])
+    if s.weight == 1:
+        check_paid(s, s.results, net)
+
+
+Movement = tuple[str, str, FundWhy, str, I64]
+"""``(source, target, why, ref, cents)``: one movement of a contract start, cents shaped ``(N, H)`` (scenarios,
+months from the contract's start)."""
+
+
+def start_movements(
+    fund: Fund,
+    s: StartRun,
+    flows: Mapping[tuple[str, str, Reason], I64],
+    commitments: Sequence[int],
+    weight: Fraction = Fraction(1),
+) -> tuple[list[Movement], I64]:
+    """One contract start's ledger (``flows``: the contract engine's ``(N, H)`` cents per movement, N scenarios)
+    as movements on the fund's books, each amount × ``weight`` rounded half up; and ``(N,)`` what the fund paid
+    for the start net of what came back to the fund payers (cents), to compare with the contract's results."""
     rule = fund.recycling
     investors = set(rule.investors) or {t.investor for t in s.contract.tranches}
-    gross_out = 0
-    gross_back = 0
-    for (source, target, reason), arr in s.results.flows.ledger.flows.items():
-        amounts = scaled(arr[0], s.weight)
+    moves: list[Movement] = []
+    n = next(iter(flows.values())).shape[0] if flows else 1
+    gross_out = np.zeros(n, dtype=np.int64)
+    gross_back = np.zeros(n, dtype=np.int64)
+    for (source, target, reason), arr in flows.items():
+        amounts = scaled(arr, weight)
         if (source in s.contributors and target in s.payers) or (source in s.payers and target in s.contributors):
             continue
         if source in s.payers:
             why = FundWhy.OUTCOME_PAYMENT if reason.why in (Why.OUTCOME_PAYMENT, Why.VAT) else FundWhy.CONTRACT_FEE
-            book.add(fund.id, target, why, s.label, s.offset, amounts)
-            gross_out += int(amounts.sum())
+            moves.append((fund.id, target, why, s.label, amounts))
+            gross_out += amounts.sum(axis=1)
         elif target in s.payers or (target == REVOLVING_FUND and reason.why is Why.RESIDUAL_TO_FUND):
             back = scaled(amounts, rule.residual)
-            book.add(source, fund.id, FundWhy.RECYCLED_RESIDUAL, s.label, s.offset, back)
+            moves.append((source, fund.id, FundWhy.RECYCLED_RESIDUAL, s.label, back))
             rest = amounts - back
             if rest.any():
                 split = allocate_array(rest, np.asarray(commitments, dtype=np.int64))
                 for i, c in enumerate(fund.contributors):
-                    book.add(source, c.id, FundWhy.RESIDUAL_TO_CONTRIBUTORS, s.label, s.offset, split[:, i])
+                    moves.append((source, c.id, FundWhy.RESIDUAL_TO_CONTRIBUTORS, s.label, split[..., i]))
             if target in s.payers:
-                gross_back += int(amounts.sum())
+                gross_back += amounts.sum(axis=1)
         else:
-            book.add(source, target, FundWhy.IN_CONTRACT, f"{reason} ({s.label})", s.offset, amounts)
+            moves.append((source, target, FundWhy.IN_CONTRACT, f"{reason} ({s.label})", amounts))
             if reason.why in (Why.PRINCIPAL, Why.UNUSED_CAPITAL) and target in investors and rule.repaid_capital:
                 back = scaled(amounts, rule.repaid_capital)
-                book.add(target, fund.id, FundWhy.RECYCLED_CAPITAL, s.label, s.offset, back)
-    if s.weight == 1:
-        # the same money as the contract engine's own results say the fund payers paid, net of refunds
-        paid = sum(int(p.paid[0] + p.vat[0] + p.fees[0]) for p in s.results.payers if p.id in s.payers)
-        if paid != gross_out - gross_back:
-            raise EngineError(
-                f"{s.label}: the fund paid {gross_out - gross_back} cents net, the contract's payers {paid} cents"
-            )
+                moves.append((target, fund.id, FundWhy.RECYCLED_CAPITAL, s.label, back))
+    return moves, gross_out - gross_back
+
+
+def check_paid(s: StartRun, res: Results, net: I64) -> None:
+    """Raise ``EngineError`` unless, in every scenario, the fund paid for start ``s`` (net of what came back to
+    the fund payers, ``net`` (N,) cents) what the contract engine's results say the fund payers paid."""
+    paid = sum((p.paid + p.vat + p.fees for p in res.payers if p.id in s.payers), np.zeros_like(net))
+    if np.any(paid != net):
+        i = int(np.flatnonzero(paid != net)[0])
+        raise EngineError(
+            f"{s.label}: the fund paid {int(net[i])} cents net, the contract's payers {int(paid[i])} cents"
+            + (f" (scenario {i})" if net.shape[0] > 1 else "")
+        )
 
 
 def _loan(fund: Fund, loan: FundLoan, book: _Book) -> None:

@@ -47,6 +47,7 @@ __all__ = [
     "FundContributor",
     "FundFee",
     "FundLoan",
+    "FundSimulation",
     "PipelineEntry",
     "Recycling",
     "SavingsRecycling",
@@ -208,6 +209,18 @@ class Recycling:
 
 
 @attrs.frozen(kw_only=True)
+class FundSimulation:
+    """How ``sibkit fund simulate`` draws the fund's contracts together.
+
+    ``shared``: the share (0–1) of each success rate's variance that comes from one factor common to the
+    whole fund (a good or a bad year for every contract at once); the rest is the contract's own
+    uncertainty model (its ``[uncertainty]``). 0: contracts independent; 1: every rate of every contract
+    at the same quantile of its own distribution."""
+
+    shared: Share = _share_field()
+
+
+@attrs.frozen(kw_only=True)
 class FundFee:
     """The fund manager's fee: a fixed amount a year (paid in twelve monthly parts, largest remainder,
     over the fund's horizon) and/or a share of each month's outcome payments (rounded half up)."""
@@ -282,6 +295,8 @@ class Fund:
     fees: tuple[FundFee, ...] = ()
     contracts: tuple[ContractStart, ...] = ()
     pipeline: tuple[PipelineEntry, ...] = ()
+    simulation: FundSimulation = FundSimulation()
+    """How ``sibkit fund simulate`` draws the contracts together."""
 
     def __attrs_post_init__(self) -> None:
         problems = list(fund_problems(self))

@@ -1,0 +1,656 @@
+"""Monte Carlo of an outcomes fund: every contract start drawn together, the fund's books in every scenario.
+
+The model (``docs/fund.md``, "Simulating the fund"):
+
+* **a shared factor**: per scenario one standard normal ``F``, common to the whole fund (a good or a bad
+  year for every contract at once);
+* **per-contract noise**: each contract start draws its own scenario from its own uncertainty model (its
+  ``[uncertainty]``, as ``sibkit simulate`` does: a normal score ``X`` per rate, with the contract's own
+  ``shared`` factor inside it, Beta quantiles, enrolment factors, binomial participants); the fund mixes
+  its factor into every score: ``X' = sqrt(rho) F + sqrt(1 - rho) X`` with ``rho`` the fund file's
+  ``[simulation] shared``. ``X'`` is again standard normal, so each contract keeps its own distribution;
+  two rates of different contracts have normal scores correlated by ``rho``;
+* **pipeline entries**: in each scenario a pipeline start is approved with its probability (a Bernoulli
+  draw) and then paid in full, or not at all;
+* each start's scenario is run by the contract engine with its monthly ledger, placed on the fund's books
+  as ``sibkit fund run`` places it (``sibkit.engine.fund.start_movements``), with the fund's own flows
+  (contributions, loans, fees) added. Money stays in integer cents in every scenario; the books are
+  reconciled in every scenario (``EngineError`` otherwise).
+
+Seeding, as ``sibkit simulate``: scenarios come in chunks of ``CHUNK``; chunk ``c`` draws the fund factor
+from ``SeedSequence(seed, spawn_key=(c, 0))`` and start ``k``'s draws (approval first, then the contract's
+own) from ``SeedSequence(seed, spawn_key=(c, 1 + k))``. A block of work is one start and a run of whole
+chunks; blocks of the same chunks are summed into the fund's books and reduced to figures per year. The
+same seed gives the same numbers whatever the block size, the number of worker processes, or whether the
+blocks run on this machine or on a Dask cluster.
+
+Units: cents (``int64``), months from the fund's start, calendar years.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from fractions import Fraction
+from multiprocessing import get_context
+from typing import Any, Protocol
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from sibkit.engine.accounts import savings_by_month
+from sibkit.engine.batch import Batch
+from sibkit.engine.canonical import canonical
+from sibkit.engine.fund import (
+    INFLOWS,
+    OUTFLOWS,
+    FundWhy,
+    StartRun,
+    _Book,
+    _loan,
+    check_paid,
+    run_starts,
+    scaled,
+    start_movements,
+)
+from sibkit.engine.maximum import MaximumPayment, maximum_payment
+from sibkit.engine.results import results
+from sibkit.engine.simulate import (
+    CHUNK,
+    GRID,
+    RESULTS_BUDGET_BYTES,
+    SimulationTooLarge,
+    _enrol,
+    _Plan,
+    _plan,
+    _spread_achievers,
+    engine_rows,
+)
+from sibkit.engine.waterfall import run_batch
+from sibkit.errors import EngineError
+from sibkit.facts import N_, Count
+from sibkit.limits import MAX_SIMULATED_SCENARIOS, MEMORY_BUDGET_BYTES
+from sibkit.model import Contract
+from sibkit.model.fund import Fund
+from sibkit.money import allocate
+
+__all__ = [
+    "FUND_FACING",
+    "GROUP_ARRAYS",
+    "MAX_ENGINE_ROWS",
+    "ClusterError",
+    "FundSimulation",
+    "FundSimulationSummary",
+    "FundYearRisk",
+    "Part",
+    "Setup",
+    "Task",
+    "blocks",
+    "finish_group",
+    "fund_simulate",
+    "most_fund_scenarios",
+    "prepare",
+    "run_block",
+    "sample_start",
+    "summarise_fund",
+]
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
+
+FUND_FACING = (
+    FundWhy.OUTCOME_PAYMENT,
+    FundWhy.CONTRACT_FEE,
+    FundWhy.RECYCLED_RESIDUAL,
+    FundWhy.RECYCLED_CAPITAL,
+    FundWhy.RECYCLED_SAVINGS,
+)
+"""The fund's movements that depend on its contracts' results (the rest is the same in every scenario)."""
+
+MAX_ENGINE_ROWS = 2048
+"""Scenarios of one start the contract engine runs at once with its monthly ledger (memory)."""
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Setup:
+    """What every block needs, sent once to each worker: the fund, its starts, its length and fixed flows."""
+
+    token: str
+    """Identifies this run (per-process caches key on it)."""
+    fund: Fund
+    starts: tuple[StartRun, ...]
+    """Every start, signed and pipeline (``weight``: 1 signed, else the approval probability)."""
+    months: int
+    """T: months on the fund's books."""
+    years: tuple[int, ...]
+    """Y: the calendar years of those months."""
+    year_of: I64
+    """(T,) the index in ``years`` of each month."""
+    fixed: Mapping[FundWhy, I64]
+    """(T,) the fund's movements that do not depend on the contracts: contributions, loans, fixed fees."""
+
+
+def prepare(fund: Fund, contracts: Mapping[str, Contract], scenario: str | None = None) -> Setup:
+    """Run every start once (the deterministic run fixes labels, offsets, lengths) and the fund's fixed flows."""
+    starts = run_starts(fund, contracts, scenario)
+    book = _Book()
+    for c in fund.contributors:
+        for at, amount in c.schedule(fund.start):
+            book.add(c.id, fund.id, FundWhy.CONTRIBUTION, c.id, at, np.array([amount], dtype=np.int64))
+    for loan in fund.loans:
+        _loan(fund, loan, book)
+    ends = [book.end(), fund.horizon_months]
+    for s in starts:
+        ends.append(s.offset + s.results.flows.ledger.months)
+        ends += [s.offset + v.shape[0] for v in s.savings.values()]
+    months = max(ends)
+    fixed = {w: np.zeros(months, dtype=np.int64) for w in (*INFLOWS, *OUTFLOWS)}
+    for _, _, why, _, at, amounts in book.rows:
+        fixed[why][at : at + len(amounts)] += amounts
+    for fee in fund.fees:
+        if fee.per_year:
+            parts = allocate(fee.per_year, [1] * 12)
+            fixed[FundWhy.FEE][: fund.horizon_months] += np.array(
+                [parts[t % 12] for t in range(fund.horizon_months)], dtype=np.int64
+            )
+    first = fund.start.year * 12 + fund.start.month - 1
+    calendar = np.array([(first + t) // 12 for t in range(months)], dtype=np.int64)
+    years = tuple(int(y) for y in np.unique(calendar))
+    return Setup(
+        token=uuid.uuid4().hex,
+        fund=fund,
+        starts=starts,
+        months=months,
+        years=years,
+        year_of=(calendar - calendar[0]).astype(np.int64),
+        fixed=fixed,
+    )
+
+
+# --- sampling one start --------------------------------------------------------------------------------------
+
+
+def _streams(seed: int, chunk: int, k: int) -> tuple[np.random.Generator, np.random.Generator]:
+    """The fund's stream for ``chunk`` and start ``k``'s stream for it."""
+
+    def gen(*key: int) -> np.random.Generator:
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
+
+    return gen(chunk, 0), gen(chunk, 1 + k)
+
+
+def sample_start(
+    plan: _Plan, seed: int, chunk: int, k: int, shared: float, probability: float | None
+) -> tuple[Batch, B, F64]:
+    """Start ``k``'s ``CHUNK`` scenarios of chunk ``chunk``: the engine's input, whether the start is approved in
+    each (all ``True`` for a signed contract, ``probability`` None) and the (n, P, S, M) normal scores of its
+    rates (with the fund's factor mixed in at ``shared``, the share of variance in common)."""
+    fund_rng, rng = _streams(seed, chunk, k)
+    n = CHUNK
+    f = fund_rng.standard_normal(n)
+    u = rng.random(n)  # the approval draw comes first, so the contract's draws do not depend on the pipeline
+    approved = np.ones(n, dtype=bool) if probability is None else u < probability
+    p_len, s_len, m_len = plan.mean.shape
+    t_len = plan.plan.shape[0]
+    # the contract's own copula (as sibkit.engine.simulate), then the fund's factor mixed in
+    z0 = rng.standard_normal(n)
+    z = rng.standard_normal((n, p_len, s_len, m_len))
+    own = math.sqrt(plan.shared) * z0[:, None, None, None] + math.sqrt(1 - plan.shared) * z
+    x = math.sqrt(shared) * f[:, None, None, None] + math.sqrt(1 - shared) * own
+    uncertain = ~np.isnan(plan.alpha)
+    rate = np.broadcast_to(plan.mean, (n, p_len, s_len, m_len)).copy()
+    if uncertain.any():
+        scores = x[:, uncertain]
+        drawn = np.empty_like(scores)
+        for i in range(scores.shape[1]):
+            drawn[:, i] = np.interp(scores[:, i], GRID, plan.quantiles[i])
+        rate[:, uncertain] = drawn
+    factor = np.clip(
+        plan.enrol_mean + plan.enrol_sd * rng.standard_normal((n, p_len)), 0.0, plan.enrol_mean + 8 * plan.enrol_sd
+    )
+    enrolled = np.zeros((n, t_len, p_len, s_len), dtype=np.int64)
+    total = np.floor(plan.plan.sum(axis=0) * factor + 0.5).astype(np.int64)
+    group_total = np.zeros((n, p_len, s_len), dtype=np.int64)
+    _enrol(total, plan.plan, plan.share_weights, plan.segment_rank, enrolled, group_total)
+    if plan.noise:
+        counts = rng.binomial(np.broadcast_to(group_total[..., None], rate.shape), np.clip(rate, 0.0, 1.0))
+    else:
+        counts = np.floor(group_total[..., None] * np.clip(rate, 0.0, 1.0) + 0.5).astype(np.int64)
+    counts = np.where(plan.cohort, 0, counts)
+    same = bool(np.all(plan.units_per == 1.0))
+    achieved = np.zeros((n, t_len, p_len, s_len, m_len), dtype=np.int64)
+    units = achieved if same else np.zeros_like(achieved)
+    _spread_achievers(enrolled, counts.astype(np.int64), plan.units_per, achieved, units, same)
+    batch = Batch(
+        enrolled=enrolled,
+        achieved=achieved,
+        units=units,
+        offset=plan.base.offset,
+        improvement=np.where(plan.cohort[None, None, :], rate[:, :, 0, :], 0.0),
+    )
+    return batch, approved, x
+
+
+def _rows(batch: Batch, start: int, stop: int) -> Batch:
+    same = batch.units is batch.achieved
+    achieved = batch.achieved[start:stop]
+    return Batch(
+        enrolled=batch.enrolled[start:stop],
+        achieved=achieved,
+        units=achieved if same else batch.units[start:stop],
+        offset=batch.offset,
+        improvement=batch.improvement[start:stop],
+    )
+
+
+_PREPARED: dict[tuple[str, int], tuple[Contract, _Plan, MaximumPayment]] = {}
+
+
+def _prepared(setup: Setup, k: int) -> tuple[Contract, _Plan, MaximumPayment]:
+    """Start ``k``'s contract in canonical order, its sampling plan and maximum payment, once per process."""
+    key = (setup.token, k)
+    if key not in _PREPARED:
+        if len(_PREPARED) > 64:
+            _PREPARED.clear()
+        contract, _ = canonical(setup.starts[k].contract)
+        _PREPARED[key] = (contract, _plan(contract), maximum_payment(contract))
+    return _PREPARED[key]
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Part:
+    """One block's result: start ``k``'s movements on the fund's books in the block's scenarios, over the months
+    ``offset`` to ``offset + W`` of the fund (the start's window: only these months can hold its money)."""
+
+    k: int
+    offset: int
+    amounts: Mapping[FundWhy, I64]
+    """``(scenarios, W)`` cents per reason of ``FUND_FACING`` (reasons that never move are left out)."""
+
+
+def _window(setup: Setup, s: StartRun) -> int:
+    """W: the months from a start's first month in which its money can move on the fund's books."""
+    span = max([int(s.results.flows.ledger.months), *(int(v.shape[0]) for v in s.savings.values())])
+    return min(setup.months, s.offset + span) - s.offset
+
+
+def run_block(setup: Setup, k: int, seed: int, chunks: Sequence[int], keep: int) -> Part:
+    """One block: start ``k`` in the first ``keep`` scenarios of ``chunks``, as the fund's movements that depend
+    on it (``Part``). Raises ``EngineError`` when, in any scenario, the fund's payments for the start differ
+    from what the contract engine says its fund payers paid."""
+    s = setup.starts[k]
+    fund = setup.fund
+    contract, plan, mx = _prepared(setup, k)
+    shared = float(fund.simulation.shared)
+    probability = float(s.weight) if s.pipeline else None
+    out = {w: np.zeros((keep, _window(setup, s)), dtype=np.int64) for w in FUND_FACING}
+    commitments = [c.commitment for c in fund.contributors]
+    recycle = {r.owner: r.share for r in fund.recycling.savings}
+    step = max(1, min(engine_rows(contract), MAX_ENGINE_ROWS))
+    row = 0
+    for c in chunks:
+        batch, approved, _ = sample_start(plan, seed, c, k, shared, probability)
+        take = min(CHUNK, keep - row)
+        for a in range(0, take, step):
+            b = min(a + step, take)
+            res = results(contract, run_batch(contract, _rows(batch, a, b)), maximum=mx)
+            moves, net = start_movements(fund, s, res.flows.ledger.flows, commitments)
+            check_paid(s, res, net)
+            mask = approved[a:b, None].astype(np.int64)
+            rows = slice(row + a, row + b)
+            for source, target, why, _, amounts in moves:
+                if fund.id in (source, target):
+                    _place(out[why], rows, amounts * mask)
+            if recycle:
+                cashable, _ = savings_by_month(contract, res.outcome_units, res.flows.batch, res.flows.ledger.months)
+                for owner, share in recycle.items():
+                    if owner in cashable:
+                        _place(out[FundWhy.RECYCLED_SAVINGS], rows, scaled(cashable[owner], share) * mask)
+        row += take
+    return Part(k=k, offset=s.offset, amounts={w: a for w, a in out.items() if a.any()})
+
+
+def _place(target: I64, rows: slice, amounts: I64) -> None:
+    """Add ``amounts`` (n, H) into ``target`` (n, W), a start's window; nothing may fall outside it."""
+    h = amounts.shape[1]
+    if h > target.shape[1]:
+        if np.any(amounts[:, target.shape[1] :]):
+            raise EngineError("a contract's movement runs past the fund's books")
+        h = target.shape[1]
+    target[rows, :h] += amounts[:, :h]
+
+
+# --- the fund's books per group of chunks --------------------------------------------------------------------
+
+
+def finish_group(setup: Setup, keep: int, *parts: Part) -> dict[str, npt.NDArray[Any]]:
+    """The fund's books in the scenarios of one group of chunks, from every start's block over them, reduced to
+    per-scenario figures per year (cents): ``outcome`` (n, Y) outcome payments, ``balance`` (n, Y) at the year
+    end, ``lowest`` (n, Y) the lowest month-end balance in the year, and ``lowest_ever`` (n,). Raises
+    ``EngineError`` when the books do not reconcile to the cent in some scenario."""
+    fund = setup.fund
+    n = keep
+    by_why: dict[FundWhy, I64] = {}
+    for why in (*INFLOWS, *OUTFLOWS):
+        total = np.broadcast_to(setup.fixed[why], (n, setup.months)).copy()
+        for p in sorted(parts, key=lambda p: p.k):
+            if why in p.amounts:
+                window = p.amounts[why]
+                total[:, p.offset : p.offset + window.shape[1]] += window
+        by_why[why] = total
+    for fee in fund.fees:  # the share part of the fund manager's fees, on each month's outcome payments
+        by_why[FundWhy.FEE] += scaled(by_why[FundWhy.OUTCOME_PAYMENT], fee.share_of_payments)
+    inflow = sum((by_why[w] for w in INFLOWS), np.zeros((n, setup.months), dtype=np.int64))
+    outflow = sum((by_why[w] for w in OUTFLOWS), np.zeros((n, setup.months), dtype=np.int64))
+    balance = np.cumsum(inflow - outflow, axis=1)
+    _reconcile(setup, by_why, balance)
+    # the months of a calendar year are consecutive: each year is one segment of the month axis
+    first = np.flatnonzero(np.diff(setup.year_of, prepend=-1))
+    last = np.append(first[1:], setup.months) - 1
+    outcome = np.add.reduceat(by_why[FundWhy.OUTCOME_PAYMENT], first, axis=1)
+    lowest = np.minimum.reduceat(balance, first, axis=1)
+    return {
+        "outcome": outcome,
+        "balance": balance[:, last],
+        "lowest": lowest,
+        "lowest_ever": balance.min(axis=1),
+    }
+
+
+def _reconcile(setup: Setup, by_why: Mapping[FundWhy, I64], balance: I64) -> None:
+    """In every scenario and month: nothing negative, and contributions + loans drawn + money back = outcome
+    payments + fees + loan service + change in balance, to the cent (sums formed independently)."""
+    if any(bool(np.any(a < 0)) for a in by_why.values()):
+        raise EngineError("a movement on the fund's books is negative in some scenario")
+    ins = by_why[FundWhy.CONTRIBUTION] + by_why[FundWhy.LOAN_DRAWN]
+    ins = ins + by_why[FundWhy.RECYCLED_RESIDUAL] + by_why[FundWhy.RECYCLED_CAPITAL] + by_why[FundWhy.RECYCLED_SAVINGS]
+    outs = by_why[FundWhy.OUTCOME_PAYMENT] + by_why[FundWhy.CONTRACT_FEE] + by_why[FundWhy.FEE]
+    outs = outs + by_why[FundWhy.INTEREST] + by_why[FundWhy.PRINCIPAL]
+    change = np.diff(balance, axis=1, prepend=0)
+    bad = np.flatnonzero(np.any(ins != outs + change, axis=1))
+    if bad.size:
+        raise EngineError(f"the fund's books do not reconcile in scenario {int(bad[0])} of a block")
+    if np.any(balance[:, -1] != ins.sum(axis=1) - outs.sum(axis=1)):
+        raise EngineError("the fund's final balance is not what came in less what went out")
+
+
+# --- running the blocks ----------------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class FundSimulation:
+    """Per-scenario figures per year of a fund simulation, in scenario order (cents)."""
+
+    n: int
+    seed: int
+    setup: Setup
+    outcome: I64
+    """(n, Y) the fund's outcome payments (with VAT) each calendar year."""
+    balance: I64
+    """(n, Y) the fund's cash at each year end."""
+    lowest: I64
+    """(n, Y) its lowest month-end cash in each year."""
+    lowest_ever: I64
+    """(n,) its lowest month-end cash over its books."""
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """The calendar years of the fund's books."""
+        return self.setup.years
+
+
+def _figures(setup: Setup) -> int:
+    """Figures a fund simulation keeps per scenario: three per year and one more."""
+    return 3 * len(setup.years) + 1
+
+
+def most_fund_scenarios(setup: Setup) -> int:
+    """The most scenarios one fund simulation may draw: at most ``MAX_SIMULATED_SCENARIOS``, and few enough that
+    the figures kept per scenario fit ``RESULTS_BUDGET_BYTES``."""
+    return min(MAX_SIMULATED_SCENARIOS, RESULTS_BUDGET_BYTES // (8 * _figures(setup)))
+
+
+GROUP_ARRAYS = 16
+"""(scenarios, T) int64 arrays a group's books hold at once, at most (the ten reasons, the in- and outflow,
+the balance and the reconciliation's sums), for sizing groups to ``MEMORY_BUDGET_BYTES``."""
+
+Task = tuple[int, list[int], int, int]
+"""``(start k, chunk numbers, scenarios kept, group)``."""
+
+
+def _plan_tasks(setup: Setup, n: int, block: int) -> tuple[list[list[int]], list[int], list[Task]]:
+    """The groups of whole chunks (about ``block`` scenarios each), the scenarios kept of each group, and one task
+    per start and group."""
+    chunks_total = -(-n // CHUNK)
+    # a group's books hold about a dozen (scenarios, T) int64 arrays at once: whole chunks within the budget
+    fits = MEMORY_BUDGET_BYTES // (CHUNK * setup.months * 8 * GROUP_ARRAYS)
+    per = max(1, min(round(block / CHUNK), fits))
+    groups = [list(range(i, min(i + per, chunks_total))) for i in range(0, chunks_total, per)]
+    keeps = [min(len(g) * CHUNK, n - g[0] * CHUNK) for g in groups]
+    tasks = [
+        (k, g, keep, gi)
+        for gi, (g, keep) in enumerate(zip(groups, keeps, strict=True))
+        for k in range(len(setup.starts))
+    ]
+    return groups, keeps, tasks
+
+
+class _Executor(Protocol):
+    def __call__(
+        self, setup: Setup, seed: int, tasks: list[Task], groups: int, done: Callable[[int], None]
+    ) -> list[dict[str, npt.NDArray[Any]]]: ...
+
+
+def fund_simulate(
+    setup: Setup,
+    n: int,
+    seed: int,
+    *,
+    block: int = CHUNK,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> FundSimulation:
+    """Draw ``n`` scenarios of the fund (``seed``), in blocks of one start × about ``block`` scenarios (whole chunks
+    of ``CHUNK``), on ``workers`` local processes (default: all cores) or, with ``scheduler`` (an address such as
+    ``tcp://10.0.0.5:8786``), on that Dask distributed cluster. The numbers do not depend on ``block``,
+    ``workers`` or ``scheduler``. ``progress`` is called with the number of blocks done."""
+    if n < 1:
+        raise ValueError("the number of scenarios must be at least 1")
+    most = most_fund_scenarios(setup)
+    if n > most:
+        raise SimulationTooLarge.of(
+            N_(
+                "%(n)s scenarios are more than sibkit can hold for this fund: at most %(most)s "
+                "(each scenario keeps %(figures)s figures in memory)"
+            ),
+            n=Count(n),
+            most=Count(most),
+            figures=Count(_figures(setup)),
+        )
+    _, keeps, tasks = _plan_tasks(setup, n, block)
+    ticks = progress or (lambda _: None)
+    local = min(workers or os.cpu_count() or 1, len(tasks))
+    run: _Executor = _dask(scheduler) if scheduler is not None else _local(local)
+    figures = run(setup, seed, tasks, len(keeps), ticks)
+    return FundSimulation(
+        n=n,
+        seed=seed,
+        setup=setup,
+        **{key: np.concatenate([f[key] for f in figures]) for key in figures[0]},
+    )
+
+
+_ADOPTED: list[Setup] = []
+
+
+def _adopt(setup: Setup) -> None:
+    _ADOPTED[:] = [setup]
+
+
+def _adopted_block(k: int, seed: int, chunks: list[int], keep: int) -> Part:
+    return run_block(_ADOPTED[0], k, seed, chunks, keep)
+
+
+def _local(workers: int) -> _Executor:
+    """Blocks on this machine: in this process (one worker) or a pool of ``workers`` processes, each given the
+    setup once; the driver sums a group's blocks into its books as soon as all of them are in."""
+
+    def execute(
+        setup: Setup, seed: int, tasks: list[Task], groups: int, done: Callable[[int], None]
+    ) -> list[dict[str, npt.NDArray[Any]]]:
+        per_group = len(setup.starts)
+        parts: dict[int, list[Part]] = {g: [] for g in range(groups)}
+        keeps = {g: keep for _, _, keep, g in tasks}
+        figures: dict[int, dict[str, npt.NDArray[Any]]] = {}
+        finished = 0
+
+        def collect(g: int, part: Part) -> None:
+            nonlocal finished
+            parts[g].append(part)
+            finished += 1
+            done(finished)
+            if len(parts[g]) == per_group:
+                figures[g] = finish_group(setup, keeps[g], *parts.pop(g))
+
+        if workers <= 1:
+            for k, chunks, keep, g in tasks:
+                collect(g, run_block(setup, k, seed, chunks, keep))
+        else:
+            with ProcessPoolExecutor(
+                max_workers=workers, mp_context=get_context("fork"), initializer=_adopt, initargs=(setup,)
+            ) as pool:
+                futures = [(g, pool.submit(_adopted_block, k, seed, chunks, keep)) for k, chunks, keep, g in tasks]
+                for g, fut in futures:  # in task order: the sums are of integers, so any order gives the same
+                    collect(g, fut.result())
+        return [figures[g] for g in range(groups)]
+
+    return execute
+
+
+class ClusterError(RuntimeError):
+    """The Dask cluster cannot be used: not installed, not reachable, or a worker failed."""
+
+
+def _dask(address: str) -> _Executor:
+    """Blocks on a Dask distributed cluster: the setup scattered to every worker once, one task per block, one
+    task per group summing its blocks into the fund's books on the cluster; only the figures per year come back."""
+    try:
+        from distributed import Client  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:
+        raise ClusterError("needs Dask distributed: pip install 'sibkit[cluster]'") from None
+
+    def execute(
+        setup: Setup, seed: int, tasks: list[Task], groups: int, done: Callable[[int], None]
+    ) -> list[dict[str, npt.NDArray[Any]]]:
+        try:
+            client = Client(address, timeout="10s", set_as_default=False)  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        with client:
+            shared = client.scatter(setup, broadcast=True, hash=False)  # type: ignore[no-untyped-call]
+            blocks = [
+                client.submit(run_block, shared, k, seed, chunks, keep, pure=False) for k, chunks, keep, _ in tasks
+            ]
+            per = {g: [b for b, t in zip(blocks, tasks, strict=True) if t[3] == g] for g in range(groups)}
+            keeps = {g: keep for _, _, keep, g in tasks}
+            finals = [client.submit(finish_group, shared, keeps[g], *per[g], pure=False) for g in range(groups)]
+            out = []
+            for g, final in enumerate(finals):  # a group's figures are small; its blocks stay on the cluster
+                try:
+                    out.append(final.result())
+                except EngineError:
+                    raise
+                except Exception as exc:  # a worker without sibkit, a worker lost: many types, one message
+                    raise ClusterError(f"a task failed on the cluster: {type(exc).__name__}: {exc}") from exc
+                done((g + 1) * len(setup.starts))
+            return out
+
+    return execute
+
+
+# --- the summary -----------------------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class FundYearRisk:
+    """One calendar year over all scenarios (cents; percentiles are scenarios' own values, whole cents)."""
+
+    year: int
+    outcome_p5: int
+    outcome_p50: int
+    outcome_p95: int
+    """The fund's outcome payments that year: in 1 scenario in 20 it pays more than P95."""
+    balance_p5: int
+    balance_p50: int
+    balance_p95: int
+    """The fund's cash at the year end: in 1 scenario in 20 it has less than P5."""
+    shortfall_p50: int
+    shortfall_p95: int
+    """How far its cash falls below zero in the year, at its lowest (0 when it does not)."""
+    chance_dry: float
+    """Share of scenarios in which the fund's cash is below zero at some month end of the year: it cannot pay
+    every verified result from its own money."""
+
+
+@attrs.frozen(kw_only=True)
+class FundSimulationSummary:
+    """What ``sibkit fund simulate`` reports."""
+
+    n: int
+    seed: int
+    shared: Fraction
+    years: tuple[FundYearRisk, ...]
+    chance_any_shortfall: float
+    """Share of scenarios in which the fund's cash goes below zero at some month end of its books."""
+    shortfall_p95: int
+    """P95 over the scenarios of the most the cash falls below zero (0 in a scenario where it never does)."""
+    first_dry_year_p5: int | None
+    """The year by which the fund has run dry in 5% of the scenarios (``None``: in fewer)."""
+
+
+def _pct(values: I64, q: float) -> int:
+    """A percentile as one scenario's own value (inverted CDF): whole cents, exact."""
+    return int(np.percentile(values, q, method="inverted_cdf"))
+
+
+def summarise_fund(sim: FundSimulation) -> FundSimulationSummary:
+    """Per-year percentiles and chances from a fund simulation."""
+    shortfall = np.maximum(-sim.lowest, 0)
+    years = tuple(
+        FundYearRisk(
+            year=year,
+            outcome_p5=_pct(sim.outcome[:, i], 5),
+            outcome_p50=_pct(sim.outcome[:, i], 50),
+            outcome_p95=_pct(sim.outcome[:, i], 95),
+            balance_p5=_pct(sim.balance[:, i], 5),
+            balance_p50=_pct(sim.balance[:, i], 50),
+            balance_p95=_pct(sim.balance[:, i], 95),
+            shortfall_p50=_pct(shortfall[:, i], 50),
+            shortfall_p95=_pct(shortfall[:, i], 95),
+            chance_dry=float(np.mean(sim.lowest[:, i] < 0)),
+        )
+        for i, year in enumerate(sim.years)
+    )
+    dry_by = np.cumsum(sim.lowest < 0, axis=1) > 0  # (n, Y) has run dry by that year
+    share = dry_by.mean(axis=0)
+    first = np.flatnonzero(share >= 0.05)
+    return FundSimulationSummary(
+        n=sim.n,
+        seed=sim.seed,
+        shared=sim.setup.fund.simulation.shared,
+        years=years,
+        chance_any_shortfall=float(np.mean(sim.lowest_ever < 0)),
+        shortfall_p95=_pct(np.maximum(-sim.lowest_ever, 0), 95),
+        first_dry_year_p5=sim.years[int(first[0])] if first.size else None,
+    )
+
+
+def blocks(sim_setup: Setup, n: int, block: int) -> Iterator[Task]:
+    """The tasks a run of ``n`` scenarios in blocks of about ``block`` is split into (for progress bars)."""
+    yield from _plan_tasks(sim_setup, n, block)[2]
