@@ -16,9 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sibkit.cli import main
-from sibkit.cli.fund import contributor_charges
 from sibkit.engine import run
-from sibkit.engine.fund import FundWhy, fund_ledger, fund_run, run_starts, scaled
+from sibkit.engine.fund import FundWhy, contributor_charges, fund_ledger, fund_run, run_starts, scaled
 from sibkit.fund_load import FundFileError, load_fund
 from sibkit.load import load_contract
 from sibkit.model.fund import (

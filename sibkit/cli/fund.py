@@ -35,7 +35,7 @@ from sibkit.cli.app import (
 from sibkit.cli.language import refusal_text
 from sibkit.cli.options import MAX_SEED, MAX_WORKERS, SCENARIO_COUNT, OutputFile, either, force_option, lang_option
 from sibkit.engine import ENGINE_LOOPS
-from sibkit.engine.fund import RECYCLED, FundResults, FundWhy, fund_run
+from sibkit.engine.fund import RECYCLED, FundResults, FundWhy, contributor_charges, fund_run
 from sibkit.engine.fund_simulate import (
     ClusterError,
     FundSimulationSummary,
@@ -51,13 +51,10 @@ from sibkit.facts import N_
 from sibkit.fund_load import FundFileError, LoadedFund, load_fund
 from sibkit.i18n import LANGUAGES, Language
 from sibkit.jit import compiled
-from sibkit.money import allocate
 from sibkit.report.fund import compute_fund, fund_chart, fund_chart_labels, render_fund_pdf, render_fund_sheet
-from sibkit.report.words import ROLE, grouped, table_rate, word
+from sibkit.report.words import FUND_ROLE, ROLE, grouped, table_rate, word
 
 __all__ = [
-    "FUND_ROLE",
-    "contributor_charges",
     "fund_group",
     "fund_json",
     "fund_run_command",
@@ -66,12 +63,6 @@ __all__ = [
     "simulation_json",
 ]
 
-FUND_ROLE = {
-    "fund": N_("the fund"),
-    "lender": N_("lender to the fund"),
-    "fund_manager": N_("fund manager"),
-}
-"""The roles a party has on the fund's own books, in words (contract roles: ``sibkit.report.words.ROLE``)."""
 
 
 @main.group(name="fund", cls=SibkitGroup, help=N_("An outcomes fund: many contracts, one budget over the years."))
@@ -257,18 +248,6 @@ def _years(r: FundResults, p: FundResults | None, w: Language) -> Iterator[Table
     yield stock
 
 
-def contributor_charges(r: FundResults) -> list[tuple[int, int, int]]:
-    """Per contributor: ``(commitment, paid in, charged)`` in cents. Charged: its part of the contributions the
-    fund has spent by the end of its books (all contributions less the final balance, between 0 and all
-    contributions), split in proportion to what each paid in (largest remainder): so no contributor is charged
-    more than it paid in, nor (unless its schedule may exceed it) more than its commitment."""
-    paid = [
-        int(sum(f.amounts.sum() for f in r.flows if f.why is FundWhy.CONTRIBUTION and f.source == c.id))
-        for c in r.fund.contributors
-    ]
-    spent = min(max(sum(paid) - int(r.balance[-1]), 0), sum(paid))
-    charged = allocate(spent, paid) if sum(paid) else [0] * len(paid)
-    return list(zip([c.commitment for c in r.fund.contributors], paid, charged, strict=True))
 
 
 def _contributors(r: FundResults, w: Language) -> Table:

@@ -55,6 +55,7 @@ __all__ = [
     "FundWhy",
     "StartRun",
     "check_paid",
+    "contributor_charges",
     "fund_ledger",
     "fund_run",
     "run_starts",
@@ -606,3 +607,16 @@ def fund_run(
     starts = run_starts(fund, contracts, scenario)
     signed = fund_ledger(fund, starts)
     return signed, (fund_ledger(fund, starts, pipeline=True) if fund.pipeline else None)
+
+def contributor_charges(r: FundResults) -> list[tuple[int, int, int]]:
+    """Per contributor: ``(commitment, paid in, charged)`` in cents. Charged: its part of the contributions the
+    fund has spent by the end of its books (all contributions less the final balance, between 0 and all
+    contributions), split in proportion to what each paid in (largest remainder): so no contributor is charged
+    more than it paid in, nor (unless its schedule may exceed it) more than its commitment."""
+    paid = [
+        int(sum(f.amounts.sum() for f in r.flows if f.why is FundWhy.CONTRIBUTION and f.source == c.id))
+        for c in r.fund.contributors
+    ]
+    spent = min(max(sum(paid) - int(r.balance[-1]), 0), sum(paid))
+    charged = allocate(spent, paid) if sum(paid) else [0] * len(paid)
+    return list(zip([c.commitment for c in r.fund.contributors], paid, charged, strict=True))

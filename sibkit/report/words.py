@@ -41,6 +41,7 @@ __all__ = [
     "EVIDENCE",
     "FREQUENCY",
     "FREQUENCY_EVERY",
+    "FUND_ROLE",
     "GUARANTEE_KIND",
     "INVESTOR_KIND",
     "IRR_REASON",
@@ -99,6 +100,13 @@ CAP_LEVEL = {
     "contract": N_("contract"),
 }
 """A cap's ``level``."""
+
+FUND_ROLE = {
+    "fund": N_("the fund"),
+    "lender": N_("lender to the fund"),
+    "fund_manager": N_("fund manager"),
+}
+"""The roles a party has on an outcomes fund's own books, in words (contract roles: ``ROLE``)."""
 
 INVESTOR_KIND = {
     "bank": N_("bank"),

@@ -23,16 +23,16 @@ import attrs
 import numpy as np
 from markupsafe import Markup
 
-from sibkit.engine.fund import RECYCLED, FundResults, FundWhy, StartRun, fund_run
+from sibkit.engine.fund import RECYCLED, FundResults, FundWhy, StartRun, contributor_charges, fund_run
 from sibkit.facts import N_, Listing
 from sibkit.fund_load import LoadedFund
 from sibkit.i18n import Language
 from sibkit.report.fund.chart import fund_chart, fund_chart_labels
 from sibkit.report.fund.notes import ASSUMPTION_LABEL, FileNotes, file_notes
 from sibkit.report.termsheet.figures import _svg_text
-from sibkit.report.words import ROLE, word
+from sibkit.report.words import FUND_ROLE, ROLE, word
 
-__all__ = ["DEFINITIONS", "FUND_ROLE", "FundBooks", "compute_fund", "fund_sheet_view"]
+__all__ = ["DEFINITIONS", "FundBooks", "compute_fund", "fund_sheet_view"]
 
 DEFINITIONS: tuple[tuple[str, str], ...] = (
     (
@@ -75,12 +75,6 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
 )
 """The sheet's definitions (Annex B), as ``docs/fund.md`` defines them (``tests/test_fund_report.py`` compares)."""
 
-FUND_ROLE = {
-    "fund": N_("the fund"),
-    "lender": N_("lender to the fund"),
-    "fund_manager": N_("fund manager"),
-}
-"""The roles on the fund's own books (the same words as ``sibkit fund run``)."""
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -103,8 +97,6 @@ class FundBooks:
 def compute_fund(loaded: LoadedFund, scenario: str | None = None, *, source: str | None = None) -> FundBooks:
     """Run the fund engine once for a sheet. ``source``: the fund file's text, for its notes (read from
     ``loaded.file`` when not given; no notes when it cannot be read)."""
-    from sibkit.cli.fund import contributor_charges  # the one definition of "charged", shared with the terminal
-
     signed, pipeline = fund_run(loaded.fund, loaded.contracts, scenario)
     if source is None:
         try:
