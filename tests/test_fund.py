@@ -419,6 +419,20 @@ class TestCommand:
         assert months[-1]["balance_cents"] == sum(m["inflow_cents"] - m["outflow_cents"] for m in months)
         assert data["with_pipeline"]["months"][0]["date"] == "2023-01"
 
+    def test_a_balance_below_zero_is_said_even_when_every_result_is_paid(self) -> None:
+        """With the pipeline at expected value the example pays every result, but its fixed manager's fee runs on
+        after the last contract and takes the cash below zero from 2040: the terminal says so (the fund sheet
+        did; the terminal said only that every result is paid), and JSON gives the month."""
+        code, out, _ = invoke("fund", "run", str(LEEUWARDEN))
+        assert code == 0
+        assert "Its balance still falls below zero, paying fees and loans: at its lowest, in December 2042" in out
+        data = json.loads(invoke("fund", "run", str(LEEUWARDEN), "--json")[1])
+        assert data["first_below_zero_month"] is None
+        below = data["with_pipeline"]["first_below_zero_month"]
+        assert data["with_pipeline"]["months"][below]["balance_cents"] < 0
+        assert data["with_pipeline"]["months"][below - 1]["balance_cents"] >= 0
+        assert data["with_pipeline"]["months"][below]["date"].startswith("2040")
+
     def test_broken_file(self, tmp_path: Path) -> None:
         """A broken fund file gets its problems as ``message @ path`` on standard error, exit 2, no traceback."""
         path = write(tmp_path, KNOWN.replace("horizon_months = 24", 'horizon_months = "24"'))

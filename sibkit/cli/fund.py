@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import click
+import numpy as np
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -334,6 +335,15 @@ def _sentences(r: FundResults, p: FundResults | None, w: Language) -> Iterator[s
                 month=w.month(books.month_start(books.first_shortfall)),
                 short=_money(w, books, books.shortfall),
             )
+        low = int(np.argmin(books.balance))
+        if books.balance[low] < 0 and books.first_shortfall is None:
+            # every result is paid, but fees and loan service take the cash below zero: say so, as the sheet does
+            yield prefix + w.gettext(
+                "Its balance still falls below zero, paying fees and loans: at its lowest, in %(month)s, the fund"
+                " is %(short)s short.",
+                month=w.month(books.month_start(low)),
+                short=_money(w, books, -int(books.balance[low])),
+            )
         over = books.first_overcommitted
         if over is None:
             yield prefix + w.gettext(
@@ -361,6 +371,7 @@ def _books_json(r: FundResults) -> dict[str, Any]:
         "first_shortfall_month": first,
         "first_shortfall_date": None if first is None else r.month_start(first).isoformat()[:7],
         "shortfall_cents": r.shortfall,
+        "first_below_zero_month": r.first_below_zero,
         "first_overcommitted_month": r.first_overcommitted,
         "sustaining_year": r.sustaining_year,
         "months": [

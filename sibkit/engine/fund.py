@@ -236,6 +236,13 @@ class FundResults:
         return int(over[0]) if over.size else None
 
     @property
+    def first_below_zero(self) -> int | None:
+        """The first month whose closing cash is below zero, whatever takes it there (outcome payments, fees or
+        loan service), or ``None``; ``fund simulate`` counts a scenario as running short by the same test."""
+        below = np.flatnonzero(self.balance < 0)
+        return int(below[0]) if below.size else None
+
+    @property
     def shortfall(self) -> int:
         """The most the fund's cash falls below zero (0 when it never does), cents: what it would need more."""
         return max(0, -int(self.balance.min(initial=0)))
