@@ -8,8 +8,9 @@ Measures (record the figures in docs/performance.md with the machine line this p
 1. ``fund simulate`` end to end (sampling every start, the contract engine, the fund's books, the per-year
    figures) on all local cores: wall time, start-scenarios per second, peak memory of this process and its
    workers. Target: 100 starts × 100,000 scenarios in at most 60 s and 4 GB on 2 cores.
-2. Baseline: the contract engine alone (``sibkit simulate``'s path, no fund books) for the same number of
-   start-scenarios of the same contract, on the same cores. The ratio says what the fund's own work costs.
+2. Baseline: the contract engine alone (``sibkit simulate``'s path, no fund books) on up to 1,000,000
+   scenarios of the same contract (it holds no more at once), on the same cores; the ratio of the time per
+   start-scenario to the time per scenario says what the fund's own work costs.
 3. Dask: the same fund on a ``distributed.LocalCluster`` of 2 worker processes, against the local run
    (target: at most 1.5×). Skipped when Dask is not installed.
 4. Linearity: half the starts and half the scenarios, each against the full run (ideal 0.5).
@@ -117,9 +118,12 @@ def main() -> None:
     print(f"fund simulate, {starts} starts × {n:,} scenarios: {fund:.1f} s, "
           f"{starts * n / fund:,.0f} start-scenarios/s, peak memory {memory:,.0f} MB (target ≤ 60 s, ≤ 4,096 MB)")
 
-    engine = timed_engine(starts, n)
-    print(f"baseline, the contract engine alone on {starts * n:,} scenarios: {engine:.1f} s; "
-          f"fund / engine = {fund / engine:.2f}×")
+    # the engine alone holds at most a few million scenarios of the pilot at once: compare rates, not totals
+    alone = min(starts * n, 1_000_000)
+    engine = timed_engine(1, alone)
+    print(f"baseline, the contract engine alone on {alone:,} scenarios: {engine:.1f} s, "
+          f"{alone / engine:,.0f} scenarios/s; fund / engine per start-scenario = "
+          f"{(fund / (starts * n)) / (engine / alone):.2f}×")
 
     half_starts = timed_fund(starts // 2, n)
     half_n = timed_fund(starts, n // 2)
