@@ -36,3 +36,20 @@ class TestExplain:
         """`sibkit explain FILE --lang nl` prints the same text."""
         result = CliRunner().invoke(main, ["explain", str(EXAMPLE), "--lang", "nl"])
         assert result.exit_code == 0 and result.stdout == explain(load_contract(EXAMPLE), "nl")
+
+
+class TestWhatAFundPassesOn:
+    def test_money_given_back_is_not_counted_as_passed_on(self) -> None:
+        """The Fair Chance Fund's contributors pay in £2.5m and the fund gives £500,000 back to them at settlement:
+        it passes £2m on, not £2.5m (the sentence counted the give-back as passed on to the providers)."""
+        text = explain(load_contract(ROOT / "contracts" / "uk-rate-card.toml"), "en")
+        assert (
+            "- Fair Chance Fund passes £2,000,000.00 from its contributors on to the providers and gives the "
+            "£500,000.00 it did not need back to them." in text
+        )
+        dutch = explain(load_contract(ROOT / "contracts" / "uk-rate-card.toml"), "nl")
+        assert "en geeft de £\xa0500.000,00 die het niet nodig had aan hen terug." in dutch
+
+    def test_a_fund_that_needs_all_of_it_passes_it_all_on(self) -> None:
+        text = explain(load_contract(EXAMPLE), "en")
+        assert "- Resultatenfonds Leeuwarden Oost passes €333,900.00 from its contributors on to the providers." in text

@@ -198,6 +198,16 @@ def _years(lang: Language, account: Account, cur: str) -> str:
     return lang.gettext(" (per budget year: %(items)s)", items=items)
 
 
+def _given_back(contract: Contract, res: Results, fund: str) -> int:
+    """Cents the pooled fund ``fund`` paid back to its own contributors in the expected scenario (the ledger's
+    movements from the fund to them: a residual or a settlement refund passed on)."""
+    payer = next((p for p in contract.payers if p.id == fund), None)
+    own = {k.id for k in payer.contributors} if payer is not None else set()
+    return sum(
+        int(v[0].sum()) for (source, target, _), v in res.flows.ledger.flows.items() if source == fund and target in own
+    )
+
+
 def _accounts(contract: Contract, lang: Language, res: Results) -> list[str]:
     """One line per party that moves money or saves: what it pays, receives and saves in the expected scenario."""
     cur = contract.currency
@@ -208,7 +218,18 @@ def _accounts(contract: Contract, lang: Language, res: Results) -> list[str]:
             continue
         money = {"name": a.name, "pays": lang.money(pays, cur), "receives": lang.money(receives, cur)}
         if "outcome_payer" in a.roles and pays and pays == receives:
-            line = lang.gettext("- %(name)s passes %(pays)s from its contributors on to the providers.", **money)
+            # a pooled fund: what it pays includes what it gives back to its contributors (money not needed)
+            back = _given_back(contract, res, a.id)
+            if back:
+                line = lang.gettext(
+                    "- %(name)s passes %(passed)s from its contributors on to the providers and gives the %(back)s it"
+                    " did not need back to them.",
+                    name=a.name,
+                    passed=lang.money(pays - back, cur),
+                    back=lang.money(back, cur),
+                )
+            else:
+                line = lang.gettext("- %(name)s passes %(pays)s from its contributors on to the providers.", **money)
         elif "provider" in a.roles or receives:
             line = lang.gettext(
                 "- %(name)s receives %(receives)s and pays %(pays)s: net %(net)s.",
