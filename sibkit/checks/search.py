@@ -367,28 +367,48 @@ def find_cheaper_with_more(
     """The smallest scenario (a success rate per outcome, ``sibkit.testing.strategies.scenarios``) where raising
     one outcome's rates makes the payers together pay less (``more_results_never_cost_less``), or None. Unlike
     ``find_non_monotone`` it searches scenarios, so what it finds is a ``[[scenarios]]`` block to rerun."""
+    what = "more results that cost the payers less"
+    found = _failing_scenario(
+        contract, more_results_never_cost_less, max_examples=max_examples, what=what, langs=langs, own_first=False
+    )
+    return None if found is None else CheaperWithMore(failure=found[0], sentences=found[1])
+
+
+def _failing_scenario(
+    contract: Contract,
+    prop: ScenarioProperty,
+    *,
+    max_examples: int,
+    what: str,
+    langs: tuple[str, ...],
+    own_first: bool,
+) -> tuple[PropertyFailure, dict[str, str]] | None:
+    """The smallest scenario for which ``prop`` raises ``PropertyFailure`` (with ``own_first``, the contract's
+    own scenarios are tried before a search), as its failure and its sentence in every language of ``langs``;
+    or None."""
 
     def fails(scenario: Scenario) -> bool:
         try:
-            more_results_never_cost_less(contract, scenario)
+            prop(contract, scenario)
         except PropertyFailure:
             return True
         return False
 
-    what = "more results that cost the payers less"
-    found = _search(scenarios(contract), fails, max_examples=max_examples, what=what)
+    found = next((sc for sc in contract.scenarios if fails(sc)), None) if own_first else None
     if found is None:
-        return None
+        found = _search(scenarios(contract), fails, max_examples=max_examples, what=what)
+        if found is None:
+            return None
     sentences: dict[str, str] = {}
     failure: PropertyFailure | None = None
     for lang in langs:
         try:
-            more_results_never_cost_less(contract, found, lang=lang)
+            prop(contract, found, lang=lang)
         except PropertyFailure as exc:
             sentences[lang] = exc.sentence
             failure = failure or exc
     assert failure is not None  # it failed above, and the engine is deterministic
-    return CheaperWithMore(failure=failure, sentences=sentences)
+    return failure, sentences
 
 
 def cheaper_finding(found: CheaperWithMore) -> Finding:
@@ -436,29 +456,8 @@ def find_scenario_failure(
 ) -> ScenarioFailure | None:
     """The smallest scenario (``sibkit.testing.strategies.scenarios``; the contract's own scenarios tried first)
     for which ``prop`` raises ``PropertyFailure``, or None; the failure in every language of ``langs``."""
-
-    def fails(scenario: Scenario) -> bool:
-        try:
-            prop(contract, scenario)
-        except PropertyFailure:
-            return True
-        return False
-
-    found = next((sc for sc in contract.scenarios if fails(sc)), None)
-    if found is None:
-        found = _search(scenarios(contract), fails, max_examples=max_examples, what=code)
-        if found is None:
-            return None
-    sentences: dict[str, str] = {}
-    failure: PropertyFailure | None = None
-    for lang in langs:
-        try:
-            prop(contract, found, lang=lang)
-        except PropertyFailure as exc:
-            sentences[lang] = exc.sentence
-            failure = failure or exc
-    assert failure is not None  # it failed above, and the engine is deterministic
-    return ScenarioFailure(code=code, failure=failure, sentences=sentences)
+    found = _failing_scenario(contract, prop, max_examples=max_examples, what=code, langs=langs, own_first=True)
+    return None if found is None else ScenarioFailure(code=code, failure=found[0], sentences=found[1])
 
 
 def scenario_failure_finding(found: ScenarioFailure) -> Finding:
