@@ -89,8 +89,7 @@ def _sorted_step(step: Any) -> Any:
 def _lines(contract: Contract) -> tuple[tuple[str, str, str, str], ...]:
     """The schedule's payment lines as ``Line.key``, in the order ``schedule`` builds them (rules, then
     each rule's metrics, then its providers, then, where a segment cap splits them, its segments)."""
-    by_segment = any(c.level == "segment" and c.amount is not None for c in contract.caps)
-    split = [s.id for s in contract.segments] if by_segment else [""]
+    split = [s.id for s in contract.segments] if contract.lines_by_segment else [""]
     return tuple(
         (rule.id, metric, provider, segment)
         for rule in contract.rules

@@ -48,7 +48,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sibkit.engine.batch import Batch, axes, deterministic_batch
-from sibkit.engine.schedule import Line, payer_weights, payment_months, schedule
+from sibkit.engine.schedule import Line, covered_lines, payer_weights, payment_months, room_before_vat, schedule
 from sibkit.model import Contract, Scenario, ScenarioOutcome
 from sibkit.model.rules import CohortThreshold, PaymentRule, PerTime, RateCard, ShareOfSavings
 
@@ -292,7 +292,8 @@ def _rooms(
     for cap in contract.caps:
         if cap.level == "payer":
             k = next(k for k, p in enumerate(contract.payers) if p.id == cap.target)
-            rooms.append((frozenset(c for c in cells if c[1] == k), _room(contract, cap.money, cap.includes_vat)))
+            room = room_before_vat(contract, cap.money, cap.includes_vat)
+            rooms.append((frozenset(c for c in cells if c[1] == k), room))
     return rooms
 
 
@@ -343,15 +344,6 @@ def _payer_bounds(
     return by_payer, rounding
 
 
-def _room(contract: Contract, amount: int, includes_vat: bool) -> int:
-    """A cap's room before VAT, as the engine applies it: ``amount / (1 + vat_rate)`` rounded down
-    when the cap counts VAT."""
-    vat_num, vat_den = contract.vat_rate.as_integer_ratio()
-    if includes_vat and vat_num:
-        return (amount * vat_den) // (vat_den + vat_num)
-    return amount
-
-
 def _line_rooms(
     contract: Contract, lines: tuple[Line, ...], everything: Batch
 ) -> list[tuple[frozenset[int], int, int]]:
@@ -362,19 +354,10 @@ def _line_rooms(
     The participant cap bounds a provider's per-participant lines by its amount times the provider's
     planned participants (``everything``'s enrolment); a rule's ``max_payment`` bounds its lines."""
     out: list[tuple[frozenset[int], int, int]] = []
-    for cap in contract.caps:
-        if cap.amount is None:  # a count of participants paid the segment's price: in the natural maximum
-            continue
-        room = _room(contract, cap.amount, cap.includes_vat)
-        if cap.level == "segment":  # the schedule split the per-participant lines by segment for it
-            covered = frozenset(ln.index for ln in lines if ln.segment is not None and ln.segment == cap.target)
-            out.append((covered, room, 1))
-        elif cap.level == "metric":
-            out.append((frozenset(ln.index for ln in lines if ln.metric in cap.metric_ids()), room, 1))
-        elif cap.level == "provider":
-            out.append((frozenset(ln.index for ln in lines if ln.provider == cap.target), room, 1))
-        elif cap.level == "contract":
-            out.append((frozenset(ln.index for ln in lines), room, 1))
+    for cap in contract.caps:  # a count of participants is in the natural maximum: covered_lines gives None
+        covered = covered_lines(cap, lines)
+        if covered is not None:
+            out.append((frozenset(covered), room_before_vat(contract, cap.money, cap.includes_vat), 1))
     rules = {r.id: r for r in contract.rules}
     for rule in contract.rules:
         if isinstance(rule, CohortThreshold) and rule.max_payment is not None:

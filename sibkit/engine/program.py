@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from sibkit.engine.ledger import CONTRACT_ACCOUNT, COSTS, OTHER_INCOME, REVOLVING_FUND, TAX, Reason, Why
 from sibkit.engine.records import Capital, Caps, Fees, Funds, Guarantees, Keys, ProviderTerms, Steps, Terms
-from sibkit.engine.schedule import Schedule, ragged
+from sibkit.engine.schedule import Schedule, covered_lines, ragged, room_before_vat
 from sibkit.model import Contract, Fee, Grant, Loan
 from sibkit.model.parties import Contributor
 from sibkit.model.rules import CohortThreshold
@@ -113,29 +113,20 @@ def program(contract: Contract, sched: Schedule) -> tuple[Terms, Keys, list[tupl
 def _cap_masks(contract: Contract, sched: Schedule) -> list[tuple[npt.NDArray[np.bool_], int]]:
     """Each cap as a (line, payer) mask and its room before VAT, in the order they bind."""
     payers, lines = contract.payers, sched.lines
-    vat_num, vat_den = contract.vat_rate.as_integer_ratio()
     cap_masks: list[tuple[npt.NDArray[np.bool_], int]] = []
     level_order = {"segment": 0, "metric": 1, "provider": 3, "payer": 4, "contract": 5}
     for cap in sorted(contract.caps, key=lambda c: level_order.get(c.level, -1)):
         if cap.amount is None:  # a segment cap counting participants acts on prices, in the schedule
             continue
         mask = np.zeros((len(lines), len(payers)), dtype=bool)
-        if cap.level == "segment":  # the schedule split the per-participant lines by segment for it
-            mask[[ln.index for ln in lines if ln.segment is not None and ln.segment == cap.target], :] = True
-        elif cap.level == "metric":
-            mask[[ln.index for ln in lines if ln.metric in cap.metric_ids()], :] = True
-        elif cap.level == "provider":
-            mask[[ln.index for ln in lines if ln.provider == cap.target], :] = True
+        covered = covered_lines(cap, lines)
+        if covered is not None:
+            mask[covered, :] = True
         elif cap.level == "payer":
             mask[:, [k for k, p in enumerate(payers) if p.id == cap.target]] = True
-        elif cap.level == "contract":
-            mask[:, :] = True
         else:
-            continue
-        room_before_vat: int = cap.amount
-        if cap.includes_vat and vat_num:  # the cap counts VAT: the room before VAT is amount / (1 + rate)
-            room_before_vat = (cap.amount * vat_den) // (vat_den + vat_num)
-        cap_masks.append((mask, room_before_vat))
+            continue  # the participant cap acts in the schedule
+        cap_masks.append((mask, room_before_vat(contract, cap.amount, cap.includes_vat)))
     for rule in contract.rules:  # a rule's own maximum sits between metric and provider caps
         if isinstance(rule, CohortThreshold) and rule.max_payment is not None:
             mask = np.zeros((len(lines), len(payers)), dtype=bool)

@@ -18,6 +18,7 @@ Outcomes verified after the end of the term are not paid; they are counted in
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -30,7 +31,7 @@ from sibkit.engine.batch import Axes, Batch, axes
 from sibkit.engine.split import allocate_rows
 from sibkit.jit import jit
 from sibkit.model import Contract
-from sibkit.model.rules import CohortThreshold, PaymentRule, PerTime, RateCard, ShareOfSavings, Tariff
+from sibkit.model.rules import Cap, CohortThreshold, PaymentRule, PerTime, RateCard, ShareOfSavings, Tariff
 from sibkit.money import muldiv_array, share_weights
 
 __all__ = ["Line", "Schedule", "payment_months", "ragged", "schedule"]
@@ -331,9 +332,35 @@ def _segment_counts(
 def by_segment(contract: Contract, ax: Axes) -> tuple[int | None, ...]:
     """The segment positions a per-participant line is split into: each segment when a ``segment`` cap
     needs lines of its own, else one line for all (``None``)."""
-    if any(c.level == "segment" and c.amount is not None for c in contract.caps):
-        return tuple(range(len(ax.segments)))
-    return (None,)
+    return tuple(range(len(ax.segments))) if contract.lines_by_segment else (None,)
+
+
+def covered_lines(cap: Cap, lines: Sequence[Line]) -> list[int] | None:
+    """The indices of the payment lines a cap on money covers whole (all their payers): a segment cap its
+    segment's lines (split for it), a metric cap its metric's or group's, a provider cap its provider's, the
+    contract cap every line; ``None`` for the caps that do not (a payer cap covers its part of lines, the
+    participant cap and a count of participants act before, in the schedule). The one definition the month
+    loop's caps, the maximum payment and the shipped properties share."""
+    if cap.amount is None:
+        return None
+    if cap.level == "segment":
+        return [ln.index for ln in lines if ln.segment is not None and ln.segment == cap.target]
+    if cap.level == "metric":
+        return [ln.index for ln in lines if ln.metric in cap.metric_ids()]
+    if cap.level == "provider":
+        return [ln.index for ln in lines if ln.provider == cap.target]
+    if cap.level == "contract":
+        return [ln.index for ln in lines]
+    return None
+
+
+def room_before_vat(contract: Contract, amount: int, includes_vat: bool) -> int:
+    """A cap's room before VAT, as the engine applies it: ``amount / (1 + vat_rate)`` rounded down to the cent
+    when the cap counts VAT, else ``amount`` (cents)."""
+    vat_num, vat_den = contract.vat_rate.as_integer_ratio()
+    if includes_vat and vat_num:
+        return (amount * vat_den) // (vat_den + vat_num)
+    return amount
 
 
 def _build_lines(contract: Contract, batch: Batch, ax: Axes, pay: I64) -> _Lines:

@@ -239,6 +239,12 @@ class Contract:
             raise ModelError(problems)
 
     # -- lookups used by the engine, checks and reports -------------------------------------------
+    @property
+    def lines_by_segment(self) -> bool:
+        """Whether the engine keeps a payment line per difficulty segment: only a segment cap on money needs it
+        (it covers its segment's lines); a segment cap counting ``participants`` acts on prices instead."""
+        return any(c.level == "segment" and c.amount is not None for c in self.caps)
+
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         """The contract in one line for Hypothesis's falsifying examples (and IPython): a failing property
         over the user's own contract otherwise prints its whole repr, hundreds of lines, after the readable

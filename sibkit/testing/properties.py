@@ -32,6 +32,7 @@ from sibkit.engine.ledger import CONTRACT_ACCOUNT, Why
 from sibkit.engine.maximum import MaximumPayment, _everything, maximum_payment
 from sibkit.engine.results import Results, results
 from sibkit.engine.run import run
+from sibkit.engine.schedule import covered_lines
 from sibkit.engine.waterfall import Flows, run_batch
 from sibkit.errors import EngineError
 from sibkit.i18n import Language
@@ -528,14 +529,7 @@ def _paid_under(contract: Contract, cap: Cap, flows: Flows) -> Any:
     if cap.level == "payer":
         k = next(i for i, p in enumerate(contract.payers) if p.id == cap.target)
         return flows.payer_paid[:, :, k].sum(axis=1)
-    keep = [
-        ln.index
-        for ln in flows.schedule.lines
-        if cap.level == "contract"
-        or (cap.level == "metric" and ln.metric in cap.metric_ids())
-        or (cap.level == "provider" and ln.provider == cap.target)
-        or (cap.level == "segment" and ln.segment == cap.target)
-    ]
+    keep = covered_lines(cap, flows.schedule.lines) or []
     return flows.line_paid[:, keep].sum(axis=1)
 
 
