@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn, Self, TypeVar
@@ -22,6 +22,7 @@ from rich.text import Text
 
 from sibkit.atomic import check_output
 from sibkit.cli.language import install_click_messages, language_of, speaking, translated, words
+from sibkit.cli.options import either
 from sibkit.engine import ENGINE_LOOPS
 from sibkit.errors import ContractFileError, EngineError
 from sibkit.i18n import LANGUAGES, Language
@@ -88,6 +89,35 @@ def check_output_file(path: Path, force: bool, lang: Language | None = None) -> 
     """Refuse (exit 2) a file the output policy would not write, before the command does its work."""
     with output_errors(path, lang):
         check_output(path, overwrite=force)
+
+
+def check_sheet_output(
+    output: Path | None,
+    fmt: str,
+    suffixes: Mapping[str, Sequence[str]],
+    force: bool,
+    lang: Language,
+    *,
+    needs_file: Sequence[str],
+) -> None:
+    """Before any work, for a command writing a sheet in ``--format`` ``fmt`` (``termsheet``, ``fund sheet``):
+    a format in ``needs_file`` (Word, PDF) needs ``-o``; ``-o`` must end as ``suffixes[fmt]`` says; the file
+    must be one the output policy writes (``check_output_file``). Each refusal is a usage error, exit 2."""
+    if fmt in needs_file and output is None:
+        raise click.BadParameter(lang.gettext("a %(fmt)s file needs -o FILE.%(fmt)s", fmt=fmt), param_hint="--format")
+    if output is None:
+        return
+    if output.suffix.lower() not in suffixes[fmt]:
+        raise click.BadParameter(
+            lang.gettext(
+                "expected a %(suffixes)s file for --format %(fmt)s, got %(given)s",
+                suffixes=either(list(suffixes[fmt]), lang),
+                fmt=fmt,
+                given=repr(str(output)),
+            ),
+            param_hint="-o",
+        )
+    check_output_file(output, force, lang)
 
 
 def header(text: str, name: str) -> Text:

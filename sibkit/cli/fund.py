@@ -27,6 +27,7 @@ from sibkit.cli.app import (
     SibkitGroup,
     _commands_speak,
     check_output_file,
+    check_sheet_output,
     console,
     fail,
     header,
@@ -34,7 +35,7 @@ from sibkit.cli.app import (
     output_errors,
 )
 from sibkit.cli.language import refusal_text
-from sibkit.cli.options import MAX_SEED, MAX_WORKERS, SCENARIO_COUNT, OutputFile, either, force_option, lang_option
+from sibkit.cli.options import MAX_SEED, MAX_WORKERS, SCENARIO_COUNT, OutputFile, force_option, lang_option
 from sibkit.engine import ENGINE_LOOPS
 from sibkit.engine.fund import RECYCLED, FundResults, FundWhy, contributor_charges, fund_run
 from sibkit.engine.fund_simulate import (
@@ -500,21 +501,7 @@ def fund_sheet_command(
     """``sibkit fund sheet FILE``: the fund summary sheet, written atomically to ``-o`` (refusing to replace a
     file without ``--force``) or printed; a failed render writes nothing."""
     words = Language(lang)
-    if fmt == "pdf" and output is None:
-        raise click.BadParameter(words.gettext("a %(fmt)s file needs -o FILE.%(fmt)s", fmt=fmt), param_hint="--format")
-    if output is not None:
-        suffixes = _SHEET_SUFFIXES[fmt]
-        if output.suffix.lower() not in suffixes:
-            raise click.BadParameter(
-                words.gettext(
-                    "expected a %(suffixes)s file for --format %(fmt)s, got %(given)s",
-                    suffixes=either(suffixes, words),
-                    fmt=fmt,
-                    given=repr(str(output)),
-                ),
-                param_hint="-o",
-            )
-        check_output_file(output, force, words)
+    check_sheet_output(output, fmt, _SHEET_SUFFIXES, force, words, needs_file=("pdf",))
     loaded = _load(file, lang)
     _check_scenario(loaded, scenario_name, words)
     today = dt.date.today()

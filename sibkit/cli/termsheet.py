@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from sibkit.atomic import write_bytes_atomic
-from sibkit.cli.app import check_output_file, console, fail, load_or_exit, main, output_errors
+from sibkit.cli.app import check_sheet_output, console, fail, load_or_exit, main, output_errors
 from sibkit.cli.language import refusal_text
-from sibkit.cli.options import SCENARIO_COUNT, OutputFile, either, force_option, lang_option
+from sibkit.cli.options import SCENARIO_COUNT, OutputFile, force_option, lang_option
 from sibkit.engine.simulate import SimulationTooLarge
 from sibkit.i18n import Language
 from sibkit.model import Contract
@@ -52,22 +52,8 @@ def termsheet(file: str, lang: str, fmt: str, output: Path | None, force: bool, 
     """A term sheet for the contract in FILE, in Dutch or English, as Markdown, standalone HTML or Word."""
     c = load_or_exit(file, lang=lang)
     words = Language(lang)
-    if fmt in ("docx", "pdf") and output is None:
-        raise click.BadParameter(words.gettext("a %(fmt)s file needs -o FILE.%(fmt)s", fmt=fmt), param_hint="--format")
     try:
-        if output is not None:
-            suffixes = _SUFFIXES[fmt]
-            if output.suffix.lower() not in suffixes:
-                raise click.BadParameter(
-                    words.gettext(
-                        "expected a %(suffixes)s file for --format %(fmt)s, got %(given)s",
-                        suffixes=either(suffixes, words),
-                        fmt=fmt,
-                        given=repr(str(output)),
-                    ),
-                    param_hint="-o",
-                )
-            check_output_file(output, force, words)
+        check_sheet_output(output, fmt, _SUFFIXES, force, words, needs_file=("docx", "pdf"))
         data = _render(c, lang, fmt, simulate_n, to_stdout=output is None)
         if data is None:
             return
