@@ -29,7 +29,6 @@ Units: cents (``int64``), months from the fund's start, calendar years.
 
 from __future__ import annotations
 
-import math
 import os
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -61,13 +60,11 @@ from sibkit.engine.maximum import MaximumPayment, maximum_payment
 from sibkit.engine.results import results
 from sibkit.engine.simulate import (
     CHUNK,
-    GRID,
     RESULTS_BUDGET_BYTES,
     SimulationTooLarge,
-    _enrol,
     _Plan,
     _plan,
-    _spread_achievers,
+    _sample_into,
     engine_rows,
 )
 from sibkit.engine.waterfall import run_batch
@@ -195,44 +192,18 @@ def sample_start(
     f = fund_rng.standard_normal(n)
     u = rng.random(n)  # the approval draw comes first, so the contract's draws do not depend on the pipeline
     approved = np.ones(n, dtype=bool) if probability is None else u < probability
-    p_len, s_len, m_len = plan.mean.shape
-    t_len = plan.plan.shape[0]
-    # the contract's own copula (as sibkit.engine.simulate), then the fund's factor mixed in
-    z0 = rng.standard_normal(n)
-    z = rng.standard_normal((n, p_len, s_len, m_len))
-    own = math.sqrt(plan.shared) * z0[:, None, None, None] + math.sqrt(1 - plan.shared) * z
-    x = math.sqrt(shared) * f[:, None, None, None] + math.sqrt(1 - shared) * own
-    uncertain = ~np.isnan(plan.alpha)
-    rate = np.broadcast_to(plan.mean, (n, p_len, s_len, m_len)).copy()
-    if uncertain.any():
-        scores = x[:, uncertain]
-        drawn = np.empty_like(scores)
-        for i in range(scores.shape[1]):
-            drawn[:, i] = np.interp(scores[:, i], GRID, plan.quantiles[i])
-        rate[:, uncertain] = drawn
-    factor = np.clip(
-        plan.enrol_mean + plan.enrol_sd * rng.standard_normal((n, p_len)), 0.0, plan.enrol_mean + 8 * plan.enrol_sd
-    )
-    enrolled = np.zeros((n, t_len, p_len, s_len), dtype=np.int64)
-    total = np.floor(plan.plan.sum(axis=0) * factor + 0.5).astype(np.int64)
-    group_total = np.zeros((n, p_len, s_len), dtype=np.int64)
-    _enrol(total, plan.plan, plan.share_weights, plan.segment_rank, enrolled, group_total)
-    if plan.noise:
-        counts = rng.binomial(np.broadcast_to(group_total[..., None], rate.shape), np.clip(rate, 0.0, 1.0))
-    else:
-        counts = np.floor(group_total[..., None] * np.clip(rate, 0.0, 1.0) + 0.5).astype(np.int64)
-    counts = np.where(plan.cohort, 0, counts)
-    same = bool(np.all(plan.units_per == 1.0))
-    achieved = np.zeros((n, t_len, p_len, s_len, m_len), dtype=np.int64)
-    units = achieved if same else np.zeros_like(achieved)
-    _spread_achievers(enrolled, counts.astype(np.int64), plan.units_per, achieved, units, same)
+    t_len, p_len = plan.plan.shape
+    _, s_len, m_len = plan.mean.shape
+    achieved = np.empty((n, t_len, p_len, s_len, m_len), dtype=np.int64)
     batch = Batch(
-        enrolled=enrolled,
+        enrolled=np.empty((n, t_len, p_len, s_len), dtype=np.int64),
         achieved=achieved,
-        units=units,
+        units=achieved if bool(np.all(plan.units_per == 1.0)) else np.empty_like(achieved),
         offset=plan.base.offset,
-        improvement=np.where(plan.cohort[None, None, :], rate[:, :, 0, :], 0.0),
+        improvement=np.empty((n, p_len, m_len)),
     )
+    # the contract's own sampler (as ``sibkit simulate`` draws it), on the start's stream, with the fund's factor
+    x = _sample_into(plan, seed, chunk, batch, rng=rng, common=(f, shared))
     return batch, approved, x
 
 

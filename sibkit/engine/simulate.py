@@ -362,14 +362,30 @@ def _spread_achievers(enrolled: I64, counts: I64, units_per: F64, achieved: I64,
                             units[i, t, p, s, m] = math.floor(achieved[i, t, p, s, m] * units_per[p, s, m] + 0.5)
 
 
-def _sample_into(plan: _Plan, seed: int, chunk: int, out: Batch) -> None:
-    """Draw ``CHUNK`` scenarios from the stream of chunk number ``chunk`` into ``out`` (arrays of length ``CHUNK``)."""
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(chunk,))))
+def _sample_into(
+    plan: _Plan,
+    seed: int,
+    chunk: int,
+    out: Batch,
+    *,
+    rng: np.random.Generator | None = None,
+    common: tuple[F64, float] | None = None,
+) -> F64:
+    """Draw ``CHUNK`` scenarios from the stream of chunk number ``chunk`` into ``out`` (arrays of length ``CHUNK``)
+    and return their (n, P, S, M) normal scores. ``rng``: another stream to draw from (an outcomes fund gives
+    each contract start its own); ``common``: (n,) scores of a factor outside the contract and the share of
+    variance it takes, mixed into every score (``sqrt(share) × factor + sqrt(1 − share) × own``: a fund's
+    contracts moving together)."""
+    if rng is None:
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(chunk,))))
     n = CHUNK
     p_len, s_len, m_len = plan.mean.shape
     z0 = rng.standard_normal(n)
     z = rng.standard_normal((n, p_len, s_len, m_len))
     x = math.sqrt(plan.shared) * z0[:, None, None, None] + math.sqrt(1 - plan.shared) * z
+    if common is not None:
+        factor_scores, share = common
+        x = math.sqrt(share) * factor_scores[:, None, None, None] + math.sqrt(1 - share) * x
     uncertain = ~np.isnan(plan.alpha)
     rate = np.broadcast_to(plan.mean, (n, p_len, s_len, m_len)).copy()
     if uncertain.any():
@@ -396,6 +412,7 @@ def _sample_into(plan: _Plan, seed: int, chunk: int, out: Batch) -> None:
         enrolled, counts.astype(np.int64), plan.units_per, out.achieved, out.units, out.units is out.achieved
     )
     out.improvement[...] = np.where(plan.cohort[None, None, :], rate[:, :, 0, :], 0.0)
+    return x
 
 
 def _sample_chunks(plan: _Plan, seed: int, chunks: list[int], n: int) -> Batch:
