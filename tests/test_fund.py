@@ -468,9 +468,24 @@ class TestDocs:
         assert "Reken elk contract van het fonds" in out
 
 
-@pytest.mark.parametrize("name", ["sibkit.model.fund", "sibkit.engine.fund", "sibkit.fund_load", "sibkit.cli.fund"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sibkit.model.fund",
+        "sibkit.engine.fund",
+        "sibkit.engine.fund_simulate",
+        "sibkit.fund_load",
+        "sibkit.cli.fund",
+        "sibkit.report.fund",
+        "sibkit.report.fund.chart",
+        "sibkit.report.fund.notes",
+        "sibkit.report.fund.view",
+        "sibkit.report.fund.render",
+    ],
+)
 def test_all_lists_the_public_names(name: str) -> None:
-    """Each fund module's ``__all__`` lists exactly the public functions and classes it defines."""
+    """Each fund module's ``__all__`` (engine, file, command, sheet) lists exactly the public functions and
+    classes it defines."""
     import importlib
     import inspect
 

@@ -352,31 +352,6 @@ class TestRefusedBeforeWork:
             assert out.read_bytes() == b"kept"
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "sibkit.report.fund",
-        "sibkit.report.fund.chart",
-        "sibkit.report.fund.notes",
-        "sibkit.report.fund.view",
-        "sibkit.report.fund.render",
-    ],
-)
-def test_all_lists_the_public_names(name: str) -> None:
-    """Each fund report module's ``__all__`` lists exactly the public functions and classes it defines."""
-    import importlib
-    import inspect
-
-    module = importlib.import_module(name)
-    defined = {
-        n
-        for n, v in vars(module).items()
-        if not n.startswith("_") and (inspect.isfunction(v) or inspect.isclass(v)) and v.__module__ == name
-    }
-    assert all(hasattr(module, n) for n in module.__all__)
-    assert defined - set(module.__all__) == set()
-
-
 SHORT = f"""
 id = "short"
 name = "Short fund"
