@@ -31,6 +31,7 @@ from sibkit.report.words import (
     contributor_shares,
     prices,
     role_word,
+    scenario_label,
     segment_mix,
     tranche_type,
     word,
@@ -246,7 +247,7 @@ def _scenarios(c: Contract, words: Language, mx: MaximumPayment) -> Table:
     table = Table(title=words.gettext("Who pays what in the scenarios"), title_justify="left")
     table.add_column("")
     for sc in scenarios:
-        table.add_column(words.text(sc.label) if sc.label else sc.name, justify="right")
+        table.add_column(scenario_label(words, sc), justify="right")
     table.add_row(
         words.gettext("Outcome payments, VAT excluded"), *(words.money(int(r.outcome_payments[0]), cur) for r in runs)
     )

@@ -20,6 +20,7 @@ from sibkit.report.words import (
     contributor_shares,
     names,
     rule_sentence,
+    scenario_label,
     segment_mix,
     tranche_type,
     word,
@@ -67,7 +68,7 @@ def _per_scenario(lang: Language, cur: str, scenarios: Sequence[Scenario], amoun
             lang.gettext(
                 "%(amount)s in '%(scenario)s'",
                 amount=lang.money(x, cur),
-                scenario=lang.text(sc.label) if sc.label else sc.name,
+                scenario=scenario_label(lang, sc),
             )
             for sc, x in zip(scenarios, amounts, strict=True)
         ],
@@ -272,7 +273,7 @@ def explain(contract: Contract, lang: str = "en") -> str:
         out.append(
             words.gettext(
                 "In the expected scenario ('%(scenario)s') the payers pay %(paid)s; the maximum is unbounded.",
-                scenario=words.text(scenario.label) if scenario.label else scenario.name,
+                scenario=scenario_label(words, scenario),
                 paid=paid,
             )
         )
@@ -280,7 +281,7 @@ def explain(contract: Contract, lang: str = "en") -> str:
         out.append(
             words.gettext(
                 "In the expected scenario ('%(scenario)s') the payers pay %(paid)s, out of at most %(maximum)s.",
-                scenario=words.text(scenario.label) if scenario.label else scenario.name,
+                scenario=scenario_label(words, scenario),
                 paid=paid,
                 maximum=words.money(res.maximum_payment, cur),
             )

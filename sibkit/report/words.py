@@ -29,6 +29,7 @@ from sibkit.model import (
     Loan,
     OutcomePayer,
     RecoverableGrant,
+    Scenario,
     Tranche,
 )
 from sibkit.model.rules import CohortThreshold, PaymentRule, PerTime, RateCard, ShareOfSavings, Tariff
@@ -60,6 +61,7 @@ __all__ = [
     "prices",
     "role_word",
     "rule_sentence",
+    "scenario_label",
     "segment_mix",
     "segment_name",
     "segment_prices",
@@ -325,6 +327,11 @@ def contributor_shares(payer: OutcomePayer) -> list[tuple[Contributor, Fraction]
     if total == 0:
         return [(k, Fraction(1, len(payer.contributors))) for k in payer.contributors]
     return [(k, Fraction(k.commitment, total)) for k in payer.contributors]
+
+
+def scenario_label(lang: Language, scenario: Scenario) -> str:
+    """A scenario's name for readers in ``lang`` (its ``label``: laag/basis/hoog), its id when it has none."""
+    return lang.text(scenario.label) if scenario.label else scenario.name
 
 
 def segment_name(contract: Contract, segment_id: str) -> str:

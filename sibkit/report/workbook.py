@@ -50,7 +50,7 @@ from sibkit.model import Contract, Provenance, Scenario
 from sibkit.model.rules import RateCard
 from sibkit.money import Cents, cents_to_decimal, currency_decimals
 from sibkit.rates_import import RATE_SHEET, rate_rows
-from sibkit.report.words import account, irr_reason, ledger_reason, role_word
+from sibkit.report.words import account, irr_reason, ledger_reason, role_word, scenario_label
 
 __all__ = ["FIXED_TIME", "SHEETS", "SIMULATION_SEED", "safe_text", "workbook_bytes"]
 
@@ -453,7 +453,7 @@ class _Writer:
 
     def _scenario_name(self, sc: Scenario) -> str:
         """The scenario's label in the workbook's language (laag/basis/hoog), else its id."""
-        return self.w.text(sc.label) if sc.label else sc.name
+        return scenario_label(self.w, sc)
 
     def _irr_value(self, rate: float, reason: int) -> object:
         if reason:
