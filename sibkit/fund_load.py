@@ -69,6 +69,8 @@ def _read(path: Path, file: str) -> str:
         raise _refused(file, N_("this is a directory, not a fund file"))
     if path.suffix.lower() != ".toml":
         raise _refused(file, N_("a fund file is a .toml file"))
+    if not stat.S_ISREG(info.st_mode):  # reading a pipe would wait for a writer that never comes
+        raise _refused(file, N_("this is a special file (such as a pipe or a device), not a fund file"))
     if info.st_size > MAX_FILE_BYTES:
         raise _refused(
             file,

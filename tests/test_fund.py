@@ -433,6 +433,17 @@ class TestCommand:
         assert data["with_pipeline"]["months"][below - 1]["balance_cents"] >= 0
         assert data["with_pipeline"]["months"][below]["date"].startswith("2040")
 
+    def test_a_pipe_is_refused_not_read(self, tmp_path: Path) -> None:
+        """A named pipe called ``fund.toml`` is refused at once (reading it would wait for a writer forever)."""
+        import os
+
+        pipe = tmp_path / "fund.toml"
+        os.mkfifo(pipe)
+        code, out, err = invoke("fund", "run", str(pipe))
+        assert code == 2
+        assert "this is a special file (such as a pipe or a device), not a fund file" in err
+        assert "Traceback" not in out + err
+
     def test_broken_file(self, tmp_path: Path) -> None:
         """A broken fund file gets its problems as ``message @ path`` on standard error, exit 2, no traceback."""
         path = write(tmp_path, KNOWN.replace("horizon_months = 24", 'horizon_months = "24"'))
