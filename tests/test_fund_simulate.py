@@ -23,14 +23,18 @@ from sibkit.engine.accounts import savings_by_month
 from sibkit.engine.fund import FundWhy, fund_ledger
 from sibkit.engine.fund_simulate import (
     CHUNK,
+    FUND_FACING,
+    ClusterError,
     FundSimulation,
     Setup,
+    _check_workers,
     _prepared,
     _rows,
     fund_simulate,
     prepare,
     run_block,
     sample_start,
+    sibkit_version,
     summarise_fund,
 )
 from sibkit.engine.results import results
@@ -140,13 +144,13 @@ def replay(setup: Setup, seed: int, i: int) -> list[int]:
     fund = setup.fund
     starts = []
     for k, s in enumerate(setup.starts):
-        contract, plan, mx = _prepared(setup, k)
+        contract, plan = _prepared(setup, k)
         batch, approved, _ = sample_start(
             plan, seed, 0, k, float(fund.simulation.shared), float(s.weight) if s.pipeline else None
         )
         if not approved[i]:
             continue
-        res = results(contract, run_batch(contract, _rows(batch, i, i + 1)), maximum=mx)
+        res = results(contract, run_batch(contract, _rows(batch, i, i + 1)))
         cashable, _ = savings_by_month(contract, res.outcome_units, res.flows.batch, res.flows.ledger.months)
         starts.append(
             attrs.evolve(
@@ -178,6 +182,35 @@ class TestSeeding:
         assert np.array_equal(first.balance, small.balance[:200])
 
 
+    def test_same_numbers_whether_a_block_holds_every_start_or_some(self, folder: Path) -> None:
+        """With enough chunks each block holds every start and comes back as figures; with more workers than that
+        the starts are split over blocks summed by the driver. Both give the same scenarios."""
+        setup = setup_of(folder)
+        n = 2 * CHUNK + 50
+        whole = fund_simulate(setup, n, 4, workers=1)
+        split = fund_simulate(setup, n, 4, workers=4)
+        assert same(whole, split)
+        seen: list[tuple[int, int]] = []
+        fund_simulate(setup, n, 4, workers=4, progress=lambda done, total: seen.append((done, total)))
+        assert seen[-1][0] == seen[-1][1] > 3  # three groups, each split into more than one block
+
+    def test_a_block_sums_its_starts(self, folder: Path) -> None:
+        """A block of two starts holds the sum of the two one-start blocks, month by month."""
+        setup = setup_of(folder, pipeline=False)
+        both = run_block(setup, [0, 1], 6, [0], 300)
+        ones = [run_block(setup, [k], 6, [0], 300) for k in (0, 1)]
+        months = setup.months
+        for why in FUND_FACING:
+            total = np.zeros((300, months), dtype=np.int64)
+            for p in ones:
+                if why in p.amounts:
+                    total[:, p.offset : p.offset + p.amounts[why].shape[1]] += p.amounts[why]
+            got = np.zeros((300, months), dtype=np.int64)
+            if why in both.amounts:
+                got[:, both.offset : both.offset + both.amounts[why].shape[1]] += both.amounts[why]
+            assert np.array_equal(got, total), why
+
+
 class TestDask:
     @pytest.fixture(scope="class")
     @classmethod
@@ -197,6 +230,16 @@ class TestDask:
         local = fund_simulate(setup, 300, 11, workers=1)
         remote = fund_simulate(setup, 300, 11, scheduler=cluster)
         assert same(local, remote)
+
+    def test_workers_of_another_sibkit_are_refused(self, cluster: str) -> None:
+        """A worker whose sibkit is not this machine's version would give other numbers for the same seed: refused,
+        naming the versions; the same version is accepted."""
+        from distributed import Client
+
+        with Client(cluster, set_as_default=False) as client:
+            _check_workers(client, sibkit_version())
+            with pytest.raises(ClusterError, match=r"this machine has sibkit 0\.0\.0-other, but .* has sibkit "):
+                _check_workers(client, "0.0.0-other")
 
     def test_command_on_the_cluster(self, folder: Path, cluster: str) -> None:
         """``--scheduler`` prints the same JSON as the local run."""
@@ -256,7 +299,7 @@ class TestModel:
         corr = {}
         for shared in ("0", "1"):
             setup = setup_of(folder, shared=shared, pipeline=False)
-            paid = [run_block(setup, k, 3, [0], 2000).amounts[FundWhy.OUTCOME_PAYMENT].sum(axis=1) for k in (0, 1)]
+            paid = [run_block(setup, [k], 3, [0], 2000).amounts[FundWhy.OUTCOME_PAYMENT].sum(axis=1) for k in (0, 1)]
             corr[shared] = float(np.corrcoef(paid[0], paid[1])[0, 1])
         assert corr["1"] > 0.25
         assert abs(corr["0"]) < 0.09

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
+from pathlib import Path
 
 import attrs
 import numpy as np
@@ -15,7 +17,7 @@ from test_segment_split import mix_contract
 
 from sibkit.cli import main
 from sibkit.engine import run
-from sibkit.engine.batch import deterministic_batch
+from sibkit.engine.batch import deterministic_batch, stack
 from sibkit.load import load_contract, loads
 from sibkit.model import Contract, Saving
 from sibkit.report.termsheet import render_termsheet
@@ -252,3 +254,21 @@ class TestSavingsPerUnitOfTime:
         got = {b.budget: (b.payer, int(b.cashable[0])) for b in res.budgets}
         assert got == {"city": ("city", 6_000_00), "Wmo (zorgkantoor)": (None, 54_000_00)}
         assert int(res.payers[0].cashable_savings[0]) == 6_000_00
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "contracts").glob("*.toml")), ids=lambda p: p.stem)
+def test_payer_outlays_are_the_payers_results(path: Path) -> None:
+    """``payer_outlays`` (what the fund's simulation checks each start against, from the engine's arrays alone) is
+    each payer's ``paid + vat + fees`` of the full results, on every bundled contract at low and high success."""
+    from sibkit.engine.results import payer_outlays, results
+    from sibkit.engine.waterfall import run_batch
+
+    c = load_contract(path)
+    scenario = c.default_scenario()
+    batch = stack([deterministic_batch(c, scenario, s) for s in (Decimal("0.4"), Decimal("1.3"))])
+    flows = run_batch(c, batch)
+    res = results(c, flows)
+    outlays = payer_outlays(c, flows)
+    assert list(outlays) == [p.id for p in c.payers]
+    for p in res.payers:
+        assert np.array_equal(outlays[p.id], p.paid + p.vat + p.fees), p.id

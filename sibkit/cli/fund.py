@@ -43,7 +43,6 @@ from sibkit.engine.fund_simulate import (
     FundSimulationSummary,
     FundYearRisk,
     Setup,
-    blocks,
     fund_simulate,
     prepare,
     summarise_fund,
@@ -636,10 +635,9 @@ def _simulated(
     """Run the fund simulation with a progress bar on standard error (none when ``quiet``); a cluster that
     cannot be used exits with code 2 and says why."""
     err = console(err=True)
-    total = sum(1 for _ in blocks(setup, n, block))
     columns = (TextColumn(words.gettext("simulating")), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
-        task = bar.add_task("simulate", total=total)
+        task = bar.add_task("simulate", total=None)
         try:
             sim = fund_simulate(
                 setup,
@@ -648,7 +646,7 @@ def _simulated(
                 block=block,
                 workers=workers,
                 scheduler=scheduler,
-                progress=lambda done: bar.update(task, completed=done),
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         except ClusterError as exc:
             bar.stop()

@@ -375,7 +375,7 @@ def _contract_flows(fund: Fund, s: StartRun, book: _Book, commitments: Sequence[
     for source, target, why, ref, amounts in moves:
         book.add(source, target, why, ref, s.offset, amounts[0])
     if s.weight == 1:
-        check_paid(s, s.results, net)
+        check_paid(s, {p.id: p.paid + p.vat + p.fees for p in s.results.payers}, net)
 
 
 Movement = tuple[str, str, FundWhy, str, I64]
@@ -425,10 +425,11 @@ def start_movements(
     return moves, gross_out - gross_back
 
 
-def check_paid(s: StartRun, res: Results, net: I64) -> None:
+def check_paid(s: StartRun, outlays: Mapping[str, I64], net: I64) -> None:
     """Raise ``EngineError`` unless, in every scenario, the fund paid for start ``s`` (net of what came back to
-    the fund payers, ``net`` (N,) cents) what the contract engine's results say the fund payers paid."""
-    paid = sum((p.paid + p.vat + p.fees for p in res.payers if p.id in s.payers), np.zeros_like(net))
+    the fund payers, ``net`` (N,) cents) what the contract engine says the fund payers paid (``outlays``: payer
+    id → (N,) cents, ``sibkit.engine.results.payer_outlays``)."""
+    paid = sum((v for payer, v in outlays.items() if payer in s.payers), np.zeros_like(net))
     if np.any(paid != net):
         i = int(np.flatnonzero(paid != net)[0])
         raise EngineError(

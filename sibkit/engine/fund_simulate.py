@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
 from multiprocessing import get_context
@@ -56,8 +56,7 @@ from sibkit.engine.fund import (
     scaled,
     start_movements,
 )
-from sibkit.engine.maximum import MaximumPayment, maximum_payment
-from sibkit.engine.results import results
+from sibkit.engine.results import payer_outlays
 from sibkit.engine.simulate import (
     CHUNK,
     RESULTS_BUDGET_BYTES,
@@ -86,13 +85,14 @@ __all__ = [
     "Part",
     "Setup",
     "Task",
-    "blocks",
+    "block_figures",
     "finish_group",
     "fund_simulate",
     "most_fund_scenarios",
     "prepare",
     "run_block",
     "sample_start",
+    "sibkit_version",
     "summarise_fund",
 ]
 
@@ -219,26 +219,28 @@ def _rows(batch: Batch, start: int, stop: int) -> Batch:
     )
 
 
-_PREPARED: dict[tuple[str, int], tuple[Contract, _Plan, MaximumPayment]] = {}
+_PREPARED: dict[tuple[str, int], tuple[Contract, _Plan]] = {}
 
 
-def _prepared(setup: Setup, k: int) -> tuple[Contract, _Plan, MaximumPayment]:
-    """Start ``k``'s contract in canonical order, its sampling plan and maximum payment, once per process."""
+def _prepared(setup: Setup, k: int) -> tuple[Contract, _Plan]:
+    """Start ``k``'s contract in canonical order and its sampling plan, once per process and run (a worker keeps
+    those of the run it works for, every start of it: a block may hold them all)."""
     key = (setup.token, k)
     if key not in _PREPARED:
-        if len(_PREPARED) > 64:
+        if any(token != setup.token for token, _ in _PREPARED):
             _PREPARED.clear()
         contract, _ = canonical(setup.starts[k].contract)
-        _PREPARED[key] = (contract, _plan(contract), maximum_payment(contract))
+        _PREPARED[key] = (contract, _plan(contract))
     return _PREPARED[key]
 
 
 @attrs.frozen(kw_only=True, eq=False)
 class Part:
-    """One block's result: start ``k``'s movements on the fund's books in the block's scenarios, over the months
-    ``offset`` to ``offset + W`` of the fund (the start's window: only these months can hold its money)."""
+    """One block's result: the fund's movements that depend on the starts ``starts`` in the block's scenarios, summed
+    over those starts, over the months ``offset`` to ``offset + W`` of the fund (the starts' windows: only these
+    months can hold their money)."""
 
-    k: int
+    starts: tuple[int, ...]
     offset: int
     amounts: Mapping[FundWhy, I64]
     """``(scenarios, W)`` cents per reason of ``FUND_FACING`` (reasons that never move are left out)."""
@@ -250,50 +252,78 @@ def _window(setup: Setup, s: StartRun) -> int:
     return min(setup.months, s.offset + span) - s.offset
 
 
-def run_block(setup: Setup, k: int, seed: int, chunks: Sequence[int], keep: int) -> Part:
-    """One block: start ``k`` in the first ``keep`` scenarios of ``chunks``, as the fund's movements that depend
-    on it (``Part``). Raises ``EngineError`` when, in any scenario, the fund's payments for the start differ
-    from what the contract engine says its fund payers paid."""
+def run_block(setup: Setup, starts: Sequence[int], seed: int, chunks: Sequence[int], keep: int) -> Part:
+    """One block: the starts ``starts`` in the first ``keep`` scenarios of ``chunks``, as the fund's movements that
+    depend on them, summed over the starts (``Part``; sums of integers, so the split into blocks changes nothing).
+    Raises ``EngineError`` when, in any scenario, the fund's payments for a start differ from what the contract
+    engine says its fund payers paid."""
+    ks = tuple(starts)
+    if not ks:
+        raise ValueError("a block needs at least one start")
+    first = min(setup.starts[k].offset for k in ks)
+    last = max(setup.starts[k].offset + _window(setup, setup.starts[k]) for k in ks)
+    out = {w: np.zeros((keep, last - first), dtype=np.int64) for w in FUND_FACING}
+    for k in ks:
+        _add_start(setup, k, seed, chunks, keep, out, first)
+    return Part(starts=ks, offset=first, amounts={w: a for w, a in out.items() if a.any()})
+
+
+def _add_start(
+    setup: Setup, k: int, seed: int, chunks: Sequence[int], keep: int, out: Mapping[FundWhy, I64], first: int
+) -> None:
+    """Add start ``k``'s movements on the fund's books in the first ``keep`` scenarios of ``chunks`` into ``out``
+    (``(keep, W)`` per reason, month 0 of it the fund's month ``first``)."""
     s = setup.starts[k]
     fund = setup.fund
-    contract, plan, mx = _prepared(setup, k)
+    contract, plan = _prepared(setup, k)
     shared = float(fund.simulation.shared)
     probability = float(s.weight) if s.pipeline else None
-    out = {w: np.zeros((keep, _window(setup, s)), dtype=np.int64) for w in FUND_FACING}
     commitments = [c.commitment for c in fund.contributors]
     recycle = {r.owner: r.share for r in fund.recycling.savings}
     step = max(1, min(engine_rows(contract), MAX_ENGINE_ROWS))
+    at = s.offset - first
+    width = _window(setup, s)
     row = 0
     for c in chunks:
         batch, approved, _ = sample_start(plan, seed, c, k, shared, probability)
         take = min(CHUNK, keep - row)
         for a in range(0, take, step):
             b = min(a + step, take)
-            res = results(contract, run_batch(contract, _rows(batch, a, b)), maximum=mx)
-            moves, net = start_movements(fund, s, res.flows.ledger.flows, commitments)
-            check_paid(s, res, net)
+            # the fund needs the ledger and what the payers paid, not the parties' results (IRRs, accounts)
+            flows = run_batch(contract, _rows(batch, a, b))
+            moves, net = start_movements(fund, s, flows.ledger.flows, commitments)
+            check_paid(s, payer_outlays(contract, flows), net)
             mask = approved[a:b, None].astype(np.int64)
             rows = slice(row + a, row + b)
             for source, target, why, _, amounts in moves:
                 if fund.id in (source, target):
-                    _place(out[why], rows, amounts * mask)
+                    _place(out[why], rows, at, width, amounts * mask)
             if recycle:
-                cashable, _ = savings_by_month(contract, res.outcome_units, res.flows.batch, res.flows.ledger.months)
+                units = flows.schedule.units_paid_for
+                cashable, _ = savings_by_month(contract, units, flows.batch, flows.ledger.months)
                 for owner, share in recycle.items():
                     if owner in cashable:
-                        _place(out[FundWhy.RECYCLED_SAVINGS], rows, scaled(cashable[owner], share) * mask)
+                        _place(out[FundWhy.RECYCLED_SAVINGS], rows, at, width, scaled(cashable[owner], share) * mask)
         row += take
-    return Part(k=k, offset=s.offset, amounts={w: a for w, a in out.items() if a.any()})
 
 
-def _place(target: I64, rows: slice, amounts: I64) -> None:
-    """Add ``amounts`` (n, H) into ``target`` (n, W), a start's window; nothing may fall outside it."""
+def _place(target: I64, rows: slice, at: int, width: int, amounts: I64) -> None:
+    """Add ``amounts`` (n, H), a start's movements by month from its first month, into ``target`` (n, W) at column
+    ``at``; the start's money may use only its ``width`` months (the fund's books end there)."""
     h = amounts.shape[1]
-    if h > target.shape[1]:
-        if np.any(amounts[:, target.shape[1] :]):
+    if h > width:
+        if np.any(amounts[:, width:]):
             raise EngineError("a contract's movement runs past the fund's books")
-        h = target.shape[1]
-    target[rows, :h] += amounts[:, :h]
+        h = width
+    target[rows, at : at + h] += amounts[:, :h]
+
+
+def block_figures(
+    setup: Setup, starts: Sequence[int], seed: int, chunks: Sequence[int], keep: int
+) -> dict[str, npt.NDArray[Any]]:
+    """A block holding every start of its group of chunks, finished where it ran: the per-scenario figures per year
+    (``finish_group``), so that only they travel back."""
+    return finish_group(setup, keep, run_block(setup, starts, seed, chunks, keep))
 
 
 # --- the fund's books per group of chunks --------------------------------------------------------------------
@@ -309,7 +339,7 @@ def finish_group(setup: Setup, keep: int, *parts: Part) -> dict[str, npt.NDArray
     by_why: dict[FundWhy, I64] = {}
     for why in (*INFLOWS, *OUTFLOWS):
         total = np.broadcast_to(setup.fixed[why], (n, setup.months)).copy()
-        for p in sorted(parts, key=lambda p: p.k):
+        for p in sorted(parts, key=lambda p: p.starts):
             if why in p.amounts:
                 window = p.amounts[why]
                 total[:, p.offset : p.offset + window.shape[1]] += window
@@ -390,30 +420,35 @@ GROUP_ARRAYS = 16
 """(scenarios, T) int64 arrays a group's books hold at once, at most (the ten reasons, the in- and outflow,
 the balance and the reconciliation's sums), for sizing groups to ``MEMORY_BUDGET_BYTES``."""
 
-Task = tuple[int, list[int], int, int]
-"""``(start k, chunk numbers, scenarios kept, group)``."""
+Task = tuple[tuple[int, ...], list[int], int, int]
+"""``(starts, chunk numbers, scenarios kept, group)``: one block."""
 
 
-def _plan_tasks(setup: Setup, n: int, block: int) -> tuple[list[list[int]], list[int], list[Task]]:
-    """The groups of whole chunks (about ``block`` scenarios each), the scenarios kept of each group, and one task
-    per start and group."""
+def _plan_tasks(
+    setup: Setup, n: int, block: int, workers: int
+) -> tuple[list[list[int]], list[int], list[Task], int]:
+    """The groups of whole chunks (about ``block`` scenarios each), the scenarios kept of each group, the blocks
+    and the number of blocks per group. A group's starts are split into as few runs of starts as keep ``workers``
+    busy (one run, all of them, once there are two groups per worker): a block holding them all is finished
+    where it runs and only its figures per year come back."""
     chunks_total = -(-n // CHUNK)
     # a group's books hold about a dozen (scenarios, T) int64 arrays at once: whole chunks within the budget
     fits = MEMORY_BUDGET_BYTES // (CHUNK * setup.months * 8 * GROUP_ARRAYS)
     per = max(1, min(round(block / CHUNK), fits))
     groups = [list(range(i, min(i + per, chunks_total))) for i in range(0, chunks_total, per)]
     keeps = [min(len(g) * CHUNK, n - g[0] * CHUNK) for g in groups]
+    count = len(setup.starts)
+    pieces = max(1, min(count, -(-2 * workers // len(groups))))
+    runs = [tuple(range(count * i // pieces, count * (i + 1) // pieces)) for i in range(pieces)]
     tasks = [
-        (k, g, keep, gi)
-        for gi, (g, keep) in enumerate(zip(groups, keeps, strict=True))
-        for k in range(len(setup.starts))
+        (run, g, keep, gi) for gi, (g, keep) in enumerate(zip(groups, keeps, strict=True)) for run in runs
     ]
-    return groups, keeps, tasks
+    return groups, keeps, tasks, pieces
 
 
 class _Executor(Protocol):
     def __call__(
-        self, setup: Setup, seed: int, tasks: list[Task], groups: int, done: Callable[[int], None]
+        self, setup: Setup, seed: int, n: int, block: int, done: Callable[[int, int], None]
     ) -> list[dict[str, npt.NDArray[Any]]]: ...
 
 
@@ -425,12 +460,12 @@ def fund_simulate(
     block: int = CHUNK,
     workers: int | None = None,
     scheduler: str | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> FundSimulation:
-    """Draw ``n`` scenarios of the fund (``seed``), in blocks of one start × about ``block`` scenarios (whole chunks
-    of ``CHUNK``), on ``workers`` local processes (default: all cores) or, with ``scheduler`` (an address such as
-    ``tcp://10.0.0.5:8786``), on that Dask distributed cluster. The numbers do not depend on ``block``,
-    ``workers`` or ``scheduler``. ``progress`` is called with the number of blocks done."""
+    """Draw ``n`` scenarios of the fund (``seed``), in blocks of a run of starts × about ``block`` scenarios (whole
+    chunks of ``CHUNK``), on ``workers`` local processes (default: all cores) or, with ``scheduler`` (an address
+    such as ``tcp://10.0.0.5:8786``), on that Dask distributed cluster. The numbers do not depend on ``block``,
+    ``workers`` or ``scheduler``. ``progress`` is called with the number of blocks done and of blocks in all."""
     if n < 1:
         raise ValueError("the number of scenarios must be at least 1")
     most = most_fund_scenarios(setup)
@@ -444,11 +479,9 @@ def fund_simulate(
             most=Count(most),
             figures=Count(_figures(setup)),
         )
-    _, keeps, tasks = _plan_tasks(setup, n, block)
-    ticks = progress or (lambda _: None)
-    local = min(workers or os.cpu_count() or 1, len(tasks))
-    run: _Executor = _dask(scheduler) if scheduler is not None else _local(local)
-    figures = run(setup, seed, tasks, len(keeps), ticks)
+    ticks = progress or (lambda done, total: None)
+    run: _Executor = _dask(scheduler) if scheduler is not None else _local(workers or os.cpu_count() or 1)
+    figures = run(setup, seed, n, block, ticks)
     return FundSimulation(
         n=n,
         seed=seed,
@@ -464,73 +497,126 @@ def _adopt(setup: Setup) -> None:
     _ADOPTED[:] = [setup]
 
 
-def _adopted_block(k: int, seed: int, chunks: list[int], keep: int) -> Part:
-    return run_block(_ADOPTED[0], k, seed, chunks, keep)
+def _adopted_block(
+    starts: tuple[int, ...], seed: int, chunks: list[int], keep: int, whole: bool
+) -> Part | dict[str, npt.NDArray[Any]]:
+    setup = _ADOPTED[0]
+    if whole:
+        return block_figures(setup, starts, seed, chunks, keep)
+    return run_block(setup, starts, seed, chunks, keep)
 
 
 def _local(workers: int) -> _Executor:
     """Blocks on this machine: in this process (one worker) or a pool of ``workers`` processes, each given the
-    setup once; the driver sums a group's blocks into its books as soon as all of them are in."""
+    setup once. A block holding every start of its group comes back as figures; otherwise the driver sums a
+    group's blocks into its books as soon as all of them are in."""
 
     def execute(
-        setup: Setup, seed: int, tasks: list[Task], groups: int, done: Callable[[int], None]
+        setup: Setup, seed: int, n: int, block: int, done: Callable[[int, int], None]
     ) -> list[dict[str, npt.NDArray[Any]]]:
-        per_group = len(setup.starts)
-        parts: dict[int, list[Part]] = {g: [] for g in range(groups)}
-        keeps = {g: keep for _, _, keep, g in tasks}
+        _, keeps, tasks, pieces = _plan_tasks(setup, n, block, workers)
+        whole = pieces == 1
+        parts: dict[int, list[Part]] = {g: [] for g in range(len(keeps))}
         figures: dict[int, dict[str, npt.NDArray[Any]]] = {}
         finished = 0
 
-        def collect(g: int, part: Part) -> None:
+        def collect(g: int, result: Part | dict[str, npt.NDArray[Any]]) -> None:
             nonlocal finished
-            parts[g].append(part)
             finished += 1
-            done(finished)
-            if len(parts[g]) == per_group:
+            done(finished, len(tasks))
+            if isinstance(result, dict):
+                figures[g] = result
+                return
+            parts[g].append(result)
+            if len(parts[g]) == pieces:
                 figures[g] = finish_group(setup, keeps[g], *parts.pop(g))
 
-        if workers <= 1:
-            for k, chunks, keep, g in tasks:
-                collect(g, run_block(setup, k, seed, chunks, keep))
+        if min(workers, len(tasks)) <= 1:
+            _adopt(setup)
+            for starts, chunks, keep, g in tasks:
+                collect(g, _adopted_block(starts, seed, chunks, keep, whole))
         else:
             with ProcessPoolExecutor(
-                max_workers=workers, mp_context=get_context("fork"), initializer=_adopt, initargs=(setup,)
+                max_workers=min(workers, len(tasks)),
+                mp_context=get_context("fork"),
+                initializer=_adopt,
+                initargs=(setup,),
             ) as pool:
-                futures = [(g, pool.submit(_adopted_block, k, seed, chunks, keep)) for k, chunks, keep, g in tasks]
+                futures = [
+                    (g, pool.submit(_adopted_block, starts, seed, chunks, keep, whole))
+                    for starts, chunks, keep, g in tasks
+                ]
                 for g, fut in futures:  # in task order: the sums are of integers, so any order gives the same
                     collect(g, fut.result())
-        return [figures[g] for g in range(groups)]
+        return [figures[g] for g in range(len(keeps))]
 
     return execute
 
 
 class ClusterError(RuntimeError):
-    """The Dask cluster cannot be used: not installed, not reachable, or a worker failed."""
+    """The Dask cluster cannot be used: not installed, not reachable, a worker without this sibkit, or a worker
+    failed."""
+
+
+def sibkit_version() -> str:
+    """The installed sibkit's version (what a cluster's workers must run too)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sibkit")
+    except PackageNotFoundError:  # run from a source folder that was never installed
+        return "unknown"
+
+
+def _check_workers(client: Any, here: str) -> None:
+    """Raise ``ClusterError`` unless every worker of ``client`` imports sibkit of version ``here`` (this machine's): a
+    worker with another version would compute other numbers under the same seed, silently."""
+    try:
+        theirs: dict[str, str] = client.run(sibkit_version)
+    except Exception as exc:  # a worker that cannot import sibkit fails to unpickle the function: many types
+        raise ClusterError(f"a worker cannot run sibkit: {type(exc).__name__}: {exc}") from exc
+    if not theirs:
+        raise ClusterError("the cluster has no workers")
+    other = sorted(f"{worker} has sibkit {v}" for worker, v in theirs.items() if v != here)
+    if other:
+        raise ClusterError(f"this machine has sibkit {here}, but " + "; ".join(other))
 
 
 def _dask(address: str) -> _Executor:
-    """Blocks on a Dask distributed cluster: the setup scattered to every worker once, one task per block, one
-    task per group summing its blocks into the fund's books on the cluster; only the figures per year come back."""
+    """Blocks on a Dask distributed cluster: after checking the workers' sibkit version, the setup scattered to
+    every worker once, one task per block; a group split into several blocks gets one more task that sums them
+    into the fund's books on the cluster. Only the per-year figures come back."""
     try:
         from distributed import Client  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         raise ClusterError("needs Dask distributed: pip install 'sibkit[cluster]'") from None
 
     def execute(
-        setup: Setup, seed: int, tasks: list[Task], groups: int, done: Callable[[int], None]
+        setup: Setup, seed: int, n: int, block: int, done: Callable[[int, int], None]
     ) -> list[dict[str, npt.NDArray[Any]]]:
         try:
             client = Client(address, timeout="10s", set_as_default=False)  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError, ValueError) as exc:
             raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         with client:
+            _check_workers(client, sibkit_version())
+            threads = max(1, sum(client.nthreads().values()))  # type: ignore[no-untyped-call]
+            _, keeps, tasks, pieces = _plan_tasks(setup, n, block, threads)
             shared = client.scatter(setup, broadcast=True, hash=False)  # type: ignore[no-untyped-call]
-            blocks = [
-                client.submit(run_block, shared, k, seed, chunks, keep, pure=False) for k, chunks, keep, _ in tasks
-            ]
-            per = {g: [b for b, t in zip(blocks, tasks, strict=True) if t[3] == g] for g in range(groups)}
-            keeps = {g: keep for _, _, keep, g in tasks}
-            finals = [client.submit(finish_group, shared, keeps[g], *per[g], pure=False) for g in range(groups)]
+            if pieces == 1:
+                finals = [
+                    client.submit(block_figures, shared, starts, seed, chunks, keep, pure=False)
+                    for starts, chunks, keep, _ in tasks
+                ]
+            else:
+                parts = [
+                    client.submit(run_block, shared, starts, seed, chunks, keep, pure=False)
+                    for starts, chunks, keep, _ in tasks
+                ]
+                per = {g: [p for p, t in zip(parts, tasks, strict=True) if t[3] == g] for g in range(len(keeps))}
+                finals = [
+                    client.submit(finish_group, shared, keeps[g], *per[g], pure=False) for g in range(len(keeps))
+                ]
             out = []
             for g, final in enumerate(finals):  # a group's figures are small; its blocks stay on the cluster
                 try:
@@ -539,7 +625,7 @@ def _dask(address: str) -> _Executor:
                     raise
                 except Exception as exc:  # a worker without sibkit, a worker lost: many types, one message
                     raise ClusterError(f"a task failed on the cluster: {type(exc).__name__}: {exc}") from exc
-                done((g + 1) * len(setup.starts))
+                done((g + 1) * pieces, len(tasks))
             return out
 
     return execute
@@ -620,8 +706,3 @@ def summarise_fund(sim: FundSimulation) -> FundSimulationSummary:
         shortfall_p95=_pct(np.maximum(-sim.lowest_ever, 0), 95),
         first_dry_year_p5=sim.years[int(first[0])] if first.size else None,
     )
-
-
-def blocks(sim_setup: Setup, n: int, block: int) -> Iterator[Task]:
-    """The tasks a run of ``n`` scenarios in blocks of about ``block`` is split into (for progress bars)."""
-    yield from _plan_tasks(sim_setup, n, block)[2]

@@ -27,6 +27,7 @@ __all__ = [
     "ProviderResults",
     "Results",
     "TrancheResults",
+    "payer_outlays",
     "results",
 ]
 
@@ -321,7 +322,7 @@ def _payer(
     payer = contract.payers[k]
     n, participants = flows.provider_cash.shape[0], flows.participants
     units_all = flows.schedule.units_paid_for.sum(axis=1)
-    paid = flows.payer_paid[:, :, k].sum(axis=1) - flows.payer_refund[:, k]
+    paid = _paid_net(flows, k)
     vat, fees = flows.payer_vat[:, k], flows.payer_fees[:, k]
     saved = np.zeros(n, dtype=np.int64)
     for b in budgets:
@@ -348,6 +349,22 @@ def _payer(
         benefit_cost_ratio=bcr,
         budget_exceeded=(outlay > payer.budget) if payer.budget is not None else np.zeros(n, dtype=bool),
     )
+
+
+def _paid_net(flows: Flows, k: int) -> I64:
+    """(N,) cents payer ``k`` paid for outcomes, net of what it got back (``PayerResults.paid``)."""
+    paid: I64 = flows.payer_paid[:, :, k].sum(axis=1) - flows.payer_refund[:, k]
+    return paid
+
+
+def payer_outlays(contract: Contract, flows: Flows) -> dict[str, I64]:
+    """Payer id → (N,) cents it paid in all: for outcomes net of refunds, VAT and fees (``paid + vat + fees`` of
+    its ``PayerResults``), from the engine's arrays alone; for callers that need no other result (the fund's
+    simulation checks each start's payments against it)."""
+    return {
+        payer.id: _paid_net(flows, k) + flows.payer_vat[:, k] + flows.payer_fees[:, k]
+        for k, payer in enumerate(contract.payers)
+    }
 
 
 def _provider(flows: Flows, p: int, provider: str) -> ProviderResults:
