@@ -22,6 +22,7 @@ scenario). A tie between equal remainders thus goes to the id that sorts first (
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, TypeVar
 
 import attrs
@@ -107,18 +108,47 @@ worker runs the same contract object once per chunk, and building the canonical 
 _RECENT_SIZE = 4
 
 
+_OWN: dict[int, tuple[weakref.ref[Contract], Order]] = {}
+"""The canonical copies ``canonical`` made and still alive, by ``id``, with their order (nothing to permute): a
+copy asked for again is already canonical and is returned as it is. A fund's simulation runs a hundred
+contracts' canonical copies in turn, more than ``_RECENT`` holds; copying each again cost a tenth of its time."""
+
+
 def canonical(contract: Contract) -> tuple[Contract, Order]:
     """``contract`` with its order-free lists in canonical order, and the order to map results back.
 
     Contracts are frozen, so the answer for the same object is kept and reused (by identity, not by
-    equality: comparing two contracts field by field would cost as much as building the copy)."""
+    equality: comparing two contracts field by field would cost as much as building the copy). A
+    canonical copy made here is its own canonical form."""
+    own = _OWN.get(id(contract))
+    if own is not None and own[0]() is contract:
+        return contract, own[1]
     for seen, answer in _RECENT:
         if seen is contract:
             return answer
     answer = _canonical(contract)
     _RECENT.insert(0, (contract, answer))
     del _RECENT[_RECENT_SIZE:]
+    canon = answer[0]
+    key = id(canon)
+    _OWN[key] = (weakref.ref(canon, lambda _: _OWN.pop(key, None)), _unmoved(canon))
     return answer
+
+
+def _unmoved(canon: Contract) -> Order:
+    """The order of a contract already in canonical order: every axis as it is."""
+
+    def same(items: tuple[Any, ...]) -> I64:
+        return np.arange(len(items), dtype=np.int64)
+
+    return Order(
+        providers=same(canon.providers),
+        payers=same(canon.payers),
+        tranches=same(canon.tranches),
+        segments=same(canon.segments) if canon.segments else np.zeros(1, dtype=np.int64),  # the one pseudo-segment
+        metrics=same(canon.metrics),
+        lines=_lines(canon),
+    )
 
 
 def _canonical(contract: Contract) -> tuple[Contract, Order]:
