@@ -161,14 +161,17 @@ class Ledger:
         detail: bool,
         years: tuple[int, ...] = (),
     ) -> Ledger:
-        """The ledger of the engine's month loop: ``moves`` (N, T or Y, keys) in cents (``years``: without detail,
+        """The ledger of the engine's month loop: ``moves`` (keys, N, T or Y) in cents (``years``: without detail,
         the budget year of each column), one column per
         key ``(from, to, reason)``. Keys that never moved are left out; the others are kept in the order
         they first moved (``first``: the loop's tick at which each key first moved)."""
-        ledger = cls(moves.shape[0], months, detail=detail, years=years if not detail else ())
+        ledger = cls(moves.shape[1], months, detail=detail, years=years if not detail else ())
         never = np.iinfo(np.int64).max
-        for e in sorted(np.flatnonzero(first < never), key=lambda e: int(first[e])):
-            ledger.flows[keys[e]] = np.ascontiguousarray(moves[:, :, e])
+        moved = sorted(np.flatnonzero(first < never).tolist(), key=lambda e: int(first[e]))
+        for e in moved:
+            # with detail, each key's (N, T) block is taken as it is (copying them out cost a tenth of a fund's
+            # simulation); without, the few (N, Y) totals are copied, so the keys that never moved are freed
+            ledger.flows[keys[e]] = moves[e] if detail else moves[e].copy()
         return ledger
 
     def net(self, account: str) -> I64:

@@ -86,7 +86,7 @@ def _record(book: Book, i: int, slot: int, month: int, key: int, amount: int) ->
     tick = book.clock[0]
     book.clock[0] = tick + 1
     if amount != 0:
-        book.moves[i, slot, key] += amount
+        book.moves[key, i, slot] += amount
         if tick < book.first[key]:
             book.first[key] = tick
         if amount < 0 and (book.error[0] < 0 or tick < book.error[0]):

@@ -255,7 +255,8 @@ class Book(NamedTuple):
     """The ledger as the loop records it."""
 
     moves: I64
-    """(N, T or Y, keys) cents moved under each key: per month, or (without detail) per budget year."""
+    """(keys, N, T or Y) cents moved under each key: per month, or (without detail) per budget year. Keys first,
+    so each key's movements are one contiguous block the ledger takes without gathering them."""
     slot_of: I64
     """(T,) the column of ``moves`` each month's movements go to without detail: its budget year's."""
     first: I64
@@ -359,7 +360,7 @@ def book(n: int, months: int, detail: bool, keys: int, slot_of: I64) -> Book:
     budget year, ``slot_of`` (T,) giving each month's column."""
     slots = int(slot_of.max(initial=0)) + 1
     return Book(
-        moves=np.zeros((n, months if detail else slots, keys), dtype=np.int64),
+        moves=np.zeros((keys, n, months if detail else slots), dtype=np.int64),
         slot_of=np.ascontiguousarray(slot_of, dtype=np.int64),
         first=np.full(keys, np.iinfo(np.int64).max, dtype=np.int64),
         error=np.full(3, -1, dtype=np.int64),
