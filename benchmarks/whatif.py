@@ -9,7 +9,10 @@ Measures:
 1. The grid (``sibkit.report.whatif.build_grid``): two scenario levers (overall success, Dreamfabryk's
    enrolment) make one batch of 49 scenarios; three contract levers (price, Dreamfabryk's buffer, the
    fund's cap) make 343 contract variants, each running that batch. Checks on the star through the
-   default point are included, as ``sibkit whatif`` runs them. Wall time and time per grid point.
+   default point are included, as ``sibkit whatif`` runs them at this size (``--checks auto``: every point
+   up to 5,000 points). Wall time and time per grid point.
+1b. The same grid with the checks at every grid point (``--checks all``), when ``--all-checks`` is given:
+   wall time, and the checks' share per point.
 2. The page: rendering and compressing the grid into HTML; its size.
 3. Baseline: the same grid points run one at a time (``sibkit.engine.run``, N = 1 each, a fresh contract
    variant per point), timed on a random sample and given per point, with the ratio to the grid.
@@ -41,6 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="3 levels per lever instead of 7")
     parser.add_argument("--sample", type=int, default=200, help="grid points run one at a time for the baseline")
+    parser.add_argument("--all-checks", action="store_true", help="also build the grid with the checks everywhere")
     args = parser.parse_args()
     from sibkit.engine import run
     from sibkit.load import load_contract
@@ -58,6 +62,16 @@ def main() -> None:
     wall = time.perf_counter() - start
     per_point = wall / grid.size
     print(f"   {grid.size:,} grid points in {wall:6.2f} s   ({per_point * 1e3:6.3f} ms/point)   target <= 30 s")
+    print(f"   checks: {grid.coverage} ({len(grid.checks):,} points checked)")
+    if args.all_checks:
+        start = time.perf_counter()
+        everywhere = build_grid(c, levers, checks="all")
+        assert len(everywhere.checks) == grid.size
+        wall_all = time.perf_counter() - start
+        print(
+            f"1b. Checks at every point: {wall_all:6.2f} s   ({wall_all / grid.size * 1e3:6.3f} ms/point), "
+            f"{wall_all / wall:4.1f}x the grid with checks on the star"
+        )
     start = time.perf_counter()
     html = render_whatif(c, grid, "nl")
     render = time.perf_counter() - start

@@ -3,19 +3,25 @@ data block's escaping, the page's security header, the command and the size limi
 
 from __future__ import annotations
 
+import base64
 import html as html_module
 import itertools
 import json
 import random
 import re
+import zlib
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import attrs
 import pytest
 from click.testing import CliRunner
 from whatif_support import run_json_cents, run_json_months
 
+from sibkit.checks import Context, registered
 from sibkit.cli import main
+from sibkit.i18n import Language
 from sibkit.load import load_contract
 from sibkit.model import Contract
 from sibkit.report.whatif import (
@@ -25,8 +31,10 @@ from sibkit.report.whatif import (
     default_levers,
     embed_json,
     parse_lever,
+    point_results,
     render_whatif,
 )
+from sibkit.report.whatif.grid import CONTRACT_SCENARIO, Grid, _expected_contract, _red_checks, _scaled_scenario
 
 from conftest import CONTRACTS, EXAMPLE
 
@@ -217,3 +225,128 @@ class TestEveryBundledContract:
                 contract_variant(c, {lv.name: level})
         for pick in (0, -1):
             contract_variant(c, {lv.name: lv.levels[pick] for lv in levers})
+
+
+def _page_data(html: str) -> dict[str, Any]:
+    """The page's data block, with its compressed part (series and checks) unpacked."""
+    found = re.search(r'<script type="application/json" id="whatif-data">(.*?)</script>', html, re.S)
+    assert found is not None
+    data: dict[str, Any] = json.loads(found[1])
+    data["unpacked"] = json.loads(zlib.decompress(base64.b64decode(data["packed"])))
+    return data
+
+
+def _away(grid: Grid, indices: tuple[int, ...]) -> int:
+    return sum(i != d for i, d in zip(indices, grid.default, strict=True))
+
+
+CHECKED = (
+    "success=0.5:1.5:3",
+    "enrolment.dreamfabryk=0.8:1:2",
+    "price=3000:4000:3",
+    "frequency=monthly,annual",
+    "lag=0:2:2",
+)
+"""Scenario and contract levers, 108 points: checks at every point take a second or two."""
+
+
+class TestChecksEverywhere:
+    def test_non_star_points_equal_the_checks_run_directly(self, pilot: Contract) -> None:
+        """At points two or more levers away from the default, the grid's findings and the page's list (severity,
+        code, title, in order) equal ``run_checks`` on that contract variant with that point's scenario
+        expected (``_red_checks``), computed on its own; built in two processes."""
+        levers = tuple(parse_lever(s, pilot) for s in CHECKED)
+        grid = build_grid(pilot, levers, checks="all", workers=2)
+        assert grid.coverage == "all" and len(grid.checks) == grid.size == 108
+        data = _page_data(render_whatif(pilot, grid, "nl"))["unpacked"]["checks"]
+        nl = Language("nl")
+        far = [p for p in itertools.product(*(range(len(lv.levels)) for lv in levers)) if _away(grid, p) >= 2]
+        codes = set()
+        for indices in random.Random(16).sample(far, 10):
+            expected = _red_checks(*point_results(pilot, levers, indices))
+            assert grid.checks[indices] == expected, indices
+            shown = [data["table"][k] for k in data["sets"][data["points"][grid.flat(indices)]]]
+            assert shown == [[f.severity, f.code, f.title(nl)] for f in expected], indices
+            codes |= {f.code for f in expected}
+        assert len(codes) >= 3  # the sample is not trivially empty
+
+    def test_in_one_process_the_same(self, pilot: Contract) -> None:
+        """One process or two: the same findings at every point."""
+        levers = tuple(parse_lever(s, pilot) for s in ("success=0.5:1.5:3", "price=3000:4000:3", "lag=0:2:2"))
+        one = build_grid(pilot, levers, checks="all", workers=1)
+        two = build_grid(pilot, levers, checks="all", workers=2)
+        assert one.checks == two.checks and one.series == two.series
+
+    def test_a_contract_with_guarantees(self) -> None:
+        """With a guarantee (the risk-transfer check reads the scenario from the contract: ``CONTRACT_SCENARIO``)
+        and investors switched off and on, every point's findings equal the checks run directly."""
+        from conftest import ROOT
+
+        c = load_contract(ROOT / "tests" / "engine_contracts" / "sib-guarantee.toml")
+        levers = tuple(parse_lever(s, c) for s in ("success=0.2:1.6:3", "investor", "lag=0:2:2"))
+        grid = build_grid(c, levers, checks="all", workers=1)
+        for indices in itertools.product(*(range(len(lv.levels)) for lv in levers)):
+            assert grid.checks[indices] == _red_checks(*point_results(c, levers, indices)), indices
+
+    def test_star_and_none(self, pilot: Contract) -> None:
+        """``star`` checks only the points at most one lever away from the default; ``none`` none; the page
+        marks the others -1 (not computed)."""
+        levers = tuple(parse_lever(s, pilot) for s in ("success=0.5:1.5:3", "price=3000:4000:3"))
+        star = build_grid(pilot, levers, checks="star")
+        assert star.coverage == "star" and len(star.checks) == 5
+        assert all(_away(star, p) <= 1 for p in star.checks)
+        points = _page_data(render_whatif(pilot, star, "nl"))["unpacked"]["checks"]["points"]
+        assert sorted(k for k in range(9) if points[k] < 0) == [
+            star.flat((0, 0)),
+            star.flat((0, 2)),
+            star.flat((2, 0)),
+            star.flat((2, 2)),
+        ]
+        none = build_grid(pilot, levers, checks=False)
+        assert none.coverage == "none" and none.checks == {}
+
+    def test_auto_checks_everywhere_up_to_the_budget(self, pilot: Contract, monkeypatch: pytest.MonkeyPatch) -> None:
+        """``auto`` (the command's default) checks every point up to ``CHECKS_EVERYWHERE`` points, and the
+        star beyond."""
+        import sibkit.report.whatif.grid as grid_module
+
+        levers = tuple(parse_lever(s, pilot) for s in ("success=0.5:1.5:3", "price=3000:4000:3"))
+        assert build_grid(pilot, levers).coverage == "all"
+        monkeypatch.setattr(grid_module, "CHECKS_EVERYWHERE", 8)
+        assert build_grid(pilot, levers).coverage == "star"
+
+
+class TestContextScenario:
+    @pytest.mark.parametrize(
+        "path",
+        [*sorted(CONTRACTS.glob("*.toml")), Path(__file__).parent / "engine_contracts" / "sib-guarantee.toml"],
+        ids=lambda p: p.stem,
+    )
+    def test_a_scenario_given_to_the_context_is_the_expected_one(self, path: Path) -> None:
+        """Every check but those in ``CONTRACT_SCENARIO`` gives the same findings when the expected scenario is
+        given through ``Context(scenario=…)`` as when the contract has it as its default scenario: what
+        ``build_grid`` relies on to check many scenarios against one contract. A check that does not read
+        the scenario (``scenario_read`` stays false) gives the same findings as at the contract's own."""
+        c = attrs.evolve(load_contract(path), uncertainty=None)
+        other = _scaled_scenario(c.default_scenario(), Decimal("0.6"))
+        moved = _expected_contract(c, other)
+        own = Context(c)
+        given = Context(c, scenario=other)
+        direct = Context(moved)
+        for check in registered():
+            if check.code in CONTRACT_SCENARIO:
+                continue
+            given.scenario_read = False
+            got = check.run(c, given)
+            assert got == check.run(moved, direct), check.code
+            if not given.scenario_read:
+                assert got == check.run(c, own), check.code
+
+    def test_scenario_read(self, pilot: Contract) -> None:
+        """``scenario_read`` turns true when the expected scenario or its results are asked for, and stays
+        false for the maximum payment."""
+        context = Context(pilot)
+        assert context.maximum.by_payer and not context.scenario_read
+        assert context.scenario.name == "base" and context.scenario_read
+        context.scenario_read = False
+        assert int(context.low.outcome_payments[0]) > 0 and context.scenario_read

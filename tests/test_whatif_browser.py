@@ -12,9 +12,11 @@ records and refuses every other request: a page that asked for anything would fa
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +29,8 @@ from sibkit.i18n import Language
 from sibkit.load import load_contract
 from sibkit.model import Contract
 from sibkit.report.pdf import find_chromium
-from sibkit.report.whatif import build_grid, parse_lever, render_whatif
-from sibkit.report.whatif.grid import Grid
+from sibkit.report.whatif import build_grid, parse_lever, point_results, render_whatif
+from sibkit.report.whatif.grid import Grid, _red_checks
 
 from conftest import EXAMPLE
 
@@ -264,3 +266,61 @@ class TestInvestorsPage:
             assert tab.requests == [] and tab.errors == []
         finally:
             tab.close()
+
+
+class TestChecksAndExactFragment:
+    def test_checks_at_a_point_three_levers_away(self, tab: Page, pilot: Contract, built: tuple[Grid, str]) -> None:
+        """At a grid point three levers away from the contract as written, the page lists the checks that
+        turn red there (not the "not computed" note): the codes of ``run_checks`` at that point, in order."""
+        grid = built[0]
+        setting = {"success": "0.5", "price": "3000", "frequency": "annual"}
+        tab.open("#" + "&".join(f"{k}={v}" for k, v in setting.items()))
+        indices = tuple(
+            lv.levels.index(Decimal(setting[lv.name]) if lv.unit != "choice" else setting[lv.name])
+            if lv.name in setting
+            else lv.default
+            for lv in grid.levers
+        )
+        expected = [f.code for f in _red_checks(*point_results(pilot, grid.levers, indices))]
+        assert expected
+        items = tab.page.eval_on_selector_all("#checks li", "els => els.map(e => [e.className, e.dataset.code || ''])")
+        assert [code for _, code in items] == expected
+        assert all("note" not in cls and "approx" not in cls for cls, _ in items)
+
+    def test_between_grid_points_the_nearest_checks_marked_approximate(
+        self, tab: Page, built: tuple[Grid, str]
+    ) -> None:
+        """Between grid points the page shows the findings of the nearest grid point, after a note with ≈."""
+        grid = built[0]
+        tab.open("#success=0.6&price=3100&frequency=annual")
+        nearest = tuple({"success": 0, "price": 0, "frequency": 1}.get(lv.name, lv.default) for lv in grid.levers)
+        items = tab.page.eval_on_selector_all("#checks li", "els => els.map(e => [e.className, e.textContent])")
+        assert items[0][0] == "note" and items[0][1].startswith("≈")
+        assert len(items) - 1 == len(grid.checks[nearest]) > 0
+        assert all("approx" in cls for cls, _ in items[1:])
+        assert tab.page.get_attribute("#checks", "data-exact") == "false"
+
+    def test_a_fragment_value_is_taken_exactly(self, tab: Page, built: tuple[Grid, str]) -> None:
+        """``#success=0.8&price=4000`` shows 0,8× and € 4.000 on the sliders' read-outs, and each money figure
+        is the linear interpolation at exactly 0.8 between the grid's levels 0.5 and 1 (rounded to the cent
+        as the page rounds), marked ≈; the fragment is left as it was given."""
+        grid = built[0]
+        tab.open("#success=0.8&price=4000")
+        assert tab.page.text_content("#lever-0-value") == "0,8×"
+        price = next(i for i, lv in enumerate(grid.levers) if lv.name == "price")
+        assert tab.page.text_content(f"#lever-{price}-value") == "€\u00a04.000"
+        low = tuple(
+            0 if lv.name == "success" else lv.levels.index(Decimal(4000)) if lv.name == "price" else lv.default
+            for lv in grid.levers
+        )
+        high = (1, *low[1:])
+        t = (0.8 - 0.5) / (1.0 - 0.5)
+        w = (0 + t) - 0  # the page's fractional index, less its floor
+        got = tab.cents()
+        for key, value in got.items():
+            a, b = grid.series[key][grid.flat(low)], grid.series[key][grid.flat(high)]
+            if a is None or b is None:
+                continue
+            assert value == math.floor(0.0 + (1 - w) * a + w * b + 0.5), key
+        assert tab.exact() == {"false"}
+        assert tab.page.evaluate("location.hash") == "#success=0.8&price=4000"

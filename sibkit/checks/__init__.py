@@ -14,7 +14,18 @@ from sibkit.checks.finding import SEVERITIES, Check, Finding, Severity
 from sibkit.engine.maximum import MaximumPayment
 from sibkit.model import Contract
 
-__all__ = ["REGISTRY", "SEVERITIES", "Check", "Context", "Finding", "Severity", "register", "run_checks"]
+__all__ = [
+    "REGISTRY",
+    "SEVERITIES",
+    "Check",
+    "Context",
+    "Finding",
+    "Severity",
+    "order_findings",
+    "register",
+    "registered",
+    "run_checks",
+]
 
 REGISTRY: dict[str, Check] = {}
 """Every check by code, in registration order."""
@@ -35,11 +46,22 @@ def register(code: str, name: str) -> Callable[[Callable[..., list[Finding]]], C
 def run_checks(contract: Contract, *, maximum: MaximumPayment | None = None) -> list[Finding]:
     """Every registered check's findings, most severe first, then by code (``maximum``: the contract's
     maximum payment, if the caller already has it)."""
-    _load_all()
     context = Context(contract, maximum=maximum)
     found: list[Finding] = []
-    for check in REGISTRY.values():
+    for check in registered():
         found.extend(check.run(contract, context))
+    return order_findings(found)
+
+
+def registered() -> tuple[Check, ...]:
+    """Every check, in registration order (each check module imported, so that it registers itself)."""
+    _load_all()
+    return tuple(REGISTRY.values())
+
+
+def order_findings(found: list[Finding]) -> list[Finding]:
+    """``found`` (in the order the checks ran) as ``run_checks`` gives them: most severe first, then by code
+    and path; findings that tie keep their order."""
     order = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(found, key=lambda f: (-order[f.severity], f.code, f.path))
 

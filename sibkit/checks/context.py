@@ -14,27 +14,53 @@ __all__ = ["Context"]
 
 
 class Context:
-    """Lazily computed results of ``contract`` for checks (the base scenario, low success, the maximum)."""
+    """Lazily computed results of ``contract`` for checks (the base scenario, low success, the maximum).
 
-    def __init__(self, contract: Contract, *, maximum: MaximumPayment | None = None) -> None:
+    ``scenario``: the scenario to treat as expected instead of the contract's default one (the what-if
+    page checks many scenarios against one contract). ``scenario_read`` says whether a check asked for the
+    expected scenario or its results since it was last set to ``False``: a check that did not gives the
+    same findings whatever the expected scenario is.
+    """
+
+    def __init__(
+        self, contract: Contract, *, maximum: MaximumPayment | None = None, scenario: Scenario | None = None
+    ) -> None:
         self.contract = contract
+        self.scenario_read = False
+        self._expected = scenario
         if maximum is not None:  # already computed by the caller (the term sheet): not computed again
             self.maximum = maximum
 
-    @cached_property
+    @property
     def scenario(self) -> Scenario:
-        """The scenario checks treat as expected: ``base``, or the first one, or every outcome achieved."""
-        return default_scenario(self.contract)
+        """The scenario checks treat as expected: the one given, else ``base``, or the first one, or every
+        outcome achieved."""
+        self.scenario_read = True
+        return self._scenario
 
     @cached_property
+    def _scenario(self) -> Scenario:
+        return default_scenario(self.contract) if self._expected is None else self._expected
+
+    @property
     def base(self) -> Results:
         """Results of the expected scenario (N = 1)."""
-        return run(self.contract, self.scenario, maximum=self.maximum)
+        self.scenario_read = True
+        return self._base
 
     @cached_property
+    def _base(self) -> Results:
+        return run(self.contract, self._scenario, maximum=self.maximum)
+
+    @property
     def low(self) -> Results:
         """Results at half the expected success (a bad but plausible year)."""
-        return run(self.contract, self.scenario, success=Decimal("0.5"), maximum=self.maximum)
+        self.scenario_read = True
+        return self._low
+
+    @cached_property
+    def _low(self) -> Results:
+        return run(self.contract, self._scenario, success=Decimal("0.5"), maximum=self.maximum)
 
     @cached_property
     def maximum(self) -> MaximumPayment:

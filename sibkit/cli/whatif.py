@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
+from typing import Literal, cast
 
 import click
 
@@ -41,7 +42,16 @@ minutes and the page grows past what an e-mail carries."""
     help="A slider and its range (repeatable; replaces the default sliders): success, success.METRIC, "
     "enrolment.PROVIDER, price, weight.METRIC, buffer.PROVIDER, lag, cap, frequency, investor.",
 )
-def whatif(file: str, lang: str, output: Path, force: bool, lever_specs: tuple[str, ...]) -> None:
+@click.option(
+    "--checks",
+    "coverage",
+    type=click.Choice(["auto", "all", "star"]),
+    default="auto",
+    show_default=True,
+    help="Where the page shows which checks turn red: at every slider position (all), only where at most one "
+    "slider is moved (star, much quicker on a large grid), or all up to 5,000 positions and star beyond (auto).",
+)
+def whatif(file: str, lang: str, output: Path, force: bool, lever_specs: tuple[str, ...], coverage: str) -> None:
     """A what-if page for the contract in FILE: sliders, and who pays, saves and runs short; opens offline."""
     words = Language(lang)
     c = load_or_exit(file, lang=lang)
@@ -65,7 +75,7 @@ def whatif(file: str, lang: str, output: Path, force: bool, lever_specs: tuple[s
         )
     started = time.perf_counter()
     try:
-        grid = build_grid(c, levers)
+        grid = build_grid(c, levers, checks=cast(Literal["auto", "all", "star"], coverage))
     except LeverError as exc:
         fail(refusal_text(exc))
     html = render_whatif(c, grid, lang).encode("utf-8")

@@ -1,11 +1,16 @@
 "use strict";
 /* The what-if page's script (sibkit.report.whatif.page). It computes no contract: it looks up the engine's
-   figures, computed in Python for every grid point, and interpolates linearly between grid points (marked
-   with ≈ and data-exact="false"). Numbers are written with the locale's symbols and Babel's patterns. */
+   figures and the checks' findings, computed in Python for every grid point, and interpolates the figures
+   linearly between grid points (marked with ≈ and data-exact="false"), showing there the findings of the
+   nearest grid point (marked ≈ too). A value in the URL fragment is taken exactly: the slider's thumb goes
+   to the nearest step, but the figures are interpolated at the value itself until the slider is moved.
+   Numbers are written with the locale's symbols and Babel's patterns. */
 (function () {
   var D = JSON.parse(document.getElementById("whatif-data").textContent);
   var F = D.fmt;
-  var S = null;
+  var S = null; /* the series, once unpacked */
+  var C = null; /* the checks at every grid point, once unpacked */
+  var given = []; /* per slider: the exact value a URL fragment asked for ({value, f}), until it is moved */
   var sliders = Array.prototype.slice.call(document.querySelectorAll("input[data-lever]"));
   var status = document.getElementById("status");
   var statusExact = status.textContent;
@@ -40,7 +45,20 @@
 
   /* -- the position of each slider, as a fractional grid index ---------------------------------------- */
   function position(i) {
+    if (given[i]) return given[i].f;
     return Number(sliders[i].value) / D.levers[i].steps;
+  }
+  /* The fractional grid index of value v of a continuous lever (clamped to its range). */
+  function indexOf(i, v) {
+    var values = D.levers[i].values.map(Number);
+    var last = values.length - 1;
+    if (!(v > values[0])) return 0;
+    if (!(v < values[last])) return last;
+    for (var k = 0; k < last; k++) {
+      if (v === values[k]) return k;
+      if (v < values[k + 1]) return k + (v - values[k]) / (values[k + 1] - values[k]);
+    }
+    return last;
   }
   function leverValue(i, f) {
     var L = D.levers[i];
@@ -53,10 +71,18 @@
   function leverText(i, f) {
     var L = D.levers[i];
     if (f === Math.floor(f)) return L.texts[f];
-    var v = leverValue(i, f);
-    if (L.unit === "money") return "≈\u00a0" + money(Math.round(v) * Math.pow(10, F.money_digits), true).replace(F.decimal + "00", "");
-    if (L.unit === "share") return "≈\u00a0" + F.percent.replace("{n}", trimmed(v * 100, 2));
-    return "≈\u00a0" + F.factor.replace("{n}", trimmed(v, 3));
+    /* a value asked for in the URL is shown as it was asked (to 4 decimals); a slider step is rounded */
+    var exact = !!given[i];
+    var v = exact ? given[i].value : leverValue(i, f);
+    var mark = exact ? "" : "≈\u00a0";
+    if (L.unit === "money") {
+      var unit = Math.pow(10, F.money_digits);
+      var cents = exact ? Math.round(v * unit) : Math.round(v) * unit;
+      var text = money(cents, true);
+      return mark + (cents % unit === 0 && F.money_digits ? text.replace(F.decimal + "00", "") : text);
+    }
+    if (L.unit === "share") return mark + F.percent.replace("{n}", trimmed(v * 100, 2));
+    return mark + F.factor.replace("{n}", trimmed(v, exact ? 4 : 3));
   }
 
   /* -- looking up and interpolating ------------------------------------------------------------------- */
@@ -126,17 +152,19 @@
     el.textContent = (exact || value === null ? "" : "≈\u00a0") + text;
   }
 
-  /* -- checks: only on the star through the default point -------------------------------------------- */
+  /* -- checks: those of the nearest grid point (marked ≈ between grid points) ------------------------ */
+  function findingsAt(idx) {
+    var k = C.points[flat(idx)];
+    return k === undefined || k < 0 ? undefined : C.sets[k];
+  }
   function showChecks(fs, exact) {
     var list = document.getElementById("checks");
-    var idx = fs.map(Math.round);
-    var away = 0;
-    D.levers.forEach(function (L, i) { if (idx[i] !== L.default) away++; });
-    var found = exact && away <= 1 ? D.checks.points[idx.join(",")] : undefined;
-    var base = D.checks.points[D.levers.map(function (L) { return L.default; }).join(",")] || [];
+    var found = findingsAt(fs.map(Math.round));
+    var base = findingsAt(D.levers.map(function (L) { return L.default; })) || [];
     var codes = {};
-    base.forEach(function (k) { codes[D.checks.table[k][1] + " " + D.checks.table[k][0]] = true; });
+    base.forEach(function (k) { codes[C.table[k][1] + " " + C.table[k][0]] = true; });
     while (list.firstChild) list.removeChild(list.firstChild);
+    list.setAttribute("data-exact", exact ? "true" : "false");
     function note(text) {
       var li = document.createElement("li");
       li.className = "note";
@@ -144,11 +172,12 @@
       list.appendChild(li);
     }
     if (found === undefined) return note(D.text.elsewhere);
+    if (!exact) note(D.text.nearest);
     if (!found.length) return note(D.text.none);
     found.forEach(function (k) {
-      var row = D.checks.table[k];
+      var row = C.table[k];
       var li = document.createElement("li");
-      li.className = row[0];
+      li.className = row[0] + (exact ? "" : " approx");
       li.setAttribute("data-code", row[1]);
       var badge = document.createElement("span");
       badge.className = "badge";
@@ -169,13 +198,13 @@
     });
   }
 
-  /* -- the URL fragment: #success=0.8&price=4000 ------------------------------------------------------ */
+  /* -- the URL fragment: #success=0.8&price=4000, taken exactly ---------------------------------------- */
   function writeFragment() {
     var parts = [];
     sliders.forEach(function (s, i) {
       var L = D.levers[i];
-      if (Number(s.value) === L.default * L.steps) return;
-      var v = leverValue(i, position(i));
+      if (!given[i] && Number(s.value) === L.default * L.steps) return;
+      var v = given[i] ? given[i].value : leverValue(i, position(i));
       var text = L.unit === "choice" ? v : String(Math.round(v * 10000) / 10000);
       parts.push(encodeURIComponent(L.name) + "=" + encodeURIComponent(text));
     });
@@ -189,18 +218,26 @@
       var kv = part.split("=");
       try { wanted[decodeURIComponent(kv[0])] = decodeURIComponent(kv.slice(1).join("=")); } catch (e) { /* ignore */ }
     });
+    given = [];
     sliders.forEach(function (s, i) {
       var L = D.levers[i];
       var best = L.default * L.steps;
       if (Object.prototype.hasOwnProperty.call(wanted, L.name)) {
         var want = wanted[L.name];
-        var max = Number(s.max), gap = Infinity;
-        for (var p = 0; p <= max; p++) {
-          var v = leverValue(i, p / L.steps);
-          var d = L.unit === "choice" ? (v === want ? 0 : Infinity) : Math.abs(v - Number(want));
-          if (d < gap) { gap = d; best = p; }
+        if (L.steps > 1) {
+          /* a continuous lever: the value itself (within the lever's range), not the nearest slider step */
+          var values = L.values.map(Number), v = Number(want);
+          if (want !== "" && isFinite(v)) {
+            v = Math.min(Math.max(v, values[0]), values[values.length - 1]);
+            var f = indexOf(i, v);
+            best = Math.round(f * L.steps);
+            if (f !== Math.floor(f)) given[i] = { value: v, f: f };
+            else best = f * L.steps;
+          }
+        } else {
+          var at = L.unit === "choice" ? L.values.indexOf(want) : L.values.map(Number).indexOf(Number(want));
+          if (at >= 0) best = at;
         }
-        if (gap === Infinity) best = L.default * L.steps;
       }
       s.value = String(best);
     });
@@ -217,7 +254,7 @@
       out.textContent = text;
       out.setAttribute("data-exact", fs[i] === Math.floor(fs[i]) ? "true" : "false");
     });
-    if (S) {
+    if (S && C) {
       var cs = corners(fs);
       Array.prototype.forEach.call(document.querySelectorAll("[data-key]"), function (el) {
         show(el, valueAt(el.getAttribute("data-key"), fs, cs), exact);
@@ -235,6 +272,7 @@
   }
 
   document.getElementById("reset").addEventListener("click", function () {
+    given = [];
     sliders.forEach(function (s, i) { s.value = String(D.levers[i].default * D.levers[i].steps); });
     update(true);
   });
@@ -245,8 +283,8 @@
     document.documentElement.classList.toggle("presenter", on);
     presenter.setAttribute("aria-pressed", on ? "true" : "false");
   });
-  sliders.forEach(function (s) {
-    s.addEventListener("input", function () { update(true); });
+  sliders.forEach(function (s, i) {
+    s.addEventListener("input", function () { given[i] = undefined; update(true); });
   });
   window.addEventListener("hashchange", function () { readFragment(); update(false); });
 
@@ -255,8 +293,9 @@
     sliders.forEach(function (s) { s.disabled = true; });
     return;
   }
-  unpack(D.series).then(function (series) {
-    S = series;
+  unpack(D.packed).then(function (packed) {
+    S = packed.series;
+    C = packed.checks;
     readFragment();
     update(false);
     document.body.setAttribute("data-ready", "true");

@@ -1,8 +1,9 @@
 """The what-if page (``sibkit whatif``): sliders over a grid of engine results, in one offline HTML file.
 
 ``levers`` says what a slider changes and makes the contract and scenario variants; ``grid`` runs the
-engine at every lever position (batches of scenarios, one per contract variant); ``page`` writes the
-HTML, with the grid compressed inside it and a small script that looks figures up and interpolates.
+engine at every lever position (batches of scenarios, one per contract variant) and the checks there;
+``page`` writes the HTML, with the grid compressed inside it and a small script that looks figures and
+findings up and interpolates.
 """
 
 from sibkit.report.whatif.grid import Grid, build_grid, point_results, series_of

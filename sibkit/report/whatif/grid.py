@@ -11,31 +11,45 @@ Each read-out is a **series**: one value per grid point, named after its key pat
 ``float`` (rounded to 10 decimals, as the JSON); ``None`` where a value is undefined there (no IRR, no
 tranche without the investors).
 
-The checks (``sibkit.checks.run_checks``) run on the contract variant whose default scenario is the
-grid point's scenario, but only where at most one lever is away from its default (the "star" through
-the default point): each check run costs as much as a few hundred grid points.
+The checks: at a grid point, the error and warning findings of ``sibkit.checks.run_checks`` on the contract
+variant whose default scenario is the grid point's scenario (``_red_checks``). They cost far more than
+the figures (about 9 ms a point against about 1 ms on the pilot), so they run at every point
+(``coverage`` ``all``) up to ``CHECKS_EVERYWHERE`` points, and beyond only where at most one lever is away
+from its default (``star``). At every point they are computed with less, to the same findings in the same
+order (``_variant_checks``): each contract variant is validated and its maximum payment computed once; a
+check that reads no scenario (``Context.scenario_read``) runs once per variant; the others run per point
+and get the point's scenario through ``Context(scenario=…)``, except those that read it from the contract
+itself (``CONTRACT_SCENARIO``), which get the contract rebuilt with it. The contract variants are spread
+over the machine's cores (``ProcessPoolExecutor``); the results do not depend on how many.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 import numpy as np
 
-from sibkit.checks import Finding, run_checks
+from sibkit.checks import Context, Finding, order_findings, registered, run_checks
 from sibkit.engine import Results, deterministic_batch, run_scenarios, stack
+from sibkit.engine.batch import Batch
+from sibkit.engine.maximum import maximum_payment
 from sibkit.model import Contract, Scenario
 from sibkit.report.whatif.levers import Lever, contract_variant, scenario_variant, settings_of
 
-__all__ = ["Grid", "build_grid", "point_results", "series_of"]
+__all__ = ["CHECKS_EVERYWHERE", "CONTRACT_SCENARIO", "Coverage", "Grid", "build_grid", "point_results", "series_of"]
 
 Value = int | float | None
+
+Coverage = Literal["all", "star", "none"]
+"""Where the checks are run: at every grid point, on the star through the default point, nowhere."""
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -48,7 +62,9 @@ class Grid:
     parties: dict[str, str]
     """Account id → the party's name (contract text, in the contract's own words)."""
     checks: dict[tuple[int, ...], tuple[Finding, ...]]
-    """Level indices of each point on the star through the default → its error and warning findings."""
+    """Level indices of each checked point → its error and warning findings (``coverage`` says which)."""
+    coverage: Coverage = "star"
+    """Where the checks were run: every point (``all``), the star through the default point, or nowhere."""
     seconds: float
     """Wall time of the build, seconds."""
 
@@ -122,31 +138,61 @@ def _is_contract(name: str) -> bool:
     return name.split(".")[0] not in ("success", "enrolment")
 
 
-def build_grid(c: Contract, levers: Sequence[Lever], *, checks: bool = True) -> Grid:
-    """Run the engine at every grid point of ``levers`` (see the module docstring); ``checks``: also run the
-    checks on the star through the default point."""
+CHECKS_EVERYWHERE = 5_000
+"""The most grid points whose checks ``build_grid`` runs everywhere when asked for ``auto``; a larger grid
+gets them on the star through the default point (see the module docstring for the cost)."""
+
+CONTRACT_SCENARIO: dict[str, Callable[[Contract], bool]] = {
+    # risk_transfer samples the contract's own uncertainty model around the contract's default scenario,
+    # and returns before reading anything but the terms when no guarantee covers a tranche
+    "SIB-RISK-001": lambda c: bool(c.guarantees),
+}
+"""Checks that read the expected scenario from the contract itself (``contract.scenarios``,
+``default_scenario``), not from their ``Context``, by code; read from their code. At a grid point they are
+given the contract with that point's scenario, as ``_red_checks`` does, when the predicate holds for the
+contract variant (else they read no scenario at all). ``tests/test_whatif.py`` checks every other check
+against this."""
+
+
+def build_grid(
+    c: Contract,
+    levers: Sequence[Lever],
+    *,
+    checks: bool | Coverage | Literal["auto"] = "auto",
+    workers: int | None = None,
+) -> Grid:
+    """Run the engine at every grid point of ``levers`` (see the module docstring).
+
+    ``checks``: where to run the checks too (``"auto"`` or ``True``: everywhere up to ``CHECKS_EVERYWHERE``
+    points, else on the star; ``False``: nowhere). ``workers``: processes to use (default: one per core,
+    at most 2 … ``os.cpu_count()``; 1 runs everything in this process). The results do not depend on it."""
     start = time.perf_counter()
     levers = tuple(levers)
+    size = math.prod(len(lv.levels) for lv in levers)
+    if checks is True or checks == "auto":
+        coverage: Coverage = "all" if size <= CHECKS_EVERYWHERE else "star"
+    elif checks is False:
+        coverage = "none"
+    else:
+        coverage = checks
     scen = [i for i, lv in enumerate(levers) if lv.kind == "scenario"]
     cont = [i for i, lv in enumerate(levers) if lv.kind == "contract"]
     scen_points = list(itertools.product(*(range(len(levers[i].levels)) for i in scen)))
     cont_points = list(itertools.product(*(range(len(levers[i].levels)) for i in cont)))
-    batches = []
+    scenarios = []
     for point in scen_points:
         setting = {levers[i].name: levers[i].levels[k] for i, k in zip(scen, point, strict=True)}
-        sc, success = scenario_variant(c, setting)
-        batches.append(deterministic_batch(c, sc, success))
-    batch = stack(batches)
+        scenarios.append(scenario_variant(c, setting))
+    batch = stack([deterministic_batch(c, sc, success) for sc, success in scenarios])
     shape = tuple(len(lv.levels) for lv in levers)
-    size = math.prod(shape)
+    job = _Job(c=c, levers=levers, cont=cont, batch=batch, expected=[_scaled_scenario(*s) for s in scenarios])
+    todo = [(cpoint, tuple(range(len(scen_points))) if coverage == "all" else ()) for cpoint in cont_points]
     series: dict[str, list[Value]] = {}
     parties: dict[str, str] = {}
-    for cpoint in cont_points:
-        setting = {levers[i].name: levers[i].levels[k] for i, k in zip(cont, cpoint, strict=True)}
-        variant = contract_variant(c, setting)
-        res = run_scenarios(variant, batch)
-        for a in res.accounts:
-            parties.setdefault(a.id, a.name)
+    found: dict[tuple[int, ...], tuple[Finding, ...]] = {}
+    for cpoint, (rows, names, findings) in zip(cont_points, _run_all(job, todo, workers), strict=True):
+        for a_id, name in names:
+            parties.setdefault(a_id, name)
         for s, spoint in enumerate(scen_points):
             indices = [0] * len(levers)
             for i, k in zip(scen, spoint, strict=True):
@@ -154,17 +200,110 @@ def build_grid(c: Contract, levers: Sequence[Lever], *, checks: bool = True) -> 
             for i, k in zip(cont, cpoint, strict=True):
                 indices[i] = k
             flat = int(np.ravel_multi_index(tuple(indices), shape)) if levers else 0
-            for key, value in series_of(res, s).items():
+            for key, value in rows[s].items():
                 column = series.get(key)
                 if column is None:
                     column = series[key] = [None] * size
                 column[flat] = value
-    found: dict[tuple[int, ...], tuple[Finding, ...]] = {}
-    if checks:
+            if s in findings:
+                found[tuple(indices)] = findings[s]
+    if coverage == "star":
         for star in _star(levers):
             variant, sc, success = point_results(c, levers, star)
             found[star] = _red_checks(variant, sc, success)
-    return Grid(levers=levers, series=series, parties=parties, checks=found, seconds=time.perf_counter() - start)
+    return Grid(
+        levers=levers,
+        series=series,
+        parties=parties,
+        checks=found,
+        coverage=coverage,
+        seconds=time.perf_counter() - start,
+    )
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class _Job:
+    """What every contract variant's run shares: the contract, the levers, the scenario batch and, per
+    scenario point, the scenario the checks treat as expected there."""
+
+    c: Contract
+    levers: tuple[Lever, ...]
+    cont: list[int]
+    batch: Batch
+    expected: list[Scenario]
+
+
+_Task = tuple[tuple[int, ...], tuple[int, ...]]
+"""A contract point (level indices of the contract levers) and the scenario points to check there."""
+_Done = tuple[list[dict[str, Value]], list[tuple[str, str]], dict[int, tuple[Finding, ...]]]
+"""Per scenario point its read-outs; the accounts' ids and names; per checked scenario point its findings."""
+
+_JOB: _Job | None = None
+"""The job of this worker process (set by ``_start_worker``)."""
+
+
+def _start_worker(job: _Job) -> None:
+    global _JOB
+    _JOB = job
+
+
+def _work(task: _Task) -> _Done:
+    assert _JOB is not None
+    return _variant(_JOB, task)
+
+
+def _run_all(job: _Job, todo: list[_Task], workers: int | None) -> list[_Done]:
+    """``_variant`` of every task, in order: in this process, or spread over ``workers`` processes (each
+    task's result is the same wherever it runs)."""
+    count = min(workers or os.cpu_count() or 1, len(todo))
+    if count <= 1 or len(todo) < 4:
+        return [_variant(job, task) for task in todo]
+    with ProcessPoolExecutor(max_workers=count, initializer=_start_worker, initargs=(job,)) as pool:
+        return list(pool.map(_work, todo, chunksize=max(1, len(todo) // (8 * count))))
+
+
+def _variant(job: _Job, task: _Task) -> _Done:
+    """The engine's read-outs of one contract variant at every scenario point, and its checks at those asked."""
+    cpoint, checked = task
+    setting = {job.levers[i].name: job.levers[i].levels[k] for i, k in zip(job.cont, cpoint, strict=True)}
+    variant = contract_variant(job.c, setting)
+    res = run_scenarios(variant, job.batch)
+    rows = [series_of(res, s) for s in range(job.batch.n)]
+    names = [(a.id, a.name) for a in res.accounts]
+    findings = _variant_checks(variant, [job.expected[s] for s in checked])
+    return rows, names, dict(zip(checked, findings, strict=True))
+
+
+def _variant_checks(variant: Contract, expected: Sequence[Scenario]) -> list[tuple[Finding, ...]]:
+    """``_red_checks`` of ``variant`` at each of the ``expected`` scenarios (already scaled by their success),
+    the same findings in the same order, computed with less: the contract is validated and its maximum
+    payment computed once; a check that reads no scenario (``Context.scenario_read``) runs once; the others
+    run once per scenario, given it through their ``Context`` rather than through a contract built anew."""
+    if not expected:
+        return []
+    contract = attrs.evolve(variant, uncertainty=None) if variant.uncertainty is not None else variant
+    maximum = maximum_payment(contract)
+    fixed: dict[str, list[Finding]] = {}
+    out = []
+    for j, scenario in enumerate(expected):
+        context = Context(contract, maximum=maximum, scenario=scenario)
+        found: list[Finding] = []
+        for check in registered():
+            if check.code in fixed:
+                found.extend(fixed[check.code])
+                continue
+            reads = CONTRACT_SCENARIO.get(check.code)
+            if reads is not None and reads(contract):
+                expected_contract = _expected_contract(contract, scenario)
+                found.extend(check.run(expected_contract, Context(expected_contract, maximum=maximum)))
+                continue
+            context.scenario_read = False
+            got = check.run(contract, context)
+            if j == 0 and not context.scenario_read:
+                fixed[check.code] = got
+            found.extend(got)
+        out.append(tuple(f for f in order_findings(found) if f.severity in ("error", "warning")))
+    return out
 
 
 def _star(levers: Sequence[Lever]) -> list[tuple[int, ...]]:
@@ -180,12 +319,16 @@ def _star(levers: Sequence[Lever]) -> list[tuple[int, ...]]:
 
 def _red_checks(variant: Contract, scenario: Scenario, success: Decimal) -> tuple[Finding, ...]:
     """The error and warning findings of the checks when ``scenario`` at ``success`` is what is expected."""
-    scaled = _scaled_scenario(scenario, success)
+    expected = _expected_contract(variant, _scaled_scenario(scenario, success))
+    return tuple(f for f in run_checks(expected) if f.severity in ("error", "warning"))
+
+
+def _expected_contract(variant: Contract, scaled: Scenario) -> Contract:
+    """``variant`` with ``scaled`` in place of its default scenario, and no uncertainty model."""
     default = variant.default_scenario()
     scenarios = tuple(scaled if s.name == default.name else s for s in variant.scenarios) or (scaled,)
     # the uncertainty's ranges are checked against the expected scenario; a lever may move it outside them
-    expected = attrs.evolve(variant, scenarios=scenarios, uncertainty=None)
-    return tuple(f for f in run_checks(expected) if f.severity in ("error", "warning"))
+    return attrs.evolve(variant, scenarios=scenarios, uncertainty=None)
 
 
 def _scaled_scenario(scenario: Scenario, success: Decimal) -> Scenario:

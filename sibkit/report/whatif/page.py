@@ -1,10 +1,13 @@
 """The what-if page: one self-contained HTML file with a slider per lever and the engine's read-outs.
 
 The page computes nothing itself. It carries the grid of ``sibkit.report.whatif.grid`` (the engine's
-figures at every lever position, compressed: JSON, zlib, base64) and shows, for the sliders' position,
-the figures of that grid point; between grid points it interpolates linearly in each lever and marks the
-figure as estimated (``≈``, ``data-exact="false"``). Opened without a URL fragment it shows the default
-point (the contract as written, at its default scenario), whose figures are also written into the HTML
+figures and the checks' findings at every lever position, compressed: JSON, zlib, base64) and shows, for
+the sliders' position, the figures and findings of that grid point; between grid points it interpolates
+the figures linearly in each lever and marks them as estimated (``≈``, ``data-exact="false"``), and shows
+the findings of the nearest grid point, marked ``≈`` too. A value in the URL fragment (``#success=0.8``) is
+taken exactly: the figures are interpolated at that value, not at the nearest slider step (the thumb goes
+there), until the slider is moved. Opened without a URL fragment it shows the default point (the
+contract as written, at its default scenario), whose figures and findings are also written into the HTML
 itself, so they are there before any script runs.
 
 Safety and offline use: the template is autoescaped (contract text is data, never a template); the data
@@ -206,6 +209,32 @@ def _moves(series: dict[str, list[Value]], *keys: str) -> bool:
     return any(any(v for v in series.get(k, ())) for k in keys)
 
 
+def _checks_data(w: Language, grid: Grid) -> dict[str, Any]:
+    """The checks' findings at every grid point, compactly: ``table`` holds each distinct finding once
+    (severity, code, title in ``w``), ``sets`` each distinct list of findings (indices into ``table``, in
+    ``run_checks`` order), and ``points`` per grid point (in the series' order) the index of its set, or
+    -1 where the checks were not computed."""
+    table: list[list[str]] = []
+    entries: dict[tuple[str, str, str], int] = {}
+    sets: list[list[int]] = []
+    set_index: dict[tuple[int, ...], int] = {}
+    points = [-1] * grid.size
+    for indices, findings in grid.checks.items():
+        row = []
+        for f in findings:
+            entry = (f.severity, f.code, f.title(w))
+            if entry not in entries:
+                entries[entry] = len(table)
+                table.append(list(entry))
+            row.append(entries[entry])
+        key = tuple(row)
+        if key not in set_index:
+            set_index[key] = len(sets)
+            sets.append(row)
+        points[grid.flat(indices)] = set_index[key]
+    return {"table": table, "sets": sets, "points": points}
+
+
 def render_whatif(c: Contract, grid: Grid, lang: str) -> str:
     """The page for ``grid`` of contract ``c`` in ``lang``, as one HTML document (see the module docstring)."""
     w = Language(lang)
@@ -263,19 +292,9 @@ def render_whatif(c: Contract, grid: Grid, lang: str) -> str:
                 "ends": (_level_text(w, c, lv, lv.levels[0]), _level_text(w, c, lv, lv.levels[-1])),
             }
         )
-    table: list[list[str]] = []
-    index: dict[tuple[str, str, str], int] = {}
-    points: dict[str, list[int]] = {}
-    for indices, findings in grid.checks.items():
-        row = []
-        for f in findings:
-            entry = (f.severity, f.code, f.title(w))
-            if entry not in index:
-                index[entry] = len(table)
-                table.append(list(entry))
-            row.append(index[entry])
-        points[",".join(map(str, indices))] = row
-    series_json = json.dumps(grid.series, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    checks = _checks_data(w, grid)
+    packed = {"series": grid.series, "checks": checks}
+    packed_json = json.dumps(packed, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
     data: dict[str, Any] = {
         "levers": [
             {
@@ -289,10 +308,10 @@ def render_whatif(c: Contract, grid: Grid, lang: str) -> str:
             for lv in grid.levers
         ],
         "shape": list(grid.shape),
-        "series": base64.b64encode(zlib.compress(series_json, 9)).decode("ascii"),
+        "packed": base64.b64encode(zlib.compress(packed_json, 9)).decode("ascii"),
         "months": months,
         "fmt": number_formats(w, currency),
-        "checks": {"table": table, "points": points},
+        "coverage": grid.coverage,
         "severity": {"error": w.gettext("error"), "warning": w.gettext("warning")},
         "text": {
             "new": w.gettext("new here"),
@@ -301,7 +320,10 @@ def render_whatif(c: Contract, grid: Grid, lang: str) -> str:
             "elsewhere": w.gettext(
                 "The checks are computed where at most one slider is away from the contract as written, "
                 "at a marked position. Move the other sliders back to see them."
-            ),
+            )
+            if grid.coverage == "star"
+            else w.gettext("The checks were not computed for this page."),
+            "nearest": w.gettext("≈ The checks at the nearest marked position (the figures here are estimated):"),
             "old_browser": w.gettext(
                 "This browser cannot unpack the page's figures; open the file in a recent Edge, Chrome, "
                 "Firefox or Safari."
