@@ -399,8 +399,13 @@ def start_movements(
     n = next(iter(flows.values())).shape[0] if flows else 1
     gross_out = np.zeros(n, dtype=np.int64)
     gross_back = np.zeros(n, dtype=np.int64)
+    def part(a: I64, share: Fraction) -> I64:
+        # a whole share is the array itself (nothing here writes into it): a hundred starts × every movement
+        # copied cost a twentieth of a fund's simulation
+        return a if share == 1 else scaled(a, share)
+
     for (source, target, reason), arr in flows.items():
-        amounts = scaled(arr, weight)
+        amounts = part(arr, weight)
         if (source in s.contributors and target in s.payers) or (source in s.payers and target in s.contributors):
             continue
         if source in s.payers:
@@ -408,7 +413,7 @@ def start_movements(
             moves.append((fund.id, target, why, s.label, amounts))
             gross_out += amounts.sum(axis=1)
         elif target in s.payers or (target == REVOLVING_FUND and reason.why is Why.RESIDUAL_TO_FUND):
-            back = scaled(amounts, rule.residual)
+            back = part(amounts, rule.residual)
             moves.append((source, fund.id, FundWhy.RECYCLED_RESIDUAL, s.label, back))
             rest = amounts - back
             if rest.any():
@@ -420,7 +425,7 @@ def start_movements(
         else:
             moves.append((source, target, FundWhy.IN_CONTRACT, f"{reason} ({s.label})", amounts))
             if reason.why in (Why.PRINCIPAL, Why.UNUSED_CAPITAL) and target in investors and rule.repaid_capital:
-                back = scaled(amounts, rule.repaid_capital)
+                back = part(amounts, rule.repaid_capital)
                 moves.append((target, fund.id, FundWhy.RECYCLED_CAPITAL, s.label, back))
     return moves, gross_out - gross_back
 

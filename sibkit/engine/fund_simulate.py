@@ -293,17 +293,19 @@ def _add_start(
             flows = run_batch(contract, _rows(batch, a, b))
             moves, net = start_movements(fund, s, flows.ledger.flows, commitments)
             check_paid(s, payer_outlays(contract, flows), net)
-            mask = approved[a:b, None].astype(np.int64)
+            # a pipeline start counts only where it is approved; a signed one everywhere (no product needed)
+            mask = approved[a:b, None].astype(np.int64) if probability is not None else None
             rows = slice(row + a, row + b)
             for source, target, why, _, amounts in moves:
                 if fund.id in (source, target):
-                    _place(out[why], rows, at, width, amounts * mask)
+                    _place(out[why], rows, at, width, amounts if mask is None else amounts * mask)
             if recycle:
                 units = flows.schedule.units_paid_for
                 cashable, _ = savings_by_month(contract, units, flows.batch, flows.ledger.months)
                 for owner, share in recycle.items():
                     if owner in cashable:
-                        _place(out[FundWhy.RECYCLED_SAVINGS], rows, at, width, scaled(cashable[owner], share) * mask)
+                        back = scaled(cashable[owner], share)
+                        _place(out[FundWhy.RECYCLED_SAVINGS], rows, at, width, back if mask is None else back * mask)
         row += take
 
 
