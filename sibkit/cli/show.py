@@ -171,8 +171,8 @@ def _outcomes(c: Contract, words: Language) -> Table:
 
 
 def _caps(c: Contract, words: Language) -> Table:
-    """Every cap: its level, what it applies to, its amount."""
-    table = _table(words, words.gettext("Caps"), (N_("level"), N_("target"), N_("amount")))
+    """Every cap: its level, what it applies to, and its limit (an amount, or a number of participants)."""
+    table = _table(words, words.gettext("Caps"), (N_("level"), N_("target"), N_("at most")))
     for cap in c.caps:
         target = cap.target or ", ".join(cap.metrics)
         if cap.amount is None:  # a segment cap counting participants paid the segment's price
