@@ -38,6 +38,7 @@ import attrs
 import numpy as np
 
 from sibkit.checks import Context, Finding, order_findings, registered, run_checks
+from sibkit.checks.context import LOW_SUCCESS, Runs
 from sibkit.engine import Results, deterministic_batch, run_scenarios, stack
 from sibkit.engine.batch import Batch
 from sibkit.engine.maximum import maximum_payment
@@ -185,7 +186,13 @@ def build_grid(
         scenarios.append(scenario_variant(c, setting))
     batch = stack([deterministic_batch(c, sc, success) for sc, success in scenarios])
     shape = tuple(len(lv.levels) for lv in levers)
-    job = _Job(c=c, levers=levers, cont=cont, batch=batch, expected=[_scaled_scenario(*s) for s in scenarios])
+    expected = [_scaled_scenario(*s) for s in scenarios]
+    checked = (
+        [(deterministic_batch(c, sc), deterministic_batch(c, sc, LOW_SUCCESS)) for sc in expected]
+        if coverage == "all"
+        else []
+    )
+    job = _Job(c=c, levers=levers, cont=cont, batch=batch, expected=expected, checked=checked)
     todo = [(cpoint, tuple(range(len(scen_points))) if coverage == "all" else ()) for cpoint in cont_points]
     series: dict[str, list[Value]] = {}
     parties: dict[str, str] = {}
@@ -231,6 +238,10 @@ class _Job:
     cont: list[int]
     batch: Batch
     expected: list[Scenario]
+    checked: list[tuple[Batch, Batch]]
+    """Per scenario point (with ``coverage`` ``all``), the deterministic batches of its expected scenario at
+    full and at ``LOW_SUCCESS`` success, on the contract as written: the same for every contract variant (the
+    contract levers change terms, not what happens, as ``batch`` relies on too)."""
 
 
 _Task = tuple[tuple[int, ...], tuple[int, ...]]
@@ -270,25 +281,32 @@ def _variant(job: _Job, task: _Task) -> _Done:
     res = run_scenarios(variant, job.batch)
     rows = [series_of(res, s) for s in range(job.batch.n)]
     names = [(a.id, a.name) for a in res.accounts]
-    findings = _variant_checks(variant, [job.expected[s] for s in checked])
+    findings = _variant_checks(variant, [job.expected[s] for s in checked], [job.checked[s] for s in checked])
     return rows, names, dict(zip(checked, findings, strict=True))
 
 
-def _variant_checks(variant: Contract, expected: Sequence[Scenario]) -> list[tuple[Finding, ...]]:
+def _variant_checks(
+    variant: Contract, expected: Sequence[Scenario], batches: Sequence[tuple[Batch, Batch]] | None = None
+) -> list[tuple[Finding, ...]]:
     """``_red_checks`` of ``variant`` at each of the ``expected`` scenarios (already scaled by their success),
     the same findings in the same order, computed with less: the contract is validated and its maximum
     payment computed once; a check that reads no scenario (``Context.scenario_read``) runs once; the others
-    run once per scenario, given it through their ``Context`` rather than through a contract built anew."""
+    run once per scenario, given it through their ``Context`` rather than through a contract built anew.
+    ``batches``: per scenario, its deterministic batches at full and low success (``_Job.checked``), so they
+    are not made again per variant; every context of the variant shares one ``Runs``, so a batch two
+    scenarios have in common (one's low success is often another's full success) runs once."""
     if not expected:
         return []
     contract = attrs.evolve(variant, uncertainty=None) if variant.uncertainty is not None else variant
     maximum = maximum_payment(contract)
+    runs = Runs(contract, maximum=maximum)
+    checks = registered()
     fixed: dict[str, list[Finding]] = {}
     out = []
     for j, scenario in enumerate(expected):
-        context = Context(contract, maximum=maximum, scenario=scenario)
+        context = Context(contract, scenario=scenario, batches=None if batches is None else batches[j], runs=runs)
         found: list[Finding] = []
-        for check in registered():
+        for check in checks:
             if check.code in fixed:
                 found.extend(fixed[check.code])
                 continue
