@@ -61,6 +61,10 @@ class _Straight:
         return run(self.contract, self.scenario, success=Decimal("0.5"))
 
     @property
+    def low_providers(self) -> Any:
+        return self.low.providers
+
+    @property
     def maximum(self) -> Any:
         return maximum_payment(self.contract)
 

@@ -14,14 +14,20 @@ function of the contract and the batch, so the results are the same as if each c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import cached_property
+from typing import Any
 
-from sibkit.engine.batch import Batch, deterministic_batch
+import attrs
+import numpy as np
+
+from sibkit.engine.batch import Batch, deterministic_batch, stack
 from sibkit.engine.maximum import MaximumPayment, composition, maximum_payment
-from sibkit.engine.results import Results, results
+from sibkit.engine.results import ProviderResults, Results, results
 from sibkit.engine.run import default_scenario
 from sibkit.engine.waterfall import run_batch
+from sibkit.errors import EngineError
 from sibkit.model import Contract, Scenario
 
 __all__ = ["LOW_SUCCESS", "Context", "Runs", "enrolled_counts"]
@@ -46,17 +52,60 @@ def _key(batch: Batch) -> tuple[object, ...]:
     return tuple((a.shape, a.dtype.str, a.tobytes()) for a in arrays)
 
 
+def _row(provider: ProviderResults, i: int) -> ProviderResults:
+    """Scenario ``i`` of ``provider``'s results, as the results of a run of that scenario alone (N = 1)."""
+    rows: dict[str, Any] = {
+        a.name: value[i : i + 1]
+        for a in attrs.fields(ProviderResults)
+        if isinstance(value := getattr(provider, a.name), np.ndarray)
+    }
+    return attrs.evolve(provider, **rows)
+
+
 class Runs:
     """The results of ``contract`` by deterministic batch, each batch run once however many contexts ask
     (``sibkit.engine.run_scenarios``: ``results(contract, run_batch(contract, batch), maximum=…)``).
 
     The results are shared: a check reads them and never changes them (as it already shares a context's
-    results with the other checks)."""
+    results with the other checks).
+
+    ``prepare`` runs many batches at once for what only needs each scenario's own row of the engine's
+    per-scenario arrays: the providers' results (``Context.low_providers``). The engine computes every
+    scenario of a batch on its own (a row of each array depends on that scenario only: Monte Carlo and the
+    what-if grid's figures rest on it too), so a row equals the run of that batch alone."""
 
     def __init__(self, contract: Contract, *, maximum: MaximumPayment) -> None:
         self.contract = contract
         self.maximum = maximum
         self._done: dict[tuple[object, ...], Results] = {}
+        self._providers: dict[tuple[object, ...], tuple[ProviderResults, ...]] = {}
+
+    def prepare(self, batches: Sequence[Batch]) -> None:
+        """Run the ``batches`` not yet run in one engine run, keeping each one's providers' results (rows of
+        that run). Batches that cannot be stacked (a different outcome timing) are left to be run alone."""
+        todo: dict[tuple[object, ...], Batch] = {}
+        for batch in batches:
+            key = _key(batch)
+            if key not in self._done and key not in self._providers:
+                todo.setdefault(key, batch)
+        if len(todo) < 2:
+            return
+        try:
+            flows = run_batch(self.contract, stack(list(todo.values())))
+        except (ValueError, EngineError):  # different outcome timing, or not runnable together: run alone
+            return
+        res = results(self.contract, flows, maximum=self.maximum)
+        for i, key in enumerate(todo):
+            self._providers[key] = tuple(_row(provider, i) for provider in res.providers)
+
+    def providers(self, batch: Batch) -> tuple[ProviderResults, ...]:
+        """The providers' results of running ``batch`` (N = 1) on the contract."""
+        key = _key(batch)
+        done = self._done.get(key)
+        if done is not None:
+            return done.providers
+        prepared = self._providers.get(key)
+        return prepared if prepared is not None else self.results(batch).providers
 
     def results(self, batch: Batch) -> Results:
         """The results of running ``batch`` (N = 1) on the contract."""
@@ -157,6 +206,15 @@ class Context:
     @cached_property
     def _low(self) -> Results:
         return self._run(self._low_batch)
+
+    @property
+    def low_providers(self) -> tuple[ProviderResults, ...]:
+        """``low.providers``: the providers' results at half the expected success (from a run of many
+        contexts' low batches together, when their shared ``Runs`` prepared them)."""
+        self.scenario_read = True
+        if self._runs is not None and "_low" not in self.__dict__:
+            return self._runs.providers(self._low_batch)
+        return self._low.providers
 
     def _run(self, batch: Batch) -> Results:
         """``run(contract, scenario, success, maximum=…)`` of the batch: the engine's results of it."""

@@ -301,6 +301,8 @@ def _variant_checks(
     maximum = maximum_payment(contract)
     runs = Runs(contract, maximum=maximum)
     checks = registered()
+    if batches is not None:  # the providers' results at low success, every scenario in one run
+        runs.prepare([low for _, low in batches])
     fixed: dict[str, list[Finding]] = {}
     out = []
     for j, scenario in enumerate(expected):
