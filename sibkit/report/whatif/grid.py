@@ -12,15 +12,19 @@ Each read-out is a **series**: one value per grid point, named after its key pat
 tranche without the investors).
 
 The checks: at a grid point, the error and warning findings of ``sibkit.checks.run_checks`` on the contract
-variant whose default scenario is the grid point's scenario (``_red_checks``). They cost far more than
-the figures (about 9 ms a point against about 1 ms on the pilot), so they run at every point
-(``coverage`` ``all``) up to ``CHECKS_EVERYWHERE`` points, and beyond only where at most one lever is away
-from its default (``star``). At every point they are computed with less, to the same findings in the same
-order (``_variant_checks``): each contract variant is validated and its maximum payment computed once; a
-check that reads no scenario (``Context.scenario_read``) runs once per variant; the others run per point
-and get the point's scenario through ``Context(scenario=…)``, except those that read it from the contract
-itself (``CONTRACT_SCENARIO``), which get the contract rebuilt with it. The contract variants are spread
-over the machine's cores (``ProcessPoolExecutor``); the results do not depend on how many.
+variant whose default scenario is the grid point's scenario (``_red_checks``). They cost more than the
+figures (about 5 ms a point on the pilot's default page, 2 ms with 49 scenarios per contract variant,
+against well under 1 ms), so they run at every point (``coverage`` ``all``) up to ``CHECKS_EVERYWHERE``
+points, and beyond only where at most one lever is away from its default (``star``). At every point they
+are computed with less, to the same findings in the same order (``_variant_checks``): each contract
+variant is validated and its maximum payment computed once; a check that reads no scenario
+(``Context.scenario_read``) runs once per variant; the others run per point and get the point's scenario
+through ``Context(scenario=…)``, except those that read it from the contract itself (``CONTRACT_SCENARIO``),
+which get the contract rebuilt with it. The engine work is shared: each scenario point's deterministic
+batches (expected and low success) are made once for every variant (``_Job.checked``); a variant's contexts
+share one ``sibkit.checks.context.Runs``, so an equal batch runs once, and the providers' results at low
+success come from one run of all the points' low batches. The contract variants are spread over the
+machine's cores (``ProcessPoolExecutor``); the results do not depend on how many.
 """
 
 from __future__ import annotations
@@ -141,7 +145,10 @@ def _is_contract(name: str) -> bool:
 
 CHECKS_EVERYWHERE = 5_000
 """The most grid points whose checks ``build_grid`` runs everywhere when asked for ``auto``; a larger grid
-gets them on the star through the default point (see the module docstring for the cost)."""
+gets them on the star through the default point (see the module docstring for the cost). Kept at 5,000:
+the 16,807-point benchmark grid took 34 s with the checks everywhere (target 30 s), and a grid with few
+scenarios per contract variant costs more a point (the pilot's 4,500-point default page: about 30 s on a
+loaded 2-core machine)."""
 
 CONTRACT_SCENARIO: dict[str, Callable[[Contract], bool]] = {
     # risk_transfer samples the contract's own uncertainty model around the contract's default scenario,
