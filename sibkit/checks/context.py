@@ -1,16 +1,119 @@
-"""Engine results the checks share, computed once and only when a check asks for them."""
+"""Engine results the checks share, computed once and only when a check asks for them.
+
+A ``Context`` holds what several checks read about one contract at one expected scenario: that scenario's
+deterministic batch (``batch``) and the one at half its success (``low``'s), the results of running them
+(``base``, ``low``), participants per provider and segment (``enrolled``), the maximum payment. Each is
+computed on first use, from the same inputs as a check computing it itself would use, so a check gives the
+same findings whichever of them another check asked for first.
+
+Many contexts of one contract (the what-if page checks many expected scenarios of each contract variant) may
+share a ``Runs``: the engine's results of that contract by deterministic batch, so that a batch two contexts
+both run (the half success of one scenario is often another's full success) runs once. The engine is a
+function of the contract and the batch, so the results are the same as if each context had run it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import cached_property
+from typing import Any
 
+import attrs
+import numpy as np
+
+from sibkit.engine.batch import Batch, deterministic_batch, stack
 from sibkit.engine.maximum import MaximumPayment, composition, maximum_payment
-from sibkit.engine.results import Results
-from sibkit.engine.run import default_scenario, run
+from sibkit.engine.results import ProviderResults, Results, results
+from sibkit.engine.run import default_scenario
+from sibkit.engine.waterfall import run_batch
+from sibkit.errors import EngineError
 from sibkit.model import Contract, Scenario
 
-__all__ = ["Context"]
+__all__ = ["LOW_SUCCESS", "Context", "Runs", "enrolled_counts"]
+
+LOW_SUCCESS = Decimal("0.5")
+"""The success factor of ``Context.low``: half the expected success (a bad but plausible year)."""
+
+
+def enrolled_counts(contract: Contract, batch: Batch) -> dict[tuple[str, str | None], int]:
+    """Participants enrolled in scenario 0 of ``batch`` per ``(provider, segment)`` (segment ``None`` without
+    segments), over the whole term."""
+    totals = batch.enrolled[0].sum(axis=0)  # (P, S)
+    segments: tuple[str | None, ...] = tuple(s.id for s in contract.segments) or (None,)
+    return {
+        (prov.id, seg): int(totals[p, s]) for p, prov in enumerate(contract.providers) for s, seg in enumerate(segments)
+    }
+
+
+def _key(batch: Batch) -> tuple[object, ...]:
+    """The contents of ``batch``, exactly (shapes, dtypes and bytes of each array): equal keys, equal batches."""
+    arrays = (batch.enrolled, batch.achieved, batch.units, batch.offset, batch.improvement)
+    return tuple((a.shape, a.dtype.str, a.tobytes()) for a in arrays)
+
+
+def _row(provider: ProviderResults, i: int) -> ProviderResults:
+    """Scenario ``i`` of ``provider``'s results, as the results of a run of that scenario alone (N = 1)."""
+    rows: dict[str, Any] = {
+        a.name: value[i : i + 1]
+        for a in attrs.fields(ProviderResults)
+        if isinstance(value := getattr(provider, a.name), np.ndarray)
+    }
+    return attrs.evolve(provider, **rows)
+
+
+class Runs:
+    """The results of ``contract`` by deterministic batch, each batch run once however many contexts ask
+    (``sibkit.engine.run_scenarios``: ``results(contract, run_batch(contract, batch), maximum=…)``).
+
+    The results are shared: a check reads them and never changes them (as it already shares a context's
+    results with the other checks).
+
+    ``prepare`` runs many batches at once for what only needs each scenario's own row of the engine's
+    per-scenario arrays: the providers' results (``Context.low_providers``). The engine computes every
+    scenario of a batch on its own (a row of each array depends on that scenario only: Monte Carlo and the
+    what-if grid's figures rest on it too), so a row equals the run of that batch alone."""
+
+    def __init__(self, contract: Contract, *, maximum: MaximumPayment) -> None:
+        self.contract = contract
+        self.maximum = maximum
+        self._done: dict[tuple[object, ...], Results] = {}
+        self._providers: dict[tuple[object, ...], tuple[ProviderResults, ...]] = {}
+
+    def prepare(self, batches: Sequence[Batch]) -> None:
+        """Run the ``batches`` not yet run in one engine run, keeping each one's providers' results (rows of
+        that run). Batches that cannot be stacked (a different outcome timing) are left to be run alone."""
+        todo: dict[tuple[object, ...], Batch] = {}
+        for batch in batches:
+            key = _key(batch)
+            if key not in self._done and key not in self._providers:
+                todo.setdefault(key, batch)
+        if len(todo) < 2:
+            return
+        try:
+            flows = run_batch(self.contract, stack(list(todo.values())))
+        except (ValueError, EngineError):  # different outcome timing, or not runnable together: run alone
+            return
+        res = results(self.contract, flows, maximum=self.maximum)
+        for i, key in enumerate(todo):
+            self._providers[key] = tuple(_row(provider, i) for provider in res.providers)
+
+    def providers(self, batch: Batch) -> tuple[ProviderResults, ...]:
+        """The providers' results of running ``batch`` (N = 1) on the contract."""
+        key = _key(batch)
+        done = self._done.get(key)
+        if done is not None:
+            return done.providers
+        prepared = self._providers.get(key)
+        return prepared if prepared is not None else self.results(batch).providers
+
+    def results(self, batch: Batch) -> Results:
+        """The results of running ``batch`` (N = 1) on the contract."""
+        key = _key(batch)
+        got = self._done.get(key)
+        if got is None:
+            got = self._done[key] = results(self.contract, run_batch(self.contract, batch), maximum=self.maximum)
+        return got
 
 
 class Context:
@@ -20,16 +123,34 @@ class Context:
     page checks many scenarios against one contract). ``scenario_read`` says whether a check asked for the
     expected scenario or its results since it was last set to ``False``: a check that did not gives the
     same findings whatever the expected scenario is.
+
+    For a caller that checks many scenarios of one contract (``sibkit.report.whatif``): ``batches``, the
+    deterministic batches of the expected scenario at full and at ``LOW_SUCCESS`` success if it already has
+    them (they must equal ``deterministic_batch(contract, scenario)`` and ``deterministic_batch(contract,
+    scenario, LOW_SUCCESS)``); ``runs``, results of ``contract`` shared with other contexts (``Runs``).
     """
 
     def __init__(
-        self, contract: Contract, *, maximum: MaximumPayment | None = None, scenario: Scenario | None = None
+        self,
+        contract: Contract,
+        *,
+        maximum: MaximumPayment | None = None,
+        scenario: Scenario | None = None,
+        batches: tuple[Batch, Batch] | None = None,
+        runs: Runs | None = None,
     ) -> None:
         self.contract = contract
         self.scenario_read = False
         self._expected = scenario
+        if runs is not None and runs.contract is not contract:
+            raise ValueError("a context's shared runs must be of its own contract")
+        self._runs = runs
         if maximum is not None:  # already computed by the caller (the term sheet): not computed again
             self.maximum = maximum
+        elif runs is not None:
+            self.maximum = runs.maximum
+        if batches is not None:
+            self._batch, self._low_batch = batches
 
     @property
     def scenario(self) -> Scenario:
@@ -43,6 +164,30 @@ class Context:
         return default_scenario(self.contract) if self._expected is None else self._expected
 
     @property
+    def batch(self) -> Batch:
+        """The deterministic batch of the expected scenario (``deterministic_batch``, N = 1)."""
+        self.scenario_read = True
+        return self._batch
+
+    @cached_property
+    def _batch(self) -> Batch:
+        return deterministic_batch(self.contract, self._scenario)
+
+    @cached_property
+    def _low_batch(self) -> Batch:
+        return deterministic_batch(self.contract, self._scenario, LOW_SUCCESS)
+
+    @property
+    def enrolled(self) -> dict[tuple[str, str | None], int]:
+        """Participants enrolled in the expected scenario per ``(provider, segment)`` (``enrolled_counts``)."""
+        self.scenario_read = True
+        return self._enrolled
+
+    @cached_property
+    def _enrolled(self) -> dict[tuple[str, str | None], int]:
+        return enrolled_counts(self.contract, self._batch)
+
+    @property
     def base(self) -> Results:
         """Results of the expected scenario (N = 1)."""
         self.scenario_read = True
@@ -50,7 +195,7 @@ class Context:
 
     @cached_property
     def _base(self) -> Results:
-        return run(self.contract, self._scenario, maximum=self.maximum)
+        return self._run(self._batch)
 
     @property
     def low(self) -> Results:
@@ -60,7 +205,22 @@ class Context:
 
     @cached_property
     def _low(self) -> Results:
-        return run(self.contract, self._scenario, success=Decimal("0.5"), maximum=self.maximum)
+        return self._run(self._low_batch)
+
+    @property
+    def low_providers(self) -> tuple[ProviderResults, ...]:
+        """``low.providers``: the providers' results at half the expected success (from a run of many
+        contexts' low batches together, when their shared ``Runs`` prepared them)."""
+        self.scenario_read = True
+        if self._runs is not None and "_low" not in self.__dict__:
+            return self._runs.providers(self._low_batch)
+        return self._low.providers
+
+    def _run(self, batch: Batch) -> Results:
+        """``run(contract, scenario, success, maximum=…)`` of the batch: the engine's results of it."""
+        if self._runs is not None:
+            return self._runs.results(batch)
+        return results(self.contract, run_batch(self.contract, batch), maximum=self.maximum)
 
     @cached_property
     def maximum(self) -> MaximumPayment:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sibkit.checks import register
 from sibkit.checks.context import Context
 from sibkit.checks.finding import Clause, Finding, Message, messages, money, percent
-from sibkit.checks.parking import enrolled, expected_payment_per_participant
+from sibkit.checks.parking import expected_payment_per_participant
 from sibkit.i18n import N_, Count, Fact, Listing, Phrase
 from sibkit.model import Contract
 from sibkit.model.rules import CohortThreshold, PaymentRule, RateCard, Tariff
@@ -130,8 +130,7 @@ def cream_skimming(contract: Contract, context: Context, *, max_gap: Decimal = D
     if not per_participant:
         return []
     cur = contract.currency
-    scenario = context.scenario
-    counts = enrolled(contract, scenario)
+    counts = context.enrolled
     # expected payment per participant of each segment, over the providers weighted by enrolment
     segments: tuple[str | None, ...] = tuple(s.id for s in contract.segments) or (None,)
     expected = {

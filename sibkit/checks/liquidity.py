@@ -186,6 +186,10 @@ def _stats(r: ProviderResults) -> tuple[int, int, int, int]:
     )
 
 
+_AT_BASE = ("zero", "minimum")
+"""The kinds found at the expected results; the others at half the expected success."""
+
+
 @register(CODE, "provider_liquidity")
 def provider_liquidity(contract: Contract, context: Context, *, tolerated_months: int = 0) -> list[Finding]:
     """Flag each provider whose cash runs out before it is paid, and say why (``CAUSES``).
@@ -195,10 +199,10 @@ def provider_liquidity(contract: Contract, context: Context, *, tolerated_months
     expected success (``context.low``), or when its cash only dips below its own ``minimum_cash``.
     """
     out: list[Finding] = []
-    base, low = context.base, context.low
+    base, low_providers = context.base, context.low_providers  # the whole low run only for a finding
     for p, prov in enumerate(contract.providers):
         lowest, month, below_zero, below_min = _stats(base.providers[p])
-        low_lowest, low_month, low_zero, low_min = _stats(low.providers[p])
+        low_lowest, low_month, low_zero, low_min = _stats(low_providers[p])
         if lowest < 0 and below_zero > tolerated_months:
             severity: Severity = "error"
             kind = "zero"
@@ -212,13 +216,15 @@ def provider_liquidity(contract: Contract, context: Context, *, tolerated_months
             continue
         expected = (lowest, month, below_zero, below_min)
         half = (low_lowest, low_month, low_zero, low_min)
-        out.append(_finding(contract, (base, low), prov, p, severity, kind, expected, half))
+        # the run that triggered the finding: its cash, first payment and margin say why
+        results = base if kind in _AT_BASE else context.low
+        out.append(_finding(contract, results, prov, p, severity, kind, expected, half))
     return out
 
 
 def _finding(
     contract: Contract,
-    runs: tuple[Results, Results],
+    results: Results,
     prov: Provider,
     p: int,
     severity: Severity,
@@ -252,9 +258,8 @@ def _finding(
     else:
         facts |= _month(contract, "", low_lowest, low_month)
         facts["months_below_minimum"] = Count(low_min)
-    # the scenario that triggered the finding: its cash, first payment and margin say why
-    at_base = kind in ("zero", "minimum")
-    results = runs[0] if at_base else runs[1]
+    # the scenario that triggered the finding (``results``): its cash, first payment and margin say why
+    at_base = kind in _AT_BASE
     trigger = lowest if at_base else low_lowest
     facts["scenario"] = Word(N_("at the expected results") if at_base else N_("at half the expected success"))
     first = _first_receipt(results, prov.id)

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from sibkit.checks import register
 from sibkit.checks.context import Context
 from sibkit.checks.finding import Finding, Message, messages, money
-from sibkit.engine.batch import Batch, deterministic_batch, stack
+from sibkit.engine.batch import Batch, stack
 from sibkit.engine.waterfall import Flows, run_batch
 from sibkit.i18n import N_, Count, Fact, Listing, Phrase
 from sibkit.model import Contract, Loan
@@ -126,7 +126,7 @@ def non_monotone_payout(contract: Contract, context: Context, *, tolerance: int 
     """Flag a contract in which one more participant achieving one more outcome, in the expected
     scenario, lowers what a payer pays, or what a provider or a tranche receives, by more than
     ``tolerance`` cents (default 100: €1, to ignore rounding): an error."""
-    base = deterministic_batch(contract, context.scenario)
+    base = context.batch
     probes, batch = _probes(contract, base)
     if not probes:
         return []

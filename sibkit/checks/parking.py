@@ -11,7 +11,7 @@ from decimal import Decimal
 import numpy as np
 
 from sibkit.checks import register
-from sibkit.checks.context import Context
+from sibkit.checks.context import Context, enrolled_counts
 from sibkit.checks.finding import Clause, Finding, Message, messages, money, percent
 from sibkit.engine.batch import deterministic_batch
 from sibkit.i18n import N_, Fact, Listing, Phrase, Word
@@ -25,12 +25,7 @@ CODE = "SIB-PARK-001"
 
 def enrolled(contract: Contract, scenario: Scenario) -> dict[tuple[str, str | None], int]:
     """Participants enrolled in ``scenario`` per ``(provider, segment)`` (segment ``None`` without segments)."""
-    batch = deterministic_batch(contract, scenario)
-    totals = batch.enrolled[0].sum(axis=0)  # (P, S)
-    segments: tuple[str | None, ...] = tuple(s.id for s in contract.segments) or (None,)
-    return {
-        (prov.id, seg): int(totals[p, s]) for p, prov in enumerate(contract.providers) for s, seg in enumerate(segments)
-    }
+    return enrolled_counts(contract, deterministic_batch(contract, scenario))
 
 
 def _rate(contract: Contract, scenario: Scenario, metric: str, provider: str, segment: str | None) -> Decimal:
@@ -97,7 +92,7 @@ def expected_payment_per_participant(
             ln.index for ln in context.base.flows.schedule.lines if ln.rule in cohort_rules and ln.provider == provider
         ]
         paid = int(np.sum(context.base.flows.line_paid[0, lines])) if lines else 0
-        people = sum(n for (p, _), n in enrolled(contract, scenario).items() if p == provider)
+        people = sum(n for (p, _), n in context.enrolled.items() if p == provider)
         if people:
             total += Decimal(paid) / Decimal(people)
     return total
@@ -165,7 +160,7 @@ def parking(contract: Contract, context: Context, *, min_cover: Decimal = Decima
     """Flag each provider with participants (a difficulty segment, or all of them) whose expected outcome
     payment covers less than ``min_cover`` (default 100%) of the provider's cost per participant."""
     found: list[Finding] = []
-    counts = enrolled(contract, context.scenario)
+    counts = context.enrolled
     names = {s.id: s.name for s in contract.segments}
     cur = contract.currency
     for i, prov in enumerate(contract.providers):

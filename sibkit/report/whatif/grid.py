@@ -12,15 +12,19 @@ Each read-out is a **series**: one value per grid point, named after its key pat
 tranche without the investors).
 
 The checks: at a grid point, the error and warning findings of ``sibkit.checks.run_checks`` on the contract
-variant whose default scenario is the grid point's scenario (``_red_checks``). They cost far more than
-the figures (about 9 ms a point against about 1 ms on the pilot), so they run at every point
-(``coverage`` ``all``) up to ``CHECKS_EVERYWHERE`` points, and beyond only where at most one lever is away
-from its default (``star``). At every point they are computed with less, to the same findings in the same
-order (``_variant_checks``): each contract variant is validated and its maximum payment computed once; a
-check that reads no scenario (``Context.scenario_read``) runs once per variant; the others run per point
-and get the point's scenario through ``Context(scenario=…)``, except those that read it from the contract
-itself (``CONTRACT_SCENARIO``), which get the contract rebuilt with it. The contract variants are spread
-over the machine's cores (``ProcessPoolExecutor``); the results do not depend on how many.
+variant whose default scenario is the grid point's scenario (``_red_checks``). They cost more than the
+figures (about 5 ms a point on the pilot's default page, 2 ms with 49 scenarios per contract variant,
+against well under 1 ms), so they run at every point (``coverage`` ``all``) up to ``CHECKS_EVERYWHERE``
+points, and beyond only where at most one lever is away from its default (``star``). At every point they
+are computed with less, to the same findings in the same order (``_variant_checks``): each contract
+variant is validated and its maximum payment computed once; a check that reads no scenario
+(``Context.scenario_read``) runs once per variant; the others run per point and get the point's scenario
+through ``Context(scenario=…)``, except those that read it from the contract itself (``CONTRACT_SCENARIO``),
+which get the contract rebuilt with it. The engine work is shared: each scenario point's deterministic
+batches (expected and low success) are made once for every variant (``_Job.checked``); a variant's contexts
+share one ``sibkit.checks.context.Runs``, so an equal batch runs once, and the providers' results at low
+success come from one run of all the points' low batches. The contract variants are spread over the
+machine's cores (``ProcessPoolExecutor``); the results do not depend on how many.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ import attrs
 import numpy as np
 
 from sibkit.checks import Context, Finding, order_findings, registered, run_checks
+from sibkit.checks.context import LOW_SUCCESS, Runs
 from sibkit.engine import Results, deterministic_batch, run_scenarios, stack
 from sibkit.engine.batch import Batch
 from sibkit.engine.maximum import maximum_payment
@@ -140,7 +145,10 @@ def _is_contract(name: str) -> bool:
 
 CHECKS_EVERYWHERE = 5_000
 """The most grid points whose checks ``build_grid`` runs everywhere when asked for ``auto``; a larger grid
-gets them on the star through the default point (see the module docstring for the cost)."""
+gets them on the star through the default point (see the module docstring for the cost). Kept at 5,000:
+the 16,807-point benchmark grid took 34 s with the checks everywhere (target 30 s), and a grid with few
+scenarios per contract variant costs more a point (the pilot's 4,500-point default page: about 30 s on a
+loaded 2-core machine)."""
 
 CONTRACT_SCENARIO: dict[str, Callable[[Contract], bool]] = {
     # risk_transfer samples the contract's own uncertainty model around the contract's default scenario,
@@ -185,7 +193,13 @@ def build_grid(
         scenarios.append(scenario_variant(c, setting))
     batch = stack([deterministic_batch(c, sc, success) for sc, success in scenarios])
     shape = tuple(len(lv.levels) for lv in levers)
-    job = _Job(c=c, levers=levers, cont=cont, batch=batch, expected=[_scaled_scenario(*s) for s in scenarios])
+    expected = [_scaled_scenario(*s) for s in scenarios]
+    checked = (
+        [(deterministic_batch(c, sc), deterministic_batch(c, sc, LOW_SUCCESS)) for sc in expected]
+        if coverage == "all"
+        else []
+    )
+    job = _Job(c=c, levers=levers, cont=cont, batch=batch, expected=expected, checked=checked)
     todo = [(cpoint, tuple(range(len(scen_points))) if coverage == "all" else ()) for cpoint in cont_points]
     series: dict[str, list[Value]] = {}
     parties: dict[str, str] = {}
@@ -231,6 +245,10 @@ class _Job:
     cont: list[int]
     batch: Batch
     expected: list[Scenario]
+    checked: list[tuple[Batch, Batch]]
+    """Per scenario point (with ``coverage`` ``all``), the deterministic batches of its expected scenario at
+    full and at ``LOW_SUCCESS`` success, on the contract as written: the same for every contract variant (the
+    contract levers change terms, not what happens, as ``batch`` relies on too)."""
 
 
 _Task = tuple[tuple[int, ...], tuple[int, ...]]
@@ -270,25 +288,34 @@ def _variant(job: _Job, task: _Task) -> _Done:
     res = run_scenarios(variant, job.batch)
     rows = [series_of(res, s) for s in range(job.batch.n)]
     names = [(a.id, a.name) for a in res.accounts]
-    findings = _variant_checks(variant, [job.expected[s] for s in checked])
+    findings = _variant_checks(variant, [job.expected[s] for s in checked], [job.checked[s] for s in checked])
     return rows, names, dict(zip(checked, findings, strict=True))
 
 
-def _variant_checks(variant: Contract, expected: Sequence[Scenario]) -> list[tuple[Finding, ...]]:
+def _variant_checks(
+    variant: Contract, expected: Sequence[Scenario], batches: Sequence[tuple[Batch, Batch]] | None = None
+) -> list[tuple[Finding, ...]]:
     """``_red_checks`` of ``variant`` at each of the ``expected`` scenarios (already scaled by their success),
     the same findings in the same order, computed with less: the contract is validated and its maximum
     payment computed once; a check that reads no scenario (``Context.scenario_read``) runs once; the others
-    run once per scenario, given it through their ``Context`` rather than through a contract built anew."""
+    run once per scenario, given it through their ``Context`` rather than through a contract built anew.
+    ``batches``: per scenario, its deterministic batches at full and low success (``_Job.checked``), so they
+    are not made again per variant; every context of the variant shares one ``Runs``, so a batch two
+    scenarios have in common (one's low success is often another's full success) runs once."""
     if not expected:
         return []
     contract = attrs.evolve(variant, uncertainty=None) if variant.uncertainty is not None else variant
     maximum = maximum_payment(contract)
+    runs = Runs(contract, maximum=maximum)
+    checks = registered()
+    if batches is not None:  # the providers' results at low success, every scenario in one run
+        runs.prepare([low for _, low in batches])
     fixed: dict[str, list[Finding]] = {}
     out = []
     for j, scenario in enumerate(expected):
-        context = Context(contract, maximum=maximum, scenario=scenario)
+        context = Context(contract, scenario=scenario, batches=None if batches is None else batches[j], runs=runs)
         found: list[Finding] = []
-        for check in registered():
+        for check in checks:
             if check.code in fixed:
                 found.extend(fixed[check.code])
                 continue
