@@ -273,9 +273,12 @@ class TestChecksEverywhere:
     def test_in_one_process_the_same(self, pilot: Contract) -> None:
         """One process or two: the same findings at every point."""
         levers = tuple(parse_lever(s, pilot) for s in ("success=0.5:1.5:3", "price=3000:4000:3", "lag=0:2:2"))
-        one = build_grid(pilot, levers, checks="all", workers=1)
-        two = build_grid(pilot, levers, checks="all", workers=2)
+        ticks: dict[int, list[tuple[int, int]]] = {1: [], 2: []}
+        one = build_grid(pilot, levers, checks="all", workers=1, progress=lambda d, t: ticks[1].append((d, t)))
+        two = build_grid(pilot, levers, checks="all", workers=2, progress=lambda d, t: ticks[2].append((d, t)))
         assert one.checks == two.checks and one.series == two.series
+        # progress counts every contract variant once (3 prices × 2 lags), in both ways of running
+        assert ticks[1] == ticks[2] == [(k, 6) for k in range(1, 7)]
 
     def test_a_contract_with_guarantees(self) -> None:
         """With a guarantee (the risk-transfer check reads the scenario from the contract: ``CONTRACT_SCENARIO``)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal, cast
 
 import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sibkit.atomic import write_bytes_atomic
 from sibkit.cli.app import check_output_file, console, fail, load_or_exit, main, output_errors
@@ -74,10 +75,19 @@ def whatif(file: str, lang: str, output: Path, force: bool, lever_specs: tuple[s
             param_hint="--lever",
         )
     started = time.perf_counter()
-    try:
-        grid = build_grid(c, levers, checks=cast(Literal["auto", "all", "star"], coverage))
-    except LeverError as exc:
-        fail(refusal_text(exc))
+    columns = (TextColumn(words.gettext("computing the grid")), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console(err=True), transient=True) as bar:
+        task = bar.add_task("grid", total=None)
+        try:
+            grid = build_grid(
+                c,
+                levers,
+                checks=cast(Literal["auto", "all", "star"], coverage),
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        except LeverError as exc:
+            bar.stop()
+            fail(refusal_text(exc))
     html = render_whatif(c, grid, lang).encode("utf-8")
     seconds = time.perf_counter() - started
     with output_errors(output, words):

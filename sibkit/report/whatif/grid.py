@@ -168,12 +168,14 @@ def build_grid(
     *,
     checks: bool | Coverage | Literal["auto"] = "auto",
     workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Grid:
     """Run the engine at every grid point of ``levers`` (see the module docstring).
 
     ``checks``: where to run the checks too (``"auto"`` or ``True``: everywhere up to ``CHECKS_EVERYWHERE``
     points, else on the star; ``False``: nowhere). ``workers``: processes to use (default: one per core,
-    at most 2 … ``os.cpu_count()``; 1 runs everything in this process). The results do not depend on it."""
+    at most 2 … ``os.cpu_count()``; 1 runs everything in this process). The results do not depend on it.
+    ``progress``: called with the contract variants done and the number of variants, as each is done."""
     start = time.perf_counter()
     levers = tuple(levers)
     size = math.prod(len(lv.levels) for lv in levers)
@@ -204,7 +206,8 @@ def build_grid(
     series: dict[str, list[Value]] = {}
     parties: dict[str, str] = {}
     found: dict[tuple[int, ...], tuple[Finding, ...]] = {}
-    for cpoint, (rows, names, findings) in zip(cont_points, _run_all(job, todo, workers), strict=True):
+    done = _run_all(job, todo, workers, progress or (lambda done, total: None))
+    for cpoint, (rows, names, findings) in zip(cont_points, done, strict=True):
         for a_id, name in names:
             parties.setdefault(a_id, name)
         for s, spoint in enumerate(scen_points):
@@ -270,14 +273,23 @@ def _work(task: _Task) -> _Done:
     return _variant(_JOB, task)
 
 
-def _run_all(job: _Job, todo: list[_Task], workers: int | None) -> list[_Done]:
+def _run_all(
+    job: _Job, todo: list[_Task], workers: int | None, progress: Callable[[int, int], None]
+) -> list[_Done]:
     """``_variant`` of every task, in order: in this process, or spread over ``workers`` processes (each
-    task's result is the same wherever it runs)."""
+    task's result is the same wherever it runs); ``progress(done, total)`` after each task."""
     count = min(workers or os.cpu_count() or 1, len(todo))
+    out: list[_Done] = []
     if count <= 1 or len(todo) < 4:
-        return [_variant(job, task) for task in todo]
+        for task in todo:
+            out.append(_variant(job, task))
+            progress(len(out), len(todo))
+        return out
     with ProcessPoolExecutor(max_workers=count, initializer=_start_worker, initargs=(job,)) as pool:
-        return list(pool.map(_work, todo, chunksize=max(1, len(todo) // (8 * count))))
+        for done in pool.map(_work, todo, chunksize=max(1, len(todo) // (8 * count))):
+            out.append(done)
+            progress(len(out), len(todo))
+    return out
 
 
 def _variant(job: _Job, task: _Task) -> _Done:
