@@ -58,6 +58,7 @@ __all__ = [
     "Recycling",
     "SavingsRecycling",
     "ScheduledPayment",
+    "fund_parts",
     "fund_problems",
     "fund_provenance",
     "month_index",
@@ -396,10 +397,9 @@ FundPart: TypeAlias = (
 """A part of a fund file that carries numbers, and so a ``provenance``."""
 
 
-def fund_provenance(fund: Fund) -> Iterator[tuple[str, str, FundPart, Provenance]]:
-    """Every provenance entry of the fund file, in the file's order: (the path of the object that holds
-    the figure, ``""`` for the fund itself, ``loans[0]``, ``recycling.savings[1]``; the figure's field;
-    the object; the provenance). ``loans[0].provenance.rate`` in the file is ``("loans[0]", "rate", …)``."""
+def fund_parts(fund: Fund) -> list[tuple[str, FundPart]]:
+    """Every part of the fund that carries numbers, in the file's order, with its path (``""`` for the fund
+    itself, ``loans[0]``, ``recycling.savings[1]``)."""
     parts: list[tuple[str, FundPart]] = [("", fund)]
     parts += [(f"contributors[{i}]", c) for i, c in enumerate(fund.contributors)]
     parts += [(f"loans[{i}]", x) for i, x in enumerate(fund.loans)]
@@ -408,7 +408,13 @@ def fund_provenance(fund: Fund) -> Iterator[tuple[str, str, FundPart, Provenance
     parts += [(f"fees[{i}]", x) for i, x in enumerate(fund.fees)]
     parts += [(f"contracts[{i}]", x) for i, x in enumerate(fund.contracts)]
     parts += [(f"pipeline[{i}]", x) for i, x in enumerate(fund.pipeline)]
-    parts += [("simulation", fund.simulation)]
-    for where, obj in parts:
-        for key, prov in obj.provenance.items():
-            yield where, key, obj, prov
+    return [*parts, ("simulation", fund.simulation)]
+
+
+def fund_provenance(fund: Fund) -> Iterator[tuple[str, str, FundPart, Provenance]]:
+    """Every provenance entry of the fund file, in the file's order: (the path of the part that holds the
+    figure, as ``fund_parts`` gives it; the figure's field; the part; the provenance).
+    ``loans[0].provenance.rate`` in the file is ``("loans[0]", "rate", …)``."""
+    for where, part in fund_parts(fund):
+        for key, prov in part.provenance.items():
+            yield where, key, part, prov
