@@ -112,7 +112,7 @@ class TestFundFile:
         path = write(tmp_path, KNOWN.replace('currency = "EUR"', 'currency = "EUR"\ncolour = "red"'))
         assert problems(path)[0] == (
             "unknown key 'colour'; expected one of: contracts, contributors, currency, description, fees, format,"
-            " horizon_months, id, loans, name, pipeline, recycling, simulation, start @ $.colour"
+            " horizon_months, id, loans, name, pipeline, provenance, recycling, simulation, sources, start @ $.colour"
         )
 
     def test_wrong_types(self, tmp_path: Path) -> None:
@@ -489,7 +489,6 @@ class TestDocs:
         "sibkit.cli.fund",
         "sibkit.report.fund",
         "sibkit.report.fund.chart",
-        "sibkit.report.fund.notes",
         "sibkit.report.fund.view",
         "sibkit.report.fund.render",
     ],

@@ -29,7 +29,6 @@ from sibkit.report.fund import (
     DEFINITIONS,
     FundBooks,
     compute_fund,
-    file_notes,
     fund_chart,
     fund_chart_labels,
     fund_sheet_view,
@@ -130,29 +129,23 @@ class TestSheetFigures:
             assert definition in text
 
     def test_assumptions_annex(self, views: dict[str, dict[str, Any]]) -> None:
-        """Annex A lists every figure of the fund file with the note the file writes beside it."""
+        """Annex A lists every figure of the fund file with the source or the assumption its provenance gives it,
+        and the fund file's sources."""
         a = views["en"]["assumptions"]
         rows = {row[0]: row for row in a["rows"]}
-        assert rows["$.contributors[0].commitment"][2] == "€1,000,000.00"
-        assert rows["$.contributors[0].commitment"][3].startswith("assumption (note ")
+        assert rows["$.contributors[0].commitment"][2:4] == ["€1,000,000.00", "assumption"]
+        assert rows["$.contributors[0].commitment"][4].startswith("The sources give no amount. €1 million is assumed")
         assert rows["$.loans[0].rate"][2] == "2% a year"
-        assert rows["$.pipeline[0].probability"][2] == "50%"
-        assert rows["$.horizon_months"][3].startswith("note ")
-        assert any("ASSUMPTION: an even chance" in note for _, note in a["notes"])
-
-
-class TestNotes:
-    def test_comments_above_tables_and_after_keys(self) -> None:
-        """A comment block belongs to the table below it; a comment after a value to its key; the top to the file."""
-        notes = file_notes(
-            '# The file\n\nid = "x"  # an id\n# ASSUMPTION: two\n\n[[contributors]]\nname = "a # b" # named\n'
-            "[[contributors]]\n"
+        assert rows["$.pipeline[0].probability"][2:] == [
+            "50%",
+            "assumption",
+            "An even chance of approval: nothing has been decided yet.",
+        ]
+        assert rows["$.horizon_months"][3] == "source"
+        assert rows["$.horizon_months"][4].startswith(
+            "Pilot resultaatfinanciering in de brede wijkaanpak Leeuwarden Oost [s000], L14 ("
         )
-        assert notes.general == ("The file",)
-        assert notes.note("", "id") == "an id"
-        assert notes.note("contributors[0]", "commitment") == "ASSUMPTION: two"
-        assert notes.note("contributors[0]", "name") == "named"
-        assert notes.note("contributors[1]", "name") is None
+        assert [s[0] for s in a["sources"]] == ["s000", "s001", "s002"]
 
 
 class TestTranslated:
@@ -172,7 +165,7 @@ class TestTranslated:
 
     def test_every_word_goes_through_the_catalogue(self, locale_path: Path) -> None:  # noqa: F811
         """In the pseudo-locale, once the catalogue's messages and the fund's and its contracts' own texts
-        (names, ids, file paths, the fund file's notes) are taken away, no Latin word is left."""
+        (names, ids, file paths, the fund file's sources and assumptions) are taken away, no Latin word is left."""
         out = _sibkit(locale_path, "fund", "sheet", str(LEEUWARDEN.relative_to(ROOT)), "--format", "md", "--lang", "xx")
         assert out.count("⟦") > 100
         text = re.sub(r"data:[\w/+;,=-]+", " ", out).replace("\\", "")
@@ -183,8 +176,6 @@ class TestTranslated:
         data = set(_contract_texts(LEEUWARDEN))
         for entry in tomllib.loads(source)["contracts"]:
             data |= set(_contract_texts((LEEUWARDEN.parent / entry["file"]).resolve()))
-        notes = file_notes(source)
-        data |= {*notes.general, *notes.tables.values(), *notes.keys.values()}
         text = " ".join(text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").split())
         for own in sorted(data, key=len, reverse=True):
             text = re.sub(rf"(?<!\w){re.escape(' '.join(own.split()))}(?!\w)", " ", text)

@@ -472,7 +472,7 @@ class TestCommand:
                 'expected a share between 0 and 1 (0% and 100%), got 1.5; write 0.015 or "1.5%" @ $.simulation.shared',
             ),
             ('shared = "half"', 'expected a share such as 0.25, "25%" or "1/4", got \'half\' @ $.simulation.shared'),
-            ("rho = 0.5", "unknown key 'rho'; expected one of: shared @ $.simulation.rho"),
+            ("rho = 0.5", "unknown key 'rho'; expected one of: provenance, shared @ $.simulation.rho"),
         ],
     )
     def test_bad_simulation_table(self, folder: Path, table: str, message: str) -> None:

@@ -14,9 +14,10 @@ annual rates ``Decimal`` (``0.03`` is 3% a year). Dates count by month: the day 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 
@@ -24,13 +25,16 @@ from sibkit.errors import FieldProblem, ModelError, Problem
 from sibkit.facts import N_, Count, Money, Phrase
 from sibkit.model.common import (
     Prose,
+    Provenance,
     Share,
+    Source,
     Text,
     annual_rate,
     date_in_range,
     money_amount,
     month_count,
     month_number,
+    provenance_field,
     share_in_unit,
     to_share,
     valid_currency,
@@ -38,6 +42,7 @@ from sibkit.model.common import (
     year_number,
 )
 from sibkit.model.parties import PayerKind
+from sibkit.model.validation import unknown
 from sibkit.money import Cents, amount_currency
 
 __all__ = [
@@ -47,12 +52,15 @@ __all__ = [
     "FundContributor",
     "FundFee",
     "FundLoan",
+    "FundPart",
     "FundSimulation",
     "PipelineEntry",
     "Recycling",
     "SavingsRecycling",
     "ScheduledPayment",
+    "fund_parts",
     "fund_problems",
+    "fund_provenance",
     "month_index",
 ]
 
@@ -126,6 +134,8 @@ class FundContributor:
     """When it pays in, and how much (cents)."""
     over_commitment: bool = False
     """Whether the schedule may pay in more than the commitment."""
+    provenance: dict[str, Provenance] = provenance_field()
+    """Where its numbers come from: field name → a source or an assumption (as in a contract file)."""
 
     def __attrs_post_init__(self) -> None:
         seen: set[tuple[int, int]] = set()
@@ -176,6 +186,8 @@ class FundLoan:
     repayment_months: int = attrs.field(default=1, validator=month_count)
     """Principal is repaid in this many equal monthly parts (largest remainder), the first in month
     drawn + grace_months + 1; 1 is a single repayment (a bullet)."""
+    provenance: dict[str, Provenance] = provenance_field()
+    """Where its numbers come from: field name → a source or an assumption (as in a contract file)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -187,6 +199,8 @@ class SavingsRecycling:
     """The party whose cashable savings count (a contract's budget owner or a saving's ``budget``)."""
     share: Share = _share_field()
     """The share (0–1) of its realised cashable savings paid back to the fund."""
+    provenance: dict[str, Provenance] = provenance_field()
+    """Where its numbers come from: field name → a source or an assumption (as in a contract file)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -206,6 +220,8 @@ class Recycling:
     investors: tuple[str, ...] = attrs.field(default=(), validator=_unique(N_("the investor")))
     """Investor ids whose repaid principal counts (empty: all investors of the fund's contracts)."""
     savings: tuple[SavingsRecycling, ...] = ()
+    provenance: dict[str, Provenance] = provenance_field()
+    """Where its numbers come from: field name → a source or an assumption (as in a contract file)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -218,6 +234,8 @@ class FundSimulation:
     at the same quantile of its own distribution."""
 
     shared: Share = _share_field()
+    provenance: dict[str, Provenance] = provenance_field()
+    """Where its numbers come from: field name → a source or an assumption (as in a contract file)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -232,6 +250,8 @@ class FundFee:
     """Cents (fund currency) a year."""
     share_of_payments: Share = _share_field()
     """Share (0–1) of the outcome payments the fund makes each month."""
+    provenance: dict[str, Provenance] = provenance_field()
+    """Where its numbers come from: field name → a source or an assumption (as in a contract file)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -254,6 +274,8 @@ class ContractStart:
     """The contract's payers whose payments the fund makes (empty: all of them)."""
     scenario: str | None = None
     """The contract's scenario to run (its default scenario when not given; ``--scenario`` overrides)."""
+    provenance: dict[str, Provenance] = provenance_field()
+    """Where its numbers come from: field name → a source or an assumption (as in a contract file)."""
 
     def starts(self) -> tuple[dt.date, ...]:
         """The start dates, first of their month."""
@@ -297,6 +319,10 @@ class Fund:
     pipeline: tuple[PipelineEntry, ...] = ()
     simulation: FundSimulation = FundSimulation()
     """How ``sibkit fund simulate`` draws the contracts together."""
+    sources: tuple[Source, ...] = ()
+    """The documents the fund's numbers come from, cited by id in ``provenance`` entries (as in a contract)."""
+    provenance: dict[str, Provenance] = provenance_field()
+    """Where the fund's own numbers come from: field name → a source or an assumption (as in a contract file)."""
 
     def __attrs_post_init__(self) -> None:
         problems = list(fund_problems(self))
@@ -335,6 +361,21 @@ def fund_problems(fund: Fund) -> list[Problem]:
         for i, e in enumerate(entries):
             if month_index(fund.start, e.start) < 0:
                 out.append(Problem(f"{kind}[{i}].start", _before_start(fund)))
+    sources: dict[str, str] = {}
+    for i, src in enumerate(fund.sources):
+        if src.id in sources:
+            out.append(
+                Problem(
+                    f"sources[{i}].id",
+                    Phrase.of(N_("the id %(id)s is already used at %(other)s"), id=repr(src.id), other=sources[src.id]),
+                )
+            )
+        else:
+            sources[src.id] = f"sources[{i}].id"
+    for where, key, _, prov in fund_provenance(fund):
+        if prov.source is not None:
+            path = f"{where}.provenance.{key}.source" if where else f"provenance.{key}.source"
+            out += unknown("source", prov.source, frozenset(sources), path)
     owners = [s.owner for s in fund.recycling.savings]
     for i, owner in enumerate(owners):
         if owner in owners[:i]:
@@ -348,3 +389,32 @@ def fund_problems(fund: Fund) -> list[Problem]:
 
 def _before_start(fund: Fund) -> Phrase:
     return Phrase.of(N_("this is before the fund starts (%(start)s)"), start=fund.start.isoformat()[:7])
+
+
+FundPart: TypeAlias = (
+    Fund | FundContributor | FundLoan | Recycling | SavingsRecycling | FundFee | ContractStart | FundSimulation
+)
+"""A part of a fund file that carries numbers, and so a ``provenance``."""
+
+
+def fund_parts(fund: Fund) -> list[tuple[str, FundPart]]:
+    """Every part of the fund that carries numbers, in the file's order, with its path (``""`` for the fund
+    itself, ``loans[0]``, ``recycling.savings[1]``)."""
+    parts: list[tuple[str, FundPart]] = [("", fund)]
+    parts += [(f"contributors[{i}]", c) for i, c in enumerate(fund.contributors)]
+    parts += [(f"loans[{i}]", x) for i, x in enumerate(fund.loans)]
+    parts += [("recycling", fund.recycling)]
+    parts += [(f"recycling.savings[{i}]", x) for i, x in enumerate(fund.recycling.savings)]
+    parts += [(f"fees[{i}]", x) for i, x in enumerate(fund.fees)]
+    parts += [(f"contracts[{i}]", x) for i, x in enumerate(fund.contracts)]
+    parts += [(f"pipeline[{i}]", x) for i, x in enumerate(fund.pipeline)]
+    return [*parts, ("simulation", fund.simulation)]
+
+
+def fund_provenance(fund: Fund) -> Iterator[tuple[str, str, FundPart, Provenance]]:
+    """Every provenance entry of the fund file, in the file's order: (the path of the part that holds the
+    figure, as ``fund_parts`` gives it; the figure's field; the part; the provenance).
+    ``loans[0].provenance.rate`` in the file is ``("loans[0]", "rate", …)``."""
+    for where, part in fund_parts(fund):
+        for key, prov in part.provenance.items():
+            yield where, key, part, prov

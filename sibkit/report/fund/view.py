@@ -9,14 +9,15 @@ Page 1 is the decision summary a council reads: what the fund buys, what each co
 charged, whether the fund can pay every verified result and from when it is at risk, the year it sustains
 itself (if any), the money flowing back, and the three numbers that matter most. Then the contracts, the yearly
 books, the contributors, the money flowing back, every party's account, the chart, and the annexes: the
-figures of the fund file with the notes the file gives them, and the definitions of ``docs/fund.md``.
+figures of the fund file with the source or the assumption its ``provenance`` entries give each (in the sheet's
+language, as the contract term sheet shows a contract's), the file's sources, and the definitions of
+``docs/fund.md``.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -27,8 +28,9 @@ from sibkit.engine.fund import RECYCLED, FundResults, FundWhy, StartRun, contrib
 from sibkit.facts import N_, Listing
 from sibkit.fund_load import LoadedFund
 from sibkit.i18n import Language
+from sibkit.model import Provenance
+from sibkit.model.fund import FundPart, fund_parts, fund_provenance
 from sibkit.report.fund.chart import fund_chart, fund_chart_labels
-from sibkit.report.fund.notes import ASSUMPTION_LABEL, FileNotes, file_notes
 from sibkit.report.termsheet.figures import _svg_text
 from sibkit.report.words import FUND_ROLE, ROLE, word
 
@@ -76,7 +78,6 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
 """The sheet's definitions (Annex B), as ``docs/fund.md`` defines them (``tests/test_fund_report.py`` compares)."""
 
 
-
 @attrs.frozen(kw_only=True, eq=False)
 class FundBooks:
     """Everything the engine computes for a fund sheet, once, independent of the language."""
@@ -90,26 +91,17 @@ class FundBooks:
     """The scenario asked for (``None``: each contract's own)."""
     charges: tuple[tuple[int, int, int], ...]
     """Per contributor: (commitment, paid in, charged), cents (``sibkit fund run``'s ``contributor_charges``)."""
-    notes: FileNotes
-    """The notes the fund file writes beside its figures."""
 
 
-def compute_fund(loaded: LoadedFund, scenario: str | None = None, *, source: str | None = None) -> FundBooks:
-    """Run the fund engine once for a sheet. ``source``: the fund file's text, for its notes (read from
-    ``loaded.file`` when not given; no notes when it cannot be read)."""
+def compute_fund(loaded: LoadedFund, scenario: str | None = None) -> FundBooks:
+    """Run the fund engine once for a sheet."""
     signed, pipeline = fund_run(loaded.fund, loaded.contracts, scenario)
-    if source is None:
-        try:
-            source = Path(loaded.file).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            source = ""
     return FundBooks(
         loaded=loaded,
         signed=signed,
         pipeline=pipeline,
         scenario=scenario,
         charges=tuple(contributor_charges(signed)),
-        notes=file_notes(source),
     )
 
 
@@ -529,91 +521,144 @@ def _accounts(w: _Writer) -> dict[str, Any]:
 
 
 def _value(w: _Writer, value: object) -> str:
-    """A figure of the fund file as the sheet writes it."""
+    """A figure of the fund file as the sheet writes it (a figure the annex has no own wording for)."""
     if isinstance(value, dt.date):
         return w.lang.month(value)
-    return w.lang.text(str(value)) if isinstance(value, str) else str(value)
+    if isinstance(value, tuple):
+        return ", ".join(_value(w, v) for v in value)
+    return w.lang.text(value) if isinstance(value, str) else str(value)
+
+
+def _basis(w: _Writer, prov: Provenance | None) -> list[str]:
+    """The last two cells of a figure's row: ``source`` or ``assumption``, and the source cited (title, id,
+    locator) or the assumption's text, in the sheet's language (a text not given in it is shown in English and
+    marked, as in the contract term sheet)."""
+    if prov is None:
+        return ["–", w._("no source or assumption in the file")]
+    if prov.assumption is not None:
+        return [w._("assumption"), w.lang.text(prov.assumption)]
+    sources = {s.id: s for s in w.r.fund.sources}
+    source = sources.get(prov.source or "")
+    title = w.lang.text(source.title) if source is not None else str(prov.source)
+    if prov.locator:
+        cited = w._(
+            "%(title)s [%(source)s], %(locator)s", title=title, source=prov.source, locator=w.lang.text(prov.locator)
+        )
+    else:
+        cited = w._("%(title)s [%(source)s]", title=title, source=prov.source)
+    return [w._("source"), cited]
 
 
 def _assumptions(w: _Writer) -> dict[str, Any]:
-    """Annex A: every figure of the fund file, with the note the file gives it."""
+    """Annex A: every figure of the fund file with the source or the assumption its provenance gives it, every
+    provenance entry of the file (a figure the list below does not name is added after it), and the sources."""
     fund = w.r.fund
-    notes = w.b.notes
-    numbered: dict[str, int] = {}
+    given = {(where, key): prov for where, key, _, prov in fund_provenance(fund)}
+    shown: set[tuple[str, str]] = set()
     rows: list[list[str]] = []
 
-    def add(table: str, key: str, concerns: str, value: str) -> None:
-        note = notes.note(table, key)
-        if note is None:
-            basis = w._("as written in the file, without a note")
-        else:
-            number = numbered.setdefault(note, len(numbered) + 1)
-            basis = (
-                w._("assumption (note %(number)s)", number=number)
-                if ASSUMPTION_LABEL in note
-                else w._("note %(number)s", number=number)
-            )
-        path = f"$.{table}.{key}" if table else f"$.{key}"
-        rows.append([path, concerns, value, basis])
+    def add(where: str, key: str, concerns: str, value: str, *, also: tuple[str, str] | None = None) -> None:
+        """A row for ``key`` of the part at ``where``; ``also``: a provenance that covers it when it has none
+        of its own (the recycling rule's ``savings`` for a savings entry's share)."""
+        prov = given.get((where, key))
+        shown.add((where, key))
+        if prov is None and also is not None:
+            prov = given.get(also)
+            shown.add(also)
+        path = f"$.{where}.{key}" if where else f"$.{key}"
+        rows.append([path, concerns, value, *_basis(w, prov)])
+
+    def rest(before: str) -> None:
+        """Rows for the provenance entries not shown yet of every part up to ``before`` (every part: ``""``),
+        such as a contributor's ``name``: every entry of the file is listed, next to the figures of its part."""
+        for where, part in fund_parts(fund):
+            if where == before:
+                return
+            for key in part.provenance:
+                if (where, key) not in shown:
+                    add(where, key, _concerns(w, part, fund_name), _value(w, getattr(part, key)))
 
     fund_name = w.lang.text(fund.name)
     add("", "start", fund_name, w.month(0))
     add("", "horizon_months", fund_name, w.span(fund.horizon_months))
     add("", "currency", fund_name, fund.currency)
     for i, c in enumerate(fund.contributors):
-        table, name = f"contributors[{i}]", w.lang.text(c.name)
-        add(table, "commitment", name, w.money(c.commitment))
+        where, name = f"contributors[{i}]", w.lang.text(c.name)
+        rest(where)
+        add(where, "commitment", name, w.money(c.commitment))
         if c.payments:
             paid = "; ".join(
                 w._("%(month)s: %(amount)s", month=w.lang.month(dt.date(p.year, p.month, 1)), amount=w.money(p.amount))
                 for p in c.payments
             )
-            add(table, "payments", name, paid)
+            add(where, "payments", name, paid)
         if c.over_commitment:
-            add(table, "over_commitment", name, w._("the schedule may pay in more than the commitment"))
+            add(where, "over_commitment", name, w._("the schedule may pay in more than the commitment"))
     for i, loan in enumerate(fund.loans):
-        table, name = f"loans[{i}]", w.lang.text(loan.name or loan.lender)
-        add(table, "amount", name, w.money(loan.amount))
-        add(table, "rate", name, w._("%(rate)s a year", rate=w.lang.percent(loan.rate)))
-        add(table, "drawn", name, w.lang.month(loan.drawn or fund.start))
-        add(table, "grace_months", name, w.months(loan.grace_months))
-        add(table, "repayment_months", name, w.months(loan.repayment_months))
+        where, name = f"loans[{i}]", w.lang.text(loan.name or loan.lender)
+        rest(where)
+        add(where, "amount", name, w.money(loan.amount))
+        add(where, "rate", name, w._("%(rate)s a year", rate=w.lang.percent(loan.rate)))
+        add(where, "drawn", name, w.lang.month(loan.drawn or fund.start))
+        add(where, "grace_months", name, w.months(loan.grace_months))
+        add(where, "repayment_months", name, w.months(loan.repayment_months))
     rule = fund.recycling
+    rest("recycling")
     add("recycling", "residual", fund_name, w.lang.percent(rule.residual))
     add("recycling", "repaid_capital", fund_name, w.lang.percent(rule.repaid_capital))
     names = {a.id: w.lang.text(a.name) for a in w.r.accounts}
-    for s in rule.savings:
+    for i, s in enumerate(rule.savings):
         add(
-            "recycling",
-            "savings",
+            f"recycling.savings[{i}]",
+            "share",
             names.get(s.owner, s.owner),
             w._("%(share)s of its realised savings", share=w.lang.percent(s.share)),
+            also=("recycling", "savings"),
         )
     for i, fee in enumerate(fund.fees):
-        table = f"fees[{i}]"
-        add(table, "per_year", names.get(fee.payee, fee.payee), w.money(fee.per_year))
-        add(table, "share_of_payments", names.get(fee.payee, fee.payee), w.lang.percent(fee.share_of_payments))
+        where, payee = f"fees[{i}]", names.get(fee.payee, fee.payee)
+        rest(where)
+        add(where, "per_year", payee, w.money(fee.per_year))
+        add(where, "share_of_payments", payee, w.lang.percent(fee.share_of_payments))
     contracts = w.b.loaded.contracts
     for kind, entries in (("contracts", fund.contracts), ("pipeline", fund.pipeline)):
         for i, e in enumerate(entries):
-            table, name = f"{kind}[{i}]", w.lang.text(contracts[e.file].name)
-            add(table, "file", name, e.file)
-            add(table, "start", name, w.lang.month(e.start))
+            where, name = f"{kind}[{i}]", w.lang.text(contracts[e.file].name)
+            rest(where)
+            add(where, "file", name, e.file)
+            add(where, "start", name, w.lang.month(e.start))
             if e.repeat > 1:
-                add(table, "repeat", name, w.lang.integer(e.repeat))
-                add(table, "every_months", name, w.months(e.every_months))
+                add(where, "repeat", name, w.lang.integer(e.repeat))
+                add(where, "every_months", name, w.months(e.every_months))
             if e.payers:
-                add(table, "payers", name, ", ".join(e.payers))
+                add(where, "payers", name, ", ".join(e.payers))
             probability = getattr(e, "probability", None)
             if probability is not None:
-                add(table, "probability", name, w.lang.percent(probability))
+                add(where, "probability", name, w.lang.percent(probability))
+    rest("simulation")
+    add("simulation", "shared", fund_name, w.lang.percent(fund.simulation.shared))
+    rest("")  # what no part above has shown (none, unless a part is missing from the list)
+    sources = [
+        [s.id, w.lang.text(s.title), w.lang.text(s.author) or "–", s.date or "–", s.url or "–"] for s in fund.sources
+    ]
     return {
-        "general": list(notes.general),
-        "notes": [[str(n), text] for text, n in numbered.items()],
         "rows": rows,
-        "headers": [w._("Field"), w._("Concerns"), w._("Value"), w._("Basis in the file")],
-        "note_headers": [w._("Note"), w._("As written in the fund file")],
+        "headers": [w._("Field"), w._("Concerns"), w._("Value"), w._("Basis"), w._("Source or assumption")],
+        "sources": sources,
+        "source_headers": [w._("Id"), w._("Title"), w._("Author"), w._("Date"), w._("Where to find it")],
+        "sources_missing": "" if sources else w._("The fund file lists no sources."),
     }
+
+
+def _concerns(w: _Writer, part: FundPart, fund_name: str) -> str:
+    """Whom or what a part of the fund file concerns, as the annex names it: its name, else its id, else the
+    fund."""
+    name = getattr(part, "name", "") or getattr(part, "lender", "") or getattr(part, "payee", "")
+    name = name or getattr(part, "owner", "") or getattr(part, "id", "")
+    if not name and hasattr(part, "file"):
+        contract = w.b.loaded.contracts.get(part.file)
+        name = contract.name if contract is not None else part.file
+    return w.lang.text(name) if name else fund_name
 
 
 def _figure(w: _Writer) -> dict[str, Any]:
