@@ -16,11 +16,13 @@ import numpy as np
 import pytest
 
 from sibkit.checks import Context, Finding, order_findings, registered, run_checks
-from sibkit.checks.context import LOW_SUCCESS, Runs
+from sibkit.checks.context import LOW_SUCCESS, Payments, Runs
+from sibkit.checks.non_monotone import probe_batch
 from sibkit.checks.parking import enrolled
 from sibkit.engine import deterministic_batch, run
 from sibkit.engine.batch import Batch
 from sibkit.engine.maximum import composition, maximum_payment
+from sibkit.engine.waterfall import run_batch
 from sibkit.load import load_contract
 from sibkit.model import Contract, Scenario
 from sibkit.report.whatif import build_grid, contract_variant, default_levers, parse_lever, point_results
@@ -70,6 +72,9 @@ class _Straight:
 
     def maximum_lines(self) -> list[tuple[str, int, str, str]]:
         return composition(self.contract)
+
+    def payments(self, batch: Batch) -> Payments:
+        return Payments.of(run_batch(self.contract, batch, detail=False))
 
 
 def slow_findings(contract: Contract) -> list[Finding]:
@@ -202,3 +207,40 @@ def _same(a: Batch, b: Batch) -> bool:
         np.array_equal(getattr(a, name), getattr(b, name))
         for name in ("enrolled", "achieved", "units", "offset", "improvement")
     )
+
+
+class TestStackedProbes:
+    @pytest.mark.parametrize("path", [EXAMPLE, *(CONTRACTS / f for f in ("uk-rate-card.toml", "denver-housing.toml"))], ids=lambda p: p.stem)
+    def test_probes_run_together_equal_each_run_alone(self, path: Path) -> None:
+        """The non-monotone check's probes of several expected scenarios, run in one engine run
+        (``Runs.prepare_payments``), give each scenario's payments exactly as its probes run alone: the engine's
+        rows do not depend on the other scenarios of a run."""
+        c = attrs.evolve(load_contract(path), uncertainty=None)
+        runs = Runs(c, maximum=maximum_payment(c))
+        probes = []
+        for success in (Decimal("0.3"), Decimal("0.8"), Decimal(1), Decimal("1.6")):
+            batch = probe_batch(c, deterministic_batch(c, _scaled_scenario(c.default_scenario(), success)))
+            if batch is not None:
+                probes.append(batch)
+        assert len(probes) >= 2
+        runs.prepare_payments(probes)
+        assert len(runs._payments) == len(probes)  # one run made them all, none is left to run alone
+        for batch in probes:
+            together = runs.payments(batch)
+            alone = Payments.of(run_batch(c, batch, detail=False))
+            for name in ("payer_paid", "provider_revenue", "tranche_cash"):
+                assert np.array_equal(getattr(together, name), getattr(alone, name)), name
+
+    def test_batches_that_cannot_stack_run_alone(self) -> None:
+        """Batches with different outcome timing cannot be run together: each is run alone when asked for,
+        and gives the payments of a run of its own."""
+        c = attrs.evolve(load_contract(EXAMPLE), uncertainty=None)
+        base = deterministic_batch(c, c.default_scenario())
+        later = attrs.evolve(base, offset=base.offset + 1)
+        runs = Runs(c, maximum=maximum_payment(c))
+        runs.prepare_payments([base, later])
+        assert runs._payments == {}
+        for batch in (base, later):
+            got = runs.payments(batch)
+            assert np.array_equal(got.payer_paid, run_batch(c, batch, detail=False).payer_paid)
+        assert not np.array_equal(runs.payments(base).payer_paid, runs.payments(later).payer_paid)

@@ -10,6 +10,12 @@ Many contexts of one contract (the what-if page checks many expected scenarios o
 share a ``Runs``: the engine's results of that contract by deterministic batch, so that a batch two contexts
 both run (the half success of one scenario is often another's full success) runs once. The engine is a
 function of the contract and the batch, so the results are the same as if each context had run it.
+
+A ``Runs`` may also run many batches at once where a check reads only rows of the engine's per-scenario
+arrays, which equal the run of each batch alone: the providers' results at low success (``prepare``,
+``Context.low_providers``) and the payments of the non-monotone check's probes (``prepare_payments``,
+``Context.payments``). When the batches cannot be run together (a different outcome timing, or the combined
+run fails), each is run alone when asked for, as without ``Runs``.
 """
 
 from __future__ import annotations
@@ -26,11 +32,11 @@ from sibkit.engine.batch import Batch, deterministic_batch, stack
 from sibkit.engine.maximum import MaximumPayment, composition, maximum_payment
 from sibkit.engine.results import ProviderResults, Results, results
 from sibkit.engine.run import default_scenario
-from sibkit.engine.waterfall import run_batch
+from sibkit.engine.waterfall import I64, Flows, run_batch
 from sibkit.errors import EngineError
 from sibkit.model import Contract, Scenario
 
-__all__ = ["LOW_SUCCESS", "Context", "Runs", "enrolled_counts"]
+__all__ = ["LOW_SUCCESS", "Context", "Payments", "Runs", "enrolled_counts"]
 
 LOW_SUCCESS = Decimal("0.5")
 """The success factor of ``Context.low``: half the expected success (a bad but plausible year)."""
@@ -62,6 +68,29 @@ def _row(provider: ProviderResults, i: int) -> ProviderResults:
     return attrs.evolve(provider, **rows)
 
 
+@attrs.frozen(kw_only=True, eq=False)
+class Payments:
+    """What each scenario of a batch pays and is paid (``run_batch(contract, batch, detail=False)``): only
+    arrays whose rows depend on their own scenario alone, so rows of a run of many batches together are the
+    run of each alone."""
+
+    payer_paid: I64
+    """(N, T, K) outcome payments by each payer, VAT excluded (``Flows.payer_paid``)."""
+    provider_revenue: I64
+    """(N, P) what each provider received (``Flows.provider_revenue``)."""
+    tranche_cash: I64
+    """(N, T, J) each tranche's cash flow seen by its investor (``Flows.tranche_cash``)."""
+
+    @classmethod
+    def of(cls, flows: Flows, start: int = 0, stop: int | None = None) -> Payments:
+        """Scenarios ``start`` up to ``stop`` (default: all) of ``flows``."""
+        return cls(
+            payer_paid=flows.payer_paid[start:stop],
+            provider_revenue=flows.provider_revenue[start:stop],
+            tranche_cash=flows.tranche_cash[start:stop],
+        )
+
+
 class Runs:
     """The results of ``contract`` by deterministic batch, each batch run once however many contexts ask
     (``sibkit.engine.run_scenarios``: ``results(contract, run_batch(contract, batch), maximum=…)``).
@@ -79,6 +108,7 @@ class Runs:
         self.maximum = maximum
         self._done: dict[tuple[object, ...], Results] = {}
         self._providers: dict[tuple[object, ...], tuple[ProviderResults, ...]] = {}
+        self._payments: dict[tuple[object, ...], Payments] = {}
 
     def prepare(self, batches: Sequence[Batch]) -> None:
         """Run the ``batches`` not yet run in one engine run, keeping each one's providers' results (rows of
@@ -97,6 +127,34 @@ class Runs:
         res = results(self.contract, flows, maximum=self.maximum)
         for i, key in enumerate(todo):
             self._providers[key] = tuple(_row(provider, i) for provider in res.providers)
+
+    def prepare_payments(self, batches: Sequence[Batch]) -> None:
+        """Run the ``batches`` (each of any number of scenarios) not yet run without detail in one engine run
+        (``detail=False``), keeping each one's ``Payments`` (its rows of that run). Batches that cannot be
+        stacked, or a combined run that fails, are left to be run alone."""
+        todo: dict[tuple[object, ...], Batch] = {}
+        for batch in batches:
+            key = _key(batch)
+            if key not in self._payments:
+                todo.setdefault(key, batch)
+        if len(todo) < 2:
+            return
+        try:
+            flows = run_batch(self.contract, stack(list(todo.values())), detail=False)
+        except (ValueError, EngineError):  # different outcome timing, or not runnable together: run alone
+            return
+        start = 0
+        for key, batch in todo.items():
+            self._payments[key] = Payments.of(flows, start, start + batch.n)
+            start += batch.n
+
+    def payments(self, batch: Batch) -> Payments:
+        """The ``Payments`` of running ``batch`` on the contract without detail."""
+        key = _key(batch)
+        got = self._payments.get(key)
+        if got is None:
+            got = self._payments[key] = Payments.of(run_batch(self.contract, batch, detail=False))
+        return got
 
     def providers(self, batch: Batch) -> tuple[ProviderResults, ...]:
         """The providers' results of running ``batch`` (N = 1) on the contract."""
@@ -215,6 +273,13 @@ class Context:
         if self._runs is not None and "_low" not in self.__dict__:
             return self._runs.providers(self._low_batch)
         return self._low.providers
+
+    def payments(self, batch: Batch) -> Payments:
+        """The ``Payments`` of running ``batch`` (any number of scenarios) on the contract without detail (from a
+        run of many contexts' batches together, when their shared ``Runs`` prepared them)."""
+        if self._runs is not None:
+            return self._runs.payments(batch)
+        return Payments.of(run_batch(self.contract, batch, detail=False))
 
     def _run(self, batch: Batch) -> Results:
         """``run(contract, scenario, success, maximum=…)`` of the batch: the engine's results of it."""

@@ -4,6 +4,9 @@ The expected scenario is probed: for each provider and outcome, one more partici
 enrolment month with someone left who did not achieve it) achieves it, and all the probes run through
 the engine at once. A payer, provider or tranche whose total falls is reported.
 
+It reads only the probes' ``Payments`` (``Context.payments``): the what-if grid runs the probes of all its
+expected scenarios of a contract variant at once (``probe_batch``, ``Runs.prepare_payments``).
+
 A tranche's receipts are compared at their present value at the tranche's own rate (its capped IRR, else
 its coupon, else 0), so that a loan repaid sooner, and so paid less interest, does not count as paid less.
 """
@@ -15,14 +18,13 @@ import numpy as np
 import numpy.typing as npt
 
 from sibkit.checks import register
-from sibkit.checks.context import Context
+from sibkit.checks.context import Context, Payments
 from sibkit.checks.finding import Finding, Message, messages, money
 from sibkit.engine.batch import Batch, stack
-from sibkit.engine.waterfall import Flows, run_batch
 from sibkit.i18n import N_, Count, Fact, Listing, Phrase
 from sibkit.model import Contract, Loan
 
-__all__ = ["non_monotone_payout"]
+__all__ = ["non_monotone_payout", "probe_batch"]
 
 CODE = "SIB-MONO-001"
 
@@ -92,7 +94,15 @@ def _probes(contract: Contract, base: Batch) -> tuple[list[_Probe], Batch]:
     return probes, stack(variants)
 
 
-def _tranche_values(contract: Contract, flows: Flows) -> F64:
+def probe_batch(contract: Contract, base: Batch) -> Batch | None:
+    """The batch the check runs when ``base`` is the expected scenario's deterministic batch: ``base`` and
+    one probe per (provider, metric) cell with room for one more achiever; ``None`` without any probe (the
+    check then runs nothing)."""
+    probes, batch = _probes(contract, base)
+    return batch if probes else None
+
+
+def _tranche_values(contract: Contract, flows: Payments) -> F64:
     """(N, J) present value of each tranche's cash flow at its own monthly rate."""
     n, t_len, j_len = flows.tranche_cash.shape
     out = np.zeros((n, j_len))
@@ -108,7 +118,7 @@ def _tranche_values(contract: Contract, flows: Flows) -> F64:
     return out
 
 
-def _drops(contract: Contract, flows: Flows, probes: list[_Probe], tolerance: int) -> list[_Drop]:
+def _drops(contract: Contract, flows: Payments, probes: list[_Probe], tolerance: int) -> list[_Drop]:
     paid = flows.payer_paid.sum(axis=1).astype(np.float64)  # (N, K)
     revenue = flows.provider_revenue.astype(np.float64)  # (N, P)
     values = _tranche_values(contract, flows)
@@ -130,8 +140,7 @@ def non_monotone_payout(contract: Contract, context: Context, *, tolerance: int 
     probes, batch = _probes(contract, base)
     if not probes:
         return []
-    flows = run_batch(contract, batch, detail=False)
-    drops = _drops(contract, flows, probes, tolerance)
+    drops = _drops(contract, context.payments(batch), probes, tolerance)
     if not drops:
         return []
     worst: dict[tuple[str, int], _Drop] = {}

@@ -23,8 +23,8 @@ through ``Context(scenario=…)``, except those that read it from the contract i
 which get the contract rebuilt with it. The engine work is shared: each scenario point's deterministic
 batches (expected and low success) are made once for every variant (``_Job.checked``); a variant's contexts
 share one ``sibkit.checks.context.Runs``, so an equal batch runs once, and the providers' results at low
-success come from one run of all the points' low batches. The contract variants are spread over the
-machine's cores (``ProcessPoolExecutor``); the results do not depend on how many.
+success come from one run of all the points' low batches, the non-monotone check's probes from another. The
+contract variants are spread over the machine's cores (``ProcessPoolExecutor``); the results do not depend on how many.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ import numpy as np
 
 from sibkit.checks import Context, Finding, order_findings, registered, run_checks
 from sibkit.checks.context import LOW_SUCCESS, Runs
+from sibkit.checks.non_monotone import probe_batch
 from sibkit.engine import Results, deterministic_batch, run_scenarios, stack
 from sibkit.engine.batch import Batch
 from sibkit.engine.maximum import maximum_payment
@@ -320,8 +321,11 @@ def _variant_checks(
     maximum = maximum_payment(contract)
     runs = Runs(contract, maximum=maximum)
     checks = registered()
-    if batches is not None:  # the providers' results at low success, every scenario in one run
+    if batches is not None:  # the providers' results at low success, and the non-monotone check's probes of
+        # every scenario, each kind in one run
         runs.prepare([low for _, low in batches])
+        probes = (probe_batch(contract, full) for full, _ in batches)
+        runs.prepare_payments([b for b in probes if b is not None])
     fixed: dict[str, list[Finding]] = {}
     out = []
     for j, scenario in enumerate(expected):
