@@ -147,9 +147,9 @@ def _is_contract(name: str) -> bool:
 CHECKS_EVERYWHERE = 5_000
 """The most grid points whose checks ``build_grid`` runs everywhere when asked for ``auto``; a larger grid
 gets them on the star through the default point (see the module docstring for the cost). Kept at 5,000:
-the 16,807-point benchmark grid took 34 s with the checks everywhere (target 30 s), and a grid with few
-scenarios per contract variant costs more a point (the pilot's 4,500-point default page: about 30 s on a
-loaded 2-core machine)."""
+the 16,807-point benchmark grid takes 27.8 s with the checks everywhere on a quiet 2-core machine (target
+30 s: too close, and 34 s on a loaded machine), and a grid with few scenarios per contract variant costs
+more a point (the pilot's 4,500-point default page: 15 s on a quiet machine, about 30 s on a loaded one)."""
 
 CONTRACT_SCENARIO: dict[str, Callable[[Contract], bool]] = {
     # risk_transfer samples the contract's own uncertainty model around the contract's default scenario,
