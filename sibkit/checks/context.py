@@ -11,11 +11,12 @@ share a ``Runs``: the engine's results of that contract by deterministic batch, 
 both run (the half success of one scenario is often another's full success) runs once. The engine is a
 function of the contract and the batch, so the results are the same as if each context had run it.
 
-A ``Runs`` may also run many batches at once where a check reads only rows of the engine's per-scenario
-arrays, which equal the run of each batch alone: the providers' results at low success (``prepare``,
-``Context.low_providers``) and the payments of the non-monotone check's probes (``prepare_payments``,
-``Context.payments``). When the batches cannot be run together (a different outcome timing, or the combined
-run fails), each is run alone when asked for, as without ``Runs``.
+A ``Runs`` may also run many batches at once, each scenario of that run being what that batch alone gives
+(``Flows.row``): the expected and low-success batches of many contexts (``prepare``: their providers'
+results, ``Context.low_providers``, and their full results, ``Context.base`` and ``Context.low``), and the
+non-monotone check's probes, of which only the payments are read (``prepare_payments``, ``Context.payments``).
+When the batches cannot be run together (a different outcome timing, or the combined run fails), each is run
+alone when asked for, as without ``Runs``.
 """
 
 from __future__ import annotations
@@ -98,25 +99,29 @@ class Runs:
     The results are shared: a check reads them and never changes them (as it already shares a context's
     results with the other checks).
 
-    ``prepare`` runs many batches at once for what only needs each scenario's own row of the engine's
-    per-scenario arrays: the providers' results (``Context.low_providers``). The engine computes every
-    scenario of a batch on its own (a row of each array depends on that scenario only: Monte Carlo and the
-    what-if grid's figures rest on it too), so a row equals the run of that batch alone."""
+    ``prepare`` runs many batches at once: each one's providers' results are rows of the results of that run
+    (``Context.low_providers``), and each one's full results, when asked for, are computed from its rows of
+    that run's flows (``Flows.row``). The engine computes every scenario of a batch on its own (a row of each
+    array depends on that scenario only: Monte Carlo and the what-if grid's figures rest on it too, and
+    ``sibkit.testing.properties.vectorised_equals_scalar`` tests it), so a row equals the run of that batch
+    alone, its ledger included."""
 
     def __init__(self, contract: Contract, *, maximum: MaximumPayment) -> None:
         self.contract = contract
         self.maximum = maximum
         self._done: dict[tuple[object, ...], Results] = {}
         self._providers: dict[tuple[object, ...], tuple[ProviderResults, ...]] = {}
+        self._flows: dict[tuple[object, ...], Flows] = {}
         self._payments: dict[tuple[object, ...], Payments] = {}
 
     def prepare(self, batches: Sequence[Batch]) -> None:
-        """Run the ``batches`` not yet run in one engine run, keeping each one's providers' results (rows of
-        that run). Batches that cannot be stacked (a different outcome timing) are left to be run alone."""
+        """Run the ``batches`` (each of one scenario) not yet run in one engine run, keeping each one's
+        providers' results and its flows (rows of that run). Batches that cannot be stacked (a different
+        outcome timing), or a combined run that fails, are left to be run alone."""
         todo: dict[tuple[object, ...], Batch] = {}
         for batch in batches:
             key = _key(batch)
-            if key not in self._done and key not in self._providers:
+            if key not in self._done and key not in self._flows:
                 todo.setdefault(key, batch)
         if len(todo) < 2:
             return
@@ -125,8 +130,9 @@ class Runs:
         except (ValueError, EngineError):  # different outcome timing, or not runnable together: run alone
             return
         res = results(self.contract, flows, maximum=self.maximum)
-        for i, key in enumerate(todo):
+        for i, (key, batch) in enumerate(todo.items()):
             self._providers[key] = tuple(_row(provider, i) for provider in res.providers)
+            self._flows[key] = flows.row(i, batch=batch)
 
     def prepare_payments(self, batches: Sequence[Batch]) -> None:
         """Run the ``batches`` (each of any number of scenarios) not yet run without detail in one engine run
@@ -170,7 +176,10 @@ class Runs:
         key = _key(batch)
         got = self._done.get(key)
         if got is None:
-            got = self._done[key] = results(self.contract, run_batch(self.contract, batch), maximum=self.maximum)
+            flows = self._flows.pop(key, None)
+            if flows is None:
+                flows = run_batch(self.contract, batch)
+            got = self._done[key] = results(self.contract, flows, maximum=self.maximum)
         return got
 
 

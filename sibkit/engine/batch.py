@@ -78,6 +78,16 @@ class Batch:
         """Number of scenarios."""
         return int(self.enrolled.shape[0])
 
+    def row(self, i: int) -> Batch:
+        """Scenario ``i`` as a batch of one (views)."""
+        return attrs.evolve(
+            self,
+            enrolled=self.enrolled[i : i + 1],
+            achieved=self.achieved[i : i + 1],
+            units=self.units[i : i + 1],
+            improvement=self.improvement[i : i + 1],
+        )
+
 
 def _spread(total: int, weights: I64) -> I64:
     """``total`` spread over months in proportion to ``weights`` (largest remainder)."""

@@ -149,6 +149,9 @@ class Ledger:
         """Without detail: the budget year of each column (one column when none are given)."""
         self.months = months if detail else max(len(years), 1)
         self.flows: dict[tuple[str, str, Reason], I64] = {}
+        self.first: I64 | None = None
+        """With detail, from the engine: (keys, N) the tick at which each key of ``flows``, in its order, first
+        moved in each scenario (int64 max: not in that scenario), for ``row``; else None."""
 
     @classmethod
     def from_moves(
@@ -164,15 +167,35 @@ class Ledger:
         """The ledger of the engine's month loop: ``moves`` (keys, N, T or Y) in cents (``years``: without detail,
         the budget year of each column), one column per
         key ``(from, to, reason)``. Keys that never moved are left out; the others are kept in the order
-        they first moved (``first``: the loop's tick at which each key first moved)."""
+        they first moved (``first``, (keys, N) or (keys, 1): the loop's tick at which each key first moved in
+        each scenario, or in any)."""
         ledger = cls(moves.shape[1], months, detail=detail, years=years if not detail else ())
         never = np.iinfo(np.int64).max
-        moved = sorted(np.flatnonzero(first < never).tolist(), key=lambda e: int(first[e]))
+        earliest = first.min(axis=1)
+        moved = sorted(np.flatnonzero(earliest < never).tolist(), key=lambda e: int(earliest[e]))
         for e in moved:
             # with detail, each key's (N, T) block is taken as it is (copying them out cost a tenth of a fund's
             # simulation); without, the few (N, Y) totals are copied, so the keys that never moved are freed
             ledger.flows[keys[e]] = moves[e] if detail else moves[e].copy()
+        if detail and first.shape[1] == ledger.n:
+            ledger.first = first[moved]
         return ledger
+
+    def row(self, i: int) -> Ledger:
+        """The ledger of scenario ``i`` alone, as the engine gives it when that scenario is run by itself:
+        the keys that moved in it, in the order they first moved in it, each array its row ``i`` (a view).
+        Only for a ledger with detail from the engine (``first`` known); else ``ValueError``."""
+        if self.first is None:
+            raise ValueError("only a ledger with detail from the engine can be split by scenario")
+        out = Ledger(1, self.months, detail=True)
+        never = np.iinfo(np.int64).max
+        ticks = self.first[:, i]
+        keys = list(self.flows)
+        moved = sorted(np.flatnonzero(ticks < never).tolist(), key=lambda e: int(ticks[e]))
+        for e in moved:
+            out.flows[keys[e]] = self.flows[keys[e]][i : i + 1]
+        out.first = ticks[moved][:, None]
+        return out
 
     def net(self, account: str) -> I64:
         """Received less paid by ``account`` over the term, per scenario, shape ``(N,)``."""

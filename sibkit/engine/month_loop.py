@@ -82,13 +82,15 @@ def _half_up(amount: int, num: int, den: int) -> int:
 @jit_loop
 def _record(book: Book, i: int, slot: int, month: int, key: int, amount: int) -> None:
     """Record a movement of ``amount`` cents under ledger ``key``; every call takes the next tick of
-    the book's clock, so the first tick at which each key moves orders the ledger as the loop ran."""
+    the book's clock, so the first tick at which each key moves orders the ledger as the loop ran (kept per
+    scenario with detail, so that one scenario's ledger can be taken out of a run of many: ``Ledger.row``)."""
     tick = book.clock[0]
     book.clock[0] = tick + 1
     if amount != 0:
         book.moves[key, i, slot] += amount
-        if tick < book.first[key]:
-            book.first[key] = tick
+        row = min(i, book.first.shape[1] - 1)  # one column per scenario with detail, else one for all
+        if tick < book.first[key, row]:
+            book.first[key, row] = tick
         if amount < 0 and (book.error[0] < 0 or tick < book.error[0]):
             book.error[0] = tick
             book.error[1] = key

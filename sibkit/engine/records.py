@@ -260,7 +260,9 @@ class Book(NamedTuple):
     slot_of: I64
     """(T,) the column of ``moves`` each month's movements go to without detail: its budget year's."""
     first: I64
-    """(keys,) the tick at which each key first moved (int64 max: never)."""
+    """(keys, N) with detail, else (keys, 1): the tick at which each key first moved in each scenario, or in
+    any scenario (int64 max: never). The clock restarts each month of each scenario, and counts every
+    movement moved or not, so one scenario's ticks are those it has when run alone."""
     error: I64
     """(3,) the first negative movement: tick, key, month (-1: none)."""
     clock: I64
@@ -362,7 +364,7 @@ def book(n: int, months: int, detail: bool, keys: int, slot_of: I64) -> Book:
     return Book(
         moves=np.zeros((keys, n, months if detail else slots), dtype=np.int64),
         slot_of=np.ascontiguousarray(slot_of, dtype=np.int64),
-        first=np.full(keys, np.iinfo(np.int64).max, dtype=np.int64),
+        first=np.full((keys, n if detail else 1), np.iinfo(np.int64).max, dtype=np.int64),
         error=np.full(3, -1, dtype=np.int64),
         clock=np.zeros(1, dtype=np.int64),
         month_ticks=np.full(months + 1, -1, dtype=np.int64),

@@ -86,6 +86,21 @@ class Schedule:
     paying: npt.NDArray[np.bool_]
     """(T,) whether anything at all falls due in each month (months without payments are skipped)."""
 
+    def row(self, i: int) -> Schedule:
+        """Scenario ``i``'s schedule, as for that scenario alone: its rows (views), and the months in which it
+        has anything due."""
+        due, after = self.due[i : i + 1], self.due_after[i : i + 1]
+        return attrs.evolve(
+            self,
+            costs=self.costs[i : i + 1],
+            due=due,
+            due_after=after,
+            units_paid_for=self.units_paid_for[i : i + 1],
+            unpaid_after_term=self.unpaid_after_term[i : i + 1],
+            participant_cap_cut=self.participant_cap_cut[i : i + 1],
+            paying=(due[0] != 0).any(axis=(1, 2)) | (after[0] != 0).any(axis=(1, 2)),
+        )
+
 
 def payment_months(contract: Contract) -> I64:
     """For each month a result is verified (0..T-1, plus later), the month it is paid; ``T`` means never.

@@ -118,6 +118,20 @@ class Flows:
     """The scenarios that were run, in the contract's order (``run_batch`` keeps them so that savings can be
     placed in the months their outcomes happen)."""
 
+    def row(self, i: int, batch: Batch | None = None) -> Flows:
+        """Scenario ``i``'s flows, equal in every array, ledger key and key order to those of that scenario
+        run alone (``run_batch`` with detail; the engine's scenarios do not depend on one another): every
+        array's row ``i`` (views), the schedule's and the ledger's rows (``Schedule.row``, ``Ledger.row``).
+        ``batch``: the batch of one to keep (default: row ``i`` of this one's)."""
+        arrays = {
+            a.name: getattr(self, a.name)[i : i + 1]
+            for a in attrs.fields(Flows)
+            if isinstance(getattr(self, a.name), np.ndarray)
+        }
+        if batch is None and self.batch is not None:
+            batch = self.batch.row(i)
+        return attrs.evolve(self, ledger=self.ledger.row(i), schedule=self.schedule.row(i), batch=batch, **arrays)
+
 
 def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows:
     """Run the whole contract for every scenario of ``batch``; checks that money reconciles.

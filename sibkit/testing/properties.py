@@ -28,7 +28,7 @@ from hypothesis.errors import InvalidArgument
 
 from sibkit.engine.accounts import appropriations
 from sibkit.engine.batch import Batch, axes, deterministic_batch, stack
-from sibkit.engine.ledger import CONTRACT_ACCOUNT, Why
+from sibkit.engine.ledger import CONTRACT_ACCOUNT, Ledger, Why
 from sibkit.engine.maximum import MaximumPayment, _everything, maximum_payment
 from sibkit.engine.results import Results, results
 from sibkit.engine.run import run
@@ -49,6 +49,7 @@ __all__ = [
     "caps_respected",
     "conservation",
     "difficulty_order",
+    "flows_differ",
     "full_price",
     "hard_cases_never_paid_less",
     "maximum_bounds_every_payment",
@@ -277,6 +278,46 @@ def vectorised_equals_scalar(contract: Contract, batch: Batch) -> None:
             a = together.ledger.flows.get(key, np.zeros((batch.n, 1), dtype=np.int64))[i]
             b = alone.ledger.flows.get(key, np.zeros((1, 1), dtype=np.int64))[0]
             assert a.sum() == b.sum(), f"ledger line {key} differs for scenario {i}"
+        differs = flows_differ(together.row(i, batch=row), alone)
+        assert differs is None, f"scenario {i} taken out of the run differs from its run alone: {differs}"
+
+
+def flows_differ(a: Any, b: Any, path: str = "flows") -> str | None:
+    """Where two engine outputs (``Flows``, and what they hold) differ, or None when equal: arrays in shape,
+    dtype and every value; a ledger in its keys, their order, their arrays and first ticks; attrs objects
+    field by field (a batch by identity of content, as arrays)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        ok = (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.shape == b.shape
+            and a.dtype == b.dtype
+            and np.array_equal(a, b)
+        )
+        return None if ok else path
+    if isinstance(a, Ledger) and isinstance(b, Ledger):
+        if (a.n, a.months, a.detail, a.years) != (b.n, b.months, b.detail, b.years):
+            return f"{path}: shape"
+        if list(a.flows) != list(b.flows):
+            return f"{path}: keys or their order"
+        for key in a.flows:
+            got = flows_differ(a.flows[key], b.flows[key], f"{path}[{key}]")
+            if got is not None:
+                return got
+        return flows_differ(a.first, b.first, f"{path}.first") if a.first is not None or b.first is not None else None
+    if attrs.has(type(a)) and type(a) is type(b):
+        for field in attrs.fields(type(a)):
+            got = flows_differ(getattr(a, field.name), getattr(b, field.name), f"{path}.{field.name}")
+            if got is not None:
+                return got
+        return None
+    if isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b):
+        for k, (x, y) in enumerate(zip(a, b, strict=True)):
+            got = flows_differ(x, y, f"{path}[{k}]")
+            if got is not None:
+                return got
+        return None
+    return None if a == b else path
 
 
 def scale_money(obj: Any, factor: int) -> Any:

@@ -22,8 +22,8 @@ variant is validated and its maximum payment computed once; a check that reads n
 through ``Context(scenario=…)``, except those that read it from the contract itself (``CONTRACT_SCENARIO``),
 which get the contract rebuilt with it. The engine work is shared: each scenario point's deterministic
 batches (expected and low success) are made once for every variant (``_Job.checked``); a variant's contexts
-share one ``sibkit.checks.context.Runs``, so an equal batch runs once, and the providers' results at low
-success come from one run of all the points' low batches, the non-monotone check's probes from another. The
+share one ``sibkit.checks.context.Runs``, so an equal batch runs once, and the results at full and low
+success of all the points come from one engine run, the non-monotone check's probes from another. The
 contract variants are spread over the machine's cores (``ProcessPoolExecutor``); the results do not depend on how many.
 """
 
@@ -46,7 +46,7 @@ from sibkit.checks.context import LOW_SUCCESS, Runs
 from sibkit.checks.non_monotone import probe_batch
 from sibkit.engine import Results, deterministic_batch, run_scenarios, stack
 from sibkit.engine.batch import Batch
-from sibkit.engine.maximum import maximum_payment
+from sibkit.engine.maximum import MaximumPayment, maximum_payment
 from sibkit.model import Contract, Scenario
 from sibkit.report.whatif.levers import Lever, contract_variant, scenario_variant, settings_of
 
@@ -298,15 +298,22 @@ def _variant(job: _Job, task: _Task) -> _Done:
     cpoint, checked = task
     setting = {job.levers[i].name: job.levers[i].levels[k] for i, k in zip(job.cont, cpoint, strict=True)}
     variant = contract_variant(job.c, setting)
-    res = run_scenarios(variant, job.batch)
+    maximum = maximum_payment(variant)  # reads the terms only, not the uncertainty the checks' copy drops
+    res = run_scenarios(variant, job.batch, maximum=maximum)
     rows = [series_of(res, s) for s in range(job.batch.n)]
     names = [(a.id, a.name) for a in res.accounts]
-    findings = _variant_checks(variant, [job.expected[s] for s in checked], [job.checked[s] for s in checked])
+    findings = _variant_checks(
+        variant, [job.expected[s] for s in checked], [job.checked[s] for s in checked], maximum=maximum
+    )
     return rows, names, dict(zip(checked, findings, strict=True))
 
 
 def _variant_checks(
-    variant: Contract, expected: Sequence[Scenario], batches: Sequence[tuple[Batch, Batch]] | None = None
+    variant: Contract,
+    expected: Sequence[Scenario],
+    batches: Sequence[tuple[Batch, Batch]] | None = None,
+    *,
+    maximum: MaximumPayment | None = None,
 ) -> list[tuple[Finding, ...]]:
     """``_red_checks`` of ``variant`` at each of the ``expected`` scenarios (already scaled by their success),
     the same findings in the same order, computed with less: the contract is validated and its maximum
@@ -314,16 +321,18 @@ def _variant_checks(
     run once per scenario, given it through their ``Context`` rather than through a contract built anew.
     ``batches``: per scenario, its deterministic batches at full and low success (``_Job.checked``), so they
     are not made again per variant; every context of the variant shares one ``Runs``, so a batch two
-    scenarios have in common (one's low success is often another's full success) runs once."""
+    scenarios have in common (one's low success is often another's full success) runs once. ``maximum``: the
+    variant's maximum payment when already computed (it reads the terms only)."""
     if not expected:
         return []
     contract = attrs.evolve(variant, uncertainty=None) if variant.uncertainty is not None else variant
-    maximum = maximum_payment(contract)
+    if maximum is None:
+        maximum = maximum_payment(contract)
     runs = Runs(contract, maximum=maximum)
     checks = registered()
-    if batches is not None:  # the providers' results at low success, and the non-monotone check's probes of
-        # every scenario, each kind in one run
-        runs.prepare([low for _, low in batches])
+    if batches is not None:  # every scenario's runs at full and low success in one engine run, and the
+        # non-monotone check's probes of every scenario in another
+        runs.prepare([batch for pair in batches for batch in pair])
         probes = (probe_batch(contract, full) for full, _ in batches)
         runs.prepare_payments([b for b in probes if b is not None])
     fixed: dict[str, list[Finding]] = {}
