@@ -292,6 +292,18 @@ class TestModel:
             "@ $.providers[0].name",
         ]
 
+    def test_checked_again_after_a_clean_contract_shared_its_parts(self) -> None:
+        """Validation skips parts it found clean before (a contract changed with ``evolve`` shares them): a
+        bad text put into a clean contract's part, or a bad part put at two paths, is still reported at every
+        path, however often the contract is built again."""
+        contract = loads(MINIMAL)
+        attrs.evolve(contract, purpose="clean again")  # every part of it now known clean
+        bad = attrs.evolve(contract.providers[0], name="Coach\x1b[2J")
+        for _ in range(2):
+            with pytest.raises(ModelError) as err:
+                attrs.evolve(contract, providers=(bad, attrs.evolve(bad, id="other")))
+            assert [p.path for p in err.value.problems] == ["providers[0].name", "providers[1].name"]
+
 
 # -- loading ----------------------------------------------------------------------------------------
 class TestLoader:

@@ -24,10 +24,12 @@ embeddings, overrides and isolates appear only in ``Prose``, closed in the same 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import typing
 import unicodedata
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -376,15 +378,23 @@ def text_problems(obj: object, path: str = "", *, per_language: bool = False) ->
     (a ``Texts``) is checked in each language, and refused where the field is not a text for people
     (``per_language``: the items of ``obj``, a tuple, are ``Text``)."""
     if attrs.has(type(obj)):
+        if _known_clean(obj):
+            return
+        clean = True
         hints = _hints(type(obj))
         for a in attrs.fields(type(obj)):  # type: ignore[arg-type]
             value = getattr(obj, a.name)
             sub = f"{path}.{a.name}" if path else a.name
             hint = hints.get(a.name)
             if isinstance(value, str):
-                yield from _each_language(value, sub, lines=is_prose(hint), per_language=_for_people(hint))
+                found = _each_language(value, sub, lines=is_prose(hint), per_language=_for_people(hint))
             else:
-                yield from text_problems(value, sub, per_language=Text in typing.get_args(hint))
+                found = text_problems(value, sub, per_language=Text in typing.get_args(hint))
+            for problem in found:
+                clean = False
+                yield problem
+        if clean:
+            _mark_clean(obj)
     elif isinstance(obj, tuple):
         for i, item in enumerate(obj):
             if isinstance(item, str):
@@ -397,6 +407,30 @@ def text_problems(obj: object, path: str = "", *, per_language: bool = False) ->
                 yield path, Phrase.of(N_("the key %(why)s"), why=why)
             else:
                 yield from text_problems(item, f"{path}.{key}")
+
+
+_CLEAN: dict[int, weakref.ref[object]] = {}
+"""Model objects whose texts ``text_problems`` found nothing wrong with, by ``id`` while they live. Every model
+class is frozen, and a contract changed with ``attrs.evolve`` keeps the objects it did not change, so a
+contract validated again (the what-if grid builds hundreds of variants of one contract, each validated on
+construction) walks only what is new. An object found with a problem is walked again each time, so its
+problems are always reported with the path it is at."""
+
+
+def _known_clean(obj: object) -> bool:
+    ref = _CLEAN.get(id(obj))
+    return ref is not None and ref() is obj
+
+
+def _mark_clean(obj: object) -> None:
+    key = id(obj)
+
+    def forget(dead: weakref.ref[object]) -> None:
+        if _CLEAN.get(key) is dead:
+            del _CLEAN[key]
+
+    with contextlib.suppress(TypeError):  # a class without weak references is walked each time
+        _CLEAN[key] = weakref.ref(obj, forget)
 
 
 def _for_people(tp: object) -> bool:
