@@ -50,7 +50,7 @@ minutes and the page grows past what an e-mail carries."""
     default="auto",
     show_default=True,
     help="Where the page shows which checks turn red: at every slider position (all), only where at most one "
-    "slider is moved (star, much quicker on a large grid), or all up to 5,000 positions and star beyond (auto).",
+    "slider is moved (star, much quicker on a large grid), or all up to 20,000 positions and star beyond (auto).",
 )
 def whatif(file: str, lang: str, output: Path, force: bool, lever_specs: tuple[str, ...], coverage: str) -> None:
     """A what-if page for the contract in FILE: sliders, and who pays, saves and runs short; opens offline."""

@@ -13,8 +13,8 @@ tranche without the investors).
 
 The checks: at a grid point, the error and warning findings of ``sibkit.checks.run_checks`` on the contract
 variant whose default scenario is the grid point's scenario (``_red_checks``). They cost more than the
-figures (about 5 ms a point on the pilot's default page, 2 ms with 49 scenarios per contract variant,
-against well under 1 ms), so they run at every point (``coverage`` ``all``) up to ``CHECKS_EVERYWHERE``
+figures (about 2 ms a point on the pilot's default page, 1 ms with 49 scenarios per contract variant,
+against 0.14 ms, on two cores), so they run at every point (``coverage`` ``all``) up to ``CHECKS_EVERYWHERE``
 points, and beyond only where at most one lever is away from its default (``star``). At every point they
 are computed with less, to the same findings in the same order (``_variant_checks``): each contract
 variant is validated and its maximum payment computed once; a check that reads no scenario
@@ -144,12 +144,12 @@ def _is_contract(name: str) -> bool:
     return name.split(".")[0] not in ("success", "enrolment")
 
 
-CHECKS_EVERYWHERE = 5_000
+CHECKS_EVERYWHERE = 20_000
 """The most grid points whose checks ``build_grid`` runs everywhere when asked for ``auto``; a larger grid
-gets them on the star through the default point (see the module docstring for the cost). Kept at 5,000:
-the 16,807-point benchmark grid takes 27.8 s with the checks everywhere on a quiet 2-core machine (target
-30 s: too close, and 34 s on a loaded machine), and a grid with few scenarios per contract variant costs
-more a point (the pilot's 4,500-point default page: 15 s on a quiet machine, about 30 s on a loaded one)."""
+gets them on the star through the default point (see the module docstring for the cost). The 16,807-point
+benchmark grid (``benchmarks/whatif.py``) builds in 17 s with the checks everywhere on a 2-core machine
+(target 30 s); a page of 20,000 points with 49 scenarios per contract variant takes about 20 s, one with few
+scenarios per variant more a point (the pilot's 4,500-point default page: 9 s)."""
 
 CONTRACT_SCENARIO: dict[str, Callable[[Contract], bool]] = {
     # risk_transfer samples the contract's own uncertainty model around the contract's default scenario,
