@@ -19,7 +19,6 @@ from typing import Any, Literal
 import click
 import numpy as np
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from sibkit.atomic import write_bytes_atomic
 from sibkit.cli.app import (
@@ -36,6 +35,7 @@ from sibkit.cli.app import (
 )
 from sibkit.cli.language import refusal_text
 from sibkit.cli.options import MAX_SEED, MAX_WORKERS, SCENARIO_COUNT, OutputFile, force_option, lang_option
+from sibkit.cli.tables import FittedTable
 from sibkit.engine import ENGINE_LOOPS
 from sibkit.engine.fund import RECYCLED, FundResults, FundWhy, contributor_charges, fund_run
 from sibkit.engine.fund_simulate import (
@@ -161,14 +161,11 @@ def _money(w: Language, r: FundResults, cents: int) -> str:
     return w.money(int(cents), r.fund.currency)
 
 
-def _table(title: str, *columns: str) -> Table:
-    t = Table(title=title, title_justify="left")
-    for i, col in enumerate(columns):
-        t.add_column(col, justify="left" if i == 0 else "right")
-    return t
+def _table(title: str, *columns: str) -> FittedTable:
+    return FittedTable(title, columns)
 
 
-def _contracts(r: FundResults, p: FundResults | None, w: Language) -> Table:
+def _contracts(r: FundResults, p: FundResults | None, w: Language) -> FittedTable:
     """One row per contract start: when, its term, its maximum, what the fund pays for it."""
     starts = p.starts if p is not None else r.starts
     t = _table(
@@ -202,7 +199,7 @@ def _contracts(r: FundResults, p: FundResults | None, w: Language) -> Table:
     return t
 
 
-def _years(r: FundResults, p: FundResults | None, w: Language) -> Iterator[Table]:
+def _years(r: FundResults, p: FundResults | None, w: Language) -> Iterator[FittedTable]:
     """The fund per calendar year: what came in and went out, then the balance against what it may still owe."""
     flows = _table(
         w.gettext("Money in and out of the fund per year"),
@@ -251,7 +248,7 @@ def _years(r: FundResults, p: FundResults | None, w: Language) -> Iterator[Table
 
 
 
-def _contributors(r: FundResults, w: Language) -> Table:
+def _contributors(r: FundResults, w: Language) -> FittedTable:
     t = _table(
         w.gettext("Contributors"),
         w.gettext("contributor"),
@@ -274,7 +271,7 @@ def _contributors(r: FundResults, w: Language) -> Table:
     return t
 
 
-def _back(r: FundResults, w: Language) -> Iterator[Table]:
+def _back(r: FundResults, w: Language) -> Iterator[FittedTable]:
     """Money flowing back to the fund per year, by kind (only when any flows back)."""
     kinds = (
         (FundWhy.RECYCLED_RESIDUAL, w.gettext("contracts' residual")),
@@ -295,7 +292,7 @@ def _roles(w: Language, roles: tuple[str, ...]) -> str:
     return ", ".join(w.translate(FUND_ROLE[x]) if x in FUND_ROLE else word(w, ROLE, x) for x in roles)
 
 
-def _accounts(r: FundResults, w: Language) -> Table:
+def _accounts(r: FundResults, w: Language) -> FittedTable:
     t = _table(
         w.gettext("Accounts across the fund and its contracts"),
         w.gettext("party"),
@@ -668,7 +665,7 @@ def _shown_years(summary: FundSimulationSummary) -> list[FundYearRisk]:
     return rows
 
 
-def _simulation_tables(setup: Setup, summary: FundSimulationSummary, w: Language) -> Iterator[Table]:
+def _simulation_tables(setup: Setup, summary: FundSimulationSummary, w: Language) -> Iterator[FittedTable]:
     """What the fund pays for results per year; its cash at each year end and the chance it runs short."""
     currency = setup.fund.currency
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import attrs
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from sibkit.cli.app import EXIT_USER_ERROR, check_output_file, console, fail, header, load_or_exit, main, output_errors
 from sibkit.cli.language import refusal_text
 from sibkit.cli.options import MAX_SEED, MAX_WORKERS, SCENARIO_COUNT, OutputFile, force_option, lang_option
+from sibkit.cli.tables import FittedTable
 from sibkit.engine.simulate import Simulation, SimulationTooLarge, Summary, export, summarise
 from sibkit.engine.simulate import simulate as run_simulation
 from sibkit.i18n import N_, Language
@@ -105,14 +105,11 @@ def _draw(
             sys.exit(EXIT_USER_ERROR)
 
 
-def _table(words: Language, title: str, columns: Sequence[str]) -> Table:
-    t = Table(title=title, title_justify="left")
-    for i, column in enumerate(columns):
-        t.add_column(words.translate(column), justify="left" if i == 0 else "right")
-    return t
+def _table(words: Language, title: str, columns: Sequence[str]) -> FittedTable:
+    return FittedTable(title, [words.translate(column) for column in columns])
 
 
-def _tables(summ: Summary, words: Language, currency: str) -> list[Table]:
+def _tables(summ: Summary, words: Language, currency: str) -> list[FittedTable]:
     """The investors' table (when there are tranches), the payers', every party's account and the providers'."""
 
     def money(cents: float | None) -> str:

@@ -1,0 +1,100 @@
+"""Terminal tables of figures that never cut a figure short.
+
+Rich fits a table to the terminal by wrapping and, when that is not enough, cutting cells short with an
+ellipsis: on an 80-column terminal a fund's table of seven columns of euros showed ``€ 350.000,…``, a figure
+nobody can read or trace. A ``FittedTable`` gives every figure column at least the width of its widest
+figure, lets only the first column (labels, years, ids) and the headers wrap, folds a label too long for
+its column onto the next line instead of cutting it, and, when the figures still do not fit side by side,
+splits the columns over several tables printed one after the other, each repeating the first column and
+numbered in its title (``(1/2)``, ``(2/2)``). On a terminal wide enough it is one table, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Literal
+
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.measure import Measurement
+from rich.table import Table
+
+__all__ = ["FittedTable"]
+
+Justify = Literal["left", "right"]
+
+FIRST_COLUMN = 24
+"""Characters the first column keeps at least (when its widest cell is wider) before figure columns are
+moved to a further table: long labels wrap or fold within it."""
+
+_EDGES = 3
+"""Characters a column adds to its content: one of padding on each side and the rule to its right."""
+
+
+class FittedTable:
+    """A table with a ``title``, its ``columns`` (headers; the first left-aligned, the others right-aligned
+    figures unless ``justify`` says otherwise) and rows added with ``add_row``; ``caption`` is printed under
+    its last part. A Rich renderable: ``console.print(table)``."""
+
+    def __init__(self, title: str, columns: Sequence[str], *, justify: Sequence[Justify] | None = None) -> None:
+        self.title = title
+        self.columns = tuple(columns)
+        right: Justify = "right"
+        self.justify: tuple[Justify, ...] = (
+            tuple(justify) if justify is not None else ("left", *(right for _ in self.columns[1:]))
+        )
+        if len(self.justify) != len(self.columns):
+            raise ValueError("one alignment per column")
+        self.rows: list[tuple[RenderableType, ...]] = []
+        self.caption: str | None = None
+
+    def add_row(self, *cells: RenderableType) -> None:
+        """Add one row: a cell per column."""
+        if len(cells) != len(self.columns):
+            raise ValueError(f"a row of {len(cells)} cells in a table of {len(self.columns)} columns")
+        self.rows.append(cells)
+
+    def groups(self, widths: Sequence[int], header_words: Sequence[int], first: int, room: int) -> list[list[int]]:
+        """The figure columns (indices from 1) of each table to print: in order, as many side by side as
+        ``room`` characters hold beside the first column (``first`` characters wide), each column as wide as
+        its widest cell (``widths``) or the longest word of its header (``header_words``); at least one."""
+        out: list[list[int]] = []
+        used = room
+        for j in range(1, len(self.columns)):
+            need = max(widths[j], header_words[j]) + _EDGES
+            if not out or used + need > room:
+                out.append([])
+                used = 1 + first + _EDGES
+            out[-1].append(j)
+            used += need
+        return out
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Table]:
+        """One table when it fits in ``options.max_width``, else one per group of figure columns."""
+        widths = [
+            max((Measurement.get(console, options, row[j]).maximum for row in self.rows), default=0)
+            for j in range(len(self.columns))
+        ]
+        header_words = [max((len(word) for word in header.split()), default=0) for header in self.columns]
+        first = min(max(widths[0], header_words[0]), FIRST_COLUMN)
+        parts = self.groups(widths, header_words, first, options.max_width) or [[]]
+        for k, group in enumerate(parts):
+            title = self.title if len(parts) == 1 else f"{self.title} ({k + 1}/{len(parts)})"
+            table = Table(title=title, title_justify="left")
+            table.add_column(self.columns[0], justify=self.justify[0], overflow="fold", min_width=min(first, 8))
+            # headers on one line where they fit; else each figure column only as wide as its figures or its
+            # header's longest word, so that Rich wraps headers between words rather than breaking one
+            whole = 1 + first + _EDGES + sum(max(widths[j], len(self.columns[j])) + _EDGES for j in group)
+            tight = whole > options.max_width
+            for j in group:
+                table.add_column(
+                    self.columns[j],
+                    justify=self.justify[j],
+                    min_width=widths[j],
+                    max_width=max(widths[j], header_words[j]) if tight else None,
+                    overflow="fold",
+                )
+            for row in self.rows:
+                table.add_row(row[0], *(row[j] for j in group))
+            if k == len(parts) - 1 and self.caption is not None:
+                table.caption = self.caption
+            yield table
