@@ -151,7 +151,8 @@ class Ledger:
         self.flows: dict[tuple[str, str, Reason], I64] = {}
         self.first: I64 | None = None
         """With detail, from the engine: (keys, N) the tick at which each key of ``flows``, in its order, first
-        moved in each scenario (int64 max: not in that scenario), for ``row``; else None."""
+        moved in each scenario (int64 max: not in that scenario), for ``row``; else None. Ticks order the
+        movements of one run; their numbers are not comparable across runs (``records.Book.first``)."""
 
     @classmethod
     def from_moves(

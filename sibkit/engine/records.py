@@ -261,8 +261,10 @@ class Book(NamedTuple):
     """(T,) the column of ``moves`` each month's movements go to without detail: its budget year's."""
     first: I64
     """(keys, N) with detail, else (keys, 1): the tick at which each key first moved in each scenario, or in
-    any scenario (int64 max: never). The clock restarts each month of each scenario, and counts every
-    movement moved or not, so one scenario's ticks are those it has when run alone."""
+    any scenario (int64 max: never). The clock restarts each month of each scenario. Its numbers depend on
+    the run (a month in which nothing falls due in any of its scenarios skips the payers' payments and their
+    ticks), but the order of a scenario's first movements does not: in a month where only other scenarios
+    have something due, a scenario's payments record zero amounts, which do not count as moving."""
     error: I64
     """(3,) the first negative movement: tick, key, month (-1: none)."""
     clock: I64

@@ -284,8 +284,8 @@ def vectorised_equals_scalar(contract: Contract, batch: Batch) -> None:
 
 def flows_differ(a: Any, b: Any, path: str = "flows") -> str | None:
     """Where two engine outputs (``Flows``, and what they hold) differ, or None when equal: arrays in shape,
-    dtype and every value; a ledger in its keys, their order, their arrays and first ticks; attrs objects
-    field by field (a batch by identity of content, as arrays)."""
+    dtype and every value; a ledger in its keys, their order and their arrays (not the tick numbers that
+    ordered them, which only compare within one run: ``Ledger.first``); attrs objects field by field."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         ok = (
             isinstance(a, np.ndarray)
@@ -304,7 +304,7 @@ def flows_differ(a: Any, b: Any, path: str = "flows") -> str | None:
             got = flows_differ(a.flows[key], b.flows[key], f"{path}[{key}]")
             if got is not None:
                 return got
-        return flows_differ(a.first, b.first, f"{path}.first") if a.first is not None or b.first is not None else None
+        return None
     if attrs.has(type(a)) and type(a) is type(b):
         for field in attrs.fields(type(a)):
             got = flows_differ(getattr(a, field.name), getattr(b, field.name), f"{path}.{field.name}")
