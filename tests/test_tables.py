@@ -29,7 +29,7 @@ def render(table: FittedTable, width: int) -> str:
 def sample() -> FittedTable:
     t = FittedTable("Geld per jaar", ["jaar", *(f"kolom nummer {k}" for k in range(7))])
     for year in range(2023, 2026):
-        t.add_row(str(year), *(f"€ {year - 2000 + k}.350.000,{k}{k}" for k in range(7)))
+        t.add_row(str(year), *(f"€\xa0{year - 2000 + k}.350.000,{k}{k}" for k in range(7)))
     t.caption = "* een voetnoot"
     return t
 
@@ -43,7 +43,7 @@ class TestFittedTable:
         assert "…" not in text
         for year in range(2023, 2026):
             for k in range(7):
-                assert f"€ {year - 2000 + k}.350.000,{k}{k}" in text
+                assert f"€\xa0{year - 2000 + k}.350.000,{k}{k}" in text
         assert max(len(line) for line in text.splitlines()) <= width
         parts = text.count("Geld per jaar")
         assert parts > 1

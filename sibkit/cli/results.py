@@ -16,6 +16,7 @@ from rich.table import Table
 
 from sibkit.cli.app import console, header, load_or_exit, main
 from sibkit.cli.options import SUCCESS_FACTOR, lang_option
+from sibkit.cli.tables import FittedTable
 from sibkit.engine import Results, default_scenario, deterministic_batch, run_scenarios, stack
 from sibkit.i18n import N_, Language
 from sibkit.model import Contract, Scenario
@@ -29,6 +30,7 @@ from sibkit.report.words import (
     ledger_reason,
     party_name,
     role_word,
+    scenario_label,
     table_money,
     table_rate,
 )
@@ -75,12 +77,8 @@ class _Tables:
     names: tuple[str, ...]
     discount_rate: Decimal = Decimal("0.0225")
 
-    def table(self, title: str) -> Table:
-        t = Table(title=title, title_justify="left")
-        t.add_column("")
-        for name in self.names:
-            t.add_column(name, justify="right")
-        return t
+    def table(self, title: str) -> FittedTable:
+        return FittedTable(title, ["", *self.names])
 
     def money(self, values: Iterable[float]) -> Iterator[str]:
         return (table_money(self.words, float(x), self.currency) for x in values)
@@ -119,7 +117,7 @@ def run_command(file: str, scenario_name: str | None, success: Decimal, as_json:
         click.echo(json.dumps(data if scenario_name is None else data[0], indent=2, ensure_ascii=False))
         return
     words = Language(lang)
-    tables = _Tables(words, c.currency, tuple(s.name for s in scenarios), c.discount_rate)
+    tables = _Tables(words, c.currency, tuple(scenario_label(words, s) for s in scenarios), c.discount_rate)
     out = console()
     factor = str(success).replace(".", get_decimal_symbol(words.locale))
     title = words.gettext("%(name)s — success factor %(factor)s", name=c.name, factor=factor)
@@ -140,7 +138,7 @@ def run_command(file: str, scenario_name: str | None, success: Decimal, as_json:
     out.print(_break_even(c, scenarios[0] if scenario_name is not None else default_scenario(c), words))
 
 
-def _outcomes(c: Contract, res: Results, tb: _Tables) -> Table:
+def _outcomes(c: Contract, res: Results, tb: _Tables) -> FittedTable:
     w = tb.words
     t = tb.table(w.gettext("Outcomes"))
     t.add_row(w.gettext("participants"), *tb.counts(res.participants))
@@ -158,7 +156,7 @@ def _outcomes(c: Contract, res: Results, tb: _Tables) -> Table:
     return t
 
 
-def _accounts(res: Results, tb: _Tables, *, by_year: bool) -> Iterator[Table]:
+def _accounts(res: Results, tb: _Tables, *, by_year: bool) -> Iterator[FittedTable]:
     """One table per party that moves money or receives savings: what it pays, receives and saves."""
     w = tb.words
     for a in res.accounts:
@@ -188,7 +186,7 @@ def _accounts(res: Results, tb: _Tables, *, by_year: bool) -> Iterator[Table]:
         yield t
 
 
-def _payers(res: Results, tb: _Tables) -> Iterator[Table]:
+def _payers(res: Results, tb: _Tables) -> Iterator[FittedTable]:
     w = tb.words
     for p in res.payers:
         t = tb.table(w.gettext("Payer: %(id)s", id=p.id))
@@ -208,7 +206,7 @@ def _payers(res: Results, tb: _Tables) -> Iterator[Table]:
         yield t
 
 
-def _providers(res: Results, tb: _Tables) -> Iterator[Table]:
+def _providers(res: Results, tb: _Tables) -> Iterator[FittedTable]:
     w = tb.words
     for pr in res.providers:
         t = tb.table(w.gettext("Provider: %(id)s", id=pr.id))
@@ -224,7 +222,7 @@ def _providers(res: Results, tb: _Tables) -> Iterator[Table]:
         yield t
 
 
-def _fees(res: Results, tb: _Tables) -> Iterator[Table]:
+def _fees(res: Results, tb: _Tables) -> Iterator[FittedTable]:
     if not res.fees:
         return
     w = tb.words
@@ -236,7 +234,7 @@ def _fees(res: Results, tb: _Tables) -> Iterator[Table]:
     yield t
 
 
-def _tranches(res: Results, tb: _Tables) -> Iterator[Table]:
+def _tranches(res: Results, tb: _Tables) -> Iterator[FittedTable]:
     w = tb.words
     for tr in res.tranches:
         t = tb.table(w.gettext("Tranche: %(id)s (%(investor)s)", id=tr.id, investor=tr.investor))
@@ -258,7 +256,7 @@ def _tranches(res: Results, tb: _Tables) -> Iterator[Table]:
         yield t
 
 
-def _guarantees(res: Results, tb: _Tables) -> Iterator[Table]:
+def _guarantees(res: Results, tb: _Tables) -> Iterator[FittedTable]:
     w = tb.words
     for g in res.guarantees:
         amount = table_money(w, g.amount, tb.currency)
@@ -279,7 +277,7 @@ def _guarantees(res: Results, tb: _Tables) -> Iterator[Table]:
         yield t
 
 
-def _budgets(res: Results, tb: _Tables) -> Iterator[Table]:
+def _budgets(res: Results, tb: _Tables) -> Iterator[FittedTable]:
     if not res.budgets:
         return
     w = tb.words

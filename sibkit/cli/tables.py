@@ -2,11 +2,12 @@
 
 Rich fits a table to the terminal by wrapping and, when that is not enough, cutting cells short with an
 ellipsis: on an 80-column terminal a fund's table of seven columns of euros showed ``€ 350.000,…``, a figure
-nobody can read or trace. A ``FittedTable`` gives every figure column at least the width of its widest
-figure, lets only the first column (labels, years, ids) and the headers wrap, folds a label too long for
-its column onto the next line instead of cutting it, and, when the figures still do not fit side by side,
-splits the columns over several tables printed one after the other, each repeating the first column and
-numbered in its title (``(1/2)``, ``(2/2)``). On a terminal wide enough it is one table, as before.
+nobody can read or trace. A ``FittedTable`` gives every column at least the width of its widest figure (a
+figure's parts are joined by no-break spaces, and never broken) or word, so that only labels and headers wrap;
+it folds a label too long for its column onto the next line instead of cutting it; and, when the figures
+still do not fit side by side, it splits the columns over several tables printed one after the other, each
+repeating the first column and numbered in its title (``(1/2)``, ``(2/2)``). On a terminal wide enough
+it is one table, as before.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Literal
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.measure import Measurement
 from rich.table import Table
@@ -28,6 +30,14 @@ moved to a further table: long labels wrap or fold within it."""
 
 _EDGES = 3
 """Characters a column adds to its content: one of padding on each side and the rule to its right."""
+
+
+def _unbroken(console: Console, options: ConsoleOptions, cell: RenderableType) -> int:
+    """The width ``cell`` needs so that no part of it that must stay whole is broken: a figure (its words
+    joined by no-break spaces, ``€\xa0350.000,00``) whole, a text of several words its longest word."""
+    if isinstance(cell, str):
+        return max((cell_len(word) for word in cell.split(" ")), default=0)
+    return Measurement.get(console, options, cell).maximum
 
 
 class FittedTable:
@@ -46,6 +56,11 @@ class FittedTable:
             raise ValueError("one alignment per column")
         self.rows: list[tuple[RenderableType, ...]] = []
         self.caption: str | None = None
+
+    @property
+    def indices(self) -> range:
+        """The columns' positions."""
+        return range(len(self.columns))
 
     def add_row(self, *cells: RenderableType) -> None:
         """Add one row: a cell per column."""
@@ -70,10 +85,7 @@ class FittedTable:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Table]:
         """One table when it fits in ``options.max_width``, else one per group of figure columns."""
-        widths = [
-            max((Measurement.get(console, options, row[j]).maximum for row in self.rows), default=0)
-            for j in range(len(self.columns))
-        ]
+        widths = [max((_unbroken(console, options, row[j]) for row in self.rows), default=0) for j in self.indices]
         header_words = [max((len(word) for word in header.split()), default=0) for header in self.columns]
         first = min(max(widths[0], header_words[0]), FIRST_COLUMN)
         parts = self.groups(widths, header_words, first, options.max_width) or [[]]
