@@ -87,26 +87,40 @@ class FittedTable:
         """One table when it fits in ``options.max_width``, else one per group of figure columns."""
         widths = [max((_unbroken(console, options, row[j]) for row in self.rows), default=0) for j in self.indices]
         header_words = [max((len(word) for word in header.split()), default=0) for header in self.columns]
+        natural = [
+            max([cell_len(header), *(Measurement.get(console, options, row[j]).maximum for row in self.rows)])
+            for j, header in enumerate(self.columns)
+        ]
         first = min(max(widths[0], header_words[0]), FIRST_COLUMN)
+        least = [first, *(max(widths[j], header_words[j]) for j in self.indices[1:])]
         parts = self.groups(widths, header_words, first, options.max_width) or [[]]
         for k, group in enumerate(parts):
             title = self.title if len(parts) == 1 else f"{self.title} ({k + 1}/{len(parts)})"
             table = Table(title=title, title_justify="left")
-            table.add_column(self.columns[0], justify=self.justify[0], overflow="fold", min_width=min(first, 8))
-            # headers on one line where they fit; else each figure column only as wide as its figures or its
-            # header's longest word, so that Rich wraps headers between words rather than breaking one
-            whole = 1 + first + _EDGES + sum(max(widths[j], len(self.columns[j])) + _EDGES for j in group)
-            tight = whole > options.max_width
-            for j in group:
+            fixed = _share([0, *group], least, natural, options.max_width)
+            for j in [0, *group]:
                 table.add_column(
-                    self.columns[j],
-                    justify=self.justify[j],
-                    min_width=widths[j],
-                    max_width=max(widths[j], header_words[j]) if tight else None,
-                    overflow="fold",
+                    self.columns[j], justify=self.justify[j], overflow="fold", width=fixed.get(j), min_width=least[j]
                 )
             for row in self.rows:
                 table.add_row(row[0], *(row[j] for j in group))
             if k == len(parts) - 1 and self.caption is not None:
                 table.caption = self.caption
             yield table
+
+
+def _share(columns: Sequence[int], least: Sequence[int], natural: Sequence[int], width: int) -> dict[int, int]:
+    """Fixed content widths for ``columns`` when their natural widths (each cell and header on one line) do
+    not fit in ``width`` characters of table; none when they do (Rich lays it out). Each column gets at least
+    its ``least`` (its widest figure or word), and the room left goes first to the columns that need least
+    more to reach their natural width, so that as many headers and labels as can be stay on one line."""
+    room = width - 1 - _EDGES * len(columns)
+    if sum(natural[j] for j in columns) <= room:
+        return {}
+    out = {j: least[j] for j in columns}
+    spare = room - sum(out.values())
+    for j in sorted(columns, key=lambda j: (natural[j] - least[j], j)):
+        give = max(0, min(spare, natural[j] - out[j]))
+        out[j] += give
+        spare -= give
+    return out
