@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 import click
-from rich.table import Table
 from rich.text import Text
 
 from sibkit.cli.app import console, load_or_exit, main
 from sibkit.cli.options import lang_option
+from sibkit.cli.tables import FittedTable, Justify
 from sibkit.engine.accounts import parties
 from sibkit.engine.maximum import MaximumPayment, maximum_payment
 from sibkit.engine.results import Results
@@ -40,12 +40,10 @@ from sibkit.report.words import (
 __all__ = ["show"]
 
 
-def _table(words: Language, title: str, columns: Sequence[str]) -> Table:
-    """A table titled ``title`` (already in words) with ``columns`` (msgids marked with ``N_``)."""
-    table = Table(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(words.translate(column))
-    return table
+def _table(words: Language, title: str, columns: Sequence[str]) -> FittedTable:
+    """A table titled ``title`` (already in words) with ``columns`` (msgids marked with ``N_``), left-aligned."""
+    left: Justify = "left"
+    return FittedTable(title, [words.translate(column) for column in columns], justify=[left for _ in columns])
 
 
 @main.command()
@@ -100,7 +98,7 @@ def show(file: str, fmt: str, lang: str) -> None:
     out.print(_scenarios(c, words, mx))
 
 
-def _parties(c: Contract, words: Language) -> Table:
+def _parties(c: Contract, words: Language) -> FittedTable:
     """Every party: payers and their contributors, providers, investors, intermediaries, evaluators."""
     cur = c.currency
     table = _table(words, words.gettext("Parties"), (N_("role"), N_("id"), N_("name"), N_("details")))
@@ -157,7 +155,7 @@ def _parties(c: Contract, words: Language) -> Table:
     return table
 
 
-def _outcomes(c: Contract, words: Language) -> Table:
+def _outcomes(c: Contract, words: Language) -> FittedTable:
     """Every outcome a rule pays for, with its kind, evidence, price in words and who pays it."""
     columns = (N_("rule"), N_("metric"), N_("kind"), N_("evidence"), N_("price"), N_("paid by"))
     table = _table(words, words.gettext("Outcomes and prices"), columns)
@@ -170,7 +168,7 @@ def _outcomes(c: Contract, words: Language) -> Table:
     return table
 
 
-def _caps(c: Contract, words: Language) -> Table:
+def _caps(c: Contract, words: Language) -> FittedTable:
     """Every cap: its level, what it applies to, and its limit (an amount, or a number of participants)."""
     table = _table(words, words.gettext("Caps"), (N_("level"), N_("target"), N_("at most")))
     for cap in c.caps:
@@ -183,7 +181,7 @@ def _caps(c: Contract, words: Language) -> Table:
     return table
 
 
-def _capital(c: Contract, words: Language) -> Table:
+def _capital(c: Contract, words: Language) -> FittedTable:
     """The tranches by seniority, then the guarantees."""
     columns = (
         N_("seniority"),
@@ -217,17 +215,13 @@ def _capital(c: Contract, words: Language) -> Table:
     return table
 
 
-def _maximum(c: Contract, words: Language, mx: MaximumPayment) -> Table:
+def _maximum(c: Contract, words: Language, mx: MaximumPayment) -> FittedTable:
     """The maximum potential outcome payment per payer and in total (``unbounded`` without a natural maximum)."""
     unbounded = words.gettext("unbounded")
-    table = Table(
-        title=words.gettext(
-            "Maximum potential outcome payment (planned enrolment, every outcome achieved, after caps)"
-        ),
-        title_justify="left",
+    table = FittedTable(
+        words.gettext("Maximum potential outcome payment (planned enrolment, every outcome achieved, after caps)"),
+        [words.gettext("payer"), words.gettext("maximum")],
     )
-    table.add_column(words.gettext("payer"))
-    table.add_column(words.gettext("maximum"), justify="right")
     for payer_id, amount in mx.by_payer.items():
         table.add_row(payer_id, words.money_or(amount, c.currency, unbounded))
     total = words.money_or(mx.total, c.currency, unbounded)
@@ -235,7 +229,7 @@ def _maximum(c: Contract, words: Language, mx: MaximumPayment) -> Table:
     return table
 
 
-def _scenarios(c: Contract, words: Language, mx: MaximumPayment) -> Table:
+def _scenarios(c: Contract, words: Language, mx: MaximumPayment) -> FittedTable:
     """Who pays what in each of the contract's scenarios (the engine's runs, one column each): the outcome
     payments and each payer's part of them, what each fund contributor is charged against its commitment
     (and gets back when the fund returns unused money), and what each guarantee pays to each tranche it covers.
@@ -244,10 +238,9 @@ def _scenarios(c: Contract, words: Language, mx: MaximumPayment) -> Table:
     cur = c.currency
     scenarios = c.scenarios or (c.default_scenario(),)
     runs = [run(c, sc, maximum=mx) for sc in scenarios]
-    table = Table(title=words.gettext("Who pays what in the scenarios"), title_justify="left")
-    table.add_column("")
-    for sc in scenarios:
-        table.add_column(scenario_label(words, sc), justify="right")
+    table = FittedTable(
+        words.gettext("Who pays what in the scenarios"), ["", *(scenario_label(words, sc) for sc in scenarios)]
+    )
     table.add_row(
         words.gettext("Outcome payments, VAT excluded"), *(words.money(int(r.outcome_payments[0]), cur) for r in runs)
     )

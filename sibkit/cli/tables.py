@@ -20,13 +20,14 @@ from rich.console import Console, ConsoleOptions, RenderableType
 from rich.measure import Measurement
 from rich.table import Table
 
-__all__ = ["FittedTable"]
+__all__ = ["FittedTable", "Justify"]
 
 Justify = Literal["left", "right"]
+"""How a column's cells are aligned."""
 
 FIRST_COLUMN = 24
-"""Characters the first column keeps at least (when its widest cell is wider) before figure columns are
-moved to a further table: long labels wrap or fold within it."""
+"""Characters the first column (the labels) keeps at least, or its widest label when narrower, before figure
+columns are moved to a further table: longer labels wrap or fold within it."""
 
 _EDGES = 3
 """Characters a column adds to its content: one of padding on each side and the rule to its right."""
@@ -91,7 +92,7 @@ class FittedTable:
             max([cell_len(header), *(Measurement.get(console, options, row[j]).maximum for row in self.rows)])
             for j, header in enumerate(self.columns)
         ]
-        first = min(max(widths[0], header_words[0]), FIRST_COLUMN)
+        first = max(widths[0], header_words[0], min(natural[0], FIRST_COLUMN))
         least = [first, *(max(widths[j], header_words[j]) for j in self.indices[1:])]
         parts = self.groups(widths, header_words, first, options.max_width) or [[]]
         for k, group in enumerate(parts):
@@ -112,15 +113,18 @@ class FittedTable:
 def _share(columns: Sequence[int], least: Sequence[int], natural: Sequence[int], width: int) -> dict[int, int]:
     """Fixed content widths for ``columns`` when their natural widths (each cell and header on one line) do
     not fit in ``width`` characters of table; none when they do (Rich lays it out). Each column gets at least
-    its ``least`` (its widest figure or word), and the room left goes first to the columns that need least
-    more to reach their natural width, so that as many headers and labels as can be stay on one line."""
+    its ``least`` (its widest figure or word); the room left is shared in proportion to what each still lacks
+    of its natural width (largest remainder), so a long text column keeps its share."""
     room = width - 1 - _EDGES * len(columns)
     if sum(natural[j] for j in columns) <= room:
         return {}
     out = {j: least[j] for j in columns}
-    spare = room - sum(out.values())
-    for j in sorted(columns, key=lambda j: (natural[j] - least[j], j)):
-        give = max(0, min(spare, natural[j] - out[j]))
-        out[j] += give
-        spare -= give
-    return out
+    lack = {j: max(0, natural[j] - least[j]) for j in columns}
+    spare, total = room - sum(out.values()), sum(lack.values())
+    if spare <= 0 or total == 0:
+        return out
+    shares = {j: spare * lack[j] // total for j in columns}
+    left = spare - sum(shares.values())
+    for j in sorted(columns, key=lambda j: (-(spare * lack[j] % total), j))[:left]:
+        shares[j] += 1
+    return {j: out[j] + shares[j] for j in columns}
