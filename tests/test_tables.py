@@ -100,3 +100,17 @@ class TestCommands:
         assert result.exit_code == 0, result.output
         assert "…" not in result.stdout
         assert not re.search(r"€\s*\n", result.stdout)  # no euro sign left alone at the end of a cell's line
+
+
+def test_headers_wrap_between_words_only() -> None:
+    """A table a little too wide for the terminal: every word of every header, and every label, still shows
+    whole on one line (Rich's own squeeze broke 'resultaatbetalingen' into 'resultaatbetaling' and 'en')."""
+    headers = ["jaar", "inleg", "teruggevloeid", "leningen ontvangen", "resultaatbetalingen", "rente en aflossing"]
+    t = FittedTable("Geld", headers)
+    t.add_row("2025", *("€\xa0350.000,00" for _ in headers[1:]))
+    for width in (60, 80, 100, 120):
+        text = render(t, width)
+        lines = text.splitlines()
+        for word in " ".join(headers).split():
+            assert any(re.search(rf"(^|[ ┃]){re.escape(word)}([ ┃]|$)", line) for line in lines), (width, word)
+        assert max(len(line) for line in lines) <= width
