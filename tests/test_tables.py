@@ -114,3 +114,25 @@ def test_headers_wrap_between_words_only() -> None:
         for word in " ".join(headers).split():
             assert any(re.search(rf"(^|[ ┃]){re.escape(word)}([ ┃]|$)", line) for line in lines), (width, word)
         assert max(len(line) for line in lines) <= width
+
+
+def test_key_columns_repeat_in_every_part() -> None:
+    """``keys=2``: a row named by two columns (a contract and its start) keeps both in every part."""
+    t = FittedTable("Contracten", ["contract", "start", *(f"bedrag {k}" for k in range(6))], keys=2)
+    for start in ("2023-01", "2024-01"):
+        t.add_row("leeuwarden-oost-pilot", start, *(f"€\xa0{k}.630.000,00" for k in range(6)))
+    text = render(t, 80)
+    parts = text.count("Contracten (")
+    assert parts > 1
+    assert text.count("│ leeuwarden-oost-pilot │ 2023-01 │") == parts
+    assert text.count("│ leeuwarden-oost-pilot │ 2024-01 │") == parts
+
+
+def test_ledger_on_80_columns_cuts_nothing() -> None:
+    """``sibkit ledger`` (a controller's trace of every movement) on 80 columns: no id or reason cut short."""
+    result = CliRunner().invoke(
+        main, ["ledger", str(CONTRACTS / "leeuwarden-oost-pilot.toml"), "--lang", "nl"], env={"COLUMNS": "80"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout
+    assert "0 (2023-01)".replace(" ", "\xa0") in result.stdout

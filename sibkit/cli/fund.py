@@ -161,8 +161,8 @@ def _money(w: Language, r: FundResults, cents: int) -> str:
     return w.money(int(cents), r.fund.currency)
 
 
-def _table(title: str, *columns: str) -> FittedTable:
-    return FittedTable(title, columns)
+def _table(title: str, *columns: str, keys: int = 1) -> FittedTable:
+    return FittedTable(title, columns, keys=keys)
 
 
 def _contracts(r: FundResults, p: FundResults | None, w: Language) -> FittedTable:
@@ -176,6 +176,7 @@ def _contracts(r: FundResults, p: FundResults | None, w: Language) -> FittedTabl
         w.gettext("maximum potential payment"),
         w.gettext("paid by the fund"),
         w.gettext("chance of approval"),
+        keys=2,  # a contract may start several times: its start names the row
     )
     books = p if p is not None else r
     for s in starts:
@@ -191,7 +192,7 @@ def _contracts(r: FundResults, p: FundResults | None, w: Language) -> FittedTabl
             s.contract.timeline.start.isoformat()[:7],
             w.integer(s.term),
             w.money_or(s.maximum, r.fund.currency, w.gettext("unbounded")),
-            _money(w, r, paid) + (" *" if s.pipeline else ""),
+            _money(w, r, paid) + ("\xa0*" if s.pipeline else ""),
             w.percent(s.weight) if s.pipeline else w.gettext("signed"),
         )
     if p is not None:
@@ -236,7 +237,7 @@ def _years(r: FundResults, p: FundResults | None, w: Language) -> Iterator[Fitte
     unbounded = r.year_end(r.unbounded.astype("int64"))
     pipeline = p.year_end(p.balance) if p is not None else None
     for i, year in enumerate(r.years):
-        owed = _money(w, r, liability[i]) + (" +" if unbounded[i] else "")
+        owed = _money(w, r, liability[i]) + ("\xa0+" if unbounded[i] else "")  # no-break space: mark beside figure
         cells = [str(year), _money(w, r, balance[i]), owed, _money(w, r, cover[i])]
         if pipeline is not None:
             cells.append(_money(w, r, pipeline[i]))

@@ -12,11 +12,10 @@ from decimal import Decimal
 import attrs
 import click
 from babel.numbers import get_decimal_symbol
-from rich.table import Table
 
 from sibkit.cli.app import console, header, load_or_exit, main
 from sibkit.cli.options import SUCCESS_FACTOR, lang_option
-from sibkit.cli.tables import FittedTable
+from sibkit.cli.tables import FittedTable, Justify
 from sibkit.engine import Results, default_scenario, deterministic_batch, run_scenarios, stack
 from sibkit.i18n import N_, Language
 from sibkit.model import Contract, Scenario
@@ -350,18 +349,17 @@ def ledger(file: str, scenario_name: str | None, success: Decimal, as_csv: bool,
         return
     words = Language(lang)
     title = words.gettext("Ledger — %(contract)s, scenario '%(scenario)s'", contract=c.name, scenario=sc.name)
-    t = Table(title=title, title_justify="left")
-    for col, just in (
+    layout: tuple[tuple[str, Justify], ...] = (
         (N_("month"), "right"),
         (N_("from"), "left"),
         (N_("to"), "left"),
         (N_("amount"), "right"),
         (N_("reason"), "left"),
-    ):
-        t.add_column(words.translate(col), justify=just)  # type: ignore[arg-type]
+    )
+    t = FittedTable(title, [words.translate(col) for col, _ in layout], justify=[just for _, just in layout])
     for e in entries:
         t.add_row(
-            f"{e.month} ({month(e.month)})",
+            f"{e.month}\xa0({month(e.month)})",  # a no-break space: the month stays on one line
             account(words, e.source),
             account(words, e.target),
             words.money(e.amount, c.currency),
