@@ -136,3 +136,14 @@ def test_ledger_on_80_columns_cuts_nothing() -> None:
     assert result.exit_code == 0, result.output
     assert "…" not in result.stdout
     assert "0 (2023-01)".replace(" ", "\xa0") in result.stdout
+
+
+def test_sweep_of_many_parties_on_80_columns_is_readable() -> None:
+    """``sibkit sweep`` of a contract with many payers, providers and tranches (Stevig Staan) on 80 columns:
+    every figure whole (it showed a grid of 'g…' and '0…' cells), in numbered parts."""
+    result = CliRunner().invoke(
+        main, ["sweep", str(CONTRACTS / "stevig-staan.toml"), "--lang", "nl"], env={"COLUMNS": "80"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout
+    assert "Uitbetalingscurven (1/" in result.stdout

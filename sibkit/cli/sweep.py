@@ -11,12 +11,12 @@ from typing import Any, Literal
 import attrs
 import click
 from babel.numbers import get_decimal_symbol
-from rich.table import Table
 
 from sibkit.atomic import write_bytes_atomic
 from sibkit.cli.app import check_output_file, console, header, load_or_exit, main, output_errors
 from sibkit.cli.options import OutputFile, SuccessRange, force_option, lang_option
 from sibkit.cli.results import scenarios_named
+from sibkit.cli.tables import FittedTable, Justify
 from sibkit.engine import default_scenario
 from sibkit.i18n import LANGUAGES, Language
 from sibkit.model import Contract
@@ -99,16 +99,16 @@ def _sentence(c: Contract, curves: Sweep, point: BreakEven, words: Language) -> 
     return break_even_sentence(words, point, party_name(words, c, point), curves.scenario, curves.levels)
 
 
-def _table(c: Contract, curves: Sweep, words: Language) -> Table:
+def _table(c: Contract, curves: Sweep, words: Language) -> FittedTable:
     """One row per level: what each payer pays, each provider's margin, each tranche's IRR."""
-    t = Table(title=words.gettext("Payoff curves"), title_justify="left")
-    t.add_column(words.gettext("success"), justify="right")
-    for payer_id in curves.payer_cost:
-        t.add_column(words.gettext("%(id)s pays", id=payer_id), justify="right")
-    for prov_id in curves.provider_margin:
-        t.add_column(words.gettext("%(id)s margin", id=prov_id), justify="right")
-    for tranche_id in curves.tranche_irr:
-        t.add_column(words.gettext("%(id)s IRR", id=tranche_id), justify="right")
+    columns = [
+        words.gettext("success"),
+        *(words.gettext("%(id)s pays", id=payer_id) for payer_id in curves.payer_cost),
+        *(words.gettext("%(id)s margin", id=prov_id) for prov_id in curves.provider_margin),
+        *(words.gettext("%(id)s IRR", id=tranche_id) for tranche_id in curves.tranche_irr),
+    ]
+    right: Justify = "right"
+    t = FittedTable(words.gettext("Payoff curves"), columns, justify=[right for _ in columns])
     for i, level in enumerate(curves.levels):
         t.add_row(
             _level(words, level),
