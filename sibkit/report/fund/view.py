@@ -565,7 +565,7 @@ def _assumptions(w: _Writer) -> dict[str, Any]:
         if prov is None and also is not None:
             prov = given.get(also)
             shown.add(also)
-        path = f"$.{where}.{key}" if where else f"$.{key}"
+        path = f"{where}.{key}" if where else key  # as the contract term sheet names its fields
         rows.append([path, concerns, value, *_basis(w, prov)])
 
     def rest(before: str) -> None:
