@@ -244,3 +244,22 @@ class TestStackedProbes:
             got = runs.payments(batch)
             assert np.array_equal(got.payer_paid, run_batch(c, batch, detail=False).payer_paid)
         assert not np.array_equal(runs.payments(base).payer_paid, runs.payments(later).payer_paid)
+
+
+class TestContractScenario:
+    def test_risk_transfer_is_checked_at_each_point_s_scenario(self) -> None:
+        """The risk-transfer check reads the expected scenario from the contract itself (``CONTRACT_SCENARIO``):
+        on a contract whose guarantee covers its senior loan in full, the finding is there at a low success and
+        not at the expected one, and the grid gives each point the findings of its own scenario. Without the
+        ``CONTRACT_SCENARIO`` entry the grid would give every point the finding of the contract as written."""
+        g = load_contract(GUARANTEE)
+        c = attrs.evolve(g, guarantees=tuple(attrs.evolve(x, amount=6_000_000) for x in g.guarantees))
+        levers = (parse_lever("success=0.1:2:4", c),)
+        grid = build_grid(c, levers, checks="all", workers=1)
+        seen = set()
+        for indices in itertools.product(range(len(levers[0].levels))):
+            variant, scenario, success = point_results(c, levers, indices)
+            expected = red(slow_findings(_expected_contract(variant, _scaled_scenario(scenario, success))))
+            assert said(grid.checks[indices]) == said(expected), indices
+            seen.add(any(f.code == "SIB-RISK-001" for f in expected))
+        assert seen == {True, False}  # the finding depends on the point: the case the entry is for
