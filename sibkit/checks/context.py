@@ -21,15 +21,13 @@ alone when asked for, as without ``Runs``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
 
 import attrs
-import numpy as np
 
-from sibkit.engine.batch import Batch, deterministic_batch, stack
+from sibkit.engine.batch import Batch, deterministic_batch, scenario_row, stack
 from sibkit.engine.maximum import MaximumPayment, composition, maximum_payment
 from sibkit.engine.results import ProviderResults, Results, results
 from sibkit.engine.run import default_scenario
@@ -57,16 +55,6 @@ def _key(batch: Batch) -> tuple[object, ...]:
     """The contents of ``batch``, exactly (shapes, dtypes and bytes of each array): equal keys, equal batches."""
     arrays = (batch.enrolled, batch.achieved, batch.units, batch.offset, batch.improvement)
     return tuple((a.shape, a.dtype.str, a.tobytes()) for a in arrays)
-
-
-def _row(provider: ProviderResults, i: int) -> ProviderResults:
-    """Scenario ``i`` of ``provider``'s results, as the results of a run of that scenario alone (N = 1)."""
-    rows: dict[str, Any] = {
-        a.name: value[i : i + 1]
-        for a in attrs.fields(ProviderResults)
-        if isinstance(value := getattr(provider, a.name), np.ndarray)
-    }
-    return attrs.evolve(provider, **rows)
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -116,43 +104,45 @@ class Runs:
 
     def prepare(self, batches: Sequence[Batch]) -> None:
         """Run the ``batches`` (each of one scenario) not yet run in one engine run, keeping each one's
-        providers' results and its flows (rows of that run). Batches that cannot be stacked (a different
-        outcome timing), or a combined run that fails, are left to be run alone."""
-        todo: dict[tuple[object, ...], Batch] = {}
-        for batch in batches:
-            key = _key(batch)
-            if key not in self._done and key not in self._flows:
-                todo.setdefault(key, batch)
-        if len(todo) < 2:
+        providers' results and its flows (rows of that run)."""
+        together = self._together(batches, (self._done, self._flows), detail=True)
+        if together is None:
             return
-        try:
-            flows = run_batch(self.contract, stack(list(todo.values())))
-        except (ValueError, EngineError):  # different outcome timing, or not runnable together: run alone
-            return
+        todo, flows = together
         res = results(self.contract, flows, maximum=self.maximum)
         for i, (key, batch) in enumerate(todo.items()):
-            self._providers[key] = tuple(_row(provider, i) for provider in res.providers)
+            self._providers[key] = tuple(scenario_row(provider, i) for provider in res.providers)
             self._flows[key] = flows.row(i, batch=batch)
 
     def prepare_payments(self, batches: Sequence[Batch]) -> None:
         """Run the ``batches`` (each of any number of scenarios) not yet run without detail in one engine run
-        (``detail=False``), keeping each one's ``Payments`` (its rows of that run). Batches that cannot be
-        stacked, or a combined run that fails, are left to be run alone."""
-        todo: dict[tuple[object, ...], Batch] = {}
-        for batch in batches:
-            key = _key(batch)
-            if key not in self._payments:
-                todo.setdefault(key, batch)
-        if len(todo) < 2:
+        (``detail=False``), keeping each one's ``Payments`` (its rows of that run)."""
+        together = self._together(batches, (self._payments,), detail=False)
+        if together is None:
             return
-        try:
-            flows = run_batch(self.contract, stack(list(todo.values())), detail=False)
-        except (ValueError, EngineError):  # different outcome timing, or not runnable together: run alone
-            return
+        todo, flows = together
         start = 0
         for key, batch in todo.items():
             self._payments[key] = Payments.of(flows, start, start + batch.n)
             start += batch.n
+
+    def _together(
+        self, batches: Sequence[Batch], known: tuple[Mapping[tuple[object, ...], object], ...], *, detail: bool
+    ) -> tuple[dict[tuple[object, ...], Batch], Flows] | None:
+        """The ``batches`` whose key none of ``known`` holds, once each, and their one engine run (stacked in
+        that order); None when fewer than two are left, or when they cannot be run together (a different
+        outcome timing, or a combined run that fails): each is then run alone when asked for."""
+        todo: dict[tuple[object, ...], Batch] = {}
+        for batch in batches:
+            key = _key(batch)
+            if not any(key in cache for cache in known):
+                todo.setdefault(key, batch)
+        if len(todo) < 2:
+            return None
+        try:
+            return todo, run_batch(self.contract, stack(list(todo.values())), detail=detail)
+        except (ValueError, EngineError):
+            return None
 
     def payments(self, batch: Batch) -> Payments:
         """The ``Payments`` of running ``batch`` on the contract without detail."""

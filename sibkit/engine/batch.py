@@ -20,6 +20,7 @@ exact and no month is favoured.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, TypeVar
 
 import attrs
 import numpy as np
@@ -31,7 +32,20 @@ from sibkit.limits import MAX_SUCCESS
 from sibkit.model import Contract, Scenario
 from sibkit.money import allocate_array, round_half_up
 
-__all__ = ["Axes", "Batch", "axes", "deterministic_batch", "stack"]
+__all__ = ["Axes", "Batch", "axes", "deterministic_batch", "scenario_row", "stack"]
+
+_Rowed = TypeVar("_Rowed", bound=attrs.AttrsInstance)
+
+
+def scenario_row(obj: _Rowed, i: int, *, keep: tuple[str, ...] = (), **changes: Any) -> _Rowed:
+    """``obj`` (an attrs object whose array fields run over scenarios first, but those named in ``keep``) with
+    each such array cut to its row ``i`` (a view, N = 1), and ``changes`` applied."""
+    rows = {
+        a.name: value[i : i + 1]
+        for a in attrs.fields(type(obj))
+        if a.name not in keep and a.name not in changes and isinstance(value := getattr(obj, a.name), np.ndarray)
+    }
+    return attrs.evolve(obj, **rows, **changes)  # type: ignore[misc]  # the attrs plugin ignores the bound
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -79,14 +93,8 @@ class Batch:
         return int(self.enrolled.shape[0])
 
     def row(self, i: int) -> Batch:
-        """Scenario ``i`` as a batch of one (views)."""
-        return attrs.evolve(
-            self,
-            enrolled=self.enrolled[i : i + 1],
-            achieved=self.achieved[i : i + 1],
-            units=self.units[i : i + 1],
-            improvement=self.improvement[i : i + 1],
-        )
+        """Scenario ``i`` as a batch of one (views; ``offset`` is the contract's, not a scenario's)."""
+        return scenario_row(self, i, keep=("offset",))
 
 
 def _spread(total: int, weights: I64) -> I64:

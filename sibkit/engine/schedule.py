@@ -27,7 +27,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from sibkit.engine.batch import Axes, Batch, axes
+from sibkit.engine.batch import Axes, Batch, axes, scenario_row
 from sibkit.engine.split import allocate_rows
 from sibkit.jit import jit
 from sibkit.model import Contract
@@ -89,17 +89,8 @@ class Schedule:
     def row(self, i: int) -> Schedule:
         """Scenario ``i``'s schedule, as for that scenario alone: its rows (views), and the months in which it
         has anything due."""
-        due, after = self.due[i : i + 1], self.due_after[i : i + 1]
-        return attrs.evolve(
-            self,
-            costs=self.costs[i : i + 1],
-            due=due,
-            due_after=after,
-            units_paid_for=self.units_paid_for[i : i + 1],
-            unpaid_after_term=self.unpaid_after_term[i : i + 1],
-            participant_cap_cut=self.participant_cap_cut[i : i + 1],
-            paying=(due[0] != 0).any(axis=(1, 2)) | (after[0] != 0).any(axis=(1, 2)),
-        )
+        paying = (self.due[i] != 0).any(axis=(1, 2)) | (self.due_after[i] != 0).any(axis=(1, 2))
+        return scenario_row(self, i, paying=paying)
 
 
 def payment_months(contract: Contract) -> I64:

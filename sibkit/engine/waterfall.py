@@ -44,7 +44,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sibkit.engine import records
-from sibkit.engine.batch import Batch, axes
+from sibkit.engine.batch import Batch, axes, scenario_row
 from sibkit.engine.canonical import Order, canonical, to_canonical, to_contract_order
 from sibkit.engine.ledger import CONTRACT_ACCOUNT, Ledger, Reason, Why
 from sibkit.engine.month_loop import month_loop
@@ -123,14 +123,9 @@ class Flows:
         run alone (``run_batch`` with detail; the engine's scenarios do not depend on one another): every
         array's row ``i`` (views), the schedule's and the ledger's rows (``Schedule.row``, ``Ledger.row``).
         ``batch``: the batch of one to keep (default: row ``i`` of this one's)."""
-        arrays = {
-            a.name: getattr(self, a.name)[i : i + 1]
-            for a in attrs.fields(Flows)
-            if isinstance(getattr(self, a.name), np.ndarray)
-        }
         if batch is None and self.batch is not None:
             batch = self.batch.row(i)
-        return attrs.evolve(self, ledger=self.ledger.row(i), schedule=self.schedule.row(i), batch=batch, **arrays)
+        return scenario_row(self, i, ledger=self.ledger.row(i), schedule=self.schedule.row(i), batch=batch)
 
 
 def run_batch(contract: Contract, batch: Batch, *, detail: bool = True) -> Flows:

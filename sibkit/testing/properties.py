@@ -262,13 +262,7 @@ def vectorised_equals_scalar(contract: Contract, batch: Batch) -> None:
     """Running N scenarios at once gives, row by row, what N single runs give."""
     together = run_batch(contract, batch)
     for i in range(batch.n):
-        row = Batch(
-            enrolled=batch.enrolled[i : i + 1],
-            achieved=batch.achieved[i : i + 1],
-            units=batch.units[i : i + 1],
-            offset=batch.offset,
-            improvement=batch.improvement[i : i + 1],
-        )
+        row = batch.row(i)
         alone = run_batch(contract, row)
         for name in ("payer_paid", "tranche_cash", "provider_cash", "guarantee_paid", "payer_refund"):
             a, b = getattr(together, name)[i], getattr(alone, name)[0]
