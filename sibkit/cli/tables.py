@@ -115,7 +115,7 @@ class FittedTable:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Table]:
         """One table when it fits in ``options.max_width``, else one per group of columns."""
         widths = [max((_unbroken(console, options, row[j]) for row in self.rows), default=0) for j in self.indices]
-        header_words = [max((len(word) for word in header.split()), default=0) for header in self.columns]
+        header_words = [max((cell_len(word) for word in header.split()), default=0) for header in self.columns]
         natural = [
             max([cell_len(header), *(Measurement.get(console, options, row[j]).maximum for row in self.rows)])
             for j, header in enumerate(self.columns)
