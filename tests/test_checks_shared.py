@@ -16,9 +16,8 @@ import numpy as np
 import pytest
 
 from sibkit.checks import Context, Finding, order_findings, registered, run_checks
-from sibkit.checks.context import LOW_SUCCESS, Payments, Runs
+from sibkit.checks.context import LOW_SUCCESS, Payments, Runs, enrolled_counts
 from sibkit.checks.non_monotone import probe_batch
-from sibkit.checks.parking import enrolled
 from sibkit.engine import deterministic_batch, run
 from sibkit.engine.batch import Batch
 from sibkit.engine.maximum import composition, maximum_payment
@@ -52,7 +51,7 @@ class _Straight:
 
     @property
     def enrolled(self) -> dict[tuple[str, str | None], int]:
-        return enrolled(self.contract, self.scenario)
+        return enrolled_counts(self.contract, deterministic_batch(self.contract, self.scenario))
 
     @property
     def base(self) -> Any:

@@ -30,7 +30,7 @@ import attrs
 from sibkit.engine.batch import Batch, deterministic_batch, scenario_row, stack
 from sibkit.engine.maximum import MaximumPayment, composition, maximum_payment
 from sibkit.engine.results import ProviderResults, Results, results
-from sibkit.engine.run import default_scenario
+from sibkit.engine.run import default_scenario, run_scenarios
 from sibkit.engine.waterfall import I64, Flows, run_batch
 from sibkit.errors import EngineError
 from sibkit.model import Contract, Scenario
@@ -281,10 +281,10 @@ class Context:
         return Payments.of(run_batch(self.contract, batch, detail=False))
 
     def _run(self, batch: Batch) -> Results:
-        """``run(contract, scenario, success, maximum=…)`` of the batch: the engine's results of it."""
+        """The engine's results of ``batch`` (``run_scenarios``), shared through ``Runs`` when given."""
         if self._runs is not None:
             return self._runs.results(batch)
-        return results(self.contract, run_batch(self.contract, batch), maximum=self.maximum)
+        return run_scenarios(self.contract, batch, maximum=self.maximum)
 
     @cached_property
     def maximum(self) -> MaximumPayment:

@@ -241,7 +241,7 @@ def _finding(
         "buffer": money(prov.buffer, cur),
         "minimum": money(prov.minimum_cash, cur),
     }
-    if kind in ("zero", "minimum"):
+    if kind in _AT_BASE:
         facts |= _month(contract, "", lowest, month)
         facts["months_below_zero" if kind == "zero" else "months_below_minimum"] = Count(
             below_zero if kind == "zero" else below_min

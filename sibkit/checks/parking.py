@@ -11,21 +11,15 @@ from decimal import Decimal
 import numpy as np
 
 from sibkit.checks import register
-from sibkit.checks.context import Context, enrolled_counts
+from sibkit.checks.context import Context
 from sibkit.checks.finding import Clause, Finding, Message, messages, money, percent
-from sibkit.engine.batch import deterministic_batch
 from sibkit.i18n import N_, Fact, Listing, Phrase, Word
 from sibkit.model import Contract, Scenario
 from sibkit.model.rules import CohortThreshold, PerTime, RateCard, ShareOfSavings, Tariff
 
-__all__ = ["enrolled", "expected_payment_per_participant", "parking"]
+__all__ = ["expected_payment_per_participant", "parking"]
 
 CODE = "SIB-PARK-001"
-
-
-def enrolled(contract: Contract, scenario: Scenario) -> dict[tuple[str, str | None], int]:
-    """Participants enrolled in ``scenario`` per ``(provider, segment)`` (segment ``None`` without segments)."""
-    return enrolled_counts(contract, deterministic_batch(contract, scenario))
 
 
 def _rate(contract: Contract, scenario: Scenario, metric: str, provider: str, segment: str | None) -> Decimal:

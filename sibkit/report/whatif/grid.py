@@ -175,7 +175,8 @@ def build_grid(
 
     ``checks``: where to run the checks too (``"auto"`` or ``True``: everywhere up to ``CHECKS_EVERYWHERE``
     points, else on the star; ``False``: nowhere). ``workers``: processes to use (default: one per core,
-    at most 2 … ``os.cpu_count()``; 1 runs everything in this process). The results do not depend on it.
+    at most one per contract variant; 1, or fewer than 4 variants, runs everything in this process). The
+    results do not depend on it.
     ``progress``: called with the contract variants done and the number of variants, as each is done."""
     start = time.perf_counter()
     levers = tuple(levers)
@@ -298,7 +299,11 @@ def _variant(job: _Job, task: _Task) -> _Done:
     cpoint, checked = task
     setting = {job.levers[i].name: job.levers[i].levels[k] for i, k in zip(job.cont, cpoint, strict=True)}
     variant = contract_variant(job.c, setting)
-    maximum = maximum_payment(variant)  # reads the terms only, not the uncertainty the checks' copy drops
+    # the checks take the points' scenarios as expected, not the contract's uncertainty model around its own;
+    # the engine does not read that model, so one contract without it serves the figures and the checks
+    if variant.uncertainty is not None:
+        variant = attrs.evolve(variant, uncertainty=None)
+    maximum = maximum_payment(variant)
     res = run_scenarios(variant, job.batch, maximum=maximum)
     rows = [series_of(res, s) for s in range(job.batch.n)]
     names = [(a.id, a.name) for a in res.accounts]
@@ -309,36 +314,34 @@ def _variant(job: _Job, task: _Task) -> _Done:
 
 
 def _variant_checks(
-    variant: Contract,
+    contract: Contract,
     expected: Sequence[Scenario],
-    batches: Sequence[tuple[Batch, Batch]] | None = None,
+    batches: Sequence[tuple[Batch, Batch]],
     *,
-    maximum: MaximumPayment | None = None,
+    maximum: MaximumPayment,
 ) -> list[tuple[Finding, ...]]:
-    """``_red_checks`` of ``variant`` at each of the ``expected`` scenarios (already scaled by their success),
-    the same findings in the same order, computed with less: the contract is validated and its maximum
+    """``_red_checks`` of ``contract`` (a contract variant without its uncertainty model) at each of the
+    ``expected`` scenarios (already scaled by their success), the same findings in the same order, computed
+    with less: the contract is validated and its maximum
     payment computed once; a check that reads no scenario (``Context.scenario_read``) runs once; the others
     run once per scenario, given it through their ``Context`` rather than through a contract built anew.
     ``batches``: per scenario, its deterministic batches at full and low success (``_Job.checked``), so they
     are not made again per variant; every context of the variant shares one ``Runs``, so a batch two
     scenarios have in common (one's low success is often another's full success) runs once. ``maximum``: the
-    variant's maximum payment when already computed (it reads the terms only)."""
+    contract's maximum payment, computed once for the figures and the checks."""
     if not expected:
         return []
-    contract = attrs.evolve(variant, uncertainty=None) if variant.uncertainty is not None else variant
-    if maximum is None:
-        maximum = maximum_payment(contract)
     runs = Runs(contract, maximum=maximum)
     checks = registered()
-    if batches is not None:  # every scenario's runs at full and low success in one engine run, and the
-        # non-monotone check's probes of every scenario in another
-        runs.prepare([batch for pair in batches for batch in pair])
-        probes = (probe_batch(contract, full) for full, _ in batches)
-        runs.prepare_payments([b for b in probes if b is not None])
+    # every scenario's runs at full and low success in one engine run, the non-monotone check's probes of
+    # every scenario in another
+    runs.prepare([batch for pair in batches for batch in pair])
+    probes = (probe_batch(contract, full) for full, _ in batches)
+    runs.prepare_payments([b for b in probes if b is not None])
     fixed: dict[str, list[Finding]] = {}
     out = []
     for j, scenario in enumerate(expected):
-        context = Context(contract, scenario=scenario, batches=None if batches is None else batches[j], runs=runs)
+        context = Context(contract, scenario=scenario, batches=batches[j], runs=runs)
         found: list[Finding] = []
         for check in checks:
             if check.code in fixed:
