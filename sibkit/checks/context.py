@@ -29,7 +29,7 @@ import attrs
 
 from sibkit.engine.batch import Batch, deterministic_batch, scenario_row, stack
 from sibkit.engine.maximum import MaximumPayment, composition, maximum_payment
-from sibkit.engine.results import ProviderResults, Results, results
+from sibkit.engine.results import ProviderResults, Results, provider_results, results
 from sibkit.engine.run import default_scenario, run_scenarios
 from sibkit.engine.waterfall import I64, Flows, run_batch
 from sibkit.errors import EngineError
@@ -109,9 +109,9 @@ class Runs:
         if together is None:
             return
         todo, flows = together
-        res = results(self.contract, flows, maximum=self.maximum)
+        providers = provider_results(self.contract, flows)
         for i, (key, batch) in enumerate(todo.items()):
-            self._providers[key] = tuple(scenario_row(provider, i) for provider in res.providers)
+            self._providers[key] = tuple(scenario_row(provider, i) for provider in providers)
             self._flows[key] = flows.row(i, batch=batch)
 
     def prepare_payments(self, batches: Sequence[Batch]) -> None:

@@ -28,6 +28,7 @@ __all__ = [
     "Results",
     "TrancheResults",
     "payer_outlays",
+    "provider_results",
     "results",
 ]
 
@@ -231,7 +232,7 @@ def results(contract: Contract, flows: Flows, *, maximum: MaximumPayment | None 
     return Results(
         tranches=tuple(_tranche(contract, flows, j) for j in range(len(contract.tranches))),
         payers=tuple(_payer(contract, flows, k, mx, budgets) for k in range(len(contract.payers))),
-        providers=tuple(_provider(flows, p, prov.id) for p, prov in enumerate(contract.providers)),
+        providers=provider_results(contract, flows),
         fees=tuple(
             FeeResults(
                 id=fee.id,
@@ -365,6 +366,12 @@ def payer_outlays(contract: Contract, flows: Flows) -> dict[str, I64]:
         payer.id: _paid_net(flows, k) + flows.payer_vat[:, k] + flows.payer_fees[:, k]
         for k, payer in enumerate(contract.payers)
     }
+
+
+def provider_results(contract: Contract, flows: Flows) -> tuple[ProviderResults, ...]:
+    """Each provider's results (``Results.providers``) from the engine's arrays alone, for callers that need no
+    other result (the checks' providers at half the expected success)."""
+    return tuple(_provider(flows, p, prov.id) for p, prov in enumerate(contract.providers))
 
 
 def _provider(flows: Flows, p: int, provider: str) -> ProviderResults:
